@@ -1,0 +1,34 @@
+# The two commands of the README: `make demo` and `make test`. Both set everything up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.hilt-installed
+
+.PHONY: demo test bench browser clean
+
+# A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -c "from hilt.sampling import warmup; warmup(verbose=True)"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/hilt demo
+
+# Debian's Chromium for the browser tests (Playwright's own browser download does not work offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+test: $(STAMP) browser
+	$(PY) -m pytest --doctest-modules src/hilt tests
+
+bench: $(STAMP)
+	$(PY) bench/bench_sampling.py --markdown
+
+clean:
+	rm -rf $(VENV) .pytest_cache build src/*.egg-info

@@ -1,0 +1,16 @@
+"""The ``hilt`` command line: thin commands over the library, grouped by what they do."""
+
+from __future__ import annotations
+
+from hilt.cli.app import app
+
+# Each module registers its commands on ``app`` when imported.
+from hilt.cli import version as _version  # noqa: F401,E402
+from hilt.cli import demo as _demo  # noqa: F401,E402
+
+__all__ = ["app", "main"]
+
+
+def main() -> None:
+    """Entry point of the ``hilt`` console script."""
+    app()

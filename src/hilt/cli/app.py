@@ -1,0 +1,49 @@
+"""The Typer application every command module registers on, and the user-error boundary."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any, Callable, TypeVar
+
+import typer
+from rich.console import Console
+
+from hilt.errors import HiltError
+
+app = typer.Typer(
+    name="hilt",
+    help="hilt: human-in-the-loop labelling. A model ranks what it is least sure about, "
+    "you label it, it learns.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Where messages for the person go (stdout stays clean for --json output).
+console = Console(stderr=True, highlight=False)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Exit code for a user mistake (bad input, missing file); 1 stays for bugs.
+USER_ERROR = 2
+
+
+def user_errors(func: F) -> F:
+    """Turn a :class:`hilt.HiltError` into a one-paragraph message and exit code 2.
+
+    Anything else keeps its traceback: that is a bug, and the traceback is how it gets fixed.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except HiltError as error:
+            console.print(f"[bold red]Error:[/] {error}", soft_wrap=True)
+            sys.exit(USER_ERROR)
+        except KeyboardInterrupt:
+            console.print("Interrupted.")
+            sys.exit(130)
+
+    return wrapper  # type: ignore[return-value]
