@@ -49,7 +49,7 @@ def least_confidence(probs, raw, tol):
         elif raw:
             out[i] = p1
         else:
-            out[i] = (1.0 - p1) * scale
+            out[i] = min((1.0 - p1) * scale, 1.0)
     return out
 
 

@@ -24,7 +24,8 @@ def least_confidence(probs: np.ndarray, raw: bool) -> np.ndarray:
     if raw:
         return p1
     n = probs.shape[1]
-    return (1.0 - p1) * (n / (n - 1))
+    # A uniform row can round to 1 + 2e-16; the contract says [0, 1].
+    return np.minimum((1.0 - p1) * (n / (n - 1)), 1.0)
 
 
 def margin_confidence(probs: np.ndarray, raw: bool) -> np.ndarray:
@@ -34,7 +35,7 @@ def margin_confidence(probs: np.ndarray, raw: bool) -> np.ndarray:
 
 def ratio_confidence(probs: np.ndarray, raw: bool) -> np.ndarray:
     p1, p2 = top_two(probs)
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", over="ignore"):
         # p1 >= 1/n > 0 for a valid row, so only the raw form can divide by zero (-> inf).
         return p1 / p2 if raw else p2 / p1
 
