@@ -1,0 +1,527 @@
+"""Read items to label from CSV, TSV, JSON lines, Parquet or a pandas DataFrame.
+
+:func:`read_items` is the one door data comes in through. It decides what kind of items the
+file holds (``"text"``: one string column; ``"table"``: numeric feature columns), takes the
+ids and optional labels out, and checks every row, so that a bad file fails here with a
+message that says what was expected, what came, and where -- never later, inside a model.
+
+Where a message points into the input it uses:
+
+* ``line N`` for CSV/TSV and JSON lines: the 1-based line of the file, as an editor shows it.
+  The CSV header is line 1, so the first data row is line 2 (a quoted field that spans lines
+  moves the following rows down accordingly).
+* ``row N (counting from 0)`` for Parquet and DataFrames: the 0-based position, as
+  ``frame.iloc[N]`` addresses it.
+
+Items without an id column get their 0-based data row number as id (``"0"``, ``"1"``, ...).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from hilt.errors import InputError
+
+__all__ = ["SUPPORTED_SUFFIXES", "ImportedItems", "read_items"]
+
+#: File suffixes :func:`read_items` understands ("json" is read as JSON lines, or as one
+#: JSON array of objects when the file starts with ``[``).
+SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
+
+
+@dataclass
+class ImportedItems:
+    """Items read by :func:`read_items`, checked and ready to store.
+
+    Attributes
+    ----------
+    frame : pandas.DataFrame
+        The item data, one row per item (duplicates removed), without the id and label
+        columns. Text items: the text column plus any other columns (kept as context).
+        Table items: the numeric feature columns (plus any non-numeric extras). Index 0..n-1.
+        Datetimes are ISO strings and missing values in non-feature columns are ``None``, so
+        ``frame.to_dict("records")`` is JSON-able; :meth:`records` guarantees plain Python values.
+    ids : list of str
+        One id per row: the id column as text, else the 0-based data row number.
+    kind : {"text", "table"}
+    text_column : str or None
+        The column that holds the text (``kind == "text"``).
+    feature_columns : list of str
+        The numeric columns a table model uses (``kind == "table"``); empty for text.
+    labels : list of (str or None) or None
+        The label of each row from the label column (``None`` where the cell is empty), or
+        ``None`` when no label column was given.
+    duplicates : int
+        Rows skipped because their id already appeared earlier in the same input (the first
+        one is kept).
+    source : str
+        Where the items came from (a file name, or ``"DataFrame"``), for messages.
+    """
+
+    frame: pd.DataFrame
+    ids: list[str]
+    kind: str
+    text_column: str | None
+    feature_columns: list[str] = field(default_factory=list)
+    labels: list[str | None] | None = None
+    duplicates: int = 0
+    source: str = "DataFrame"
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def records(self) -> list[dict[str, Any]]:
+        """The rows as dicts of plain, JSON-able Python values (NaN becomes ``None``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from hilt.importing import read_items
+        >>> items = read_items(pd.DataFrame({"x": [1, 2], "y": [0.5, 1.5]}))
+        >>> items.records()
+        [{'x': 1, 'y': 0.5}, {'x': 2, 'y': 1.5}]
+        """
+        columns = [str(c) for c in self.frame.columns]
+        return [
+            {name: _plain(value) for name, value in zip(columns, row)}
+            for row in self.frame.itertuples(index=False, name=None)
+        ]
+
+
+def read_items(
+    data: Any,
+    *,
+    text_column: str | None = None,
+    id_column: str | None = None,
+    label_column: str | None = None,
+    labels: Sequence[str] | None = None,
+    encoding: str = "utf-8",
+) -> ImportedItems:
+    """Read and check the items of a file or DataFrame.
+
+    Parameters
+    ----------
+    data : str, pathlib.Path or pandas.DataFrame
+        A ``.csv``, ``.tsv``, ``.jsonl`` / ``.ndjson`` / ``.json`` (JSON lines) or ``.parquet``
+        file, or a DataFrame.
+    text_column : str, optional
+        The column holding the text. Default: the only string column, or the column named
+        ``"text"`` when there are several; with no string column the items are table rows
+        whose numeric columns are the features.
+    id_column : str, optional
+        A column of unique item ids (kept as text). Default: the 0-based data row number.
+    label_column : str, optional
+        A column of labels already known (empty cells: not labelled).
+    labels : sequence of str, optional
+        The allowed labels; a label-column value outside them is an error.
+    encoding : str, default "utf-8"
+        The text encoding of CSV and JSON files (a UTF-8 byte-order mark is ignored).
+
+    Returns
+    -------
+    ImportedItems
+
+    Raises
+    ------
+    hilt.errors.InputError
+        For a missing or unreadable file, an unknown suffix, a missing column, no rows, a
+        malformed line, bytes that are not in ``encoding``, an empty text, a missing or
+        infinite feature value, an empty id, or a label outside ``labels``. The message names
+        the file and the line (or row) and column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hilt.importing import read_items
+    >>> frame = pd.DataFrame({"id": ["a", "b", "a"], "text": ["good", "bad", "again"],
+    ...                       "label": ["pos", None, "neg"]})
+    >>> items = read_items(frame, id_column="id", label_column="label", labels=["pos", "neg"])
+    >>> items.kind, items.text_column, items.ids, items.labels, items.duplicates
+    ('text', 'text', ['a', 'b'], ['pos', None], 1)
+    >>> list(items.frame.columns)
+    ['text']
+    >>> read_items(pd.DataFrame({"h": [1.0, 2.0], "w": [3, 4]})).feature_columns
+    ['h', 'w']
+    """
+    if isinstance(data, pd.DataFrame):
+        raw = _Raw(data.copy(), source="DataFrame", lines=None)
+        raw.frame.columns = _column_names(raw.frame.columns, raw.source)
+    elif isinstance(data, (str, Path)):
+        raw = _read_file(Path(data), encoding=encoding, text_columns=[c for c in (text_column, id_column, label_column) if c])
+    else:
+        raise InputError(
+            "Expected the items as a file path (CSV, JSON lines, Parquet) or a pandas DataFrame; "
+            f"got {type(data).__name__}."
+        )
+    return _check(raw, text_column=text_column, id_column=id_column, label_column=label_column, labels=labels)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Raw:
+    """A frame as read, and the 1-based file line each row started on (None: no lines)."""
+
+    frame: pd.DataFrame
+    source: str
+    lines: list[int] | None
+
+    def where(self, position: int) -> str:
+        if self.lines is not None:
+            return f"{self.source}, line {self.lines[position]}"
+        return f"{self.source}, row {position} (counting from 0)"
+
+
+def _read_file(path: Path, *, encoding: str, text_columns: list[str]) -> _Raw:
+    if not path.exists():
+        raise InputError(f"Expected a data file at {path}, but there is no such file.")
+    if path.is_dir():
+        raise InputError(f"Expected a data file, but {path} is a directory.")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise InputError(
+            f"Expected a file ending in {', '.join(SUPPORTED_SUFFIXES)}; got {path.name!r}. "
+            "Convert it to CSV or JSON lines, or load it with pandas and pass the DataFrame."
+        )
+    if suffix in (".parquet", ".pq"):
+        return _read_parquet(path)
+    content = path.read_bytes()
+    if not content.strip():
+        raise InputError(f"Expected items in {path.name}, but the file is empty.")
+    text = _decode(content, encoding, path.name)
+    if suffix in (".csv", ".tsv"):
+        return _read_csv(text, path.name, delimiter="\t" if suffix == ".tsv" else ",", text_columns=text_columns)
+    return _read_json(text, path.name)
+
+
+def _decode(content: bytes, encoding: str, name: str) -> str:
+    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+    try:
+        return content.decode(codec)
+    except LookupError:
+        raise InputError(f"Expected a known text encoding (e.g. utf-8, latin-1); got {encoding!r}.") from None
+    except UnicodeDecodeError as error:
+        line = content[: error.start].count(b"\n") + 1
+        bad = content[error.start : error.start + 1].hex()
+        raise InputError(
+            f"{name}, line {line}: expected {encoding} text, but byte 0x{bad} at byte offset "
+            f"{error.start} is not valid {encoding}. If the file uses another encoding, say which: "
+            "--encoding latin-1 (Python: encoding='latin-1')."
+        ) from None
+
+
+def _read_csv(text: str, name: str, *, delimiter: str, text_columns: list[str]) -> _Raw:
+    # The csv module gives the file line every record starts on and catches a wrong field
+    # count, which pandas silently pads (too few) or reports without the header (too many).
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    lines: list[int] = []
+    start = last_line = 0
+    try:
+        for record in reader:
+            start, last_line = last_line + 1, reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue  # blank lines are skipped (pandas does the same)
+            if header is None:
+                header = record
+                continue
+            if len(record) != len(header):
+                raise InputError(
+                    f"{name}, line {start}: expected {len(header)} fields like the header "
+                    f"({', '.join(header)}), got {len(record)}. Check for an unquoted "
+                    f"{'comma' if delimiter == ',' else 'tab'} or a missing value."
+                )
+            lines.append(start)
+    except csv.Error as error:
+        raise InputError(
+            f"{name}, line {last_line + 1}: expected a well-formed CSV row, but {error} "
+            "(is a quote opened and never closed?)."
+        ) from None
+    if header is None:
+        raise InputError(f"Expected a header line and rows in {name}, but the file has no lines.")
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    if duplicated:
+        raise InputError(f"{name}, line 1: expected distinct column names, got {duplicated} more than once.")
+    if not lines:
+        raise InputError(f"Expected rows in {name}, but it has only the header line ({', '.join(header)}).")
+    # Ids, labels and an explicit text column stay text ("007" must not become 7).
+    as_text = {c: str for c in text_columns if c in header}
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=as_text or None)
+    except (pd.errors.ParserError, ValueError) as error:
+        raise InputError(f"{name}: expected a well-formed CSV file, but pandas could not read it: {error}") from None
+    if len(frame) != len(lines):  # a construct pandas reads differently: fall back to positions
+        return _Raw(frame, f"{name} (data rows counted from 0)", None)
+    return _Raw(frame, name, lines)
+
+
+def _read_json(text: str, name: str) -> _Raw:
+    if text.lstrip().startswith("["):  # a .json file holding one array of objects
+        try:
+            values = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise InputError(f"{name}, line {error.lineno}: invalid JSON: {error.msg}.") from None
+        records, lines = values, None
+        for i, value in enumerate(values):
+            if not isinstance(value, dict):
+                raise InputError(
+                    f"{name}, element {i} of the array: expected a JSON object, got {_json_type(value)}."
+                )
+    else:
+        records, lines = [], []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise InputError(
+                    f"{name}, line {number}: invalid JSON ({error.msg} at column {error.colno}). "
+                    "Expected one JSON object per line."
+                ) from None
+            if not isinstance(value, dict):
+                raise InputError(
+                    f"{name}, line {number}: expected a JSON object like {{\"text\": ...}}, "
+                    f"got {_json_type(value)}."
+                )
+            records.append(value)
+            lines.append(number)
+    if not records:
+        raise InputError(f"Expected items in {name}, but it holds no JSON objects.")
+    frame = pd.DataFrame.from_records(records)
+    frame.columns = _column_names(frame.columns, name)
+    return _Raw(frame, name, lines)
+
+
+def _read_parquet(path: Path) -> _Raw:
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as error:  # pyarrow raises several types for a file that is not Parquet
+        raise InputError(f"Expected a Parquet file at {path}, but it could not be read: {error}") from None
+    frame.columns = _column_names(frame.columns, path.name)
+    return _Raw(frame.reset_index(drop=True), path.name, None)
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+def _column_names(columns: Any, source: str) -> list[str]:
+    names = [str(c) for c in columns]
+    duplicated = sorted({c for c in names if names.count(c) > 1})
+    if duplicated:
+        raise InputError(f"{source}: expected distinct column names, got {duplicated} more than once.")
+    return names
+
+
+# --- checking ------------------------------------------------------------------------------
+
+
+def _check(
+    raw: _Raw,
+    *,
+    text_column: str | None,
+    id_column: str | None,
+    label_column: str | None,
+    labels: Sequence[str] | None,
+) -> ImportedItems:
+    frame = raw.frame.reset_index(drop=True)
+    if len(frame) == 0:
+        raise InputError(f"Expected items in {raw.source}, but it has no rows.")
+    columns = list(frame.columns)
+    for option, column in (("text", text_column), ("id", id_column), ("label", label_column)):
+        if column is not None and column not in columns:
+            raise InputError(
+                f"Expected a {option} column named {column!r} in {raw.source}; the columns are: "
+                f"{', '.join(columns)}."
+            )
+
+    ids = _ids(frame, id_column, raw)
+    keep, seen = [], set()
+    for position, item_id in enumerate(ids):
+        if item_id not in seen:
+            seen.add(item_id)
+            keep.append(position)
+    duplicates = len(ids) - len(keep)
+    ids = [ids[p] for p in keep]
+
+    row_labels = _labels(frame, label_column, labels, raw, keep) if label_column else None
+    data = frame.drop(columns=[c for c in (id_column, label_column) if c]).iloc[keep]
+    data = data.reset_index(drop=True)
+    if data.shape[1] == 0:
+        raise InputError(
+            f"Expected item columns in {raw.source} besides the id and label columns; "
+            f"the columns are: {', '.join(columns)}."
+        )
+
+    kind, text, features = _kind(data, text_column, raw)
+    if kind == "text":
+        _check_texts(data[text], text, raw, keep)
+    else:
+        _check_features(data, features, raw, keep)
+    return ImportedItems(
+        frame=_jsonable_frame(data, features),
+        ids=ids,
+        kind=kind,
+        text_column=text,
+        feature_columns=features,
+        labels=row_labels,
+        duplicates=duplicates,
+        source=raw.source,
+    )
+
+
+def _ids(frame: pd.DataFrame, id_column: str | None, raw: _Raw) -> list[str]:
+    if id_column is None:
+        return [str(i) for i in range(len(frame))]
+    ids = []
+    for position, value in enumerate(frame[id_column].tolist()):
+        text = _as_text(value)
+        if text is None or not text.strip():
+            raise InputError(
+                f"{raw.where(position)}: expected an id in column {id_column!r}, but it is empty."
+            )
+        ids.append(text)
+    return ids
+
+
+def _labels(
+    frame: pd.DataFrame, label_column: str, labels: Sequence[str] | None, raw: _Raw, keep: list[int]
+) -> list[str | None]:
+    allowed = None if labels is None else {str(label) for label in labels}
+    values = frame[label_column].tolist()
+    result: list[str | None] = []
+    for position in keep:
+        text = _as_text(values[position])
+        text = text.strip() if text is not None and text.strip() else None
+        if text is not None and allowed is not None and text not in allowed:
+            raise InputError(
+                f"{raw.where(position)}: expected a label from {', '.join(map(str, labels or []))} "
+                f"in column {label_column!r}, got {text!r}. Fix the value, leave it empty, or add "
+                "the label to the project's labels."
+            )
+        result.append(text)
+    return result
+
+
+def _kind(data: pd.DataFrame, text_column: str | None, raw: _Raw) -> tuple[str, str | None, list[str]]:
+    if text_column is not None:
+        return "text", text_column, []
+    strings = [c for c in data.columns if _is_string_column(data[c])]
+    if len(strings) == 1:
+        return "text", strings[0], []
+    if len(strings) > 1:
+        if "text" in strings:
+            return "text", "text", []
+        raise InputError(
+            f"Expected one text column in {raw.source}, got several string columns: "
+            f"{', '.join(strings)}. Say which holds the text: --text-column NAME "
+            "(Python: text_column='NAME')."
+        )
+    features = [c for c in data.columns if _is_numeric_column(data[c])]
+    if not features:
+        raise InputError(
+            f"Expected a text column or numeric feature columns in {raw.source}; got neither "
+            f"(columns: {', '.join(map(str, data.columns))})."
+        )
+    return "table", None, features
+
+
+def _is_string_column(column: pd.Series) -> bool:
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
+            or isinstance(column.dtype, pd.CategoricalDtype)):
+        return False
+    present = column.dropna()
+    return len(present) > 0 and all(isinstance(v, str) for v in present)
+
+
+def _is_numeric_column(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_complex_dtype(column)
+
+
+def _check_texts(texts: pd.Series, name: str, raw: _Raw, keep: list[int]) -> None:
+    for position, value in zip(keep, texts.tolist()):
+        if isinstance(value, str):
+            if value.strip():
+                continue
+            problem = "it is empty"
+        elif _is_missing(value):
+            problem = "it is empty"
+        else:
+            problem = f"got {type(value).__name__} {value!r}"
+        raise InputError(
+            f"{raw.where(position)}: expected text in column {name!r}, but {problem}. "
+            "Fill it in or remove the row."
+        )
+
+
+def _check_features(data: pd.DataFrame, features: list[str], raw: _Raw, keep: list[int]) -> None:
+    values = data[features].to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(values)
+    if bad.any():
+        row, col = map(int, np.argwhere(bad)[0])
+        what = "missing (NaN)" if np.isnan(values[row, col]) else f"{values[row, col]}"
+        raise InputError(
+            f"{raw.where(keep[row])}: expected a number in feature column {features[col]!r}, "
+            f"got {what}. Fill in or drop rows with missing values first."
+        )
+
+
+def _jsonable_frame(data: pd.DataFrame, features: list[str]) -> pd.DataFrame:
+    frame = data.copy()
+    for name in frame.columns:
+        column = frame[name]
+        if name in features:
+            continue
+        if pd.api.types.is_datetime64_any_dtype(column):
+            frame[name] = [None if pd.isna(v) else v.isoformat() for v in column]
+        elif not pd.api.types.is_numeric_dtype(column) or column.isna().any():
+            frame[name] = [_plain(v) for v in column.astype(object)]
+    return frame
+
+
+# --- values --------------------------------------------------------------------------------
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _as_text(value: Any) -> str | None:
+    """An id or label as text: 3 and 3.0 both become "3"; missing becomes None."""
+    value = _plain(value)
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _plain(value: Any) -> Any:
+    """A plain, JSON-able Python value: numpy scalars unboxed, NaN -> None, times -> ISO."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, (list, dict)):
+        return value
+    if isinstance(value, np.ndarray):
+        return [_plain(v) for v in value.tolist()]
+    if _is_missing(value):
+        return None
+    if isinstance(value, float) and math.isinf(value):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

@@ -1,0 +1,347 @@
+"""hilt.importing.read_items: happy paths per format and kind, and one test per kind of bad input
+whose message must name the file, the line (or row) and the column."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hilt.errors import HiltError, InputError
+from hilt.importing import ImportedItems, read_items
+
+
+def write(path, text: str, encoding: str = "utf-8"):
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+@pytest.fixture
+def reviews_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["r1", "r2", "r3"],
+            "text": ["a fine film", "dull, and long", "I laughed"],
+            "sentiment": ["pos", "neg", None],
+        }
+    )
+
+
+# --- happy paths ----------------------------------------------------------------------------
+
+
+def test_csv_text_with_ids_and_labels(tmp_path):
+    path = write(
+        tmp_path / "reviews.csv",
+        'id,text,sentiment\nr1,a fine film,pos\nr2,"dull, and long",neg\n007,"I laughed",\n',
+    )
+    items = read_items(path, id_column="id", label_column="sentiment", labels=["pos", "neg"])
+    assert isinstance(items, ImportedItems)
+    assert items.kind == "text" and items.text_column == "text" and items.feature_columns == []
+    assert items.ids == ["r1", "r2", "007"]  # ids stay text: "007" is not 7
+    assert items.labels == ["pos", "neg", None]
+    assert list(items.frame.columns) == ["text"]
+    assert items.frame["text"].tolist() == ["a fine film", "dull, and long", "I laughed"]
+    assert items.duplicates == 0 and len(items) == 3 and items.source == "reviews.csv"
+
+
+def test_csv_without_id_column_numbers_rows_from_zero(tmp_path):
+    path = write(tmp_path / "t.csv", "text\nfirst\nsecond\n")
+    items = read_items(path)
+    assert items.ids == ["0", "1"]
+    assert items.labels is None
+
+
+def test_tsv_and_bom_and_crlf(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_bytes("\ufefftext\tscore\r\nhello, world\t1\r\nbye\t2\r\n".encode("utf-8"))
+    items = read_items(path)
+    assert items.kind == "text" and items.text_column == "text"
+    assert items.frame["text"].tolist() == ["hello, world", "bye"]
+    assert items.records()[0] == {"text": "hello, world", "score": 1}
+
+
+def test_jsonl_text_extra_columns_are_kept_as_context(tmp_path):
+    rows = [
+        {"id": 1, "text": "good", "movie": "A", "label": "pos"},
+        {"id": 2, "text": "bad", "movie": None, "label": None},
+    ]
+    path = write(tmp_path / "r.jsonl", "\n".join(json.dumps(r) for r in rows) + "\n\n")
+    items = read_items(path, text_column="text", id_column="id", label_column="label")
+    assert items.ids == ["1", "2"]
+    assert items.labels == ["pos", None]
+    assert items.records() == [{"text": "good", "movie": "A"}, {"text": "bad", "movie": None}]
+    json.dumps(items.frame.to_dict("records"))  # JSON-able as it stands
+
+
+def test_several_string_columns_prefer_one_named_text(tmp_path):
+    path = write(tmp_path / "r.jsonl", '{"text": "good", "movie": "A"}\n{"text": "bad", "movie": "B"}\n')
+    assert read_items(path).text_column == "text"
+
+
+def test_json_array_file(tmp_path):
+    path = write(tmp_path / "r.json", json.dumps([{"text": "one"}, {"text": "two"}]))
+    items = read_items(path)
+    assert items.frame["text"].tolist() == ["one", "two"]
+
+
+def test_parquet_table(tmp_path):
+    frame = pd.DataFrame(
+        {"id": [10, 11, 12], "height": [1.5, 1.7, 1.6], "weight": [50, 70, 60], "kind": ["a", "b", "a"]}
+    )
+    path = tmp_path / "rows.parquet"
+    frame.to_parquet(path)
+    items = read_items(path, id_column="id", label_column="kind")
+    assert items.kind == "table" and items.text_column is None
+    assert items.feature_columns == ["height", "weight"]
+    assert items.ids == ["10", "11", "12"]
+    assert items.labels == ["a", "b", "a"]
+    records = items.records()
+    assert records[1] == {"height": 1.7, "weight": 70}
+    assert type(records[1]["weight"]) is int  # numpy scalars are unboxed
+
+
+def test_dataframe_text(reviews_frame):
+    items = read_items(reviews_frame, id_column="id", label_column="sentiment")
+    assert items.kind == "text"
+    assert items.ids == ["r1", "r2", "r3"]
+    assert items.labels == ["pos", "neg", None]
+    assert items.source == "DataFrame"
+
+
+def test_dataframe_table_with_integer_column_names():
+    frame = pd.DataFrame(np.arange(6, dtype=float).reshape(3, 2))
+    items = read_items(frame)
+    assert items.kind == "table"
+    assert items.feature_columns == ["0", "1"]
+    assert items.records()[2] == {"0": 4.0, "1": 5.0}
+
+
+def test_numeric_labels_become_text(tmp_path):
+    path = write(tmp_path / "d.csv", "x,y,label\n1,2,0\n3,4,1\n5,6,\n")
+    items = read_items(path, label_column="label", labels=["0", "1"])
+    assert items.labels == ["0", "1", None]
+    assert items.feature_columns == ["x", "y"]
+
+
+def test_datetimes_become_iso_strings():
+    frame = pd.DataFrame({"text": ["a", "b"], "when": pd.to_datetime(["2024-01-02", "2024-03-04"])})
+    items = read_items(frame)
+    assert items.records()[0] == {"text": "a", "when": "2024-01-02T00:00:00"}
+    json.dumps(items.frame.to_dict("records"))
+
+
+def test_latin1_with_encoding_option(tmp_path):
+    path = write(tmp_path / "fr.csv", "text\ncaf\u00e9 cr\u00e8me\n", encoding="latin-1")
+    assert read_items(path, encoding="latin-1").frame["text"].tolist() == ["caf\u00e9 cr\u00e8me"]
+
+
+def test_quoted_field_spanning_lines_keeps_later_line_numbers_right(tmp_path):
+    path = write(tmp_path / "m.csv", 'text\n"two\nlines"\nok\n"\n')
+    with pytest.raises(InputError, match=r"line 5"):
+        read_items(path)
+
+
+# --- bad input: one test each, the message says what, where ---------------------------------
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match=r"no such file") as info:
+        read_items(tmp_path / "nope.csv")
+    assert "nope.csv" in str(info.value)
+
+
+def test_unknown_extension(tmp_path):
+    path = write(tmp_path / "items.xlsx", "whatever")
+    with pytest.raises(InputError) as info:
+        read_items(path)
+    message = str(info.value)
+    assert "items.xlsx" in message and ".csv" in message and ".jsonl" in message and ".parquet" in message
+
+
+def test_not_a_path_or_frame():
+    with pytest.raises(InputError, match=r"got list"):
+        read_items([{"text": "a"}])
+
+
+def test_missing_column_lists_available(tmp_path):
+    path = write(tmp_path / "r.csv", "id,body,sentiment\n1,hi,pos\n")
+    with pytest.raises(InputError) as info:
+        read_items(path, text_column="text")
+    message = str(info.value)
+    assert "'text'" in message and "id, body, sentiment" in message and "r.csv" in message
+
+
+def test_missing_label_column(tmp_path):
+    path = write(tmp_path / "r.csv", "text\nhi\n")
+    with pytest.raises(InputError, match=r"label column named 'label'.*columns are: text"):
+        read_items(path, label_column="label")
+
+
+def test_empty_file(tmp_path):
+    path = write(tmp_path / "empty.csv", "")
+    with pytest.raises(InputError, match=r"empty\.csv.*empty"):
+        read_items(path)
+
+
+def test_header_only_csv_has_no_rows(tmp_path):
+    path = write(tmp_path / "h.csv", "id,text\n")
+    with pytest.raises(InputError, match=r"only the header line \(id, text\)"):
+        read_items(path)
+
+
+def test_empty_dataframe():
+    with pytest.raises(InputError, match=r"no rows"):
+        read_items(pd.DataFrame({"text": []}))
+
+
+def test_jsonl_with_only_blank_lines(tmp_path):
+    path = write(tmp_path / "b.jsonl", "\n  \n\n")
+    with pytest.raises(InputError, match=r"b\.jsonl.*empty"):
+        read_items(path)
+
+
+def test_jsonl_invalid_json_names_the_line(tmp_path):
+    lines = ['{"text": "ok"}'] * 6 + ['{"text": "broken"'] + ['{"text": "ok"}']
+    path = write(tmp_path / "r.jsonl", "\n".join(lines) + "\n")
+    with pytest.raises(InputError) as info:
+        read_items(path)
+    message = str(info.value)
+    assert "r.jsonl, line 7" in message and "invalid JSON" in message
+
+
+def test_jsonl_line_that_is_not_an_object(tmp_path):
+    path = write(tmp_path / "r.jsonl", '{"text": "ok"}\n\n["a", "list"]\n')
+    with pytest.raises(InputError, match=r"r\.jsonl, line 3: expected a JSON object.*got an array"):
+        read_items(path)
+
+
+def test_csv_row_with_too_many_fields(tmp_path):
+    path = write(tmp_path / "r.csv", "id,text\n1,fine\n2,not, quoted\n3,ok\n")
+    with pytest.raises(InputError) as info:
+        read_items(path)
+    message = str(info.value)
+    assert "r.csv, line 3" in message and "expected 2 fields" in message and "got 3" in message
+
+
+def test_csv_row_with_too_few_fields(tmp_path):
+    path = write(tmp_path / "r.csv", "id,text,label\n1,fine,pos\n\n2,short\n")
+    with pytest.raises(InputError, match=r"r\.csv, line 4: expected 3 fields .*got 2"):
+        read_items(path)
+
+
+def test_label_not_in_labels(tmp_path):
+    path = write(tmp_path / "r.csv", "text,label\ngood,pos\nbad,negative\n")
+    with pytest.raises(InputError) as info:
+        read_items(path, label_column="label", labels=["pos", "neg"])
+    message = str(info.value)
+    assert "r.csv, line 3" in message and "'negative'" in message and "pos, neg" in message
+
+
+def test_label_not_in_labels_in_dataframe_names_row(reviews_frame):
+    with pytest.raises(InputError, match=r"row 1 \(counting from 0\).*'neg'"):
+        read_items(reviews_frame, label_column="sentiment", labels=["pos", "meh"])
+
+
+def test_non_utf8_bytes_name_line_and_suggest_encoding(tmp_path):
+    path = tmp_path / "fr.csv"
+    path.write_bytes(b"text\nfine\ncaf\xe9\n")
+    with pytest.raises(InputError) as info:
+        read_items(path)
+    message = str(info.value)
+    assert "fr.csv, line 3" in message and "0xe9" in message and "byte offset 13" in message
+    assert "--encoding latin-1" in message
+
+
+def test_unknown_encoding(tmp_path):
+    path = write(tmp_path / "r.csv", "text\nhi\n")
+    with pytest.raises(InputError, match=r"'klingon'"):
+        read_items(path, encoding="klingon")
+
+
+def test_empty_text_names_the_line(tmp_path):
+    path = write(tmp_path / "r.csv", 'id,text\n1,fine\n2,""\n3,ok\n')
+    with pytest.raises(InputError, match=r"r\.csv, line 3: expected text in column 'text', but it is empty"):
+        read_items(path, text_column="text")
+
+
+def test_blank_text_in_jsonl(tmp_path):
+    path = write(tmp_path / "r.jsonl", '{"text": "fine"}\n{"text": "   "}\n')
+    with pytest.raises(InputError, match=r"r\.jsonl, line 2: expected text in column 'text'"):
+        read_items(path)
+
+
+def test_text_that_is_not_a_string(tmp_path):
+    path = write(tmp_path / "r.jsonl", '{"text": "fine"}\n{"text": {"nested": 1}}\n')
+    with pytest.raises(InputError, match=r"line 2: expected text in column 'text', but got dict"):
+        read_items(path, text_column="text")
+
+
+def test_nan_in_feature_column_names_row_and_column(tmp_path):
+    path = write(tmp_path / "t.csv", "a,b\n1,2\n3,4\n5,\n")
+    with pytest.raises(InputError) as info:
+        read_items(path)
+    message = str(info.value)
+    assert "t.csv, line 4" in message and "'b'" in message and "NaN" in message
+
+
+def test_infinite_feature_value_in_dataframe():
+    frame = pd.DataFrame({"a": [1.0, math.inf], "b": [0.0, 1.0]})
+    with pytest.raises(InputError, match=r"row 1 \(counting from 0\).*'a'.*inf"):
+        read_items(frame)
+
+
+def test_duplicate_ids_are_skipped_and_counted(tmp_path):
+    path = write(tmp_path / "r.csv", "id,text\na,first\nb,second\na,again\na,and again\n")
+    items = read_items(path, id_column="id")
+    assert items.ids == ["a", "b"]
+    assert items.duplicates == 2
+    assert items.frame["text"].tolist() == ["first", "second"]  # the first one wins
+
+
+def test_empty_id(tmp_path):
+    path = write(tmp_path / "r.csv", "id,text\na,first\n,second\n")
+    with pytest.raises(InputError, match=r"r\.csv, line 3: expected an id in column 'id'"):
+        read_items(path, id_column="id")
+
+
+def test_several_string_columns_without_text_column(tmp_path):
+    path = write(tmp_path / "r.csv", "title,body,score\nHi,there,1\n")
+    with pytest.raises(InputError) as info:
+        read_items(path)
+    message = str(info.value)
+    assert "title, body" in message and "--text-column" in message
+
+
+def test_no_text_and_no_numeric_columns():
+    frame = pd.DataFrame({"nested": [[1], [2]]})
+    with pytest.raises(InputError, match=r"neither \(columns: nested\)"):
+        read_items(frame)
+
+
+def test_duplicate_header_names(tmp_path):
+    path = write(tmp_path / "r.csv", "text,text\na,b\n")
+    with pytest.raises(InputError, match=r"line 1: expected distinct column names.*'text'"):
+        read_items(path)
+
+
+def test_not_a_parquet_file(tmp_path):
+    path = write(tmp_path / "fake.parquet", "id,text\n1,hi\n")
+    with pytest.raises(InputError, match=r"Expected a Parquet file"):
+        read_items(path)
+
+
+def test_directory_is_not_a_file(tmp_path):
+    folder = tmp_path / "data.csv"
+    folder.mkdir()
+    with pytest.raises(InputError, match=r"is a directory"):
+        read_items(folder)
+
+
+def test_errors_are_value_errors_for_the_public_contract(tmp_path):
+    with pytest.raises(ValueError):
+        read_items(tmp_path / "missing.csv")
+    assert issubclass(InputError, HiltError)
