@@ -1,0 +1,33 @@
+"""``hilt simulate``: which sampling strategy suits my data, and how many labels will I need?
+
+The active learner runs with an oracle (the true labels) in place of a person, for each
+strategy and seed, and the test accuracy after every round of labels forms a learning curve.
+
+Examples
+--------
+>>> from hilt import simulate
+>>> result = simulate.run("wine", strategies="random,margin", init=10, batch=10, budget=40, seeds=1)
+>>> result.table().columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+['acc @ 20', 'acc @ 40', 'labels to 95 %', 'labels to 99 %', 'area under curve']
+"""
+
+from hilt.simulate.data import NAMED_DATASETS, LabelledData, load_data
+from hilt.simulate.estimators import MODELS, make_classifier
+from hilt.simulate.results import Curve, SimulationResult, StrategySummary, area_under_curve, labels_to_reach
+from hilt.simulate.runner import TWO_LABEL_NAME, initial_positions, run
+
+__all__ = [
+    "MODELS",
+    "NAMED_DATASETS",
+    "TWO_LABEL_NAME",
+    "Curve",
+    "LabelledData",
+    "SimulationResult",
+    "StrategySummary",
+    "area_under_curve",
+    "initial_positions",
+    "labels_to_reach",
+    "load_data",
+    "make_classifier",
+    "run",
+]

@@ -1,0 +1,152 @@
+"""Where a simulation's labelled items come from: a bundled data set, a file, or a project."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from hilt.errors import InputError, NotFoundError
+
+__all__ = ["NAMED_DATASETS", "LabelledData", "load_data"]
+
+#: Data sets ``hilt simulate NAME`` knows without a file.
+NAMED_DATASETS = ("digits", "breast_cancer", "wine", "iris", "movie_reviews")
+
+
+@dataclass
+class LabelledData:
+    """Items with their true labels: the oracle's answer key.
+
+    ``items`` is a 1-D object array of texts (``kind="text"``) or a 2-D float array of table
+    rows (``kind="table"``); ``y`` holds one label (a string) per item.
+    """
+
+    name: str
+    items: Any
+    y: np.ndarray
+    kind: str
+    labels: list[str]
+    notes: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return int(self.y.shape[0])
+
+
+def load_data(
+    data: Any = None,
+    *,
+    label_column: str | None = None,
+    text_column: str | None = None,
+    project: str | Path | None = None,
+) -> LabelledData:
+    """Resolve the ``data`` argument of :func:`hilt.simulate.run`.
+
+    ``data`` is a bundled data set name (see :data:`NAMED_DATASETS`), a CSV / JSONL / Parquet
+    path (with ``label_column``), a pandas DataFrame (with ``label_column``), or ``None`` with
+    ``project`` (a hilt project file whose labelled items are replayed).
+
+    Examples
+    --------
+    >>> from hilt.simulate.data import load_data
+    >>> iris = load_data("iris")
+    >>> len(iris), iris.kind, iris.labels
+    (150, 'table', ['setosa', 'versicolor', 'virginica'])
+    """
+    if project is not None:
+        if data is not None:
+            raise InputError(
+                f"Expected either a data set or --project, not both; got {data!r} and project {str(project)!r}."
+            )
+        return _from_project(Path(project))
+    if data is None:
+        raise InputError(
+            "Expected a data set: a file (CSV, JSONL or Parquet) with --label-column, one of "
+            f"{', '.join(NAMED_DATASETS)}, or --project PROJECT to replay a project's labels."
+        )
+    if isinstance(data, pd.DataFrame):
+        if label_column is None:
+            raise InputError("Expected label_column naming the frame's column of true labels.")
+        return _read("data", data, label_column=label_column, text_column=text_column)
+    text = str(data)
+    path = Path(text)
+    if text in NAMED_DATASETS and not path.exists():
+        if label_column is not None or text_column is not None:
+            raise InputError(
+                f"--label-column and --text-column apply to a file; {text!r} is a bundled data set."
+            )
+        return _named(text)
+    if not path.exists():
+        raise NotFoundError(
+            f"Expected a data file or one of {', '.join(NAMED_DATASETS)}; got {text!r}, "
+            "which is neither (no such file)."
+        )
+    if label_column is None:
+        raise InputError(
+            f"Expected --label-column naming the column of {path.name} that holds the true labels."
+        )
+    return _read(path.stem, path, label_column=label_column, text_column=text_column)
+
+
+def _named(name: str) -> LabelledData:
+    from hilt.datasets import load_movie_reviews, load_sklearn
+
+    if name == "movie_reviews":
+        return _read(name, load_movie_reviews(), label_column="sentiment", text_column="text")
+    return _read(name, load_sklearn(name), label_column="label")
+
+
+def _from_project(path: Path) -> LabelledData:
+    from hilt.project import Project
+
+    with Project.open(path) as project:
+        frame = project.labelled_items()
+        kind = project.kind
+    text_column = None
+    if kind == "text":
+        others = [c for c in frame.columns if c != "label"]
+        text_column = "text" if "text" in others else (others[0] if len(others) == 1 else None)
+    data = _read(path.stem, frame, label_column="label", text_column=text_column)
+    data.notes.append(f"Replaying the {len(data)} labelled items of project {path.name}.")
+    return data
+
+
+def _read(name: str, source: Any, *, label_column: str, text_column: str | None = None) -> LabelledData:
+    """Items and labels through hilt's importer (the same checks and messages as ``hilt init``).
+
+    Rows without a label are left out, and counted in ``notes``.
+    """
+    from hilt.importing import read_items
+
+    imported = read_items(source, text_column=text_column, label_column=label_column)
+    row_labels = imported.labels or []
+    keep = np.array([label is not None for label in row_labels], dtype=bool)
+    notes: list[str] = []
+    if not keep.all():
+        n = int((~keep).sum())
+        notes.append(f"Left out {n} row{'s' if n != 1 else ''} without a label.")
+    frame = imported.frame.loc[keep]
+    y = np.array([label for label in row_labels if label is not None], dtype=object)
+    if imported.kind == "text":
+        items = np.asarray(frame[imported.text_column].astype(str).to_numpy(), dtype=object)
+        if text_column is None:
+            # The importer takes a lone string column as the text; say so, since a table with
+            # a name column would otherwise be simulated as texts without a word of warning.
+            notes.append(
+                f"Used column {imported.text_column!r} as the item text (the only string column); "
+                "pass --text-column to choose another, or drop it to use the numeric columns."
+            )
+    else:
+        items = frame[imported.feature_columns].to_numpy(dtype=np.float64)
+        ignored = [c for c in frame.columns if c not in imported.feature_columns]
+        if ignored:
+            notes.append(f"Ignored non-numeric columns {ignored} (pass --text-column to use texts).")
+    labels = sorted(set(y.tolist()))
+    if len(labels) < 2:
+        raise InputError(
+            f"Expected at least two different labels in column {label_column!r}, got {labels!r}."
+        )
+    return LabelledData(name=name, items=items, y=y, kind=imported.kind, labels=labels, notes=notes)

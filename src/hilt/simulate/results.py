@@ -1,0 +1,312 @@
+"""What a simulation produced: every learning curve, their summary, table, JSON and plot."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from hilt.errors import InputError
+
+__all__ = ["Curve", "SimulationResult", "StrategySummary", "labels_to_reach", "area_under_curve"]
+
+#: The shares of the full-data accuracy that "labels needed" is reported for.
+TARGETS = (0.95, 0.99)
+
+
+@dataclass
+class Curve:
+    """One run: test accuracy after each round of labels, for one strategy and one seed.
+
+    ``picked`` lists the pool positions in the order they were labelled (the initial random
+    items first), so a run can be checked and replayed.
+    """
+
+    strategy: str
+    seed: int
+    n_labels: list[int]
+    accuracy: list[float]
+    picked: list[int] = field(default_factory=list)
+
+
+@dataclass
+class StrategySummary:
+    """One strategy over all seeds (numbers; :meth:`SimulationResult.table` formats them)."""
+
+    strategy: str
+    n_labels: list[int]          # the grid every seed has a point on
+    mean: list[float]            # mean accuracy over seeds on that grid
+    std: list[float]             # standard deviation over seeds (0 with one seed)
+    to_reach: dict[float, int | None]            # first n on the mean curve >= share * full
+    to_reach_by_seed: dict[float, list[int | None]]
+    aulc_mean: float
+    aulc_std: float
+
+
+def labels_to_reach(n_labels: Sequence[int], accuracy: Sequence[float], level: float) -> int | None:
+    """The first label count whose accuracy is at least ``level``, or ``None`` if none is.
+
+    Examples
+    --------
+    >>> from hilt.simulate import labels_to_reach
+    >>> labels_to_reach([20, 30, 40], [0.7, 0.91, 0.95], 0.9)
+    30
+    >>> labels_to_reach([20, 30], [0.7, 0.8], 0.9) is None
+    True
+    """
+    # A small tolerance so that 0.99 * full is reached by an accuracy equal to it in decimal.
+    for n, acc in zip(n_labels, accuracy):
+        if acc >= level - 1e-12:
+            return int(n)
+    return None
+
+
+def area_under_curve(n_labels: Sequence[int], accuracy: Sequence[float]) -> float:
+    """Area under the learning curve divided by its width: the mean accuracy over the label range.
+
+    Examples
+    --------
+    >>> from hilt.simulate import area_under_curve
+    >>> area_under_curve([10, 20, 30], [0.5, 0.7, 0.9])
+    0.7
+    """
+    n = np.asarray(n_labels, dtype=np.float64)
+    acc = np.asarray(accuracy, dtype=np.float64)
+    if n.size == 1:
+        return float(acc[0])
+    area = float(np.sum((acc[1:] + acc[:-1]) / 2.0 * np.diff(n)))
+    return round(area / float(n[-1] - n[0]), 12)
+
+
+@dataclass
+class SimulationResult:
+    """Every learning curve of a simulation, and the full-data accuracy they aim at.
+
+    Returned by :func:`hilt.simulate.run`; :meth:`table`, :attr:`recommendation`,
+    :meth:`plot` and :meth:`to_json` present it.
+
+    Examples
+    --------
+    >>> from hilt.simulate import Curve, SimulationResult
+    >>> result = SimulationResult(
+    ...     dataset="toy", full_accuracy=0.9, settings={"budget": 30, "at": [20, 30]},
+    ...     curves=[Curve("random", 0, [10, 20, 30], [0.5, 0.7, 0.8]),
+    ...             Curve("margin", 0, [10, 20, 30], [0.5, 0.86, 0.9])])
+    >>> result.strategies
+    ['random', 'margin']
+    >>> result.table().loc["margin", "labels to 95 %"]
+    '20'
+    >>> result.recommendation
+    'Recommended: margin. It reaches 99 % of the full-data accuracy (0.900) with 30 labels; random needs > 30 (at least 1 more, 3 %).'
+    """
+
+    dataset: str
+    full_accuracy: float
+    settings: dict[str, Any]
+    curves: list[Curve]
+    notes: list[str] = field(default_factory=list)
+    #: Display names for strategies that stand for several methods (the two-label case).
+    display_names: dict[str, str] = field(default_factory=dict)
+
+    # -- numbers -------------------------------------------------------------------------
+    @property
+    def strategies(self) -> list[str]:
+        """Strategy names in the order they were run."""
+        return list(dict.fromkeys(c.strategy for c in self.curves))
+
+    @property
+    def seeds(self) -> list[int]:
+        return sorted({c.seed for c in self.curves})
+
+    def curves_of(self, strategy: str) -> list[Curve]:
+        return sorted((c for c in self.curves if c.strategy == strategy), key=lambda c: c.seed)
+
+    def display_name(self, strategy: str) -> str:
+        return self.display_names.get(strategy, strategy)
+
+    def summary(self) -> dict[str, StrategySummary]:
+        """Per strategy: the mean curve, its spread, labels needed and area under the curve."""
+        out = {}
+        for strategy in self.strategies:
+            curves = self.curves_of(strategy)
+            grid = sorted(set.intersection(*(set(c.n_labels) for c in curves)))
+            matrix = np.array(
+                [[dict(zip(c.n_labels, c.accuracy))[n] for n in grid] for c in curves], dtype=np.float64
+            ).reshape(len(curves), len(grid))
+            mean = matrix.mean(axis=0) if grid else np.empty(0)
+            std = matrix.std(axis=0) if grid else np.empty(0)
+            aulcs = [area_under_curve(c.n_labels, c.accuracy) for c in curves]
+            out[strategy] = StrategySummary(
+                strategy=strategy,
+                n_labels=grid,
+                mean=mean.tolist(),
+                std=std.tolist(),
+                to_reach={t: labels_to_reach(grid, mean, t * self.full_accuracy) for t in TARGETS},
+                to_reach_by_seed={
+                    t: [labels_to_reach(c.n_labels, c.accuracy, t * self.full_accuracy) for c in curves]
+                    for t in TARGETS
+                },
+                aulc_mean=float(np.mean(aulcs)),
+                aulc_std=float(np.std(aulcs)),
+            )
+        return out
+
+    # -- presentation --------------------------------------------------------------------
+    def table(self, at: Sequence[int] | None = None) -> pd.DataFrame:
+        """One row per strategy, as text: accuracy at label counts ``at`` (mean ± sd over seeds),
+        labels needed to reach 95 % and 99 % of the full-data accuracy (on the mean curve, with
+        the range over seeds), and the area under the learning curve (mean ± sd).
+
+        ``at`` defaults to the label counts chosen when the simulation ran.
+        """
+        at = list(self.settings.get("at") or []) if at is None else [int(a) for a in at]
+        budget = int(self.settings.get("budget", 0))
+        summary = self.summary()
+        rows = {}
+        for strategy, s in summary.items():
+            row: dict[str, str] = {}
+            for n in at:
+                if n in s.n_labels:
+                    i = s.n_labels.index(n)
+                    row[f"acc @ {n}"] = _spread(s.mean[i], s.std[i])
+                else:
+                    row[f"acc @ {n}"] = "–"
+            for t in TARGETS:
+                row[f"labels to {round(t * 100)} %"] = _labels(s.to_reach[t], s.to_reach_by_seed[t], budget)
+            row["area under curve"] = _spread(s.aulc_mean, s.aulc_std)
+            rows[self.display_name(strategy)] = row
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "strategy"
+        return frame
+
+    def to_markdown(self, at: Sequence[int] | None = None) -> str:
+        """:meth:`table` as a Markdown table (for READMEs and reports)."""
+        table = self.table(at)
+        header = ["strategy", *table.columns]
+        lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(["---"] + ["---:"] * len(table.columns)) + " |"]
+        for name, row in table.iterrows():
+            lines.append("| " + " | ".join([str(name), *(str(v) for v in row)]) + " |")
+        return "\n".join(lines)
+
+    @property
+    def recommendation(self) -> str:
+        """One line: the best strategy and how much it beats random by.
+
+        Best means fewest labels to reach 99 % of the full-data accuracy on the mean curve, then
+        fewest to reach 95 %, then the largest area under the curve.
+        """
+        summary = self.summary()
+        budget = int(self.settings.get("budget", 0))
+
+        def key(s: StrategySummary) -> tuple:
+            return tuple(s.to_reach[t] or math.inf for t in reversed(TARGETS)) + (-s.aulc_mean,)
+
+        best = min(summary.values(), key=key)
+        name = self.display_name(best.strategy)
+        level = next((t for t in reversed(TARGETS) if best.to_reach[t] is not None), None)
+        random = summary.get("random")
+        if level is not None:
+            reach = (
+                f"reaches {round(level * 100)} % of the full-data accuracy ({self.full_accuracy:.3f}) "
+                f"with {best.to_reach[level]} labels"
+            )
+        else:
+            reach = f"has the largest area under the learning curve ({best.aulc_mean:.3f})"
+        if random is None:
+            return f"Recommended: {name}. It {reach} (random was not run, so there is no baseline)."
+        if best.strategy == "random" or key(best) == key(random):
+            return (
+                f"Recommended: random. Uncertainty sampling did not beat random sampling here: random {reach}, "
+                "and no uncertainty strategy needed fewer labels or had a larger area under the curve."
+            )
+        if level is not None:
+            theirs = random.to_reach[level]
+            mine = best.to_reach[level]
+            if theirs is None:
+                saved = budget - mine + 1 if budget else None
+                gap = f"random needs > {budget}" + (
+                    f" (at least {saved} more, {100 * saved / (budget + 1):.0f} %)" if saved else ""
+                )
+            else:
+                gap = f"random needs {theirs} ({theirs - mine} more, {100 * (theirs - mine) / theirs:.0f} %)"
+            return f"Recommended: {name}. It {reach}; {gap}."
+        return (
+            f"Recommended: {name}. It {reach}; random's is {random.aulc_mean:.3f} "
+            f"({best.aulc_mean - random.aulc_mean:+.3f})."
+        )
+
+    def plot(self, path: str | Path) -> Path:
+        """Write the learning curves as a PNG to ``path`` and return the path."""
+        from hilt.simulate.plot import plot_result
+
+        return plot_result(self, Path(path))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, JSON-ready: settings, full-data accuracy, notes, summary and every curve."""
+        summary = self.summary()
+        return {
+            "dataset": self.dataset,
+            "full_accuracy": self.full_accuracy,
+            "settings": self.settings,
+            "notes": self.notes,
+            "display_names": self.display_names,
+            "recommendation": self.recommendation,
+            "summary": [
+                {
+                    "strategy": s.strategy,
+                    "n_labels": s.n_labels,
+                    "mean": s.mean,
+                    "std": s.std,
+                    "labels_to_95": s.to_reach[0.95],
+                    "labels_to_99": s.to_reach[0.99],
+                    "labels_to_95_by_seed": s.to_reach_by_seed[0.95],
+                    "labels_to_99_by_seed": s.to_reach_by_seed[0.99],
+                    "aulc_mean": s.aulc_mean,
+                    "aulc_std": s.aulc_std,
+                }
+                for s in summary.values()
+            ],
+            "curves": [asdict(c) for c in self.curves],
+        }
+
+    def to_json(self, path: str | Path) -> Path:
+        """Write :meth:`to_dict` to ``path`` as JSON and return the path."""
+        path = Path(path)
+        try:
+            path.write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
+        except OSError as error:
+            raise InputError(f"Could not write {path}: {error.strerror}.") from None
+        return path
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> "SimulationResult":
+        """Read back what :meth:`to_json` wrote."""
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(
+            dataset=raw["dataset"],
+            full_accuracy=raw["full_accuracy"],
+            settings=raw["settings"],
+            curves=[Curve(**c) for c in raw["curves"]],
+            notes=raw.get("notes", []),
+            display_names=raw.get("display_names", {}),
+        )
+
+
+def _spread(mean: float, std: float) -> str:
+    return f"{mean:.3f} ± {std:.3f}"
+
+
+def _labels(on_mean: int | None, by_seed: list[int | None], budget: int) -> str:
+    never = f"> {budget}"
+    text = never if on_mean is None else str(on_mean)
+    if len(by_seed) > 1:
+        reached = [n for n in by_seed if n is not None]
+        low = str(min(reached)) if reached else never
+        high = never if len(reached) < len(by_seed) else str(max(reached))
+        text += f" ({low}–{high})" if low != high else f" ({low})"
+    return text

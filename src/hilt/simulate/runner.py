@@ -1,0 +1,400 @@
+"""Run the active learner with an oracle, for every strategy and seed, in parallel if asked."""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from hilt.errors import InputError
+from hilt.learner import STRATEGIES, ActiveLearner, check_strategy
+from hilt.models import AlignedModel, make_featurizer
+from hilt.simulate.data import LabelledData, load_data
+from hilt.simulate.estimators import MODELS, make_classifier
+from hilt.simulate.results import Curve, SimulationResult
+
+__all__ = ["run", "initial_positions", "TWO_LABEL_NAME"]
+
+#: The name the four uncertainty methods run under when there are only two labels.
+TWO_LABEL_NAME = "uncertainty"
+
+
+@dataclass
+class _Problem:
+    """Everything one run needs; sent once to each worker process."""
+
+    X_pool: Any
+    y_pool: np.ndarray
+    X_test: Any
+    y_test: np.ndarray
+    labels: list[str]
+    kind: str
+    model: str
+    init: int
+    batch: int
+    budget: int
+
+
+def run(
+    data: Any = None,
+    *,
+    label_column: str | None = None,
+    text_column: str | None = None,
+    project: str | Path | None = None,
+    strategies: str | Sequence[str] | None = None,
+    init: int = 20,
+    batch: int = 10,
+    budget: int = 400,
+    seeds: int | Sequence[int] = 5,
+    model: str = "logistic",
+    test_size: float = 0.25,
+    split_seed: int = 0,
+    at: Sequence[int] | None = None,
+    jobs: int = 1,
+    progress: bool | Callable[[int, int], None] = False,
+) -> SimulationResult:
+    """Simulate labelling with each strategy, the true labels answering in place of a person.
+
+    A stratified test split (the same for every strategy and seed) is held out; the rest is
+    the pool. For each strategy and seed the learner starts from the same ``init`` random
+    items (more random rounds of ``batch`` if those hold only one label), then asks for
+    ``batch`` labels at a time until ``budget`` labels are used, and its test accuracy is
+    recorded after every round. The full-data accuracy is the same model trained on the
+    whole pool.
+
+    Parameters
+    ----------
+    data : str, path or DataFrame, optional
+        A bundled data set name (``digits``, ``breast_cancer``, ``wine``, ``iris``,
+        ``movie_reviews``), a CSV / JSONL / Parquet file or a DataFrame (with
+        ``label_column``; with ``text_column`` for texts, else the numeric columns are the
+        features). Leave out with ``project``.
+    project : path, optional
+        A hilt project whose labelled items (with the labels given so far) form the pool.
+    strategies : str or sequence of str, optional
+        Any of ``random, least, margin, ratio, entropy`` (a comma-separated string or a list);
+        default all five. With two labels the four uncertainty methods rank items identically,
+        so they run once, as ``"uncertainty"``.
+    init, batch, budget : int
+        Initial random labels, labels per round, total labels per run (capped at the pool size).
+    seeds : int or sequence of int
+        ``5`` means seeds ``0..4``.
+    model : str
+        One of :data:`hilt.simulate.MODELS`.
+    test_size : float
+        Share of the items held out for testing, in (0, 1).
+    split_seed : int
+        Seeds the test split.
+    at : sequence of int, optional
+        Label counts for the table's accuracy columns (each must be on the curves' grid).
+    jobs : int
+        Worker processes; the results are the same for any number.
+    progress : bool or callable
+        ``True`` shows a progress bar on stderr; a callable is called with ``(done, total)``.
+
+    Returns
+    -------
+    SimulationResult
+
+    Examples
+    --------
+    >>> from hilt import simulate
+    >>> result = simulate.run("iris", strategies="random,margin", init=6, batch=6, budget=30, seeds=2)
+    >>> list(result.table().index)
+    ['random', 'margin']
+    >>> result.curves[0].n_labels
+    [6, 12, 18, 24, 30]
+    """
+    plan = _plan_strategies(strategies)
+    seed_list = _check_seeds(seeds)
+    init, batch, budget = (_check_count(name, value) for name, value in
+                           (("init", init), ("batch", batch), ("budget", budget)))
+    jobs = _check_count("jobs", jobs)
+    if model not in MODELS:
+        raise InputError(f"Expected model to be one of {', '.join(MODELS)}; got {model!r}.")
+    if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
+        raise InputError(f"Expected test_size to be a share between 0 and 1 (e.g. 0.25), got {test_size!r}.")
+    if budget < init:
+        raise InputError(f"Expected budget >= init, got budget {budget} and init {init}.")
+
+    source = load_data(data, label_column=label_column, text_column=text_column, project=project)
+    notes = list(source.notes)
+    pool_idx, test_idx = _split(source, test_size, split_seed)
+    n_pool = pool_idx.size
+    if init > n_pool:
+        raise InputError(f"Expected init <= the pool size {n_pool} (after the test split), got {init}.")
+    if budget > n_pool:
+        notes.append(f"Budget {budget} is more than the pool; capped at its {n_pool} items.")
+        budget = n_pool
+
+    display_names: dict[str, str] = {}
+    uncertainty = [s for s, _ in plan if s != "random"]
+    if len(source.labels) == 2 and len(uncertainty) > 1:
+        # For two classes every uncertainty score is a monotone function of the top probability.
+        first = uncertainty[0]
+        plan = [(s, q) for s, q in plan if s == "random"] + [(TWO_LABEL_NAME, first)]
+        display_names[TWO_LABEL_NAME] = f"uncertainty ({' = '.join(uncertainty)})"
+        notes.append(
+            f"With two labels, {', '.join(uncertainty)} rank items identically (each is a monotone "
+            "function of the top probability), so they were run once, as 'uncertainty'."
+        )
+
+    featurizer = make_featurizer(source.kind)
+    problem = _Problem(
+        X_pool=featurizer.fit_transform(_take(source.items, pool_idx)),
+        y_pool=source.y[pool_idx],
+        X_test=featurizer.transform(_take(source.items, test_idx)),
+        y_test=source.y[test_idx],
+        labels=source.labels,
+        kind=source.kind,
+        model=model,
+        init=init,
+        batch=batch,
+        budget=budget,
+    )
+    full = _full_accuracy(problem)
+    tasks = [(name, query, seed) for name, query in plan for seed in seed_list]
+    curves = _run_all(problem, tasks, jobs, progress)
+
+    grid = sorted(set.intersection(*(set(c.n_labels) for c in curves)))
+    checkpoints = _check_at(at, grid, {n for c in curves for n in c.n_labels}) if at else _default_at(grid, budget)
+    settings = {
+        "dataset": source.name,
+        "kind": source.kind,
+        "labels": source.labels,
+        "n_pool": int(n_pool),
+        "n_test": int(test_idx.size),
+        "model": model,
+        "strategies": [name for name, _ in plan],
+        "init": init,
+        "batch": batch,
+        "budget": budget,
+        "seeds": seed_list,
+        "test_size": test_size,
+        "split_seed": split_seed,
+        "at": checkpoints,
+    }
+    return SimulationResult(
+        dataset=source.name,
+        full_accuracy=full,
+        settings=settings,
+        curves=curves,
+        notes=notes,
+        display_names=display_names,
+    )
+
+
+# -- one run --------------------------------------------------------------------------------
+def initial_positions(y: np.ndarray, init: int, batch: int, budget: int, seed: int) -> np.ndarray:
+    """The first pool positions every strategy labels for ``seed``: ``init`` random items, then
+    more random rounds of ``batch`` while they hold fewer than two labels (cold start).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hilt.simulate import initial_positions
+    >>> y = np.array(["a"] * 8 + ["b"] * 2, dtype=object)
+    >>> first = initial_positions(y, init=1, batch=3, budget=10, seed=0)
+    >>> len(set(y[first])) == 2 and (len(first) - 1) % 3 == 0
+    True
+    """
+    order = np.random.default_rng(seed).permutation(y.shape[0])
+    n = min(init, budget)
+    while len(set(y[order[:n]].tolist())) < 2 and n < min(budget, y.shape[0]):
+        n = min(n + batch, budget)
+    return order[:n].astype(np.int64)
+
+
+def _run_one(problem: _Problem, strategy: str, query: str, seed: int) -> Curve:
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS thread per run: parallelism comes from running several runs at once, and the
+    # same arithmetic in every process keeps results identical for any --jobs.
+    with threadpool_limits(limits=1):
+        learner = ActiveLearner(
+            problem.X_pool,
+            labels=problem.labels,
+            strategy=query,
+            model=make_classifier(problem.model, problem.kind, seed),
+            random_state=seed,
+        )
+        first = initial_positions(problem.y_pool, problem.init, problem.batch, problem.budget, seed)
+        picked = [first]
+        learner.teach(first, problem.y_pool[first])
+        n_labels, accuracy = [learner.n_labelled], [learner.accuracy(problem.X_test, problem.y_test)]
+        while learner.n_labelled < problem.budget:
+            chosen = learner.query(min(problem.batch, problem.budget - learner.n_labelled))
+            learner.teach(chosen, problem.y_pool[chosen])
+            picked.append(chosen)
+            n_labels.append(learner.n_labelled)
+            accuracy.append(learner.accuracy(problem.X_test, problem.y_test))
+    return Curve(
+        strategy=strategy,
+        seed=seed,
+        n_labels=n_labels,
+        accuracy=[float(a) for a in accuracy],
+        picked=np.concatenate(picked).tolist(),
+    )
+
+
+def _full_accuracy(problem: _Problem) -> float:
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        model = AlignedModel(make_classifier(problem.model, problem.kind, 0), problem.labels)
+        model.fit(problem.X_pool, list(problem.y_pool))
+        return float(np.mean(model.predict(problem.X_test) == problem.y_test))
+
+
+# -- many runs ------------------------------------------------------------------------------
+_WORKER_PROBLEM: _Problem | None = None
+
+
+def _init_worker(problem: _Problem) -> None:
+    global _WORKER_PROBLEM
+    _WORKER_PROBLEM = problem
+
+
+def _run_in_worker(task: tuple[str, str, int]) -> Curve:
+    assert _WORKER_PROBLEM is not None
+    return _run_one(_WORKER_PROBLEM, *task)
+
+
+def _run_all(problem: _Problem, tasks: list, jobs: int, progress: Any) -> list[Curve]:
+    jobs = min(jobs, len(tasks))
+    report, finish = _progress(progress, len(tasks))
+    results: dict[tuple[str, int], Curve] = {}
+    try:
+        if jobs == 1:
+            for done, (name, query, seed) in enumerate(tasks, start=1):
+                results[(name, seed)] = _run_one(problem, name, query, seed)
+                report(done)
+        else:
+            # Submit every task before the progress bar's thread starts (workers fork on submit).
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(problem,)) as pool:
+                futures = [pool.submit(_run_in_worker, task) for task in tasks]
+                for done, future in enumerate(as_completed(futures), start=1):
+                    curve = future.result()
+                    results[(curve.strategy, curve.seed)] = curve
+                    report(done)
+    finally:
+        finish()
+    return [results[(name, seed)] for name, _, seed in tasks]
+
+
+def _progress(progress: Any, total: int) -> tuple[Callable[[int], None], Callable[[], None]]:
+    if callable(progress):
+        progress(0, total)
+        return (lambda done: progress(done, total)), (lambda: None)
+    if not progress:
+        return (lambda done: None), (lambda: None)
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("simulating"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+        TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
+    )
+    task = bar.add_task("runs", total=total)
+    state = {"started": False}
+
+    def report(done: int) -> None:
+        if not state["started"]:
+            bar.start()
+            state["started"] = True
+        bar.update(task, completed=done)
+
+    def finish() -> None:
+        if state["started"]:
+            bar.stop()
+
+    return report, finish
+
+
+# -- checks ---------------------------------------------------------------------------------
+def _plan_strategies(strategies: str | Sequence[str] | None) -> list[tuple[str, str]]:
+    if strategies is None:
+        names = list(STRATEGIES)
+    elif isinstance(strategies, str):
+        names = [s.strip() for s in strategies.split(",") if s.strip()]
+    else:
+        names = [str(s).strip() for s in strategies]
+    if not names:
+        raise InputError(f"Expected at least one strategy from {', '.join(STRATEGIES)}; got none.")
+    for name in names:
+        check_strategy(name)
+    return [(name, name) for name in dict.fromkeys(names)]
+
+
+def _check_count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise InputError(f"Expected {name} to be a whole number >= 1, got {value!r}.")
+    return int(value)
+
+
+def _check_seeds(seeds: int | Sequence[int]) -> list[int]:
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        return list(range(_check_count("seeds", seeds)))
+    try:
+        values = [int(s) for s in seeds]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise InputError(f"Expected seeds to be a count or a list of whole numbers, got {seeds!r}.") from None
+    if not values or len(set(values)) != len(values):
+        raise InputError(f"Expected at least one seed and no seed twice, got {seeds!r}.")
+    return values
+
+
+def _split(source: LabelledData, test_size: float, split_seed: int) -> tuple[np.ndarray, np.ndarray]:
+    from sklearn.model_selection import train_test_split
+
+    labels, counts = np.unique(source.y.astype(str), return_counts=True)
+    if counts.min() < 2:
+        rare = [str(label) for label, count in zip(labels, counts) if count < 2]
+        raise InputError(
+            f"Expected at least 2 items per label for a stratified test split; label {rare[0]!r} has 1"
+            + (f" (and {len(rare) - 1} more labels)" if len(rare) > 1 else "")
+            + ". Label more items of it, or leave it out."
+        )
+    try:
+        pool, test = train_test_split(
+            np.arange(len(source)), test_size=test_size, stratify=source.y.astype(str), random_state=split_seed
+        )
+    except ValueError as error:
+        raise InputError(f"Could not make a stratified test split of {len(source)} items: {error}") from None
+    # Sorted positions: the pool order does not depend on how the splitter shuffled.
+    return np.sort(pool), np.sort(test)
+
+
+def _take(items: Any, positions: np.ndarray) -> Any:
+    return items[positions]
+
+
+def _default_at(grid: list[int], budget: int) -> list[int]:
+    """Round label counts on the grid (at most three) plus the budget."""
+    if not grid:
+        return []
+    last = grid[-1]
+    nice = [m * 10**e for e in range(0, 7) for m in (1, 2, 5)]
+    round_ones = [n for n in nice if n in grid and grid[0] < n < last]
+    if round_ones:
+        chosen = round_ones[-3:]
+    else:
+        chosen = sorted({grid[len(grid) // 4], grid[len(grid) // 2]} - {last})
+    return chosen + [last]
+
+
+def _check_at(at: Sequence[int], grid: list[int], anywhere: set[int]) -> list[int]:
+    out = []
+    for value in at:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) not in grid:
+            shown = ", ".join(str(n) for n in grid[:4]) + (f", …, {grid[-1]}" if len(grid) > 4 else "")
+            raise InputError(
+                f"Expected label counts on every curve ({shown}: init, then one round of batch "
+                f"labels after another, up to the budget); got {value!r}."
+            )
+        out.append(int(value))
+    return out

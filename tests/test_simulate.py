@@ -1,0 +1,236 @@
+"""`hilt.simulate`: the active learner against an oracle, and what its results report."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from hilt import simulate
+from hilt.errors import HiltError, InputError, NotFoundError
+from hilt.simulate import Curve, SimulationResult
+
+SMALL = dict(init=10, batch=10, budget=50, seeds=2)
+
+
+@pytest.fixture(scope="module")
+def iris_result():
+    return simulate.run("iris", **SMALL)
+
+
+def test_table_has_a_row_per_strategy_and_the_promised_columns(iris_result):
+    table = iris_result.table()
+    assert list(table.index) == ["random", "least", "margin", "ratio", "entropy"]
+    assert list(table.columns) == [
+        "acc @ 20", "acc @ 50", "labels to 95 %", "labels to 99 %", "area under curve",
+    ]
+    assert all("±" in cell for cell in table["acc @ 50"])
+    assert len(iris_result.curves) == 5 * 2
+    assert 0.8 < iris_result.full_accuracy <= 1.0
+
+
+def test_label_counts_strictly_increase_from_init_to_budget(iris_result):
+    for curve in iris_result.curves:
+        assert curve.n_labels == [10, 20, 30, 40, 50]
+        assert np.all(np.diff(curve.n_labels) > 0)
+        assert len(curve.accuracy) == len(curve.n_labels)
+        assert all(0.0 <= a <= 1.0 for a in curve.accuracy)
+        # Every item is labelled once, and the counts match what was picked.
+        assert len(curve.picked) == len(set(curve.picked)) == curve.n_labels[-1]
+
+
+def test_every_strategy_starts_from_the_same_initial_labels_per_seed(iris_result):
+    for seed in (0, 1):
+        firsts = {tuple(c.picked[:10]) for c in iris_result.curves if c.seed == seed}
+        assert len(firsts) == 1
+    seed0 = next(c for c in iris_result.curves if c.seed == 0)
+    seed1 = next(c for c in iris_result.curves if c.seed == 1)
+    assert seed0.picked[:10] != seed1.picked[:10]
+
+
+def test_random_picks_differ_from_uncertainty_picks(iris_result):
+    random = next(c for c in iris_result.curves if c.strategy == "random" and c.seed == 0)
+    margin = next(c for c in iris_result.curves if c.strategy == "margin" and c.seed == 0)
+    assert random.picked[:10] == margin.picked[:10]
+    assert random.picked[10:] != margin.picked[10:]
+
+
+def test_deterministic_for_a_seed_and_for_any_number_of_jobs():
+    args = dict(strategies="random,margin", init=10, batch=5, budget=40, seeds=[3, 4])
+    one = simulate.run("wine", **args)
+    again = simulate.run("wine", **args)
+    parallel = simulate.run("wine", jobs=2, **args)
+    assert one.to_dict() == again.to_dict() == parallel.to_dict()
+    assert [c.seed for c in one.curves] == [3, 4, 3, 4]
+
+
+def test_two_labels_run_the_uncertainty_curve_once_and_say_so():
+    result = simulate.run("breast_cancer", init=10, batch=10, budget=40, seeds=1)
+    assert result.strategies == ["random", simulate.TWO_LABEL_NAME]
+    assert any("rank items identically" in note for note in result.notes)
+    assert list(result.table().index) == ["random", "uncertainty (least = margin = ratio = entropy)"]
+    # Asking for a single uncertainty method keeps its own name.
+    single = simulate.run("breast_cancer", strategies="random,entropy", init=10, batch=10, budget=30, seeds=1)
+    assert single.strategies == ["random", "entropy"]
+
+
+def test_cold_start_keeps_drawing_random_rounds_until_two_labels_exist():
+    y = np.array(["a"] * 40 + ["b"] * 2, dtype=object)
+    first = simulate.initial_positions(y, init=1, batch=4, budget=42, seed=0)
+    assert len(set(y[first])) == 2 and (len(first) - 1) % 4 == 0
+    # On real data: init 1 and every strategy of a seed still starts alike.
+    result = simulate.run("iris", strategies="random,least,entropy", init=1, batch=3, budget=21, seeds=1)
+    starts = {c.n_labels[0] for c in result.curves}
+    assert len(starts) == 1 and (starts.pop() - 1) % 3 == 0
+    n0 = result.curves[0].n_labels[0]
+    assert len({tuple(c.picked[:n0]) for c in result.curves}) == 1
+
+
+def test_json_holds_every_curve_and_reads_back(iris_result, tmp_path):
+    path = iris_result.to_json(tmp_path / "curves.json")
+    raw = json.loads(path.read_text())
+    assert raw["full_accuracy"] == iris_result.full_accuracy
+    assert len(raw["curves"]) == 10
+    assert {"strategy", "seed", "n_labels", "accuracy"} <= set(raw["curves"][0])
+    back = SimulationResult.from_json(path)
+    assert back.table().equals(iris_result.table())
+    assert back.recommendation == iris_result.recommendation
+
+
+def test_plot_writes_a_png(iris_result, tmp_path):
+    path = iris_result.plot(tmp_path / "curves.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert path.stat().st_size > 10_000
+
+
+def test_recommendation_names_the_best_and_its_gain_over_random(iris_result):
+    line = iris_result.recommendation
+    assert line.startswith("Recommended: ")
+    assert "random" in line
+
+
+def test_recommendation_says_when_uncertainty_did_not_beat_random():
+    curves = [
+        Curve("random", 0, [10, 20, 30], [0.6, 0.9, 0.95]),
+        Curve("margin", 0, [10, 20, 30], [0.6, 0.8, 0.95]),
+    ]
+    result = SimulationResult("toy", 0.95, {"budget": 30, "at": [20]}, curves)
+    assert "did not beat random" in result.recommendation
+    assert result.table().loc["margin", "labels to 99 %"] == "30"
+
+
+def test_labels_needed_reads_the_mean_curve_and_shows_the_seed_range():
+    curves = [
+        Curve("margin", 0, [10, 20, 30], [0.5, 0.99, 1.0]),
+        Curve("margin", 1, [10, 20, 30], [0.5, 0.8, 0.9]),
+    ]
+    result = SimulationResult("toy", 1.0, {"budget": 30}, curves)
+    summary = result.summary()["margin"]
+    assert summary.mean == pytest.approx([0.5, 0.895, 0.95])
+    assert summary.to_reach[0.95] == 30  # on the mean curve, though one seed got there at 20
+    assert summary.to_reach[0.99] is None
+    assert summary.to_reach_by_seed[0.99] == [20, None]
+    assert result.table().loc["margin", "labels to 99 %"] == "> 30 (20–> 30)"
+
+
+def test_budget_larger_than_the_pool_is_capped_with_a_note():
+    result = simulate.run("iris", strategies="random", init=30, batch=40, budget=1000, seeds=1, test_size=0.2)
+    assert result.curves[0].n_labels[-1] == 120
+    assert any("capped" in note for note in result.notes)
+
+
+def test_progress_callback_counts_runs():
+    calls = []
+    simulate.run("iris", strategies="random,margin", init=10, batch=10, budget=20, seeds=2,
+                 progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, 4) and calls[-1] == (4, 4)
+
+
+@pytest.mark.parametrize("model", sorted(simulate.MODELS))
+def test_every_named_model_runs(model):
+    result = simulate.run("wine", strategies="random,margin", init=10, batch=10, budget=30, seeds=1, model=model)
+    assert result.settings["model"] == model
+    assert all(len(c.accuracy) == 3 for c in result.curves)
+
+
+def test_a_csv_of_table_rows(tmp_path):
+    from hilt.datasets import load_sklearn
+
+    frame = load_sklearn("wine")
+    frame.loc[3, "label"] = None
+    frame.to_csv(tmp_path / "wine.csv", index=False)
+    result = simulate.run(tmp_path / "wine.csv", label_column="label", strategies="random,least", **SMALL)
+    assert result.dataset == "wine"
+    assert result.settings["kind"] == "table"
+    assert result.settings["n_pool"] + result.settings["n_test"] == len(frame) - 1
+    assert any("without a label" in note for note in result.notes)
+    # A string column is taken as the text (as `hilt init` does), and the output says so.
+    frame.insert(0, "name", [f"wine number {i}" for i in range(len(frame))])
+    frame.to_parquet(tmp_path / "named.parquet")
+    named = simulate.run(tmp_path / "named.parquet", label_column="label", strategies="random", **SMALL)
+    assert named.settings["kind"] == "text"
+    assert any("'name' as the item text" in note for note in named.notes)
+
+
+def test_a_jsonl_of_texts(tmp_path):
+    from hilt.datasets import load_movie_reviews
+
+    reviews = load_movie_reviews().sample(300, random_state=0)
+    path = tmp_path / "reviews.jsonl"
+    reviews.to_json(path, orient="records", lines=True)
+    result = simulate.run(path, label_column="sentiment", text_column="text", init=10, batch=10, budget=40, seeds=1)
+    assert result.settings["kind"] == "text"
+    assert result.settings["labels"] == ["fresh", "rotten"]
+    assert result.strategies == ["random", "uncertainty"]
+
+
+def test_a_dataframe():
+    frame = pd.DataFrame({"x": np.arange(40.0), "y": ["lo"] * 20 + ["hi"] * 20})
+    result = simulate.run(frame, label_column="y", strategies="margin", init=4, batch=4, budget=12, seeds=1)
+    assert result.curves[0].n_labels == [4, 8, 12]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(strategies="random,best"), "strategy to be one of"),
+        (dict(strategies=""), "at least one strategy"),
+        (dict(init=0), "init to be a whole number >= 1"),
+        (dict(batch=2.5), "batch to be a whole number"),
+        (dict(budget=10, init=20), "budget >= init"),
+        (dict(seeds=0), "seeds to be a whole number >= 1"),
+        (dict(seeds=[1, 1]), "no seed twice"),
+        (dict(model="deep"), "model to be one of"),
+        (dict(test_size=1.5), "test_size to be a share"),
+        (dict(jobs=0), "jobs to be a whole number"),
+        (dict(at=[25]), "label counts on every curve"),
+        (dict(init=200, budget=300), "init <= the pool size"),
+    ],
+)
+def test_bad_arguments_raise_clear_errors(kwargs, message):
+    args = dict(strategies="random", init=10, batch=10, budget=30, seeds=1) | kwargs
+    with pytest.raises(InputError, match=message):
+        simulate.run("iris", **args)
+
+
+def test_bad_data_raises_clear_errors(tmp_path):
+    with pytest.raises(NotFoundError, match="no such file"):
+        simulate.run("iris.csv")
+    with pytest.raises(InputError, match="Expected a data set"):
+        simulate.run()
+    with pytest.raises(InputError, match="apply to a file"):
+        simulate.run("iris", label_column="label")
+    (tmp_path / "a.csv").write_text("x,label\n1,a\n2,a\n3,b\n4,b\n5,c\n")
+    with pytest.raises(InputError, match="--label-column"):
+        simulate.run(tmp_path / "a.csv")
+    with pytest.raises(HiltError, match="nope"):
+        simulate.run(tmp_path / "a.csv", label_column="nope")
+    with pytest.raises(InputError, match="label 'c' has 1"):
+        simulate.run(tmp_path / "a.csv", label_column="label")
+    (tmp_path / "one.csv").write_text("x,label\n1,a\n2,a\n")
+    with pytest.raises(InputError, match="two different labels"):
+        simulate.run(tmp_path / "one.csv", label_column="label")
+    with pytest.raises(InputError, match="not both"):
+        simulate.run("iris", project=tmp_path / "p.hilt")
