@@ -100,6 +100,8 @@ def _named(name: str) -> LabelledData:
 
 
 def _from_project(path: Path) -> LabelledData:
+    if not path.is_file():
+        raise NotFoundError(f"Expected a hilt project file at {str(path)!r}, but there is no such file.")
     from hilt.project import Project
 
     with Project.open(path) as project:
