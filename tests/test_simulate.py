@@ -121,6 +121,16 @@ def test_recommendation_says_when_uncertainty_did_not_beat_random():
     assert result.table().loc["margin", "labels to 99 %"] == "30"
 
 
+def test_recommendation_prefers_fewer_labels_to_99_percent_over_a_larger_area():
+    curves = [
+        Curve("random", 0, [10, 20, 30], [0.6, 0.99, 1.0]),
+        Curve("margin", 0, [10, 20, 30], [0.9, 0.95, 0.96]),
+    ]
+    line = SimulationResult("toy", 1.0, {"budget": 30}, curves).recommendation
+    assert line.startswith("Recommended: random. Uncertainty sampling did not beat random")
+    assert "margin, needs > 30, though it is ahead earlier on (area under the curve 0.940 vs 0.895)" in line
+
+
 def test_labels_needed_reads_the_mean_curve_and_shows_the_seed_range():
     curves = [
         Curve("margin", 0, [10, 20, 30], [0.5, 0.99, 1.0]),

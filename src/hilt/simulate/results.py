@@ -207,38 +207,61 @@ class SimulationResult:
             return tuple(s.to_reach[t] or math.inf for t in reversed(TARGETS)) + (-s.aulc_mean,)
 
         best = min(summary.values(), key=key)
-        name = self.display_name(best.strategy)
-        level = next((t for t in reversed(TARGETS) if best.to_reach[t] is not None), None)
         random = summary.get("random")
-        if level is not None:
-            reach = (
-                f"reaches {round(level * 100)} % of the full-data accuracy ({self.full_accuracy:.3f}) "
-                f"with {best.to_reach[level]} labels"
-            )
-        else:
-            reach = f"has the largest area under the learning curve ({best.aulc_mean:.3f})"
         if random is None:
-            return f"Recommended: {name}. It {reach} (random was not run, so there is no baseline)."
-        if best.strategy == "random" or key(best) == key(random):
             return (
-                f"Recommended: random. Uncertainty sampling did not beat random sampling here: random {reach}, "
-                "and no uncertainty strategy needed fewer labels or had a larger area under the curve."
+                f"Recommended: {self.display_name(best.strategy)}. It {self._reach(best)} "
+                "(random was not run, so there is no baseline)."
             )
-        if level is not None:
-            theirs = random.to_reach[level]
-            mine = best.to_reach[level]
-            if theirs is None:
-                saved = budget - mine + 1 if budget else None
-                gap = f"random needs > {budget}" + (
-                    f" (at least {saved} more, {100 * saved / (budget + 1):.0f} %)" if saved else ""
+        if best.strategy == "random" or key(best) == key(random):
+            others = [v for k, v in summary.items() if k != "random"]
+            if not others:
+                return f"Only random was run: it {self._reach(random)}."
+            rival = min(others, key=key)
+            level = self._level(random) or self._level(rival)
+            line = (
+                f"Recommended: random. Uncertainty sampling did not beat random sampling here: random "
+                f"{self._reach(random, level)}; the best uncertainty strategy, "
+                f"{self.display_name(rival.strategy)}, {self._reach(rival, level, short=True)}"
+            )
+            if rival.aulc_mean > random.aulc_mean:
+                line += (
+                    f", though it is ahead earlier on (area under the curve {rival.aulc_mean:.3f} vs "
+                    f"{random.aulc_mean:.3f})"
                 )
-            else:
-                gap = f"random needs {theirs} ({theirs - mine} more, {100 * (theirs - mine) / theirs:.0f} %)"
-            return f"Recommended: {name}. It {reach}; {gap}."
-        return (
-            f"Recommended: {name}. It {reach}; random's is {random.aulc_mean:.3f} "
-            f"({best.aulc_mean - random.aulc_mean:+.3f})."
-        )
+            return line + "."
+        level = self._level(best)
+        name = self.display_name(best.strategy)
+        if level is None:
+            return (
+                f"Recommended: {name}. It {self._reach(best)}; random's is {random.aulc_mean:.3f} "
+                f"({best.aulc_mean - random.aulc_mean:+.3f})."
+            )
+        mine, theirs = best.to_reach[level], random.to_reach[level]
+        if theirs is None:
+            saved = budget + 1 - mine
+            gap = f"random needs > {budget} (at least {saved} more, {100 * saved / (budget + 1):.0f} %)"
+        else:
+            gap = f"random needs {theirs} ({theirs - mine} more, {100 * (theirs - mine) / theirs:.0f} %)"
+        return f"Recommended: {name}. It {self._reach(best, level)}; {gap}."
+
+    @staticmethod
+    def _level(s: StrategySummary) -> float | None:
+        """The highest target share the mean curve reaches, if any."""
+        return next((t for t in reversed(TARGETS) if s.to_reach[t] is not None), None)
+
+    def _reach(self, s: StrategySummary, level: float | None = None, short: bool = False) -> str:
+        level = self._level(s) if level is None else level
+        if level is None:
+            return f"has an area under the learning curve of {s.aulc_mean:.3f}"
+        n = s.to_reach[level]
+        budget = self.settings.get("budget", "the budget")
+        if short:
+            return f"needs {n if n is not None else f'> {budget}'}"
+        what = f"{round(level * 100)} % of the full-data accuracy ({self.full_accuracy:.3f})"
+        if n is None:
+            return f"does not reach {what} within {budget} labels"
+        return f"reaches {what} with {n} labels"
 
     def plot(self, path: str | Path) -> Path:
         """Write the learning curves as a PNG to ``path`` and return the path."""
