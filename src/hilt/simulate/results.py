@@ -329,6 +329,8 @@ def _labels(on_mean: int | None, by_seed: list[int | None], budget: int) -> str:
     text = never if on_mean is None else str(on_mean)
     if len(by_seed) > 1:
         reached = [n for n in by_seed if n is not None]
+        if not reached:
+            return text
         low = str(min(reached)) if reached else never
         high = never if len(reached) < len(by_seed) else str(max(reached))
         text += f" ({low}–{high})" if low != high else f" ({low})"

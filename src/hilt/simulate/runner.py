@@ -270,6 +270,7 @@ def _run_all(problem: _Problem, tasks: list, jobs: int, progress: Any) -> list[C
     results: dict[tuple[str, int], Curve] = {}
     try:
         if jobs == 1:
+            report(0)
             for done, (name, query, seed) in enumerate(tasks, start=1):
                 results[(name, seed)] = _run_one(problem, name, query, seed)
                 report(done)
@@ -277,6 +278,7 @@ def _run_all(problem: _Problem, tasks: list, jobs: int, progress: Any) -> list[C
             # Submit every task before the progress bar's thread starts (workers fork on submit).
             with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(problem,)) as pool:
                 futures = [pool.submit(_run_in_worker, task) for task in tasks]
+                report(0)
                 for done, future in enumerate(as_completed(futures), start=1):
                     curve = future.result()
                     results[(curve.strategy, curve.seed)] = curve
@@ -288,7 +290,6 @@ def _run_all(problem: _Problem, tasks: list, jobs: int, progress: Any) -> list[C
 
 def _progress(progress: Any, total: int) -> tuple[Callable[[int], None], Callable[[], None]]:
     if callable(progress):
-        progress(0, total)
         return (lambda done: progress(done, total)), (lambda: None)
     if not progress:
         return (lambda done: None), (lambda: None)
