@@ -7,7 +7,10 @@ from hilt.cli.app import app
 # Each module registers its commands on ``app`` when imported.
 from hilt.cli import version as _version  # noqa: F401,E402
 from hilt.cli import demo as _demo  # noqa: F401,E402
+from hilt.cli import project_commands as _project_commands  # noqa: F401,E402
+from hilt.cli import label as _label  # noqa: F401,E402
 from hilt.cli import simulate as _simulate  # noqa: F401,E402
+from hilt.cli import serve as _serve  # noqa: F401,E402
 
 __all__ = ["app", "main"]
 

@@ -21,7 +21,8 @@ app = typer.Typer(
 )
 
 #: Where messages for the person go (stdout stays clean for --json output).
-console = Console(stderr=True, highlight=False)
+# soft_wrap: a long path in a message must stay whole (copy-pastable), not be broken by a newline.
+console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,0 +1,52 @@
+"""``hilt label``: label a project's items in the terminal, one key per answer."""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+from hilt.cli._label_loop import MAX_KEYED_LABELS, line_keys, run_label_loop, terminal_keys
+from hilt.cli.app import app, user_errors
+
+
+def default_annotator() -> str:
+    """$USER (or the login name), else ``"me"``."""
+    name = os.environ.get("USER") or os.environ.get("USERNAME")
+    if not name:
+        with contextlib.suppress(Exception):
+            name = getpass.getuser()
+    return name or "me"
+
+
+@app.command()
+@user_errors
+def label(
+    project: Path = typer.Argument(..., help="The project file."),
+    annotator: Optional[str] = typer.Option(None, "--annotator", "-a", help="Your name (default: $USER, else 'me')."),
+    wait: float = typer.Option(
+        30.0, min=0.0, help="On quit, wait up to this many seconds for a retrain still running."
+    ),
+) -> None:
+    """Label items in the terminal: the model asks about what it is least sure of.
+
+    Keys: 1-9 pick a label, s skips, u undoes your last answer, q quits. Every answer is saved at once; run the command again later to continue where you stopped. Keys can also be piped in, one per line.
+
+    Example: hilt label reviews.hilt --annotator ana
+    """
+    from hilt.project import Project
+
+    name = annotator or default_annotator()
+    out = Console(highlight=False)
+    with Project.open(project) as opened:
+        single_keys = sys.stdin.isatty() and len(opened.labels) <= MAX_KEYED_LABELS
+        keys = terminal_keys() if single_keys else line_keys(sys.stdin)
+        with contextlib.closing(keys):
+            out.print(f"Labelling {project} as [bold]{name}[/] ({opened.kind} items).")
+            run_label_loop(opened, name, keys, out, wait_for_model=wait)

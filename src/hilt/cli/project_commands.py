@@ -1,0 +1,209 @@
+"""``hilt init``, ``hilt import``, ``hilt status``, ``hilt export``: a project's life cycle.
+
+Each command opens the project, calls one :class:`hilt.project.Project` method and prints
+what happened. Messages for the person go to stderr; what a script may want to read
+(``status --json``, the status tables) goes to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from hilt.cli.app import app, console, user_errors
+from hilt.errors import InputError
+
+#: The command's own output (tables, JSON); ``console`` (stderr) keeps the messages.
+stdout = Console(highlight=False)
+
+
+def parse_labels(text: str) -> list[str]:
+    """``"pos, neg,meh"`` -> ``["pos", "neg", "meh"]``; at least two distinct labels.
+
+    Examples
+    --------
+    >>> from hilt.cli.project_commands import parse_labels
+    >>> parse_labels("pos, neg,meh")
+    ['pos', 'neg', 'meh']
+    """
+    labels = [part.strip() for part in text.split(",") if part.strip()]
+    if len(labels) < 2:
+        raise InputError(f"Expected at least two labels separated by commas (--labels pos,neg); got {text!r}.")
+    if len(set(labels)) != len(labels):
+        raise InputError(f"Expected distinct labels; got {text!r}.")
+    return labels
+
+
+def _open(path: Path):
+    from hilt.project import Project
+
+    return Project.open(path)
+
+
+@app.command()
+@user_errors
+def init(
+    project: Path = typer.Argument(..., help="The project file to create, e.g. reviews.hilt."),
+    data: Path = typer.Option(..., "--data", "-d", help="Items to label: .csv, .tsv, .jsonl or .parquet."),
+    labels: str = typer.Option(..., "--labels", "-l", help="The labels, comma-separated: pos,neg."),
+    text_column: Optional[str] = typer.Option(None, help="Column holding the text (default: the only string column, or 'text')."),
+    id_column: Optional[str] = typer.Option(None, help="Column of unique item ids (default: the row number)."),
+    label_column: Optional[str] = typer.Option(None, help="Column of labels already known (empty cells: unlabelled)."),
+    strategy: str = typer.Option("margin", help="How the next item is chosen: random, least, margin, ratio, entropy."),
+    retrain_every: int = typer.Option(10, min=1, help="Retrain after this many new labels."),
+    eval_share: float = typer.Option(0.1, min=0.0, max=0.9, help="Share of items served at random to measure accuracy."),
+    encoding: str = typer.Option("utf-8", help="Text encoding of a CSV/JSON file, e.g. latin-1."),
+) -> None:
+    """Create a labelling project from a data file.
+
+    The file's items are imported once; the project is one SQLite file (plus a folder of rebuildable model files beside it).
+
+    Example: hilt init reviews.hilt --data reviews.csv --labels pos,neg --id-column id
+    """
+    from hilt.project import Project
+
+    options: dict[str, Any] = dict(
+        text_column=text_column,
+        id_column=id_column,
+        label_column=label_column,
+        strategy=strategy,
+        retrain_every=retrain_every,
+        eval_share=eval_share,
+    )
+    if encoding.lower() not in ("utf-8", "utf8"):
+        options["encoding"] = encoding
+    with Project.create(project, data, parse_labels(labels), **options) as created:
+        status = created.status()
+        duplicates = created.created_import["duplicates"]
+    console.print(
+        f"Created {project}: {status['n_items']:,} {status['kind']} items, labels "
+        f"{', '.join(status['labels'])}, strategy {status['strategy']}"
+        + (f", {status['n_answered']:,} already labelled" if status["n_answered"] else "")
+        + (f", {duplicates:,} rows with a repeated id skipped" if duplicates else "")
+        + f".\nNext: hilt label {project}"
+    )
+
+
+@app.command("import")
+@user_errors
+def import_(
+    project: Path = typer.Argument(..., help="The project file."),
+    data: Path = typer.Argument(..., help="More items: .csv, .tsv, .jsonl or .parquet, with the project's columns."),
+    label_column: Optional[str] = typer.Option(None, help="Column of labels already known."),
+    encoding: str = typer.Option("utf-8", help="Text encoding of a CSV/JSON file, e.g. latin-1."),
+) -> None:
+    """Add items from another file to a project (items whose id is already there are skipped).
+
+    Example: hilt import reviews.hilt more_reviews.csv --label-column sentiment
+    """
+    options: dict[str, Any] = {"label_column": label_column}
+    if encoding.lower() not in ("utf-8", "utf8"):
+        options["encoding"] = encoding
+    with _open(project) as opened:
+        result = opened.import_items(data, **options)
+    console.print(
+        f"Imported {data} into {project}: {result['added']:,} added, "
+        f"{result['duplicates']:,} duplicates skipped, {result['labelled']:,} with a label."
+    )
+
+
+@app.command()
+@user_errors
+def status(
+    project: Path = typer.Argument(..., help="The project file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the status as JSON (for scripts)."),
+) -> None:
+    """Show how far labelling has come: counts per label and annotator, and the model runs.
+
+    Example: hilt status reviews.hilt --json
+    """
+    with _open(project) as opened:
+        info = opened.status()
+    if as_json:
+        typer.echo(json.dumps(info, indent=2, default=str))
+        return
+    for table in status_tables(info, title=str(project)):
+        stdout.print(table)
+
+
+def status_tables(info: dict[str, Any], title: str = "project") -> list[Any]:
+    """Rich renderables for a ``Project.status()`` dict: overview, labels, annotators, model runs.
+
+    The title (usually the project's path) is a line of its own, not a table title: a table
+    title wraps at the table's width and would break a long path in the middle.
+    """
+    overview = Table(show_header=False)
+    overview.add_column(style="bold")
+    overview.add_column(justify="right")
+    overview.add_row("kind", str(info.get("kind", "")))
+    overview.add_row("strategy", str(info.get("strategy", "")))
+    overview.add_row("items", f"{info['n_items']:,}")
+    overview.add_row("answered", f"{info['n_answered']:,}")
+    overview.add_row("skipped", f"{info.get('n_skipped', 0):,}")
+    if "n_left" in info:
+        overview.add_row("left", f"{info['n_left']:,}")
+    if "n_eval" in info:
+        overview.add_row("evaluation sample", f"{info['n_eval']:,}")
+    if info.get("retraining"):
+        overview.add_row("model", "retraining now")
+    tables: list[Any] = [Text(title, style="bold"), overview]
+
+    by_label = Table(title="labels")
+    by_label.add_column("label")
+    by_label.add_column("items", justify="right")
+    counts = info.get("by_label", {})
+    for label in info.get("labels", list(counts)):
+        by_label.add_row(str(label), f"{counts.get(label, 0):,}")
+    tables.append(by_label)
+
+    if info.get("by_annotator"):
+        by_annotator = Table(title="annotators")
+        by_annotator.add_column("annotator")
+        by_annotator.add_column("answers", justify="right")
+        for name, n in sorted(info["by_annotator"].items(), key=lambda pair: -pair[1]):
+            by_annotator.add_row(str(name), f"{n:,}")
+        tables.append(by_annotator)
+
+    runs = info.get("runs", [])
+    if not runs:
+        tables.append(Text("model runs: none yet (cold start: items come at random)"))
+        return tables
+    model_runs = Table(title="model runs")
+    model_runs.add_column("#", justify="right")
+    model_runs.add_column("trained on", justify="right")
+    model_runs.add_column("eval accuracy", justify="right")
+    model_runs.add_column("eval items", justify="right")
+    model_runs.add_column("finished")
+    for number, run in enumerate(runs, start=1):
+        accuracy = run.get("eval_accuracy")
+        model_runs.add_row(
+            str(number),
+            f"{run.get('n_train', 0):,}",
+            "-" if accuracy is None else f"{accuracy:.3f}",
+            "-" if run.get("n_eval") is None else f"{run['n_eval']:,}",
+            str(run.get("finished_at") or "running"),
+        )
+    tables.append(model_runs)
+    return tables
+
+
+@app.command()
+@user_errors
+def export(
+    project: Path = typer.Argument(..., help="The project file."),
+    output: Path = typer.Option(..., "--output", "-o", help="Where to write: a .jsonl or .csv file."),
+    include_retracted: bool = typer.Option(False, "--all", help="Also write retracted (undone) answers."),
+) -> None:
+    """Write the labels out, one row per labelled item, with who labelled it and when.
+
+    Example: hilt export reviews.hilt -o labels.csv
+    """
+    with _open(project) as opened:
+        n = opened.export(output, include_retracted=include_retracted)
+    console.print(f"Wrote {n:,} rows to {output}.")

@@ -1,0 +1,120 @@
+"""``hilt serve`` (the web labelling UI) and ``hilt annotator add`` (tokens and links)."""
+
+from __future__ import annotations
+
+import getpass
+import re
+from pathlib import Path
+
+import typer
+
+from hilt.cli.app import app, console, user_errors
+
+annotator_app = typer.Typer(help="Manage the annotators of a project (tokens for the web UI).", no_args_is_help=True)
+app.add_typer(annotator_app, name="annotator")
+
+
+def annotator_link(base: str, token: str) -> str:
+    """The link that signs an annotator in (the page moves the token into a cookie)."""
+    return f"{base}/?token={token}"
+
+
+def default_annotator_name() -> str:
+    """The login name, trimmed to what annotator names allow, else ``annotator``."""
+    try:
+        name = re.sub(r"[^A-Za-z0-9_.@-]", "", getpass.getuser())[:64]
+    except Exception:  # no login name in some containers
+        name = ""
+    return name or "annotator"
+
+
+def run_web(project, *, host: str, port: int, links: dict[str, str], open_browser: bool,
+            any_free_if_busy: bool = False, intro: str | None = None) -> None:
+    """Bind, print the links, serve until Ctrl+C. ``links`` maps annotator name to token."""
+    from hilt.server import create_app
+    from hilt.server.runner import base_url, bind, is_loopback, serve
+
+    sock = bind(host, port, any_free_if_busy=any_free_if_busy)
+    bound_port = sock.getsockname()[1]
+    base = base_url(host, bound_port)
+    if not is_loopback(host):
+        console.print(
+            f"[bold yellow]Warning:[/] --host {host} makes the labelling UI reachable from other "
+            "machines. Traffic is plain http: tokens and answers travel unencrypted, so use it only "
+            "on a network you trust.",
+            soft_wrap=True,
+        )
+    app_ = create_app(project)
+    if intro:
+        console.print(intro, soft_wrap=True)
+    console.print(f"Serving [bold]{Path(project.path).name}[/] at {base}/  (Ctrl+C to stop)")
+    if links:
+        for name, token in links.items():
+            console.print(f"  {name}: {annotator_link(base, token)}", soft_wrap=True)
+    others = sorted(set(project.annotators()) - set(links) - {"import"})
+    if others:
+        console.print(
+            f"  Other annotators ({', '.join(others)}) use the links `hilt annotator add` printed "
+            "for them; running it again prints a new one.",
+            soft_wrap=True,
+        )
+    console.print(f"  Dashboard: {base}/dashboard")
+
+    def ready() -> None:
+        console.print("Ready.")
+        if open_browser and links:
+            import webbrowser
+
+            webbrowser.open(annotator_link(base, next(iter(links.values()))))
+
+    serve(app_, sock, on_ready=ready)
+
+
+@app.command("serve")
+@user_errors
+def serve_command(
+    project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file (e.g. reviews.hilt)."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on. Anything but loopback opens the UI to the network."),
+    port: int = typer.Option(8000, help="Port to listen on (0: any free port)."),
+    annotator: list[str] = typer.Option(
+        None, "--annotator", "-a", help="Print a fresh link for this annotator (repeatable; rotates their token)."
+    ),
+    open_browser: bool = typer.Option(False, "--open", help="Open the first link in a browser."),
+) -> None:
+    """Serve the web labelling page and the progress dashboard over a project.
+
+    Each annotator signs in with their own link (see `hilt annotator add`). A project with no
+    annotator yet gets one named after your login, and its link is printed.
+
+    Example: hilt serve reviews.hilt --port 8000
+    """
+    from hilt.project import Project
+
+    with Project.open(project_path) as project:
+        links = {name: project.add_annotator(name) for name in (annotator or [])}
+        if not links and not (set(project.annotators()) - {"import"}):
+            name = default_annotator_name()
+            links[name] = project.add_annotator(name)
+        run_web(project, host=host, port=port, links=links, open_browser=open_browser)
+
+
+@annotator_app.command("add")
+@user_errors
+def annotator_add(
+    project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    name: str = typer.Argument(..., help="Annotator name: 1-64 letters, digits or _-.@"),
+    url: str = typer.Option("http://127.0.0.1:8000", help="Where `hilt serve` will listen, for the link."),
+) -> None:
+    """Add an annotator (or give an existing one a new token) and print the token and link.
+
+    The token is shown once: the project stores only its hash. Running this again for the same
+    name makes a new token and the old one stops working.
+
+    Example: hilt annotator add reviews.hilt alice
+    """
+    from hilt.project import Project
+
+    with Project.open(project_path) as project:
+        token = project.add_annotator(name)
+    typer.echo(f"token: {token}")
+    typer.echo(f"link:  {annotator_link(url.rstrip('/'), token)}")

@@ -1,0 +1,418 @@
+"""A labelling project: the store, its settings, the queue and the background retrain worker."""
+
+from __future__ import annotations
+
+import base64
+import pickle
+import shutil
+import threading
+import uuid
+from pathlib import Path
+from typing import Any, Sequence
+
+import pandas as pd
+
+from hilt._version import __version__
+from hilt.errors import ConflictError, InputError
+from hilt.importing import ImportedItems, read_items
+from hilt.learner import check_strategy
+from hilt.models import AlignedModel, default_classifier, fresh_copy
+from hilt.project.annotators import check_annotator, hash_token, new_token
+from hilt.project.export import export_row, write_rows
+from hilt.project.features import FeatureCache, cache_folder
+from hilt.project.item import Item
+from hilt.project.worker import RetrainJob, RetrainWorker
+from hilt.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
+
+__all__ = ["Project"]
+
+#: How many top-ranked items a run writes to the queue. Far more than people label between
+#: two runs; when it runs dry anyway the queue falls back to the random order.
+DEFAULT_QUEUE_SIZE = 2_000
+
+
+class Project:
+    """One labelling project: a SQLite file (e.g. ``reviews.hilt``) and a rebuildable cache folder.
+
+    Create one with :meth:`create`, open one with :meth:`open`; close it with :meth:`close`
+    or use it as a context manager. A project may be used from several threads, and several
+    processes may open the same file at once.
+
+    The model
+    ---------
+    Items are featurized once (TF-IDF for text, scaling for tables) and the features are
+    cached in ``<path>.d/``; a retrain refits only the classifier. ``model`` (any
+    scikit-learn classifier with ``predict_proba`` or ``decision_function``) replaces the
+    default logistic regression and is fitted on those cached features, so it must accept
+    a sparse matrix for text items. It is kept in the project file (pickled), so only open
+    project files you trust, as with any pickled model.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from hilt import Project
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> frame = pd.DataFrame({"text": ["good film", "bad film", "great", "awful"]})
+    >>> with Project.create(folder / "reviews.hilt", frame, ["pos", "neg"], eval_share=0) as project:
+    ...     item = project.next_item("ada")
+    ...     project.answer(item.id, "pos", "ada", answer_id="a1")["saved"]
+    ...     project.status()["n_answered"]
+    True
+    1
+    """
+
+    # -- opening and closing ---------------------------------------------------------------
+    def __init__(self, store: Store, *, model: Any = None):
+        self._store = store
+        self.path = store.path
+        meta = store.meta()
+        self.labels: list[str] = list(meta["labels"])
+        self.strategy: str = meta["strategy"]
+        self.kind: str = meta["kind"]
+        self.text_column: str | None = meta.get("text_column")
+        self.id_column: str | None = meta.get("id_column")
+        self.feature_columns: list[str] = list(meta.get("feature_columns") or [])
+        settings = meta.get("settings") or {}
+        self.retrain_every = int(settings.get("retrain_every", 10))
+        self.eval_share = float(settings.get("eval_share", 0.1))
+        self.lease_seconds = float(settings.get("lease_seconds", 600))
+        queue_size = int(settings.get("queue_size", DEFAULT_QUEUE_SIZE))
+        if model is None and meta.get("model"):
+            model = pickle.loads(base64.b64decode(meta["model"]))
+        self.model = model
+        self.folder = cache_folder(self.path)
+        features = FeatureCache(self.folder, self.kind, self.feature_columns)
+        make = (lambda: fresh_copy(model)) if model is not None else default_classifier
+        self._job = RetrainJob(store, features, self.labels, self.strategy, make, queue_size)
+        self._worker = RetrainWorker(self._job)
+        self._counter_lock = threading.Lock()
+        runs = store.runs()
+        trained = len(store.current_labels(is_eval=False))
+        # New training labels since the last run: reaching retrain_every starts a retrain.
+        self._since_retrain = trained - (runs[-1]["n_train"] if runs else 0)
+        self._closed = False
+
+    @classmethod
+    def create(
+        cls,
+        path: str | Path,
+        data: Any,
+        labels: Sequence[str],
+        *,
+        text_column: str | None = None,
+        id_column: str | None = None,
+        label_column: str | None = None,
+        strategy: str = "margin",
+        model: Any = None,
+        retrain_every: int = 10,
+        eval_share: float = 0.1,
+        lease_seconds: float = 600,
+        exist_ok: bool = False,
+        encoding: str = "utf-8",
+        queue_size: int = DEFAULT_QUEUE_SIZE,
+        seed: int | None = None,
+    ) -> "Project":
+        """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame).
+
+        Parameters
+        ----------
+        path : str or pathlib.Path
+            The project file to create, e.g. ``reviews.hilt``.
+        data : str, pathlib.Path or pandas.DataFrame
+            The items, read by :func:`hilt.importing.read_items`.
+        labels : sequence of str
+            The labels annotators choose from (at least two, distinct).
+        text_column, id_column, label_column : str, optional
+            See :func:`hilt.importing.read_items`. Labels from ``label_column`` are stored as
+            answers by the reserved annotator ``"import"`` and count as training labels.
+        strategy : {"margin", "least", "ratio", "entropy", "random"}
+        model : scikit-learn classifier, optional
+            Replaces the default classifier; fitted on the cached features (see the class notes).
+        retrain_every : int, default 10
+            Retrain in the background after this many new training labels.
+        eval_share : float, default 0.1
+            Share of served items drawn from a random evaluation sample (never trained on).
+        lease_seconds : float, default 600
+            How long a served item stays reserved for its annotator.
+        exist_ok : bool, default False
+            Replace an existing project at ``path`` (its labels are lost) instead of raising
+            :class:`hilt.errors.ConflictError`.
+        encoding : str, default "utf-8"
+            Text encoding of a CSV/JSON file.
+        queue_size : int, default 2000
+            Ranked items kept per model run.
+        seed : int, optional
+            Seeds the evaluation sample and the random order (for reproducible tests).
+
+        Returns
+        -------
+        Project
+            The open project. Nothing is left behind when the data cannot be read.
+        """
+        path = Path(path)
+        labels = _check_labels(labels)
+        check_strategy(strategy)
+        _check_number("retrain_every", retrain_every, 1, None, whole=True)
+        _check_number("eval_share", eval_share, 0.0, 0.9)
+        _check_number("lease_seconds", lease_seconds, 1, None)
+        _check_number("queue_size", queue_size, 1, None, whole=True)
+        if model is not None:
+            AlignedModel(model, labels)  # raises a clear error for a non-classifier
+        items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
+                           labels=labels, encoding=encoding)
+        if path.exists():
+            if not exist_ok:
+                raise ConflictError(
+                    f"Expected no file at {path}, but one exists. Open it with Project.open, choose "
+                    "another name, or pass exist_ok=True to replace it."
+                )
+            _remove_project_files(path)
+        meta = {
+            "labels": labels, "strategy": strategy, "kind": items.kind, "text_column": items.text_column,
+            "id_column": id_column, "feature_columns": items.feature_columns,
+            "settings": {"retrain_every": int(retrain_every), "eval_share": float(eval_share),
+                         "lease_seconds": float(lease_seconds), "queue_size": int(queue_size)},
+            "model": base64.b64encode(pickle.dumps(fresh_copy(model))).decode() if model is not None else None,
+            "created_at": utc_now(), "created_by": f"hilt {__version__}",
+        }
+        store = Store.create(path, meta)
+        try:
+            result = store.add_items(items.ids, _records(items), items.labels, eval_share=eval_share, seed=seed)
+        except BaseException:
+            store.close()
+            _remove_project_files(path)
+            raise
+        project = cls(store)
+        #: What the first import did: ``{"added", "duplicates", "labelled"}`` (duplicate ids in the file are skipped).
+        project.created_import = {**result, "duplicates": result["duplicates"] + items.duplicates}
+        return project
+
+    @classmethod
+    def open(cls, path: str | Path, *, model: Any = None) -> "Project":
+        """Open the project file at ``path``.
+
+        ``model`` overrides the classifier kept in the file for this session. Raises
+        :class:`hilt.errors.NotFoundError` for a missing file and :class:`hilt.errors.InputError`
+        for a file that is not a hilt project or was written by a newer hilt.
+        """
+        return cls(Store.open(path), model=model)
+
+    def close(self) -> None:
+        """Stop the background worker and close the file. Safe to call twice."""
+        if self._closed:
+            return
+        self._closed = True
+        self._worker.stop()
+        self._store.close()
+
+    def __enter__(self) -> "Project":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Project({str(self.path)!r}, kind={self.kind!r}, labels={self.labels!r})"
+
+    # -- items -----------------------------------------------------------------------------
+    def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8") -> dict:
+        """Add items from a file or DataFrame read the way the project's first file was.
+
+        All or nothing: a bad file raises and leaves the project exactly as it was. Items whose
+        id is already in the project are skipped and counted as duplicates. Without an id
+        column, new items are numbered on from the items already there.
+
+        Returns ``{"added": n, "duplicates": m, "labelled": k}``.
+        """
+        items = read_items(data, text_column=self.text_column, id_column=self.id_column,
+                           label_column=label_column, labels=self.labels, encoding=encoding)
+        if items.kind != self.kind:
+            raise InputError(
+                f"Expected {self.kind} items like the rest of the project, but {items.source} holds "
+                f"{items.kind} items."
+            )
+        missing = [c for c in self.feature_columns if c not in items.frame.columns]
+        if missing:
+            raise InputError(
+                f"Expected the project's feature columns in {items.source}; missing: {', '.join(missing)}."
+            )
+        ids = items.ids
+        if self.id_column is None:  # row numbers are per file: continue the project's numbering
+            offset = self._store.n_items()
+            ids = [str(offset + int(i)) for i in ids]
+        result = self._store.add_items(ids, _records(items), items.labels, eval_share=self.eval_share)
+        result["duplicates"] += items.duplicates  # repeated within the file, as well as already here
+        with self._counter_lock:
+            self._since_retrain += result["labelled"]
+            if result["added"] and self._store.runs():  # new items need scores: retrain soon
+                self._since_retrain = max(self._since_retrain, self.retrain_every)
+        return result
+
+    # -- labelling -------------------------------------------------------------------------
+    def next_item(self, annotator: str) -> Item | None:
+        """Lease the next item to ``annotator``; ``None`` when nothing is left for them.
+
+        The most uncertain unlabelled item by the current ranking (random items before the
+        first model), with a share ``eval_share`` of random evaluation items mixed in. Asking
+        again before answering returns the same item. The lease expires after ``lease_seconds``.
+        """
+        check_annotator(annotator)
+        self._maybe_retrain()
+        row = self._store.claim(annotator, lease_seconds=self.lease_seconds, eval_share=self.eval_share)
+        return None if row is None else _item(row)
+
+    def peek_items(self, annotator: str, n: int) -> list[Item]:
+        """The next ``n`` items ``annotator`` would be served (ranked ones first), without leasing."""
+        check_annotator(annotator)
+        _check_number("n", n, 1, None, whole=True)
+        return [_item(row) for row in self._store.peek(annotator, int(n))]
+
+    def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None) -> dict:
+        """Record ``annotator``'s ``label`` for ``item_id`` (``label=None`` skips the item).
+
+        Committed to disk before it returns. Repeating an ``answer_id`` stores nothing new and
+        returns ``duplicate=True``, so a client may retry safely.
+
+        Returns ``{"saved": True, "answer_id": ..., "duplicate": bool}``.
+        """
+        check_annotator(annotator)
+        if label is not None and label not in self.labels:
+            raise InputError(
+                f"Expected a label from {', '.join(self.labels)} (or None to skip); got {label!r}."
+            )
+        if answer_id is None:
+            answer_id = uuid.uuid4().hex
+        elif not isinstance(answer_id, str) or not 1 <= len(answer_id) <= 128:
+            raise InputError(f"Expected answer_id to be a string of 1-128 characters; got {answer_id!r}.")
+        result = self._store.record_answer(str(item_id), label, annotator, answer_id)
+        if result["training"]:
+            with self._counter_lock:
+                self._since_retrain += 1
+            self._maybe_retrain()
+        return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
+
+    def undo(self, annotator: str) -> Item | None:
+        """Retract ``annotator``'s latest current answer (kept, marked retracted) and lease the
+        item back to them; returns it, or ``None`` when they have nothing left to undo."""
+        check_annotator(annotator)
+        row = self._store.undo(annotator, lease_seconds=self.lease_seconds)
+        return None if row is None else _item(row)
+
+    # -- the model -------------------------------------------------------------------------
+    def retrain(self, wait: bool = False) -> None:
+        """Refit on all training labels and re-rank the queue.
+
+        ``wait=False`` hands the work to the background worker and returns at once;
+        ``wait=True`` runs it in the calling thread and returns when the new ranking is served.
+        Nothing happens while fewer than two different labels exist.
+        """
+        with self._counter_lock:
+            self._since_retrain = 0
+        if wait:
+            self._job.run()
+        else:
+            self._worker.request()
+
+    def _maybe_retrain(self) -> None:
+        with self._counter_lock:
+            due = self._since_retrain >= self.retrain_every
+            if due:
+                self._since_retrain = 0
+        if due:
+            self._worker.request()
+
+    # -- reporting -------------------------------------------------------------------------
+    def status(self) -> dict:
+        """Progress and model runs as a JSON-able dict (see ``PROJECT_API``)."""
+        counts = self._store.counts()
+        runs = [{k: r[k] for k in ("n_train", "eval_accuracy", "n_eval", "strategy", "started_at", "finished_at")}
+                for r in self._store.runs()]
+        return {
+            **counts, "runs": runs, "labels": list(self.labels), "strategy": self.strategy,
+            "kind": self.kind, "text_column": self.text_column, "retraining": self._worker.busy,
+            "retrain_error": self._worker.last_error, "retrain_every": self.retrain_every,
+            "eval_share": self.eval_share,
+        }
+
+    def export_rows(self, include_retracted: bool = False) -> list[dict]:
+        """One flat dict per current label (or per answer of any kind with ``include_retracted``):
+        ``item_id, label, annotator, answered_at, answer_id[, retracted]`` and the item's data."""
+        return [export_row(a, include_retracted=include_retracted)
+                for a in self._store.answer_rows(include_retracted=include_retracted)]
+
+    def export(self, path: str | Path, *, include_retracted: bool = False) -> int:
+        """Write :meth:`export_rows` to ``path`` (``.jsonl`` or ``.csv``); returns the row count."""
+        rows = self.export_rows(include_retracted=include_retracted)
+        columns = ["item_id", "label", "annotator", "answered_at", "answer_id"]
+        columns += ["retracted"] if include_retracted else []
+        for row in rows:
+            columns += [c for c in row if c not in columns]
+        return write_rows(path, rows, columns)
+
+    def labelled_items(self) -> pd.DataFrame:
+        """Items with a current label: their data columns plus ``label``, indexed by item id."""
+        rows = self._store.labelled_rows()
+        frame = pd.DataFrame([{**data, "label": label} for _, data, label in rows])
+        frame.index = pd.Index([key for key, _, _ in rows], name="item_id")
+        return frame
+
+    # -- annotators ------------------------------------------------------------------------
+    def add_annotator(self, name: str) -> str:
+        """Register ``name`` and return a fresh access token (an earlier token stops working)."""
+        check_annotator(name)
+        token = new_token()
+        self._store.set_annotator_token(name, hash_token(token))
+        return token
+
+    def annotator_for_token(self, token: str) -> str | None:
+        """The annotator a token belongs to, or ``None``."""
+        if not isinstance(token, str) or not token:
+            return None
+        return self._store.annotator_by_token_hash(hash_token(token))
+
+    def annotators(self) -> list[str]:
+        """Registered annotators and everyone who answered (including ``"import"``), sorted."""
+        return self._store.annotator_names()
+
+
+def _item(row: ItemRow) -> Item:
+    if row.is_eval:  # the guess would bias the answer that measures the model
+        return Item(row.key, row.data, True)
+    return Item(row.key, row.data, False, row.guess, None if row.guess is None else row.score)
+
+
+def _records(items: ImportedItems) -> list[dict]:
+    records = items.records()
+    name = items.text_column
+    if items.kind == "text" and name != "text" and name is not None:
+        # Faces show data["text"]; an existing "text" column keeps its name and the text its own.
+        if "text" not in items.frame.columns:
+            records = [{"text": r.pop(name), **r} for r in records]
+    return records
+
+
+def _check_labels(labels: Any) -> list[str]:
+    if isinstance(labels, str) or not isinstance(labels, Sequence):
+        raise InputError(f"Expected the labels as a list of strings like ['pos', 'neg']; got {labels!r}.")
+    labels = [label.strip() if isinstance(label, str) else label for label in labels]
+    if not all(isinstance(label, str) and label for label in labels):
+        raise InputError(f"Expected every label to be a non-empty string; got {labels!r}.")
+    if len(labels) < 2:
+        raise InputError(f"Expected at least two labels; got {labels!r}.")
+    if len(set(labels)) != len(labels):
+        raise InputError(f"Expected distinct labels; got {labels!r}.")
+    return labels
+
+
+def _check_number(name: str, value: Any, low: float, high: float | None, *, whole: bool = False) -> None:
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or value < low or (high is not None and value > high):
+        expected = f"a {'whole ' if whole else ''}number >= {low}" + (f" and <= {high}" if high is not None else "")
+        raise InputError(f"Expected {name} to be {expected}; got {value!r}.")
+
+
+def _remove_project_files(path: Path) -> None:
+    for extra in ("", "-wal", "-shm", "-journal"):
+        Path(str(path) + extra).unlink(missing_ok=True)
+    shutil.rmtree(cache_folder(path), ignore_errors=True)

@@ -1,0 +1,40 @@
+"""What a labelling face (terminal, web page) is handed to show: :class:`Item`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Item"]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item to label.
+
+    Attributes
+    ----------
+    id : str
+        The item's stable key: its id column value, else its row number as text.
+    data : dict
+        The row, JSON-able: ``{"text": ..., <other columns>}`` for text items (the text column
+        is stored under ``"text"`` whatever its name in the file), ``{column: value}`` for table rows.
+    is_eval : bool
+        Part of the random evaluation sample (never trained on; it measures accuracy).
+    guess : str or None
+        The current model's most probable label (``None`` before the first model, and for
+        evaluation items, where showing it would bias the answer).
+    uncertainty : float or None
+        The strategy's score in [0, 1], 1 = most uncertain (``None`` when ``guess`` is).
+
+    Examples
+    --------
+    >>> from hilt.project import Item
+    >>> Item(id="7", data={"text": "a fine film"}, is_eval=False)
+    Item(id='7', data={'text': 'a fine film'}, is_eval=False, guess=None, uncertainty=None)
+    """
+
+    id: str
+    data: dict
+    is_eval: bool
+    guess: str | None = None
+    uncertainty: float | None = None

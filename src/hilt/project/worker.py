@@ -1,0 +1,184 @@
+"""Retraining: one run (fit, measure, rescore, swap) and the single background worker thread.
+
+A run never holds the store's write lock while it fits or scores: it reads the labels in one
+snapshot, works on the cached features, writes the new ranking under a new run id in short
+batches (invisible until finished), and then flips the queue pointer in one tiny transaction.
+Serving and answering therefore never wait for training.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+
+from hilt.models import AlignedModel
+from hilt.project.features import FeatureCache
+from hilt.sampling import score, top_k
+from hilt.store import Store
+
+__all__ = ["RetrainJob", "RetrainWorker", "RunReport"]
+
+log = logging.getLogger("hilt.project")
+
+#: Rows scored per predict_proba call: bounds the memory of one chunk of probabilities.
+SCORE_CHUNK = 131_072
+
+
+@dataclass
+class RunReport:
+    """What one run did, with timings in seconds (the benchmark reports them)."""
+
+    run_id: int | None
+    n_train: int
+    eval_accuracy: float | None
+    n_eval: int
+    features_seconds: float
+    fit_seconds: float
+    score_seconds: float
+    swap_seconds: float
+    features_source: str | None
+
+
+class RetrainJob:
+    """Everything one run needs; :meth:`run` is called by one thread at a time (it locks)."""
+
+    def __init__(self, store: Store, features: FeatureCache, labels: list[str], strategy: str,
+                 make_estimator: Callable[[], Any], queue_size: int):
+        self.store = store
+        self.features = features
+        self.labels = labels
+        self.strategy = strategy
+        self.queue_size = queue_size
+        self.model = AlignedModel(make_estimator(), labels)  # kept: warm starts across runs
+        self.lock = threading.Lock()
+        self.last_report: RunReport | None = None
+
+    def run(self, cancelled: Callable[[], bool] = lambda: False) -> RunReport | None:
+        """Fit on the current training labels, rescore the pool and swap the ranking in.
+
+        Returns ``None`` (and records no run) while fewer than two different labels exist.
+        """
+        with self.lock:
+            t0 = time.perf_counter()
+            X, rowids, is_eval = self.features.get(self.store, cancelled)
+            source = self.features.last_source
+            t1 = time.perf_counter()
+            train = self.store.current_labels(is_eval=False)
+            positions, y = _positions(rowids, train)
+            if len(set(y)) < 2:
+                return None
+            run_id = self.store.start_run(self.strategy)
+            self.model.fit(X[positions], y)
+            accuracy, n_eval = self._evaluate(X, rowids)
+            t2 = time.perf_counter()
+            items, scores, guesses = self._rank(X, rowids, is_eval, cancelled)
+            t3 = time.perf_counter()
+            self.store.write_queue(run_id, items, scores, guesses)
+            self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
+                                  swap_queue=self.strategy != "random")
+            t4 = time.perf_counter()
+            self.last_report = RunReport(run_id, len(y), accuracy, n_eval, t1 - t0, t2 - t1, t3 - t2,
+                                         t4 - t3, source)
+            return self.last_report
+
+    def _evaluate(self, X: Any, rowids: np.ndarray) -> tuple[float | None, int]:
+        positions, y = _positions(rowids, self.store.current_labels(is_eval=True))
+        if not y:
+            return None, 0
+        predicted = self.model.predict(X[positions])
+        return float(np.mean(predicted == np.asarray(y, dtype=object))), len(y)
+
+    def _rank(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray,
+              cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        if self.strategy == "random":  # served in the random order; the run only measures
+            return np.empty(0, np.int64), np.empty(0), []
+        labelled, _ = _positions(rowids, self.store.current_labels())
+        excluded = is_eval.copy()
+        excluded[labelled] = True
+        n = X.shape[0]
+        scores = np.full(n, -np.inf)
+        best = np.zeros(n, dtype=np.int16)
+        for lo in range(0, n, SCORE_CHUNK):
+            if cancelled():
+                raise InterruptedError("rescore cancelled")
+            probs = self.model.predict_proba(X[lo : lo + SCORE_CHUNK])
+            scores[lo : lo + SCORE_CHUNK] = score(probs, self.strategy)
+            best[lo : lo + SCORE_CHUNK] = probs.argmax(axis=1)
+        scores[excluded] = -np.inf
+        k = min(self.queue_size, int(n - excluded.sum()))
+        top = top_k(scores, k) if k > 0 else np.empty(0, np.int64)
+        return rowids[top], scores[top], [self.labels[b] for b in best[top]]
+
+
+def _positions(rowids: np.ndarray, label_of: dict[int, str]) -> tuple[np.ndarray, list[str]]:
+    """Feature-row positions of the labelled row ids that the features cover, and their labels."""
+    if not label_of:
+        return np.empty(0, np.int64), []
+    ids = np.fromiter(label_of.keys(), dtype=np.int64, count=len(label_of))
+    pos = np.searchsorted(rowids, ids)
+    ok = (pos < len(rowids)) & (rowids[np.minimum(pos, len(rowids) - 1)] == ids)
+    labels = list(label_of.values())
+    return pos[ok], [labels[i] for i in np.flatnonzero(ok)]
+
+
+class RetrainWorker:
+    """One background thread that runs :class:`RetrainJob` on request.
+
+    A request while a run is going marks the worker dirty: it runs exactly once more after
+    the current run, however many requests came in between.
+    """
+
+    def __init__(self, job: RetrainJob):
+        self.job = job
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self.running = False
+        self.last_error: str | None = None
+
+    def request(self) -> None:
+        """Ask for a run soon; never blocks."""
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="hilt-retrain", daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    @property
+    def busy(self) -> bool:
+        """A run is going or about to start."""
+        return self.running or (self._wake.is_set() and not self._stop.is_set())
+
+    def cancelled(self) -> bool:
+        return self._stop.is_set()
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.wait()
+            if self._stop.is_set():
+                return
+            self._wake.clear()  # a request from now on means "run once more"
+            self.running = True
+            try:
+                self.job.run(self.cancelled)
+                self.last_error = None
+            except InterruptedError:
+                pass
+            except Exception as error:  # a failed run must not kill the worker; it is reported
+                self.last_error = f"{type(error).__name__}: {error}"
+                log.exception("hilt: background retrain failed")
+            finally:
+                self.running = False
+
+    def stop(self, timeout: float = 60.0) -> None:
+        """Stop the thread (a run in progress stops at its next chunk)."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)

@@ -1,0 +1,193 @@
+"""The JSON API under ``/api``: one project call per endpoint.
+
+Endpoints are plain ``def`` functions: FastAPI runs them in its thread pool, so a SQLite call
+never blocks the event loop. The project object does the locking.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
+
+from hilt.errors import InputError
+from hilt.server.auth import annotator_for, request_token
+
+__all__ = ["router", "item_json", "UndoLog"]
+
+router = APIRouter(prefix="/api")
+
+
+def api_annotator(request: Request) -> str:
+    """Dependency: the annotator behind the request's token, or a 401 JSON answer."""
+    return annotator_for(request, request_token(request), page=False)
+
+
+def item_json(item: Any) -> dict | None:
+    """An :class:`hilt.Item` as the JSON the page and the API clients read.
+
+    Examples
+    --------
+    >>> from dataclasses import dataclass
+    >>> @dataclass(frozen=True)
+    ... class Item:
+    ...     id: str
+    ...     data: dict
+    ...     is_eval: bool
+    >>> item_json(Item("7", {"text": "hi"}, False))
+    {'id': '7', 'data': {'text': 'hi'}, 'is_eval': False, 'guess': None, 'uncertainty': None}
+    >>> item_json(None) is None
+    True
+    """
+    if item is None:
+        return None
+    fields = dataclasses.asdict(item)
+    return {
+        "id": str(fields["id"]),
+        "data": fields["data"],
+        "is_eval": bool(fields["is_eval"]),
+        "guess": fields.get("guess"),
+        "uncertainty": fields.get("uncertainty"),
+    }
+
+
+class UndoLog:
+    """Remembers recent undo requests by id so that a retried undo retracts only once.
+
+    ``project.undo`` has no idempotency key of its own; the page sends an ``undo_id`` and a
+    retry after a dropped connection gets the first answer again instead of a second undo.
+    In memory, bounded, per server process: a restart forgets it, which only matters for a
+    retry that straddles the restart.
+
+    Examples
+    --------
+    >>> log = UndoLog(size=2)
+    >>> calls = []
+    >>> log.once("ann", "u1", lambda: calls.append(1) or "item")
+    'item'
+    >>> log.once("ann", "u1", lambda: calls.append(1) or "other")
+    'item'
+    >>> len(calls)
+    1
+    """
+
+    def __init__(self, size: int = 4096) -> None:
+        self._done: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def once(self, annotator: str, undo_id: str | None, action):
+        if not undo_id:
+            return action()
+        key = (annotator, undo_id)
+        # One lock around check-and-act: two copies of the same retry must not both undo.
+        with self._lock:
+            if key in self._done:
+                return self._done[key]
+            result = action()
+            self._done[key] = result
+            if len(self._done) > self._size:
+                self._done.popitem(last=False)
+            return result
+
+
+class AnswerIn(BaseModel):
+    """Body of ``POST /api/answers``."""
+
+    item_id: str | int
+    label: str | None = None
+    answer_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+class UndoIn(BaseModel):
+    """Optional body of ``POST /api/undo``."""
+
+    undo_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+@router.get("/next", responses={204: {"description": "Nothing is left to label."}})
+def next_item(request: Request, annotator: str = Depends(api_annotator)):
+    """The next item for this annotator, leased to them: ``{"item": {...}}``, or 204."""
+    item = request.app.state.project.next_item(annotator)
+    if item is None:
+        return Response(status_code=204)
+    return {"item": item_json(item)}
+
+
+@router.post("/answers")
+def post_answer(
+    body: AnswerIn,
+    request: Request,
+    annotator: str = Depends(api_annotator),
+    next: bool = Query(False, description="Also lease and return the annotator's next item."),
+):
+    """Commit one answer (``label`` null = skip); ``{"saved": true}`` only after the commit.
+
+    With ``?next=1`` the reply also carries ``"next"``: the annotator's next item, leased right
+    after the commit, so the page shows it without another round trip.
+    """
+    project = request.app.state.project
+    result = project.answer(str(body.item_id), body.label, annotator, answer_id=body.answer_id)
+    reply: dict[str, Any] = {
+        "saved": True,
+        "answer_id": result.get("answer_id", body.answer_id),
+        "duplicate": bool(result.get("duplicate", False)),
+    }
+    if next:
+        reply["next"] = item_json(project.next_item(annotator))
+    return reply
+
+
+@router.post("/undo", responses={204: {"description": "Nothing to undo."}})
+def post_undo(request: Request, body: UndoIn | None = None, annotator: str = Depends(api_annotator)):
+    """Retract this annotator's latest answer and hand its item back: ``{"item": {...}}``, or 204."""
+    project = request.app.state.project
+    undo_id = body.undo_id if body else None
+    item = request.app.state.undo_log.once(annotator, undo_id, lambda: project.undo(annotator))
+    if item is None:
+        return Response(status_code=204)
+    return {"item": item_json(item)}
+
+
+@router.get("/status")
+def get_status(request: Request, annotator: str = Depends(api_annotator)):
+    """The project's status dict (counts, per label, per annotator, model runs)."""
+    return request.app.state.project.status()
+
+
+@router.get("/export")
+def get_export(
+    request: Request,
+    annotator: str = Depends(api_annotator),
+    format: str = Query("jsonl", description="jsonl or csv"),
+    include_retracted: bool = Query(False),
+):
+    """Download the current labels as a file (the same rows as ``hilt export``)."""
+    if format not in ("jsonl", "csv"):
+        raise InputError(f"Expected format=jsonl or format=csv, got format={format!r}.")
+    project = request.app.state.project
+    folder = Path(tempfile.mkdtemp(prefix="hilt-export-"))
+    path = folder / f"{Path(project.path).stem}-labels.{format}"
+    project.export(path, include_retracted=include_retracted)
+
+    def cleanup() -> None:
+        path.unlink(missing_ok=True)
+        folder.rmdir()
+
+    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
+    return FileResponse(path, media_type=media, filename=path.name, background=BackgroundTask(cleanup))
+
+
+@router.get("/me")
+def get_me(request: Request, annotator: str = Depends(api_annotator)):
+    """Who the token belongs to, and the project's labels."""
+    project = request.app.state.project
+    return {"annotator": annotator, "labels": list(project.labels), "kind": project.kind}

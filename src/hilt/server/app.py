@@ -1,0 +1,127 @@
+"""The FastAPI application over one project: ``create_app(project_path)``."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from hilt.errors import HiltError
+from hilt.server import api, pages
+from hilt.server.auth import NotAuthenticated
+
+__all__ = ["create_app"]
+
+#: Defence in depth behind ``textContent``: no inline or foreign script can run on our pages.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+log = logging.getLogger("hilt.server")
+
+
+class SecurityHeaders:
+    """Plain ASGI middleware adding security headers (cheaper than ``BaseHTTPMiddleware``)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        is_api = scope["path"].startswith("/api")
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                ]
+                if is_api:
+                    headers.append((b"cache-control", b"no-store"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(project_path: Any) -> FastAPI:
+    """Build the web app (labelling page, dashboard, JSON API) over one project.
+
+    Parameters
+    ----------
+    project_path : str, Path or hilt.Project
+        The project file to open, or a project already open (the caller then closes it).
+
+    Returns
+    -------
+    fastapi.FastAPI
+        Serve it with uvicorn; ``hilt serve`` does that.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from hilt import Project
+    >>> from hilt.server import create_app
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> rows = [{"text": f"review {i}"} for i in range(20)]
+    >>> import pandas as pd
+    >>> Project.create(folder / "p.hilt", pd.DataFrame(rows), ["good", "bad"]).close()
+    >>> app = create_app(folder / "p.hilt")
+    >>> from fastapi.testclient import TestClient
+    >>> with TestClient(app) as client:
+    ...     client.get("/api/next").status_code
+    401
+    """
+    from hilt.project import Project
+
+    owned = not isinstance(project_path, Project)
+    project = Project.open(project_path) if owned else project_path
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        try:
+            yield
+        finally:
+            if owned:
+                project.close()
+
+    app = FastAPI(title="hilt", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
+    app.state.project = project
+    app.state.undo_log = api.UndoLog()
+
+    @app.exception_handler(HiltError)
+    async def hilt_error(request: Request, error: HiltError) -> JSONResponse:
+        return JSONResponse({"error": str(error), "type": type(error).__name__}, status_code=error.http_status)
+
+    @app.exception_handler(NotAuthenticated)
+    async def not_authenticated(request: Request, error: NotAuthenticated):
+        if error.page:
+            return pages.templates.TemplateResponse(request, "unauthorized.html", {}, status_code=401)
+        return JSONResponse(
+            {"error": "A valid annotator token is required: send 'Authorization: Bearer TOKEN' "
+             "(from `hilt annotator add PROJECT NAME`)."},
+            status_code=401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @app.exception_handler(Exception)
+    async def bug(request: Request, error: Exception) -> JSONResponse:
+        # The traceback goes to the server log, never to the client.
+        log.exception("Unhandled error on %s %s", request.method, request.url.path)
+        return JSONResponse({"error": "Internal server error."}, status_code=500)
+
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=str(pages.WEB_DIR / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    return app

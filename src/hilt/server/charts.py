@@ -1,0 +1,118 @@
+"""Server-rendered SVG charts: the evaluation-accuracy learning curve of the dashboard.
+
+Plain SVG text keeps the page free of a plotting library in the browser and of image files on
+disk; every number that goes into the markup is formatted here, and every label is escaped.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Iterable, Mapping
+
+__all__ = ["learning_curve_svg"]
+
+
+def _nice_step(span: float, target: int = 5) -> float:
+    """A 1-2-5 step that cuts ``span`` into about ``target`` intervals."""
+    raw = max(span, float(target)) / target  # whole labels: a step of at least 1
+    power = 10 ** math.floor(math.log10(raw))
+    return next(power * f for f in (1, 2, 5, 10) if power * f >= raw)
+
+
+def learning_curve_svg(
+    runs: Iterable[Mapping],
+    *,
+    width: int = 920,
+    height: int = 300,
+    title: str = "Evaluation accuracy by number of training labels",
+) -> str:
+    """Draw evaluation accuracy against training labels as an inline SVG document.
+
+    Parameters
+    ----------
+    runs : iterable of mappings
+        Model runs, oldest first, each with ``n_train`` and ``eval_accuracy`` (``None`` when the
+        run had no evaluation labels; such runs are left out).
+    width, height : int
+        Size of the drawing in pixels.
+    title : str
+        Accessible title (``<title>``) of the chart.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element. With no usable run it says so in the drawing instead.
+
+    Examples
+    --------
+    >>> svg = learning_curve_svg([{"n_train": 10, "eval_accuracy": 0.55},
+    ...                           {"n_train": 20, "eval_accuracy": 0.7}])
+    >>> svg.startswith("<svg") and svg.count("<circle") == 2
+    True
+    >>> "No model run" in learning_curve_svg([])
+    True
+    """
+    points = [
+        (int(run["n_train"]), float(run["eval_accuracy"]))
+        for run in runs
+        if run.get("eval_accuracy") is not None and run.get("n_train") is not None
+    ]
+    left, right, top, bottom = 52, 16, 28, 40
+    plot_w, plot_h = width - left - right, height - top - bottom
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
+        f"<title>{escape(title)}</title>",
+    ]
+    if not points:
+        parts.append(
+            f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" class="chart-empty">'
+            "No model run with evaluation labels yet: keep labelling.</text></svg>"
+        )
+        return "".join(parts)
+
+    x_max = max(n for n, _ in points)
+    x_step = _nice_step(x_max)
+    x_top = max(x_step, x_step * -(-x_max // x_step))
+    y_low = min(0.5, min(a for _, a in points))
+    y_low = max(0.0, (int(y_low * 10)) / 10)
+
+    def sx(n: float) -> float:
+        return left + plot_w * n / x_top
+
+    def sy(a: float) -> float:
+        return top + plot_h * (1 - (a - y_low) / (1 - y_low))
+
+    parts.append('<g class="chart-grid">')
+    tick = y_low
+    while tick <= 1.0 + 1e-9:
+        y = sy(tick)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}"/>'
+            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:.0%}</text>'
+        )
+        tick = round(tick + 0.1, 10)
+    n = 0.0
+    while n <= x_top + 1e-9:
+        x = sx(n)
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top + plot_h}" x2="{x:.1f}" y2="{top + plot_h + 4}"/>'
+            f'<text x="{x:.1f}" y="{top + plot_h + 18}" text-anchor="middle">{n:g}</text>'
+        )
+        n += x_step
+    parts.append("</g>")
+    parts.append(
+        f'<text class="chart-axis" x="{left + plot_w / 2:.0f}" y="{height - 4}" text-anchor="middle">'
+        "training labels</text>"
+        f'<text class="chart-axis" x="{left}" y="{top - 10}" text-anchor="start">eval accuracy</text>'
+    )
+    path = " ".join(f"{'M' if i == 0 else 'L'}{sx(n):.1f},{sy(a):.1f}" for i, (n, a) in enumerate(points))
+    parts.append(f'<path class="chart-line" d="{path}" fill="none"/>')
+    for n_train, accuracy in points:
+        parts.append(
+            f'<circle class="chart-point" cx="{sx(n_train):.1f}" cy="{sy(accuracy):.1f}" r="3.5">'
+            f"<title>{n_train} labels: {accuracy:.1%}</title></circle>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)

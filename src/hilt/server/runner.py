@@ -1,0 +1,104 @@
+"""Run the app with uvicorn on a socket we bind ourselves, so the port is known before start."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import socket
+import threading
+import time
+from typing import Callable
+
+from hilt.errors import InputError
+
+__all__ = ["bind", "is_loopback", "base_url", "serve"]
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` is reachable from this machine only.
+
+    Examples
+    --------
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def base_url(host: str, port: int) -> str:
+    """The address a browser on this machine (or, for an open host, the network) can use.
+
+    Examples
+    --------
+    >>> base_url("127.0.0.1", 8000)
+    'http://127.0.0.1:8000'
+    >>> base_url("::1", 8000)
+    'http://[::1]:8000'
+    """
+    if host in ("0.0.0.0", "::", ""):
+        host = socket.gethostname()
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
+def bind(host: str, port: int, *, any_free_if_busy: bool = False) -> socket.socket:
+    """A listening socket on ``host:port`` (``port=0``: a free port).
+
+    Raises
+    ------
+    hilt.errors.InputError
+        When the port is taken (and ``any_free_if_busy`` is false) or the host is not an
+        address of this machine; the message says what to do.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit this. Without it, uvicorn's small header and body writes meet
+    # the client's delayed ACK and every reply waits ~40 ms (asyncio sets it only on sockets it
+    # creates itself).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        try:
+            sock.bind((host, port))
+        except socket.gaierror as error:
+            raise InputError(f"Cannot listen on {host}:{port}: {error}. Check --host.") from None
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE and any_free_if_busy:
+                sock.bind((host, 0))
+            elif error.errno == errno.EADDRINUSE:
+                raise InputError(
+                    f"Port {port} on {host} is already in use. Pick another with --port, "
+                    "or --port 0 for any free port."
+                ) from None
+            else:
+                raise InputError(f"Cannot listen on {host}:{port}: {error.strerror}. Check --host.") from None
+        sock.listen(2048)
+    except BaseException:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(app, sock: socket.socket, *, on_ready: Callable[[], None] | None = None, log_level: str = "warning") -> None:
+    """Serve ``app`` on ``sock`` until Ctrl+C; call ``on_ready`` once requests are accepted."""
+    import uvicorn
+
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=3)
+    server = uvicorn.Server(config)
+    if on_ready is not None:
+
+        def wait_then_call() -> None:
+            while not server.started and not server.should_exit:
+                time.sleep(0.05)
+            if server.started:
+                on_ready()
+
+        threading.Thread(target=wait_then_call, name="hilt-on-ready", daemon=True).start()
+    server.run(sockets=[sock])

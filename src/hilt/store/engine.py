@@ -1,0 +1,79 @@
+"""The SQLAlchemy engine of a project file: SQLite in WAL mode, with explicit transactions.
+
+Durability
+----------
+WAL mode with ``synchronous=FULL``: every commit fsyncs the write-ahead log before it returns,
+so an answer acknowledged to a person survives a power loss, not just a process crash
+(``synchronous=NORMAL`` would only survive the crash: the last commits may be rolled back by a
+power cut). The cost is one fsync per answer, a few milliseconds at most on an SSD; the
+benchmark (``bench/bench_project.py``) measures it.
+
+Transactions
+------------
+pysqlite's own transaction handling is switched off (``isolation_level=None``) and every
+transaction begins with the statement its purpose needs: ``BEGIN`` for reads (WAL readers see
+one snapshot and never block writers) and ``BEGIN IMMEDIATE`` for writes, which takes the
+write lock up front. A deferred transaction that reads and then writes can fail with
+"database is locked" without waiting, when another writer committed in between;
+``BEGIN IMMEDIATE`` waits (up to ``busy_timeout``) instead, which is what makes a lease claim
+safe between processes.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL
+
+__all__ = ["BUSY_TIMEOUT_MS", "make_engine", "read", "write"]
+
+#: How long a writer waits for the write lock before "database is locked" (milliseconds).
+BUSY_TIMEOUT_MS = 30_000
+
+_BEGIN_OPTION = "hilt_begin"
+
+
+def make_engine(path: Path) -> Engine:
+    """An engine over the SQLite file at ``path``; each thread checks out its own connection."""
+    engine = create_engine(
+        URL.create("sqlite", database=str(path)),
+        connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        pool_size=8,
+        max_overflow=24,
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # pragma: no cover - exercised always
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves (see module doc)
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(conn.get_execution_options().get(_BEGIN_OPTION, "BEGIN"))
+
+    return engine
+
+
+@contextmanager
+def read(engine: Engine) -> Iterator[Connection]:
+    """A read transaction: one consistent snapshot, never blocks and is never blocked."""
+    with engine.connect() as conn:
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def write(engine: Engine) -> Iterator[Connection]:
+    """A write transaction holding the write lock from its first statement; commits on exit."""
+    with engine.connect() as conn:
+        conn = conn.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
+        with conn.begin():
+            yield conn

@@ -1,0 +1,122 @@
+"""The tables of a project file, its schema version, and the migrations from older versions.
+
+A project file records ``schema_version`` in its ``meta`` table. A newer hilt opens an older
+file by running the migrations in :data:`MIGRATIONS` one version at a time; an older hilt
+refuses a newer file instead of guessing at columns it does not know.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "metadata"]
+
+#: The version this hilt writes. Bump it together with a new entry in :data:`MIGRATIONS`.
+SCHEMA_VERSION = 2
+
+metadata = MetaData()
+
+#: Key/value settings, each value a JSON document: schema_version, labels, strategy, kind,
+#: text_column, feature_columns, settings, and the queue pointer ``queue_run``.
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+#: One row per item. ``id`` is SQLite's rowid; ``key`` the user's stable item id.
+#: ``shuffle`` is a random number fixed at import: ordering by it gives the random order the
+#: cold start and the evaluation sample are served in, without ``ORDER BY random()`` scans.
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String, nullable=False, unique=True),
+    Column("data", Text, nullable=False),
+    Column("is_eval", Integer, nullable=False, default=0),
+    Column("shuffle", Integer, nullable=False),
+    Column("created_at", String, nullable=False),
+    Index("items_eval_shuffle", "is_eval", "shuffle"),
+)
+
+#: Append-only: an answer is never updated except to mark it retracted (undo).
+answers = Table(
+    "answers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("answer_id", String, nullable=False, unique=True),
+    Column("item", Integer, ForeignKey("items.id"), nullable=False),
+    Column("annotator", String, nullable=False),
+    Column("label", String, nullable=True),  # NULL = skipped
+    Column("created_at", String, nullable=False),
+    Column("retracted", Integer, nullable=False, default=0),
+    Column("retracted_at", String, nullable=True),
+    Index("answers_item", "item", "retracted"),
+    Index("answers_annotator", "annotator", "retracted"),
+)
+
+annotators = Table(
+    "annotators",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("token_hash", String, nullable=False, unique=True),
+    Column("created_at", String, nullable=False),
+)
+
+#: ``finished_at`` is NULL while a run is being written; only finished runs are reported.
+model_runs = Table(
+    "model_runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("started_at", String, nullable=False),
+    Column("finished_at", String, nullable=True),
+    Column("n_train", Integer, nullable=False, default=0),
+    Column("strategy", String, nullable=False),
+    Column("eval_accuracy", Float, nullable=True),
+    Column("n_eval", Integer, nullable=False, default=0),
+)
+
+#: The ranked queue of each run (only the run ``meta.queue_run`` points at is served).
+queue = Table(
+    "queue",
+    metadata,
+    Column("run_id", Integer, nullable=False, primary_key=True),
+    Column("position", Integer, nullable=False, primary_key=True),
+    Column("item", Integer, nullable=False),
+    Column("score", Float, nullable=False),
+    Column("guess", String, nullable=True),  # added in schema version 2
+)
+
+#: At most one live lease per item (the primary key) and, by construction, per annotator.
+leases = Table(
+    "leases",
+    metadata,
+    Column("item", Integer, primary_key=True),
+    Column("annotator", String, nullable=False),
+    Column("expires_at", Float, nullable=False),  # unix seconds: compared on every serve
+    Index("leases_annotator", "annotator"),
+)
+
+
+def _v1_to_v2(conn: Connection) -> None:
+    # Version 2 shows annotators the model's guess, kept with each queued item.
+    conn.execute(text("ALTER TABLE queue ADD COLUMN guess VARCHAR"))
+
+
+#: ``MIGRATIONS[v]`` turns a version ``v`` file into a version ``v + 1`` file.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}

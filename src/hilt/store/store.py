@@ -1,0 +1,531 @@
+"""The durable store of a labelling project: one SQLite file. Only this layer writes SQL.
+
+Everything a project knows lives here: items, the append-only answers, annotators, model runs,
+the ranked queue and the leases. :class:`Store` speaks in item *keys* (the user's ids) and
+plain Python values; the project layer above it never sees SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import numpy as np
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+
+from hilt.errors import ConflictError, InputError, NotFoundError
+from hilt.store import schema
+from hilt.store.engine import make_engine, read, write
+
+__all__ = ["IMPORT_ANNOTATOR", "ItemRow", "Store", "utc_now"]
+
+#: The reserved annotator that owns labels read from a label column at import.
+IMPORT_ANNOTATOR = "import"
+
+_INSERT_BATCH = 20_000
+
+
+def utc_now() -> str:
+    """The current time as an ISO-8601 UTC string (sorts like the time it names)."""
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """An item as stored: its row id, key, data and, when it came from the queue, the model's view."""
+
+    rowid: int
+    key: str
+    data: dict
+    is_eval: bool
+    guess: str | None = None
+    score: float | None = None
+
+
+# An item may be served to annotator :a now when nobody gave it a label, :a did not skip it,
+# and nobody else holds a live lease on it.  ``{x}`` is the item's row id expression.
+_SERVABLE = """
+    NOT EXISTS (SELECT 1 FROM answers a WHERE a.item = {x} AND a.retracted = 0
+                AND (a.label IS NOT NULL OR a.annotator = :a))
+    AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item = {x} AND l.expires_at > :now
+                    AND l.annotator != :a)
+"""
+_FROM_QUEUE = text(
+    "SELECT q.item, q.guess, q.score FROM queue q WHERE q.run_id = :run AND "
+    + _SERVABLE.format(x="q.item")
+    + " ORDER BY q.position LIMIT :n"
+)
+_FROM_SHUFFLE = text(
+    "SELECT i.id FROM items i WHERE i.is_eval = :eval AND "
+    + _SERVABLE.format(x="i.id")
+    + " ORDER BY i.shuffle LIMIT :n"
+)
+_IS_SERVABLE = text("SELECT 1 WHERE " + _SERVABLE.format(x=":item"))
+
+
+class Store:
+    """A project file. Create one with :meth:`create`, open one with :meth:`open`.
+
+    Every method runs its own short transaction on a connection of the calling thread, so a
+    store can be shared by threads; processes share the file through SQLite's locking.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from hilt.store import Store
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.hilt"
+    >>> store = Store.create(path, {"labels": ["a", "b"], "kind": "text"})
+    >>> store.add_items(["x", "y"], [{"text": "one"}, {"text": "two"}], eval_share=0.0)
+    {'added': 2, 'duplicates': 0, 'labelled': 0}
+    >>> row = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    >>> store.record_answer(row.key, "a", "ann", "answer-1")["duplicate"]
+    False
+    >>> store.record_answer(row.key, "a", "ann", "answer-1")["duplicate"]
+    True
+    >>> store.close()
+    """
+
+    def __init__(self, path: Path, engine: Any):
+        self.path = Path(path)
+        self._engine = engine
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, meta: dict[str, Any]) -> "Store":
+        """A new, empty project file at ``path`` (which must not exist) with ``meta`` settings."""
+        path = Path(path)
+        if path.exists():
+            raise ConflictError(f"Expected no file at {path}, but one exists.")
+        if not path.parent.is_dir():
+            raise NotFoundError(f"Expected a folder for the project at {path.parent}, but there is none.")
+        store = cls(path, make_engine(path))
+        with write(store._engine) as conn:
+            schema.metadata.create_all(conn)
+            values = {**meta, "schema_version": schema.SCHEMA_VERSION, "queue_run": 0,
+                      "served": 0, "served_eval": 0}
+            conn.execute(
+                text("INSERT INTO meta (key, value) VALUES (:key, :value)"),
+                [{"key": k, "value": json.dumps(v)} for k, v in values.items()],
+            )
+        return store
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Store":
+        """Open an existing project file, migrating an older schema; refuse a newer one."""
+        path = Path(path)
+        if not path.is_file():
+            raise NotFoundError(f"Expected a hilt project file at {path}, but there is no such file.")
+        store = cls(path, make_engine(path))
+        try:
+            version = store._schema_version()
+            if version > schema.SCHEMA_VERSION:
+                raise InputError(
+                    f"{path} was written by a newer hilt (schema version {version}; this hilt reads "
+                    f"versions up to {schema.SCHEMA_VERSION}). Upgrade hilt: pip install -U hilt."
+                )
+            if version < schema.SCHEMA_VERSION:
+                store._migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def _schema_version(self) -> int:
+        try:
+            with read(self._engine) as conn:
+                value = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar()
+        except (OperationalError, DatabaseError):
+            value = None
+        if value is None:
+            raise InputError(
+                f"Expected a hilt project file at {self.path}, but it is not one (no hilt schema "
+                "inside). Create a project with: hilt init PROJECT --data FILE --labels a,b"
+            )
+        return int(json.loads(value))
+
+    def _migrate(self) -> None:
+        with write(self._engine) as conn:  # the version is re-read under the write lock
+            version = int(json.loads(conn.execute(
+                text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar()))
+            while version < schema.SCHEMA_VERSION:
+                schema.MIGRATIONS[version](conn)
+                version += 1
+            _set_meta(conn, "schema_version", version)
+
+    def close(self) -> None:
+        """Close every pooled connection (the file stays consistent whatever happens)."""
+        self._engine.dispose()
+
+    # -- meta ------------------------------------------------------------------------------
+    def meta(self) -> dict[str, Any]:
+        """Every meta setting, decoded from JSON."""
+        with read(self._engine) as conn:
+            return {k: json.loads(v) for k, v in conn.execute(text("SELECT key, value FROM meta"))}
+
+    def set_meta(self, key: str, value: Any) -> None:
+        with write(self._engine) as conn:
+            _set_meta(conn, key, value)
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for a sound file."""
+        with read(self._engine) as conn:
+            return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+
+    # -- items -----------------------------------------------------------------------------
+    def add_items(
+        self,
+        keys: Sequence[str],
+        records: Sequence[dict],
+        labels: Sequence[str | None] | None = None,
+        *,
+        eval_share: float,
+        seed: int | None = None,
+    ) -> dict[str, int]:
+        """Add items (and the labels known for them) in one transaction: all or nothing.
+
+        Keys already in the store are skipped and counted as duplicates. A random
+        ``eval_share`` of the new items without a label become the evaluation sample.
+        """
+        rng = np.random.default_rng(seed)
+        now = utc_now()
+        with write(self._engine) as conn:
+            known: set[str] = set()
+            start = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM items")).scalar() + 1
+            if start > 1:
+                known = set(conn.execute(text("SELECT key FROM items")).scalars())
+            keep = [i for i, key in enumerate(keys) if key not in known]
+            n = len(keep)
+            has_label = np.array([labels is not None and labels[i] is not None for i in keep], dtype=bool)
+            is_eval = (rng.random(n) < eval_share) & ~has_label if n else np.zeros(0, dtype=bool)
+            shuffle = rng.integers(0, 2**62, size=n)
+            rowids = range(start, start + n)
+            sql = "INSERT INTO items (id, key, data, is_eval, shuffle, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            for lo in range(0, n, _INSERT_BATCH):
+                conn.exec_driver_sql(sql, [
+                    (rowids[j], keys[keep[j]], json.dumps(records[keep[j]], ensure_ascii=False),
+                     int(is_eval[j]), int(shuffle[j]), now)
+                    for j in range(lo, min(lo + _INSERT_BATCH, n))
+                ])
+            labelled = [(uuid.uuid4().hex, rowids[j], IMPORT_ANNOTATOR, labels[keep[j]], now)
+                        for j in np.flatnonzero(has_label)] if labels is not None else []
+            if labelled:
+                conn.exec_driver_sql(
+                    "INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
+                    "VALUES (?, ?, ?, ?, ?, 0)", labelled)
+        return {"added": n, "duplicates": len(keys) - n, "labelled": len(labelled)}
+
+    def n_items(self) -> int:
+        with read(self._engine) as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM items")).scalar())
+
+    def item_index(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row ids of all items in row-id order, and whether each is in the evaluation sample."""
+        with read(self._engine) as conn:
+            rows = conn.exec_driver_sql("SELECT id, is_eval FROM items ORDER BY id").fetchall()
+        array = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return array[:, 0], array[:, 1].astype(bool)
+
+    def iter_item_data(self, batch: int = 50_000) -> Iterator[tuple[list[int], list[dict]]]:
+        """``(rowids, data dicts)`` of all items in row-id order, ``batch`` at a time, one snapshot."""
+        with read(self._engine) as conn:
+            result = conn.exec_driver_sql("SELECT id, data FROM items ORDER BY id")
+            while rows := result.fetchmany(batch):
+                yield [r[0] for r in rows], [json.loads(r[1]) for r in rows]
+
+    def item(self, key: str) -> ItemRow:
+        with read(self._engine) as conn:
+            row = conn.execute(text("SELECT id FROM items WHERE key = :k"), {"k": key}).scalar()
+            if row is None:
+                raise NotFoundError(f"Expected an item with id {key!r}, but the project has none.")
+            return _item_row(conn, row)
+
+    # -- serving ---------------------------------------------------------------------------
+    def claim(self, annotator: str, *, lease_seconds: float, eval_share: float) -> ItemRow | None:
+        """Lease the next item to ``annotator`` (the same one again if they still hold a lease).
+
+        Runs under the write lock (``BEGIN IMMEDIATE``), so two processes can never lease one
+        item to two annotators. A share ``eval_share`` of fresh serves come from the random
+        evaluation sample; the rest follow the current ranked queue, or the random order while
+        there is no queue (cold start) or it has run dry.
+        """
+        now = time.time()
+        args = {"a": annotator, "now": now}
+        with write(self._engine) as conn:
+            held = conn.execute(
+                text("SELECT item FROM leases WHERE annotator = :a AND expires_at > :now"), args
+            ).scalar()
+            if held is not None and conn.execute(_IS_SERVABLE, {**args, "item": held}).scalar():
+                conn.execute(text("UPDATE leases SET expires_at = :exp WHERE item = :item"),
+                             {"exp": now + lease_seconds, "item": held})
+                return _item_row(conn, held, queue_run=_get_meta(conn, "queue_run"))
+            conn.execute(text("DELETE FROM leases WHERE annotator = :a OR expires_at <= :now"), args)
+            served, served_eval = _get_meta(conn, "served"), _get_meta(conn, "served_eval")
+            want_eval = eval_share > 0 and served_eval < eval_share * (served + 1)
+            run = _get_meta(conn, "queue_run")
+            picked = None
+            for source in (("eval", "train") if want_eval else ("train", "eval")):
+                picked = self._candidates(conn, source, run, args, 1)
+                if picked:
+                    break
+            if not picked:
+                return None
+            row = picked[0]
+            conn.execute(
+                text("INSERT OR REPLACE INTO leases (item, annotator, expires_at) VALUES (:item, :a, :exp)"),
+                {"item": row.rowid, "a": annotator, "exp": now + lease_seconds},
+            )
+            _set_meta(conn, "served", served + 1)
+            if row.is_eval:
+                _set_meta(conn, "served_eval", served_eval + 1)
+            return row
+
+    def peek(self, annotator: str, n: int) -> list[ItemRow]:
+        """The next ``n`` items ``annotator`` would be served, without leasing them."""
+        args = {"a": annotator, "now": time.time()}
+        with read(self._engine) as conn:
+            rows = self._candidates(conn, "train", _get_meta(conn, "queue_run"), args, n)
+            if len(rows) < n:
+                seen = {r.rowid for r in rows}
+                more = self._candidates(conn, "eval", 0, args, n - len(rows))
+                rows += [r for r in more if r.rowid not in seen]
+            return rows
+
+    def _candidates(self, conn: Connection, source: str, run: int, args: dict, n: int) -> list[ItemRow]:
+        rows: list[ItemRow] = []
+        if source == "train" and run:
+            for item, guess, score in conn.execute(_FROM_QUEUE, {**args, "run": run, "n": n}):
+                rows.append(_item_row(conn, item, guess=guess, score=score))
+        if len(rows) < n:  # cold start, the evaluation sample, or a queue that ran dry
+            seen = {r.rowid for r in rows}
+            ids = conn.execute(
+                _FROM_SHUFFLE, {**args, "eval": int(source == "eval"), "n": n - len(rows) + len(seen)}
+            ).scalars()
+            rows += [_item_row(conn, i) for i in ids if i not in seen][: n - len(rows)]
+        return rows
+
+    def record_answer(self, key: str, label: str | None, annotator: str, answer_id: str) -> dict[str, Any]:
+        """Store one answer (``label=None``: a skip) and release the annotator's lease on the item.
+
+        Returns ``{"answer_id", "duplicate", "training"}``; ``training`` says whether the answer
+        is a new label the model may learn from (not a skip, not an evaluation item). An
+        ``answer_id`` seen before stores nothing and returns ``duplicate=True``.
+        """
+        with write(self._engine) as conn:
+            earlier = conn.execute(
+                text("SELECT i.key, a.label, a.annotator FROM answers a JOIN items i ON i.id = a.item "
+                     "WHERE a.answer_id = :id"), {"id": answer_id}
+            ).first()
+            if earlier is not None:
+                if tuple(earlier) != (key, label, annotator):
+                    raise ConflictError(
+                        f"Expected answer_id {answer_id!r} to repeat the answer it was first sent "
+                        f"with (item {earlier[0]!r}, label {earlier[1]!r}, annotator {earlier[2]!r}); "
+                        f"got item {key!r}, label {label!r}, annotator {annotator!r}. Use a new answer_id "
+                        "for a new answer."
+                    )
+                return {"answer_id": answer_id, "duplicate": True, "training": False}
+            item = conn.execute(text("SELECT id, is_eval FROM items WHERE key = :k"), {"k": key}).first()
+            if item is None:
+                raise NotFoundError(f"Expected an item with id {key!r}, but the project has none.")
+            conn.execute(
+                text("INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
+                     "VALUES (:id, :item, :a, :label, :now, 0)"),
+                {"id": answer_id, "item": item[0], "a": annotator, "label": label, "now": utc_now()},
+            )
+            conn.execute(text("DELETE FROM leases WHERE item = :item AND annotator = :a"),
+                         {"item": item[0], "a": annotator})
+        return {"answer_id": answer_id, "duplicate": False, "training": label is not None and not item[1]}
+
+    def undo(self, annotator: str, *, lease_seconds: float) -> ItemRow | None:
+        """Retract ``annotator``'s latest current answer and lease its item back to them."""
+        with write(self._engine) as conn:
+            latest = conn.execute(
+                text("SELECT id, item FROM answers WHERE annotator = :a AND retracted = 0 "
+                     "ORDER BY id DESC LIMIT 1"), {"a": annotator}
+            ).first()
+            if latest is None:
+                return None
+            conn.execute(text("UPDATE answers SET retracted = 1, retracted_at = :now WHERE id = :id"),
+                         {"now": utc_now(), "id": latest[0]})
+            conn.execute(text("DELETE FROM leases WHERE annotator = :a OR item = :item"),
+                         {"a": annotator, "item": latest[1]})
+            conn.execute(text("INSERT INTO leases (item, annotator, expires_at) VALUES (:item, :a, :exp)"),
+                         {"item": latest[1], "a": annotator, "exp": time.time() + lease_seconds})
+            return _item_row(conn, latest[1], queue_run=_get_meta(conn, "queue_run"))
+
+    def leases(self) -> dict[str, str]:
+        """Live leases: item key -> annotator."""
+        with read(self._engine) as conn:
+            return dict(conn.execute(
+                text("SELECT i.key, l.annotator FROM leases l JOIN items i ON i.id = l.item "
+                     "WHERE l.expires_at > :now"), {"now": time.time()}).all())
+
+    # -- learning --------------------------------------------------------------------------
+    def current_labels(self, *, is_eval: bool | None = None) -> dict[int, str]:
+        """Row id -> label for every item with a current label (the latest answer wins).
+
+        ``is_eval=False``: the training labels; ``True``: the evaluation sample's labels.
+        """
+        where = "" if is_eval is None else f" AND i.is_eval = {int(is_eval)}"
+        with read(self._engine) as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT a.item, a.label FROM answers a JOIN items i ON i.id = a.item "
+                "WHERE a.retracted = 0 AND a.label IS NOT NULL" + where + " ORDER BY a.id"
+            )
+            return dict(rows.all())  # later rows (newer answers) overwrite earlier ones
+
+    def start_run(self, strategy: str) -> int:
+        """Record that a model run started; its queue is written under the returned run id."""
+        with write(self._engine) as conn:
+            return int(conn.execute(
+                text("INSERT INTO model_runs (started_at, strategy, n_train, n_eval) "
+                     "VALUES (:now, :s, 0, 0) RETURNING id"), {"now": utc_now(), "s": strategy}
+            ).scalar())
+
+    def write_queue(self, run_id: int, items: np.ndarray, scores: np.ndarray,
+                    guesses: Sequence[str | None], batch: int = 1_000) -> None:
+        """Write a run's ranked queue (not served until :meth:`finish_run` flips to it).
+
+        Written in short transactions of ``batch`` rows so that answers never wait long for
+        the write lock.
+        """
+        rows = [(run_id, pos, int(item), float(score), guess)
+                for pos, (item, score, guess) in enumerate(zip(items, scores, guesses))]
+        for lo in range(0, len(rows), batch):
+            with write(self._engine) as conn:
+                conn.exec_driver_sql(
+                    "INSERT INTO queue (run_id, position, item, score, guess) VALUES (?, ?, ?, ?, ?)",
+                    rows[lo : lo + batch])
+
+    def finish_run(self, run_id: int, *, n_train: int, eval_accuracy: float | None, n_eval: int,
+                   swap_queue: bool = True) -> None:
+        """Mark the run finished and, in the same transaction, serve its queue.
+
+        The pointer only moves forward: a slower, older run finishing late does not replace
+        a newer ranking (two processes may each run a worker).
+        """
+        with write(self._engine) as conn:
+            conn.execute(
+                text("UPDATE model_runs SET finished_at = :now, n_train = :n, eval_accuracy = :acc, "
+                     "n_eval = :ne WHERE id = :id"),
+                {"now": utc_now(), "n": n_train, "acc": eval_accuracy, "ne": n_eval, "id": run_id},
+            )
+            if swap_queue and run_id > _get_meta(conn, "queue_run"):
+                _set_meta(conn, "queue_run", run_id)
+        with write(self._engine) as conn:  # old rankings go in a second, separate transaction
+            conn.execute(text("DELETE FROM queue WHERE run_id < :run"), {"run": _get_meta(conn, "queue_run")})
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Finished model runs, oldest first."""
+        with read(self._engine) as conn:
+            rows = conn.execute(
+                text("SELECT id, n_train, eval_accuracy, n_eval, strategy, started_at, finished_at "
+                     "FROM model_runs WHERE finished_at IS NOT NULL ORDER BY id")
+            ).mappings().all()
+            return [dict(r) for r in rows]
+
+    # -- reporting -------------------------------------------------------------------------
+    def counts(self) -> dict[str, Any]:
+        """The numbers :meth:`hilt.project.Project.status` reports."""
+        with read(self._engine) as conn:
+            n_items, n_eval_items = conn.execute(
+                text("SELECT COUNT(*), COALESCE(SUM(is_eval), 0) FROM items")).one()
+            current = conn.exec_driver_sql(
+                "SELECT a.item, a.label, a.annotator, i.is_eval FROM answers a JOIN items i ON i.id = a.item "
+                "WHERE a.retracted = 0 ORDER BY a.id").all()
+        label_of: dict[int, str] = {}
+        eval_items: set[int] = set()
+        by_annotator: dict[str, int] = {}
+        n_skipped = 0
+        for item, label, annotator, is_eval in current:
+            if label is None:
+                n_skipped += 1
+                continue
+            label_of[item] = label
+            by_annotator[annotator] = by_annotator.get(annotator, 0) + 1
+            if is_eval:
+                eval_items.add(item)
+        by_label: dict[str, int] = {}
+        for label in label_of.values():
+            by_label[label] = by_label.get(label, 0) + 1
+        return {
+            "n_items": int(n_items), "n_answered": len(label_of), "n_skipped": n_skipped,
+            "n_left": int(n_items) - len(label_of), "n_eval": len(eval_items),
+            "n_eval_items": int(n_eval_items), "by_label": by_label, "by_annotator": by_annotator,
+        }
+
+    def answer_rows(self, *, include_retracted: bool = False) -> list[dict[str, Any]]:
+        """Answers joined with their items, oldest first: current labels, or every answer."""
+        where = "" if include_retracted else " WHERE a.retracted = 0 AND a.label IS NOT NULL"
+        with read(self._engine) as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT i.key, a.label, a.annotator, a.created_at, a.answer_id, a.retracted, i.data "
+                "FROM answers a JOIN items i ON i.id = a.item" + where + " ORDER BY a.id").all()
+        return [
+            {"item_id": key, "label": label, "annotator": annotator, "answered_at": at,
+             "answer_id": answer_id, "retracted": bool(retracted), "data": json.loads(data)}
+            for key, label, annotator, at, answer_id, retracted, data in rows
+        ]
+
+    def labelled_rows(self) -> list[tuple[str, dict, str]]:
+        """``(key, data, label)`` of each item with a current label (latest wins), in item order."""
+        labels = self.current_labels()
+        if not labels:
+            return []
+        with read(self._engine) as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT id, key, data FROM items WHERE id IN (SELECT DISTINCT item FROM answers "
+                "WHERE retracted = 0 AND label IS NOT NULL) ORDER BY id").all()
+        return [(key, json.loads(data), labels[rowid]) for rowid, key, data in rows if rowid in labels]
+
+    # -- annotators ------------------------------------------------------------------------
+    def set_annotator_token(self, name: str, token_hash: str) -> None:
+        """Register ``name`` with a token hash, replacing any earlier token (rotation)."""
+        with write(self._engine) as conn:
+            conn.execute(
+                text("INSERT INTO annotators (name, token_hash, created_at) VALUES (:n, :h, :now) "
+                     "ON CONFLICT(name) DO UPDATE SET token_hash = excluded.token_hash"),
+                {"n": name, "h": token_hash, "now": utc_now()},
+            )
+
+    def annotator_by_token_hash(self, token_hash: str) -> str | None:
+        with read(self._engine) as conn:
+            return conn.execute(text("SELECT name FROM annotators WHERE token_hash = :h"),
+                                {"h": token_hash}).scalar()
+
+    def annotator_names(self) -> list[str]:
+        """Registered annotators and everyone who has answered, sorted."""
+        with read(self._engine) as conn:
+            return sorted(conn.execute(text(
+                "SELECT name FROM annotators UNION SELECT DISTINCT annotator FROM answers")).scalars())
+
+
+def _get_meta(conn: Connection, key: str) -> Any:
+    value = conn.execute(text("SELECT value FROM meta WHERE key = :k"), {"k": key}).scalar()
+    return None if value is None else json.loads(value)
+
+
+def _set_meta(conn: Connection, key: str, value: Any) -> None:
+    conn.execute(
+        text("INSERT INTO meta (key, value) VALUES (:k, :v) "
+             "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+        {"k": key, "v": json.dumps(value)},
+    )
+
+
+def _item_row(conn: Connection, rowid: int, *, guess: str | None = None, score: float | None = None,
+              queue_run: int | None = None) -> ItemRow:
+    key, data, is_eval = conn.execute(
+        text("SELECT key, data, is_eval FROM items WHERE id = :id"), {"id": rowid}).one()
+    if queue_run:  # an item served again (held lease, undo): look its ranking up
+        found = conn.execute(text("SELECT guess, score FROM queue WHERE run_id = :r AND item = :i"),
+                             {"r": queue_run, "i": rowid}).first()
+        if found is not None:
+            guess, score = found
+    return ItemRow(int(rowid), key, json.loads(data), bool(is_eval), guess, score)

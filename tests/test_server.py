@@ -1,0 +1,275 @@
+"""hilt.server over a real project: auth, the JSON API, pages, errors, and the CLI faces."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+
+import httpx
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+from conftest import HILT_EXE, free_port, running_server
+from hilt.project import Project
+from hilt.server import create_app
+from hilt.server.charts import learning_curve_svg
+
+LABELS = ["good", "bad"]
+
+
+def make_project(tmp_path, n=40, **options):
+    rows = pd.DataFrame({"id": [f"i{k}" for k in range(n)], "text": [f"review number {k}" for k in range(n)]})
+    path = tmp_path / "p.hilt"
+    with Project.create(path, rows, LABELS, text_column="text", id_column="id", **options) as project:
+        tokens = {name: project.add_annotator(name) for name in ("alice", "bob")}
+    return path, tokens
+
+
+@pytest.fixture
+def served(tmp_path):
+    path, tokens = make_project(tmp_path)
+    with TestClient(create_app(path), raise_server_exceptions=False) as client:
+        yield client, tokens
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(
+    "method, url",
+    [("GET", "/api/next"), ("POST", "/api/answers"), ("POST", "/api/undo"), ("GET", "/api/status"),
+     ("GET", "/api/export"), ("GET", "/api/me")],
+)
+def test_every_api_call_needs_a_valid_token(served, method, url):
+    client, _ = served
+    for headers in ({}, bearer("not-a-token"), {"Authorization": "Basic abc"}):
+        response = client.request(method, url, headers=headers, json={"item_id": "i0", "label": "good"})
+        assert response.status_code == 401
+        assert "token" in response.json()["error"]
+        assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("url", ["/", "/dashboard", "/?token=wrong"])
+def test_pages_need_a_valid_token(served, url):
+    client, _ = served
+    response = client.get(url, follow_redirects=False)
+    assert response.status_code == 401
+    assert "text/html" in response.headers["content-type"]
+    assert "hilt annotator add" in response.text
+
+
+def test_link_moves_the_token_into_an_httponly_cookie(served):
+    client, tokens = served
+    response = client.get(f"/?token={tokens['alice']}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "samesite=strict" in cookie.lower()
+    page = client.get("/")  # the client now carries the cookie
+    assert page.status_code == 200
+    assert "alice" in page.text and 'data-label="good"' in page.text and "<kbd>2</kbd>" in page.text
+    assert client.get("/api/me").json() == {"annotator": "alice", "labels": LABELS, "kind": "text"}
+
+
+def test_next_answer_and_a_retried_answer_id_is_stored_once(served):
+    client, tokens = served
+    item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]
+    assert set(item) == {"id", "data", "is_eval", "guess", "uncertainty"}
+    assert item["data"]["text"].startswith("review number")
+    body = {"item_id": item["id"], "label": "good", "answer_id": "a-1"}
+    first = client.post("/api/answers", json=body, headers=bearer(tokens["alice"]))
+    again = client.post("/api/answers", json=body, headers=bearer(tokens["alice"]))
+    assert first.status_code == again.status_code == 200
+    assert first.json()["saved"] is True and first.json()["duplicate"] is False
+    assert again.json()["saved"] is True and again.json()["duplicate"] is True
+    status = client.get("/api/status", headers=bearer(tokens["alice"])).json()
+    assert status["n_answered"] == 1 and status["by_annotator"] == {"alice": 1}
+
+
+def test_answer_with_next_returns_the_following_item(served):
+    client, tokens = served
+    first = client.get("/api/next", headers=bearer(tokens["bob"])).json()["item"]
+    reply = client.post(
+        "/api/answers?next=1", json={"item_id": first["id"], "label": None, "answer_id": "s-1"},
+        headers=bearer(tokens["bob"]),
+    ).json()
+    assert reply["saved"] is True
+    assert reply["next"]["id"] != first["id"]
+    assert client.get("/api/status", headers=bearer(tokens["bob"])).json()["n_skipped"] == 1
+
+
+def test_bad_label_and_unknown_item_are_4xx_json(served):
+    client, tokens = served
+    item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]
+    bad = client.post("/api/answers", json={"item_id": item["id"], "label": "meh"}, headers=bearer(tokens["alice"]))
+    assert bad.status_code == 400 and "meh" in bad.json()["error"]
+    missing = client.post("/api/answers", json={"item_id": "nope", "label": "good"}, headers=bearer(tokens["alice"]))
+    assert missing.status_code == 404 and "nope" in missing.json()["error"]
+    malformed = client.post("/api/answers", json={"label": "good"}, headers=bearer(tokens["alice"]))
+    assert malformed.status_code == 422
+
+
+def test_each_annotator_undoes_only_their_own_answers(served):
+    client, tokens = served
+    answered = {}
+    for name in ("alice", "bob"):
+        item = client.get("/api/next", headers=bearer(tokens[name])).json()["item"]
+        client.post("/api/answers", json={"item_id": item["id"], "label": "good"}, headers=bearer(tokens[name]))
+        answered[name] = item["id"]
+    assert answered["alice"] != answered["bob"]
+    undone = client.post("/api/undo", json={"undo_id": "u-1"}, headers=bearer(tokens["bob"]))
+    assert undone.json()["item"]["id"] == answered["bob"]
+    # A retried undo (same undo_id) retracts nothing more.
+    again = client.post("/api/undo", json={"undo_id": "u-1"}, headers=bearer(tokens["bob"]))
+    assert again.json()["item"]["id"] == answered["bob"]
+    status = client.get("/api/status", headers=bearer(tokens["bob"])).json()
+    assert status["by_annotator"] == {"alice": 1}
+    assert client.post("/api/undo", headers=bearer(tokens["bob"])).status_code == 204
+
+
+def test_two_annotators_are_never_served_the_same_item(served):
+    client, tokens = served
+    seen = {"alice": set(), "bob": set()}
+    for _ in range(10):
+        for name in seen:
+            item = client.get("/api/next", headers=bearer(tokens[name])).json()["item"]
+            seen[name].add(item["id"])
+            client.post("/api/answers", json={"item_id": item["id"], "label": "bad"}, headers=bearer(tokens[name]))
+    assert not seen["alice"] & seen["bob"]
+    assert len(seen["alice"]) == len(seen["bob"]) == 10
+
+
+def test_nothing_left_is_204(tmp_path):
+    path, tokens = make_project(tmp_path, n=3)
+    with TestClient(create_app(path)) as client:
+        for _ in range(3):
+            item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]
+            client.post("/api/answers", json={"item_id": item["id"], "label": "good"}, headers=bearer(tokens["alice"]))
+        assert client.get("/api/next", headers=bearer(tokens["alice"])).status_code == 204
+
+
+def test_export_downloads_jsonl_and_csv(served):
+    client, tokens = served
+    item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]
+    client.post("/api/answers", json={"item_id": item["id"], "label": "bad"}, headers=bearer(tokens["alice"]))
+    jsonl = client.get("/api/export", headers=bearer(tokens["alice"]))
+    assert jsonl.status_code == 200 and "attachment" in jsonl.headers["content-disposition"]
+    rows = [json.loads(line) for line in jsonl.text.splitlines()]
+    assert len(rows) == 1 and rows[0]["label"] == "bad" and rows[0]["annotator"] == "alice"
+    csv = client.get("/api/export?format=csv", headers=bearer(tokens["alice"]))
+    assert csv.status_code == 200 and ".csv" in csv.headers["content-disposition"]
+    assert "alice" in csv.text and "bad" in csv.text
+    wrong = client.get("/api/export?format=xml", headers=bearer(tokens["alice"]))
+    assert wrong.status_code == 400 and "format=csv" in wrong.json()["error"]
+
+
+def test_dashboard_shows_counts_chart_and_export_links(served):
+    client, tokens = served
+    client.get(f"/dashboard?token={tokens['alice']}")
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    for text in ("answered", "left", "Per label", "Per annotator", "/api/export?format=csv", "<svg"):
+        assert text in page.text
+    partial = client.get("/dashboard?partial=1")
+    assert partial.status_code == 200 and "<html" not in partial.text and "answered" in partial.text
+
+
+def test_unknown_errors_are_500_json_without_details(served, monkeypatch):
+    client, tokens = served
+
+    def broken():
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(client.app.state.project, "status", broken)
+    response = client.get("/api/status", headers=bearer(tokens["alice"]))
+    assert response.status_code == 500
+    assert response.json() == {"error": "Internal server error."}
+    assert "secret" not in response.text
+
+
+def test_security_headers(served):
+    client, tokens = served
+    response = client.get("/api/next", headers=bearer(tokens["alice"]))
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["cache-control"] == "no-store"
+    assert client.get("/static/label.js").status_code == 200
+
+
+def test_learning_curve_svg_escapes_and_scales():
+    runs = [{"n_train": n, "eval_accuracy": a} for n, a in [(10, 0.5), (20, 0.62), (40, 0.8)]] + [
+        {"n_train": 50, "eval_accuracy": None}
+    ]
+    svg = learning_curve_svg(runs, title="<b>curve</b>")
+    assert svg.count("<circle") == 3 and "&lt;b&gt;curve" in svg
+    assert "40 labels: 80.0%" in svg
+
+
+# ---- the CLI faces: annotator add, serve ----------------------------------------------------
+
+
+def test_annotator_add_prints_a_working_token_and_link(tmp_path):
+    path, _ = make_project(tmp_path)
+    result = subprocess.run([HILT_EXE, "annotator", "add", str(path), "carol"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    token = re.search(r"token: (\S+)", result.stdout).group(1)
+    assert f"link:  http://127.0.0.1:8000/?token={token}" in result.stdout
+    with Project.open(path) as project:
+        assert project.annotator_for_token(token) == "carol"
+    bad = subprocess.run([HILT_EXE, "annotator", "add", str(path), "no spaces"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_serve_prints_links_and_serves_them(tmp_path):
+    path, _ = make_project(tmp_path)
+    with running_server(path, "--annotator", "dave") as base:
+        log = next(tmp_path.glob("*.serve-*.log"))
+        deadline = time.monotonic() + 10
+        while "dave:" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        link = re.search(r"dave: (\S+)", log.read_text()).group(1)
+        assert link.startswith(base + "/?token=")
+        with httpx.Client() as browser:
+            page = browser.get(link, follow_redirects=True)
+            assert page.status_code == 200 and str(page.url) == base + "/"
+            assert browser.get(base + "/api/next").json()["item"]["id"].startswith("i")
+
+
+def test_serve_on_a_busy_port_is_a_clean_error(tmp_path):
+    path, _ = make_project(tmp_path)
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = subprocess.run([HILT_EXE, "serve", str(path), "--port", str(port)], capture_output=True,
+                                text=True, timeout=60)
+    assert result.returncode == 2
+    assert "already in use" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_warns_when_opened_to_the_network(tmp_path):
+    path, _ = make_project(tmp_path)
+    port = free_port()
+    process = subprocess.Popen([HILT_EXE, "serve", str(path), "--host", "0.0.0.0", "--port", str(port)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Ready." in line:
+                break
+        text = "".join(lines)
+        assert "Warning" in text and "unencrypted" in text
+    finally:
+        process.send_signal(2)
+        process.wait(timeout=15)
+
+
+def test_serve_on_a_missing_project_is_a_clean_error(tmp_path):
+    result = subprocess.run([HILT_EXE, "serve", str(tmp_path / "nope.hilt")], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and "Traceback" not in result.stderr

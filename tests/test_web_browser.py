@@ -1,0 +1,196 @@
+"""The labelling page and the dashboard in a real Chromium, against `hilt serve` as a subprocess.
+
+These tests also take the README's screenshots (docs/img/labelling.png, docs/img/dashboard.png).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import httpx
+import pandas as pd
+import pytest
+
+from conftest import running_server
+from hilt.datasets import load_movie_reviews
+from hilt.project import Project
+
+pytestmark = pytest.mark.browser
+
+IMAGES = Path(__file__).resolve().parents[1] / "docs" / "img"
+
+
+def reviews_project(tmp_path, n=300, retrain_every=10):
+    reviews = load_movie_reviews().head(n)
+    truth = dict(zip(reviews["id"], reviews["sentiment"]))
+    path = tmp_path / "movie-reviews.hilt"
+    with Project.create(path, reviews[["id", "text"]], ["fresh", "rotten"], text_column="text",
+                        id_column="id", retrain_every=retrain_every) as project:
+        token = project.add_annotator("demo")
+    return path, token, truth
+
+
+def api(base, token, path):
+    return httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def current_id(page):
+    page.wait_for_selector("#item[data-item-id]")
+    return page.get_attribute("#item", "data-item-id")
+
+
+def wait_saved(page):
+    page.wait_for_function("() => window.hilt.pending() === 0")
+    page.wait_for_selector("#save-state.saved")
+
+
+def press_and_next(page, key):
+    """Press a key on the shown item and wait until another item is shown; returns the old id."""
+    before = current_id(page)
+    page.keyboard.press(key)
+    page.wait_for_function(
+        "(before) => { const el = document.querySelector('#item'); "
+        "return el.dataset.itemId && el.dataset.itemId !== before; }",
+        arg=before,
+    )
+    return before
+
+
+def test_label_by_keyboard_skip_undo_reload_and_dashboard(tmp_path, browser_context):
+    path, token, truth = reviews_project(tmp_path)
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{base}/?token={token}")
+        assert page.url == base + "/"  # the token left the address bar for a cookie
+
+        # 30 labels by keyboard: 1 = fresh, 2 = rotten, as the data set says.
+        labelled = []
+        for _ in range(30):
+            item_id = current_id(page)
+            labelled.append(press_and_next(page, "1" if truth[item_id] == "fresh" else "2"))
+        wait_saved(page)
+        assert len(set(labelled)) == 30
+        assert page.text_content("#save-state") == "saved ✓"
+        status = api(base, token, "/api/status").json()
+        assert status["n_answered"] == 30 and status["by_annotator"] == {"demo": 30}
+
+        # Skip, then undo brings the skipped item back, and the skip is retracted.
+        skipped = press_and_next(page, "s")
+        wait_saved(page)
+        assert api(base, token, "/api/status").json()["n_skipped"] == 1
+        page.keyboard.press("u")
+        page.wait_for_function("(id) => document.querySelector('#item').dataset.itemId === id", arg=skipped)
+        wait_saved(page)
+        assert api(base, token, "/api/status").json()["n_skipped"] == 0
+        # Backspace undoes too: the last labelled item comes back.
+        page.keyboard.press("Backspace")
+        page.wait_for_function("(id) => document.querySelector('#item').dataset.itemId === id", arg=labelled[-1])
+        wait_saved(page)
+        assert api(base, token, "/api/status").json()["n_answered"] == 29
+        redo = current_id(page)
+        press_and_next(page, "1" if truth[redo] == "fresh" else "2")
+        wait_saved(page)
+
+        # Reload and resume: the page shows the item this annotator holds, and nothing was lost.
+        shown = current_id(page)
+        page.reload()
+        assert current_id(page) == shown
+        assert api(base, token, "/api/status").json()["n_answered"] == 30
+
+        # The model's guess shows after answering once a model exists.
+        item_id = current_id(page)
+        press_and_next(page, "1" if truth[item_id] == "fresh" else "2")
+        wait_saved(page)
+        page.wait_for_function("() => document.querySelector('#feedback').textContent.includes('model')")
+        page.screenshot(path=str(IMAGES / "labelling.png"))
+
+        # Dashboard: after a background retrain, the page updates itself (no reload).
+        dashboard = browser_context.new_page()
+        dashboard.goto(base + "/dashboard")
+        runs_before = int(dashboard.text_content("#n-runs"))
+        answered_before = int(dashboard.text_content("#n-answered"))
+        for _ in range(12):
+            item_id = current_id(page)
+            press_and_next(page, "1" if truth[item_id] == "fresh" else "2")
+        wait_saved(page)
+        dashboard.wait_for_function(
+            "([runs, answered]) => Number(document.querySelector('#n-runs').textContent) > runs &&"
+            " Number(document.querySelector('#n-answered').textContent) >= answered + 12",
+            arg=[runs_before, answered_before],
+            timeout=60_000,
+        )
+        dashboard.wait_for_selector(".chart circle")
+        assert "training labels" in dashboard.text_content("#latest-run")
+        dashboard.screenshot(path=str(IMAGES / "dashboard.png"), full_page=True)
+        assert errors == []
+
+
+def test_html_and_script_in_item_text_stay_inert(tmp_path, browser_context):
+    payloads = [
+        "<script>window.__pwned = 'script'</script> plain words",
+        "<img src=x onerror=\"window.__pwned='img'\"> an image",
+        "<svg onload=\"window.__pwned='svg'\"></svg> a drawing",
+        "<b>bold?</b> &amp; <iframe src=\"javascript:window.__pwned='iframe'\"></iframe>",
+    ]
+    rows = pd.DataFrame({"id": [f"x{i}" for i in range(len(payloads))], "text": payloads})
+    path = tmp_path / "evil.hilt"
+    with Project.create(path, rows, ["ok", "bad"], text_column="text", id_column="id") as project:
+        token = project.add_annotator("eve")
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(f"{base}/?token={token}")
+        shown = []
+        for _ in payloads:
+            current_id(page)
+            shown.append(page.text_content("#item-text"))
+            assert page.locator("#item-text *").count() == 0  # no element was created from the data
+            page.keyboard.press("1")
+            page.wait_for_function("(n) => window.hilt.pending() === 0 && window.hilt.state.saved === n",
+                                   arg=len(shown))
+        time.sleep(0.3)
+        assert sorted(shown) == sorted(payloads)  # shown literally, as text
+        assert page.evaluate("() => window.__pwned === undefined")
+        assert dialogs == []
+        page.wait_for_selector("#done:not([hidden])")
+
+
+def test_without_a_token_pages_and_api_are_401(tmp_path, browser_context):
+    path, _, _ = reviews_project(tmp_path, n=20)
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        response = page.goto(base + "/")
+        assert response.status == 401
+        assert "annotator link" in page.text_content("h1")
+        assert page.goto(base + "/dashboard").status == 401
+        assert page.goto(base + "/api/next").status == 401
+        assert page.goto(base + "/?token=forged").status == 401
+
+
+def test_an_answer_whose_reply_is_lost_is_retried_and_stored_once(tmp_path, browser_context):
+    path, token, _ = reviews_project(tmp_path, n=20)
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        dropped = []
+
+        def drop_first_reply(route):
+            # The request reaches the server (it commits), but the page never hears back.
+            if not dropped:
+                route.fetch()
+                dropped.append(route.request.post_data_json["answer_id"])
+                route.abort("connectionreset")
+            else:
+                route.continue_()
+
+        page.route("**/api/answers*", drop_first_reply)
+        page.goto(f"{base}/?token={token}")
+        press_and_next(page, "2")
+        page.wait_for_selector("#save-state.saved")
+        rows = [line for line in api(base, token, "/api/export").text.splitlines() if line.strip()]
+        assert dropped and len(rows) == 1
+        status = api(base, token, "/api/status").json()
+        assert status["n_answered"] == 1
