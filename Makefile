@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 
-.PHONY: demo test bench browser clean
+.PHONY: demo test bench bench-sampling bench-project bench-server simulate-report browser clean
 
 # A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
 $(STAMP): pyproject.toml
@@ -27,8 +27,21 @@ browser:
 test: $(STAMP) browser
 	$(PY) -m pytest --doctest-modules src/hilt tests
 
-bench: $(STAMP)
+# Speed, side by side in one run per script (see the README's tables). Add --quick for a smoke run.
+bench: bench-sampling bench-project bench-server
+
+bench-sampling: $(STAMP)
 	$(PY) bench/bench_sampling.py --markdown
+
+bench-project: $(STAMP)
+	$(PY) bench/bench_project.py
+
+bench-server: $(STAMP)
+	$(PY) bench/bench_server.py
+
+# Learning curves for the README: which sampling method suits digits, breast_cancer, movie reviews.
+simulate-report: $(STAMP)
+	$(PY) bench/simulate_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build src/*.egg-info
