@@ -1,0 +1,323 @@
+"""hilt.store: schema versions, durability settings, append-only answers, leases, the queue swap."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import hilt.store.store as store_module
+from hilt.errors import ConflictError, InputError, NotFoundError
+from hilt.store import SCHEMA_VERSION, Store
+from hilt.store.engine import read
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "hilt"
+
+
+def make_store(tmp_path: Path, n: int = 10, *, eval_share: float = 0.0, name: str = "p.hilt") -> Store:
+    store = Store.create(tmp_path / name, {"labels": ["a", "b"], "kind": "text", "strategy": "margin"})
+    store.add_items([f"k{i}" for i in range(n)], [{"text": f"item {i}"} for i in range(n)],
+                    eval_share=eval_share, seed=0)
+    return store
+
+
+def raw(path: Path, sql: str, args: tuple = ()) -> list[tuple]:
+    """Read the file with the plain sqlite3 module, bypassing hilt entirely."""
+    with sqlite3.connect(path) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+class Clock:
+    """Stands in for the ``time`` module inside hilt.store.store, so leases expire on demand."""
+
+    def __init__(self, start: float = 1_000_000.0):
+        self.now = start
+
+    def time(self) -> float:
+        return self.now
+
+
+# -- schema versions -----------------------------------------------------------------------
+
+def downgrade_to_v1(path: Path) -> None:
+    """Turn a current file into what hilt wrote at schema version 1 (no queue.guess column)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE queue DROP COLUMN guess")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+
+
+def test_a_file_of_an_older_schema_version_is_upgraded_on_open_and_keeps_its_data(tmp_path):
+    store = make_store(tmp_path)
+    row = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    store.record_answer(row.key, "a", "ann", "x1")
+    store.close()
+    downgrade_to_v1(tmp_path / "p.hilt")
+    assert "guess" not in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
+
+    store = Store.open(tmp_path / "p.hilt")
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 2
+    assert "guess" in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
+    assert store.n_items() == 10
+    assert [(a["item_id"], a["label"]) for a in store.answer_rows()] == [(row.key, "a")]
+    # the upgraded file works: a queue with guesses can be written and served
+    run = store.start_run("margin")
+    store.write_queue(run, np.array([3, 4]), np.array([0.9, 0.8]), ["b", "a"])
+    store.finish_run(run, n_train=1, eval_accuracy=None, n_eval=0)
+    served = store.claim("bob", lease_seconds=60, eval_share=0.0)
+    assert (served.rowid, served.guess, served.score) == (3, "b", 0.9)
+    store.close()
+    assert Store.open(tmp_path / "p.hilt").meta()["schema_version"] == SCHEMA_VERSION  # opens again
+
+
+def test_a_file_of_a_newer_schema_version_is_refused_with_a_clear_error(tmp_path):
+    make_store(tmp_path).close()
+    with sqlite3.connect(tmp_path / "p.hilt") as conn:
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION + 1),))
+    with pytest.raises(InputError, match=rf"newer hilt \(schema version {SCHEMA_VERSION + 1}.*Upgrade hilt"):
+        Store.open(tmp_path / "p.hilt")
+    # refusing did not touch the file
+    assert raw(tmp_path / "p.hilt", "SELECT value FROM meta WHERE key = 'schema_version'") == [
+        (str(SCHEMA_VERSION + 1),)]
+
+
+def test_a_sqlite_file_that_is_not_a_hilt_project_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE people (name TEXT)")
+    with pytest.raises(InputError, match=r"not one \(no hilt schema inside\).*hilt init"):
+        Store.open(path)
+    assert raw(path, "SELECT name FROM sqlite_master") == [("people",)]  # left as it was
+
+
+def test_a_file_that_is_not_sqlite_at_all_is_refused(tmp_path):
+    path = tmp_path / "notes.hilt"
+    path.write_text("just some text, not a database\n" * 20)
+    with pytest.raises(InputError, match="is not one"):
+        Store.open(path)
+
+
+def test_a_missing_file_and_an_existing_target_are_clear_errors(tmp_path):
+    with pytest.raises(NotFoundError, match="no such file"):
+        Store.open(tmp_path / "missing.hilt")
+    make_store(tmp_path).close()
+    with pytest.raises(ConflictError, match="one exists"):
+        Store.create(tmp_path / "p.hilt", {"labels": ["a", "b"]})
+
+
+# -- durability settings -------------------------------------------------------------------
+
+def test_the_file_is_in_wal_mode_with_full_synchronous_commits(tmp_path):
+    store = make_store(tmp_path)
+    assert raw(tmp_path / "p.hilt", "PRAGMA journal_mode") == [("wal",)]  # a property of the file
+    with read(store._engine) as conn:  # per-connection settings of hilt's own connections
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+    assert store.integrity_check() == "ok"
+    store.close()
+
+
+# -- answers -------------------------------------------------------------------------------
+
+def test_answers_are_append_only_undo_marks_retracted_and_never_deletes(tmp_path):
+    store = make_store(tmp_path)
+    row = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    store.record_answer(row.key, "a", "ann", "first")
+    back = store.undo("ann", lease_seconds=60)
+    assert back.key == row.key
+    assert store.leases() == {row.key: "ann"}  # handed back to the same annotator
+    store.record_answer(row.key, "b", "ann", "second")
+    rows = raw(tmp_path / "p.hilt", "SELECT answer_id, label, retracted, retracted_at IS NOT NULL "
+                                     "FROM answers ORDER BY id")
+    assert rows == [("first", "a", 1, 1), ("second", "b", 0, 0)]
+    assert store.current_labels() == {row.rowid: "b"}
+    assert [a["answer_id"] for a in store.answer_rows(include_retracted=True)] == ["first", "second"]
+    assert [a["answer_id"] for a in store.answer_rows()] == ["second"]
+    assert store.undo("nobody", lease_seconds=60) is None
+    store.close()
+
+
+def test_a_skip_is_an_answer_and_the_item_is_not_served_again_to_who_skipped_it(tmp_path):
+    store = make_store(tmp_path, n=2)
+    first = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    store.record_answer(first.key, None, "ann", "skip-1")
+    assert raw(tmp_path / "p.hilt", "SELECT label FROM answers") == [(None,)]
+    second = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    assert second.key != first.key
+    store.record_answer(second.key, None, "ann", "skip-2")
+    assert store.claim("ann", lease_seconds=60, eval_share=0.0) is None
+    assert store.claim("bob", lease_seconds=60, eval_share=0.0).key in {first.key, second.key}
+    assert store.counts()["n_skipped"] == 2
+    store.close()
+
+
+def test_a_repeated_answer_id_stores_nothing_new_and_a_reused_one_is_a_conflict(tmp_path):
+    store = make_store(tmp_path)
+    row = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    first = store.record_answer(row.key, "a", "ann", "same-id")
+    again = store.record_answer(row.key, "a", "ann", "same-id")
+    assert (first["duplicate"], again["duplicate"]) == (False, True)
+    assert first["training"] is True and again["training"] is False  # counted for retraining once
+    assert raw(tmp_path / "p.hilt", "SELECT COUNT(*) FROM answers") == [(1,)]
+    with pytest.raises(ConflictError, match="same-id.*label 'a'.*got item .*label 'b'"):
+        store.record_answer(row.key, "b", "ann", "same-id")
+    with pytest.raises(NotFoundError, match="'nope'"):
+        store.record_answer("nope", "a", "ann", "other-id")
+    assert raw(tmp_path / "p.hilt", "SELECT COUNT(*) FROM answers") == [(1,)]
+    store.close()
+
+
+def test_adding_items_skips_and_counts_known_keys_and_stores_imported_labels(tmp_path):
+    store = make_store(tmp_path, n=3)
+    result = store.add_items(["k1", "k9"], [{"text": "dup"}, {"text": "new"}], ["a", None], eval_share=0.0)
+    assert result == {"added": 1, "duplicates": 1, "labelled": 0}
+    result = store.add_items(["k10"], [{"text": "labelled"}], ["b"], eval_share=1.0)
+    assert result == {"added": 1, "duplicates": 0, "labelled": 1}
+    # an item that comes with a label is a training item, never in the evaluation sample
+    assert raw(tmp_path / "p.hilt", "SELECT is_eval FROM items WHERE key = 'k10'") == [(0,)]
+    assert raw(tmp_path / "p.hilt", "SELECT data FROM items WHERE key = 'k1'") == [('{"text": "item 1"}',)]
+    assert store.n_items() == 5
+    store.close()
+
+
+# -- leases --------------------------------------------------------------------------------
+
+def test_claim_never_gives_one_item_to_two_annotators_and_repeats_a_held_lease(tmp_path):
+    store = make_store(tmp_path, n=5)
+    given = {name: store.claim(name, lease_seconds=60, eval_share=0.0).key for name in "abcde"}
+    assert len(set(given.values())) == 5
+    assert store.claim("f", lease_seconds=60, eval_share=0.0) is None  # all five are leased
+    assert store.claim("a", lease_seconds=60, eval_share=0.0).key == given["a"]  # asking again
+    assert store.leases() == {key: name for name, key in given.items()}
+    store.record_answer(given["a"], "a", "a", "ans-a")
+    assert given["a"] not in store.leases()  # answering releases the lease
+    store.close()
+
+
+def test_a_lease_expires_and_the_item_goes_to_someone_else(tmp_path, monkeypatch):
+    clock = Clock()
+    monkeypatch.setattr(store_module, "time", clock)
+    store = make_store(tmp_path, n=1)
+    held = store.claim("ann", lease_seconds=30, eval_share=0.0)
+    clock.now += 29
+    assert store.claim("bob", lease_seconds=30, eval_share=0.0) is None
+    clock.now += 2  # ann's lease is over
+    assert store.leases() == {}
+    taken = store.claim("bob", lease_seconds=30, eval_share=0.0)
+    assert taken.key == held.key
+    assert store.leases() == {held.key: "bob"}
+    assert store.claim("ann", lease_seconds=30, eval_share=0.0) is None
+    store.close()
+
+
+def test_threads_claiming_at_once_never_share_an_item(tmp_path):
+    store = make_store(tmp_path, n=40)
+    got: dict[str, list[str]] = {}
+
+    def work(name: str) -> None:
+        mine = []
+        while (row := store.claim(name, lease_seconds=600, eval_share=0.0)) is not None:
+            mine.append(row.key)
+            store.record_answer(row.key, "a", name, f"{name}-{row.key}")
+        got[name] = mine
+
+    threads = [threading.Thread(target=work, args=(f"t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    served = [key for keys in got.values() for key in keys]
+    assert sorted(served) == sorted(f"k{i}" for i in range(40))  # each item once, none lost
+    assert raw(tmp_path / "p.hilt", "SELECT COUNT(*), COUNT(DISTINCT item) FROM answers") == [(40, 40)]
+    store.close()
+
+
+def test_the_evaluation_share_of_serves_comes_from_the_evaluation_sample(tmp_path):
+    store = make_store(tmp_path, n=400, eval_share=0.5)
+    n_eval_items = raw(tmp_path / "p.hilt", "SELECT SUM(is_eval) FROM items")[0][0]
+    assert 120 < n_eval_items < 280
+    served = []
+    for i in range(100):
+        row = store.claim("ann", lease_seconds=60, eval_share=0.2)
+        served.append(row.is_eval)
+        store.record_answer(row.key, "a", "ann", f"e{i}")
+    assert sum(served) == 20  # the share is kept exactly, not by chance
+    store.close()
+
+
+# -- the ranked queue ----------------------------------------------------------------------
+
+def publish(store: Store, order: np.ndarray, label: str) -> int:
+    run = store.start_run("margin")
+    store.write_queue(run, order, np.linspace(1, 0, len(order)), [label] * len(order), batch=100)
+    store.finish_run(run, n_train=2, eval_accuracy=None, n_eval=0)
+    return run
+
+
+def test_the_queue_is_served_in_rank_order_and_an_older_run_never_replaces_a_newer_one(tmp_path):
+    store = make_store(tmp_path, n=10)
+    older = store.start_run("margin")
+    store.write_queue(older, np.array([1, 2]), np.array([0.9, 0.1]), ["a", "a"])
+    newer = publish(store, np.array([7, 3, 5]), "b")
+    store.finish_run(older, n_train=1, eval_accuracy=0.5, n_eval=2)  # finishes late
+    assert store.meta()["queue_run"] == newer
+    assert [r.rowid for r in store.peek("ann", 3)] == [7, 3, 5]
+    assert raw(tmp_path / "p.hilt", "SELECT DISTINCT run_id FROM queue") == [(newer,)]  # old rows go
+    assert [r["id"] for r in store.runs()] == [older, newer]
+    store.close()
+
+
+def test_readers_see_the_old_or_the_new_ranking_never_a_mix_or_an_empty_queue(tmp_path):
+    n = 1_000
+    store = make_store(tmp_path, n=n)
+    forward = np.arange(1, n + 1)
+    backward = forward[::-1].copy()
+    publish(store, forward, "a")
+    stop = threading.Event()
+    seen: list[tuple[int, ...]] = []
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            while not stop.is_set():
+                seen.append(tuple(r.rowid for r in store.peek("reader", 20)))
+        except BaseException as error:  # pragma: no cover - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(12):  # each queue is written in 10 separate transactions before the swap
+            publish(store, backward if i % 2 == 0 else forward, "b")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(30)
+    assert not errors
+    allowed = {tuple(forward[:20]), tuple(backward[:20])}
+    assert seen and set(seen) <= allowed
+    store.close()
+
+
+# -- only the store speaks SQL -------------------------------------------------------------
+
+def test_only_the_store_layer_imports_a_database_library_or_runs_sql():
+    offenders = []
+    for path in SRC.rglob("*.py"):
+        if path.is_relative_to(SRC / "store"):
+            continue
+        source = path.read_text(encoding="utf-8")
+        for node in ast.walk(ast.parse(source)):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            offenders += [f"{path}: imports {n}" for n in names if n.split(".")[0] in {"sqlalchemy", "sqlite3"}]
+        offenders += [f"{path}: {m.group()}" for m in re.finditer(r"\.(execute|exec_driver_sql|executemany)\(", source)]
+    assert offenders == []
