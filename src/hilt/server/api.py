@@ -113,13 +113,41 @@ class UndoIn(BaseModel):
     undo_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 
+def ahead_of(project: Any, annotator: str, held: Any) -> dict | None:
+    """The item most likely to come after ``held`` for ``annotator``, not leased (a preview).
+
+    The page shows it the moment the annotator answers ``held``; the reply to that answer then
+    brings the item the server really leased, which is this one unless another annotator took it
+    meanwhile or the evaluation sample's turn came. Only ever a preview: answers always name the
+    item they are for, and the lease decides what is served next.
+    """
+    if held is None:
+        return None
+    for item in project.peek_items(annotator, 2):
+        if str(item.id) != str(held.id):
+            return item_json(item)
+    return None
+
+
 @router.get("/next", responses={204: {"description": "Nothing is left to label."}})
-def next_item(request: Request, annotator: str = Depends(api_annotator)):
-    """The next item for this annotator, leased to them: ``{"item": {...}}``, or 204."""
-    item = request.app.state.project.next_item(annotator)
+def next_item(
+    request: Request,
+    annotator: str = Depends(api_annotator),
+    ahead: bool = Query(False, description="Also return a preview of the item after this one."),
+):
+    """The next item for this annotator, leased to them: ``{"item": {...}}``, or 204.
+
+    With ``?ahead=1`` the reply also carries ``"ahead"``: a preview of the item that most likely
+    follows (not leased), so the page can show it without waiting for the server.
+    """
+    project = request.app.state.project
+    item = project.next_item(annotator)
     if item is None:
         return Response(status_code=204)
-    return {"item": item_json(item)}
+    reply = {"item": item_json(item)}
+    if ahead:
+        reply["ahead"] = ahead_of(project, annotator, item)
+    return reply
 
 
 @router.post("/answers")
@@ -128,11 +156,13 @@ def post_answer(
     request: Request,
     annotator: str = Depends(api_annotator),
     next: bool = Query(False, description="Also lease and return the annotator's next item."),
+    ahead: bool = Query(False, description="With next: also a preview of the item after it."),
 ):
     """Commit one answer (``label`` null = skip); ``{"saved": true}`` only after the commit.
 
     With ``?next=1`` the reply also carries ``"next"``: the annotator's next item, leased right
-    after the commit, so the page shows it without another round trip.
+    after the commit, so the page shows it without another round trip; ``&ahead=1`` adds a
+    preview of the one after (see ``GET /api/next``).
     """
     project = request.app.state.project
     result = project.answer(str(body.item_id), body.label, annotator, answer_id=body.answer_id)
@@ -142,19 +172,33 @@ def post_answer(
         "duplicate": bool(result.get("duplicate", False)),
     }
     if next:
-        reply["next"] = item_json(project.next_item(annotator))
+        following = project.next_item(annotator)
+        reply["next"] = item_json(following)
+        if ahead:
+            reply["ahead"] = ahead_of(project, annotator, following)
     return reply
 
 
 @router.post("/undo", responses={204: {"description": "Nothing to undo."}})
-def post_undo(request: Request, body: UndoIn | None = None, annotator: str = Depends(api_annotator)):
-    """Retract this annotator's latest answer and hand its item back: ``{"item": {...}}``, or 204."""
+def post_undo(
+    request: Request,
+    body: UndoIn | None = None,
+    annotator: str = Depends(api_annotator),
+    ahead: bool = Query(False, description="Also return a preview of the item after the undone one."),
+):
+    """Retract this annotator's latest answer and hand its item back: ``{"item": {...}}``, or 204.
+
+    The item the annotator held before is released (one lease per annotator).
+    """
     project = request.app.state.project
     undo_id = body.undo_id if body else None
     item = request.app.state.undo_log.once(annotator, undo_id, lambda: project.undo(annotator))
     if item is None:
         return Response(status_code=204)
-    return {"item": item_json(item)}
+    reply = {"item": item_json(item)}
+    if ahead:
+        reply["ahead"] = ahead_of(project, annotator, item)
+    return reply
 
 
 @router.get("/status")

@@ -22,8 +22,14 @@
   };
   const labels = els.choices.map((b) => b.dataset.label);
 
+  // The item on screen is `shown`. It is "confirmed" once the server said it is leased to this
+  // annotator; before that it is the preview (`ahead`) the previous reply brought, shown the
+  // moment a key is pressed so the next item appears at once. Whatever is on screen, an answer
+  // names the item it is for; the server's reply then says which item really comes next.
   const state = {
-    buffer: [],      // items to show; buffer[0] is on screen
+    shown: null,
+    confirmed: false,
+    ahead: null,     // preview of the item after `shown` (not leased)
     ops: [],         // answers and undos not yet acknowledged, oldest first
     history: [],     // items answered on this page, newest last (for instant undo)
     pumping: false,
@@ -96,16 +102,22 @@
   }
 
   function current() {
-    return state.buffer.length ? state.buffer[0] : null;
+    return state.shown;
   }
 
-  function known(id) {
-    return state.buffer.some((it) => it.id === id) ||
-      state.ops.some((op) => op.kind === "answer" && op.body.item_id === id);
-  }
-
-  function offer(item) {
-    if (item && !known(item.id)) state.buffer.push(item);
+  // Take the server's word for what is leased to this annotator (`item`) and what likely follows.
+  // Only called when no request of ours is pending, so the page and the server agree afterwards.
+  function settle(item, ahead) {
+    if (!item) {
+      state.shown = null;
+      state.ahead = null;
+      state.exhausted = true;
+    } else {
+      state.shown = item;  // the same item as the preview on screen, or a correction of it
+      state.ahead = ahead && ahead.id !== item.id ? ahead : null;
+      state.exhausted = false;
+    }
+    state.confirmed = !!item;
   }
 
   // ---- rendering ----------------------------------------------------------------------------
@@ -123,9 +135,11 @@
       els.table.hidden = true;
       els.text.textContent = showDone ? "" : "Loading the next item…";
       els.item.removeAttribute("data-item-id");
+      els.item.removeAttribute("data-confirmed");
       return;
     }
     els.item.dataset.itemId = item.id;
+    els.item.dataset.confirmed = state.confirmed ? "1" : "0";
     const data = item.data || {};
     const keys = Object.keys(data);
     if (keys.length === 1 && keys[0] === "text") {
@@ -218,31 +232,26 @@
         renderSaveState();
         try {
           if (op.kind === "answer") {
-            const response = await reliably("POST", "/api/answers?next=1", op.body);
+            const response = await reliably("POST", "/api/answers?next=1&ahead=1", op.body);
             const data = await response.json();
             state.saved += 1;
             state.ops.shift();
-            if (data.next) {
-              offer(data.next);
-              state.exhausted = false;
-            } else if (!current()) {
-              state.exhausted = true;
-            }
+            if (!state.ops.length) settle(data.next, data.ahead);
           } else {
-            const response = await reliably("POST", "/api/undo", { undo_id: op.undoId });
+            const response = await reliably("POST", "/api/undo?ahead=1", { undo_id: op.undoId });
             state.ops.shift();
-            if (op.expected !== null) {
-              state.buffer = state.buffer.filter((it) => it.id !== op.expected);
-            }
             if (response.status === 204) {
               els.feedback.textContent = "Nothing left to undo.";
+              if (!state.ops.length) {
+                // What the page showed as undone was not: ask the server what this annotator holds.
+                state.shown = null;
+                state.confirmed = false;
+                state.exhausted = false;
+              }
             } else {
               const data = await response.json();
-              state.buffer = state.buffer.filter((it) => it.id !== data.item.id);
-              state.buffer.unshift(data.item);
-              state.exhausted = false;
+              if (!state.ops.length) settle(data.item, data.ahead);
               els.feedback.textContent = "Undone: label this item again.";
-              if (op.expected === null) render();
             }
           }
         } catch (error) {
@@ -258,7 +267,7 @@
     } finally {
       state.pumping = false;
     }
-    if (!current() && !state.exhausted) load();
+    if (!state.ops.length && !state.fatal && (!state.shown || !state.confirmed) && !state.exhausted) load();
   }
 
   async function load() {
@@ -266,12 +275,13 @@
     state.loading = true;
     render();
     try {
-      const response = await reliably("GET", "/api/next");
-      if (response.status === 204) {
-        state.exhausted = true;
-      } else {
-        offer((await response.json()).item);
-        state.exhausted = false;
+      const response = await reliably("GET", "/api/next?ahead=1");
+      if (!state.ops.length) {  // an answer typed meanwhile brings its own next item
+        if (response.status === 204) settle(null, null);
+        else {
+          const data = await response.json();
+          settle(data.item, data.ahead);
+        }
       }
     } catch (error) {
       if (error.status === 401) state.fatal = "Your session is not valid any more: open your annotator link again.";
@@ -287,10 +297,13 @@
   function answer(label) {
     const item = current();
     if (!item || state.fatal) return;
-    state.buffer.shift();
     state.history.push(item);
     if (state.history.length > 100) state.history.shift();
     state.ops.push({ kind: "answer", body: { item_id: item.id, label: label, answer_id: uuid() } });
+    // Prefetch: the preview goes on screen at once; the reply confirms or corrects it.
+    state.shown = state.ahead;
+    state.ahead = null;
+    state.confirmed = false;
     showFeedback(item, label);
     render();
     pump();
@@ -301,11 +314,13 @@
     // Show the item we expect back at once; the server's reply confirms or corrects it.
     const expected = state.history.pop() || null;
     if (expected) {
-      state.buffer = state.buffer.filter((it) => it.id !== expected.id);
-      state.buffer.unshift(expected);
+      if (state.shown && state.shown.id !== expected.id) state.ahead = state.shown;
+      state.shown = expected;
+      state.confirmed = false;
+      state.exhausted = false;
       els.feedback.textContent = "Undoing…";
     }
-    state.ops.push({ kind: "undo", undoId: uuid(), expected: expected ? expected.id : null });
+    state.ops.push({ kind: "undo", undoId: uuid() });
     render();
     pump();
   }
