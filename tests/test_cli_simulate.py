@@ -69,3 +69,74 @@ def test_bad_arguments_exit_2_with_a_message_and_no_traceback(tmp_path, args, me
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert message in " ".join(result.stderr.split())
+
+
+def test_two_runs_with_the_same_seeds_write_the_same_json(tmp_path):
+    common = ["simulate", "wine", "--strategies", "random,least,entropy", "--init", "10", "--batch", "5",
+              "--budget", "40", "--seeds", "2", "--test-size", "0.3", "--model", "logistic", "--no-plot", "-q"]
+    first = hilt(*common, "--json", "a.json", cwd=tmp_path)
+    second = hilt(*common, "--json", "b.json", "--jobs", "2", cwd=tmp_path)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    a, b = (json.loads((tmp_path / name).read_text()) for name in ("a.json", "b.json"))
+    assert a == b
+    assert a["settings"]["test_size"] == 0.3 and a["settings"]["strategies"] == ["random", "least", "entropy"]
+    # The invariants, read from the file: counts strictly increase, every strategy of a seed
+    # starts from the same items, and random goes its own way after them.
+    for curve in a["curves"]:
+        assert all(later > earlier for earlier, later in zip(curve["n_labels"], curve["n_labels"][1:]))
+    for seed in (0, 1):
+        curves = {c["strategy"]: c for c in a["curves"] if c["seed"] == seed}
+        assert len({tuple(c["picked"][:10]) for c in curves.values()}) == 1
+        assert curves["random"]["picked"] != curves["least"]["picked"]
+    means = {s["strategy"]: s["mean"] for s in a["summary"]}
+    assert means["random"] != means["least"]
+
+
+def test_simulate_replays_a_project(tmp_path):
+    from hilt.datasets import load_sklearn
+
+    frame = load_sklearn("iris")
+    frame.loc[frame.index[::3], "label"] = None  # a third of the items not labelled yet
+    frame.to_csv(tmp_path / "iris.csv", index=False)
+    init = hilt("init", "iris.hilt", "--data", "iris.csv", "--labels", "setosa,versicolor,virginica",
+                "--label-column", "label", cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    result = hilt("simulate", "--project", "iris.hilt", "--init", "10", "--batch", "10", "--budget", "50",
+                  "--seeds", "2", "--json", "replay.json", "--no-plot", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Replaying the 100 labelled items of project iris.hilt" in " ".join(result.stdout.split())
+    raw = json.loads((tmp_path / "replay.json").read_text())
+    assert raw["settings"]["n_pool"] + raw["settings"]["n_test"] == 100
+
+
+def test_simulate_a_project_with_one_label_exits_2(tmp_path):
+    (tmp_path / "items.csv").write_text("x,label\n" + "".join(f"{i},{'a' if i < 5 else ''}\n" for i in range(20)))
+    init = hilt("init", "p.hilt", "--data", "items.csv", "--labels", "a,b", "--label-column", "label", cwd=tmp_path)
+    assert init.returncode == 0, init.stderr
+    result = hilt("simulate", "--project", "p.hilt", "--no-plot", cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "at least two different labels in project p.hilt" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["data.csv", "--label-column", "nope"], "nope"),
+        (["iris", "--test-size", "0"], "test_size to be a share"),
+        (["iris", "--test-size", "1"], "test_size to be a share"),
+        (["iris", "--init", "0"], "init to be a whole number >= 1"),
+        (["iris", "--seeds", "0"], "seeds to be a whole number >= 1"),
+        (["iris", "--jobs", "0"], "jobs to be a whole number >= 1"),
+        (["iris", "--batch", "0"], "batch to be a whole number >= 1"),
+        (["iris", "--strategies", ""], "at least one strategy"),
+        (["iris", "--at", "25"], "label counts on every curve"),
+        (["iris", "--label-column", "label"], "apply to a file"),
+        (["iris", "--project", "p.hilt"], "not both"),
+    ],
+)
+def test_more_bad_arguments_exit_2(tmp_path, args, message):
+    (tmp_path / "data.csv").write_text("x,label\n1,a\n2,b\n3,a\n4,b\n")
+    result = hilt("simulate", *args, "--no-plot", "-q", cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert message in " ".join(result.stderr.split())

@@ -55,6 +55,14 @@ def test_random_picks_differ_from_uncertainty_picks(iris_result):
     margin = next(c for c in iris_result.curves if c.strategy == "margin" and c.seed == 0)
     assert random.picked[:10] == margin.picked[:10]
     assert random.picked[10:] != margin.picked[10:]
+    # And so do the learning curves they produce, seed by seed and on the mean over seeds.
+    summary = iris_result.summary()
+    assert summary["random"].mean[0] == summary["margin"].mean[0]  # the same initial labels
+    assert summary["random"].mean != summary["margin"].mean
+    assert any(
+        r.accuracy != m.accuracy
+        for r, m in zip(iris_result.curves_of("random"), iris_result.curves_of("margin"))
+    )
 
 
 def test_deterministic_for_a_seed_and_for_any_number_of_jobs():
@@ -244,3 +252,87 @@ def test_bad_data_raises_clear_errors(tmp_path):
         simulate.run(tmp_path / "one.csv", label_column="label")
     with pytest.raises(InputError, match="not both"):
         simulate.run("iris", project=tmp_path / "p.hilt")
+
+
+# -- --project: replaying the answers a project holds ------------------------------------------
+def _answered_text_project(path, n_answered: int, n_skipped: int = 0):
+    """A movie-review project where one annotator answered ``n_answered`` items with their true
+    labels and skipped ``n_skipped`` more; returns the answered ids and their labels."""
+    from hilt import Project
+    from hilt.datasets import load_movie_reviews
+
+    reviews = load_movie_reviews().sample(400, random_state=2)
+    truth = dict(zip(reviews["id"].astype(str), reviews["sentiment"]))
+    items = reviews.drop(columns=["sentiment"])
+    ids = list(truth)
+    # retrain_every above the answer count: no background retrain competes with the test.
+    with Project.create(path, items, ["fresh", "rotten"], text_column="text", id_column="id",
+                        retrain_every=10_000, seed=0) as project:
+        for item_id in ids[:n_answered]:
+            project.answer(item_id, truth[item_id], "ann")
+        for item_id in ids[n_answered:n_answered + n_skipped]:
+            project.answer(item_id, None, "ann")
+    return {i: truth[i] for i in ids[:n_answered]}
+
+
+def test_project_replay_uses_only_the_labelled_items(tmp_path):
+    answered = _answered_text_project(tmp_path / "reviews.hilt", n_answered=120, n_skipped=7)
+    result = simulate.run(project=tmp_path / "reviews.hilt", init=10, batch=10, budget=60, seeds=2)
+    s = result.settings
+    # 400 items in the project, 7 skipped: only the 120 answered ones are replayed.
+    assert s["n_pool"] + s["n_test"] == len(answered) == 120
+    assert s["kind"] == "text" and s["labels"] == ["fresh", "rotten"]
+    assert result.dataset == "reviews"
+    assert any("Replaying the 120 labelled items of project reviews.hilt" in n for n in result.notes)
+    assert result.strategies == ["random", simulate.TWO_LABEL_NAME]
+    for curve in result.curves:
+        assert curve.n_labels == [10, 20, 30, 40, 50, 60]
+        assert max(curve.picked) < s["n_pool"]
+
+
+def test_project_replay_of_table_rows_created_with_a_label_column(tmp_path):
+    from hilt import Project
+    from hilt.datasets import load_sklearn
+
+    frame = load_sklearn("wine")
+    frame.insert(0, "code", [f"w{i}" for i in range(len(frame))])  # an id, not a feature
+    frame.loc[frame.index[90:], "label"] = None
+    labels = sorted(frame["label"].dropna().unique())
+    with Project.create(tmp_path / "wine.hilt", frame, labels, id_column="code", label_column="label"):
+        pass
+    result = simulate.run(project=tmp_path / "wine.hilt", strategies="random,margin",
+                          init=10, batch=10, budget=40, seeds=1)
+    assert result.settings["n_pool"] + result.settings["n_test"] == 90
+    assert result.settings["kind"] == "table"
+    assert not any("Ignored" in note for note in result.notes)
+
+
+def test_project_replay_with_too_few_labels_says_what_to_do(tmp_path):
+    from hilt import Project
+    from hilt.datasets import load_sklearn
+
+    frame = load_sklearn("wine")
+    empty = frame.drop(columns=["label"])
+    with Project.create(tmp_path / "empty.hilt", empty, ["class_0", "class_1", "class_2"]):
+        pass
+    with pytest.raises(InputError, match=r"labelled items in project empty.hilt, but it has none yet.*hilt label"):
+        simulate.run(project=tmp_path / "empty.hilt")
+
+    one = frame.copy()
+    one["label"] = None
+    one.loc[:5, "label"] = "class_0"
+    with Project.create(tmp_path / "one.hilt", one, ["class_0", "class_1", "class_2"], label_column="label"):
+        pass
+    with pytest.raises(InputError, match=r"at least two different labels in project one.hilt; its 6 labelled items all have 'class_0'"):
+        simulate.run(project=tmp_path / "one.hilt")
+
+    few = frame.copy()
+    few["label"] = None
+    few.loc[[0, 1], "label"] = "class_0"
+    few.loc[[100, 101], "label"] = "class_1"
+    with Project.create(tmp_path / "few.hilt", few, ["class_0", "class_1", "class_2"], label_column="label"):
+        pass
+    with pytest.raises(InputError, match=r"4 labelled items with 2 labels .* give 3 pool and 1 test items"):
+        simulate.run(project=tmp_path / "few.hilt", init=2, budget=3)
+    with pytest.raises(NotFoundError, match="no such file"):
+        simulate.run(project=tmp_path / "missing.hilt")

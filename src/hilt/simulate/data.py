@@ -106,13 +106,28 @@ def _from_project(path: Path) -> LabelledData:
 
     with Project.open(path) as project:
         frame = project.labelled_items()
-        kind = project.kind
-    text_column = None
-    if kind == "text":
-        others = [c for c in frame.columns if c != "label"]
-        text_column = "text" if "text" in others else (others[0] if len(others) == 1 else None)
-    data = _read(path.stem, frame, label_column="label", text_column=text_column)
-    data.notes.append(f"Replaying the {len(data)} labelled items of project {path.name}.")
+        kind, text_column, features = project.kind, project.text_column, project.feature_columns
+    if frame.empty:
+        raise InputError(
+            f"Expected labelled items in project {path.name}, but it has none yet. Label some first "
+            f"(hilt label {path.name}, or hilt serve {path.name}), then simulate again."
+        )
+    # Only the columns the project itself learns from: an id or free-text column left in the
+    # item data must not become a feature here when the project never used it.
+    if kind == "text" and text_column in frame.columns:
+        frame = frame[[text_column, "label"]]
+    elif kind == "table" and features and set(features) <= set(frame.columns):
+        frame = frame[[*features, "label"]]
+        text_column = None
+    found = sorted(set(frame["label"].astype(str)))
+    if len(found) < 2:
+        raise InputError(
+            f"Expected answers with at least two different labels in project {path.name}; its "
+            f"{len(frame)} labelled item{'s' if len(frame) != 1 else ''} all have {found[0]!r}. "
+            "Label items of other classes first, then simulate again."
+        )
+    data = _read(path.stem, frame, label_column="label", text_column=text_column if kind == "text" else None)
+    data.notes.append(f"Replaying the {len(data)} labelled items of project {path.name} (its other items are left out).")
     return data
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import math
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -359,6 +359,15 @@ def _split(source: LabelledData, test_size: float, split_seed: int) -> tuple[np.
             f"Expected at least 2 items per label for a stratified test split; label {rare[0]!r} has 1"
             + (f" (and {len(rare) - 1} more labels)" if len(rare) > 1 else "")
             + ". Label more items of it, or leave it out."
+        )
+    n, k = len(source), labels.size
+    n_test = math.ceil(test_size * n)  # as train_test_split rounds a share
+    if n_test < k or n - n_test < k:
+        raise InputError(
+            f"Expected enough items for a stratified split into pool and test set, each with at least "
+            f"one item per label: {n} labelled items with {k} labels and test_size {test_size} give "
+            f"{n - n_test} pool and {n_test} test items, and each needs at least {k}. Label more items, "
+            "or change --test-size."
         )
     try:
         pool, test = train_test_split(
