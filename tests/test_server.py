@@ -102,6 +102,30 @@ def test_answer_with_next_returns_the_following_item(served):
     assert client.get("/api/status", headers=bearer(tokens["bob"])).json()["n_skipped"] == 1
 
 
+def test_ahead_previews_the_item_the_next_answer_leases(tmp_path):
+    # No evaluation sample: its turns are the one case where the lease differs from the preview.
+    path, tokens = make_project(tmp_path, eval_share=0)
+    with TestClient(create_app(path)) as client:
+        check_ahead(client, tokens)
+
+
+def check_ahead(client, tokens):
+    first = client.get("/api/next?ahead=1", headers=bearer(tokens["alice"])).json()
+    preview = first["ahead"]
+    assert preview is not None and preview["id"] != first["item"]["id"]
+    reply = client.post(
+        "/api/answers?next=1&ahead=1", json={"item_id": first["item"]["id"], "label": "good", "answer_id": "p-1"},
+        headers=bearer(tokens["alice"]),
+    ).json()
+    assert reply["next"]["id"] == preview["id"]
+    assert reply["ahead"]["id"] not in (preview["id"], first["item"]["id"])
+    undone = client.post("/api/undo?ahead=1", json={"undo_id": "p-u"}, headers=bearer(tokens["alice"])).json()
+    assert undone["item"]["id"] == first["item"]["id"]
+    assert undone["ahead"]["id"] != first["item"]["id"]
+    # The preview is no lease: bob may be served it.
+    assert client.get("/api/next", headers=bearer(tokens["bob"])).json()["item"]["id"] == undone["ahead"]["id"]
+
+
 def test_bad_label_and_unknown_item_are_4xx_json(served):
     client, tokens = served
     item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]

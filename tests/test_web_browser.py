@@ -194,3 +194,29 @@ def test_an_answer_whose_reply_is_lost_is_retried_and_stored_once(tmp_path, brow
         assert dropped and len(rows) == 1
         status = api(base, token, "/api/status").json()
         assert status["n_answered"] == 1
+
+
+def test_the_next_item_appears_before_the_server_replies(tmp_path, browser_context):
+    """Prefetch: the page shows the next item at once, and says "saved" only after the commit."""
+    path, token, _ = reviews_project(tmp_path, n=40)
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        held = []
+        page.route("**/api/answers*", lambda route: held.append(route))  # answered later, by hand
+        page.goto(f"{base}/?token={token}")
+        page.wait_for_selector("#item[data-confirmed='1']")
+        first = current_id(page)
+        page.keyboard.press("1")
+        page.wait_for_function(
+            "(first) => { const el = document.querySelector('#item'); "
+            "return el.dataset.itemId && el.dataset.itemId !== first; }", arg=first)
+        page.wait_for_function("() => window.hilt.pending() === 1")
+        assert page.text_content("#save-state") == "saving…"  # shown, but not yet saved
+        assert api(base, token, "/api/status").json()["n_answered"] == 0
+        deadline = time.monotonic() + 20
+        while not held and time.monotonic() < deadline:  # the route event may trail the fetch
+            page.wait_for_timeout(50)
+        assert len(held) == 1
+        held[0].continue_()
+        wait_saved(page)
+        assert api(base, token, "/api/status").json()["n_answered"] == 1
