@@ -187,10 +187,17 @@ def status_tables(info: dict[str, Any], title: str = "project") -> list[Any]:
             f"{run.get('n_train', 0):,}",
             "-" if accuracy is None else f"{accuracy:.3f}",
             "-" if run.get("n_eval") is None else f"{run['n_eval']:,}",
-            str(run.get("finished_at") or "running"),
+            _short_time(run.get("finished_at")),
         )
     tables.append(model_runs)
     return tables
+
+
+def _short_time(stamp: str | None) -> str:
+    """``2026-11-25T12:03:13.678185+00:00`` -> ``2026-11-25 12:03:13 UTC`` (fits a table cell)."""
+    if not stamp:
+        return "running"
+    return stamp[:19].replace("T", " ") + (" UTC" if stamp.endswith("+00:00") else "")
 
 
 @app.command()
