@@ -274,6 +274,18 @@ class Project:
         Committed to disk before it returns. Repeating an ``answer_id`` stores nothing new and
         returns ``duplicate=True``, so a client may retry safely.
 
+        Any item may be answered, also one leased to someone else: a lease decides who is
+        *served* an item, it does not lock answering. A person whose lease ran out while they
+        were thinking keeps their label instead of losing the work; the item then has a label,
+        so it is served to nobody again, and a second label from the lease holder is kept too
+        (the latest is the item's label, both appear in the export). Rejecting the late answer
+        would instead break safe retries: a retried skip must stay a duplicate even after the
+        item was leased on.
+
+        Raises :class:`hilt.errors.InputError` for a label outside the project's labels or a bad
+        ``answer_id``, :class:`hilt.errors.NotFoundError` for an unknown ``item_id``, and
+        :class:`hilt.errors.ConflictError` when an ``answer_id`` comes back with a different answer.
+
         Returns ``{"saved": True, "answer_id": ..., "duplicate": bool}``.
         """
         check_annotator(annotator)
@@ -386,10 +398,21 @@ def _records(items: ImportedItems) -> list[dict]:
     records = items.records()
     name = items.text_column
     if items.kind == "text" and name != "text" and name is not None:
-        # Faces show data["text"]; an existing "text" column keeps its name and the text its own.
-        if "text" not in items.frame.columns:
-            records = [{"text": r.pop(name), **r} for r in records]
+        # Faces show data["text"] and the feature cache reads it: the text goes there whatever its
+        # column's name. A different column that is itself called "text" is kept as context under
+        # another name (``other_text``), so it can neither hide the text nor be lost.
+        moved = _free_name("other_text", [str(c) for c in items.frame.columns])
+        records = [
+            {"text": r.pop(name), **{(moved if k == "text" else k): v for k, v in r.items()}}
+            for r in records
+        ]
     return records
+
+
+def _free_name(name: str, taken: list[str]) -> str:
+    while name in taken:
+        name = "_" + name
+    return name
 
 
 def _check_labels(labels: Any) -> list[str]:

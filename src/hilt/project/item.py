@@ -17,7 +17,8 @@ class Item:
         The item's stable key: its id column value, else its row number as text.
     data : dict
         The row, JSON-able: ``{"text": ..., <other columns>}`` for text items (the text column
-        is stored under ``"text"`` whatever its name in the file), ``{column: value}`` for table rows.
+        is stored under ``"text"`` whatever its name in the file; another column called ``text`` is
+        then kept as ``other_text``), ``{column: value}`` for table rows.
     is_eval : bool
         Part of the random evaluation sample (never trained on; it measures accuracy).
     guess : str or None

@@ -1,0 +1,858 @@
+"""hilt.Project, the Python contract of a labelling project (DESIGN.md "Projects", issue 4):
+create and import from every format, bad input that leaves nothing behind, the queue (leases,
+cold start, uncertainty ranking, the evaluation sample), answers, undo, background retraining,
+status, export, annotator tokens, reopening and custom scikit-learn models.
+
+The CLI faces over the same calls are tested in test_cli_project.py and test_cli_label.py;
+threads and processes hammering one file are the store's reliability tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import MultinomialNB
+from sklearn.svm import LinearSVC
+
+from hilt import Item, Project
+from hilt.errors import ConflictError, InputError, NotFoundError
+from hilt.models import default_classifier, make_featurizer
+from hilt.sampling import score
+
+LABELS = ["pos", "neg"]
+POS = ["good", "great", "wonderful", "delightful", "superb", "charming"]
+NEG = ["bad", "awful", "dull", "boring", "terrible", "lifeless"]
+NEUTRAL = ["film", "plot", "cast", "story", "scene", "music", "ending", "actor"]
+
+
+def reviews(n: int, seed: int = 0, *, neutral: int = 3, id_prefix: str = "r") -> pd.DataFrame:
+    """``n`` short reviews: ``id``, ``text`` and the true ``sentiment`` (pos or neg)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        label = "pos" if rng.random() < 0.5 else "neg"
+        words = list(rng.choice(POS if label == "pos" else NEG, 3)) + list(rng.choice(NEUTRAL, neutral))
+        rng.shuffle(words)
+        rows.append({"id": f"{id_prefix}{i:03d}", "text": " ".join(words), "sentiment": label})
+    return pd.DataFrame(rows)
+
+
+def truth(frame: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(frame["id"], frame["sentiment"]))
+
+
+def unlabelled(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.drop(columns=["sentiment"])
+
+
+def wait_for(condition, timeout: float = 60.0, what: str = "condition"):
+    """Poll ``condition()`` until it returns something truthy (no fixed sleeps in unit tests)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def state(project: Project) -> tuple:
+    """Everything a user can see of a project: counts, runs, every answer, and what is served next."""
+    status = project.status()
+    status.pop("retraining")  # whether the worker thread is busy right now, not project state
+    return status, project.export_rows(include_retracted=True), project.peek_items("zed", 10_000)
+
+
+def serve_all(project: Project, annotator: str, label_of=None) -> list[Item]:
+    """Serve ``annotator`` until nothing is left, answering with ``label_of(item)`` (None = skip)."""
+    served = []
+    while (item := project.next_item(annotator)) is not None:
+        served.append(item)
+        project.answer(item.id, None if label_of is None else label_of(item), annotator)
+        assert len(served) <= 10_000, "the queue never ran dry"
+    return served
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return reviews(30)
+
+
+@pytest.fixture
+def project(tmp_path, frame):
+    """30 unlabelled reviews with ids, no evaluation sample, no background retraining."""
+    with Project.create(tmp_path / "p.hilt", unlabelled(frame), LABELS, id_column="id",
+                        eval_share=0, retrain_every=10_000, seed=0) as project:
+        yield project
+
+
+# --- create: formats and kinds ---------------------------------------------------------------
+
+
+def write_data(frame: pd.DataFrame, folder: Path, fmt: str):
+    if fmt == "DataFrame":
+        return frame
+    path = folder / f"items.{fmt}"
+    if fmt == "csv":
+        frame.to_csv(path, index=False)
+    elif fmt == "jsonl":
+        frame.to_json(path, orient="records", lines=True)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "DataFrame"])
+def test_create_from_each_format_with_label_column(tmp_path, fmt):
+    frame = reviews(12)
+    frame.loc[2:, "sentiment"] = None  # only r000 and r001 come labelled
+    data = write_data(frame, tmp_path, fmt)
+    with Project.create(tmp_path / "p.hilt", data, LABELS, id_column="id", label_column="sentiment",
+                        eval_share=0, seed=0) as project:
+        assert project.kind == "text" and project.text_column == "text"
+        assert project.created_import == {"added": 12, "duplicates": 0, "labelled": 2}
+        status = project.status()
+        assert status["n_items"] == 12 and status["n_answered"] == 2 and status["n_left"] == 10
+        assert status["by_annotator"] == {"import": 2}
+        expected = truth(frame.iloc[:2])
+        assert status["by_label"] == {label: list(expected.values()).count(label) for label in set(expected.values())}
+        rows = project.export_rows()
+        assert {r["item_id"]: r["label"] for r in rows} == expected
+        assert {r["annotator"] for r in rows} == {"import"}
+        served = serve_all(project, "ana")
+        # the row is the item's data: the text (no id, no label column), and labelled items are not served
+        assert {item.id: item.data for item in served} == {
+            i: {"text": t} for i, t in zip(frame["id"][2:], frame["text"][2:])
+        }
+
+
+def test_imported_labels_are_training_labels(tmp_path):
+    frame = reviews(20)
+    frame.loc[4:, "sentiment"] = None
+    assert set(frame["sentiment"][:4]) == {"pos", "neg"}
+    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", label_column="sentiment",
+                        retrain_every=4, eval_share=0, seed=0) as project:
+        assert project.status()["runs"] == []
+        project.next_item("ana")  # four training labels are due for a retrain: it starts in the background
+        runs = wait_for(lambda: project.status()["runs"], what="the retrain of the imported labels")
+        assert runs[0]["n_train"] == 4 and runs[0]["eval_accuracy"] is None
+
+
+def test_table_kind_from_numeric_columns(tmp_path):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 2))
+    frame = pd.DataFrame({"height": x[:, 0], "width": x[:, 1], "n": np.arange(40)})
+    with Project.create(tmp_path / "t.hilt", frame, ["small", "big"], eval_share=0, seed=0,
+                        retrain_every=10_000) as project:
+        assert project.kind == "table" and project.text_column is None
+        assert project.feature_columns == ["height", "width", "n"]
+        item = project.next_item("ana")
+        row = frame.iloc[int(item.id)]  # no id column: the id is the 0-based row number
+        assert item.data == {"height": row["height"], "width": row["width"], "n": int(row["n"])}
+        answer_by_rule = lambda it: "big" if it.data["height"] > 0 else "small"  # noqa: E731
+        project.answer(item.id, answer_by_rule(item), "ana")
+        for _ in range(9):
+            item = project.next_item("ana")
+            project.answer(item.id, answer_by_rule(item), "ana")
+        project.retrain(wait=True)
+        assert project.status()["runs"][-1]["n_train"] == 10
+        item = project.next_item("ana")
+        assert item.guess in ("small", "big") and 0.0 <= item.uncertainty <= 1.0
+
+
+def test_text_column_by_name_among_several_string_columns(tmp_path):
+    frame = pd.DataFrame({"title": ["A", "B", "C"], "body": ["good film", "bad film", "fine"],
+                          "stars": [5, 1, 3]})
+    with pytest.raises(InputError, match="several string columns: title, body"):
+        Project.create(tmp_path / "p.hilt", frame, LABELS)
+    assert not (tmp_path / "p.hilt").exists()
+    with Project.create(tmp_path / "p.hilt", frame, LABELS, text_column="body", eval_share=0) as project:
+        assert project.kind == "text" and project.text_column == "body"
+        items = {i.id: i for i in serve_all(project, "ana")}
+        # faces read data["text"]: the chosen column is stored under that name, the rest kept as context
+        assert items["1"].data == {"text": "bad film", "title": "B", "stars": 1}
+
+
+def test_text_column_by_name_when_another_column_is_called_text(tmp_path):
+    frame = pd.DataFrame({"body": ["good film", "bad film", "fine", "awful"],
+                          "text": ["note 1", "note 2", "note 3", "note 4"]})
+    with Project.create(tmp_path / "p.hilt", frame, LABELS, text_column="body", eval_share=0) as project:
+        items = {i.id: i for i in serve_all(project, "ana", lambda it: "pos" if it.id in "02" else "neg")}
+        assert items["1"].data["text"] == "bad film"  # the text, not the other column of that name
+        assert items["1"].data == {"text": "bad film", "other_text": "note 2"}  # the other column is kept
+        project.retrain(wait=True)  # features are built from the texts, not the notes
+        # both import ids and the text survive a later import of the same shape
+        project.import_items(pd.DataFrame({"body": ["great"], "text": ["note 5"]}))
+        item = project.next_item("bob")
+        assert item.data == {"text": "great", "other_text": "note 5"}
+
+
+def test_single_string_column_is_the_text(tmp_path):
+    frame = pd.DataFrame({"review": ["good film", "bad film", "fine"], "stars": [5, 1, 3]})
+    with Project.create(tmp_path / "p.hilt", frame, LABELS, eval_share=0) as project:
+        assert project.kind == "text" and project.text_column == "review"
+        assert {i.id: i.data for i in serve_all(project, "ana")}["0"] == {"text": "good film", "stars": 5}
+
+
+def test_create_checks_its_arguments_and_leaves_nothing(tmp_path, frame):
+    path = tmp_path / "p.hilt"
+    cases = [
+        (dict(labels=["pos"]), "at least two labels"),
+        (dict(labels=["pos", "pos"]), "distinct labels"),
+        (dict(labels="pos,neg"), "list of strings"),
+        (dict(strategy="best"), "best"),
+        (dict(retrain_every=0), "retrain_every"),
+        (dict(eval_share=1.5), "eval_share"),
+        (dict(model=object()), "predict_proba or decision_function"),
+    ]
+    for kwargs, message in cases:
+        kwargs = {"labels": LABELS, **kwargs}
+        with pytest.raises(InputError, match=message):
+            Project.create(path, frame, kwargs.pop("labels"), id_column="id", **kwargs)
+        assert sorted(p.name for p in tmp_path.iterdir()) == [], kwargs
+    with pytest.raises(NotFoundError, match="folder"):
+        Project.create(tmp_path / "no" / "p.hilt", frame, LABELS, id_column="id")
+
+
+# --- bad input: nothing left behind on create, nothing changed on import ---------------------
+
+HEADER = "id,text,sentiment\n"
+
+
+def bad_inputs():
+    """(case, file name, bytes, exception, message fragment) for each kind of bad input of issue 4."""
+    good = "n1,a fine new film,pos\nn2,dull and long,\n"
+    return [
+        ("missing column", "items.csv", b"id,review,sentiment\nn1,fine,pos\n", InputError,
+         r"text column named 'text'.*columns are: id, review, sentiment"),
+        ("empty file", "items.csv", b"", InputError, r"items\.csv.*empty"),
+        ("malformed JSONL line", "items.jsonl",
+         b'{"id": "n1", "text": "fine", "sentiment": null}\n{"id": "n2", "text": "ok"}\n{"id": "n3", "text": \n',
+         InputError, r"items\.jsonl, line 3: invalid JSON"),
+        ("bad CSV row", "items.csv", (HEADER + good + "n3,too,many,fields\n").encode(), InputError,
+         r"items\.csv, line 4: expected 3 fields"),
+        ("label not in the label list", "items.csv", (HEADER + "n1,fine,pos\nn2,meh,meh\n").encode(),
+         InputError, r"items\.csv, line 3: expected a label from pos, neg in column 'sentiment', got 'meh'"),
+        ("non-UTF-8 bytes", "items.csv", (HEADER + "n1,fine,pos\n").encode() + "n2,café,neg\n".encode("latin-1"),
+         InputError, r"items\.csv, line 3: .*encoding='latin-1'"),
+    ]
+
+
+@pytest.mark.parametrize("case,name,content,error,message", bad_inputs(), ids=[c[0] for c in bad_inputs()])
+def test_bad_input_on_create_leaves_no_file(tmp_path, case, name, content, error, message):
+    data_folder = tmp_path / "data"
+    data_folder.mkdir()
+    data = data_folder / name
+    data.write_bytes(content)
+    path = tmp_path / "p.hilt"
+    with pytest.raises(error, match=message):
+        Project.create(path, data, LABELS, text_column="text", id_column="id", label_column="sentiment")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+@pytest.mark.parametrize("case,name,content,error,message", bad_inputs(), ids=[c[0] for c in bad_inputs()])
+def test_bad_input_on_import_leaves_project_as_it_was(tmp_path, project, case, name, content, error, message):
+    project.answer("r001", "pos", "ana")
+    project.next_item("bob")  # a lease is part of the state too
+    before = state(project)
+    data = tmp_path / name
+    data.write_bytes(content)
+    with pytest.raises(error, match=message):
+        project.import_items(data, label_column="sentiment")
+    assert state(project) == before
+    project.close()
+    with Project.open(project.path) as reopened:
+        assert state(reopened) == before
+
+
+def test_non_utf8_file_reads_with_the_suggested_encoding(tmp_path):
+    data = tmp_path / "items.csv"
+    data.write_bytes((HEADER + "n1,café au lait,pos\nn2,thé,\n").encode("latin-1"))
+    with Project.create(tmp_path / "p.hilt", data, LABELS, id_column="id", label_column="sentiment",
+                        encoding="latin-1", eval_share=0) as project:
+        assert project.next_item("ana").data == {"text": "thé"}
+
+
+def test_duplicate_ids_on_create_are_skipped_and_counted(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "b", "a", "c", "b"], "text": ["first a", "b", "second a", "c", "again b"]})
+    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", eval_share=0) as project:
+        assert project.created_import == {"added": 3, "duplicates": 2, "labelled": 0}
+        assert project.status()["n_items"] == 3
+        served = {item.id: item.data["text"] for item in serve_all(project, "ana")}
+        assert served == {"a": "first a", "b": "b", "c": "c"}  # the first row of an id wins
+
+
+def test_duplicate_ids_on_import_are_skipped_and_counted(project, frame):
+    project.answer("r000", "neg", "ana")
+    new = pd.DataFrame({"id": ["r000", "r001", "n1", "n1", "n2"],
+                        "text": ["changed", "changed", "new one", "new one again", "new two"]})
+    assert project.import_items(new) == {"added": 2, "duplicates": 3, "labelled": 0}
+    status = project.status()
+    assert status["n_items"] == 32 and status["n_answered"] == 1
+    served = {item.id: item.data["text"] for item in serve_all(project, "ana")}
+    assert len(served) == 31 and served["r001"] == frame["text"][1]  # the item already there is kept
+    assert served["n1"] == "new one" and served["n2"] == "new two"
+    assert project.export_rows()[0]["text"] == frame["text"][0]
+
+
+def test_import_adds_items_and_labels(project):
+    new = pd.DataFrame({"id": ["n1", "n2"], "text": ["superb", "awful"], "sentiment": ["pos", None]})
+    assert project.import_items(new, label_column="sentiment") == {"added": 2, "duplicates": 0, "labelled": 1}
+    assert project.status()["by_annotator"] == {"import": 1}
+    with pytest.raises(InputError, match="text column named 'text' in DataFrame; the columns are: a, b"):
+        project.import_items(pd.DataFrame({"a": [1.0], "b": [2.0]}))
+
+
+def test_existing_file_needs_exist_ok(tmp_path, frame):
+    path = tmp_path / "p.hilt"
+    with Project.create(path, frame, LABELS, id_column="id", label_column="sentiment") as first:
+        before = state(first)
+    content = path.read_bytes()
+    with pytest.raises(ConflictError, match="exist_ok=True"):
+        Project.create(path, reviews(5, seed=1), LABELS, id_column="id")
+    assert path.read_bytes() == content
+    # a bad file with exist_ok=True does not destroy the project it would have replaced
+    with pytest.raises(InputError, match="no such file"):
+        Project.create(path, tmp_path / "missing.csv", LABELS, exist_ok=True)
+    with Project.open(path) as again:
+        assert state(again) == before
+    with Project.create(path, reviews(5, seed=1), LABELS, id_column="id", exist_ok=True) as replaced:
+        assert replaced.status()["n_items"] == 5 and replaced.status()["n_answered"] == 0
+
+
+# --- the queue -------------------------------------------------------------------------------
+
+
+def test_asking_again_before_answering_returns_the_same_item(project):
+    first = project.next_item("ana")
+    assert project.next_item("ana") == first
+    project.answer(first.id, "pos", "ana")
+    assert project.next_item("ana").id != first.id
+
+
+def test_an_item_is_never_leased_to_two_annotators(project):
+    held = [project.next_item(name) for name in ("ana", "bob", "cy", "dee", "eve")]
+    assert len({item.id for item in held}) == 5
+    assert [project.next_item(name) for name in ("ana", "bob", "cy", "dee", "eve")] == held
+
+
+def test_threads_label_every_item_exactly_once(project):
+    answered: list[tuple[str, str]] = []
+    errors: list[BaseException] = []
+
+    def label(name: str) -> None:
+        try:
+            while (item := project.next_item(name)) is not None:
+                project.answer(item.id, "pos", name)
+                answered.append((name, item.id))
+        except BaseException as error:  # surfaced below: a thread's exception is otherwise lost
+            errors.append(error)
+
+    threads = [threading.Thread(target=label, args=(name,)) for name in ("ana", "bob", "cy", "dee")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert not errors
+    ids = [item_id for _, item_id in answered]
+    assert sorted(ids) == sorted(f"r{i:03d}" for i in range(30))  # each exactly once
+    assert project.status()["n_answered"] == 30
+
+
+def test_a_lease_expires(tmp_path):
+    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": ["only one"]}), LABELS,
+                        lease_seconds=1, eval_share=0) as project:
+        held = project.next_item("ana")
+        assert project.next_item("bob") is None  # leased to ana
+        taken = wait_for(lambda: project.next_item("bob"), timeout=30, what="ana's lease to expire")
+        assert taken.id == held.id
+        assert project.next_item("ana") is None  # now it is bob's
+
+
+def test_answered_items_are_never_served_again_and_the_end_is_none(project):
+    served = serve_all(project, "ana", lambda item: "pos")
+    assert len(served) == 30 and len({item.id for item in served}) == 30
+    assert project.next_item("ana") is None and project.next_item("bob") is None
+    assert project.peek_items("bob", 5) == []
+
+
+def test_cold_start_serves_items_in_a_random_order(tmp_path):
+    frame = unlabelled(reviews(60))
+    orders = []
+    for seed in (1, 2):
+        with Project.create(tmp_path / f"p{seed}.hilt", frame, LABELS, id_column="id", eval_share=0,
+                            seed=seed) as project:
+            served = serve_all(project, "ana")  # skips: no labels, no model, stays cold
+            assert all(item.guess is None and item.uncertainty is None for item in served)
+            assert project.status()["runs"] == []
+            orders.append([item.id for item in served])
+    file_order = list(frame["id"])
+    for order in orders:
+        assert sorted(order) == file_order and order != file_order
+    assert orders[0] != orders[1]  # the order comes from the seed, not from the data
+
+
+TOPICS = {
+    "sport": ["goal", "match", "team", "score", "coach"],
+    "food": ["soup", "bread", "spice", "dinner", "recipe"],
+    "tech": ["laptop", "code", "server", "chip", "network"],
+}
+
+
+def topic_frame(n: int, seed: int = 0) -> pd.DataFrame:
+    """Texts mixing the words of the three topics in varying shares: varied uncertainty."""
+    rng = np.random.default_rng(seed)
+    names = list(TOPICS)
+    rows = []
+    for i in range(n):
+        share = rng.dirichlet([0.7, 0.7, 0.7])
+        counts = rng.multinomial(6, share)
+        words = [w for name, k in zip(names, counts) for w in rng.choice(TOPICS[name], k)]
+        rows.append({"text": " ".join(words) or "nothing", "topic": names[int(np.argmax(counts))]})
+    return pd.DataFrame(rows)
+
+
+def test_after_retrain_the_most_uncertain_items_come_first(tmp_path):
+    frame = topic_frame(120)
+    labels = list(TOPICS)
+    with Project.create(tmp_path / "p.hilt", frame[["text"]], labels, strategy="entropy", eval_share=0.2,
+                        retrain_every=10_000, seed=3) as project:
+        train: dict[int, str] = {}
+        while len(train) < 12 or len(set(train.values())) < 3:  # through the queue, as a person would
+            item = project.next_item("ana")
+            label = frame["topic"][int(item.id)]
+            project.answer(item.id, label, "ana")
+            if not item.is_eval:
+                train[int(item.id)] = label
+        project.retrain(wait=True)
+        assert project.status()["runs"][-1]["n_train"] == len(train)
+
+        # The same model, fitted independently on the same features, scored by hilt.sampling.
+        X = make_featurizer("text").fit_transform(frame["text"].tolist()).astype(np.float32)
+        rows = np.array(sorted(train))
+        model = default_classifier().fit(X[rows], [train[r] for r in rows])
+        uncertainty = score(model.predict_proba(X), "entropy")
+
+        served_eval = [0, 0]
+        candidates = {i for i in range(len(frame)) if i not in train}
+        for _ in range(40):  # walk the ranking with skips (skips do not retrain)
+            item = project.next_item("bob")
+            row = int(item.id)
+            served_eval[item.is_eval] += 1
+            if item.is_eval:
+                assert item.guess is None and item.uncertainty is None
+            else:
+                best = max(uncertainty[c] for c in candidates if not eval_of(project, c))
+                assert uncertainty[row] >= best - 1e-5, (uncertainty[row], best)
+                assert item.uncertainty == pytest.approx(uncertainty[row], abs=1e-5)
+                assert item.guess == model.predict(X[row : row + 1])[0]
+            candidates.discard(row)
+            project.answer(item.id, None, "bob")
+        assert served_eval[1] >= 4  # evaluation items stay mixed in after the first model
+
+
+def eval_of(project: Project, row: int, _cache: dict = {}) -> bool:
+    """Whether the item numbered ``row`` is in the evaluation sample (read once per project)."""
+    key = str(project.path)
+    if key not in _cache:
+        with sqlite3.connect(project.path) as conn:
+            _cache[key] = {int(k): bool(e) for k, e in conn.execute("SELECT key, is_eval FROM items")}
+    return _cache[key][row]
+
+
+def test_eval_share_of_served_items(tmp_path):
+    n = 500
+    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": [f"item {i}" for i in range(n)]}), LABELS,
+                        eval_share=0.2, seed=7) as project:
+        n_eval_items = project.status()["n_eval_items"]
+        # each item joins the sample with probability 0.2: 4 standard deviations of Binomial(500, 0.2)
+        assert abs(n_eval_items - 0.2 * n) <= 4 * np.sqrt(n * 0.2 * 0.8)
+        served = [project.next_item("ana") for _ in range(1)]
+        for _ in range(249):
+            project.answer(served[-1].id, None, "ana")
+            served.append(project.next_item("ana"))
+        share = sum(item.is_eval for item in served) / len(served)
+        assert 0.15 <= share <= 0.25, share
+
+
+def test_eval_items_are_never_trained_on_and_measure_accuracy(tmp_path):
+    frame = reviews(60, neutral=0)  # nothing but sentiment words: the model gets every item right
+    right = truth(frame)
+    with Project.create(tmp_path / "p.hilt", frame[["id", "text"]], LABELS, id_column="id", eval_share=0.3,
+                        retrain_every=10_000, seed=5) as project:
+        n_train = n_eval = n_eval_right = 0
+        flipped = {"pos": "neg", "neg": "pos"}
+        while (item := project.next_item("bob")) is not None:
+            if item.is_eval:
+                # every other evaluation answer is wrong on purpose: accuracy must be about 1/2
+                label = right[item.id] if n_eval % 2 == 0 else flipped[right[item.id]]
+                n_eval += 1
+                n_eval_right += label == right[item.id]
+            else:
+                label = right[item.id]
+                n_train += 1
+            project.answer(item.id, label, "bob")
+        assert n_eval >= 8 and n_train >= 20
+        project.retrain(wait=True)
+        run = project.status()["runs"][-1]
+        assert run["n_train"] == n_train  # the evaluation answers are not in the training set
+        assert run["n_eval"] == n_eval
+        assert run["eval_accuracy"] == pytest.approx(n_eval_right / n_eval)
+
+
+# --- answers ---------------------------------------------------------------------------------
+
+
+def test_skip_counts_and_is_not_served_again_to_that_annotator(tmp_path):
+    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": ["one", "two"]}), LABELS,
+                        eval_share=0) as project:
+        skipped = project.next_item("ana")
+        assert project.answer(skipped.id, None, "ana")["saved"] is True
+        status = project.status()
+        assert status["n_skipped"] == 1 and status["n_answered"] == 0 and status["by_annotator"] == {}
+        other = project.next_item("ana")
+        assert other.id != skipped.id
+        project.answer(other.id, "pos", "ana")
+        assert project.next_item("ana") is None
+        assert project.next_item("bob").id == skipped.id  # a skip is personal: others still see it
+        assert [r["item_id"] for r in project.export_rows()] == [other.id]  # skips are not labels
+
+
+def test_repeating_an_answer_id_stores_nothing_new(project):
+    item = project.next_item("ana")
+    first = project.answer(item.id, "pos", "ana", answer_id="a-1")
+    assert first == {"saved": True, "answer_id": "a-1", "duplicate": False}
+    before = state(project)
+    assert project.answer(item.id, "pos", "ana", answer_id="a-1") == {**first, "duplicate": True}
+    assert state(project) == before
+    with pytest.raises(ConflictError, match="a-1"):  # the same id for a different answer is a mistake
+        project.answer(item.id, "neg", "ana", answer_id="a-1")
+    assert state(project) == before
+    with pytest.raises(InputError, match="answer_id"):
+        project.answer(item.id, "neg", "ana", answer_id="")
+
+
+def test_a_label_outside_the_list_names_the_labels(project):
+    item = project.next_item("ana")
+    with pytest.raises(InputError, match=r"label from pos, neg \(or None to skip\); got 'maybe'"):
+        project.answer(item.id, "maybe", "ana")
+    assert project.status()["n_answered"] == 0 and project.next_item("ana") == item
+
+
+def test_an_unknown_item_is_not_found(project):
+    with pytest.raises(NotFoundError, match="'nope'"):
+        project.answer("nope", "pos", "ana")
+    assert project.export_rows(include_retracted=True) == []
+
+
+def test_bad_annotator_names(project):
+    for name in ("two words", "", "import", None):
+        with pytest.raises(InputError, match="annotator name"):
+            project.next_item(name)
+
+
+def test_answering_an_item_leased_to_someone_else_is_accepted(project):
+    """The documented choice: a lease decides who is served an item, it does not lock answering.
+    A person whose lease ran out while they were thinking keeps their label."""
+    held = project.next_item("ana")
+    assert project.answer(held.id, "neg", "bob")["saved"] is True
+    assert project.status()["by_annotator"] == {"bob": 1}
+    nxt = project.next_item("ana")  # ana is not served the item again: it has a label now
+    assert nxt.id != held.id
+    project.answer(held.id, "pos", "ana")  # her late answer is kept too
+    status = project.status()
+    assert status["n_answered"] == 1 and status["by_annotator"] == {"ana": 1, "bob": 1}
+    assert status["by_label"] == {"pos": 1}  # the latest answer is the item's label
+    assert [(r["annotator"], r["label"]) for r in project.export_rows()] == [("bob", "neg"), ("ana", "pos")]
+
+
+# --- undo ------------------------------------------------------------------------------------
+
+
+def test_undo_retracts_the_latest_answer_and_hands_the_item_back(project):
+    first, second = project.next_item("ana"), None
+    project.answer(first.id, "pos", "ana")
+    second = project.next_item("ana")
+    project.answer(second.id, "neg", "ana")
+    assert project.undo("ana") == second
+    status = project.status()
+    assert status["n_answered"] == 1 and status["by_label"] == {"pos": 1}
+    assert [r["item_id"] for r in project.export_rows()] == [first.id]
+    every = project.export_rows(include_retracted=True)
+    assert [(r["item_id"], r["label"], r["retracted"]) for r in every] == [
+        (first.id, "pos", False), (second.id, "neg", True)]
+    assert project.next_item("bob").id not in (first.id, second.id)  # handed back to ana only
+    assert project.next_item("ana") == second
+    project.answer(second.id, "pos", "ana")
+    assert project.status()["by_label"] == {"pos": 2}
+
+
+def test_undo_is_per_annotator(project):
+    a = project.next_item("ana")
+    project.answer(a.id, "pos", "ana")
+    b = project.next_item("bob")
+    project.answer(b.id, "neg", "bob")
+    b2 = project.next_item("bob")
+    project.answer(b2.id, None, "bob")  # a skip is an answer too, and undone like one
+    assert project.undo("ana") == a
+    assert project.status()["by_annotator"] == {"bob": 1}
+    assert project.undo("ana") is None  # ana has nothing left to undo; bob's answers are untouched
+    assert project.status()["n_skipped"] == 1
+    assert project.undo("bob") == b2 and project.status()["n_skipped"] == 0
+    assert project.undo("bob") == b
+    assert project.undo("bob") is None
+    assert project.undo("cy") is None
+    assert project.status()["n_answered"] == 0
+
+
+# --- retraining and status -------------------------------------------------------------------
+
+
+def test_background_retrain_after_retrain_every_training_answers(tmp_path, frame):
+    right = truth(frame)
+    with Project.create(tmp_path / "p.hilt", frame[["id", "text"]], LABELS, id_column="id", eval_share=0,
+                        retrain_every=4, seed=0) as project:
+        labels_given = []
+        while len(set(labels_given)) < 2 or len(labels_given) < 3:
+            item = project.next_item("ana")
+            project.answer(item.id, None, "bob")  # skips are not training answers
+            project.answer(item.id, right[item.id], "ana")
+            labels_given.append(right[item.id])
+        assert len(labels_given) < 4 and project.status()["runs"] == []
+        item = project.next_item("ana")
+        project.answer(item.id, right[item.id], "ana")  # the fourth: a retrain starts, answer() does not wait
+        runs = wait_for(lambda: project.status()["runs"], what="the background retrain")
+        run = runs[0]
+        assert run["n_train"] == 4 and run["eval_accuracy"] is None and run["n_eval"] == 0
+        assert run["strategy"] == "margin"
+        assert datetime.fromisoformat(run["finished_at"]) >= datetime.fromisoformat(run["started_at"])
+        wait_for(lambda: not project.status()["retraining"], what="the worker to go idle")
+        assert project.status()["retrain_error"] is None
+        item = project.next_item("ana")
+        assert item.guess in LABELS and 0.0 <= item.uncertainty <= 1.0  # served from the ranking
+
+
+def test_retrain_needs_two_different_labels(project):
+    for _ in range(3):
+        item = project.next_item("ana")
+        project.answer(item.id, "pos", "ana")
+    project.retrain(wait=True)
+    assert project.status()["runs"] == []
+
+
+def test_status_counts(tmp_path, frame):
+    frame = frame.copy()
+    frame.loc[2:, "sentiment"] = None
+    frame.loc[0:1, "sentiment"] = ["pos", "neg"]
+    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", label_column="sentiment",
+                        eval_share=0, retrain_every=10_000) as project:
+        for label in ("pos", "pos", "neg"):
+            project.answer(project.next_item("ana").id, label, "ana")
+        project.answer(project.next_item("bob").id, "neg", "bob")
+        project.answer(project.next_item("bob").id, None, "bob")
+        retracted = project.next_item("cy")
+        project.answer(retracted.id, "pos", "cy")
+        project.undo("cy")
+        status = project.status()
+        assert status["n_items"] == 30 and status["n_answered"] == 6 and status["n_skipped"] == 1
+        assert status["n_left"] == 24
+        assert status["by_label"] == {"pos": 3, "neg": 3}
+        assert status["by_annotator"] == {"import": 2, "ana": 3, "bob": 1}
+        assert status["labels"] == LABELS and status["strategy"] == "margin" and status["kind"] == "text"
+        assert status["runs"] == []
+        json.dumps(status)  # JSON-able, as the server and `hilt status --json` send it
+
+
+# --- export ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def answered(project, frame):
+    """ana labels three items and skips one, bob labels one and undoes it."""
+    items = [project.next_item("ana") for _ in range(1)]
+    for label in ("pos", "neg", "pos"):
+        project.answer(items[-1].id, label, "ana")
+        items.append(project.next_item("ana"))
+    project.answer(items[-1].id, None, "ana")
+    undone = project.next_item("bob")
+    project.answer(undone.id, "neg", "bob")
+    project.undo("bob")
+    return project, items[:3], undone
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_export_round_trips_current_labels(tmp_path, answered, frame, suffix):
+    project, labelled, _ = answered
+    path = tmp_path / f"labels{suffix}"
+    assert project.export(path) == 3
+    read = pd.read_json(path, lines=True, dtype=False) if suffix == ".jsonl" else pd.read_csv(path, dtype=str)
+    assert list(read.columns) == ["item_id", "label", "annotator", "answered_at", "answer_id", "text"]
+    assert read.to_dict("records") == project.export_rows()
+    assert list(read["item_id"]) == [item.id for item in labelled]
+    assert list(read["label"]) == ["pos", "neg", "pos"] and set(read["annotator"]) == {"ana"}
+    text_of = dict(zip(frame["id"], frame["text"]))
+    assert list(read["text"]) == [text_of[i] for i in read["item_id"]]
+    for value in read["answered_at"]:
+        assert datetime.fromisoformat(value).tzinfo is not None
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_export_all_includes_retracted_answers_and_skips(tmp_path, answered, suffix):
+    project, labelled, undone = answered
+    path = tmp_path / f"all{suffix}"
+    assert project.export(path, include_retracted=True) == 5
+    if suffix == ".jsonl":
+        read = pd.read_json(path, lines=True, dtype=False)
+    else:
+        read = pd.read_csv(path, dtype={"item_id": str, "retracted": bool})
+    rows = [{k: None if pd.isna(v) else v for k, v in row.items()} for row in read.to_dict("records")]
+    assert [(r["item_id"], r["label"], r["annotator"], r["retracted"]) for r in rows] == [
+        (labelled[0].id, "pos", "ana", False), (labelled[1].id, "neg", "ana", False),
+        (labelled[2].id, "pos", "ana", False), (rows[3]["item_id"], None, "ana", False),
+        (undone.id, "neg", "bob", True),
+    ]
+
+
+def test_export_to_an_unknown_extension(tmp_path, answered):
+    project, _, _ = answered
+    with pytest.raises(InputError, match=r"\.jsonl or \.csv; got 'labels\.xlsx'"):
+        project.export(tmp_path / "labels.xlsx")
+    with pytest.raises(InputError, match="folder"):
+        project.export(tmp_path / "missing" / "labels.csv")
+    assert not (tmp_path / "labels.xlsx").exists()
+
+
+# --- annotators ------------------------------------------------------------------------------
+
+
+def test_annotator_tokens_are_stored_hashed_and_rotate(project):
+    token = project.add_annotator("ana")
+    assert isinstance(token, str) and len(token) >= 32
+    assert project.annotator_for_token(token) == "ana"
+    assert project.annotator_for_token("not a token") is None and project.annotator_for_token("") is None
+    files = [p for p in project.path.parent.iterdir() if p.name.startswith(project.path.name)]
+    for path in files:
+        if path.is_file():
+            assert token.encode() not in path.read_bytes(), path
+    with sqlite3.connect(project.path) as conn:
+        stored = dict(conn.execute("SELECT name, token_hash FROM annotators"))
+    assert stored == {"ana": hashlib.sha256(token.encode()).hexdigest()}
+    fresh = project.add_annotator("ana")
+    assert fresh != token
+    assert project.annotator_for_token(fresh) == "ana" and project.annotator_for_token(token) is None
+    bob = project.add_annotator("bob")
+    assert project.annotator_for_token(bob) == "bob" and project.annotator_for_token(fresh) == "ana"
+    assert project.annotators() == ["ana", "bob"]
+    with pytest.raises(InputError, match="reserved"):
+        project.add_annotator("import")
+
+
+# --- reopening -------------------------------------------------------------------------------
+
+
+def test_reopen_keeps_everything(tmp_path, frame):
+    path = tmp_path / "p.hilt"
+    right = truth(frame)
+    project = Project.create(path, frame[["id", "text"]], LABELS, id_column="id", strategy="least",
+                             eval_share=0.2, retrain_every=1000, lease_seconds=300, seed=0)
+    token = project.add_annotator("ana")
+    for _ in range(8):
+        item = project.next_item("ana")
+        project.answer(item.id, right[item.id], "ana")
+    project.undo("ana")
+    project.retrain(wait=True)
+    held = project.next_item("bob")
+    before = state(project)
+    project.close()
+    project.close()  # closing twice is harmless
+    with Project.open(path) as reopened:
+        assert state(reopened) == before
+        assert len(before[0]["runs"]) == 1
+        assert (reopened.labels, reopened.strategy, reopened.kind) == (LABELS, "least", "text")
+        assert (reopened.retrain_every, reopened.eval_share, reopened.lease_seconds) == (1000, 0.2, 300)
+        assert reopened.annotator_for_token(token) == "ana"
+        assert reopened.next_item("bob") == held  # the lease survived, ranking and all
+        undone = [r for r in before[1] if r["retracted"]][0]
+        assert reopened.next_item("ana").id == undone["item_id"]  # the undone item is still ana's
+
+
+def test_open_a_missing_file(tmp_path):
+    with pytest.raises(NotFoundError, match="no such file"):
+        Project.open(tmp_path / "missing.hilt")
+
+
+def test_open_a_file_that_is_not_a_project(tmp_path):
+    path = tmp_path / "notes.hilt"
+    path.write_text("id,text\n1,hello\n")
+    with pytest.raises(InputError, match="not one"):
+        Project.open(path)
+    assert path.read_text() == "id,text\n1,hello\n"
+
+
+# --- custom models ---------------------------------------------------------------------------
+
+
+def test_custom_text_model_multinomial_nb(tmp_path, frame):
+    right = truth(frame)
+    path = tmp_path / "p.hilt"
+    with Project.create(path, frame[["id", "text"]], LABELS, id_column="id", model=MultinomialNB(alpha=0.5),
+                        eval_share=0, retrain_every=10_000, seed=0) as project:
+        given = set()
+        while len(given) < 2 or project.status()["n_answered"] < 6:
+            item = project.next_item("ana")
+            project.answer(item.id, right[item.id], "ana")
+            given.add(right[item.id])
+        project.retrain(wait=True)
+        assert project.status()["runs"][-1]["n_train"] == project.status()["n_answered"]
+        item = project.next_item("ana")
+        assert item.guess in LABELS and 0.0 <= item.uncertainty <= 1.0
+    with Project.open(path) as reopened:  # the model is kept in the file
+        assert isinstance(reopened.model, MultinomialNB) and reopened.model.alpha == 0.5
+
+
+def test_custom_model_with_only_decision_function(tmp_path):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(60, 3))
+    frame = pd.DataFrame(x, columns=["a", "b", "c"])
+    model = LinearSVC(C=0.5)
+    assert not hasattr(model, "predict_proba")
+    with Project.create(tmp_path / "p.hilt", frame, ["low", "high"], model=model, eval_share=0.2,
+                        retrain_every=10_000, seed=1) as project:
+        for _ in range(20):
+            item = project.next_item("ana")
+            project.answer(item.id, "high" if item.data["a"] + item.data["b"] > 0 else "low", "ana")
+        project.retrain(wait=True)
+        run = project.status()["runs"][-1]
+        assert run["n_train"] + run["n_eval"] == 20 and run["n_eval"] > 0
+        assert 0.0 <= run["eval_accuracy"] <= 1.0
+        uncertainties = []
+        for _ in range(10):
+            item = project.next_item("ana")
+            if not item.is_eval:
+                assert item.guess in ("low", "high")
+                uncertainties.append(item.uncertainty)
+            project.answer(item.id, None, "ana")
+        assert all(0.0 <= u <= 1.0 for u in uncertainties)
+        assert uncertainties == sorted(uncertainties, reverse=True)  # most uncertain first
+    assert model.__dict__.get("coef_") is None  # the user's own object is never fitted in place
+
+
+def test_custom_model_in_logistic_regression_form_is_used(tmp_path, frame):
+    right = truth(frame)
+    with Project.create(tmp_path / "p.hilt", frame[["id", "text"]], LABELS, id_column="id",
+                        model=LogisticRegression(C=100.0), eval_share=0, retrain_every=10_000) as project:
+        assert project.model.C == 100.0
+        serve_all(project, "ana", lambda it: right[it.id])
+        project.retrain(wait=True)
+        assert project.status()["runs"][-1]["n_train"] == 30
