@@ -336,3 +336,18 @@ def test_project_replay_with_too_few_labels_says_what_to_do(tmp_path):
         simulate.run(project=tmp_path / "few.hilt", init=2, budget=3)
     with pytest.raises(NotFoundError, match="no such file"):
         simulate.run(project=tmp_path / "missing.hilt")
+
+
+def test_a_classifier_object_as_the_model():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    model = make_pipeline(MinMaxScaler(), LogisticRegression(max_iter=500))
+    args = dict(strategies="random,margin", init=10, batch=10, budget=40, seeds=2)
+    result = simulate.run("wine", model=model, **args)
+    assert result.settings["model"] == "MinMaxScaler + LogisticRegression"
+    assert not hasattr(model[-1], "coef_")  # the user's object is cloned, never fitted
+    assert result.to_dict() == simulate.run("wine", model=model, jobs=2, **args).to_dict()
+    with pytest.raises(InputError, match="predict_proba or decision_function"):
+        simulate.run("wine", model=MinMaxScaler(), **args)

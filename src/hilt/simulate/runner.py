@@ -33,7 +33,7 @@ class _Problem:
     y_test: np.ndarray
     labels: list[str]
     kind: str
-    model: str
+    model: Any  # a name from MODELS, or an unfitted scikit-learn classifier
     init: int
     batch: int
     budget: int
@@ -50,7 +50,7 @@ def run(
     batch: int = 10,
     budget: int = 400,
     seeds: int | Sequence[int] = 5,
-    model: str = "logistic",
+    model: Any = "logistic",
     test_size: float = 0.25,
     split_seed: int = 0,
     at: Sequence[int] | None = None,
@@ -83,8 +83,10 @@ def run(
         Initial random labels, labels per round, total labels per run (capped at the pool size).
     seeds : int or sequence of int
         ``5`` means seeds ``0..4``.
-    model : str
-        One of :data:`hilt.simulate.MODELS`.
+    model : str or scikit-learn classifier
+        One of :data:`hilt.simulate.MODELS`, or an unfitted classifier with ``predict_proba``
+        (or ``decision_function``) that is cloned for every run. Either is fitted on the cached
+        features (TF-IDF for texts, standard scaling for tables), never on the raw items.
     test_size : float
         Share of the items held out for testing, in (0, 1).
     split_seed : int
@@ -114,8 +116,7 @@ def run(
     init, batch, budget = (_check_count(name, value) for name, value in
                            (("init", init), ("batch", batch), ("budget", budget)))
     jobs = _check_count("jobs", jobs)
-    if model not in MODELS:
-        raise InputError(f"Expected model to be one of {', '.join(MODELS)}; got {model!r}.")
+    model_name = _check_model(model)
     if isinstance(test_size, bool) or not isinstance(test_size, (int, float)) or not 0 < test_size < 1:
         raise InputError(f"Expected test_size to be a share between 0 and 1 (e.g. 0.25), got {test_size!r}.")
     if budget < init:
@@ -168,7 +169,7 @@ def run(
         "labels": source.labels,
         "n_pool": int(n_pool),
         "n_test": int(test_idx.size),
-        "model": model,
+        "model": model_name,
         "strategies": [name for name, _ in plan],
         "init": init,
         "batch": batch,
@@ -219,7 +220,7 @@ def _run_one(problem: _Problem, strategy: str, query: str, seed: int) -> Curve:
             problem.X_pool,
             labels=problem.labels,
             strategy=query,
-            model=make_classifier(problem.model, problem.kind, seed),
+            model=_classifier(problem, seed),
             random_state=seed,
         )
         first = initial_positions(problem.y_pool, problem.init, problem.batch, problem.budget, seed)
@@ -241,11 +242,19 @@ def _run_one(problem: _Problem, strategy: str, query: str, seed: int) -> Curve:
     )
 
 
+def _classifier(problem: _Problem, seed: int) -> Any:
+    if isinstance(problem.model, str):
+        return make_classifier(problem.model, problem.kind, seed)
+    from sklearn.base import clone
+
+    return clone(problem.model)
+
+
 def _full_accuracy(problem: _Problem) -> float:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        model = AlignedModel(make_classifier(problem.model, problem.kind, 0), problem.labels)
+        model = AlignedModel(_classifier(problem, 0), problem.labels)
         model.fit(problem.X_pool, list(problem.y_pool))
         return float(np.mean(model.predict(problem.X_test) == problem.y_test))
 
@@ -329,6 +338,19 @@ def _plan_strategies(strategies: str | Sequence[str] | None) -> list[tuple[str, 
     for name in names:
         check_strategy(name)
     return [(name, name) for name in dict.fromkeys(names)]
+
+
+def _check_model(model: Any) -> str:
+    """The model's name for the table and the JSON; raises for neither a name nor a classifier."""
+    if isinstance(model, str):
+        if model not in MODELS:
+            raise InputError(f"Expected model to be one of {', '.join(MODELS)}; got {model!r}.")
+        return model
+    AlignedModel(model, ["a", "b"])  # raises a clear error for a non-classifier
+    steps = getattr(model, "steps", None)
+    if steps:
+        return " + ".join(type(step).__name__ for _, step in steps)
+    return type(model).__name__
 
 
 def _check_count(name: str, value: Any) -> int:
