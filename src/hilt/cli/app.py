@@ -18,6 +18,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown: a docstring's wrapped lines form one paragraph, re-flowed to the terminal's width.
+    rich_markup_mode="markdown",
 )
 
 #: Where messages for the person go (stdout stays clean for --json output).
