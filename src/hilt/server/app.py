@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,7 @@ def create_app(project_path: Any) -> FastAPI:
     app = FastAPI(title="hilt", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
     app.state.project = project
     app.state.undo_log = api.UndoLog()
+    app.state.write_lock = threading.Lock()
 
     @app.exception_handler(HiltError)
     async def hilt_error(request: Request, error: HiltError) -> JSONResponse:
