@@ -351,3 +351,16 @@ def test_a_classifier_object_as_the_model():
     assert result.to_dict() == simulate.run("wine", model=model, jobs=2, **args).to_dict()
     with pytest.raises(InputError, match="predict_proba or decision_function"):
         simulate.run("wine", model=MinMaxScaler(), **args)
+
+
+def test_recommendation_says_what_decided_a_tie_in_labels_needed():
+    curves = [
+        Curve("random", 0, [10, 20, 30], [0.96, 0.97, 0.97]),
+        Curve("margin", 0, [10, 20, 30], [0.96, 0.96, 0.97]),
+    ]
+    line = SimulationResult("toy", 1.0, {"budget": 30}, curves).recommendation
+    assert line == (
+        "Recommended: random. Uncertainty sampling did not beat random sampling here: random reaches "
+        "95 % of the full-data accuracy (1.000) with 10 labels; the best uncertainty strategy, margin, "
+        "needs 10 too, and random's area under the curve is larger (0.968 vs 0.963)."
+    )

@@ -224,10 +224,18 @@ class SimulationResult:
                 f"{self._reach(random, level)}; the best uncertainty strategy, "
                 f"{self.display_name(rival.strategy)}, {self._reach(rival, level, short=True)}"
             )
+            tied = level is not None and rival.to_reach[level] == random.to_reach[level]
             if rival.aulc_mean > random.aulc_mean:
                 line += (
                     f", though it is ahead earlier on (area under the curve {rival.aulc_mean:.3f} vs "
                     f"{random.aulc_mean:.3f})"
+                )
+            elif tied:
+                # Equal label counts: say what decided, or that nothing did.
+                line += (
+                    f" too, and random's area under the curve is larger ({random.aulc_mean:.3f} vs "
+                    f"{rival.aulc_mean:.3f})" if random.aulc_mean > rival.aulc_mean else
+                    " too, with the same area under the curve: no difference between them"
                 )
             return line + "."
         level = self._level(best)
