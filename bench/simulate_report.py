@@ -207,8 +207,8 @@ def digits_check(first: simulate.SimulationResult, options: dict, splits: int, j
         "",
         "One held-out split is one draw, so the same run over several test splits (`--split-seed`), "
         "with hilt's default table features (standard scaling) and with min-max scaling in front of the "
-        f"same logistic regression. Cells: labels to 99 % of that split's full-data accuracy on the mean "
-        "curve of {seeds} seeds; last column in brackets: the mean of the seeds' own figures.",
+        "same logistic regression. Cells: labels to 99 % of that split's full-data accuracy on the mean "
+        f"curve of {seeds} seeds; last column in brackets: the mean of the seeds' own figures.",
         "",
         *rows,
         "",
