@@ -215,6 +215,8 @@ def test_create_checks_its_arguments_and_leaves_nothing(tmp_path, frame):
         (dict(retrain_every=0), "retrain_every"),
         (dict(eval_share=1.5), "eval_share"),
         (dict(model=object()), "predict_proba or decision_function"),
+        (dict(model=NotAnEstimator()), "scikit-learn classifier .with get_params"),
+        (dict(seed="x"), "seed"),
     ]
     for kwargs, message in cases:
         kwargs = {"labels": LABELS, **kwargs}
@@ -223,6 +225,23 @@ def test_create_checks_its_arguments_and_leaves_nothing(tmp_path, frame):
         assert sorted(p.name for p in tmp_path.iterdir()) == [], kwargs
     with pytest.raises(NotFoundError, match="folder"):
         Project.create(tmp_path / "no" / "p.hilt", frame, LABELS, id_column="id")
+    (tmp_path / "folder.hilt").mkdir()
+    with pytest.raises(InputError, match="is a folder"):
+        Project.create(tmp_path / "folder.hilt", frame, LABELS, id_column="id", exist_ok=True)
+    assert (tmp_path / "folder.hilt").is_dir()
+    Project.create(path, frame, LABELS, id_column="id", seed=np.int64(3)).close()
+    with pytest.raises(InputError, match="predict_proba or decision_function"):
+        Project.open(path, model=object())
+
+
+class NotAnEstimator:
+    """Has predict_proba but no get_params: scikit-learn cannot clone it."""
+
+    def fit(self, X, y):
+        return self
+
+    def predict_proba(self, X):
+        return np.full((X.shape[0], 2), 0.5)
 
 
 # --- bad input: nothing left behind on create, nothing changed on import ---------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import numbers
 import pickle
 import shutil
 import threading
@@ -157,8 +158,12 @@ class Project:
         _check_number("eval_share", eval_share, 0.0, 0.9)
         _check_number("lease_seconds", lease_seconds, 1, None)
         _check_number("queue_size", queue_size, 1, None, whole=True)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+            raise InputError(f"Expected seed to be a whole number >= 0 or None; got {seed!r}.")
+        if path.is_dir():
+            raise InputError(f"Expected a file name for the project, like {path / 'labels.hilt'}; {path} is a folder.")
         if model is not None:
-            AlignedModel(model, labels)  # raises a clear error for a non-classifier
+            _check_model(model, labels)
         items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
                            labels=labels, encoding=encoding)
         if path.exists():
@@ -196,7 +201,14 @@ class Project:
         :class:`hilt.errors.NotFoundError` for a missing file and :class:`hilt.errors.InputError`
         for a file that is not a hilt project or was written by a newer hilt.
         """
-        return cls(Store.open(path), model=model)
+        store = Store.open(path)
+        try:
+            if model is not None:
+                _check_model(model, store.meta()["labels"])
+            return cls(store, model=model)
+        except BaseException:
+            store.close()
+            raise
 
     def close(self) -> None:
         """Stop the background worker and close the file. Safe to call twice."""
@@ -413,6 +425,18 @@ def _free_name(name: str, taken: list[str]) -> str:
     while name in taken:
         name = "_" + name
     return name
+
+
+def _check_model(model: Any, labels: list[str]) -> None:
+    """Raise :class:`InputError` unless ``model`` is a scikit-learn classifier hilt can copy and fit."""
+    AlignedModel(model, labels)  # a clear error for an object without predict_proba / decision_function
+    try:
+        fresh_copy(model)  # every run fits a fresh clone, so it must clone now, not in the worker
+    except TypeError as error:
+        raise InputError(
+            f"Expected a scikit-learn classifier (with get_params, so that it can be cloned); got "
+            f"{type(model).__name__}: {error}"
+        ) from None
 
 
 def _check_labels(labels: Any) -> list[str]:
