@@ -875,3 +875,26 @@ def test_custom_model_in_logistic_regression_form_is_used(tmp_path, frame):
         serve_all(project, "ana", lambda it: right[it.id])
         project.retrain(wait=True)
         assert project.status()["runs"][-1]["n_train"] == 30
+
+
+def test_export_keeps_nested_values_and_unicode(tmp_path):
+    data = tmp_path / "items.jsonl"
+    data.write_text(
+        '{"id": "a", "text": "café, \\"quoted\\"\\nsecond line", "tags": ["x", "y"], "meta": {"stars": 4}}\n'
+        '{"id": "b", "text": "plain", "tags": [], "meta": {"stars": 1}}\n', encoding="utf-8")
+    with Project.create(tmp_path / "p.hilt", data, LABELS, id_column="id", eval_share=0) as project:
+        project.answer("a", "pos", "ana")
+        project.answer("b", "neg", "ana")
+        project.export(tmp_path / "labels.jsonl")
+        project.export(tmp_path / "labels.csv")
+        (tmp_path / "out.csv").mkdir()  # a folder named like an export
+        with pytest.raises(InputError, match="is a folder"):
+            project.export(tmp_path / "out.csv")
+    from_jsonl = [json.loads(line) for line in (tmp_path / "labels.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(r["text"], r["tags"], r["meta"]) for r in from_jsonl] == [
+        ('café, "quoted"\nsecond line', ["x", "y"], {"stars": 4}), ("plain", [], {"stars": 1})]
+    from_csv = pd.read_csv(tmp_path / "labels.csv", dtype=str, keep_default_na=False)
+    assert list(from_csv["text"]) == ['café, "quoted"\nsecond line', "plain"]
+    assert [json.loads(v) for v in from_csv["tags"]] == [["x", "y"], []]  # JSON, not Python's repr
+    assert [json.loads(v) for v in from_csv["meta"]] == [{"stars": 4}, {"stars": 1}]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left

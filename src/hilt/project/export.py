@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -36,17 +38,45 @@ def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, 
 
 
 def write_rows(path: str | Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> int:
-    """Write ``rows`` to ``path`` as JSON lines or CSV (by its suffix); return the row count."""
+    """Write ``rows`` to ``path`` as JSON lines or CSV (by its suffix); return the row count.
+
+    The file is written beside ``path`` under a temporary name and moved into place when
+    complete, so a failed export never leaves a half-written file where the last good one was.
+    In CSV, list and dict values (from JSON lines items) are written as JSON, so they read back.
+
+    Examples
+    --------
+    >>> import json, pathlib, tempfile
+    >>> from hilt.project.export import write_rows
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "labels.csv"
+    >>> write_rows(path, [{"item_id": "1", "label": "pos", "tags": ["a", "b"]}], ["item_id", "label", "tags"])
+    1
+    >>> print(path.read_text().strip())
+    item_id,label,tags
+    1,pos,"[""a"", ""b""]"
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise InputError(f"Expected an export file ending in .jsonl or .csv; got {path.name!r}.")
     if not path.parent.is_dir():
         raise InputError(f"Expected an existing folder for the export at {path.parent}, but there is none.")
-    if suffix == ".jsonl":
-        with open(path, "w", encoding="utf-8") as out:
-            for row in rows:
-                out.write(json.dumps(row, ensure_ascii=False) + "\n")
-    else:
-        pd.DataFrame(list(rows), columns=list(columns)).to_csv(path, index=False)
+    if path.is_dir():
+        raise InputError(f"Expected a file name for the export, like {path / ('labels' + suffix)}; {path} is a folder.")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        if suffix == ".jsonl":
+            with open(tmp, "w", encoding="utf-8") as out:
+                for row in rows:
+                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        else:
+            frame = pd.DataFrame([{k: _csv_value(v) for k, v in row.items()} for row in rows], columns=list(columns))
+            frame.to_csv(tmp, index=False)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return len(rows)
+
+
+def _csv_value(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
