@@ -308,3 +308,86 @@ def test_numpy_fallback_when_numba_is_disabled(monkeypatch):
     monkeypatch.setattr(uncertainty, "_numba_kernels", False)
     probs = np.full((300_000, 2), 0.5)
     np.testing.assert_array_equal(sampling.margin_confidence(probs)[:3], [1.0, 1.0, 1.0])
+
+
+# ---------------------------------------------------------------- rank by entropy, pruned
+# rank(P, k, "entropy") on a large pool takes logarithms only of rows that can make the top k
+# (hilt.sampling._entropy_top_k). It must return exactly top_k(score(P, "entropy"), k).
+from hilt.sampling import _entropy_top_k  # noqa: E402
+from hilt.sampling.topk import _rank  # noqa: E402
+
+
+def _softmax_rows(n, c, scale, seed):
+    rng = np.random.default_rng(seed)
+    logits = rng.normal(scale=scale, size=(n, c))
+    return sampling.softmax(logits)
+
+
+def _expected_entropy_rank(probs, k, engine):
+    return sampling.top_k(_score(probs, "entropy", False, engine=engine), k)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "n_classes,scale", [(10, 2.0), (3, 1.0), (2, 1.0), (40, 0.3)], ids=["peaked", "3", "2", "flat"]
+)
+def test_rank_entropy_equals_top_k_of_score(engine, dtype, n_classes, scale):
+    probs = _softmax_rows(60_000, n_classes, scale, seed=n_classes).astype(dtype)
+    for k in (1, 100, 2_999):
+        np.testing.assert_array_equal(
+            _rank(probs, k, "entropy", engine), _expected_entropy_rank(probs, k, engine)
+        )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rank_entropy_keeps_exact_ties_in_index_order(engine):
+    probs = _softmax_rows(60_000, 6, 2.0, seed=7)
+    rng = np.random.default_rng(8)
+    # 300 exactly uniform rows (entropy 1, the maximum) and 300 copies of one mixed row.
+    rows = rng.choice(60_000, 600, replace=False)
+    probs[rows[:300]] = 1.0 / 6.0
+    probs[rows[300:]] = [0.3, 0.2, 0.2, 0.1, 0.1, 0.1]
+    for k in (50, 300, 450):
+        got = _rank(probs, k, "entropy", engine)
+        np.testing.assert_array_equal(got, _expected_entropy_rank(probs, k, engine))
+    # The top 300 are the uniform rows, all tied: in index order.
+    np.testing.assert_array_equal(_rank(probs, 300, "entropy", engine), np.sort(rows[:300]))
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_rank_entropy_with_rows_off_by_the_sum_tolerance(engine):
+    # Rows may sum to 1 +- 1e-6 n; the bounds must allow for it and still drop nothing needed.
+    probs = _softmax_rows(60_000, 10, 2.0, seed=11)
+    probs[::2] *= 1.0 + 0.9e-5
+    probs[1::2] *= 1.0 - 0.9e-5
+    np.testing.assert_array_equal(
+        _rank(probs, 100, "entropy", engine), _expected_entropy_rank(probs, 100, engine)
+    )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    "row,value,message",
+    [(54_321, np.nan, "row 54321 contains NaN"), (59_999, -0.1, "row 59999 contains a negative")],
+)
+def test_rank_entropy_still_validates_every_row(engine, row, value, message):
+    probs = _softmax_rows(60_000, 10, 2.0, seed=12)
+    probs[row, 3] = value
+    with pytest.raises(ValueError, match=message):
+        _rank(probs, 100, "entropy", engine)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2, 12), st.floats(0.05, 5.0), st.integers(0, 2**32 - 1))
+def test_entropy_bounds_hold(n_classes, concentration, seed):
+    # Both bounds behind the pruning: the entropy of a row never exceeds the bound from its top
+    # probability (Fano-type), and its L1 distance from uniform never exceeds the Pinsker limit
+    # at its own entropy.
+    rng = np.random.default_rng(seed)
+    probs = rng.dirichlet(np.full(n_classes, concentration), size=50)
+    entropy = _score(probs, "entropy", False, engine="numpy")
+    for row, h in zip(probs, entropy):
+        assert h <= _entropy_top_k.entropy_bound(float(row.max()), n_classes) + 1e-12
+        spread = float(np.abs(row - 1.0 / n_classes).sum())
+        assert spread <= _entropy_top_k._largest_spread_reaching(float(h), n_classes)

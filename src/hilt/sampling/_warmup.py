@@ -21,7 +21,7 @@ def warmup(verbose: bool = False) -> float:
     >>> warmup() >= 0.0
     True
     """
-    from hilt.sampling.uncertainty import METHODS, _score
+    from hilt.sampling.uncertainty import METHODS, _fast_kernels, _score
 
     start = time.perf_counter()
     for dtype in (np.float64, np.float32):
@@ -29,6 +29,9 @@ def warmup(verbose: bool = False) -> float:
         for method in METHODS:
             for raw in (False, True):
                 _score(probs, method, raw, engine="numba")
+        kernels = _fast_kernels()
+        if kernels is not None:  # the fused kernel behind rank(..., "entropy") on big pools
+            kernels.entropy_pruned(probs, 1e-5, 1.0, 2.0, -1.0)
     elapsed = time.perf_counter() - start
     if verbose:
         print(f"hilt: sampling kernels ready in {elapsed:.2f} s")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from hilt.errors import InputError
-from hilt.sampling.uncertainty import check_method, _score
+from hilt.sampling._validate import as_probability_array
+from hilt.sampling.uncertainty import check_method, resolve_engine, score_array
 
 __all__ = ["top_k", "rank"]
 
@@ -53,12 +54,7 @@ def top_k(scores: object, k: int) -> np.ndarray:
     k = min(k, n)
     if k == 0:
         return np.empty(0, dtype=np.int64)
-    candidates = _prefilter(values, k)
-    subset = values if candidates is None else values[candidates]
-    chosen = _exact_top_k(subset, k)
-    if candidates is not None:
-        chosen = candidates[chosen]
-    return chosen.astype(np.int64, copy=False)
+    return _select(values, k).astype(np.int64, copy=False)
 
 
 #: Pools smaller than this go straight to the exact partition.
@@ -104,8 +100,10 @@ def _exact_top_k(values: np.ndarray, k: int) -> np.ndarray:
 def rank(probs: object, k: int, method: str = "margin") -> np.ndarray:
     """The ``k`` most uncertain rows of ``probs`` by ``method``, most uncertain first.
 
-    Equivalent to ``top_k(score(probs, method), k)``: validation and scoring happen in one
-    fused pass, then a partition picks the top ``k``.
+    Equivalent to ``top_k(score(probs, method), k)``, same indices in the same order:
+    validation and scoring happen in one fused pass, then a partition picks the top ``k``.
+    For entropy on large pools, rows whose top probability rules them out are not scored
+    (see ``hilt.sampling._entropy_top_k``).
 
     Parameters
     ----------
@@ -125,5 +123,28 @@ def rank(probs: object, k: int, method: str = "margin") -> np.ndarray:
     >>> rank([[0.9, 0.1], [0.55, 0.45], [0.7, 0.3]], 2, "least")
     array([1, 2])
     """
+    return _rank(probs, k, method)
+
+
+def _rank(probs: object, k: int, method: str, engine: str = "auto") -> np.ndarray:
+    """:func:`rank` with a choice of kernels (``auto``, ``numba``, ``numpy``): for benchmarks."""
+    from hilt.sampling._entropy_top_k import entropy_top_k
+
     k = _check_k(k)
-    return top_k(_score(probs, check_method(method), raw=False), k)
+    method = check_method(method)
+    array = as_probability_array(probs)
+    engine = resolve_engine(array, engine)
+    if method == "entropy":
+        # The logarithm dominates entropy: bound rows by p1 and score only the few that can win.
+        chosen = entropy_top_k(array, k, engine, select=_select)
+        if chosen is not None:
+            return chosen.astype(np.int64, copy=False)
+    return top_k(score_array(array, method, False, engine), k)
+
+
+def _select(values: np.ndarray, k: int) -> np.ndarray:
+    """Exact top ``k`` positions of a NaN-free 1-D float64 array (``k <= values.size``)."""
+    candidates = _prefilter(values, k)
+    subset = values if candidates is None else values[candidates]
+    chosen = _exact_top_k(subset, k)
+    return chosen if candidates is None else candidates[chosen]

@@ -60,11 +60,27 @@ def _fast_kernels():
 
 def _score(probs: object, method: str, raw: bool, engine: str = "auto") -> np.ndarray:
     array = as_probability_array(probs)
-    kernels = _fast_kernels() if engine != "numpy" and array.size >= _min_size(engine) else None
-    if kernels is None:
+    return score_array(array, method, raw, resolve_engine(array, engine))
+
+
+def resolve_engine(array: np.ndarray, engine: str) -> str:
+    """``"numba"`` or ``"numpy"``: the kernels that ``engine`` picks for this array."""
+    if engine == "numpy":
+        return "numpy"
+    if array.size >= _min_size(engine) and _fast_kernels() is not None:
+        return "numba"
+    return "numpy"
+
+
+def score_array(array: np.ndarray, method: str, raw: bool, engine: str) -> np.ndarray:
+    """Validate and score a checked 2-D float array with the named kernels (``numba``/``numpy``).
+
+    Every row is scored on its own, so a row gets the same bits whichever array holds it.
+    """
+    if engine == "numpy":
         check_probabilities(array)
         return _numpy_kernels.KERNELS[method](array, raw)
-    scores = kernels.KERNELS[method](array, raw, row_tolerance(array.shape[1]))
+    scores = _fast_kernels().KERNELS[method](array, raw, row_tolerance(array.shape[1]))
     # One cheap pass over the (n_items,) result instead of error bookkeeping in the hot loop.
     if np.isnan(scores).any():
         error = explain_invalid(array)
