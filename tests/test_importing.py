@@ -345,3 +345,20 @@ def test_errors_are_value_errors_for_the_public_contract(tmp_path):
     with pytest.raises(ValueError):
         read_items(tmp_path / "missing.csv")
     assert issubclass(InputError, HiltError)
+
+
+def test_a_stray_word_in_a_number_column_is_not_taken_for_text(tmp_path):
+    path = write(tmp_path / "t.csv", "height,width\n1.0,2.0\n1.5,unknown\n2.5,3.5\n")
+    with pytest.raises(InputError) as info:
+        read_items(path)
+    message = str(info.value)
+    assert "t.csv, line 3: expected a number in column 'width'" in message and "'unknown'" in message
+    assert "--text-column width" in message  # the way out when the column really is text
+    assert read_items(path, text_column="width").kind == "text"
+
+
+def test_a_text_column_of_words_beside_a_broken_number_column_is_still_the_text(tmp_path):
+    path = write(tmp_path / "t.csv", "review,stars\ngood film,4\nbad film,none\nfine,3\n")
+    items = read_items(path)
+    assert items.kind == "text" and items.text_column == "review"
+    assert items.records()[1] == {"review": "bad film", "stars": "none"}  # context, kept as it came

@@ -171,6 +171,21 @@ def test_table_kind_from_numeric_columns(tmp_path):
         assert item.guess in ("small", "big") and 0.0 <= item.uncertainty <= 1.0
 
 
+def test_table_import_with_a_stray_word_names_the_cell_and_changes_nothing(tmp_path):
+    frame = pd.DataFrame({"height": [1.0, 2.0, 3.0], "width": [0.5, 0.1, 0.2]})
+    with Project.create(tmp_path / "t.hilt", frame, ["small", "big"], eval_share=0) as project:
+        project.answer("0", "big", "ana")
+        before = state(project)
+        data = tmp_path / "more.csv"
+        data.write_text("height,width\n1.5,2.0\n2.5,unknown\n")
+        with pytest.raises(InputError, match=r"more\.csv, line 3: expected a number in column 'width'.*'unknown'"):
+            project.import_items(data)
+        assert state(project) == before
+        data.write_text("height,width\n1.5,2.0\n2.5,3.0\n")
+        assert project.import_items(data) == {"added": 2, "duplicates": 0, "labelled": 0}
+        assert {item.id for item in serve_all(project, "ana")} == {"1", "2", "3", "4"}  # numbered on
+
+
 def test_text_column_by_name_among_several_string_columns(tmp_path):
     frame = pd.DataFrame({"title": ["A", "B", "C"], "body": ["good film", "bad film", "fine"],
                           "stars": [5, 1, 3]})

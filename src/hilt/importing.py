@@ -365,7 +365,7 @@ def _check(
             f"the columns are: {', '.join(columns)}."
         )
 
-    kind, text, features = _kind(data, text_column, raw)
+    kind, text, features = _kind(data, text_column, raw, keep)
     if kind == "text":
         _check_texts(data[text], text, raw, keep)
     else:
@@ -415,10 +415,24 @@ def _labels(
     return result
 
 
-def _kind(data: pd.DataFrame, text_column: str | None, raw: _Raw) -> tuple[str, str | None, list[str]]:
+def _kind(
+    data: pd.DataFrame, text_column: str | None, raw: _Raw, keep: list[int]
+) -> tuple[str, str | None, list[str]]:
     if text_column is not None:
         return "text", text_column, []
     strings = [c for c in data.columns if _is_string_column(data[c])]
+    # A number column with a stray word in it ("unknown", "1,5") is read as strings. It is not
+    # the text: taking it for the text would make a project that labels numbers.
+    broken = [c for c in strings if _mostly_numbers(data[c])]
+    strings = [c for c in strings if c not in broken]
+    if not strings and broken:
+        column = broken[0]
+        position = next(i for i, v in enumerate(data[column].tolist()) if isinstance(v, str) and not _is_number(v))
+        raise InputError(
+            f"{raw.where(keep[position])}: expected a number in column {column!r} like the other rows, "
+            f"got {data[column][position]!r}. Fix or remove the value; if the column is text, say so: "
+            f"--text-column {column} (Python: text_column={column!r})."
+        )
     if len(strings) == 1:
         return "text", strings[0], []
     if len(strings) > 1:
@@ -444,6 +458,20 @@ def _is_string_column(column: pd.Series) -> bool:
         return False
     present = column.dropna()
     return len(present) > 0 and all(isinstance(v, str) for v in present)
+
+
+def _is_number(value: str) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def _mostly_numbers(column: pd.Series) -> bool:
+    """More than half of the values are numbers written as text, but not all of them."""
+    present = [v for v in column.tolist() if isinstance(v, str) and v.strip()]
+    numbers = sum(_is_number(v) for v in present)
+    return 0 < len(present) - numbers < numbers
 
 
 def _is_numeric_column(column: pd.Series) -> bool:
