@@ -362,3 +362,20 @@ def test_a_text_column_of_words_beside_a_broken_number_column_is_still_the_text(
     items = read_items(path)
     assert items.kind == "text" and items.text_column == "review"
     assert items.records()[1] == {"review": "bad film", "stars": "none"}  # context, kept as it came
+
+
+def test_given_feature_columns_are_read_as_numbers(tmp_path):
+    path = write(tmp_path / "t.jsonl", '{"h": "1.5", "w": 2, "note": "x"}\n{"h": 3, "w": null, "note": "y"}\n')
+    with pytest.raises(InputError, match=r"t\.jsonl, line 2: expected a number in feature column 'w', got missing"):
+        read_items(path, feature_columns=["h", "w"])
+    path = write(tmp_path / "t.jsonl", '{"h": "1.5", "w": 2, "note": "x"}\n{"h": 3, "w": 4.5, "note": "y"}\n')
+    items = read_items(path, feature_columns=["h", "w"])
+    assert items.kind == "table" and items.feature_columns == ["h", "w"]
+    assert items.records() == [{"h": 1.5, "w": 2.0, "note": "x"}, {"h": 3.0, "w": 4.5, "note": "y"}]
+    path = write(tmp_path / "t.jsonl", '{"h": "tall", "w": 2}\n')
+    with pytest.raises(InputError, match=r"t\.jsonl, line 1: expected a number in feature column 'h', got 'tall'"):
+        read_items(path, feature_columns=["h", "w"])
+    with pytest.raises(InputError, match=r"missing: d \(the columns are: h, w\)"):
+        read_items(path, feature_columns=["h", "d"])
+    with pytest.raises(InputError, match="not both"):
+        read_items(path, feature_columns=["h"], text_column="w")

@@ -178,7 +178,14 @@ def test_table_import_with_a_stray_word_names_the_cell_and_changes_nothing(tmp_p
         before = state(project)
         data = tmp_path / "more.csv"
         data.write_text("height,width\n1.5,2.0\n2.5,unknown\n")
-        with pytest.raises(InputError, match=r"more\.csv, line 3: expected a number in column 'width'.*'unknown'"):
+        with pytest.raises(InputError, match=r"more\.csv, line 3: expected a number in feature column 'width', got 'unknown'"):
+            project.import_items(data)
+        assert state(project) == before
+        data.write_text("height,depth\n1.5,2.0\n")
+        with pytest.raises(InputError, match=r"feature columns height, width in more\.csv; missing: width"):
+            project.import_items(data)
+        data.write_text("review\nnot a table\n")
+        with pytest.raises(InputError, match="missing: height, width"):
             project.import_items(data)
         assert state(project) == before
         data.write_text("height,width\n1.5,2.0\n2.5,3.0\n")

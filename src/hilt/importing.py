@@ -105,6 +105,7 @@ def read_items(
     label_column: str | None = None,
     labels: Sequence[str] | None = None,
     encoding: str = "utf-8",
+    feature_columns: Sequence[str] | None = None,
 ) -> ImportedItems:
     """Read and check the items of a file or DataFrame.
 
@@ -125,6 +126,10 @@ def read_items(
         The allowed labels; a label-column value outside them is an error.
     encoding : str, default "utf-8"
         The text encoding of CSV and JSON files (a UTF-8 byte-order mark is ignored).
+    feature_columns : sequence of str, optional
+        Read table items with exactly these feature columns (e.g. a project's, for a later
+        import): each must be present and hold numbers; a cell that is not a number is an
+        error naming its line. Excludes ``text_column``.
 
     Returns
     -------
@@ -162,7 +167,10 @@ def read_items(
             "Expected the items as a file path (CSV, JSON lines, Parquet) or a pandas DataFrame; "
             f"got {type(data).__name__}."
         )
-    return _check(raw, text_column=text_column, id_column=id_column, label_column=label_column, labels=labels)
+    if feature_columns is not None and text_column is not None:
+        raise InputError("Expected either text_column (text items) or feature_columns (table rows), not both.")
+    return _check(raw, text_column=text_column, id_column=id_column, label_column=label_column, labels=labels,
+                  feature_columns=None if feature_columns is None else [str(c) for c in feature_columns])
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -335,6 +343,7 @@ def _check(
     id_column: str | None,
     label_column: str | None,
     labels: Sequence[str] | None,
+    feature_columns: list[str] | None = None,
 ) -> ImportedItems:
     frame = raw.frame.reset_index(drop=True)
     if len(frame) == 0:
@@ -365,7 +374,11 @@ def _check(
             f"the columns are: {', '.join(columns)}."
         )
 
-    kind, text, features = _kind(data, text_column, raw, keep)
+    if feature_columns is not None:
+        kind, text, features = "table", None, feature_columns
+        data = _as_numbers(data, features, raw, keep)
+    else:
+        kind, text, features = _kind(data, text_column, raw, keep)
     if kind == "text":
         _check_texts(data[text], text, raw, keep)
     else:
@@ -413,6 +426,30 @@ def _labels(
             )
         result.append(text)
     return result
+
+
+def _as_numbers(data: pd.DataFrame, features: list[str], raw: _Raw, keep: list[int]) -> pd.DataFrame:
+    """``data`` with the given feature columns as numbers; a missing column or a word is an error."""
+    missing = [c for c in features if c not in data.columns]
+    if missing:
+        raise InputError(
+            f"Expected the feature columns {', '.join(features)} in {raw.source}; missing: "
+            f"{', '.join(missing)} (the columns are: {', '.join(map(str, data.columns))})."
+        )
+    data = data.copy()
+    for column in features:
+        if _is_numeric_column(data[column]):
+            continue
+        values = data[column].tolist()
+        for position, value in enumerate(values):
+            if not (_is_missing(value) or isinstance(value, (int, float)) and not isinstance(value, bool)
+                    or isinstance(value, str) and _is_number(value)):
+                raise InputError(
+                    f"{raw.where(keep[position])}: expected a number in feature column {column!r}, "
+                    f"got {value!r}. Fix or remove the value."
+                )
+        data[column] = pd.to_numeric(data[column].astype(object).where(data[column].notna(), np.nan))
+    return data
 
 
 def _kind(
@@ -468,10 +505,10 @@ def _is_number(value: str) -> bool:
 
 
 def _mostly_numbers(column: pd.Series) -> bool:
-    """More than half of the values are numbers written as text, but not all of them."""
+    """At least half of the values are numbers written as text, but not all of them."""
     present = [v for v in column.tolist() if isinstance(v, str) and v.strip()]
     numbers = sum(_is_number(v) for v in present)
-    return 0 < len(present) - numbers < numbers
+    return 0 < len(present) - numbers <= numbers
 
 
 def _is_numeric_column(column: pd.Series) -> bool:

@@ -237,18 +237,11 @@ class Project:
 
         Returns ``{"added": n, "duplicates": m, "labelled": k}``.
         """
+        # Read the way the project's items are: its text column, or exactly its feature columns.
+        table = self.kind == "table"
         items = read_items(data, text_column=self.text_column, id_column=self.id_column,
-                           label_column=label_column, labels=self.labels, encoding=encoding)
-        if items.kind != self.kind:
-            raise InputError(
-                f"Expected {self.kind} items like the rest of the project, but {items.source} holds "
-                f"{items.kind} items."
-            )
-        missing = [c for c in self.feature_columns if c not in items.frame.columns]
-        if missing:
-            raise InputError(
-                f"Expected the project's feature columns in {items.source}; missing: {', '.join(missing)}."
-            )
+                           label_column=label_column, labels=self.labels, encoding=encoding,
+                           feature_columns=self.feature_columns if table else None)
         ids = items.ids
         if self.id_column is None:  # row numbers are per file: continue the project's numbering
             offset = self._store.n_items()
