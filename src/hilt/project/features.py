@@ -3,8 +3,9 @@
 The featurizer (TF-IDF for text, scaling for tables, from :func:`hilt.models.make_featurizer`)
 is unsupervised, so it is fitted once on the whole pool; every retrain then only refits the
 classifier and every rescore is a matrix product over the cached rows. The cache lives in
-``<project>.d/`` (``features.npz`` or ``features.npy`` with ``features.json`` naming the item
-set it was built for) and is rebuilt when it is missing or stale, e.g. after an import.
+``<project>.d/`` (``features.npz`` or ``features.npy``, ``index.npz`` with the item row ids,
+and ``features.json`` naming the item set it was built for, written last) and is rebuilt when
+it is missing or stale, e.g. after an import.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from hilt.store import Store
 __all__ = ["FeatureCache", "cache_folder"]
 
 #: Bump when the featurizer or the cache layout changes, so old caches are rebuilt.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 
 
 def cache_folder(project_path: Path) -> Path:
@@ -36,6 +37,11 @@ def cache_folder(project_path: Path) -> Path:
 class FeatureCache:
     """Features of every item, in row-id order, kept in memory and on disk.
 
+    The cache is named by the store's item-set version (the project's uid and its highest
+    item row id; items are only ever appended), so checking that it is current costs one
+    index look-up, not a read of every item. The item index (row ids and the evaluation
+    flags) is cached with the features for the same reason.
+
     Parameters
     ----------
     folder : pathlib.Path
@@ -43,6 +49,23 @@ class FeatureCache:
     kind : {"text", "table"}
     feature_columns : list of str
         The numeric columns of table items (ignored for text, which reads ``data["text"]``).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from hilt.store import Store
+    >>> from hilt.project.features import FeatureCache, cache_folder
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.hilt"
+    >>> store = Store.create(path, {"labels": ["a", "b"], "kind": "text"})
+    >>> store.add_items(["x", "y"], [{"text": "good film"}, {"text": "bad film"}], eval_share=0.0)
+    {'added': 2, 'duplicates': 0, 'labelled': 0}
+    >>> cache = FeatureCache(cache_folder(path), "text", [])
+    >>> X, rowids, is_eval = cache.get(store)
+    >>> X.shape[0], rowids.tolist(), cache.last_source
+    (2, [1, 2], 'built')
+    >>> FeatureCache(cache_folder(path), "text", []).get(store)[0].shape[0]  # read back from disk
+    2
+    >>> store.close()
     """
 
     def __init__(self, folder: Path, kind: str, feature_columns: list[str]):
@@ -51,60 +74,71 @@ class FeatureCache:
         self.feature_columns = list(feature_columns)
         self._lock = threading.Lock()
         self._key: str | None = None
-        self._X: Any = None
-        #: What the last :meth:`get` did: "memory", "disk" or "built", and how long it took.
+        self._cached: tuple[Any, np.ndarray, np.ndarray] | None = None
+        #: What the last :meth:`get` did: "memory", "disk" or "built".
         self.last_source: str | None = None
 
     def get(self, store: Store, cancelled: Callable[[], bool] = lambda: False) -> tuple[Any, np.ndarray, np.ndarray]:
         """``(X, rowids, is_eval)``: one feature row per item, in row-id order."""
-        rowids, is_eval = store.item_index()
-        key = self._key_for(rowids)
+        uid, top = store.item_set_version()
+        key = self._key_for(uid, top)
         with self._lock:
-            if self._key == key:
+            if self._key == key and self._cached is not None:
                 self.last_source = "memory"
-            elif (X := self._load(key)) is not None:
-                self._X, self._key, self.last_source = X, key, "disk"
+            elif (loaded := self._load(key)) is not None:
+                self._cached, self._key, self.last_source = loaded, key, "disk"
             else:
-                self._X = self._build(store, rowids, cancelled)
-                self._key, self.last_source = key, "built"
-                self._save(key, self._X)
-            return self._X, rowids, is_eval
+                rowids, is_eval = store.item_index()
+                keep = rowids <= top  # items added since the version was read wait for the next run
+                rowids, is_eval = rowids[keep], is_eval[keep]
+                X = self._build(store, rowids, cancelled)
+                self._cached, self._key, self.last_source = (X, rowids, is_eval), key, "built"
+                self._save(key, *self._cached)
+            return self._cached
 
-    def _key_for(self, rowids: np.ndarray) -> str:
-        digest = hashlib.sha256(np.ascontiguousarray(rowids, dtype=np.int64).tobytes())
-        digest.update(json.dumps([_CACHE_FORMAT, self.kind, self.feature_columns]).encode())
+    def _key_for(self, uid: str, top: int) -> str:
+        digest = hashlib.sha256(json.dumps([_CACHE_FORMAT, uid, top, self.kind, self.feature_columns]).encode())
         return digest.hexdigest()
 
     def _build(self, store: Store, rowids: np.ndarray, cancelled: Callable[[], bool]) -> Any:
+        fields = ["text"] if self.kind == "text" else self.feature_columns
         values: list[Any] = []
-        for ids, datas in store.iter_item_data():
+        ids: list[int] = []
+        for batch_ids, rows in store.iter_item_fields(fields):
             if cancelled():
                 raise InterruptedError("feature build cancelled")
             if self.kind == "text":
-                values.extend(str(d.get("text", "")) for d in datas)
+                values.extend("" if r[0] is None else str(r[0]) for r in rows)
             else:
-                values.extend([float(d[c]) for c in self.feature_columns] for d in datas)
-        if len(values) != len(rowids):  # items were added between the two reads: try again later
-            raise InterruptedError("items changed while features were built")
-        raw = values if self.kind == "text" else np.asarray(values, dtype=np.float64)
+                values.extend(rows)
+            ids.extend(batch_ids)
+        n = len(rowids)
+        if len(ids) < n or not np.array_equal(np.asarray(ids[:n], dtype=np.int64), rowids):
+            raise InterruptedError("items changed while features were built")  # try again later
+        raw = values[:n] if self.kind == "text" else np.asarray(values[:n], dtype=np.float64)
         X = make_featurizer(self.kind).fit_transform(raw)
         return X.tocsr().astype(np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
 
-    def _paths(self) -> tuple[Path, Path]:
+    def _paths(self) -> tuple[Path, Path, Path]:
         name = "features.npz" if self.kind == "text" else "features.npy"
-        return self.folder / name, self.folder / "features.json"
+        return self.folder / name, self.folder / "index.npz", self.folder / "features.json"
 
-    def _load(self, key: str) -> Any:
-        data_path, key_path = self._paths()
+    def _load(self, key: str) -> tuple[Any, np.ndarray, np.ndarray] | None:
+        data_path, index_path, key_path = self._paths()
         try:
             if json.loads(key_path.read_text())["key"] != key:
                 return None
-            return sp.load_npz(data_path).tocsr() if self.kind == "text" else np.load(data_path)
+            X = sp.load_npz(data_path).tocsr() if self.kind == "text" else np.load(data_path)
+            with np.load(index_path) as index:
+                rowids, is_eval = index["rowids"], index["is_eval"]
+            if X.shape[0] != len(rowids) or len(is_eval) != len(rowids):
+                return None
+            return X, rowids, is_eval
         except (OSError, ValueError, KeyError):  # missing, half-written or foreign: rebuild
             return None
 
-    def _save(self, key: str, X: Any) -> None:
-        data_path, key_path = self._paths()
+    def _save(self, key: str, X: Any, rowids: np.ndarray, is_eval: np.ndarray) -> None:
+        data_path, index_path, key_path = self._paths()
         try:
             self.folder.mkdir(exist_ok=True)
             key_path.unlink(missing_ok=True)  # the key is written last: no key, no cache
@@ -115,6 +149,10 @@ class FeatureCache:
                 else:
                     np.save(out, X)
             os.replace(tmp, data_path)
+            tmp = index_path.with_name(f".{os.getpid()}.{index_path.name}")
+            with open(tmp, "wb") as out:
+                np.savez(out, rowids=rowids, is_eval=is_eval)
+            os.replace(tmp, index_path)
             tmp_key = key_path.with_name(f".{os.getpid()}.{key_path.name}")
             tmp_key.write_text(json.dumps({"key": key, "n_items": X.shape[0], "n_features": X.shape[1]}))
             os.replace(tmp_key, key_path)

@@ -81,6 +81,7 @@ class RetrainJob:
             self.store.write_queue(run_id, items, scores, guesses)
             self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
                                   swap_queue=self.strategy != "random")
+            self.store.checkpoint()
             t4 = time.perf_counter()
             self.last_report = RunReport(run_id, len(y), accuracy, n_eval, t1 - t0, t2 - t1, t3 - t2,
                                          t4 - t3, source)
