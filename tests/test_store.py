@@ -9,9 +9,11 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import hilt.store.store as store_module
+from hilt import Project
 from hilt.errors import ConflictError, InputError, NotFoundError
 from hilt.store import SCHEMA_VERSION, Store
 from hilt.store.engine import read
@@ -101,6 +103,23 @@ def test_a_file_that_is_not_sqlite_at_all_is_refused(tmp_path):
         Store.open(path)
 
 
+def test_refusing_a_foreign_or_empty_file_leaves_it_untouched(tmp_path):
+    # reported in /work/notes/bugs_for_store.md (1): the check used to switch the file to WAL
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+    conn.close()
+    empty = tmp_path / "empty.hilt"
+    empty.write_bytes(b"")
+    for target in (path, empty):
+        before = target.read_bytes()
+        with pytest.raises(InputError, match="not one"):
+            Project.open(target)
+        assert target.read_bytes() == before, target
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.hilt", "other.db"]
+
+
 def test_a_missing_file_and_an_existing_target_are_clear_errors(tmp_path):
     with pytest.raises(NotFoundError, match="no such file"):
         Store.open(tmp_path / "missing.hilt")
@@ -139,6 +158,34 @@ def test_answers_are_append_only_undo_marks_retracted_and_never_deletes(tmp_path
     assert [a["answer_id"] for a in store.answer_rows()] == ["second"]
     assert store.undo("nobody", lease_seconds=60) is None
     store.close()
+
+
+def test_undo_does_not_take_an_item_from_the_annotator_holding_it(tmp_path):
+    # reported in /work/notes/bugs_for_store.md (2): undo used to delete bob's live lease
+    store = make_store(tmp_path, n=3)
+    skipped = store.claim("ana", lease_seconds=60, eval_share=0.0)
+    store.record_answer(skipped.key, None, "ana", "skip")
+    held = store.claim("bob", lease_seconds=60, eval_share=0.0)
+    assert held.key == skipped.key  # a skip is personal: bob is served the item
+    assert store.undo("ana", lease_seconds=60) is None  # retracted, but not handed back
+    assert raw(tmp_path / "p.hilt", "SELECT retracted FROM answers") == [(1,)]
+    assert store.leases() == {held.key: "bob"}
+    assert store.claim("bob", lease_seconds=60, eval_share=0.0).key == held.key
+    assert store.claim("ana", lease_seconds=60, eval_share=0.0).key != held.key
+    store.close()
+
+
+def test_undo_through_the_project_keeps_the_item_on_one_screen(tmp_path):
+    frame = pd.DataFrame({"text": ["one", "two", "three"]})
+    with Project.create(tmp_path / "p.hilt", frame, ["pos", "neg"], eval_share=0, seed=0) as project:
+        skipped = project.next_item("ana")
+        project.answer(skipped.id, None, "ana")
+        held = project.next_item("bob")
+        assert held.id == skipped.id
+        project.undo("ana")
+        assert project.status()["n_skipped"] == 0
+        assert project.next_item("bob") == held
+        assert project.next_item("ana").id != held.id
 
 
 def test_a_skip_is_an_answer_and_the_item_is_not_served_again_to_who_skipped_it(tmp_path):

@@ -8,6 +8,7 @@ plain Python values; the project layer above it never sees SQL.
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
@@ -135,6 +136,7 @@ class Store:
         path = Path(path)
         if not path.is_file():
             raise NotFoundError(f"Expected a hilt project file at {path}, but there is no such file.")
+        _check_is_project(path)  # before the engine, whose connections switch a file to WAL mode
         store = cls(path, make_engine(path))
         try:
             version = store._schema_version()
@@ -157,10 +159,7 @@ class Store:
         except (OperationalError, DatabaseError):
             value = None
         if value is None:
-            raise InputError(
-                f"Expected a hilt project file at {self.path}, but it is not one (no hilt schema "
-                "inside). Create a project with: hilt init PROJECT --data FILE --labels a,b"
-            )
+            raise _not_a_project(self.path)
         return int(json.loads(value))
 
     def _migrate(self) -> None:
@@ -412,7 +411,15 @@ class Store:
         return {"answer_id": answer_id, "duplicate": False, "training": label is not None and not item[1]}
 
     def undo(self, annotator: str, *, lease_seconds: float) -> ItemRow | None:
-        """Retract ``annotator``'s latest current answer and lease its item back to them."""
+        """Retract ``annotator``'s latest current answer and lease its item back to them.
+
+        Returns the item, or ``None`` when they have no answer to retract. When someone else
+        holds a live lease on the item (``annotator`` skipped it and it went to the next
+        person), the answer is retracted all the same but the item stays with the person
+        holding it, so that it is never on two screens at once: ``undo`` then returns ``None``
+        too and ``annotator`` keeps their current item.
+        """
+        now = time.time()
         with write(self._engine) as conn:
             latest = conn.execute(
                 text("SELECT id, item FROM answers WHERE annotator = :a AND retracted = 0 "
@@ -422,10 +429,15 @@ class Store:
                 return None
             conn.execute(text("UPDATE answers SET retracted = 1, retracted_at = :now WHERE id = :id"),
                          {"now": utc_now(), "id": latest[0]})
+            taken = conn.execute(
+                text("SELECT 1 FROM leases WHERE item = :item AND annotator != :a AND expires_at > :now"),
+                {"item": latest[1], "a": annotator, "now": now}).first()
+            if taken is not None:
+                return None
             conn.execute(text("DELETE FROM leases WHERE annotator = :a OR item = :item"),
                          {"a": annotator, "item": latest[1]})
             conn.execute(text("INSERT INTO leases (item, annotator, expires_at) VALUES (:item, :a, :exp)"),
-                         {"item": latest[1], "a": annotator, "exp": time.time() + lease_seconds})
+                         {"item": latest[1], "a": annotator, "exp": now + lease_seconds})
             return _item_row(conn, latest[1], queue_run=_get_meta(conn, "queue_run"))
 
     def leases(self) -> dict[str, str]:
@@ -573,6 +585,36 @@ class Store:
         with read(self._engine) as conn:
             return sorted(conn.execute(text(
                 "SELECT name FROM annotators UNION SELECT DISTINCT annotator FROM answers")).scalars())
+
+
+def _not_a_project(path: Path) -> InputError:
+    return InputError(
+        f"Expected a hilt project file at {path}, but it is not one (no hilt schema inside). "
+        "Create a project with: hilt init PROJECT --data FILE --labels a,b"
+    )
+
+
+def _check_is_project(path: Path) -> None:
+    """Raise :class:`InputError` unless ``path`` is a SQLite file with hilt's ``meta`` table.
+
+    Looks without writing: an empty file and a non-SQLite file are refused from their first
+    bytes, and a SQLite file is read through a read-only connection, so that opening some
+    other application's database by mistake leaves it exactly as it was.
+    """
+    with open(path, "rb") as handle:
+        header = handle.read(16)
+    if header != b"SQLite format 3\x00":
+        raise _not_a_project(path)
+    try:
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
+        try:
+            found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:  # no meta table, or not a database after all
+        found = None
+    if found is None:
+        raise _not_a_project(path)
 
 
 def _get_meta(conn: Connection, key: str) -> Any:
