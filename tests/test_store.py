@@ -16,7 +16,7 @@ import hilt.store.store as store_module
 from hilt import Project
 from hilt.errors import ConflictError, InputError, NotFoundError
 from hilt.store import SCHEMA_VERSION, Store
-from hilt.store.engine import read
+from hilt.store.engine import read, write
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "hilt"
 
@@ -130,12 +130,28 @@ def test_a_missing_file_and_an_existing_target_are_clear_errors(tmp_path):
 
 # -- durability settings -------------------------------------------------------------------
 
-def test_the_file_is_in_wal_mode_with_full_synchronous_commits(tmp_path):
+def test_the_file_is_in_wal_mode_and_answers_commit_with_full_synchronous(tmp_path, monkeypatch):
     store = make_store(tmp_path)
     assert raw(tmp_path / "p.hilt", "PRAGMA journal_mode") == [("wal",)]  # a property of the file
     with read(store._engine) as conn:  # per-connection settings of hilt's own connections
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 10_000
+    # a serve (lease) may commit without fsync; every other write, answers first, with FULL
+    with write(store._engine, durable=False) as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+    with write(store._engine) as conn:  # the same pooled connection, back to FULL
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    seen = []
+    original = store_module.write
+
+    def spy(engine, *, durable=True):
+        seen.append(durable)
+        return original(engine, durable=durable)
+
+    monkeypatch.setattr(store_module, "write", spy)
+    row = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    store.record_answer(row.key, "a", "ann", "x")
+    store.undo("ann", lease_seconds=60)
+    assert seen == [False, True, True]
     assert store.integrity_check() == "ok"
     store.close()
 
