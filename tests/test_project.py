@@ -485,6 +485,7 @@ def test_after_retrain_the_most_uncertain_items_come_first(tmp_path):
         model = default_classifier().fit(X[rows], [train[r] for r in rows])
         uncertainty = score(model.predict_proba(X), "entropy")
 
+        is_eval = {int(item.id): item.is_eval for item in project.peek_items("zed", 10_000)}
         served_eval = [0, 0]
         candidates = {i for i in range(len(frame)) if i not in train}
         for _ in range(40):  # walk the ranking with skips (skips do not retrain)
@@ -494,22 +495,13 @@ def test_after_retrain_the_most_uncertain_items_come_first(tmp_path):
             if item.is_eval:
                 assert item.guess is None and item.uncertainty is None
             else:
-                best = max(uncertainty[c] for c in candidates if not eval_of(project, c))
+                best = max(uncertainty[c] for c in candidates if not is_eval.get(c, True))
                 assert uncertainty[row] >= best - 1e-5, (uncertainty[row], best)
                 assert item.uncertainty == pytest.approx(uncertainty[row], abs=1e-5)
                 assert item.guess == model.predict(X[row : row + 1])[0]
             candidates.discard(row)
             project.answer(item.id, None, "bob")
         assert served_eval[1] >= 4  # evaluation items stay mixed in after the first model
-
-
-def eval_of(project: Project, row: int, _cache: dict = {}) -> bool:
-    """Whether the item numbered ``row`` is in the evaluation sample (read once per project)."""
-    key = str(project.path)
-    if key not in _cache:
-        with sqlite3.connect(project.path) as conn:
-            _cache[key] = {int(k): bool(e) for k, e in conn.execute("SELECT key, is_eval FROM items")}
-    return _cache[key][row]
 
 
 def test_eval_share_of_served_items(tmp_path):
