@@ -140,3 +140,20 @@ def test_more_bad_arguments_exit_2(tmp_path, args, message):
     assert result.returncode == 2, result.stdout + result.stderr
     assert "Traceback" not in result.stderr
     assert message in " ".join(result.stderr.split())
+
+
+def test_progress_bar_counts_runs_on_stderr_and_quiet_hides_it(tmp_path):
+    import os
+    import re
+
+    # The bar draws only on a terminal; these variables make rich treat the pipe as one.
+    env = {**os.environ, "TTY_COMPATIBLE": "1", "FORCE_COLOR": "1"}
+    args = [HILT, "simulate", "iris", "--strategies", "random,margin", "--init", "10", "--budget", "30",
+            "--seeds", "2", "--no-plot"]
+    shown = subprocess.run(args, capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert shown.returncode == 0, shown.stderr
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown.stderr)
+    assert "simulating" in plain and "0/4 runs" in plain and "4/4 runs" in plain
+    assert "simulating" not in shown.stdout  # the table stays clean for pipes
+    quiet = subprocess.run([*args, "--quiet"], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert quiet.returncode == 0 and "simulating" not in quiet.stderr
