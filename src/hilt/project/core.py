@@ -341,7 +341,19 @@ class Project:
 
     # -- reporting -------------------------------------------------------------------------
     def status(self) -> dict:
-        """Progress and model runs as a JSON-able dict (see ``PROJECT_API``)."""
+        """Progress and model runs as a JSON-able dict.
+
+        Keys: ``n_items``; ``n_answered`` (items with a current label); ``n_skipped`` (current
+        skips); ``n_left`` (items without a label); ``n_eval`` (evaluation items with a label)
+        and ``n_eval_items`` (the evaluation sample's size); ``by_label`` (items per current
+        label); ``by_annotator`` (current labels per annotator, ``"import"`` for a label
+        column); ``runs``, oldest first, each with ``n_train`` (training labels fitted on, never
+        evaluation items), ``eval_accuracy`` (on the evaluation labels only; ``None`` without
+        any), ``n_eval``, ``strategy``, ``started_at`` and ``finished_at`` (ISO-8601 UTC); and the
+        settings ``labels``, ``strategy``, ``kind``, ``text_column``, ``retrain_every``,
+        ``eval_share``, with ``retraining`` (a run is going) and ``retrain_error`` (why the last
+        background run failed, else ``None``).
+        """
         counts = self._store.counts()
         runs = [{k: r[k] for k in ("n_train", "eval_accuracy", "n_eval", "strategy", "started_at", "finished_at")}
                 for r in self._store.runs()]
