@@ -1,23 +1,31 @@
 """Sampling benchmark: hilt's ``rank`` against modAL, scikit-activeml and small-text.
 
-Every implementation scores the same probability matrix and picks its own top 100, in one
-process, side by side (round-robin, best of N with ``time.perf_counter``), beside two yardsticks:
+Every implementation does "score + top 100" on the same probability matrix, in one process,
+side by side: each gets one untimed warm-up call, then the repetitions run round-robin (one
+call of each implementation per round) so that noise from a busy machine hits all of them
+alike, and the best of N counts. Beside them stand:
 
-* **memory floor**: one ``P.sum()`` pass over the matrix plus ``np.argpartition(scores, -100)``
-  on a 1-D array of n scores: reading the input once and selecting once, no scoring at all;
-* **plain numpy**: a straightforward numpy version (``np.partition`` for the top two, then
-  ``np.argpartition``).
+* **hilt** three ways: ``rank(P, 100, method)`` (auto engine: numba for large input), and its
+  numba and numpy engines forced; plus ``score(P, method)`` alone (every row scored, no top-k);
+* **plain numpy**: the straightforward numpy formulas (``max``, ``np.partition`` for the top
+  two, ``log``) and ``np.argpartition`` + a sort of the top 100;
+* **the memory floor**: one ``P.sum()`` pass (reading the input once, no scoring at all), and
+  ``P.sum()`` plus ``np.argpartition`` of this method's n scores (reading once, selecting once).
 
-Then the first-call cost: ``import hilt``, and ``import hilt.sampling; rank(P, 100, m)`` on a
-1,000,000 x 10 matrix in a fresh interpreter with an empty numba cache (compiles) and with the
-cache filled (loads). ``bench/peers/`` says how each peer is driven.
+Shapes: 1,000,000 x 10 float64 (the main one: the targets are judged there), the same in
+float32, 100,000 x 100 and 10,000 x 2. Then the first-call cost in fresh interpreters:
+``hilt --help``, ``import hilt``, and ``import hilt.sampling`` + one ``rank`` with an empty
+numba cache (compiles) and with the cache filled (loads). ``bench/peers/`` says how each peer
+is driven; a peer that is not installed shows as "not installed".
 
 Usage::
 
-    python bench/bench_sampling.py               # full run, text tables (a few minutes)
-    python bench/bench_sampling.py --markdown    # the same as Markdown, for the README
-    python bench/bench_sampling.py --quick       # small sizes, a few seconds (smoke test)
-    python bench/bench_sampling.py --json out.json
+    python bench/bench_sampling.py               # full run (about ten minutes on 2 cores)
+    python bench/bench_sampling.py --markdown    # the same, printed as Markdown (the README's)
+    python bench/bench_sampling.py --quick       # small shapes, a smoke run (seconds)
+
+Results go to ``bench/results/sampling.json`` and ``sampling.md`` (``sampling-quick.*`` for
+``--quick``); ``--json PATH`` writes the JSON elsewhere.
 """
 
 from __future__ import annotations
@@ -42,10 +50,16 @@ from peers import load_peers  # noqa: E402
 
 METHODS = ("least", "margin", "ratio", "entropy")
 K = 100
-FULL_SIZES = ((1_000_000, 10), (100_000, 100), (10_000, 2))
-QUICK_SIZES = ((5_000, 10), (1_000, 100), (1_000, 2))
-#: The size the targets are checked at.
+#: (rows, classes, dtype); the first is the main size, where the targets are judged.
+FULL_SIZES = (
+    (1_000_000, 10, "float64"),
+    (1_000_000, 10, "float32"),
+    (100_000, 100, "float64"),
+    (10_000, 2, "float64"),
+)
+QUICK_SIZES = ((5_000, 10, "float64"), (5_000, 10, "float32"), (1_000, 100, "float64"), (1_000, 2, "float64"))
 MAIN_SIZE = FULL_SIZES[0]
+RESULTS = HERE / "results"
 SPEEDUP_TARGET = 5.0  # hilt vs the fastest peer
 FLOOR_TARGET = 2.0  # hilt / memory floor, for least, margin, ratio
 
@@ -94,15 +108,30 @@ def plain_numpy(method: str, probs: np.ndarray, k: int):
     return entropy
 
 
-def memory_floor(probs: np.ndarray, k: int):
-    scores = np.random.default_rng(1).random(probs.shape[0])
-    return lambda: (probs.sum(), np.argpartition(scores, -k))
+def floor_sum(probs: np.ndarray):
+    """One pass over memory: what any scoring must at least pay to read P."""
+    return lambda: probs.sum()
 
 
-def hilt_rank(method: str, probs: np.ndarray, k: int):
-    from hilt.sampling import rank
+def floor_select(probs: np.ndarray, scores: np.ndarray, k: int):
+    """Read P once and select the top k of this method's (precomputed) scores once."""
+    return lambda: (probs.sum(), np.argpartition(scores, -k)[-k:])
 
-    return lambda: rank(probs, k, method)
+
+def hilt_candidates(method: str, probs: np.ndarray, k: int) -> dict:
+    from hilt.sampling import rank, score
+    from hilt.sampling.topk import _rank
+
+    return {
+        "hilt": lambda: rank(probs, k, method),
+        "hilt numba": lambda: _rank(probs, k, method, "numba"),
+        "hilt numpy": lambda: _rank(probs, k, method, "numpy"),
+        "hilt score()": lambda: score(probs, method),
+    }
+
+
+#: Candidates that are not a "score + top-k" (no indices to compare).
+_NOT_A_SELECTION = ("hilt score()", "P.sum()", "P.sum() + argpartition")
 
 
 def _indices(result) -> np.ndarray:
@@ -116,7 +145,8 @@ def _indices(result) -> np.ndarray:
 
 
 def _time_once(fn) -> tuple[float, object]:
-    gc.collect()
+    # No collection inside a timed call. (gc.collect() runs once per round, not per call:
+    # with scikit-learn, scipy and the peers loaded it takes tens of milliseconds.)
     gc.disable()
     try:
         start = time.perf_counter()
@@ -136,12 +166,14 @@ def measure(candidates: dict, repeats: int, budget: float) -> dict:
     times = {name: [] for name in candidates}
     spent = dict.fromkeys(candidates, 0.0)
     outputs = {}
+    gc.collect()
     for name, fn in candidates.items():
         elapsed, outputs[name] = _time_once(fn)
         spent[name] += elapsed
         if elapsed > 0.25:
             times[name].append(elapsed)
     for _ in range(repeats):
+        gc.collect()
         for name, fn in candidates.items():
             if len(times[name]) >= repeats or (times[name] and spent[name] > budget):
                 continue
@@ -149,7 +181,11 @@ def measure(candidates: dict, repeats: int, budget: float) -> dict:
             spent[name] += elapsed
             times[name].append(elapsed)
     return {
-        name: {"seconds": min(ts), "runs": len(ts), "indices": _indices(outputs[name])}
+        name: {
+            "seconds": min(ts),
+            "runs": len(ts),
+            "indices": None if name in _NOT_A_SELECTION else _indices(outputs[name]),
+        }
         for name, ts in times.items()
     }
 
@@ -157,14 +193,19 @@ def measure(candidates: dict, repeats: int, budget: float) -> dict:
 # --------------------------------------------------------------------------- one size
 
 
-def bench_size(n: int, c: int, peers, repeats: int, budget: float, log) -> dict:
-    probs = make_probs(n, c)
-    log(f"  {n:,} x {c}: ", end="")
-    floor = measure({"floor": memory_floor(probs, K)}, repeats, budget)["floor"]
-    result = {"n": n, "c": c, "floor_ms": floor["seconds"] * 1e3, "methods": {}}
+def bench_size(n: int, c: int, dtype: str, peers, repeats: int, budget: float, log) -> dict:
+    from hilt.sampling import score
+
+    probs = make_probs(n, c).astype(dtype)
+    log(f"  {n:,} x {c} {dtype}: ", end="")
+    started = time.perf_counter()
+    result = {"n": n, "c": c, "dtype": dtype, "methods": {}}
     for method in METHODS:
         log(f"{method} ", end="")
-        candidates = {"hilt": hilt_rank(method, probs, K), "numpy": plain_numpy(method, probs, K)}
+        candidates = hilt_candidates(method, probs, K)
+        candidates["numpy"] = plain_numpy(method, probs, K)
+        candidates["P.sum()"] = floor_sum(probs)
+        candidates["P.sum() + argpartition"] = floor_select(probs, score(probs, method), K)
         missing = {}
         for module, version, reason in peers:
             if version is None:
@@ -176,18 +217,22 @@ def bench_size(n: int, c: int, peers, repeats: int, budget: float, log) -> dict:
             else:
                 candidates[module.NAME] = fn
         timed = measure(candidates, repeats, budget)
-        reference = set(timed["hilt"]["indices"].tolist())
+        reference = timed["hilt"]["indices"]
+        reference_set = set(reference.tolist())
         row = {}
         for name, t in timed.items():
-            row[name] = {
-                "ms": t["seconds"] * 1e3,
-                "runs": t["runs"],
-                # Share of hilt's top-k this implementation also picked (1.0: same set).
-                "same_top_k": len(reference & set(t["indices"].tolist())) / max(1, len(reference)),
-            }
+            cell = {"ms": t["seconds"] * 1e3, "runs": t["runs"]}
+            if t["indices"] is not None:
+                # Share of hilt's top-k this implementation also picked (1.0: the same set).
+                got = t["indices"]
+                cell["same_top_k"] = len(reference_set & set(got.tolist())) / max(1, len(reference_set))
+                if name.startswith("hilt"):
+                    cell["same_order"] = bool(np.array_equal(got, reference))
+            row[name] = cell
         for name, why in missing.items():
             row[name] = {"ms": None, "note": why}
         result["methods"][method] = row
+        log(f"({time.perf_counter() - started:.0f} s) ", end="")
     log("done")
     return result
 
@@ -208,45 +253,60 @@ t2 = time.perf_counter()
 hilt.sampling.rank(probs, {k}, {method!r})
 t3 = time.perf_counter()
 print(json.dumps({{"import_ms": (t1 - t0) * 1e3, "first_ms": (t2 - t0) * 1e3,
-                  "next_ms": (t3 - t2) * 1e3}}))
+                  "next_ms": (t3 - t2) * 1e3, "numba_loaded": "numba" in sys.modules}}))
 """
 
 _IMPORT_ONLY = r"""
-import time
+import sys, time
 t0 = time.perf_counter()
-import hilt
-print((time.perf_counter() - t0) * 1e3)
+import {module}
+print((time.perf_counter() - t0) * 1e3, "numba" in sys.modules)
 """
 
 
-def _run_python(code: str, env: dict) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=600
-    )
+def _run(cmd: list, env: dict) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    wall = time.perf_counter() - start
     if done.returncode != 0:
-        raise RuntimeError(f"subprocess failed:\n{done.stderr[-2000:]}")
-    return done.stdout.strip().splitlines()[-1]
+        raise RuntimeError(f"{cmd[0]} failed:\n{done.stderr[-2000:]}")
+    return wall, done.stdout.strip().splitlines()[-1]
+
+
+def _python(code: str, env: dict) -> str:
+    return _run([sys.executable, "-c", code], env)[1]
 
 
 def first_call(quick: bool, log) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("NUMBA_CACHE_DIR", "HILT_NO_NUMBA")}
-    out = {"import_hilt_ms": min(float(_run_python(_IMPORT_ONLY, env)) for _ in range(5))}
-    if quick:
-        out["methods"] = None  # compiling takes seconds: not in a smoke test
-        return out
-    n, c = MAIN_SIZE
-    out["n"], out["c"] = n, c
-    out["methods"] = {}
+    out: dict = {}
     log("  first call: ", end="")
-    for method in METHODS:
-        log(f"{method} ", end="")
-        code = _FIRST_CALL.format(bench=str(HERE), n=n, c=c, k=K, method=method)
-        with tempfile.TemporaryDirectory(prefix="hilt-numba-cache-") as cache:
-            env_cache = dict(env, NUMBA_CACHE_DIR=cache)
-            cold = json.loads(_run_python(code, env_cache))
-            warm = json.loads(_run_python(code, env_cache))
-        out["methods"][method] = {"cold": cold, "warm": warm}
-    log("done")
+    started = time.perf_counter()
+    hilt_exe = Path(sys.executable).with_name("hilt")
+    if hilt_exe.exists():
+        walls = [_run([str(hilt_exe), "--help"], env)[0] for _ in range(5)]
+        out["hilt_help_ms"] = min(walls) * 1e3
+    else:
+        out["hilt_help_ms"] = None  # not installed as a script in this environment
+    for module in ("hilt", "hilt.cli"):
+        runs = [_python(_IMPORT_ONLY.format(module=module), env).split() for _ in range(5)]
+        out[f"import_{module}"] = {
+            "ms": min(float(ms) for ms, _ in runs),
+            "numba_loaded": any(flag == "True" for _, flag in runs),
+        }
+    shapes = [(1_000, 10)] if quick else [(1_000, 10), MAIN_SIZE[:2]]
+    methods = ("margin",) if quick else METHODS
+    out["calls"] = []
+    for n, c in shapes:
+        for method in methods:
+            log(f"{method}@{n:,} ", end="")
+            code = _FIRST_CALL.format(bench=str(HERE), n=n, c=c, k=K, method=method)
+            with tempfile.TemporaryDirectory(prefix="hilt-numba-cache-") as cache:
+                env_cache = dict(env, NUMBA_CACHE_DIR=cache)
+                cold = json.loads(_python(code, env_cache))
+                warm = json.loads(_python(code, env_cache))
+            out["calls"].append({"n": n, "c": c, "method": method, "cold": cold, "warm": warm})
+    log(f"done ({time.perf_counter() - started:.0f} s)")
     return out
 
 
@@ -280,46 +340,66 @@ def fastest_peer(row: dict, peer_names) -> tuple[str | None, float | None]:
     return name, ms
 
 
+def _vs_hilt(cell: dict, hilt: float, mark: str = "") -> str:
+    if cell.get("ms") is None:
+        return cell["note"]
+    runs = "" if cell["runs"] > 1 else "¹"
+    return f"{_fmt_ms(cell['ms'])} ({cell['ms'] / hilt:.1f}x){mark}{runs}"
+
+
 def size_table(res: dict, peers, markdown: bool) -> str:
     names = [m.NAME for m, _, _ in peers]
-    headers = ["method", "hilt ms", "floor ms", "hilt ÷ floor", "plain numpy ms (÷ hilt)"]
-    headers += [f"{p} ms (÷ hilt)" for p in names] + ["fastest peer ÷ hilt"]
+    headers = [
+        "method", "hilt", "hilt numba", "hilt numpy", "hilt score() only", "P.sum()",
+        "P.sum() + argpartition", "hilt ÷ (P.sum() + argp.)", "plain numpy",
+    ]
+    headers += names + ["fastest peer ÷ hilt"]
     rows = []
     for method, row in res["methods"].items():
         hilt = row["hilt"]["ms"]
+        floor = row["P.sum() + argpartition"]["ms"]
         cells = [
             method,
             _fmt_ms(hilt),
-            _fmt_ms(res["floor_ms"]),
-            f"{hilt / res['floor_ms']:.2f}",
-            f"{_fmt_ms(row['numpy']['ms'])} ({row['numpy']['ms'] / hilt:.1f}x)",
+            _fmt_ms(row["hilt numba"]["ms"]),
+            _fmt_ms(row["hilt numpy"]["ms"]),
+            _fmt_ms(row["hilt score()"]["ms"]),
+            _fmt_ms(row["P.sum()"]["ms"]),
+            _fmt_ms(floor),
+            f"{hilt / floor:.2f}",
+            _vs_hilt(row["numpy"], hilt),
         ]
         for (module, _, _), name in zip(peers, names):
-            cell = row[name]
-            if cell.get("ms") is None:
-                cells.append(cell["note"])
-                continue
             derived = "†" if module.HOW.get(method, "").startswith("derived") else ""
-            runs = "" if cell["runs"] > 1 else "¹"
-            cells.append(f"{_fmt_ms(cell['ms'])} ({cell['ms'] / hilt:.1f}x){derived}{runs}")
+            cells.append(_vs_hilt(row[name], hilt, derived))
         name, ms = fastest_peer(row, names)
-        cells.append("-" if ms is None else f"{ms / hilt:.1f}x ({name})")
+        cells.append("-" if ms is None else f"**{ms / hilt:.1f}x** ({name})" if markdown else f"{ms / hilt:.1f}x ({name})")
         rows.append(cells)
     return table(headers, rows, markdown)
 
 
-def how_table(peers, markdown: bool) -> str:
+def how_table(peers, markdown: bool, sklearn_version: str) -> str:
     rows = [
-        ["hilt", _version("hilt"), "all", "hilt.sampling.rank(P, 100, method): fused numba kernel + top-100, sorted"],
-        ["memory floor", "", "all", "P.sum() (one read of P) + np.argpartition(scores, -100) on n scores"],
-        ["plain numpy", np.__version__, "all", "max / np.partition(P, c-2, axis=1) top two / log; argpartition + sort top 100"],
+        ["hilt", _version("hilt"), "all",
+         "`rank(P, 100, method)`, auto engine (numba from 200,000 entries up): one fused validate + score pass, "
+         "then an exact top-100 (sorted, ties to the lower index). For entropy, rows whose top probability "
+         "or distance from uniform rules them out are not scored (same result as scoring all)"],
+        ["hilt numba / numpy", "", "all", "the same `rank` with its numba kernels, or its numpy fallback, forced"],
+        ["hilt score() only", "", "all", "`score(P, method)`: every row validated and scored, no top-k"],
+        ["P.sum()", np.__version__, "all", "one read of P: the memory floor"],
+        ["P.sum() + argpartition", np.__version__, "all",
+         "`P.sum()` then `np.argpartition(scores, -100)` on this method's n precomputed scores"],
+        ["plain numpy", np.__version__, "all",
+         "`max` / `np.partition(P, c-2, axis=1)` top two / `log`; `argpartition` + sort of the top 100"],
     ]
+    where = f"installed in hilt's own virtualenv, beside scikit-learn {sklearn_version}"
     for module, version, reason in peers:
         if version is None:
             rows.append([module.NAME, "-", "all", reason])
             continue
         for method in METHODS:
-            rows.append([module.NAME, version, method, module.HOW.get(method, "n/a")])
+            how = module.HOW.get(method, "n/a")
+            rows.append([module.NAME, version, method, f"{how}; {where}" if method == METHODS[0] else how])
     return table(["implementation", "version", "method", "how measured"], rows, markdown)
 
 
@@ -345,16 +425,15 @@ def check_targets(results: list, peers, quick: bool = False) -> list:
             checks.append({
                 "method": method, "target": f"hilt >= {SPEEDUP_TARGET:g}x faster than the fastest peer",
                 "value": speedup, "peer": name, "met": speedup >= SPEEDUP_TARGET,
-                "text": f"{speedup:.1f}x vs {name}"
-                + (" (derived ratio formulation)" if method == "ratio" else ""),
+                "text": f"{speedup:.1f}x vs {name}" + (" (derived ratio formulation)" if method == "ratio" else ""),
             })
-        ratio = hilt / res["floor_ms"]
+        ratio = hilt / row["P.sum() + argpartition"]["ms"]
         if method == "entropy":
-            checks.append({"method": method, "target": "hilt ÷ memory floor (reported)",
+            checks.append({"method": method, "target": "hilt ÷ (P.sum() + argpartition), reported",
                            "value": ratio, "met": None, "text": f"{ratio:.2f}"})
         else:
             checks.append({
-                "method": method, "target": f"hilt ÷ memory floor <= {FLOOR_TARGET:g}",
+                "method": method, "target": f"hilt ÷ (P.sum() + argpartition) <= {FLOOR_TARGET:g}",
                 "value": ratio, "met": ratio <= FLOOR_TARGET, "text": f"{ratio:.2f}",
             })
     if quick:  # the targets are for 1,000,000 x 10; small arrays are all overhead
@@ -364,79 +443,109 @@ def check_targets(results: list, peers, quick: bool = False) -> list:
 
 
 def first_call_table(fc: dict, markdown: bool) -> str:
-    rows = [["`import hilt`" if markdown else "import hilt", "-", _fmt_ms(fc["import_hilt_ms"]), "best of 5, fresh interpreter each"]]
-    for method, r in (fc.get("methods") or {}).items():
+    code = (lambda s: f"`{s}`") if markdown else (lambda s: s)
+    yes_no = {True: "yes", False: "no"}
+    rows = []
+    if fc.get("hilt_help_ms") is not None:
+        rows.append([code("hilt --help"), "-", _fmt_ms(fc["hilt_help_ms"]), "wall time of the command, best of 5"])
+    for module in ("hilt", "hilt.cli"):
+        x = fc[f"import_{module}"]
+        rows.append([code(f"import {module}"), "-", _fmt_ms(x["ms"]),
+                     f"best of 5, fresh interpreter each; numba imported: {yes_no[x['numba_loaded']]}"])
+    for call in fc["calls"]:
         for kind, label in (("cold", "empty NUMBA_CACHE_DIR (compiles)"), ("warm", "cache filled (loads)")):
-            x = r[kind]
-            rows.append([f"import hilt.sampling + rank(P, 100, {method!r})", kind, _fmt_ms(x["first_ms"]),
-                         f"{label}; import {_fmt_ms(x['import_ms'])} ms, next call {_fmt_ms(x['next_ms'])} ms"])
-    return table(["what", "cache", "ms", "notes"], rows, markdown)
+            x = call[kind]
+            rows.append([
+                code(f"import hilt.sampling; rank(P, 100, {call['method']!r})") + f" on {call['n']:,} x {call['c']}",
+                kind, _fmt_ms(x["first_ms"]),
+                f"{label}; import {_fmt_ms(x['import_ms'])} ms, next call {_fmt_ms(x['next_ms'])} ms; "
+                f"numba imported: {yes_no[x['numba_loaded']]}",
+            ])
+    return table(["what", "numba cache", "ms", "notes"], rows, markdown)
 
 
 def report(results, first, checks, peers, machine, args) -> str:
     md = args.markdown
-    h = "### " if md else "== "
-    out = []
-    out.append(
-        f"{h}Sampling benchmark: score + top-{K}, best of {args.repeats} (ms; ratios are time ÷ hilt)"
-    )
-    out.append("")
-    out.append(
-        f"Machine: {machine['cpus']} CPUs, numba threads {machine['numba_threads']}, Python "
-        f"{machine['python']}, numpy {machine['numpy']}, scikit-learn {machine['sklearn']}."
-        f" Rows are softmax(N(0, 2) logits), float64."
-    )
+    h = "#### " if md else "== "
+    out = [
+        f"{h}Sampling: score + top-{K}, best of {args.repeats}, ms (x: time ÷ hilt's)",
+        "",
+        f"Machine: {machine['cpus']} cores ({machine['cpu']}), numba threads {machine['numba_threads']}, "
+        f"Python {machine['python']}, numpy {machine['numpy']}, scikit-learn {machine['sklearn']}, "
+        f"numba {machine['numba']}. Load average {machine['load_before']:.1f} at the start, "
+        f"{machine['load_after']:.1f} at the end (a shared machine: repetitions are interleaved). "
+        "Rows are softmax(N(0, 2) logits).",
+    ]
     for res in results:
-        out += ["", f"{h}{res['n']:,} x {res['c']} float64", "", size_table(res, peers, md)]
+        out += ["", f"{h}{res['n']:,} x {res['c']} {res['dtype']}", "", size_table(res, peers, md)]
     out += [
         "",
-        "† no such method in the library: its closest formulation (its margin code, divided "
-        "instead of subtracted); see the table below. ¹ one timed run (slow; no warm-up needed).",
+        "† the library has no ratio method: its margin code with the difference replaced by "
+        "p2 / p1 (see below). ¹ one timed run (seconds per call; nothing to warm).",
     ]
     disagree = [
-        f"{name} {method} at {res['n']:,} x {res['c']}: {cell['same_top_k']:.0%}"
+        f"{name} {method} at {res['n']:,} x {res['c']} {res['dtype']}: {cell['same_top_k']:.0%}"
         for res in results for method, row in res["methods"].items()
         for name, cell in row.items() if cell.get("same_top_k") is not None and cell["same_top_k"] < 1
+    ]
+    order = [
+        f"{name} {method} at {res['n']:,} x {res['c']} {res['dtype']}"
+        for res in results for method, row in res["methods"].items()
+        for name, cell in row.items() if cell.get("same_order") is False
     ]
     out.append(
         "Every implementation picked the same top-100 set as hilt."
         if not disagree else "Top-100 overlap with hilt below 100%: " + "; ".join(disagree) + "."
     )
-    out += ["", f"{h}How each implementation was measured", "", how_table(peers, md)]
-    main = results[0]
+    out.append(
+        "hilt's engines returned the same indices in the same order."
+        if not order else "hilt engines whose order differed from auto: " + "; ".join(order) + "."
+    )
+    out += ["", f"{h}How each implementation was measured", "", how_table(peers, md, machine["sklearn"])]
+
     def status(c):
         if c["met"] is None:
             return "not judged (--quick)" if args.quick and "reported" not in c["target"] else "-"
         return "met" if c["met"] else "MISSED"
 
-    out += ["", f"{h}Targets at {main['n']:,} x {main['c']}", ""]
-    rows = [[c["method"], c["target"], c["text"], status(c)]
-            for c in checks]
-    out.append(table(["method", "target", "value", "status"], rows, md))
-    out += ["", f"{h}First call (fresh interpreter, {first.get('n', MAIN_SIZE[0]):,} x "
-            f"{first.get('c', MAIN_SIZE[1])} float64; times from before `import hilt.sampling`)", ""]
+    main = results[0]
+    out += ["", f"{h}Targets at {main['n']:,} x {main['c']} {main['dtype']}", ""]
+    out.append(table(["method", "target", "value", "status"],
+                     [[c["method"], c["target"], c["text"], status(c)] for c in checks], md))
+    out += ["", f"{h}First call (fresh interpreter; times from before `import hilt.sampling`)", ""]
     out.append(first_call_table(first, md))
-    if first.get("methods") is None:
-        out.append("(cold/warm compile timings skipped with --quick)")
     return "\n".join(out) + "\n"
 
 
 # --------------------------------------------------------------------------- main
 
 
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes, few repeats: seconds")
+    parser.add_argument("--quick", action="store_true", help="small shapes, few repeats: seconds")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
-    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
-    parser.add_argument("--repeats", type=int, default=None, help="best of N (default 7; 2 with --quick)")
+    parser.add_argument("--json", metavar="PATH", help="where to write the figures as JSON "
+                        "(default bench/results/sampling.json, sampling-quick.json with --quick)")
+    parser.add_argument("--repeats", type=int, default=None, help="best of N (default 15; 3 with --quick)")
     parser.add_argument("--budget", type=float, default=None,
                         help="seconds one implementation may spend per cell before it stops repeating")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
     args = parser.parse_args(argv)
-    args.repeats = args.repeats or (2 if args.quick else 7)
-    budget = args.budget if args.budget is not None else (0.3 if args.quick else 8.0)
+    args.repeats = args.repeats or (3 if args.quick else 15)
+    budget = args.budget if args.budget is not None else (0.2 if args.quick else 8.0)
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
+    stem = "sampling-quick" if args.quick else "sampling"
+    json_path = Path(args.json) if args.json else RESULTS / f"{stem}.json"
 
     def log(msg, end="\n"):
         print(msg, end=end, file=sys.stderr, flush=True)
@@ -448,24 +557,35 @@ def main(argv=None) -> int:
 
     warmup()  # compile (or load) the kernels: steady-state timings, first call measured apart
     peers = load_peers()
+    # Everything imported so far lives on: keep it out of the collections between rounds.
+    gc.collect()
+    gc.freeze()
     machine = {
-        "cpus": os.cpu_count(), "numba_threads": numba.config.NUMBA_NUM_THREADS,
-        "python": platform.python_version(), "numpy": np.__version__,
-        "sklearn": sklearn.__version__, "platform": platform.platform(),
+        "cpus": os.cpu_count(), "cpu": _cpu_name(), "numba_threads": numba.config.NUMBA_NUM_THREADS,
+        "python": platform.python_version(), "numpy": np.__version__, "numba": numba.__version__,
+        "sklearn": sklearn.__version__, "platform": platform.platform(), "load_before": os.getloadavg()[0],
     }
     log("bench_sampling: " + ", ".join(
         f"{m.NAME} {v}" if v else f"{m.NAME} not installed" for m, v, _ in peers))
-    results = [bench_size(n, c, peers, args.repeats, budget, log) for n, c in sizes]
+    started = time.perf_counter()
+    results = [bench_size(n, c, dtype, peers, args.repeats, budget, log) for n, c, dtype in sizes]
     first = first_call(args.quick, log)
+    machine["load_after"] = os.getloadavg()[0]
+    machine["seconds"] = round(time.perf_counter() - started, 1)
     checks = check_targets(results, peers, args.quick)
     print(report(results, first, checks, peers, machine, args))
-    if args.json:
-        data = {
-            "k": K, "repeats": args.repeats, "quick": args.quick, "machine": machine,
-            "peers": {m.NAME: {"version": v, "missing": r, "how": m.HOW} for m, v, r in peers},
-            "sizes": results, "targets": checks, "first_call": first,
-        }
-        Path(args.json).write_text(json.dumps(data, indent=2))
+    data = {
+        "k": K, "repeats": args.repeats, "quick": args.quick, "machine": machine,
+        "command": "python bench/bench_sampling.py" + (" --quick" if args.quick else ""),
+        "peers": {m.NAME: {"version": v, "missing": r, "how": m.HOW} for m, v, r in peers},
+        "sizes": results, "targets": checks, "first_call": first,
+    }
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(data, indent=2) + "\n")
+    if not args.json:
+        md_args = argparse.Namespace(**{**vars(args), "markdown": True})
+        (RESULTS / f"{stem}.md").write_text(report(results, first, checks, peers, machine, md_args))
+    log(f"wrote {json_path}" + ("" if args.json else f" and {RESULTS / (stem + '.md')}"))
     if args.check and any(c["met"] is False for c in checks):
         return 1
     return 0
