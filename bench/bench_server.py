@@ -9,11 +9,14 @@ It checks, from the clients' side and from the export:
   * answers lost: acknowledged answers missing from `GET /api/export` (must be 0);
   * items served to two annotators (must be 0);
   * errors: any non-2xx reply or failed request (must be 0);
-and reports p50 / p99 latency of both endpoints as measured by the clients.
+and reports p50 / p99 latency of both endpoints, as the clients measured it and as the server
+spent it (its ``Server-Timing`` header). Two loads run one after the other, each on a fresh
+project and server: "people" (each client thinks 0.5-1.5 s before answering) and "flat out"
+(no think time). Results go to bench/results/server.json.
 
-    .venv/bin/python bench/bench_server.py                 # 50 clients x 200 items
-    .venv/bin/python bench/bench_server.py --quick         # 10 clients x 20 items (used by a test)
-    .venv/bin/python bench/bench_server.py --markdown bench/results/server.md
+    .venv/bin/python bench/bench_server.py                 # 50 clients x 200 items, both loads (~5 min)
+    .venv/bin/python bench/bench_server.py --quick         # 10 clients x 20 items (a smoke run)
+    .venv/bin/python bench/bench_server.py --think 1.0     # one load with this think time
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 HILT = str(Path(sys.executable).with_name("hilt"))
+RESULTS = Path(__file__).resolve().parent / "results"
 
 POSITIVE = "superb moving delightful sharp witty tender gripping luminous clever warm".split()
 NEGATIVE = "dull clumsy tedious flat shallow bland messy lifeless stale muddled".split()
@@ -84,6 +88,9 @@ class Http:
     async def _connect(self) -> None:
         self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
 
+    #: The server's own time for the last reply (its ``Server-Timing: app;dur=`` header), in ms.
+    server_ms: float = float("nan")
+
     async def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, bytes]:
         payload = json.dumps(body).encode() if body is not None else b""
         head = (
@@ -106,8 +113,11 @@ class Http:
                     if line == b"\r\n":
                         break
                     name, _, value = line.partition(b":")
-                    if name.strip().lower() == b"content-length":
+                    name = name.strip().lower()
+                    if name == b"content-length":
                         length = int(value.strip())
+                    elif name == b"server-timing" and b"dur=" in value:
+                        self.server_ms = float(value.split(b"dur=")[1].split(b";")[0].split(b",")[0])
                 data = await self.reader.readexactly(length) if length else b""
                 return status, data
             except (ConnectionError, asyncio.IncompleteReadError, OSError):
@@ -130,7 +140,10 @@ class Http:
 @dataclass
 class Tally:
     next_ms: list[float] = field(default_factory=list)
+    next_at: list[float] = field(default_factory=list)  # when each GET /api/next was sent
     answer_ms: list[float] = field(default_factory=list)
+    next_server_ms: list[float] = field(default_factory=list)  # the server's own share (Server-Timing)
+    answer_server_ms: list[float] = field(default_factory=list)
     acked: list[tuple[str, str, str, str]] = field(default_factory=list)  # item, annotator, label, answer_id
     served: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     errors: list[str] = field(default_factory=list)
@@ -141,11 +154,15 @@ async def client(name: str, token: str, port: int, items: int, think: float, tal
     http = Http(port, token)
     rng = random.Random(name)
     await start.wait()
+    if think:  # people do not all press their first key in the same millisecond
+        await asyncio.sleep(rng.uniform(0, 2 * think))
     try:
         for _ in range(items):
             t0 = time.perf_counter()
             status, data = await http.request("GET", "/api/next")
             tally.next_ms.append((time.perf_counter() - t0) * 1000)
+            tally.next_server_ms.append(http.server_ms)
+            tally.next_at.append(t0)
             if status == 204:
                 tally.exhausted += 1
                 return
@@ -161,6 +178,7 @@ async def client(name: str, token: str, port: int, items: int, think: float, tal
                 t0 = time.perf_counter()
                 status, data = await http.request("POST", "/api/answers", body)
                 tally.answer_ms.append((time.perf_counter() - t0) * 1000)
+                tally.answer_server_ms.append(http.server_ms)
                 if status == 200 and json.loads(data).get("saved") is True:
                     tally.acked.append((item["id"], name, body["label"], body["answer_id"]))
                     break
@@ -192,29 +210,22 @@ async def run_clients(port: int, tokens: dict[str, str], items: int, think: floa
     return tally, time.perf_counter() - t0
 
 
-def main(argv: list[str] | None = None) -> dict:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--items", type=int, default=200, help="items each client labels")
-    parser.add_argument("--pool", type=int, default=12_000, help="items in the project")
-    parser.add_argument("--retrain-every", type=int, default=500)
-    parser.add_argument("--think", type=float, default=0.0, help="mean seconds a client waits before answering")
-    parser.add_argument("--quick", action="store_true", help="10 clients x 20 items over 1,000 items")
-    parser.add_argument("--markdown", type=Path, help="also write the result table here")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    args = parser.parse_args(argv)
-    if args.quick:
-        args.clients, args.items, args.pool, args.retrain_every = 10, 20, 1_000, 50
+#: The two loads of the default run. "people": annotators who read before they answer (0.5-1.5 s,
+#: 1 s on average, starting within the first 2 s), the load a team puts on the server. "flat out":
+#: every client asks again the moment it is answered, the harshest load, which measures throughput;
+#: its latency is mostly the queue (clients / throughput), not the work of one request.
+SCENARIOS = {"people": 1.0, "flat out": 0.0}
 
+
+def run_scenario(name: str, think: float, args: argparse.Namespace) -> dict:
+    """One fresh project and server, ``args.clients`` clients labelling ``args.items`` items each."""
     from hilt.project import Project
 
     folder = Path(tempfile.mkdtemp(prefix="hilt-bench-server-"))
     path = folder / "bench.hilt"
-    t0 = time.perf_counter()
     with Project.create(path, synthetic_reviews(args.pool), ["pos", "neg"], text_column="text",
                         id_column="id", retrain_every=args.retrain_every) as project:
         tokens = {f"client-{i:02d}": project.add_annotator(f"client-{i:02d}") for i in range(args.clients)}
-    setup_s = time.perf_counter() - t0
 
     port = free_port()
     log_path = folder / "serve.log"
@@ -223,7 +234,9 @@ def main(argv: list[str] | None = None) -> dict:
                                   stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         _wait_ready(port, server, log_path)
-        tally, seconds = asyncio.run(run_clients(port, tokens, args.items, args.think))
+        load_before = os.getloadavg()[0]
+        tally, seconds = asyncio.run(run_clients(port, tokens, args.items, think))
+        load_after = os.getloadavg()[0]
         any_token = next(iter(tokens.values()))
         export = _get(port, "/api/export?format=jsonl", any_token).decode().splitlines()
         status = json.loads(_get(port, "/api/status", any_token))
@@ -235,51 +248,75 @@ def main(argv: list[str] | None = None) -> dict:
             server.kill()
 
     rows = [json.loads(line) for line in export if line.strip()]
-    exported = {(str(_field(r, "item_id", "id")), r.get("annotator"), r.get("label")) for r in rows}
-    lost = [a for a in tally.acked if (a[0], a[1], a[2]) not in exported]
+    exported = {(r["item_id"], r["annotator"], r["label"], r["answer_id"]) for r in rows}
+    lost = [a for a in tally.acked if a not in exported]
     double_served = {item: who for item, who in tally.served.items() if len(who) > 1}
-    per_item = defaultdict(int)
-    for r in rows:
-        per_item[str(_field(r, "item_id", "id"))] += 1
-    doubled = {item: n for item, n in per_item.items() if n > 1}
-    result = {
+
+    def ms(values: list[float], q: float) -> float:
+        return round(percentile([v for v in values if v == v], q), 2)  # v == v drops NaN
+
+    return {
+        "scenario": name,
         "clients": args.clients,
         "items_per_client": args.items,
         "pool": args.pool,
         "retrain_every": args.retrain_every,
-        "think_s": args.think,
+        "think_s": think,
         "answers_acknowledged": len(tally.acked),
-        "answers_exported": len(rows),
+        "answers_stored": len(rows),
         "answers_lost": len(lost),
-        "items_doubled_in_export": len(doubled),
         "items_served_to_two": len(double_served),
         "errors": len(tally.errors),
         "error_samples": tally.errors[:5],
         "model_runs": len(status.get("runs", [])),
         "seconds": round(seconds, 2),
         "answers_per_s": round(len(tally.acked) / seconds, 1) if seconds else None,
-        "next_p50_ms": round(percentile(tally.next_ms, 50), 2),
-        "next_p99_ms": round(percentile(tally.next_ms, 99), 2),
-        "answer_p50_ms": round(percentile(tally.answer_ms, 50), 2),
-        "answer_p99_ms": round(percentile(tally.answer_ms, 99), 2),
-        "setup_s": round(setup_s, 1),
-        "cpus": os.cpu_count(),
+        "next_p50_ms": ms(tally.next_ms, 50),
+        "next_p99_ms": ms(tally.next_ms, 99),
+        "answer_p50_ms": ms(tally.answer_ms, 50),
+        "answer_p99_ms": ms(tally.answer_ms, 99),
+        "next_server_p50_ms": ms(tally.next_server_ms, 50),
+        "next_server_p99_ms": ms(tally.next_server_ms, 99),
+        "answer_server_p50_ms": ms(tally.answer_server_ms, 50),
+        "answer_server_p99_ms": ms(tally.answer_server_ms, 99),
+        "load_average_before": round(load_before, 2),
+        "load_average_after": round(load_after, 2),
     }
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(_markdown(result, argv if argv is not None else sys.argv[1:]))
+
+
+def main(argv: list[str] | None = None) -> list[dict]:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--items", type=int, default=200, help="items each client labels")
+    parser.add_argument("--pool", type=int, default=12_000, help="items in the project")
+    parser.add_argument("--retrain-every", type=int, default=500)
+    parser.add_argument("--think", type=float, help="run one load with this mean think time (s) instead of both")
+    parser.add_argument("--quick", action="store_true", help="10 clients x 20 items over 1,000 items (a smoke run)")
+    parser.add_argument("--out", type=Path, help="JSON results (default bench/results/server.json, "
+                        "server-quick.json with --quick)")
+    parser.add_argument("--markdown", type=Path, help="also write the result table here")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.clients, args.items, args.pool, args.retrain_every = 10, 20, 1_000, 50
+    scenarios = {"custom": args.think} if args.think is not None else dict(SCENARIOS)
+    if args.quick and args.think is None:
+        scenarios["people"] = 0.2  # the same shape, faster
+
+    results = []
+    for name, think in scenarios.items():
+        print(f"{name}: {args.clients} clients x {args.items} items, think {think} s …", file=sys.stderr, flush=True)
+        results.append(run_scenario(name, think, args))
+    command = " ".join([".venv/bin/python bench/bench_server.py", *(argv if argv is not None else sys.argv[1:])])
+    table = _markdown(results, command)
+    print(table)
+    out = args.out or RESULTS / ("server-quick.json" if args.quick else "server.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    machine = {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": sys.platform}
+    out.write_text(json.dumps({"command": command, "machine": machine, "results": results}, indent=2) + "\n")
     if args.markdown:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)
-        args.markdown.write_text(_markdown(result, argv if argv is not None else sys.argv[1:]) + "\n")
-    return result
-
-
-def _field(row: dict, *names: str):
-    for name in names:
-        if name in row:
-            return row[name]
-    return None
+        args.markdown.write_text(table + "\n")
+    return results
 
 
 def _wait_ready(port: int, server: subprocess.Popen, log_path: Path, timeout: float = 120) -> None:
@@ -298,33 +335,39 @@ def _wait_ready(port: int, server: subprocess.Popen, log_path: Path, timeout: fl
 def _get(port: int, path: str, token: str) -> bytes:
     import httpx
 
-    response = httpx.get(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    response = httpx.get(f"http://127.0.0.1:{port}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=120)
     response.raise_for_status()
     return response.content
 
 
-def _markdown(r: dict, argv: list[str]) -> str:
-    command = " ".join([".venv/bin/python bench/bench_server.py", *argv])
+def _markdown(results: list[dict], command: str) -> str:
+    first = results[0]
     lines = [
-        f"`{command}` — {r['clients']} concurrent clients × {r['items_per_client']} items over a "
-        f"{r['pool']:,}-item project, retraining every {r['retrain_every']} labels "
-        f"({r['model_runs']} model runs), think time {r['think_s']} s, {r['cpus']} CPUs, "
-        "server and clients on the same machine.",
+        f"`{command}`: {first['clients']} concurrent clients × {first['items_per_client']} items each over a "
+        f"{first['pool']:,}-item text project, retraining every {first['retrain_every']} labels in the "
+        f"background; server and clients on one {os.cpu_count()}-CPU machine. \"client\" is the latency "
+        "the clients measured, \"server\" the server's own time (its `Server-Timing` header; waits for a "
+        "thread and the write lock included).",
         "",
-        "| endpoint | p50 | p99 |",
-        "| --- | ---: | ---: |",
-        f"| `GET /api/next` | {r['next_p50_ms']:.1f} ms | {r['next_p99_ms']:.1f} ms |",
-        f"| `POST /api/answers` | {r['answer_p50_ms']:.1f} ms | {r['answer_p99_ms']:.1f} ms |",
-        "",
-        f"{r['answers_acknowledged']:,} answers acknowledged in {r['seconds']} s "
-        f"({r['answers_per_s']} answers/s); {r['answers_exported']:,} in the export. "
-        f"Answers lost: **{r['answers_lost']}**; items served to two annotators: "
-        f"**{r['items_served_to_two']}**; errors: **{r['errors']}**.",
+        "| load | endpoint | client p50 | client p99 | server p50 | server p99 |",
+        "| --- | --- | ---: | ---: | ---: | ---: |",
     ]
+    for r in results:
+        load = f"{r['scenario']} (think {r['think_s']:g} s)"
+        lines.append(f"| {load} | `GET /api/next` | {r['next_p50_ms']:.1f} ms | {r['next_p99_ms']:.1f} ms | "
+                     f"{r['next_server_p50_ms']:.1f} ms | {r['next_server_p99_ms']:.1f} ms |")
+        lines.append(f"| {load} | `POST /api/answers` | {r['answer_p50_ms']:.1f} ms | {r['answer_p99_ms']:.1f} ms | "
+                     f"{r['answer_server_p50_ms']:.1f} ms | {r['answer_server_p99_ms']:.1f} ms |")
+    lines += ["", "| load | answers acknowledged | stored | lost | served to two | errors | model runs | answers/s | load average before → after |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for r in results:
+        lines.append(f"| {r['scenario']} | {r['answers_acknowledged']:,} | {r['answers_stored']:,} | {r['answers_lost']} | "
+                     f"{r['items_served_to_two']} | {r['errors']} | {r['model_runs']} | {r['answers_per_s']} | "
+                     f"{r['load_average_before']} → {r['load_average_after']} |")
     return "\n".join(lines)
 
 
 if __name__ == "__main__":
     outcome = main()
-    bad = outcome["answers_lost"] or outcome["items_served_to_two"] or outcome["errors"]
+    bad = any(r["answers_lost"] or r["items_served_to_two"] or r["errors"] for r in outcome)
     sys.exit(1 if bad else 0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,13 @@ log = logging.getLogger("hilt.server")
 
 
 class SecurityHeaders:
-    """Plain ASGI middleware adding security headers (cheaper than ``BaseHTTPMiddleware``)."""
+    """Plain ASGI middleware adding security headers (cheaper than ``BaseHTTPMiddleware``).
+
+    It also adds ``Server-Timing: app;dur=MS``: the time from the request reaching the app to
+    its reply starting, waits for a thread or the write lock included. ``bench/bench_server.py``
+    reports it beside the latency the clients measure, which separates the server's own time
+    from the load generator's and the network's.
+    """
 
     def __init__(self, app) -> None:
         self.app = app
@@ -38,11 +45,14 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         is_api = scope["path"].startswith("/api")
+        started = time.perf_counter()
 
         async def send_with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
+                elapsed_ms = (time.perf_counter() - started) * 1000
                 headers += [
+                    (b"server-timing", f"app;dur={elapsed_ms:.2f}".encode()),
                     (b"content-security-policy", CSP.encode()),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),

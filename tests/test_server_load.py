@@ -1,0 +1,65 @@
+"""Load test: 50 annotators label 200 items each against the real `hilt serve`, while it retrains.
+
+Clients are asyncio tasks with one keep-alive connection each (the client of
+``bench/bench_server.py``, so the test and the benchmark drive the server the same way). No
+think time: every client asks for its next item the moment its answer is acknowledged, which is
+harsher than people are. Latency is not asserted here (timings belong in ``bench/``); the test
+asserts what must hold whatever the speed: nothing lost, nothing doubled, nothing failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import running_server
+from hilt.project import Project
+
+pytestmark = pytest.mark.slow
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_server.py"
+CLIENTS = 50
+ITEMS_EACH = 200
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("bench_server", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fifty_annotators_lose_nothing_share_nothing_and_see_no_error(tmp_path):
+    bench = load_bench()
+    path = tmp_path / "load.hilt"
+    pool = CLIENTS * ITEMS_EACH + 2_000  # everyone can finish; the queue never runs dry
+    with Project.create(path, bench.synthetic_reviews(pool), ["pos", "neg"], text_column="text",
+                        id_column="id", retrain_every=250) as project:
+        tokens = {f"ann-{i:02d}": project.add_annotator(f"ann-{i:02d}") for i in range(CLIENTS)}
+
+    with running_server(path) as base:
+        port = int(base.rsplit(":", 1)[1])
+        tally, seconds = asyncio.run(bench.run_clients(port, tokens, ITEMS_EACH, think=0.0))
+        auth = {"Authorization": f"Bearer {tokens['ann-00']}"}
+        status = httpx.get(base + "/api/status", headers=auth, timeout=60).json()
+        export = httpx.get(base + "/api/export?format=jsonl", headers=auth, timeout=120)
+
+    assert tally.errors == []
+    assert tally.exhausted == 0
+    assert len(tally.acked) == CLIENTS * ITEMS_EACH
+    # Nothing lost: every acknowledged answer is in the store, exactly as sent, and nothing else.
+    rows = [json.loads(line) for line in export.text.splitlines() if line.strip()]
+    stored = sorted((r["item_id"], r["annotator"], r["label"], r["answer_id"]) for r in rows)
+    assert stored == sorted(tally.acked)
+    assert status["n_answered"] == len(tally.acked)
+    assert status["by_annotator"] == {name: ITEMS_EACH for name in tokens}
+    # Nothing shared: no item was ever served to two annotators.
+    assert {item: who for item, who in tally.served.items() if len(who) > 1} == {}
+    # Retrains ran while the clients labelled (each one swaps a new ranking in under them).
+    assert len(status["runs"]) >= 2, status["runs"]
+    assert status["retrain_error"] is None
