@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import httpx
@@ -30,6 +31,7 @@ ITEMS_EACH = 200
 def load_bench():
     spec = importlib.util.spec_from_file_location("bench_server", BENCH)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up while it loads
     spec.loader.exec_module(module)
     return module
 
