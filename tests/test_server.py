@@ -42,7 +42,7 @@ def bearer(token):
 @pytest.mark.parametrize(
     "method, url",
     [("GET", "/api/next"), ("POST", "/api/answers"), ("POST", "/api/undo"), ("GET", "/api/status"),
-     ("GET", "/api/export"), ("GET", "/api/me")],
+     ("GET", "/api/export"), ("GET", "/api/me"), ("GET", "/api/openapi.json"), ("GET", "/api/no-such-call")],
 )
 def test_every_api_call_needs_a_valid_token(served, method, url):
     client, _ = served
@@ -51,6 +51,14 @@ def test_every_api_call_needs_a_valid_token(served, method, url):
         assert response.status_code == 401
         assert "token" in response.json()["error"]
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_with_a_token_the_api_description_is_served_and_unknown_calls_are_404(served):
+    client, tokens = served
+    schema = client.get("/api/openapi.json", headers=bearer(tokens["alice"])).json()
+    assert "/api/next" in schema["paths"] and "/api/answers" in schema["paths"]
+    missing = client.get("/api/no-such-call", headers=bearer(tokens["alice"]))
+    assert missing.status_code == 404 and "no /api/no-such-call" in missing.json()["error"]
 
 
 @pytest.mark.parametrize("url", ["/", "/dashboard", "/?token=wrong"])

@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
-from hilt.errors import InputError
+from hilt.errors import InputError, NotFoundError
 from hilt.server.auth import annotator_for, request_token
 
 __all__ = ["router", "item_json", "UndoLog"]
@@ -258,3 +258,15 @@ def get_me(request: Request, annotator: str = Depends(api_annotator)):
     """Who the token belongs to, and the project's labels."""
     project = request.app.state.project
     return {"annotator": annotator, "labels": list(project.labels), "kind": project.kind}
+
+
+@router.get("/openapi.json")
+def get_openapi(request: Request, annotator: str = Depends(api_annotator)):
+    """The OpenAPI description of this API (behind the token like every ``/api`` call)."""
+    return request.app.openapi()
+
+
+@router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def unknown_call(rest: str, annotator: str = Depends(api_annotator)):
+    """Any other ``/api`` path: 401 without a token (nothing about the API is public), else 404."""
+    raise NotFoundError(f"Expected an API call such as GET /api/next; there is no /api/{rest}.")

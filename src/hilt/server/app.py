@@ -106,7 +106,7 @@ def create_app(project_path: Any) -> FastAPI:
             if owned:
                 project.close()
 
-    app = FastAPI(title="hilt", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json", lifespan=lifespan)
+    app = FastAPI(title="hilt", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.project = project
     app.state.undo_log = api.UndoLog()
     app.state.write_lock = threading.Lock()
