@@ -7,8 +7,10 @@ Measures, in one run on one machine:
 * loading the feature cache from disk in a fresh process-like open;
 * a retrain with cached features: fit, rescore the whole pool in chunks, swap the ranking in
   (issue 4's target: rescore <= 5 s);
-* ``next_item`` and ``answer`` latency, p50 / p99, with no retrain running and while a retrain
-  runs in a background thread of the same process (target: p99 <= 10 ms).
+* ``next_item`` and ``answer`` latency, p50 / p99, with no retrain running and while retrains
+  run back to back (target: p99 <= 10 ms), as ``hilt serve`` and ``hilt label`` run them: a
+  background thread of the same process hands each run to the project's retrain child process;
+* the fsync latency of the disk, before and after, since every answer waits for one fsync.
 
     .venv/bin/python bench/bench_project.py              # 1,000,000 items
     .venv/bin/python bench/bench_project.py --quick      # 20,000 items, a smoke run
@@ -104,6 +106,29 @@ def label_some(project: Project, annotator: str, n: int, keep_going=None) -> tup
     return serve, answer
 
 
+def fsync_floor(folder: Path, n: int = 200) -> dict[str, float]:
+    """Latency of writing 4 KB and fsyncing it on the project's disk: the floor under every
+    durable commit (an answer fsyncs the write-ahead log once), measured in the same run."""
+    path = folder / "fsync.probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    samples = []
+    try:
+        for _ in range(n):
+            os.write(fd, b"x" * 4096)
+            t0 = time.perf_counter()
+            os.fsync(fd)
+            samples.append(time.perf_counter() - t0)
+    finally:
+        os.close(fd)
+        path.unlink()
+    return percentiles(samples)
+
+
+def file_mb(path: Path) -> float:
+    return round(sum(Path(str(path) + extra).stat().st_size for extra in ("", "-wal")
+                     if Path(str(path) + extra).exists()) / 1e6, 1)
+
+
 def timed_retrain(project: Project) -> dict[str, float]:
     t0 = time.perf_counter()
     project.retrain(wait=True)
@@ -113,6 +138,22 @@ def timed_retrain(project: Project) -> dict[str, float]:
             "features_source": report.features_source, "fit_s": round(report.fit_seconds, 2),
             "score_s": round(report.score_seconds, 2), "swap_s": round(report.swap_seconds, 3),
             "n_train": report.n_train}
+
+
+def during_retrains(project: Project, annotator: str, n_latency: int) -> dict:
+    """Latencies while retrains run back to back, each started from a background thread of
+    this process (as `hilt serve` and `hilt label` start them), with one annotator labelling
+    as fast as the calls return."""
+    serve, answer, n_runs = [], [], 0
+    while len(serve) < n_latency:
+        thread = threading.Thread(target=project.retrain, kwargs={"wait": True})
+        thread.start()
+        n_runs += 1
+        s, a = label_some(project, annotator, 1, keep_going=thread.is_alive)
+        thread.join()
+        serve += s[:-1] if len(s) > 1 else []  # the last pair may have finished after the run
+        answer += a[:-1] if len(a) > 1 else []
+    return {"next_item": percentiles(serve), "answer": percentiles(answer), "retrains": n_runs}
 
 
 def run(n_items: int, n_latency: int, folder: Path) -> dict:
@@ -130,7 +171,7 @@ def run(n_items: int, n_latency: int, folder: Path) -> dict:
     project = Project.create(path, csv, LABELS, text_column="text", id_column="id",
                              retrain_every=10**9, seed=0)
     results["create_s"] = round(time.perf_counter() - t0, 2)
-    results["file_mb"] = round(path.stat().st_size / 1e6, 1)
+    results["file_mb"] = file_mb(path)
     print(f"Project.create: {results['create_s']} s ({results['file_mb']} MB file)", flush=True)
 
     serve, answer = label_some(project, "cold", n_latency)
@@ -148,24 +189,23 @@ def run(n_items: int, n_latency: int, folder: Path) -> dict:
     results["retrain_cached"] = timed_retrain(project)
     print(f"retrain with features in memory: {results['retrain_cached']}", flush=True)
 
+    results["fsync_before"] = fsync_floor(folder)
     serve, answer = label_some(project, "idle", n_latency)
     results["idle"] = {"next_item": percentiles(serve), "answer": percentiles(answer)}
     print(f"no retrain running: {results['idle']}", flush=True)
 
-    # Retrains in a background thread of this process (as `hilt serve` and `hilt label` run
-    # them: same process, same GIL) while one annotator labels as fast as the calls return.
-    serve, answer, n_runs = [], [], 0
-    while len(serve) < n_latency:
-        thread = threading.Thread(target=project.retrain, kwargs={"wait": True})
-        thread.start()
-        n_runs += 1
-        s, a = label_some(project, "busy", 1, keep_going=thread.is_alive)
-        thread.join()
-        serve += s[:-1] if len(s) > 1 else []  # the last pair may have finished after the run
-        answer += a[:-1] if len(a) > 1 else []
-    results["during_retrain"] = {"next_item": percentiles(serve), "answer": percentiles(answer),
-                                 "retrains": n_runs}
+    results["during_retrain"] = during_retrains(project, "busy", n_latency)
     print(f"while a retrain runs: {results['during_retrain']}", flush=True)
+    # The same, with the run computed in the background thread itself (in_process): what
+    # serving suffers when fitting and scoring share the GIL with it.
+    project._job.in_process = True
+    results["during_retrain_in_thread"] = during_retrains(project, "busy-thread", n_latency)
+    project._job.in_process = False
+    print(f"while a retrain runs in a thread of this process: {results['during_retrain_in_thread']}", flush=True)
+    results["fsync_after"] = fsync_floor(folder)
+    print(f"fsync of 4 KB on this disk, before / after: {results['fsync_before']} / {results['fsync_after']}",
+          flush=True)
+    results["load_average"] = [round(x, 2) for x in os.getloadavg()]
     results["integrity_check"] = project._store.integrity_check()
     project.close()
     return results
@@ -198,7 +238,13 @@ def markdown(r: dict) -> str:
         "| --- | --- | --- |",
         f"| no model yet (random order) | {lat('cold_start')} |",
         f"| no retrain running | {lat('idle')} |",
-        f"| while a retrain runs ({r['during_retrain']['retrains']} runs) | {lat('during_retrain')} |",
+        f"| while a retrain runs in the retrain process ({r['during_retrain']['retrains']} runs) | "
+        f"{lat('during_retrain')} |",
+        f"| while a retrain runs in a thread of the serving process "
+        f"({r['during_retrain_in_thread']['retrains']} runs; for comparison) | {lat('during_retrain_in_thread')} |",
+        f"| floor: write 4 KB + fsync on the same disk (before / after) | "
+        f"{r['fsync_before']['p50_ms']} / {r['fsync_before']['p99_ms']} ms · "
+        f"{r['fsync_after']['p50_ms']} / {r['fsync_after']['p99_ms']} ms | |",
     ]
     return "\n".join(lines)
 

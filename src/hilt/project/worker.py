@@ -4,11 +4,19 @@ A run never holds the store's write lock while it fits or scores: it reads the l
 snapshot, works on the cached features, writes the new ranking under a new run id in short
 batches (invisible until finished), and then flips the queue pointer in one tiny transaction.
 Serving and answering therefore never wait for training.
+
+Nor do they wait for Python's GIL: by default the run itself happens in a child process
+(:mod:`hilt.project._retrain_process`, started on the first run and kept, with the feature
+matrix in its memory), which works on the same project file. The background thread of
+:class:`RetrainWorker` only waits for it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -17,6 +25,7 @@ from typing import Any, Callable
 import numpy as np
 
 from hilt.models import AlignedModel
+from hilt.project import _retrain_process
 from hilt.project.features import FeatureCache
 from hilt.sampling import score, top_k
 from hilt.store import Store
@@ -45,47 +54,128 @@ class RunReport:
 
 
 class RetrainJob:
-    """Everything one run needs; :meth:`run` is called by one thread at a time (it locks)."""
+    """Everything one run needs; :meth:`run` is called by one thread at a time (it locks).
+
+    ``in_process=False`` (the default) runs each run in a child process kept for the job's
+    lifetime; ``in_process=True`` runs it in the calling thread (the child itself does).
+    """
 
     def __init__(self, store: Store, features: FeatureCache, labels: list[str], strategy: str,
-                 make_estimator: Callable[[], Any], queue_size: int):
+                 make_estimator: Callable[[], Any], queue_size: int, *, in_process: bool = False):
         self.store = store
         self.features = features
         self.labels = labels
         self.strategy = strategy
         self.queue_size = queue_size
+        self.in_process = in_process
+        self._make_estimator = make_estimator
         self.model = AlignedModel(make_estimator(), labels)  # kept: warm starts across runs
         self.lock = threading.Lock()
         self.last_report: RunReport | None = None
+        self._child: subprocess.Popen | None = None
+        self._child_lock = threading.Lock()
+        self._closing = False
 
     def run(self, cancelled: Callable[[], bool] = lambda: False) -> RunReport | None:
         """Fit on the current training labels, rescore the pool and swap the ranking in.
 
         Returns ``None`` (and records no run) while fewer than two different labels exist.
+        Raises :class:`InterruptedError` when :meth:`close` stops it half-way.
         """
         with self.lock:
-            t0 = time.perf_counter()
-            X, rowids, is_eval = self.features.get(self.store, cancelled)
-            source = self.features.last_source
-            t1 = time.perf_counter()
-            train = self.store.current_labels(is_eval=False)
-            positions, y = _positions(rowids, train)
-            if len(set(y)) < 2:
-                return None
-            run_id = self.store.start_run(self.strategy)
-            self.model.fit(X[positions], y)
-            accuracy, n_eval = self._evaluate(X, rowids)
-            t2 = time.perf_counter()
-            items, scores, guesses = self._rank(X, rowids, is_eval, cancelled)
-            t3 = time.perf_counter()
-            self.store.write_queue(run_id, items, scores, guesses)
-            self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
-                                  swap_queue=self.strategy != "random")
-            self.store.checkpoint()
-            t4 = time.perf_counter()
-            self.last_report = RunReport(run_id, len(y), accuracy, n_eval, t1 - t0, t2 - t1, t3 - t2,
-                                         t4 - t3, source)
-            return self.last_report
+            report = self._run_here(cancelled) if self.in_process else self._run_in_child()
+            if report is not None:
+                self.last_report = report
+            return report
+
+    def close(self) -> None:
+        """Stop the child process (a run in progress is abandoned; its ranking is never served)."""
+        self._closing = True
+        with self._child_lock:
+            child, self._child = self._child, None
+        if child is not None:
+            try:
+                child.stdin.close()  # the child's end of input: it exits between runs
+            except OSError:
+                pass
+            try:
+                child.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                child.kill()  # mid-run: nothing it wrote half-way is ever served
+                child.wait()
+            child.stdout.close()
+
+    # -- in a child process ----------------------------------------------------------------
+    def _run_in_child(self) -> RunReport | None:
+        child = self._start_child()
+        try:
+            _retrain_process.send(child.stdin, "run")
+            status, value = _retrain_process.receive(child.stdout)
+        except (EOFError, OSError, ValueError):  # ValueError: a pipe closed by close()
+            with self._child_lock:
+                if self._child is child:
+                    self._child = None
+            if child.poll() is None:
+                child.kill()
+            child.wait()
+            if self._closing:
+                raise InterruptedError("retrain stopped") from None
+            raise RuntimeError(
+                f"the retrain process ended unexpectedly (exit code {child.returncode}); "
+                f"see {self._log_path()}"
+            ) from None
+        if status == "error":
+            raise value
+        return value
+
+    def _log_path(self) -> Any:
+        return self.features.folder / "retrain.log"
+
+    def _start_child(self) -> subprocess.Popen:
+        with self._child_lock:
+            if self._closing:
+                raise InterruptedError("retrain stopped")
+            if self._child is not None and self._child.poll() is None:
+                return self._child
+            self.features.folder.mkdir(exist_ok=True)
+            # The child must unpickle a user's estimator class, so it sees the same sys.path.
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+            with open(self._log_path(), "ab") as log:
+                child = subprocess.Popen(
+                    [sys.executable, "-c", "from hilt.project._retrain_process import main; main()"],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
+                )
+            _retrain_process.send(child.stdin, {
+                "path": self.store.path, "folder": self.features.folder, "kind": self.features.kind,
+                "feature_columns": self.features.feature_columns, "labels": self.labels,
+                "strategy": self.strategy, "estimator": self._make_estimator(),
+                "queue_size": self.queue_size,
+            })
+            self._child = child
+            return child
+
+    # -- in this process -------------------------------------------------------------------
+    def _run_here(self, cancelled: Callable[[], bool]) -> RunReport | None:
+        t0 = time.perf_counter()
+        X, rowids, is_eval = self.features.get(self.store, cancelled)
+        source = self.features.last_source
+        t1 = time.perf_counter()
+        train = self.store.current_labels(is_eval=False)
+        positions, y = _positions(rowids, train)
+        if len(set(y)) < 2:
+            return None
+        run_id = self.store.start_run(self.strategy)
+        self.model.fit(X[positions], y)
+        accuracy, n_eval = self._evaluate(X, rowids)
+        t2 = time.perf_counter()
+        items, scores, guesses = self._rank(X, rowids, is_eval, cancelled)
+        t3 = time.perf_counter()
+        self.store.write_queue(run_id, items, scores, guesses)
+        self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
+                              swap_queue=self.strategy != "random")
+        self.store.checkpoint()
+        t4 = time.perf_counter()
+        return RunReport(run_id, len(y), accuracy, n_eval, t1 - t0, t2 - t1, t3 - t2, t4 - t3, source)
 
     def _evaluate(self, X: Any, rowids: np.ndarray) -> tuple[float | None, int]:
         positions, y = _positions(rowids, self.store.current_labels(is_eval=True))
@@ -178,8 +268,9 @@ class RetrainWorker:
                 self.running = False
 
     def stop(self, timeout: float = 60.0) -> None:
-        """Stop the thread (a run in progress stops at its next chunk)."""
+        """Stop the thread and the job's child process (a run in progress is abandoned)."""
         self._stop.set()
         self._wake.set()
+        self.job.close()
         if self._thread is not None:
             self._thread.join(timeout)

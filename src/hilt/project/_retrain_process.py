@@ -1,0 +1,87 @@
+"""The retrain child process: runs :class:`hilt.project.worker.RetrainJob` away from serving.
+
+Why a process and not a thread: fitting and scoring a million rows spends much of its time
+in C code that holds Python's GIL (sparse products, numba kernels, the solver's Python loop);
+a serving thread of the same process then waits for the GIL after each SQLite call and a
+2 ms answer takes 20-40 ms while a retrain runs. A child process shares no GIL, runs at a
+lower CPU priority (``nice``), and talks to the project only through the project file, which
+SQLite already makes safe between processes.
+
+Protocol: the parent writes pickled messages to the child's stdin and reads pickled replies
+from its stdout, each framed by an 8-byte length. The first message sets the job up; each
+further one asks for a run and is answered with ``("ok", RunReport | None)`` or
+``("error", exception)``. End of input (the parent closed the pipe, or died) ends the child.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import struct
+import sys
+from typing import Any, BinaryIO
+
+__all__ = ["receive", "send"]
+
+_HEADER = struct.Struct("<Q")
+
+
+def send(stream: BinaryIO, message: Any) -> None:
+    """Write one framed pickle and flush."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def receive(stream: BinaryIO) -> Any:
+    """Read one framed pickle; raise :class:`EOFError` at the end of the stream."""
+    header = stream.read(_HEADER.size)
+    if len(header) < _HEADER.size:
+        raise EOFError("the other side closed the pipe")
+    size = _HEADER.unpack(header)[0]
+    data = stream.read(size)
+    if len(data) < size:
+        raise EOFError("the other side closed the pipe mid-message")
+    return pickle.loads(data)
+
+
+def main() -> None:
+    # stdout carries the protocol: anything a library prints goes to stderr instead
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr
+    requests = sys.stdin.buffer
+    try:
+        os.nice(10)  # serving (the parent) gets the CPU first on a busy machine
+    except (AttributeError, OSError):
+        pass
+
+    from hilt.project.features import FeatureCache
+    from hilt.project.worker import RetrainJob
+    from hilt.store import Store
+
+    setup = receive(requests)
+    store = Store.open(setup["path"])
+    features = FeatureCache(setup["folder"], setup["kind"], setup["feature_columns"])
+    estimator = setup["estimator"]
+    job = RetrainJob(store, features, setup["labels"], setup["strategy"], lambda: estimator,
+                     setup["queue_size"], in_process=True)
+    try:
+        while True:
+            try:
+                receive(requests)
+            except EOFError:
+                return
+            try:
+                send(replies, ("ok", job.run()))
+            except Exception as error:  # reported to the parent, which raises or logs it
+                try:
+                    pickle.dumps(error)
+                except Exception:
+                    error = RuntimeError(f"{type(error).__name__}: {error}")
+                send(replies, ("error", error))
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
