@@ -289,3 +289,40 @@ def test_answers_stream_in_while_a_slow_retrain_runs_without_stalling_and_the_ra
     assert guessed.is_eval or guessed.guess in {"pos", "neg"}  # served from a swapped-in ranking
     assert max(latencies) < 2.0, f"an answer or serve stalled for {max(latencies):.2f} s"
     assert integrity(path) == "ok"
+
+
+class PidRecordingLogisticRegression(LogisticRegression):
+    """A logistic regression that writes the id of the process fitting it to ``path``."""
+
+    def __init__(self, path: str = "", max_iter: int = 200):
+        super().__init__(max_iter=max_iter)
+        self.path = path
+
+    def fit(self, X, y, sample_weight=None):
+        Path(self.path).write_text(str(os.getpid()))
+        return super().fit(X, y, sample_weight)
+
+
+def test_a_retrain_runs_in_a_child_process_that_ends_with_the_project(tmp_path):
+    pid_file = tmp_path / "fit.pid"
+    project = Project.create(tmp_path / "p.hilt", reviews(300), ["pos", "neg"], id_column="id",
+                             retrain_every=10**6, model=PidRecordingLogisticRegression(str(pid_file)), seed=5)
+    try:
+        for _ in range(8):
+            item = project.next_item("ann")
+            project.answer(item.id, "pos" if set(POSITIVE) & set(item.data["text"].split()) else "neg", "ann")
+        project.retrain(wait=True)
+        child = int(pid_file.read_text())
+        assert child != os.getpid()  # fitted away from the serving process and its GIL
+        assert len(project.status()["runs"]) == 1
+    finally:
+        project.close()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"the retrain process {child} outlived its project")
