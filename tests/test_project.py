@@ -55,7 +55,7 @@ def unlabelled(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=["sentiment"])
 
 
-def wait_for(condition, timeout: float = 60.0, what: str = "condition"):
+def wait_for(condition, timeout: float = 120.0, what: str = "condition"):
     """Poll ``condition()`` until it returns something truthy (no fixed sleeps in unit tests)."""
     deadline = time.monotonic() + timeout
     while True:
@@ -416,7 +416,7 @@ def test_a_lease_expires(tmp_path):
                         lease_seconds=1, eval_share=0) as project:
         held = project.next_item("ana")
         assert project.next_item("bob") is None  # leased to ana
-        taken = wait_for(lambda: project.next_item("bob"), timeout=30, what="ana's lease to expire")
+        taken = wait_for(lambda: project.next_item("bob"), what="ana's lease to expire")
         assert taken.id == held.id
         assert project.next_item("ana") is None  # now it is bob's
 
