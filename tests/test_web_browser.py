@@ -159,6 +159,38 @@ def test_html_and_script_in_item_text_stay_inert(tmp_path, browser_context):
         page.wait_for_selector("#done:not([hidden])")
 
 
+def table_cells(page):
+    return dict(page.eval_on_selector_all(
+        "#item-table tr", "rows => rows.map(r => [r.cells[0].textContent, r.cells[1].textContent])"))
+
+
+def test_table_rows_show_as_a_key_value_table(tmp_path, browser_context):
+    numbers = pd.DataFrame({"id": ["a", "b", "c"], "height_cm": [181.5, 162.0, 175.25], "age": [34, 51, 27]})
+    with Project.create(tmp_path / "people.hilt", numbers, ["yes", "no"], id_column="id") as project:
+        token = project.add_annotator("tab")
+    with running_server(tmp_path / "people.hilt") as base:
+        page = browser_context.new_page()
+        page.goto(f"{base}/?token={token}")
+        expected = numbers.set_index("id").loc[current_id(page)]
+        assert page.is_hidden("#item-text") and page.is_visible("#item-table")
+        cells = table_cells(page)
+        assert set(cells) == {"height_cm", "age"}
+        assert float(cells["height_cm"]) == expected["height_cm"] and float(cells["age"]) == expected["age"]
+
+    # Text with other columns: the text large, the rest in the table, markup inert in both.
+    mixed = pd.DataFrame({"id": ["x", "y"], "review": ["<b>loud</b> film", "quiet film"], "year": [1999, 2004]})
+    with Project.create(tmp_path / "mixed.hilt", mixed, ["yes", "no"], id_column="id",
+                        text_column="review") as project:
+        token = project.add_annotator("mix")
+    with running_server(tmp_path / "mixed.hilt") as base:
+        page = browser_context.new_page()
+        page.goto(f"{base}/?token={token}")
+        expected = mixed.set_index("id").loc[current_id(page)]
+        assert page.text_content("#item-text") == expected["review"]
+        assert table_cells(page) == {"year": str(expected["year"])}
+        assert page.locator("#item b").count() == 0
+
+
 def test_without_a_token_pages_and_api_are_401(tmp_path, browser_context):
     path, _, _ = reviews_project(tmp_path, n=20)
     with running_server(path) as base:

@@ -18,7 +18,18 @@ DEMO_LABELS = ["fresh", "rotten"]
 
 
 def has_browser() -> bool:
-    """Whether ``webbrowser.open`` can show something to a person here."""
+    """Whether ``webbrowser.open`` can show something to a person here (never on CI).
+
+    Examples
+    --------
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"CI": "true", "DISPLAY": ":0"}):
+    ...     has_browser()
+    False
+    """
+    if os.environ.get("CI"):
+        return False
     if sys.platform in ("darwin", "win32"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))

@@ -141,24 +141,22 @@
     els.item.dataset.itemId = item.id;
     els.item.dataset.confirmed = state.confirmed ? "1" : "0";
     const data = item.data || {};
-    const keys = Object.keys(data);
-    if (keys.length === 1 && keys[0] === "text") {
-      els.text.hidden = false;
-      els.table.hidden = true;
-      els.text.textContent = String(data.text);
-    } else {
-      els.text.hidden = true;
-      els.table.hidden = false;
-      for (const key of keys) {
-        const row = document.createElement("tr");
-        const th = document.createElement("th");
-        const td = document.createElement("td");
-        th.textContent = key;
-        const value = data[key];
-        td.textContent = value === null || value === undefined ? "" : String(value);
-        row.append(th, td);
-        tbody.append(row);
-      }
+    // Text items: the text large, any other columns in a small key/value table below it.
+    // Table items: the key/value table alone.
+    const hasText = Object.prototype.hasOwnProperty.call(data, "text");
+    els.text.hidden = !hasText;
+    els.text.textContent = hasText ? String(data.text) : "";
+    const keys = Object.keys(data).filter((key) => key !== "text");
+    els.table.hidden = keys.length === 0;
+    for (const key of keys) {
+      const row = document.createElement("tr");
+      const th = document.createElement("th");
+      const td = document.createElement("td");
+      th.textContent = key;
+      const value = data[key];
+      td.textContent = value === null || value === undefined ? "" : String(value);
+      row.append(th, td);
+      tbody.append(row);
     }
   }
 
