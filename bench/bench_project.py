@@ -27,7 +27,6 @@ import os
 import platform
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -144,15 +143,19 @@ def during_retrains(project: Project, annotator: str, n_latency: int) -> dict:
     """Latencies while retrains run back to back, each started from a background thread of
     this process (as `hilt serve` and `hilt label` start them), with one annotator labelling
     as fast as the calls return."""
+    worker = project._worker  # the project's own background worker, as labelling triggers it
+    project.retrain()  # a first run, unmeasured, starts the retrain child process
+    while worker.busy:
+        time.sleep(0.01)
     serve, answer, n_runs = [], [], 0
     while len(serve) < n_latency:
-        thread = threading.Thread(target=project.retrain, kwargs={"wait": True})
-        thread.start()
+        project.retrain()
         n_runs += 1
-        s, a = label_some(project, annotator, 1, keep_going=thread.is_alive)
-        thread.join()
+        s, a = label_some(project, annotator, 1, keep_going=lambda: worker.busy)
         serve += s[:-1] if len(s) > 1 else []  # the last pair may have finished after the run
         answer += a[:-1] if len(a) > 1 else []
+    if worker.last_error:
+        raise RuntimeError(worker.last_error)
     return {"next_item": percentiles(serve), "answer": percentiles(answer), "retrains": n_runs}
 
 

@@ -303,7 +303,8 @@ class PidRecordingLogisticRegression(LogisticRegression):
         return super().fit(X, y, sample_weight)
 
 
-def test_a_retrain_runs_in_a_child_process_that_ends_with_the_project(tmp_path):
+def test_a_background_retrain_runs_in_a_child_process_that_ends_with_the_project(tmp_path, monkeypatch):
+    monkeypatch.setenv("HILT_RETRAIN_PROCESS", "always")  # by default only for pools of 100,000+
     pid_file = tmp_path / "fit.pid"
     project = Project.create(tmp_path / "p.hilt", reviews(300), ["pos", "neg"], id_column="id",
                              retrain_every=10**6, model=PidRecordingLogisticRegression(str(pid_file)), seed=5)
@@ -311,10 +312,15 @@ def test_a_retrain_runs_in_a_child_process_that_ends_with_the_project(tmp_path):
         for _ in range(8):
             item = project.next_item("ann")
             project.answer(item.id, "pos" if set(POSITIVE) & set(item.data["text"].split()) else "neg", "ann")
-        project.retrain(wait=True)
+        project.retrain(wait=True)  # the caller waits: fitted in the calling thread
+        assert int(pid_file.read_text()) == os.getpid()
+        project.retrain()  # in the background, as labelling triggers it
+        deadline = time.monotonic() + 120
+        while len(project.status()["runs"]) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(project.status()["runs"]) == 2, project.status()["retrain_error"]
         child = int(pid_file.read_text())
         assert child != os.getpid()  # fitted away from the serving process and its GIL
-        assert len(project.status()["runs"]) == 1
     finally:
         project.close()
     deadline = time.monotonic() + 30

@@ -5,10 +5,10 @@ snapshot, works on the cached features, writes the new ranking under a new run i
 batches (invisible until finished), and then flips the queue pointer in one tiny transaction.
 Serving and answering therefore never wait for training.
 
-Nor do they wait for Python's GIL: by default the run itself happens in a child process
-(:mod:`hilt.project._retrain_process`, started on the first run and kept, with the feature
-matrix in its memory), which works on the same project file. The background thread of
-:class:`RetrainWorker` only waits for it.
+Nor do they wait for Python's GIL: a background run over a large pool (see
+:data:`CHILD_PROCESS_MIN_ITEMS`) happens in a child process (:mod:`hilt.project._retrain_process`,
+started on the first such run and kept, with the feature matrix in its memory), which works on
+the same project file. The background thread of :class:`RetrainWorker` only waits for it.
 """
 
 from __future__ import annotations
@@ -34,6 +34,15 @@ __all__ = ["RetrainJob", "RetrainWorker", "RunReport"]
 
 log = logging.getLogger("hilt.project")
 
+#: Background runs over at least this many items happen in the child process; smaller pools
+#: retrain in milliseconds, too briefly to disturb serving, and are not worth a process start
+#: (a second or two of imports) for every short labelling session.
+CHILD_PROCESS_MIN_ITEMS = 100_000
+
+#: Overrides the choice: ``always`` / ``never`` use a child process for every background run
+#: or for none (e.g. where starting processes is not allowed); ``auto`` is the default.
+PROCESS_ENV = "HILT_RETRAIN_PROCESS"
+
 #: Rows scored per predict_proba call: bounds the memory of one chunk of probabilities.
 SCORE_CHUNK = 131_072
 
@@ -56,8 +65,10 @@ class RunReport:
 class RetrainJob:
     """Everything one run needs; :meth:`run` is called by one thread at a time (it locks).
 
-    ``in_process=False`` (the default) runs each run in a child process kept for the job's
-    lifetime; ``in_process=True`` runs it in the calling thread (the child itself does).
+    Background runs (``run(background=True)``, what :class:`RetrainWorker` asks for) happen
+    in a child process kept for the job's lifetime, unless ``in_process=True`` (the child's
+    own job). A run the caller waits for (``Project.retrain(wait=True)``) happens in the
+    calling thread: the caller waits anyway, and needs no child process started for it.
     """
 
     def __init__(self, store: Store, features: FeatureCache, labels: list[str], strategy: str,
@@ -76,34 +87,45 @@ class RetrainJob:
         self._child_lock = threading.Lock()
         self._closing = False
 
-    def run(self, cancelled: Callable[[], bool] = lambda: False) -> RunReport | None:
+    def run(self, cancelled: Callable[[], bool] = lambda: False, *, background: bool = False) -> RunReport | None:
         """Fit on the current training labels, rescore the pool and swap the ranking in.
 
         Returns ``None`` (and records no run) while fewer than two different labels exist.
         Raises :class:`InterruptedError` when :meth:`close` stops it half-way.
         """
         with self.lock:
-            report = self._run_here(cancelled) if self.in_process else self._run_in_child()
+            in_child = background and not self.in_process and self._wants_child()
+            report = self._run_in_child() if in_child else self._run_here(cancelled)
             if report is not None:
                 self.last_report = report
             return report
+
+    def _wants_child(self) -> bool:
+        choice = os.environ.get(PROCESS_ENV, "auto").strip().lower()
+        if choice in ("always", "never"):
+            return choice == "always"
+        return self.store.item_set_version()[1] >= CHILD_PROCESS_MIN_ITEMS
 
     def close(self) -> None:
         """Stop the child process (a run in progress is abandoned; its ranking is never served)."""
         self._closing = True
         with self._child_lock:
             child, self._child = self._child, None
-        if child is not None:
+        if child is None:
+            return
+        idle = self.lock.acquire(blocking=False)
+        try:
             try:
-                child.stdin.close()  # the child's end of input: it exits between runs
+                child.stdin.close()  # the end of its input: an idle child exits by itself
             except OSError:
                 pass
-            try:
-                child.wait(timeout=2)
-            except subprocess.TimeoutExpired:
+            if not idle:
                 child.kill()  # mid-run: nothing it wrote half-way is ever served
-                child.wait()
-            child.stdout.close()
+        finally:
+            if idle:
+                self.lock.release()
+        # Reap it without making close() wait for the interpreter's shutdown.
+        threading.Thread(target=_reap, args=(child,), name="hilt-retrain-reaper", daemon=True).start()
 
     # -- in a child process ----------------------------------------------------------------
     def _run_in_child(self) -> RunReport | None:
@@ -206,6 +228,15 @@ class RetrainJob:
         return rowids[top], scores[top], [self.labels[b] for b in best[top]]
 
 
+def _reap(child: subprocess.Popen) -> None:
+    try:
+        child.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+    child.stdout.close()
+
+
 def _positions(rowids: np.ndarray, label_of: dict[int, str]) -> tuple[np.ndarray, list[str]]:
     """Feature-row positions of the labelled row ids that the features cover, and their labels."""
     if not label_of:
@@ -257,7 +288,7 @@ class RetrainWorker:
             self._wake.clear()  # a request from now on means "run once more"
             self.running = True
             try:
-                self.job.run(self.cancelled)
+                self.job.run(self.cancelled, background=True)
                 self.last_error = None
             except InterruptedError:
                 pass
