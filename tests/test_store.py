@@ -312,6 +312,24 @@ def test_the_evaluation_share_of_serves_comes_from_the_evaluation_sample(tmp_pat
     store.close()
 
 
+def test_peek_previews_the_item_claim_serves_next_on_evaluation_turns_too(tmp_path):
+    # suggested in /work/notes/bugs_for_store.md (D): peek used to ignore the evaluation turns
+    store = Store.create(tmp_path / "p.hilt", {"labels": ["a", "b"], "settings": {"eval_share": 0.3}})
+    store.add_items([f"k{i}" for i in range(200)], [{"text": str(i)} for i in range(200)], eval_share=0.3, seed=0)
+    training = [r[0] for r in raw(tmp_path / "p.hilt", "SELECT id FROM items WHERE is_eval = 0 ORDER BY id")]
+    publish(store, np.array(training[::-1]), "a")  # a ranking holds no evaluation items
+    kinds = []
+    for i in range(30):
+        preview = store.peek("ann", 2)
+        served = store.claim("ann", lease_seconds=60, eval_share=0.3)
+        assert preview[0].rowid == served.rowid
+        assert len(preview) == 2 and preview[1].rowid != preview[0].rowid
+        kinds.append(served.is_eval)
+        store.record_answer(served.key, "a", "ann", f"p{i}")
+    assert sum(kinds) == 9  # the turns were taken: 30 % of 30 serves
+    store.close()
+
+
 # -- the ranked queue ----------------------------------------------------------------------
 
 def publish(store: Store, order: np.ndarray, label: str) -> int:

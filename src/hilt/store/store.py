@@ -30,6 +30,8 @@ __all__ = ["IMPORT_ANNOTATOR", "ItemRow", "Store", "utc_now"]
 IMPORT_ANNOTATOR = "import"
 
 _INSERT_BATCH = 20_000
+#: Imports of at least this many items shrink the write-ahead log afterwards.
+_TRUNCATE_AFTER = 50_000
 
 
 def utc_now() -> str:
@@ -231,6 +233,10 @@ class Store:
                 conn.exec_driver_sql(
                     "INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
                     "VALUES (?, ?, ?, ?, ?, 0)", labelled)
+        if n >= _TRUNCATE_AFTER:
+            # The whole import went through the write-ahead log, which SQLite keeps at its
+            # largest size: give the disk back (a 1M-item import would otherwise double the file).
+            self.checkpoint(truncate=True)
         return {"added": n, "duplicates": len(keys) - n, "labelled": len(labelled)}
 
     def n_items(self) -> int:
@@ -269,15 +275,17 @@ class Store:
                     _set_meta(conn, "uid", uid)
         return str(uid), top
 
-    def checkpoint(self) -> None:
+    def checkpoint(self, *, truncate: bool = False) -> None:
         """Copy the write-ahead log into the main file without blocking anyone (PASSIVE).
 
         The retrain worker calls this after writing a queue, so that the many pages a queue
         adds are checkpointed in the background instead of inside some later answer's commit
         (SQLite's automatic checkpoint runs in whichever commit crosses the threshold).
+        ``truncate=True`` also shrinks the log file to zero; it waits for readers, so it is
+        only for after a large import.
         """
         with self._engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.exec_driver_sql(f"PRAGMA wal_checkpoint({'TRUNCATE' if truncate else 'PASSIVE'})")
 
     def iter_item_data(self, batch: int = 50_000) -> Iterator[tuple[list[int], list[dict]]]:
         """``(rowids, data dicts)`` of all items in row-id order, ``batch`` at a time, one snapshot."""
@@ -336,7 +344,7 @@ class Store:
             conn.execute(text("DELETE FROM leases WHERE annotator = :a OR expires_at <= :now"), args)
             state = {k: json.loads(v) for k, v in conn.execute(_SERVE_STATE)}
             served, served_eval, run = state["served"], state["served_eval"], state["queue_run"]
-            want_eval = eval_share > 0 and served_eval < eval_share * (served + 1)
+            want_eval = eval_share > 0 and served_eval < eval_share * (served + 1) - 1e-9  # 0.3 * 10 > 3
             picked = None
             for source in (("eval", "train") if want_eval else ("train", "eval")):
                 picked = self._candidates(conn, source, run, args, 1)
@@ -352,15 +360,28 @@ class Store:
             conn.execute(_COUNT_SERVE, {"is_eval": int(row.is_eval)})
             return row
 
-    def peek(self, annotator: str, n: int) -> list[ItemRow]:
-        """The next ``n`` items ``annotator`` would be served, without leasing them."""
+    def peek(self, annotator: str, n: int, *, eval_share: float | None = None) -> list[ItemRow]:
+        """The next ``n`` items ``annotator`` would be served, without leasing them.
+
+        ``eval_share`` is the one :meth:`claim` is called with; by default the project's
+        setting (``settings.eval_share`` in meta).
+        """
         args = {"a": annotator, "now": time.time()}
         with read(self._engine) as conn:
-            rows = self._candidates(conn, "train", _get_meta(conn, "queue_run"), args, n)
-            if len(rows) < n:
+            state = {k: json.loads(v) for k, v in conn.execute(_SERVE_STATE)}
+            if eval_share is None:
+                eval_share = float((_get_meta(conn, "settings") or {}).get("eval_share", 0.0))
+            served, served_eval, run = state["served"], state["served_eval"], state["queue_run"]
+            # The first item follows claim's turn rule, so a preview of the next item is the
+            # item claim will lease next (unless someone else takes it first).
+            want_eval = eval_share > 0 and served_eval < eval_share * (served + 1) - 1e-9  # 0.3 * 10 > 3
+            rows: list[ItemRow] = []
+            for source in (("eval", "train") if want_eval else ("train", "eval")):
                 seen = {r.rowid for r in rows}
-                more = self._candidates(conn, "eval", 0, args, n - len(rows))
-                rows += [r for r in more if r.rowid not in seen]
+                more = self._candidates(conn, source, run, args, n - len(rows) + len(seen))
+                rows += [r for r in more if r.rowid not in seen][: n - len(rows)]
+                if len(rows) >= n:
+                    break
             return rows
 
     def _candidates(self, conn: Connection, source: str, run: int, args: dict, n: int) -> list[ItemRow]:
