@@ -234,6 +234,26 @@ def test_a_repeated_answer_id_stores_nothing_new_and_a_reused_one_is_a_conflict(
     store.close()
 
 
+def test_answer_and_claim_stores_the_answer_and_leases_the_next_item_in_one_commit(tmp_path, monkeypatch):
+    # suggested in /work/notes/bugs_for_store.md (B)
+    store = make_store(tmp_path, n=3)
+    first = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    commits = []
+    original = store_module.write
+    monkeypatch.setattr(store_module, "write", lambda engine, **kw: commits.append(kw) or original(engine, **kw))
+    result, second = store.answer_and_claim(first.key, "a", "ann", "one", lease_seconds=60, eval_share=0.0)
+    assert commits == [{}]  # one durable transaction
+    assert result == {"answer_id": "one", "duplicate": False, "training": True}
+    assert second.key != first.key and store.leases() == {second.key: "ann"}
+    again, same = store.answer_and_claim(first.key, "a", "ann", "one", lease_seconds=60, eval_share=0.0)
+    assert again["duplicate"] is True and same.key == second.key  # a retry: still their item
+    with pytest.raises(ConflictError):  # all or nothing: no lease moved either
+        store.answer_and_claim(first.key, "b", "ann", "one", lease_seconds=60, eval_share=0.0)
+    assert store.leases() == {second.key: "ann"}
+    assert raw(tmp_path / "p.hilt", "SELECT answer_id FROM answers") == [("one",)]
+    store.close()
+
+
 def test_adding_items_skips_and_counts_known_keys_and_stores_imported_labels(tmp_path):
     store = make_store(tmp_path, n=3)
     result = store.add_items(["k1", "k9"], [{"text": "dup"}, {"text": "new"}], ["a", None], eval_share=0.0)
