@@ -391,3 +391,27 @@ def test_entropy_bounds_hold(n_classes, concentration, seed):
         assert h <= _entropy_top_k.entropy_bound(float(row.max()), n_classes) + 1e-12
         spread = float(np.abs(row - 1.0 / n_classes).sum())
         assert spread <= _entropy_top_k._largest_spread_reaching(float(h), n_classes)
+
+
+def test_entropy_pruning_runs_on_peaked_rows_and_gives_up_where_bounds_are_loose():
+    from hilt.sampling.topk import _select
+
+    peaked = _softmax_rows(60_000, 10, 2.0, seed=5)
+    for engine in ENGINES:
+        got = _entropy_top_k.entropy_top_k(peaked, 100, engine, _select)
+        assert got is not None  # the bounds dropped rows: the fast path itself ran
+        np.testing.assert_array_equal(got, _expected_entropy_rank(peaked, 100, engine))
+    # 100 classes of N(0, 2) logits: the bounds would keep about half the rows; score them all.
+    flat = _softmax_rows(60_000, 100, 2.0, seed=6)
+    assert _entropy_top_k.entropy_top_k(flat, 100, "numba", _select) is None
+
+
+def test_auto_engine_takes_warm_kernels_for_mid_sized_input():
+    from hilt.sampling.uncertainty import NUMBA_WARM_MIN_SIZE, resolve_engine
+
+    sampling.warmup()
+    mid = np.full((NUMBA_WARM_MIN_SIZE // 2, 2), 0.5)
+    assert resolve_engine(mid, "auto") == "numba"
+    assert resolve_engine(mid.astype(np.float32), "auto") == "numba"
+    assert resolve_engine(mid[:100], "auto") == "numpy"
+    assert resolve_engine(mid, "numpy") == "numpy"

@@ -52,16 +52,20 @@ def entropy_top_k(array: np.ndarray, k: int, engine: str, select) -> np.ndarray 
     if n_rows < MIN_ROWS or k * 20 > n_rows or k == 0:
         return None
     step = max(1, n_rows // SAMPLE_ROWS)
+    sampled = np.ascontiguousarray(array[::step])
     try:
-        sample = score_array(np.ascontiguousarray(array[::step]), "entropy", False, engine)
+        sample = score_array(sampled, "entropy", False, engine)
     except InputError:  # its row number is the sample's: let the full scoring name the row
         return None
     # Aim for ~4k rows at or above t, so sampling noise rarely leaves fewer than k.
     want = min(sample.size - 1, int(4 * k * sample.size / n_rows) + 8)
     threshold = float(np.partition(sample, sample.size - 1 - want)[sample.size - 1 - want])
     p_max = _largest_p1_reaching(threshold - _ROUNDING, n_classes)
+    spread_max = _largest_spread_reaching(threshold - _ROUNDING, n_classes) if engine == "numba" else np.inf
+    if p_max is None or _kept_share(sampled, p_max, spread_max) > MAX_KEPT_SHARE:
+        return None  # the bounds would keep too many rows to pay for the extra pass
     if engine == "numba":
-        kept, scores = _numba_pass(array, p_max, _largest_spread_reaching(threshold - _ROUNDING, n_classes))
+        kept, scores = _numba_pass(array, p_max, spread_max)
     else:
         kept, scores = _numpy_pass(array, p_max)
     if kept is None:
@@ -73,13 +77,17 @@ def entropy_top_k(array: np.ndarray, k: int, engine: str, select) -> np.ndarray 
     return kept[reach[select(scores[reach], k)]]
 
 
-def _numba_pass(array: np.ndarray, p_max: float | None, spread_max: float):
-    """One fused pass: validate every row, take logarithms only of the rows both bounds keep.
+def _kept_share(sampled: np.ndarray, p_max: float, spread_max: float) -> float:
+    """The share of rows the bounds would keep, estimated on (every 4th row of) the sample."""
+    rows = sampled[::4]
+    kept = rows.max(axis=1) <= p_max
+    if np.isfinite(spread_max):
+        kept &= np.abs(rows - 1.0 / rows.shape[1]).sum(axis=1) <= spread_max
+    return float(kept.mean())
 
-    Unlike the numpy pass, nothing is scored twice here, so there is no share to give up at.
-    """
-    if p_max is None:
-        return None, None
+
+def _numba_pass(array: np.ndarray, p_max: float, spread_max: float):
+    """One fused pass: validate every row, take logarithms only of the rows both bounds keep."""
     kernels = _fast_kernels()
     scores = kernels.entropy_pruned(array, row_tolerance(array.shape[1]), p_max, spread_max, _SKIPPED)
     if np.isnan(scores).any():
@@ -90,11 +98,9 @@ def _numba_pass(array: np.ndarray, p_max: float | None, spread_max: float):
     return kept, scores[kept]
 
 
-def _numpy_pass(array: np.ndarray, p_max: float | None):
+def _numpy_pass(array: np.ndarray, p_max: float):
     """Validate and find ``p1`` for every row, then score the rows the bound keeps."""
     top = score_array(array, "least", True, "numpy")  # p1 of every row; validates every row
-    if p_max is None:
-        return None, None
     kept = np.flatnonzero(top <= p_max)
     if kept.size > MAX_KEPT_SHARE * array.shape[0]:
         return None, None

@@ -150,3 +150,6 @@ KERNELS = {
     "ratio": ratio_confidence,
     "entropy": entropy_based,
 }
+
+#: Every kernel ``warmup`` compiles (``hilt.sampling.uncertainty`` checks them all are ready).
+ALL_KERNELS = (*KERNELS.values(), entropy_pruned)

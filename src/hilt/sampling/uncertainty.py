@@ -39,6 +39,9 @@ METHODS = ("least", "margin", "ratio", "entropy")
 
 #: Below this many matrix entries numpy is as fast as numba and needs no import or compile.
 NUMBA_MIN_SIZE = 200_000
+#: Once the kernels are compiled in this process, numba wins from about this size on (below,
+#: waking its threads costs more than the work, and more still on a busy machine).
+NUMBA_WARM_MIN_SIZE = 10_000
 
 _numba_kernels = None  # the module, once imported; False when numba is unavailable
 
@@ -64,12 +67,35 @@ def _score(probs: object, method: str, raw: bool, engine: str = "auto") -> np.nd
 
 
 def resolve_engine(array: np.ndarray, engine: str) -> str:
-    """``"numba"`` or ``"numpy"``: the kernels that ``engine`` picks for this array."""
+    """``"numba"`` or ``"numpy"``: the kernels that ``engine`` picks for this array.
+
+    ``auto`` takes numba from ``NUMBA_MIN_SIZE`` entries up, where it pays for importing numba;
+    and from ``NUMBA_WARM_MIN_SIZE`` up once every kernel is compiled for this dtype in this
+    process (after :func:`hilt.sampling.warmup`), where nothing is left to pay.
+    """
     if engine == "numpy":
         return "numpy"
     if array.size >= _min_size(engine) and _fast_kernels() is not None:
         return "numba"
+    if engine == "auto" and array.size >= NUMBA_WARM_MIN_SIZE and _kernels_in_memory(array.dtype):
+        return "numba"
     return "numpy"
+
+
+_warm_dtypes: set = set()
+
+
+def _kernels_in_memory(dtype: np.dtype) -> bool:
+    """Whether every numba kernel is already compiled for C-contiguous ``dtype`` input."""
+    if dtype in _warm_dtypes:
+        return True
+    if not _numba_kernels:  # never imported (a small-input process stays numba-free) or disabled
+        return False
+    for kernel in _numba_kernels.ALL_KERNELS:
+        if not any(sig[0].dtype.name == dtype.name and sig[0].layout == "C" for sig in kernel.signatures):
+            return False
+    _warm_dtypes.add(dtype)
+    return True
 
 
 def score_array(array: np.ndarray, method: str, raw: bool, engine: str) -> np.ndarray:
