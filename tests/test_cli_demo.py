@@ -67,7 +67,7 @@ def test_demo_serves_the_reviews_and_the_model_learns_from_answers(tmp_path):
             assert status["n_items"] == 4866 and status["n_answered"] == 0 and status["runs"] == []
             for n in range(25):
                 item = browser.get(base + "/api/next").json()["item"]
-                assert set(item["data"]) == {"text"} and len(item["data"]["text"]) > 20
+                assert set(item["data"]) == {"text"} and item["data"]["text"].strip()
                 saved = browser.post(base + "/api/answers", json={
                     "item_id": item["id"], "label": truth[item["id"]], "answer_id": f"demo-{n}"})
                 assert saved.json()["saved"] is True

@@ -3,6 +3,12 @@
 // Every answer gets an answer_id when the key is pressed and is sent, in order, until the server
 // acknowledges it; a retry reuses the id, so a dropped connection neither loses nor doubles an
 // answer. Item text is inserted with textContent only: HTML or script in the data stays inert.
+//
+// Prefetch: each reply carries the item leased next and a preview of the one after it. A key
+// press sends the answer and puts the preview on screen at once; the reply then confirms it (or,
+// when another annotator took it meanwhile or the evaluation sample's turn came, replaces it).
+// The page only ever takes the server's word when no request is pending, so it shows what the
+// server holds for this annotator: a reload resumes on the same item.
 "use strict";
 (function () {
   const root = document.getElementById("labeller");
