@@ -251,6 +251,11 @@ def test_create_checks_its_arguments_and_leaves_nothing(tmp_path, frame):
     with pytest.raises(InputError, match="is a folder"):
         Project.create(tmp_path / "folder.hilt", frame, LABELS, id_column="id", exist_ok=True)
     assert (tmp_path / "folder.hilt").is_dir()
+    data = tmp_path / "items.csv"
+    frame.to_csv(data, index=False)
+    with pytest.raises(InputError, match="differ"):
+        Project.create(data, data, LABELS, id_column="id", exist_ok=True)
+    assert pd.read_csv(data).equals(frame)  # the data file is not replaced by the project
     Project.create(path, frame, LABELS, id_column="id", seed=np.int64(3)).close()
     with pytest.raises(InputError, match="predict_proba or decision_function"):
         Project.open(path, model=object())

@@ -162,6 +162,11 @@ class Project:
             raise InputError(f"Expected seed to be a whole number >= 0 or None; got {seed!r}.")
         if path.is_dir():
             raise InputError(f"Expected a file name for the project, like {path / 'labels.hilt'}; {path} is a folder.")
+        if isinstance(data, (str, Path)) and Path(data).resolve() == path.resolve():
+            raise InputError(
+                f"Expected the project file and the data file to differ; both are {path}. Name the "
+                f"project e.g. {path.with_suffix('.hilt')}."
+            )
         if model is not None:
             _check_model(model, labels)
         items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
