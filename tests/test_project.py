@@ -616,6 +616,24 @@ def test_answering_an_item_leased_to_someone_else_is_accepted(project):
     assert [(r["annotator"], r["label"]) for r in project.export_rows()] == [("bob", "neg"), ("ana", "pos")]
 
 
+def test_answer_can_lease_the_next_item_in_the_same_step(tmp_path):
+    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": ["one", "two", "three", "four"]}), LABELS,
+                        eval_share=0, seed=0) as project:
+        first = project.next_item("ana")
+        reply = project.answer(first.id, "pos", "ana", answer_id="a-1", lease_next=True)
+        assert reply["saved"] is True and reply["duplicate"] is False
+        second = reply["next"]
+        assert isinstance(second, Item) and second.id != first.id
+        assert project.next_item("ana") == second  # leased to ana: what next_item serves her
+        assert project.next_item("bob").id not in (first.id, second.id)  # and to nobody else
+        retried = project.answer(first.id, "pos", "ana", answer_id="a-1", lease_next=True)
+        assert retried == {**reply, "duplicate": True}  # a retry gets the item it was first given
+        assert project.status()["n_answered"] == 1
+        assert "next" not in project.answer(second.id, "neg", "ana")
+        last = project.next_item("ana")
+        assert project.answer(last.id, None, "ana", lease_next=True)["next"] is None  # bob holds the rest
+
+
 # --- undo ------------------------------------------------------------------------------------
 
 
@@ -653,6 +671,20 @@ def test_undo_is_per_annotator(project):
     assert project.undo("bob") is None
     assert project.undo("cy") is None
     assert project.status()["n_answered"] == 0
+
+
+def test_undo_leaves_an_item_with_the_annotator_now_holding_it(tmp_path):
+    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": ["one", "two", "three"]}), LABELS,
+                        eval_share=0, seed=0) as project:
+        skipped = project.next_item("ana")
+        project.answer(skipped.id, None, "ana")
+        mine = project.next_item("ana")
+        held = project.next_item("bob")
+        assert held.id == skipped.id  # a skip is personal: bob is served it
+        assert project.undo("ana") is None  # retracted, but not taken from bob's screen
+        assert project.status()["n_skipped"] == 0
+        assert [r["retracted"] for r in project.export_rows(include_retracted=True)] == [True]
+        assert project.next_item("bob") == held and project.next_item("ana") == mine
 
 
 # --- retraining and status -------------------------------------------------------------------
@@ -831,12 +863,33 @@ def test_open_a_missing_file(tmp_path):
         Project.open(tmp_path / "missing.hilt")
 
 
-def test_open_a_file_that_is_not_a_project(tmp_path):
-    path = tmp_path / "notes.hilt"
-    path.write_text("id,text\n1,hello\n")
-    with pytest.raises(InputError, match="not one"):
-        Project.open(path)
-    assert path.read_text() == "id,text\n1,hello\n"
+def test_open_a_file_that_is_not_a_project_leaves_it_untouched(tmp_path):
+    notes = tmp_path / "notes.hilt"
+    notes.write_text("id,text\n1,hello\n")
+    other = tmp_path / "other.db"  # somebody else's SQLite database
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE t (x)")
+        conn.execute("INSERT INTO t VALUES (1)")
+    conn.close()
+    empty = tmp_path / "empty.hilt"
+    empty.write_bytes(b"")
+    for path in (notes, other, empty):
+        before = path.read_bytes()
+        with pytest.raises(InputError, match="not one"):
+            Project.open(path)
+        assert path.read_bytes() == before, path
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.hilt", "notes.hilt", "other.db"]
+
+
+def test_warm_builds_the_features_once(tmp_path, frame):
+    path = tmp_path / "p.hilt"
+    with Project.create(path, frame[["id", "text"]], LABELS, id_column="id", eval_share=0) as project:
+        assert project.warm() == "built"
+        assert project.warm() == "memory"
+    with Project.open(path) as reopened:
+        assert reopened.warm() == "disk"  # kept beside the project file
+        reopened.import_items(pd.DataFrame({"id": ["n1"], "text": ["a new item"]}))
+        assert reopened.warm() == "built"  # a new item set needs new features
 
 
 # --- custom models ---------------------------------------------------------------------------

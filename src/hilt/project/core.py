@@ -278,7 +278,8 @@ class Project:
         _check_number("n", n, 1, None, whole=True)
         return [_item(row) for row in self._store.peek(annotator, int(n))]
 
-    def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None) -> dict:
+    def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
+               lease_next: bool = False) -> dict:
         """Record ``annotator``'s ``label`` for ``item_id`` (``label=None`` skips the item).
 
         Committed to disk before it returns. Repeating an ``answer_id`` stores nothing new and
@@ -296,7 +297,12 @@ class Project:
         ``answer_id``, :class:`hilt.errors.NotFoundError` for an unknown ``item_id``, and
         :class:`hilt.errors.ConflictError` when an ``answer_id`` comes back with a different answer.
 
-        Returns ``{"saved": True, "answer_id": ..., "duplicate": bool}``.
+        With ``lease_next=True`` the annotator's next item is leased in the same transaction
+        (one commit for the usual "answer, show the next item" step of a labelling face) and
+        returned under ``"next"`` (an :class:`Item`, or ``None`` when nothing is left), exactly as
+        :meth:`next_item` would have served it. A retried answer gets the item it was first given.
+
+        Returns ``{"saved": True, "answer_id": ..., "duplicate": bool}`` (plus ``"next"``).
         """
         check_annotator(annotator)
         if label is not None and label not in self.labels:
@@ -307,21 +313,44 @@ class Project:
             answer_id = uuid.uuid4().hex
         elif not isinstance(answer_id, str) or not 1 <= len(answer_id) <= 128:
             raise InputError(f"Expected answer_id to be a string of 1-128 characters; got {answer_id!r}.")
-        result = self._store.record_answer(str(item_id), label, annotator, answer_id)
+        if lease_next:
+            result, row = self._store.answer_and_claim(str(item_id), label, annotator, answer_id,
+                                                       lease_seconds=self.lease_seconds, eval_share=self.eval_share)
+        else:
+            result, row = self._store.record_answer(str(item_id), label, annotator, answer_id), None
         if result["training"]:
             with self._counter_lock:
                 self._since_retrain += 1
-            self._maybe_retrain()
-        return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
+        self._maybe_retrain()  # also when only next_item's check would have started a due run
+        reply = {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
+        if lease_next:
+            reply["next"] = None if row is None else _item(row)
+        return reply
 
     def undo(self, annotator: str) -> Item | None:
         """Retract ``annotator``'s latest current answer (kept, marked retracted) and lease the
-        item back to them; returns it, or ``None`` when they have nothing left to undo."""
+        item back to them; returns it, or ``None`` when they have nothing left to undo.
+
+        When the item has meanwhile been leased to someone else (``annotator`` skipped it and it
+        went to the next person), the answer is retracted all the same, but the item stays with
+        the person holding it, so that it is never on two screens at once: ``undo`` then returns
+        ``None`` and ``annotator`` keeps their current item.
+        """
         check_annotator(annotator)
         row = self._store.undo(annotator, lease_seconds=self.lease_seconds)
         return None if row is None else _item(row)
 
     # -- the model -------------------------------------------------------------------------
+    def warm(self) -> str:
+        """Build (or load) the item features now, so that the first retrain does not.
+
+        A server calls this before it accepts requests: the first feature build over a large
+        pool takes seconds. Returns where the features came from: ``"built"``, ``"disk"`` (the
+        cache beside the project file) or ``"memory"``.
+        """
+        self._job.features.get(self._store)
+        return str(self._job.features.last_source)
+
     def retrain(self, wait: bool = False) -> None:
         """Refit on all training labels and re-rank the queue.
 
