@@ -200,7 +200,7 @@ class Store:
     # -- items -----------------------------------------------------------------------------
     def add_items(
         self,
-        keys: Sequence[str],
+        keys: Sequence[str] | None,
         records: Sequence[dict],
         labels: Sequence[str | None] | None = None,
         *,
@@ -209,8 +209,11 @@ class Store:
     ) -> dict[str, int]:
         """Add items (and the labels known for them) in one transaction: all or nothing.
 
-        Keys already in the store are skipped and counted as duplicates. A random
-        ``eval_share`` of the new items without a label become the evaluation sample.
+        Keys already in the store are skipped and counted as duplicates. ``keys=None``
+        numbers the new items on from the items already there (``"0"``, ``"1"``, ... in a
+        new store), counted inside the same transaction, so two processes importing at
+        once can never hand out the same number. A random ``eval_share`` of the new items
+        without a label become the evaluation sample.
         """
         rng = np.random.default_rng(seed)
         now = utc_now()
@@ -220,6 +223,9 @@ class Store:
             conn.exec_driver_sql(f"PRAGMA cache_size=-{_IMPORT_CACHE_KB}")
             known: set[str] = set()
             start = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM items")).scalar() + 1
+            if keys is None:
+                count = int(conn.execute(text("SELECT COUNT(*) FROM items")).scalar())
+                keys = [str(count + j) for j in range(len(records))]
             if start > 1:
                 known = set(conn.execute(text("SELECT key FROM items")).scalars())
             keep = [i for i, key in enumerate(keys) if key not in known]
