@@ -110,11 +110,17 @@ def test_answer_with_next_returns_the_following_item(served):
     assert client.get("/api/status", headers=bearer(tokens["bob"])).json()["n_skipped"] == 1
 
 
-def test_ahead_previews_the_item_the_next_answer_leases(tmp_path):
-    # No evaluation sample: its turns are the one case where the lease differs from the preview.
-    path, tokens = make_project(tmp_path, eval_share=0)
+@pytest.mark.parametrize("eval_share", [0.0, 0.3])
+def test_ahead_previews_the_item_the_next_answer_leases(tmp_path, eval_share):
+    # With an evaluation sample, the preview follows its turns as the lease does.
+    path, tokens = make_project(tmp_path, eval_share=eval_share)
     with TestClient(create_app(path)) as client:
         check_ahead(client, tokens)
+        for n in range(12):  # previews keep matching the leases, evaluation turns included
+            ahead = client.get("/api/next?ahead=1", headers=bearer(tokens["alice"])).json()
+            reply = client.post("/api/answers?next=1&ahead=1", headers=bearer(tokens["alice"]), json={
+                "item_id": ahead["item"]["id"], "label": "bad", "answer_id": f"m-{n}"}).json()
+            assert reply["next"]["id"] == ahead["ahead"]["id"]
 
 
 def check_ahead(client, tokens):

@@ -134,8 +134,9 @@ def ahead_of(project: Any, annotator: str, held: Any) -> dict | None:
 
     The page shows it the moment the annotator answers ``held``; the reply to that answer then
     brings the item the server really leased, which is this one unless another annotator took it
-    meanwhile or the evaluation sample's turn came. Only ever a preview: answers always name the
-    item they are for, and the lease decides what is served next.
+    meanwhile (the preview follows the same ranking and evaluation-sample turns as the lease).
+    Only ever a preview: answers always name the item they are for, and the lease decides what
+    is served next.
     """
     if held is None:
         return None
@@ -177,21 +178,22 @@ def post_answer(
 ):
     """Commit one answer (``label`` null = skip); ``{"saved": true}`` only after the commit.
 
-    With ``?next=1`` the reply also carries ``"next"``: the annotator's next item, leased right
-    after the commit, so the page shows it without another round trip; ``&ahead=1`` adds a
+    With ``?next=1`` the reply also carries ``"next"``: the annotator's next item, leased in the
+    same transaction as the answer, so the page shows it without another round trip or commit; ``&ahead=1`` adds a
     preview of the one after (see ``GET /api/next``).
     """
     project = request.app.state.project
     with writing(request):
-        result = project.answer(str(body.item_id), body.label, annotator, answer_id=body.answer_id)
+        # With next: the answer and the next lease in one transaction, one commit.
+        result = project.answer(str(body.item_id), body.label, annotator, answer_id=body.answer_id,
+                                lease_next=next)
     reply: dict[str, Any] = {
         "saved": True,
         "answer_id": result.get("answer_id", body.answer_id),
         "duplicate": bool(result.get("duplicate", False)),
     }
     if next:
-        with writing(request):
-            following = project.next_item(annotator)
+        following = result.get("next")
         reply["next"] = item_json(following)
         if ahead:
             reply["ahead"] = ahead_of(project, annotator, following)

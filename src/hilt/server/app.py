@@ -100,6 +100,13 @@ def create_app(project_path: Any) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        # Build the item features before the first request, not in the first retrain while
+        # people label (seconds for a large pool, during which answers would slow down).
+        try:
+            source = project.warm()
+            log.info("Item features ready (%s).", source)
+        except InterruptedError:  # items changed while building: the first retrain builds them
+            log.warning("Item features not prepared; the first retrain builds them.")
         try:
             yield
         finally:

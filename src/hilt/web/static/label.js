@@ -6,7 +6,7 @@
 //
 // Prefetch: each reply carries the item leased next and a preview of the one after it. A key
 // press sends the answer and puts the preview on screen at once; the reply then confirms it (or,
-// when another annotator took it meanwhile or the evaluation sample's turn came, replaces it).
+// when another annotator took it meanwhile, replaces it with the item leased instead).
 // The page only ever takes the server's word when no request is pending, so it shows what the
 // server holds for this annotator: a reload resumes on the same item.
 "use strict";
