@@ -971,3 +971,25 @@ def test_export_keeps_nested_values_and_unicode(tmp_path):
     assert [json.loads(v) for v in from_csv["tags"]] == [["x", "y"], []]  # JSON, not Python's repr
     assert [json.loads(v) for v in from_csv["meta"]] == [{"stars": 4}, {"stars": 1}]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left
+
+
+def test_two_imports_at_once_without_an_id_column_lose_no_item(tmp_path):
+    """Row numbers are handed out inside the import transaction, so parallel imports never collide."""
+    start = pd.DataFrame({"text": [f"first {i}" for i in range(5)]})
+    path = tmp_path / "p.hilt"
+    Project.create(path, start, ["pos", "neg"], eval_share=0).close()
+    batches = [pd.DataFrame({"text": [f"batch {b} item {i}" for i in range(50)]}) for b in range(4)]
+    results: list[dict] = []
+
+    def import_one(frame: pd.DataFrame) -> None:
+        with Project.open(path) as opened:
+            results.append(opened.import_items(frame))
+
+    threads = [threading.Thread(target=import_one, args=(frame,)) for frame in batches]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert [r["added"] for r in results] == [50] * 4 and all(r["duplicates"] == 0 for r in results)
+    with Project.open(path) as opened:
+        assert opened.status()["n_items"] == 5 + 4 * 50

@@ -247,10 +247,9 @@ class Project:
         items = read_items(data, text_column=self.text_column, id_column=self.id_column,
                            label_column=label_column, labels=self.labels, encoding=encoding,
                            feature_columns=self.feature_columns if table else None)
-        ids = items.ids
-        if self.id_column is None:  # row numbers are per file: continue the project's numbering
-            offset = self._store.n_items()
-            ids = [str(offset + int(i)) for i in ids]
+        # Row numbers are per file: without an id column the store numbers the new items on
+        # from the project's, inside the import transaction (two imports at once never collide).
+        ids = items.ids if self.id_column is not None else None
         result = self._store.add_items(ids, _records(items), items.labels, eval_share=self.eval_share)
         result["duplicates"] += items.duplicates  # repeated within the file, as well as already here
         with self._counter_lock:
