@@ -406,7 +406,8 @@ def test_entropy_pruning_runs_on_peaked_rows_and_gives_up_where_bounds_are_loose
     assert _entropy_top_k.entropy_top_k(flat, 100, "numba", _select) is None
 
 
-def test_auto_engine_takes_warm_kernels_for_mid_sized_input():
+def test_auto_engine_takes_warm_kernels_for_mid_sized_input(monkeypatch):
+    from hilt.sampling import uncertainty
     from hilt.sampling.uncertainty import NUMBA_WARM_MIN_SIZE, resolve_engine
 
     sampling.warmup()
@@ -415,3 +416,8 @@ def test_auto_engine_takes_warm_kernels_for_mid_sized_input():
     assert resolve_engine(mid.astype(np.float32), "auto") == "numba"
     assert resolve_engine(mid[:100], "auto") == "numpy"
     assert resolve_engine(mid, "numpy") == "numpy"
+    # Kernels compiled earlier must not override numba being disabled afterwards.
+    monkeypatch.setattr(uncertainty, "_numba_kernels", False)
+    assert resolve_engine(mid, "auto") == "numpy"
+    assert resolve_engine(np.full((300_000, 2), 0.5), "auto") == "numpy"
+    np.testing.assert_array_equal(sampling.rank(np.full((300_000, 2), 0.5), 2, "entropy"), [0, 1])

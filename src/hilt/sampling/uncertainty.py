@@ -87,10 +87,10 @@ _warm_dtypes: set = set()
 
 def _kernels_in_memory(dtype: np.dtype) -> bool:
     """Whether every numba kernel is already compiled for C-contiguous ``dtype`` input."""
-    if dtype in _warm_dtypes:
-        return True
     if not _numba_kernels:  # never imported (a small-input process stays numba-free) or disabled
         return False
+    if dtype in _warm_dtypes:
+        return True
     for kernel in _numba_kernels.ALL_KERNELS:
         if not any(sig[0].dtype.name == dtype.name and sig[0].layout == "C" for sig in kernel.signatures):
             return False
