@@ -20,7 +20,7 @@ is driven; a peer that is not installed shows as "not installed".
 
 Usage::
 
-    python bench/bench_sampling.py               # full run (about ten minutes on 2 cores)
+    python bench/bench_sampling.py               # full run (15-20 min on 2 cores: small-text entropy is per-row Python)
     python bench/bench_sampling.py --markdown    # the same, printed as Markdown (the README's)
     python bench/bench_sampling.py --quick       # small shapes, a smoke run (seconds)
 
