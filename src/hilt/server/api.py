@@ -160,6 +160,11 @@ def next_item(
     project = request.app.state.project
     with writing(request):
         item = project.next_item(annotator)
+    return _item_reply(project, annotator, item, ahead)
+
+
+def _item_reply(project: Any, annotator: str, item: Any, ahead: bool) -> Any:
+    """``{"item": ...}`` (plus the ``ahead`` preview when asked), or 204 when there is no item."""
     if item is None:
         return Response(status_code=204)
     reply = {"item": item_json(item)}
@@ -218,12 +223,7 @@ def post_undo(
             return project.undo(annotator)
 
     item = request.app.state.undo_log.once(annotator, undo_id, undo)
-    if item is None:
-        return Response(status_code=204)
-    reply = {"item": item_json(item)}
-    if ahead:
-        reply["ahead"] = ahead_of(project, annotator, item)
-    return reply
+    return _item_reply(project, annotator, item, ahead)
 
 
 @router.get("/status")
