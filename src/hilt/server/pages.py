@@ -92,7 +92,7 @@ def dashboard_context(request: Request, annotator: str) -> dict:
     status = request.app.state.project.status()
     runs = status.get("runs") or []
     n_items = status.get("n_items", 0)
-    n_left = status.get("n_left", max(0, n_items - status.get("n_answered", 0) - status.get("n_skipped", 0)))
+    n_left = status["n_left"]
     by_label = status.get("by_label") or {}
     total_labels = sum(by_label.values()) or 1
     context = _project_context(request, annotator)
