@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test bench bench-sampling bench-project bench-server simulate-report browser clean
+.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies simulate-report browser clean
 
 # A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
 $(STAMP): pyproject.toml
@@ -34,7 +34,7 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # Speed, side by side in one run per script (see the README's tables). Add --quick for a smoke run.
-bench: bench-sampling bench-project bench-server
+bench: bench-sampling bench-project bench-server bench-strategies
 
 bench-sampling: $(BENCH_STAMP)
 	$(PY) bench/bench_sampling.py --markdown
@@ -44,6 +44,9 @@ bench-project: $(BENCH_STAMP)
 
 bench-server: $(BENCH_STAMP)
 	$(PY) bench/bench_server.py
+
+bench-strategies: $(BENCH_STAMP)
+	$(PY) bench/bench_strategies.py
 
 # Learning curves for the README: which sampling method suits digits, breast_cancer, movie reviews.
 simulate-report: $(STAMP)

@@ -16,6 +16,25 @@ def hilt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run([HILT, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
 
 
+def simulate_defaults() -> list[str]:
+    from hilt.cli.simulate import DEFAULT_STRATEGIES
+    from hilt.simulate import DEFAULT_STRATEGIES as LIBRARY_DEFAULTS
+
+    assert DEFAULT_STRATEGIES.split(",") == list(LIBRARY_DEFAULTS)  # one default, written twice
+    return list(LIBRARY_DEFAULTS)
+
+
+def test_simulate_help_lists_every_strategy_with_one_line_each(tmp_path):
+    from hilt.strategies import DESCRIPTIONS
+
+    result = hilt("simulate", "--help", cwd=tmp_path)
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    for name, text in DESCRIPTIONS.items():
+        assert any(line.strip().startswith(name + " ") and text in line for line in lines), name
+    assert "margin+diverse:8/random:1/outlier:1" in result.stdout
+
+
 def test_simulate_a_bundled_set_prints_the_table_and_writes_plot_and_json(tmp_path):
     result = hilt(
         "simulate", "iris", "--init", "10", "--batch", "10", "--budget", "50", "--seeds", "2",
@@ -23,13 +42,13 @@ def test_simulate_a_bundled_set_prints_the_table_and_writes_plot_and_json(tmp_pa
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    for strategy in ("random", "least", "margin", "ratio", "entropy"):
+    for strategy in simulate_defaults():
         assert f"│ {strategy} " in out
     for column in ("acc @ 20", "acc @ 40", "labels to 95 %", "labels to 99 %", "area under curve"):
         assert column in out
     assert "full-data accuracy" in out and "Recommended: " in out
     raw = json.loads((tmp_path / "curves.json").read_text())
-    assert len(raw["curves"]) == 10 and raw["settings"]["at"] == [20, 40]
+    assert len(raw["curves"]) == 2 * len(simulate_defaults()) and raw["settings"]["at"] == [20, 40]
     assert all(c["n_labels"] == [10, 20, 30, 40, 50] for c in raw["curves"])
     assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
 
@@ -54,6 +73,9 @@ def test_simulate_a_text_file_with_two_labels_runs_uncertainty_once(tmp_path):
     [
         (["nosuchset"], "no such file"),
         (["iris", "--strategies", "random,best"], "strategy to be one of"),
+        (["iris", "--strategies", "margin:8/random:0"], "weight > 0"),
+        (["iris", "--strategies", "margin:8/random:"], "nothing after ':'"),
+        (["iris", "--strategies", "margin:8/randm:1"], "part 2 of the mix"),
         (["iris", "--test-size", "2"], "test_size to be a share"),
         (["iris", "--budget", "10"], "budget >= init"),
         (["iris", "--at", "fifty"], "--at to be comma-separated"),

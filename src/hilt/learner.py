@@ -7,21 +7,12 @@ from typing import Any, Sequence
 import numpy as np
 import pandas as pd
 
+from hilt import strategies
 from hilt.errors import InputError
 from hilt.models import AlignedModel, default_classifier, detect_kind, fresh_copy, make_featurizer
-from hilt.sampling import METHODS, rank
+from hilt.strategies import STRATEGIES, check_strategy
 
 __all__ = ["STRATEGIES", "ActiveLearner", "check_strategy"]
-
-#: ``random`` plus the four uncertainty methods of :mod:`hilt.sampling`.
-STRATEGIES = ("random",) + METHODS
-
-
-def check_strategy(strategy: str) -> str:
-    """Return ``strategy`` if hilt knows it, else raise an error that lists the choices."""
-    if strategy not in STRATEGIES:
-        raise InputError(f"Expected strategy to be one of {', '.join(STRATEGIES)}; got {strategy!r}.")
-    return strategy
 
 
 def as_indexable(items: Any) -> Any:
@@ -39,7 +30,7 @@ def as_indexable(items: Any) -> Any:
 
 
 class ActiveLearner:
-    """Pool-based active learning with uncertainty sampling.
+    """Pool-based active learning with any strategy of :mod:`hilt.strategies`.
 
     Parameters
     ----------
@@ -47,8 +38,10 @@ class ActiveLearner:
         The unlabelled items, addressed by their position ``0 .. len(pool) - 1``.
     labels : sequence
         Every label the task has; probabilities are aligned to this list.
-    strategy : {"random", "least", "margin", "ratio", "entropy"}, default "margin"
-        How :meth:`query` picks items once a model exists.
+    strategy : str, default "margin"
+        How :meth:`query` picks items: a name from :data:`hilt.strategies.STRATEGIES` (``margin``,
+        ``margin+diverse``, ``cluster``, ``committee``, …) or a mix such as
+        ``margin+diverse:8/random:1/outlier:1``.
     model : scikit-learn classifier, optional
         Applied to the raw items (so a text model must include its vectorizer). Default:
         the pipeline for the pool's kind from :mod:`hilt.models`, with its unsupervised first
@@ -82,6 +75,7 @@ class ActiveLearner:
         random_state: int | None = None,
     ):
         self.strategy = check_strategy(strategy)
+        self._strategy = strategies.get_strategy(self.strategy)
         raw = as_indexable(pool)
         n_items = raw.shape[0]
         if n_items == 0:
@@ -96,6 +90,9 @@ class ActiveLearner:
             self._featurizer = None
             self._X = raw
             estimator = fresh_copy(model)
+        # What the diversity strategies compare items on: the model's features, or (when a
+        # user's pipeline takes the raw items) the default featurizer's, made when first needed.
+        self._raw = raw
         self.model = AlignedModel(estimator, labels)
         self.labels = self.model.labels
         self.n_items = n_items
@@ -125,9 +122,10 @@ class ActiveLearner:
     def query(self, k: int = 1) -> np.ndarray:
         """Pool positions of the next ``k`` items to label (fewer if fewer are left).
 
-        Never an item already labelled, never one twice. While the learner is cold, or with
-        the ``random`` strategy, the items are drawn at random; otherwise they are the ``k``
-        most uncertain by the strategy, most uncertain first.
+        Never an item already labelled, never one twice; the first to label first. The
+        choice is :func:`hilt.strategies.select`'s, the same code a project serves people by.
+        While the learner is cold the uncertainty strategies draw at random and the diversity
+        strategies take cluster representatives.
         """
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
             raise InputError(f"Expected k to be a whole number >= 1, got {k!r}.")
@@ -135,10 +133,18 @@ class ActiveLearner:
         k = min(int(k), remaining.size)
         if k == 0:
             return np.empty(0, dtype=np.int64)
-        if self.is_cold or self.strategy == "random":
-            return self._rng.choice(remaining, size=k, replace=False).astype(np.int64)
-        probs = self.model.predict_proba(self._X[remaining])
-        return remaining[rank(probs, k, self.strategy)]
+        context = strategies.QueryContext(
+            X=self._X, candidates=remaining, labelled=self.labelled_indices, y=list(self._label_of.values()),
+            model=None if self.is_cold else self.model, rng=self._rng, batch=k, features=self._features,
+        )
+        return strategies.select(self._strategy, context, k)
+
+    def _features(self) -> Any:
+        if self._featurizer is not None or self._X.dtype != object:
+            return self._X  # the model's own features serve
+        if getattr(self, "_diversity_X", None) is None:
+            self._diversity_X = make_featurizer(detect_kind(self._raw)).fit_transform(self._raw)
+        return self._diversity_X
 
     def teach(self, indices: Any, labels: Sequence[Any], refit: bool = True) -> None:
         """Record ``labels`` for the pool positions ``indices``; refit unless ``refit=False``.

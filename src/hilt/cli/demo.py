@@ -104,29 +104,25 @@ def demo(
 
 
 def oracle_demo(*, budget: int, batch: int, seed: int) -> None:
-    """Active learning on scikit-learn's digits with each strategy; the true labels answer."""
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
+    """Active learning on scikit-learn's digits with each strategy; the true labels answer.
 
-    from hilt.learner import STRATEGIES, ActiveLearner
+    The same :func:`hilt.simulate.run` as ``hilt simulate digits`` (one seed), so the demo,
+    simulate and a served project all choose items through :mod:`hilt.strategies`.
+    """
+    from hilt import simulate
 
-    X, y = load_digits(return_X_y=True)
-    X_pool, X_test, y_pool, y_test = train_test_split(X, y, test_size=0.25, stratify=y, random_state=seed)
-    checkpoints = [c for c in (20, 50, 100, 150, 200, 300, 400) if c <= budget]
-    table = Table(title=f"digits: test accuracy by labels used ({len(y_pool)} pool, {len(y_test)} test)")
+    start = time.perf_counter()
+    result = simulate.run("digits", init=min(20, budget), batch=batch, budget=budget, seeds=[seed],
+                          split_seed=seed, progress=True)
+    s = result.settings
+    checkpoints = sorted({c for c in (20, 50, 100, 150, 200, 300, 400) if c <= s["budget"]} | {s["budget"]})
+    table = Table(title=f"digits: test accuracy by labels used ({s['n_pool']} pool, {s['n_test']} test)")
     table.add_column("strategy")
     for c in checkpoints:
         table.add_column(f"{c} labels", justify="right")
-    table.add_column("time", justify="right")
-    for strategy in STRATEGIES:
-        start = time.perf_counter()
-        learner = ActiveLearner(X_pool, labels=list(range(10)), strategy=strategy, random_state=seed)
-        row = []
-        while learner.n_labelled < budget:
-            picked = learner.query(min(batch, budget - learner.n_labelled))
-            learner.teach(picked, y_pool[picked])
-            if learner.n_labelled in checkpoints:
-                row.append("cold" if learner.is_cold else f"{learner.accuracy(X_test, y_test):.3f}")
-        table.add_row(strategy, *row, f"{time.perf_counter() - start:.1f} s")
-        console.print(f"  {strategy}: done")
+    for curve in result.curves:
+        at = dict(zip(curve.n_labels, curve.accuracy))
+        table.add_row(result.display_name(curve.strategy), *(f"{at[c]:.3f}" if c in at else "–" for c in checkpoints))
     console.print(table)
+    console.print(f"{result.recommendation} ({time.perf_counter() - start:.1f} s; "
+                  f"full-data accuracy {result.full_accuracy:.3f})")

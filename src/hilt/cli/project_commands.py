@@ -55,7 +55,12 @@ def init(
     text_column: Optional[str] = typer.Option(None, help="Column holding the text (default: the only string column, or 'text')."),
     id_column: Optional[str] = typer.Option(None, help="Column of unique item ids (default: the row number)."),
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known (empty cells: unlabelled)."),
-    strategy: str = typer.Option("margin", help="How the next item is chosen: random, least, margin, ratio, entropy."),
+    strategy: str = typer.Option(
+        "margin",
+        help="How the next item is chosen: a strategy (random, least, margin, ratio, entropy, outlier, "
+        "cluster, representative, committee, METHOD+diverse; see hilt simulate --help) or a mix such as "
+        "margin+diverse:8/random:1/outlier:1.",
+    ),
     retrain_every: int = typer.Option(10, min=1, help="Retrain after this many new labels."),
     eval_share: float = typer.Option(0.1, min=0.0, max=0.9, help="Share of items served at random to measure accuracy."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV/JSON file, e.g. latin-1."),

@@ -12,13 +12,29 @@ from rich.table import Table
 
 from hilt.cli.app import app, user_errors
 from hilt.errors import InputError
+from hilt.strategies.registry import DESCRIPTIONS
+
+#: The default comparison (kept equal to hilt.simulate.runner.DEFAULT_STRATEGIES by a test;
+#: written here so that --help does not import the simulation code).
+DEFAULT_STRATEGIES = (
+    "random,least,margin,ratio,entropy,margin+diverse,committee,cluster,representative,outlier,"
+    "margin+diverse:8/random:1/outlier:1"
+)
+
+
+def _strategies_epilog() -> str:
+    """One line per strategy, for ``hilt simulate --help`` (markdown: a line break per item)."""
+    width = max(len(name) for name in DESCRIPTIONS)
+    lines = [f"`{name.ljust(width)}` {text}" for name, text in DESCRIPTIONS.items()]
+    return ("**Strategies** (mix them as NAME:WEIGHT/NAME:WEIGHT, e.g. margin+diverse:8/random:1/outlier:1):"
+            "\n\n" + "  \n".join(lines))
 
 #: The table and the recommendation go to stdout; progress and errors go to stderr. Piped to a
 #: file, the table keeps its rows on one line each rather than wrapping at 80 columns.
 out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
-@app.command()
+@app.command(epilog=_strategies_epilog())
 @user_errors
 def simulate(
     data: Optional[str] = typer.Argument(
@@ -35,7 +51,7 @@ def simulate(
         None, help="Replay the answers given in this project (its labelled items form the pool)."
     ),
     strategies: str = typer.Option(
-        "random,least,margin,ratio,entropy", help="Comma-separated strategies to compare."
+        DEFAULT_STRATEGIES, help="Comma-separated strategies or mixes to compare (listed below)."
     ),
     init: int = typer.Option(20, help="Random labels every strategy starts from."),
     batch: int = typer.Option(10, help="Labels per query round."),

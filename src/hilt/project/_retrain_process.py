@@ -64,7 +64,7 @@ def main() -> None:
     features = FeatureCache(setup["folder"], setup["kind"], setup["feature_columns"])
     estimator = setup["estimator"]
     job = RetrainJob(store, features, setup["labels"], setup["strategy"], lambda: estimator,
-                     setup["queue_size"], in_process=True)
+                     setup["queue_size"], in_process=True, batch=setup.get("batch"), seed=setup.get("seed", 0))
     try:
         while True:
             try:

@@ -16,7 +16,6 @@ import pandas as pd
 from hilt._version import __version__
 from hilt.errors import ConflictError, InputError
 from hilt.importing import ImportedItems, read_items
-from hilt.learner import check_strategy
 from hilt.models import AlignedModel, default_classifier, fresh_copy
 from hilt.project.annotators import check_annotator, hash_token, new_token
 from hilt.project.export import export_row, write_rows
@@ -24,6 +23,7 @@ from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
 from hilt.project.worker import RetrainJob, RetrainWorker
 from hilt.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
+from hilt.strategies import check_strategy, get_strategy
 
 __all__ = ["Project"]
 
@@ -85,10 +85,14 @@ class Project:
         self.folder = cache_folder(self.path)
         features = FeatureCache(self.folder, self.kind, self.feature_columns)
         make = (lambda: fresh_copy(model)) if model is not None else default_classifier
-        self._job = RetrainJob(store, features, self.labels, self.strategy, make, queue_size)
+        self._job = RetrainJob(store, features, self.labels, self.strategy, make, queue_size,
+                               batch=self.retrain_every, seed=int(settings.get("seed") or 0))
         self._worker = RetrainWorker(self._job)
         self._counter_lock = threading.Lock()
         runs = store.runs()
+        # A diversity strategy has a queue before any model (cluster representatives): the
+        # first serve asks the worker for it, in the background like any run.
+        self._wants_cold_queue = not runs and get_strategy(self.strategy).cold_uses_features
         trained = len(store.current_labels(is_eval=False))
         # New training labels since the last run: reaching retrain_every starts a retrain.
         self._since_retrain = trained - (runs[-1]["n_train"] if runs else 0)
@@ -127,7 +131,10 @@ class Project:
         text_column, id_column, label_column : str, optional
             See :func:`hilt.importing.read_items`. Labels from ``label_column`` are stored as
             answers by the reserved annotator ``"import"`` and count as training labels.
-        strategy : {"margin", "least", "ratio", "entropy", "random"}
+        strategy : str, default "margin"
+            A name from :data:`hilt.strategies.STRATEGIES` (``margin``, ``margin+diverse``,
+            ``cluster``, ``outlier``, ``representative``, ``committee``, …) or a mix such as
+            ``margin+diverse:8/random:1/outlier:1`` (shares of each batch of ``retrain_every``).
         model : scikit-learn classifier, optional
             Replaces the default classifier; fitted on the cached features (see the class notes).
         retrain_every : int, default 10
@@ -153,7 +160,7 @@ class Project:
         """
         path = Path(path)
         labels = _check_labels(labels)
-        check_strategy(strategy)
+        strategy = check_strategy(strategy)
         _check_number("retrain_every", retrain_every, 1, None, whole=True)
         _check_number("eval_share", eval_share, 0.0, 0.9)
         _check_number("lease_seconds", lease_seconds, 1, None)
@@ -182,7 +189,8 @@ class Project:
             "labels": labels, "strategy": strategy, "kind": items.kind, "text_column": items.text_column,
             "id_column": id_column, "feature_columns": items.feature_columns,
             "settings": {"retrain_every": int(retrain_every), "eval_share": float(eval_share),
-                         "lease_seconds": float(lease_seconds), "queue_size": int(queue_size)},
+                         "lease_seconds": float(lease_seconds), "queue_size": int(queue_size),
+                         **({"seed": int(seed)} if seed is not None else {})},
             "model": base64.b64encode(pickle.dumps(fresh_copy(model))).decode() if model is not None else None,
             "created_at": utc_now(), "created_by": f"hilt {__version__}",
         }
@@ -366,9 +374,11 @@ class Project:
 
     def _maybe_retrain(self) -> None:
         with self._counter_lock:
-            due = self._since_retrain >= self.retrain_every
-            if due:
+            counted = self._since_retrain >= self.retrain_every
+            due = counted or self._wants_cold_queue
+            if counted:
                 self._since_retrain = 0
+            self._wants_cold_queue = False
         if due:
             self._worker.request()
 

@@ -24,10 +24,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from hilt import strategies
 from hilt.models import AlignedModel
 from hilt.project import _retrain_process
 from hilt.project.features import FeatureCache
-from hilt.sampling import score, top_k
+from hilt.sampling import score
 from hilt.store import Store
 
 __all__ = ["RetrainJob", "RetrainWorker", "RunReport"]
@@ -43,8 +44,6 @@ CHILD_PROCESS_MIN_ITEMS = 100_000
 #: or for none (e.g. where starting processes is not allowed); ``auto`` is the default.
 PROCESS_ENV = "HILT_RETRAIN_PROCESS"
 
-#: Rows scored per predict_proba call: bounds the memory of one chunk of probabilities.
-SCORE_CHUNK = 131_072
 
 
 @dataclass
@@ -72,11 +71,17 @@ class RetrainJob:
     """
 
     def __init__(self, store: Store, features: FeatureCache, labels: list[str], strategy: str,
-                 make_estimator: Callable[[], Any], queue_size: int, *, in_process: bool = False):
+                 make_estimator: Callable[[], Any], queue_size: int, *, in_process: bool = False,
+                 batch: int | None = None, seed: int = 0):
         self.store = store
         self.features = features
         self.labels = labels
         self.strategy = strategy
+        self._strategy = strategies.get_strategy(strategy)
+        #: Items served between two runs (the project's retrain_every): a spreading strategy
+        #: makes each run of this many consecutive queue items a spread-out batch.
+        self.batch = batch
+        self.seed = seed
         self.queue_size = queue_size
         self.in_process = in_process
         self._make_estimator = make_estimator
@@ -171,7 +176,7 @@ class RetrainJob:
                 "path": self.store.path, "folder": self.features.folder, "kind": self.features.kind,
                 "feature_columns": self.features.feature_columns, "labels": self.labels,
                 "strategy": self.strategy, "estimator": self._make_estimator(),
-                "queue_size": self.queue_size,
+                "queue_size": self.queue_size, "batch": self.batch, "seed": self.seed,
             })
             self._child = child
             return child
@@ -185,12 +190,12 @@ class RetrainJob:
         train = self.store.current_labels(is_eval=False)
         positions, y = _positions(rowids, train)
         if len(set(y)) < 2:
-            return None
+            return self._cold_queue(X, rowids, is_eval, cancelled, t0, t1, source)
         run_id = self.store.start_run(self.strategy)
         self.model.fit(X[positions], y)
         accuracy, n_eval = self._evaluate(X, rowids)
         t2 = time.perf_counter()
-        items, scores, guesses = self._rank(X, rowids, is_eval, cancelled)
+        items, scores, guesses = self._rank(X, rowids, is_eval, cancelled, run_id)
         t3 = time.perf_counter()
         self.store.write_queue(run_id, items, scores, guesses)
         self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
@@ -206,26 +211,46 @@ class RetrainJob:
         predicted = self.model.predict(X[positions])
         return float(np.mean(predicted == np.asarray(y, dtype=object))), len(y)
 
-    def _rank(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray,
-              cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
-        if self.strategy == "random":  # served in the random order; the run only measures
-            return np.empty(0, np.int64), np.empty(0), []
+    def _context(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, cancelled: Callable[[], bool],
+                 model: Any, run_id: int) -> strategies.QueryContext:
+        """The strategy layer's view of the project: candidates are the unlabelled items
+        outside the evaluation sample; validation (for ``outlier``) the labelled evaluation items."""
+        train_positions, y = _positions(rowids, self.store.current_labels(is_eval=False))
         labelled, _ = _positions(rowids, self.store.current_labels())
+        validation, _ = _positions(rowids, self.store.current_labels(is_eval=True))
         excluded = is_eval.copy()
         excluded[labelled] = True
-        n = X.shape[0]
-        scores = np.full(n, -np.inf)
-        best = np.zeros(n, dtype=np.int16)
-        for lo in range(0, n, SCORE_CHUNK):
-            if cancelled():
-                raise InterruptedError("rescore cancelled")
-            probs = self.model.predict_proba(X[lo : lo + SCORE_CHUNK])
-            scores[lo : lo + SCORE_CHUNK] = score(probs, self.strategy)
-            best[lo : lo + SCORE_CHUNK] = probs.argmax(axis=1)
-        scores[excluded] = -np.inf
-        k = min(self.queue_size, int(n - excluded.sum()))
-        top = top_k(scores, k) if k > 0 else np.empty(0, np.int64)
-        return rowids[top], scores[top], [self.labels[b] for b in best[top]]
+        # A run's random choices depend on the project's seed and the run, never on the clock.
+        rng = np.random.default_rng([self.seed, run_id])
+        return strategies.QueryContext(X, np.flatnonzero(~excluded), train_positions, y, model, rng,
+                                       batch=self.batch, validation=validation, cancelled=cancelled)
+
+    def _rank(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, cancelled: Callable[[], bool],
+              run_id: int = 0) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        if self.strategy == "random":  # served in the random order; the run only measures
+            return np.empty(0, np.int64), np.empty(0), []
+        context = self._context(X, rowids, is_eval, cancelled, self.model, run_id)
+        top = strategies.select(self._strategy, context, self.queue_size)
+        # What annotators are shown beside an item: the model's guess and how unsure it is.
+        probs = self.model.predict_proba(X[top]) if top.size else np.empty((0, len(self.labels)))
+        shown = score(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
+        return rowids[top], shown, [self.labels[b] for b in probs.argmax(axis=1)]
+
+    def _cold_queue(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, cancelled: Callable[[], bool],
+                    t0: float, t1: float, source: str | None) -> RunReport | None:
+        """Before any model: a diversity strategy's first queue, from the features alone
+        (cluster representatives), written once; the others serve the random order."""
+        if not self._strategy.cold_uses_features or self.store.runs():
+            return None
+        run_id = self.store.start_run(self.strategy)
+        context = self._context(X, rowids, is_eval, cancelled, None, run_id)
+        top = strategies.select(self._strategy, context, self.queue_size)
+        t2 = time.perf_counter()
+        self.store.write_queue(run_id, rowids[top], np.zeros(top.size), [None] * top.size)
+        n_train = len(context.y)
+        self.store.finish_run(run_id, n_train=n_train, eval_accuracy=None, n_eval=0)
+        t3 = time.perf_counter()
+        return RunReport(run_id, n_train, None, 0, t1 - t0, 0.0, t2 - t1, t3 - t2, source)
 
 
 def _reap(child: subprocess.Popen) -> None:

@@ -14,9 +14,10 @@ Examples
 from hilt.simulate.data import NAMED_DATASETS, LabelledData, load_data
 from hilt.simulate.estimators import MODELS, make_classifier
 from hilt.simulate.results import Curve, SimulationResult, StrategySummary, area_under_curve, labels_to_reach
-from hilt.simulate.runner import TWO_LABEL_NAME, initial_positions, run
+from hilt.simulate.runner import DEFAULT_STRATEGIES, TWO_LABEL_NAME, initial_positions, run
 
 __all__ = [
+    "DEFAULT_STRATEGIES",
     "MODELS",
     "NAMED_DATASETS",
     "TWO_LABEL_NAME",

@@ -220,8 +220,8 @@ class SimulationResult:
             rival = min(others, key=key)
             level = self._level(random) or self._level(rival)
             line = (
-                f"Recommended: random. Uncertainty sampling did not beat random sampling here: random "
-                f"{self._reach(random, level)}; the best uncertainty strategy, "
+                f"Recommended: random. No other strategy beat random sampling here: random "
+                f"{self._reach(random, level)}; the best other strategy, "
                 f"{self.display_name(rival.strategy)}, {self._reach(rival, level, short=True)}"
             )
             tied = level is not None and rival.to_reach[level] == random.to_reach[level]

@@ -11,8 +11,10 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from hilt.errors import InputError
-from hilt.learner import STRATEGIES, ActiveLearner, check_strategy
+from hilt.learner import ActiveLearner
 from hilt.models import AlignedModel, make_featurizer
+from hilt.sampling import METHODS
+from hilt.strategies import STRATEGIES, check_strategy
 from hilt.simulate.data import LabelledData, load_data
 from hilt.simulate.estimators import MODELS, make_classifier
 from hilt.simulate.results import Curve, SimulationResult
@@ -21,6 +23,13 @@ __all__ = ["run", "initial_positions", "TWO_LABEL_NAME"]
 
 #: The name the four uncertainty methods run under when there are only two labels.
 TWO_LABEL_NAME = "uncertainty"
+
+#: What ``hilt simulate`` compares when no strategies are named: every family of
+#: :mod:`hilt.strategies` (the other ``+diverse`` variants and mixes on request).
+DEFAULT_STRATEGIES = (
+    "random", "least", "margin", "ratio", "entropy", "margin+diverse", "committee",
+    "cluster", "representative", "outlier", "margin+diverse:8/random:1/outlier:1",
+)
 
 
 @dataclass
@@ -76,9 +85,10 @@ def run(
     project : path, optional
         A hilt project whose labelled items (with the labels given so far) form the pool.
     strategies : str or sequence of str, optional
-        Any of ``random, least, margin, ratio, entropy`` (a comma-separated string or a list);
-        default all five. With two labels the four uncertainty methods rank items identically,
-        so they run once, as ``"uncertainty"``.
+        Names from :data:`hilt.strategies.STRATEGIES` or mixes (``margin+diverse:8/random:1``), as
+        a comma-separated string or a list; default :data:`DEFAULT_STRATEGIES`. With two labels
+        the four uncertainty methods rank items identically, so they run once, as
+        ``"uncertainty"`` (and their ``+diverse`` variants once, as ``"uncertainty+diverse"``).
     init, batch, budget : int
         Initial random labels, labels per round, total labels per run (capped at the pool size).
     seeds : int or sequence of int
@@ -133,16 +143,8 @@ def run(
         budget = n_pool
 
     display_names: dict[str, str] = {}
-    uncertainty = [s for s, _ in plan if s != "random"]
-    if len(source.labels) == 2 and len(uncertainty) > 1:
-        # For two classes every uncertainty score is a monotone function of the top probability.
-        first = uncertainty[0]
-        plan = [(s, q) for s, q in plan if s == "random"] + [(TWO_LABEL_NAME, first)]
-        display_names[TWO_LABEL_NAME] = f"uncertainty ({' = '.join(uncertainty)})"
-        notes.append(
-            f"With two labels, {', '.join(uncertainty)} rank items identically (each is a monotone "
-            "function of the top probability), so they were run once, as 'uncertainty'."
-        )
+    if len(source.labels) == 2:
+        plan = _merge_two_label_twins(plan, display_names, notes)
 
     featurizer = make_featurizer(source.kind)
     problem = _Problem(
@@ -187,6 +189,31 @@ def run(
         notes=notes,
         display_names=display_names,
     )
+
+
+def _merge_two_label_twins(plan: list[tuple[str, str]], display_names: dict[str, str],
+                           notes: list[str]) -> list[tuple[str, str]]:
+    """With two labels every uncertainty score is a monotone function of the top probability,
+    so the four methods (and their ``+diverse`` variants) pick the same items: run each once."""
+    merged: list[tuple[str, str]] = []
+    for suffix, shown in (("", TWO_LABEL_NAME), ("+diverse", TWO_LABEL_NAME + "+diverse")):
+        twins = [s for s, _ in plan if s in {m + suffix for m in METHODS}]
+        if len(twins) > 1:
+            display_names[shown] = f"{shown} ({' = '.join(twins)})"
+            notes.append(
+                f"With two labels, {', '.join(twins)} rank items identically (each is a monotone "
+                f"function of the top probability), so they were run once, as '{shown}'."
+            )
+    out, done = [], set()
+    for name, query in plan:
+        suffix = "+diverse" if name.endswith("+diverse") else ""
+        if name in {m + suffix for m in METHODS} and (TWO_LABEL_NAME + suffix) in display_names:
+            if suffix not in done:
+                out.append((TWO_LABEL_NAME + suffix, query))
+                done.add(suffix)
+            continue
+        out.append((name, query))
+    return out
 
 
 # -- one run --------------------------------------------------------------------------------
@@ -328,15 +355,14 @@ def _progress(progress: Any, total: int) -> tuple[Callable[[int], None], Callabl
 # -- checks ---------------------------------------------------------------------------------
 def _plan_strategies(strategies: str | Sequence[str] | None) -> list[tuple[str, str]]:
     if strategies is None:
-        names = list(STRATEGIES)
+        names = list(DEFAULT_STRATEGIES)
     elif isinstance(strategies, str):
         names = [s.strip() for s in strategies.split(",") if s.strip()]
     else:
         names = [str(s).strip() for s in strategies]
     if not names:
         raise InputError(f"Expected at least one strategy from {', '.join(STRATEGIES)}; got none.")
-    for name in names:
-        check_strategy(name)
+    names = [check_strategy(name) for name in names]
     return [(name, name) for name in dict.fromkeys(names)]
 
 

@@ -1,0 +1,133 @@
+"""What every query strategy is given (:class:`QueryContext`) and what it must do (:class:`Strategy`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+
+__all__ = ["QueryContext", "Strategy", "PREDICT_CHUNK"]
+
+#: Rows per ``predict_proba`` call: bounds the memory of one chunk of probabilities.
+PREDICT_CHUNK = 131_072
+
+
+@dataclass
+class QueryContext:
+    """Everything a strategy may look at to choose the next items.
+
+    Parameters
+    ----------
+    X : array or sparse matrix
+        The feature matrix of the whole pool (what the model is fitted on), one row per item.
+    candidates : array of int
+        Pool positions that may be chosen: unlabelled and not in the evaluation sample.
+    labelled : array of int
+        Pool positions with a training label, in ``y``'s order.
+    y : sequence
+        The training labels of ``labelled``.
+    model : hilt.models.AlignedModel or None
+        The model fitted on ``(X[labelled], y)``; ``None`` at cold start (no model yet).
+    rng : numpy.random.Generator
+        The only source of randomness a strategy may use (so a seed fixes the picks).
+    batch : int, optional
+        How many items are picked before the next retrain. A strategy that spreads a batch
+        out (``cluster``, ``METHOD+diverse``) makes each run of ``batch`` consecutive picks a
+        spread-out batch; default: the whole selection is one batch.
+    validation : array of int, optional
+        Pool positions of labelled items the model was *not* fitted on (a project's
+        evaluation sample), for ``outlier``; ``labelled`` when there are none.
+    cancelled : callable, optional
+        Returns True when the caller gives up (checked between chunks).
+    features : array, sparse matrix or a callable returning one, optional
+        What the diversity strategies compare items on, one row per pool item; default ``X``
+        (given separately when ``X`` holds raw items that a user's pipeline featurizes).
+    """
+
+    X: Any
+    candidates: np.ndarray
+    labelled: np.ndarray
+    y: Sequence[Any]
+    model: Any
+    rng: np.random.Generator
+    batch: int | None = None
+    validation: np.ndarray | None = None
+    cancelled: Callable[[], bool] = lambda: False
+    features: Any = None
+    _probs: np.ndarray | None = field(default=None, init=False, repr=False)
+    #: Per-candidate arrays a strategy computed (one row per candidate), kept so that the parts
+    #: of a mix, and a strategy and its ``+diverse`` variant, compute each only once.
+    memo: dict[str, np.ndarray] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.candidates = np.asarray(self.candidates, dtype=np.int64)
+        self.labelled = np.asarray(self.labelled, dtype=np.int64)
+
+    @property
+    def is_cold(self) -> bool:
+        """No model yet: strategies fall back to random items or to features alone."""
+        return self.model is None or not getattr(self.model, "is_fitted", True)
+
+    def probs(self) -> np.ndarray:
+        """The model's probabilities for ``candidates`` (one row each), computed once, in chunks."""
+        if self._probs is None:
+            self._probs = self.predict(self.candidates)
+        return self._probs
+
+    def predict(self, positions: np.ndarray, predict: Callable[[Any], np.ndarray] | None = None) -> np.ndarray:
+        """``predict`` (default: the model's ``predict_proba``) over ``X[positions]`` in chunks."""
+        predict = predict or self.model.predict_proba
+        parts = []
+        for lo in range(0, len(positions), PREDICT_CHUNK):
+            if self.cancelled():
+                raise InterruptedError("query cancelled")
+            parts.append(np.asarray(predict(self.X[positions[lo : lo + PREDICT_CHUNK]])))
+        if not parts:
+            return np.empty((0, len(self.model.labels)))
+        return np.concatenate(parts)
+
+    def scores(self, method: str) -> np.ndarray:
+        """Uncertainty of each candidate by ``method`` (``least``, ``margin``, ``ratio``,
+        ``entropy``; 1 = most uncertain), computed once per method."""
+        from hilt.sampling import score
+
+        key = f"score:{method}"
+        if key not in self.memo:
+            if self._probs is not None:
+                self.memo[key] = score(self._probs, method)
+            else:  # chunk by chunk: the pool's probabilities are never all in memory at once
+                self.memo[key] = self.predict(self.candidates, lambda X: score(self.model.predict_proba(X), method))
+        return self.memo[key]
+
+    def view(self) -> np.ndarray:
+        """The dense, unit-length view of every pool item (:func:`hilt.strategies.geometry.dense_view`)."""
+        from hilt.strategies.geometry import dense_view
+
+        features = self.features() if callable(self.features) else self.features
+        return dense_view(self.X if features is None else features)
+
+    def batch_size(self, k: int) -> int:
+        """The batch a spreading strategy spreads over when asked for ``k`` items."""
+        return max(1, min(int(self.batch or k), k))
+
+    def restricted(self, keep: np.ndarray) -> "QueryContext":
+        """The same context with only ``candidates[keep]`` left (a boolean mask), sharing the
+        probabilities and scores already computed (a mix's later parts reuse the earlier ones')."""
+        sub = QueryContext(self.X, self.candidates[keep], self.labelled, self.y, self.model, self.rng,
+                           self.batch, self.validation, self.cancelled, self.features)
+        if self._probs is not None:
+            sub._probs = self._probs[keep]
+        sub.memo = {name: values[keep] for name, values in self.memo.items()}
+        return sub
+
+
+class Strategy(Protocol):
+    """A query strategy: ``select(context, k)`` returns at most ``k`` distinct pool positions
+    from ``context.candidates``, the one to label first first."""
+
+    #: The name it is registered and written under (e.g. ``margin+diverse``).
+    name: str
+
+    def select(self, context: QueryContext, k: int) -> np.ndarray:
+        ...

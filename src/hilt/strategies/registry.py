@@ -1,0 +1,150 @@
+"""The names of the query strategies, and how a name (or a mix) becomes a strategy object.
+
+To add a strategy: write its module (a class with ``name``, ``cold_uses_features`` and
+``select(context, k)``) and add one line to :data:`_FACTORIES` (and its one-line description
+to :data:`DESCRIPTIONS`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+from typing import Any, Callable
+
+from hilt.errors import InputError
+
+__all__ = ["DESCRIPTIONS", "STRATEGIES", "check_strategy", "display_method", "get_strategy"]
+
+#: The uncertainty methods of :mod:`hilt.sampling` (its ``METHODS``; a test keeps them equal).
+#: Written out so that naming a strategy (every CLI command's --help) imports no model code.
+METHODS = ("least", "margin", "ratio", "entropy")
+
+
+def _make(module: str, cls: str, *args: Any) -> Any:
+    # Imported when first used: the strategies need scikit-learn, a name check does not.
+    return getattr(importlib.import_module(f"hilt.strategies.{module}"), cls)(*args)
+
+
+def _uncertainty(method: str) -> Any:
+    return _make("uncertainty", "UncertaintyStrategy", method)
+
+
+_FACTORIES: dict[str, Callable[[], Any]] = {
+    "random": lambda: _make("uncertainty", "RandomStrategy"),
+    **{method: (lambda m=method: _uncertainty(m)) for method in METHODS},
+    "outlier": lambda: _make("outlier", "OutlierStrategy"),
+    "cluster": lambda: _make("cluster", "ClusterStrategy"),
+    "representative": lambda: _make("representative", "RepresentativeStrategy"),
+    "committee": lambda: _make("committee", "CommitteeStrategy"),
+    **{f"{method}+diverse": (lambda m=method: _make("diverse", "DiverseStrategy", _uncertainty(m)))
+       for method in METHODS},
+    "committee+diverse": lambda: _make("diverse", "DiverseStrategy", _make("committee", "CommitteeStrategy")),
+}
+
+#: One line per strategy, for ``--help`` and the README.
+DESCRIPTIONS: dict[str, str] = {
+    "random": "items at random (the baseline; explores, never biased)",
+    "least": "least confidence: the lowest top probability",
+    "margin": "margin: the smallest gap between the two top probabilities",
+    "ratio": "ratio: the second probability closest to the first",
+    "entropy": "entropy: probabilities spread over all labels",
+    "outlier": "model-based outliers: activations low against labelled items",
+    "cluster": "per cluster of the pool: centroid-nearest, farthest, random",
+    "representative": "most like the unlabelled pool, least like the labelled items",
+    "committee": "vote entropy of 5 bootstrap copies of the model",
+    **{f"{m}+diverse": f"{m}, then the most uncertain of each cluster of them" for m in METHODS},
+    "committee+diverse": "committee, then the most disputed of each cluster",
+}
+
+#: Every single strategy name; mixes combine them as ``NAME:WEIGHT/NAME:WEIGHT``.
+STRATEGIES: tuple[str, ...] = tuple(_FACTORIES)
+
+_MIX_EXAMPLE = "margin+diverse:8/random:1/outlier:1"
+
+
+def _unknown(name: str, where: str = "") -> InputError:
+    return InputError(
+        f"Expected strategy to be one of {', '.join(STRATEGIES)}, or a mix like {_MIX_EXAMPLE}; "
+        f"got {name!r}{where}."
+    )
+
+
+def _malformed(message: str) -> InputError:
+    return InputError(f"{message} A mix reads like {_MIX_EXAMPLE}, with strategies from {', '.join(STRATEGIES)}.")
+
+
+def get_strategy(spec: Any) -> Any:
+    """The strategy object for a name or a mix (``NAME:WEIGHT/NAME:WEIGHT/...``).
+
+    Raises :class:`hilt.errors.InputError`, listing the valid names, for an unknown name or a
+    malformed mix (a weight that is not a number > 0, nothing after ``:``, an empty part).
+
+    Examples
+    --------
+    >>> from hilt.strategies import get_strategy
+    >>> get_strategy("margin+diverse").name
+    'margin+diverse'
+    >>> [(part.name, weight) for part, weight in get_strategy("margin:8/random:2").parts]
+    [('margin', 8.0), ('random', 2.0)]
+    >>> get_strategy("magin")
+    Traceback (most recent call last):
+    ...
+    hilt.errors.InputError: Expected strategy to be one of random, least, margin, ratio, entropy, outlier, cluster, representative, committee, least+diverse, margin+diverse, ratio+diverse, entropy+diverse, committee+diverse, or a mix like margin+diverse:8/random:1/outlier:1; got 'magin'.
+    """
+    if not isinstance(spec, str):
+        raise _unknown(spec)
+    text = spec.strip()
+    if ":" not in text and "/" not in text:
+        if text not in _FACTORIES:
+            raise _unknown(spec)
+        return _FACTORIES[text]()
+    parts = []
+    for number, part in enumerate(text.split("/"), start=1):
+        where = f" (part {number} of the mix {text!r})"
+        name, colon, weight_text = (s.strip() for s in part.partition(":"))
+        if not name:
+            raise _unknown(part, where)
+        if name not in _FACTORIES:
+            raise _unknown(name, where)
+        if not colon or not weight_text:
+            detail = ": nothing after ':'" if colon else ""
+            raise _malformed(f"Expected NAME:WEIGHT in each part of a mix; got {part.strip()!r}{where}{detail}.")
+        try:
+            weight = float(weight_text)
+        except ValueError:
+            weight = math.nan
+        if not math.isfinite(weight) or weight <= 0:
+            raise _malformed(f"Expected a weight > 0 in {part.strip()!r}{where}; got {weight_text!r}.")
+        parts.append((_FACTORIES[name](), weight))
+    names = [p.name for p, _ in parts]
+    if len(set(names)) != len(names):
+        repeated = next(n for n in names if names.count(n) > 1)
+        raise _malformed(f"Expected each strategy once in a mix; {repeated!r} is in {text!r} twice.")
+    return _make("mix", "MixStrategy", parts, "/".join(f"{p.name}:{w:g}" for p, w in parts))
+
+
+def check_strategy(spec: Any) -> str:
+    """The strategy's canonical name (a mix written as ``name:weight/...``), or an
+    :class:`hilt.errors.InputError` that lists the valid names.
+
+    Examples
+    --------
+    >>> from hilt.strategies import check_strategy
+    >>> check_strategy(" margin+diverse : 8 / random:1 ")
+    'margin+diverse:8/random:1'
+    """
+    return get_strategy(spec).name
+
+
+def display_method(spec: str) -> str:
+    """The uncertainty method whose score is shown beside a served item: the strategy's own
+    (``margin`` for ``margin`` and ``margin+diverse``; a mix's first part's), else ``margin``.
+
+    Examples
+    --------
+    >>> from hilt.strategies import display_method
+    >>> display_method("entropy+diverse"), display_method("ratio:3/random:1"), display_method("cluster")
+    ('entropy', 'ratio', 'margin')
+    """
+    first = spec.split("/")[0].split(":")[0].strip().removesuffix("+diverse")
+    return first if first in METHODS else "margin"
