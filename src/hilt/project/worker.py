@@ -229,12 +229,22 @@ class RetrainJob:
               run_id: int = 0) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
         if self.strategy == "random":  # served in the random order; the run only measures
             return np.empty(0, np.int64), np.empty(0), []
-        context = self._context(X, rowids, is_eval, cancelled, self.model, run_id)
-        top = strategies.select(self._strategy, context, self.queue_size)
+        top = self._select(self._context(X, rowids, is_eval, cancelled, self.model, run_id))
         # What annotators are shown beside an item: the model's guess and how unsure it is.
         probs = self.model.predict_proba(X[top]) if top.size else np.empty((0, len(self.labels)))
         shown = score(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
         return rowids[top], shown, [self.labels[b] for b in probs.argmax(axis=1)]
+
+    def _select(self, context: strategies.QueryContext) -> np.ndarray:
+        """The queue: first the batch served until the next run, chosen exactly as
+        ``ActiveLearner.query(batch)`` and ``hilt simulate`` choose one (same strategy call, same
+        generator), then more batches in case the next run is late."""
+        batch = min(self.batch or self.queue_size, self.queue_size)
+        first = strategies.select(self._strategy, context, batch)
+        if first.size >= self.queue_size or first.size == context.candidates.size:
+            return first
+        rest = context.restricted(~np.isin(context.candidates, first))
+        return np.concatenate([first, strategies.select(self._strategy, rest, self.queue_size - first.size)])
 
     def _cold_queue(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, cancelled: Callable[[], bool],
                     t0: float, t1: float, source: str | None) -> RunReport | None:
@@ -244,7 +254,7 @@ class RetrainJob:
             return None
         run_id = self.store.start_run(self.strategy)
         context = self._context(X, rowids, is_eval, cancelled, None, run_id)
-        top = strategies.select(self._strategy, context, self.queue_size)
+        top = self._select(context)
         t2 = time.perf_counter()
         self.store.write_queue(run_id, rowids[top], np.zeros(top.size), [None] * top.size)
         n_train = len(context.y)
