@@ -18,15 +18,16 @@ Every timed call gets a FRESH ``QueryContext`` (nothing, not the probabilities, 
 from one call to the next) and a fresh ``default_rng(0)``. Two figures per strategy:
 
 * **warm**: the dense view of the pool (``hilt.strategies.geometry.dense_view``, remembered per
-  feature matrix for as long as it lives) is already built, as in every query round of a learner
-  or a project after its first; the median of 3 calls;
-* **cold**: the view's memo is cleared before each call (``geometry._views.clear()``), so a
-  strategy that compares items by position builds the view inside the call (the first query on
-  a new feature matrix); the median of 3 calls. Strategies that never use the view (``random``,
-  ``margin``, ``outlier``, ``committee``) cost the same both ways.
+  feature matrix for as long as it lives) is already built, and one untimed call of each
+  strategy has run (so what is remembered per view, its copy distance, is built too), as in
+  every query round of a learner or a project after its first; the median of 3 calls;
+* **cold**: the memo is cleared before each call (``geometry._views.clear()``, and the per-view
+  copy distances), so a strategy that compares items by position builds the view inside the
+  call (the first query on a new feature matrix); the median of 3 calls. Strategies that never
+  use the view (``random``, ``margin``, ``outlier``, ``committee``) cost the same both ways.
 
 Beside them: the floor, ``model.predict_proba(X)`` over the whole pool in one call, and
-``dense_view(X)`` alone. The targets (the issue's): ``margin+diverse`` at 1,000,000 items costs
+``dense_view(X)`` and ``copy_distance(view)`` alone. The targets (the issue's): ``margin+diverse`` at 1,000,000 items costs
 at most 3x ``margin`` measured in the same run (``margin`` includes predicting the pool), and
 every strategy's cost grows at most linearly with the pool (1M / 100k <= about 10; the check
 allows 12, which is n log n, or linear plus noise; O(n^2) would show as about 100).
@@ -39,7 +40,7 @@ the ratios compare like with like). A strategy whose first call takes longer tha
 
 Usage::
 
-    make bench-strategies                        # the full run (about 5-10 min on 2 cores)
+    make bench-strategies                        # the full run (about 4 min on 2 cores)
     python bench/bench_strategies.py             # the same
     python bench/bench_strategies.py --quick     # pools of 20,000 and 200,000: a smoke run
     python bench/bench_strategies.py --profile margin+diverse   # + cProfile of one call per pool
@@ -157,12 +158,23 @@ def setting(X, y: np.ndarray, labels: list, seed: int = 0):
 # --------------------------------------------------------------------------- timing
 
 
-def one_call(name: str, X, pool: dict, cold: bool) -> tuple[float, np.ndarray]:
-    from hilt import strategies
+def reset_memo() -> None:
+    """Forget every dense view (and what is remembered per view, e.g. its copy distance)."""
     from hilt.strategies import geometry
 
+    # Not under geometry._views_lock: dropping a view may run weakref callbacks that take it.
+    geometry._views.clear()
+    for name in ("_copy_distances",):  # per-view memos of hilt.strategies.geometry, if any
+        memo = getattr(geometry, name, None)
+        if isinstance(memo, dict):
+            memo.clear()
+
+
+def one_call(name: str, X, pool: dict, cold: bool) -> tuple[float, np.ndarray]:
+    from hilt import strategies
+
     if cold:
-        geometry._views.clear()
+        reset_memo()
     ctx = strategies.QueryContext(X, pool["candidates"], pool["labelled"], pool["y"], pool["model"],
                                   np.random.default_rng(0), batch=BATCH)
     t0 = time.perf_counter()
@@ -182,22 +194,25 @@ def time_floor(X, model) -> list[float]:
     return out
 
 
-def time_view(X) -> list[float]:
-    """``dense_view(X)`` from an empty memo; leaves the view remembered."""
+def time_view(X) -> tuple[list[float], list[float]]:
+    """``dense_view(X)`` from an empty memo, and ``copy_distance`` of that view (if the module
+    has one); leaves the view remembered."""
     from hilt.strategies import geometry
 
-    out = []
+    view_s, copy_s = [], []
     for _ in range(REPEATS):
-        geometry._views.clear()
+        reset_memo()
         t0 = time.perf_counter()
-        geometry.dense_view(X)
-        out.append(time.perf_counter() - t0)
-    return out
+        view = geometry.dense_view(X)
+        view_s.append(time.perf_counter() - t0)
+        if hasattr(geometry, "copy_distance"):
+            t0 = time.perf_counter()
+            geometry.copy_distance(view)
+            copy_s.append(time.perf_counter() - t0)
+    return view_s, copy_s
 
 
 def measure_pool(X, y, labels, names, slow_seconds: float, log) -> dict:
-    from hilt.strategies import geometry
-
     t0 = time.perf_counter()
     labelled, candidates, y_labelled, model = setting(X, y, labels)
     pool = {"labelled": labelled, "candidates": candidates, "y": y_labelled, "model": model}
@@ -220,8 +235,11 @@ def measure_pool(X, y, labels, names, slow_seconds: float, log) -> dict:
             if rep == 0 and elapsed > slow_seconds:
                 slow.add(name)
         log(f"    cold round {rep + 1}: " + ", ".join(f"{n} {cold[n][-1]:.3f}" for n in names if len(cold[n]) > rep))
-    result["view_s"] = time_view(X)  # leaves the view built: the warm rounds reuse it
-    log(f"    dense_view(X): {median(result['view_s']):.3f} s")
+    result["view_s"], result["copy_distance_s"] = time_view(X)  # leaves the view built for the warm rounds
+    log(f"    dense_view(X): {median(result['view_s']):.3f} s"
+        + (f", copy_distance(view): {median(result['copy_distance_s']):.3f} s" if result["copy_distance_s"] else ""))
+    for name in names:  # untimed: builds whatever is remembered per view (e.g. its copy distance)
+        one_call(name, X, pool, cold=False)
     for rep in range(REPEATS):
         for name in names:
             if name in slow and rep > 0:
@@ -231,7 +249,7 @@ def measure_pool(X, y, labels, names, slow_seconds: float, log) -> dict:
             if chosen.tolist() != picks[name]:
                 raise RuntimeError(f"{name}: warm picks differ from cold ones: {chosen} vs {picks[name]}")
         log(f"    warm round {rep + 1}: " + ", ".join(f"{n} {warm[n][-1]:.3f}" for n in names if len(warm[n]) > rep))
-    geometry._views.clear()
+    reset_memo()
     result["strategies"] = {name: {"cold_s": cold[name], "warm_s": warm[name], "repeats": len(warm[name]),
                                    "picks": picks[name]} for name in names}
     return result
@@ -243,10 +261,9 @@ def profile_call(name: str, X, y, labels, cold: bool, top: int = 25) -> str:
     pool = {"labelled": labelled, "candidates": candidates, "y": y_labelled, "model": model}
     one_call(name, X, pool, cold=False)  # builds the view for a warm profile
     from hilt import strategies
-    from hilt.strategies import geometry
 
     if cold:
-        geometry._views.clear()
+        reset_memo()
     ctx = strategies.QueryContext(X, candidates, labelled, y_labelled, model, np.random.default_rng(0), batch=BATCH)
     profiler = cProfile.Profile()
     profiler.enable()
@@ -254,7 +271,7 @@ def profile_call(name: str, X, y, labels, cold: bool, top: int = 25) -> str:
     profiler.disable()
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
-    geometry._views.clear()
+    reset_memo()
     return out.getvalue()
 
 
@@ -283,9 +300,9 @@ def machine(threads: int) -> dict:
         nproc = str(os.cpu_count())
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=HERE, check=True).stdout.strip()
+                                cwd=HERE.parent, check=True).stdout.strip()
         dirty = bool(subprocess.run(["git", "status", "--porcelain", "--", "src"], capture_output=True, text=True,
-                                    cwd=HERE, check=True).stdout.strip())
+                                    cwd=HERE.parent, check=True).stdout.strip())
     except (OSError, subprocess.CalledProcessError):
         commit, dirty = "unknown", False
     return {"nproc": nproc, "python": platform.python_version(), "platform": platform.platform(),
@@ -322,7 +339,10 @@ def summarise(results: dict) -> dict:
                              "ratio_large": t_large / m_large, "growth": t_large / t_small}
             row["repeats_large"] = large["strategies"][name]["repeats"]
             rows[name] = row
-        for name, key in (("predict_proba(X)", "predict_proba_s"), ("dense_view(X)", "view_s")):
+        for name, key in (("predict_proba(X)", "predict_proba_s"), ("dense_view(X)", "view_s"),
+                          ("copy_distance(view)", "copy_distance_s")):
+            if not small.get(key) or not large.get(key):
+                continue
             t_small, t_large = median(small[key]), median(large[key])
             m_small = median(small["strategies"]["margin"]["warm_s"])
             m_large = median(large["strategies"]["margin"]["warm_s"])
@@ -352,14 +372,15 @@ def markdown(results: dict) -> str:
         f"BLAS, OpenMP and numba pinned to {m['threads']} thread(s) with threadpoolctl / numba.set_num_threads. "
         f"{results['date']}, hilt {m['git']}. Load average {results['load_start']} at the start, "
         f"{results['load_end']} at the end (a shared machine). Wall time {results['wall_s'] / 60:.1f} min."
-        + (" **src/hilt/strategies changed on disk during the run.**" if results["source_changed_during_run"] else ""),
+        + (" src/hilt/strategies changed on disk during the run: what was measured is the code imported at its "
+           "start (file fingerprints in the JSON)." if results["source_changed_during_run"] else ""),
         "",
         f"Each call: a fresh `QueryContext` ({N_LABELLED} labelled items at random positions, every other item a "
         "candidate, `AlignedModel(LogisticRegression(max_iter=1000))` fitted on the labelled ones), "
         f"`strategies.select(name, ctx, {K})`. **warm**: the pool's dense view "
-        "(`geometry.dense_view`, remembered per feature matrix) already built, as in every round after the "
-        "first; **cold**: its memo cleared before each call, so the call builds the view (the first query on "
-        "a feature matrix). `random`, `margin`, `outlier` and `committee` do not use the view. "
+        "(`geometry.dense_view`, remembered per feature matrix) already built and one untimed call made, as in "
+        "every round after the first; **cold**: the memo (`geometry._views`, and the per-view copy distances) "
+        "cleared before each call, so the call builds the view (the first query on a feature matrix). `random`, `margin`, `outlier` and `committee` do not use the view. "
         "Growth = time at the large pool ÷ time at the small one (pool 10x larger; 10 is linear, "
         f"the check allows {GROWTH_TARGET:g}: n log n or noise; O(n²) would be about 100).",
         "",
@@ -390,9 +411,12 @@ def markdown(results: dict) -> str:
                 f"| {label} | {fmt(w['small_s'])} ({w['ratio_small']:.2f}x) | {fmt(c['small_s'])} "
                 f"({c['ratio_small']:.2f}x) | {bold}{fmt(w['large_s'])} ({w['ratio_large']:.2f}x){bold} | "
                 f"{bold}{fmt(c['large_s'])} ({c['ratio_large']:.2f}x){bold} | {w['growth']:.1f} | {c['growth']:.1f} |")
-        for name in ("predict_proba(X)", "dense_view(X)"):
+        notes = {"predict_proba(X)": "the floor, whole pool, one call", "dense_view(X)": "alone, from an empty memo",
+                 "copy_distance(view)": "alone, remembered per view"}
+        for name, note in notes.items():
+            if name not in s["rows"]:
+                continue
             r = s["rows"][name]
-            note = "the floor, whole pool, one call" if name.startswith("predict") else "alone, from an empty memo"
             lines.append(
                 f"| `{name}` ({note}) | {fmt(r['small_s'])} ({r['ratio_small']:.2f}x) | | "
                 f"{fmt(r['large_s'])} ({r['ratio_large']:.2f}x) | | {r['growth']:.1f} | |")

@@ -272,3 +272,49 @@ def test_kmeans_gives_every_point_its_nearest_centroid(seed, n, c):
     assert set(assignment.tolist()) == set(range(len(centroids)))  # no empty cluster
     d = ((points[:, None, :] - centroids[None, :, :]) ** 2).sum(-1)
     np.testing.assert_allclose(d[np.arange(n), assignment], d.min(axis=1), rtol=1e-4, atol=1e-5)
+
+
+def test_dense_prefers_uncertain_items_that_stand_for_many_others():
+    """An uncertain lone item and an uncertain crowd: margin asks about the lone item first,
+    margin+dense about the crowd."""
+    rng = np.random.default_rng(0)
+    crowd = np.column_stack([rng.normal(0.3, 0.05, 200), rng.normal(0, 0.3, 200)])  # near the boundary
+    lone = np.array([[0.0, 9.0]])  # on the boundary, far from everything
+    sides = np.column_stack([rng.choice([-5.0, 5.0], 300), rng.normal(0, 3, 300)])
+    X = np.vstack([crowd, lone, sides])
+    labelled = np.arange(201, 221)
+    y = (X[labelled, 0] > 0).astype(int)
+    assert select("margin", context(X, labelled, y), 1).tolist() == [200]
+    dense = select("margin+dense", context(X, labelled, y, batch=5), 5)
+    assert 200 not in dense.tolist() and np.all(dense < 200)
+
+
+def test_pool_density_is_highest_in_the_crowd_and_low_for_a_lone_item():
+    from hilt.strategies.density import pool_density
+
+    rng = np.random.default_rng(1)
+    view = np.vstack([rng.normal(0, 1, (500, 2)), [[30.0, 30.0]]]).astype(np.float32)
+    density = pool_density(view)
+    assert density.shape == (501,) and np.all((density > 0) & (density <= 1))
+    assert density[-1] < np.percentile(density, 5)
+    assert pool_density(view) is density  # remembered for this view
+
+
+def test_freeing_features_whose_view_was_measured_does_not_hang():
+    """Regression: freeing X dropped its view while holding the memo lock, and the view's own
+    memo callbacks waited for that lock for ever (found by the strategy benchmark)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import gc, numpy as np\n"
+        "from hilt.strategies.geometry import dense_view, copy_distance\n"
+        "from hilt.strategies.density import pool_density\n"
+        "for i in range(5):\n"
+        "    X = np.random.default_rng(i).normal(size=(500, 5))\n"
+        "    view = dense_view(X); copy_distance(view); pool_density(view)\n"
+        "    del X, view; gc.collect()\n"
+        "print('done')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "done", result.stderr

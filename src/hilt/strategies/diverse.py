@@ -55,9 +55,9 @@ class DiverseStrategy:
 
     cold_uses_features = True
 
-    def __init__(self, base):
+    def __init__(self, base, name: str | None = None):
         self.base = base
-        self.name = f"{base.name}+diverse"
+        self.name = name or f"{base.name}+diverse"
 
     def select(self, context: QueryContext, k: int) -> np.ndarray:
         if context.is_cold:

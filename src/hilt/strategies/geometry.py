@@ -40,8 +40,8 @@ CHUNK = 65_536
 COPY_SHARE = 0.02
 
 _views: dict[int, tuple[Any, np.ndarray]] = {}
-_copy_distances: dict[int, float] = {}
-_views_lock = threading.Lock()
+_copy_distances: dict[int, tuple[Any, float]] = {}
+_views_lock = threading.RLock()
 
 
 def unit_rows(values: np.ndarray) -> np.ndarray:
@@ -96,13 +96,15 @@ def dense_view(X: Any) -> np.ndarray:
 
 def _forget(key: int) -> None:
     with _views_lock:
-        _views.pop(key, None)
-        _copy_distances.pop(key, None)
+        entry = _views.pop(key, None)
+    # The view dies here, outside the lock: its own memo entries' callbacks take the lock.
+    del entry
 
 
 def copy_distance(view: np.ndarray) -> float:
     """The distance under which two rows of ``view`` are copies of one item: 2 % of the pool's
-    spread (the root mean square distance of a row from the mean row; remembered per view).
+    spread (the root mean square distance of a row from the mean row, over at most 20,000
+    sampled rows; remembered per view).
 
     The spread, not a typical distance between two rows: a pool that is mostly copies of a few
     items would make that tiny, and the copies distinct.
@@ -114,24 +116,38 @@ def copy_distance(view: np.ndarray) -> float:
     >>> round(copy_distance(np.array([[0.0], [10.0]] * 50, dtype=np.float32)), 3)
     0.1
     """
-    key = id(view)
-    with _views_lock:
-        remembered = any(v[1] is view for v in _views.values())
-        if remembered and key in _copy_distances:
-            return _copy_distances[key]
+    found = remembered(_copy_distances, view)
+    if found is not None:
+        return found
     spread = 0.0
     if view.shape[0]:
-        mean = view.mean(axis=0, dtype=np.float64)
-        total = 0.0
-        for lo in range(0, view.shape[0], CHUNK):
-            block = view[lo : lo + CHUNK] - mean
-            total += float(np.einsum("ij,ij->", block, block))
-        spread = (total / view.shape[0]) ** 0.5
+        n = view.shape[0]
+        # A sample measures the spread as well as the whole pool does, at a fixed cost.
+        rows = view if n <= KMEANS_SAMPLE else view[np.sort(np.random.default_rng(0).choice(n, KMEANS_SAMPLE, replace=False))]
+        centred = rows - rows.mean(axis=0, dtype=np.float64)
+        spread = float(np.einsum("ij,ij->", centred, centred) / rows.shape[0]) ** 0.5
     value = COPY_SHARE * spread
-    if remembered:
-        with _views_lock:
-            _copy_distances[key] = value
+    remember(_copy_distances, view, value)
     return value
+
+
+def remembered(memo: dict, view: np.ndarray) -> Any:
+    """What :func:`remember` kept for this very ``view`` (not another one at the same address)."""
+    with _views_lock:
+        found = memo.get(id(view))
+    return found[1] if found is not None and found[0]() is view else None
+
+
+def remember(memo: dict, view: np.ndarray, value: Any) -> None:
+    """Keep ``value`` for ``view`` for as long as the view lives (a weak reference)."""
+    key = id(view)
+
+    def forget(_ref: Any, key: int = key) -> None:
+        with _views_lock:
+            memo.pop(key, None)
+
+    with _views_lock:
+        memo[key] = (weakref.ref(view, forget), value)
 
 
 def _compute_view(X: Any) -> np.ndarray:

@@ -39,6 +39,9 @@ _FACTORIES: dict[str, Callable[[], Any]] = {
     **{f"{method}+diverse": (lambda m=method: _make("diverse", "DiverseStrategy", _uncertainty(m)))
        for method in METHODS},
     "committee+diverse": lambda: _make("diverse", "DiverseStrategy", _make("committee", "CommitteeStrategy")),
+    **{f"{method}+dense": (lambda m=method: _make("diverse", "DiverseStrategy",
+                                                  _make("density", "DensityWeighted", _uncertainty(m)), f"{m}+dense"))
+       for method in METHODS},
 }
 
 #: One line per strategy, for ``--help`` and the README.
@@ -54,6 +57,7 @@ DESCRIPTIONS: dict[str, str] = {
     "committee": "vote entropy of 5 bootstrap copies of the model",
     **{f"{m}+diverse": f"{m}, then the most uncertain of each cluster of them" for m in METHODS},
     "committee+diverse": "committee, then the most disputed of each cluster",
+    **{f"{m}+dense": f"{m} x how typical of the pool, spread like +diverse" for m in METHODS},
 }
 
 #: Every single strategy name; mixes combine them as ``NAME:WEIGHT/NAME:WEIGHT``.
@@ -89,7 +93,7 @@ def get_strategy(spec: Any) -> Any:
     >>> get_strategy("magin")
     Traceback (most recent call last):
     ...
-    hilt.errors.InputError: Expected strategy to be one of random, least, margin, ratio, entropy, outlier, cluster, representative, committee, least+diverse, margin+diverse, ratio+diverse, entropy+diverse, committee+diverse, or a mix like margin+diverse:8/random:1/outlier:1; got 'magin'.
+    hilt.errors.InputError: Expected strategy to be one of random, least, margin, ratio, entropy, outlier, cluster, representative, committee, least+diverse, margin+diverse, ratio+diverse, entropy+diverse, committee+diverse, least+dense, margin+dense, ratio+dense, entropy+dense, or a mix like margin+diverse:8/random:1/outlier:1; got 'magin'.
     """
     if not isinstance(spec, str):
         raise _unknown(spec)
