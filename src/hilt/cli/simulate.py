@@ -17,7 +17,7 @@ from hilt.strategies.registry import DESCRIPTIONS
 #: The default comparison (kept equal to hilt.simulate.runner.DEFAULT_STRATEGIES by a test;
 #: written here so that --help does not import the simulation code).
 DEFAULT_STRATEGIES = (
-    "random,least,margin,ratio,entropy,margin+diverse,committee,cluster,representative,outlier,"
+    "random,least,margin,ratio,entropy,margin+diverse,margin+dense,committee,cluster,representative,outlier,"
     "margin+diverse:8/random:1/outlier:1"
 )
 

@@ -27,7 +27,7 @@ TWO_LABEL_NAME = "uncertainty"
 #: What ``hilt simulate`` compares when no strategies are named: every family of
 #: :mod:`hilt.strategies` (the other ``+diverse`` variants and mixes on request).
 DEFAULT_STRATEGIES = (
-    "random", "least", "margin", "ratio", "entropy", "margin+diverse", "committee",
+    "random", "least", "margin", "ratio", "entropy", "margin+diverse", "margin+dense", "committee",
     "cluster", "representative", "outlier", "margin+diverse:8/random:1/outlier:1",
 )
 

