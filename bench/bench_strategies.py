@@ -11,7 +11,7 @@ What it measures: ``strategies.select(name, context, 10)`` (batch = 10) on pools
 
 each with 200 labelled items at random positions and every other position a candidate, and a
 ``hilt.models.AlignedModel`` around ``LogisticRegression(max_iter=1000)`` fitted on them.
-Strategies: ``random``, ``margin``, ``margin+diverse``, ``margin+diverse:8/random:1/outlier:1``,
+Strategies: ``random``, ``margin``, ``margin+diverse``, ``margin+dense``, ``margin+diverse:8/random:1/outlier:1``,
 ``cluster``, ``outlier``, ``representative``, ``committee``, ``committee+diverse``.
 
 Every timed call gets a FRESH ``QueryContext`` (nothing, not the probabilities, carries over
@@ -75,6 +75,7 @@ STRATEGIES = (
     "random",
     "margin",
     "margin+diverse",
+    "margin+dense",
     "margin+diverse:8/random:1/outlier:1",
     "cluster",
     "outlier",
@@ -164,8 +165,10 @@ def reset_memo() -> None:
 
     # Not under geometry._views_lock: dropping a view may run weakref callbacks that take it.
     geometry._views.clear()
-    for name in ("_copy_distances",):  # per-view memos of hilt.strategies.geometry, if any
-        memo = getattr(geometry, name, None)
+    from hilt.strategies import density
+
+    for module, name in ((geometry, "_copy_distances"), (density, "_densities")):  # per-view memos
+        memo = getattr(module, name, None)
         if isinstance(memo, dict):
             memo.clear()
 

@@ -36,24 +36,38 @@ HILT = str(Path(sys.executable).with_name("hilt"))
 #: The strategies of every table: hilt simulate's default comparison (every family).
 STRATEGY_ORDER = simulate.DEFAULT_STRATEGIES
 
+#: Every strategy of the digits table: the default comparison plus every other ``+diverse`` and
+#: ``+dense`` variant (the issue asks how each diverse variant does against its plain method).
+DIGITS_STRATEGIES = ",".join(
+    [*simulate.DEFAULT_STRATEGIES]
+    + [f"{m}+{v}" for v in ("diverse", "dense") for m in ("least", "margin", "ratio", "entropy")
+       if f"{m}+{v}" not in simulate.DEFAULT_STRATEGIES]
+    + ["committee+diverse"]
+)
+#: Two labels: the four methods are one (``uncertainty``), and so are their variants.
+TWO_LABEL_STRATEGIES = ",".join([*simulate.DEFAULT_STRATEGIES, "committee+diverse"])
+
 #: section title -> (data set, keyword arguments of simulate.run = the CLI options)
 FULL = {
-    "digits": ("digits", dict(init=20, batch=10, budget=400, seeds=5)),
-    "breast_cancer": ("breast_cancer", dict(init=20, batch=10, budget=200, seeds=5)),
-    "movie_reviews": ("movie_reviews", dict(init=20, batch=20, budget=3000, seeds=5)),
+    "digits": ("digits", dict(init=20, batch=10, budget=400, seeds=5, strategies=DIGITS_STRATEGIES)),
+    "breast_cancer": ("breast_cancer", dict(init=20, batch=10, budget=200, seeds=5, strategies=TWO_LABEL_STRATEGIES)),
+    "movie_reviews": ("movie_reviews", dict(init=20, batch=20, budget=3000, seeds=5, strategies=TWO_LABEL_STRATEGIES)),
     "movie_reviews_naive_bayes": (
-        "movie_reviews", dict(init=20, batch=20, budget=3000, seeds=5, model="naive_bayes")
+        "movie_reviews", dict(init=20, batch=20, budget=3000, seeds=5, model="naive_bayes",
+                              strategies=TWO_LABEL_STRATEGIES)
     ),
 }
 QUICK = {
-    "digits": ("digits", dict(init=20, batch=10, budget=100, seeds=2)),
-    "breast_cancer": ("breast_cancer", dict(init=20, batch=10, budget=60, seeds=2)),
-    "movie_reviews": ("movie_reviews", dict(init=20, batch=20, budget=200, seeds=2)),
+    "digits": ("digits", dict(init=20, batch=10, budget=100, seeds=2, strategies=DIGITS_STRATEGIES)),
+    "breast_cancer": ("breast_cancer", dict(init=20, batch=10, budget=60, seeds=2, strategies=TWO_LABEL_STRATEGIES)),
+    "movie_reviews": ("movie_reviews", dict(init=20, batch=20, budget=200, seeds=2, strategies=TWO_LABEL_STRATEGIES)),
 }
 
 
 def command(data: str, options: dict, jobs: int, plot: str | None = None) -> str:
-    flags = " ".join(f"--{key.replace('_', '-')} {value}" for key, value in options.items())
+    flags = " ".join(f"--{key.replace('_', '-')} {value}" for key, value in options.items() if key != "strategies")
+    if "strategies" in options:
+        flags += f" --strategies {options['strategies']}"
     tail = f" --plot {plot}" if plot else " --no-plot"
     return f"hilt simulate {data} {flags} --jobs {jobs}{tail}"
 
@@ -130,6 +144,48 @@ def section(title: str, data: str, options: dict, jobs: int, images: Path, link:
     return "\n".join(lines), figures, result
 
 
+def strategy_targets(results: dict) -> tuple[str, dict]:
+    """Issue 9's label-efficiency targets: the best strategy on digits within 200 labels,
+    margin+diverse's area under the curve at least margin's, and on the text set every
+    ``+diverse`` variant against its plain method (area under the curve, final accuracy)."""
+    digits = results["digits"].summary()
+    budget = results["digits"].settings["budget"]
+    best = min((k for k in digits if k != "random"),
+               key=lambda k: (digits[k].to_reach[0.99] or 10**9, -digits[k].aulc_mean))
+    rows = ["| target | measured | |", "| --- | --- | --- |"]
+    reach = digits[best].to_reach[0.99]
+    rows.append(f"| digits: the best strategy reaches 99 % of the full-data accuracy in ≤ 200 labels | "
+                f"{best}: **{_reach(reach, budget)}** (mean curve of {len(results['digits'].settings['seeds'])} seeds; seeds' own: "
+                f"{_seed_mean(digits[best].to_reach_by_seed[0.99])}) | {'met' if reach is not None and reach <= 200 else 'missed'} |")
+    a, b = digits["margin+diverse"].aulc_mean, digits["margin"].aulc_mean
+    rows.append(f"| digits: margin+diverse's area under the curve ≥ margin's | {a:.3f} vs {b:.3f} | "
+                f"{'met' if a >= b - 5e-4 else 'missed'} |")
+    figures: dict[str, Any] = {"digits_best": best, "digits_best_labels_to_99": reach,
+                               "digits_aulc": {k: v.aulc_mean for k, v in digits.items()}, "pairs": []}
+    for title in ("digits", "breast_cancer", "movie_reviews", "movie_reviews_naive_bayes"):
+        if title not in results:
+            continue
+        result = results[title]
+        summary = result.summary()
+        for name, s in summary.items():
+            for suffix in ("+diverse", "+dense"):
+                base = name.removesuffix(suffix)
+                if base in ("least", "margin", "ratio", "entropy") and base not in summary:
+                    base = simulate.TWO_LABEL_NAME  # two labels: the four methods ran once
+                if not name.endswith(suffix) or base not in summary:
+                    continue
+                plain = summary[base]
+                gap, final = s.aulc_mean - plain.aulc_mean, s.mean[-1] - plain.mean[-1]
+                verdict = "does not lose" if gap >= -5e-4 else "**loses**"
+                rows.append(f"| {title}: {result.display_name(name)} vs {result.display_name(plain.strategy)} | "
+                            f"area {s.aulc_mean:.3f} vs {plain.aulc_mean:.3f} ({gap:+.3f}); final accuracy "
+                            f"{s.mean[-1]:.3f} vs {plain.mean[-1]:.3f} ({final:+.3f}) | {verdict} |")
+                figures["pairs"].append({"set": title, "variant": name, "plain": plain.strategy,
+                                         "aulc_gap": gap, "final_gap": final})
+    text = "\n".join(["### Strategy targets (issue 9), measured", "", *rows, ""])
+    return text, figures
+
+
 def _reach(value: int | None, budget: int) -> str:
     return str(value) if value is not None else f"> {budget}"
 
@@ -154,6 +210,8 @@ def digits_check(first: simulate.SimulationResult, options: dict, splits: int, j
     from hilt.models import default_classifier
 
     import numpy as np
+
+    options = {**options, "strategies": ",".join(STRATEGY_ORDER)}  # the default comparison per split
     from sklearn.datasets import load_digits
 
     pixels = load_digits().data
@@ -343,12 +401,15 @@ def main() -> None:
         text, figures["runs"][title], results[title] = section(title, data, options, args.jobs, images, link)
         parts.append(text)
         print(f"{title}: {results[title].recommendation}", flush=True)
+    text, figures["strategy_targets"] = strategy_targets(results)
+    parts.append(text)
     text, figures["digits_targets"] = digits_check(results["digits"], runs["digits"][1], splits, args.jobs)
     parts.append(text)
     text, figures["scaling_elsewhere"] = scaling_elsewhere(args.jobs, args.quick)
     parts.append(text)
     print("digits targets checked", flush=True)
-    text, figures["cli_timing"] = cli_timing((1, 2), runs["digits"][1], repeats)
+    text, figures["cli_timing"] = cli_timing(
+        (1, 2), {k: v for k, v in runs["digits"][1].items() if k != "strategies"}, repeats)
     parts.append(text)
     figures["report_seconds"] = round(time.perf_counter() - started, 1)
     (results_dir / f"{stem}.md").write_text("\n".join(parts), encoding="utf-8")

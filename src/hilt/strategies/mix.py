@@ -56,9 +56,20 @@ class MixStrategy:
             if count == 0:
                 lists.append(np.empty(0, np.int64))
                 continue
+            _score_on(strategy, context)  # on the whole context, so later calls reuse it
             sub = context.restricted(~used)
             sub.batch = max(1, in_batch)
             chosen = np.asarray(strategy.select(sub, count), dtype=np.int64)
             lists.append(chosen)
             used[order[np.searchsorted(sorted_candidates, chosen)]] = True
         return interleave(lists, weights)[:k]
+
+
+def _score_on(strategy, context: QueryContext) -> None:
+    """Compute a scoring part's per-candidate scores on ``context`` itself (they are memoised
+    there), so that its restricted copies, and a project's later batches, share them."""
+    if context.is_cold:
+        return
+    scorer = strategy if hasattr(strategy, "scores") else getattr(strategy, "base", None)
+    if scorer is not None and hasattr(scorer, "scores"):
+        scorer.scores(context)

@@ -92,7 +92,14 @@ class OutlierStrategy:
     def select(self, context: QueryContext, k: int) -> np.ndarray:
         if context.is_cold:
             return cluster_representatives(context, k)
-        validation = context.validation if context.validation is not None and len(context.validation) else context.labelled
-        reference = activations(context.model, context.X[validation])
-        found = context.predict(context.candidates, lambda X: activations(context.model, X))
-        return context.candidates[top_k(outlier_scores(found, reference), k)]
+        return context.candidates[top_k(self.scores(context), k)]
+
+    def scores(self, context: QueryContext) -> np.ndarray:
+        """Outlier score per candidate (1 = below every validation item on every label)."""
+        if "outlier" not in context.memo:
+            has_validation = context.validation is not None and len(context.validation)
+            validation = context.validation if has_validation else context.labelled
+            reference = activations(context.model, context.X[validation])
+            found = context.predict(context.candidates, lambda X: activations(context.model, X))
+            context.memo["outlier"] = outlier_scores(found, reference)
+        return context.memo["outlier"]
