@@ -177,7 +177,11 @@ def status_tables(info: dict[str, Any], title: str = "project") -> list[Any]:
 
     runs = info.get("runs", [])
     if not runs:
-        tables.append(Text("model runs: none yet (cold start: items come at random)"))
+        from hilt.strategies import get_strategy
+
+        spread = get_strategy(str(info.get("strategy", "margin"))).cold_uses_features
+        tables.append(Text("model runs: none yet (cold start: "
+                           + ("cluster representatives of the pool)" if spread else "items come at random)")))
         return tables
     model_runs = Table(title="model runs")
     model_runs.add_column("#", justify="right")

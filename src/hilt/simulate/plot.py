@@ -12,8 +12,24 @@ if TYPE_CHECKING:
 
 __all__ = ["plot_result"]
 
-# Colour-blind-safe colours (Okabe–Ito), one per uncertainty strategy; random is grey.
+# Colour-blind-safe colours (Okabe–Ito), one per strategy; random is grey. More strategies than
+# colours (hilt simulate compares a dozen by default) take matplotlib's tab20 instead.
 _COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"]
+
+#: Bands (±1 sd) are drawn while they stay readable.
+_MAX_BANDS = 6
+
+
+def _style(strategy: str) -> str:
+    """The line style says the family: plain solid, ``+diverse`` dash-dot, ``+dense`` dotted,
+    mixes dashed."""
+    if "/" in strategy:
+        return (0, (5, 2))
+    if strategy.endswith("+diverse"):
+        return "-."
+    if strategy.endswith("+dense"):
+        return (0, (1, 1))
+    return "-"
 
 
 def plot_result(result: "SimulationResult", path: Path) -> Path:
@@ -25,11 +41,18 @@ def plot_result(result: "SimulationResult", path: Path) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(7.5, 4.6), dpi=100)
+    summary = result.summary()
+    many = len(summary) > len(_COLOURS) + 1
+    figure = Figure(figsize=(10.5 if many else 7.5, 5.2 if many else 4.6), dpi=100)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot(1, 1, 1)
-    summary = result.summary()
-    colours = iter(_COLOURS)
+    if many:
+        from matplotlib import colormaps
+
+        palette = [colormaps["tab20"](i % 20) for i in range(len(summary))]
+    else:
+        palette = list(_COLOURS)
+    colours = iter(palette)
     for strategy, s in summary.items():
         if not s.n_labels:
             continue
@@ -37,17 +60,19 @@ def plot_result(result: "SimulationResult", path: Path) -> Path:
         mean, std = np.asarray(s.mean), np.asarray(s.std)
         is_random = strategy == "random"
         colour = "#555555" if is_random else next(colours, "#000000")
-        ax.plot(n, mean, color=colour, linestyle="--" if is_random else "-", linewidth=1.8,
+        ax.plot(n, mean, color=colour, linestyle="--" if is_random else _style(strategy), linewidth=1.6,
                 label=result.display_name(strategy), zorder=3 if not is_random else 2)
-        ax.fill_between(n, mean - std, mean + std, color=colour, alpha=0.15, linewidth=0)
+        if len(summary) <= _MAX_BANDS or is_random:
+            ax.fill_between(n, mean - std, mean + std, color=colour, alpha=0.15, linewidth=0)
     full = result.full_accuracy
     ax.axhline(full, color="black", linewidth=1, linestyle=":", label=f"full-data accuracy ({full:.3f})")
     ax.axhline(0.99 * full, color="black", linewidth=0.6, linestyle=(0, (1, 4)), label="99 % of full-data")
     settings = result.settings
     n_seeds = len(result.seeds)
+    band = "band = ±1 sd" if len(summary) <= _MAX_BANDS else "band: random ±1 sd"
     ax.set_title(
         f"{result.dataset}: test accuracy by labels used "
-        f"({settings.get('model', 'logistic')}, {n_seeds} seed{'s' if n_seeds != 1 else ''}, band = ±1 sd)",
+        f"({settings.get('model', 'logistic')}, {n_seeds} seed{'s' if n_seeds != 1 else ''}, {band})",
         fontsize=10,
     )
     ax.set_xlabel("labels used")
@@ -59,7 +84,10 @@ def plot_result(result: "SimulationResult", path: Path) -> Path:
         high = max([full] + [max(np.asarray(s.mean) + np.asarray(s.std)) for s in drawn])
         ax.set_ylim(max(0.0, low - 0.02), min(1.005, high + 0.02))
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="lower right", fontsize=8)
+    if many:  # beside the axes: a dozen entries would hide the curves
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5, frameon=False)
+    else:
+        ax.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
     try:
         figure.savefig(path, format="png")
