@@ -165,9 +165,12 @@ def _compute_view(X: Any) -> np.ndarray:
         if dense.ndim != 2:
             dense = dense.reshape(n, -1)
         if dense.shape[1] <= VIEW_DIMENSIONS:
-            centred = dense - dense.mean(axis=0, keepdims=True)
-            spread = centred.std(axis=0, keepdims=True)
-            return np.clip(centred / np.where(spread > 0, spread, 1.0), -CLIP, CLIP).astype(np.float32)
+            # One copy, then in place: a million rows make 256 MB per temporary array.
+            view = np.array(dense, dtype=np.float32, copy=True)
+            view -= view.mean(axis=0, dtype=np.float64).astype(np.float32)
+            spread = np.sqrt(np.einsum("ij,ij->j", view, view) / max(n, 1)).astype(np.float32)
+            view /= np.where(spread > 0, spread, 1.0)
+            return np.clip(view, -CLIP, CLIP, out=view)
     from sklearn.decomposition import TruncatedSVD
 
     width = X.shape[1]
