@@ -149,3 +149,18 @@ def test_a_mix_is_stored_canonically_and_reopens(tmp_path):
         assert len(project.peek_items("bob", 10)) == 10
     with Project.open(tmp_path / "digits.hilt") as again:
         assert again.status()["strategy"] == "margin+diverse:8/random:1/outlier:1"
+
+
+def test_the_dense_view_is_cached_beside_the_features_and_read_back(tmp_path):
+    from hilt.strategies.geometry import dense_view
+
+    with make_project(tmp_path, "margin+diverse") as project:
+        project.retrain(wait=True)
+        view = project._job.features.dense_view()
+        folder = project.folder
+    assert (folder / "view.npy").exists() and (folder / "view.json").exists()
+    with Project.open(tmp_path / "digits.hilt") as again:
+        assert again.warm() == "disk"
+        X, _, _ = again._job.features.get(again._store)
+        np.testing.assert_array_equal(dense_view(X), view)  # read back, not computed again
+        assert dense_view(X) is again._job.features.dense_view()

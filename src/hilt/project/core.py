@@ -356,7 +356,10 @@ class Project:
         cache beside the project file) or ``"memory"``.
         """
         self._job.features.get(self._store)
-        return str(self._job.features.last_source)
+        source = str(self._job.features.last_source)
+        if get_strategy(self.strategy).cold_uses_features:
+            self._job.features.dense_view()  # what the diversity strategies compare items on
+        return source
 
     def retrain(self, wait: bool = False) -> None:
         """Refit on all training labels and re-rank the queue.

@@ -96,6 +96,41 @@ class FeatureCache:
                 self._save(key, *self._cached)
             return self._cached
 
+    def dense_view(self) -> np.ndarray | None:
+        """The diversity strategies' dense view of the cached features
+        (:func:`hilt.strategies.geometry.dense_view`), kept on disk beside them (``view.npy``),
+        so that a server's restart or the retrain process does not compute it again. ``None``
+        before :meth:`get` has loaded the features."""
+        from hilt.strategies.geometry import dense_view, known_view, use_view
+
+        with self._lock:
+            if self._cached is None or self._key is None:
+                return None
+            X, key = self._cached[0], self._key
+            if (known := known_view(X)) is not None:
+                return known
+            path, key_path = self.folder / "view.npy", self.folder / "view.json"
+            try:
+                if json.loads(key_path.read_text())["key"] == key:
+                    view = np.load(path)
+                    if view.shape[0] == X.shape[0]:
+                        return use_view(X, view)
+            except (OSError, ValueError, KeyError):
+                pass
+            view = dense_view(X)
+            try:
+                key_path.unlink(missing_ok=True)
+                tmp = path.with_name(f".{os.getpid()}.{path.name}")
+                with open(tmp, "wb") as out:
+                    np.save(out, view)
+                os.replace(tmp, path)
+                tmp_key = key_path.with_name(f".{os.getpid()}.{key_path.name}")
+                tmp_key.write_text(json.dumps({"key": key}))
+                os.replace(tmp_key, key_path)
+            except OSError:  # a read-only folder only costs a rebuild next time
+                pass
+            return view
+
     def _key_for(self, uid: str, top: int) -> str:
         digest = hashlib.sha256(json.dumps([_CACHE_FORMAT, uid, top, self.kind, self.feature_columns]).encode())
         return digest.hexdigest()

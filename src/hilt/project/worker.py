@@ -186,6 +186,8 @@ class RetrainJob:
         t0 = time.perf_counter()
         X, rowids, is_eval = self.features.get(self.store, cancelled)
         source = self.features.last_source
+        if self._strategy.cold_uses_features:  # the diversity strategies' view, cached with the features
+            self.features.dense_view()
         t1 = time.perf_counter()
         train = self.store.current_labels(is_eval=False)
         positions, y = _positions(rowids, train)

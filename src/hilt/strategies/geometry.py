@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-__all__ = ["VIEW_DIMENSIONS", "KMEANS_SAMPLE", "assign", "copy_distance", "dense_view", "kmeans", "unit_rows"]
+__all__ = ["VIEW_DIMENSIONS", "KMEANS_SAMPLE", "assign", "copy_distance", "dense_view", "kmeans", "known_view",
+           "unit_rows", "use_view"]
 
 #: Columns of the dense view: enough to tell clusters of items apart, few enough that the
 #: distance from a million rows to a hundred centroids is a fast matrix product.
@@ -87,12 +88,21 @@ def dense_view(X: Any) -> np.ndarray:
     >>> view.shape, bool(np.allclose(np.linalg.norm(view, axis=1), 1.0, atol=1e-5))
     ((100, 64), True)
     """
-    key = id(X)
+    found = known_view(X)
+    return found if found is not None else use_view(X, _compute_view(X))
+
+
+def known_view(X: Any) -> np.ndarray | None:
+    """The dense view remembered for ``X``, if any (none is computed)."""
     with _views_lock:
-        found = _views.get(key)
-        if found is not None and found[0]() is X:
-            return found[1]
-    view = _compute_view(X)
+        found = _views.get(id(X))
+    return found[1] if found is not None and found[0]() is X else None
+
+
+def use_view(X: Any, view: np.ndarray) -> np.ndarray:
+    """Remember ``view`` as the dense view of ``X`` (one computed earlier and kept on disk,
+    as a project's feature cache does), so that :func:`dense_view` returns it."""
+    key = id(X)
     try:
         ref = weakref.ref(X, lambda _ref, key=key: _forget(key))
     except TypeError:  # an object that takes no weak references: not remembered
