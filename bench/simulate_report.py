@@ -186,6 +186,39 @@ def strategy_targets(results: dict) -> tuple[str, dict]:
     return text, figures
 
 
+def paired_gains(runs: dict) -> str:
+    """Each ``+diverse`` / ``+dense`` variant against its plain method, seed by seed: every seed
+    starts both from the same labels, so the per-seed difference in area under the curve, with a
+    95 % t-interval over the seeds, says whether a gap is more than the seeds' noise.
+    ``runs``: ``simulate.json``'s ``runs`` (title -> the compact result)."""
+    import numpy as np
+    from scipy import stats
+
+    rows = ["| set | variant vs plain | mean Δ area (per seed) | 95 % interval | verdict |",
+            "| --- | --- | ---: | ---: | --- |"]
+    for title, figures in runs.items():
+        area: dict[str, dict[int, float]] = {}
+        for c in figures["curves"]:
+            area.setdefault(c["strategy"], {})[c["seed"]] = simulate.area_under_curve(c["n_labels"], c["accuracy"])
+        for name in area:
+            for suffix in ("+diverse", "+dense"):
+                base = name.removesuffix(suffix)
+                if base in ("least", "margin", "ratio", "entropy") and base not in area:
+                    base = simulate.TWO_LABEL_NAME
+                if not name.endswith(suffix) or base not in area:
+                    continue
+                seeds = sorted(area[base])
+                d = np.array([area[name][k] - area[base][k] for k in seeds])
+                half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d)) if len(d) > 1 else float("nan")
+                low, high = d.mean() - half, d.mean() + half
+                verdict = "gains" if low > 0 else "loses" if high < 0 else "no measurable difference"
+                rows.append(f"| {title} | {name} vs {base} | {d.mean():+.4f} | [{low:+.4f}, {high:+.4f}] | {verdict} |")
+    return "\n".join(["### Variants against their plain method, seed by seed", "",
+                      "Same seeds, same initial labels: the difference in area under the curve per seed, "
+                      "its mean and a 95 % t-interval over the seeds (`python bench/simulate_report.py --paired` "
+                      "recomputes it from `bench/results/simulate.json`).", "", *rows, ""])
+
+
 def _reach(value: int | None, budget: int) -> str:
     return str(value) if value is not None else f"> {budget}"
 
@@ -376,7 +409,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run: small budgets, two seeds")
     parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1))
+    parser.add_argument("--paired", action="store_true",
+                        help="only print the seed-by-seed comparison of the variants, from bench/results/simulate.json")
     args = parser.parse_args()
+    if args.paired:
+        print(paired_gains(json.loads((ROOT / "bench" / "results" / "simulate.json").read_text())["runs"]))
+        return
     results_dir = ROOT / "bench" / "results"
     if args.quick:
         runs, images, stem, link = QUICK, results_dir / "simulate-quick", "simulate-quick", "simulate-quick"
@@ -403,6 +441,7 @@ def main() -> None:
         print(f"{title}: {results[title].recommendation}", flush=True)
     text, figures["strategy_targets"] = strategy_targets(results)
     parts.append(text)
+    parts.append(paired_gains(figures["runs"]))
     text, figures["digits_targets"] = digits_check(results["digits"], runs["digits"][1], splits, args.jobs)
     parts.append(text)
     text, figures["scaling_elsewhere"] = scaling_elsewhere(args.jobs, args.quick)
