@@ -91,8 +91,9 @@ class ActiveLearner:
             self._X = raw
             estimator = fresh_copy(model)
         # What the diversity strategies compare items on: the model's features, or (when a
-        # user's pipeline takes the raw items) the default featurizer's, made when first needed.
+        # user's pipeline takes the raw texts) the default featurizer's, made when first needed.
         self._raw = raw
+        self._diversity_X: Any = None
         self.model = AlignedModel(estimator, labels)
         self.labels = self.model.labels
         self.n_items = n_items
@@ -142,7 +143,7 @@ class ActiveLearner:
     def _features(self) -> Any:
         if self._featurizer is not None or self._X.dtype != object:
             return self._X  # the model's own features serve
-        if getattr(self, "_diversity_X", None) is None:
+        if self._diversity_X is None:
             self._diversity_X = make_featurizer(detect_kind(self._raw)).fit_transform(self._raw)
         return self._diversity_X
 

@@ -218,10 +218,9 @@ class RetrainJob:
         """The strategy layer's view of the project: candidates are the unlabelled items
         outside the evaluation sample; validation (for ``outlier``) the labelled evaluation items."""
         train_positions, y = _positions(rowids, self.store.current_labels(is_eval=False))
-        labelled, _ = _positions(rowids, self.store.current_labels())
         validation, _ = _positions(rowids, self.store.current_labels(is_eval=True))
         excluded = is_eval.copy()
-        excluded[labelled] = True
+        excluded[train_positions] = True  # (the labelled evaluation items are evaluation items)
         # A run's random choices depend on the project's seed and the run, never on the clock.
         rng = np.random.default_rng([self.seed, run_id])
         return strategies.QueryContext(X, np.flatnonzero(~excluded), train_positions, y, model, rng,
