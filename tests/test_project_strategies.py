@@ -164,3 +164,23 @@ def test_the_dense_view_is_cached_beside_the_features_and_read_back(tmp_path):
         X, _, _ = again._job.features.get(again._store)
         np.testing.assert_array_equal(dense_view(X), view)  # read back, not computed again
         assert dense_view(X) is again._job.features.dense_view()
+
+
+def test_the_retrain_process_ranks_a_diverse_strategy_as_the_calling_thread_does(tmp_path, monkeypatch):
+    """Pools of 100,000+ retrain in a child process: it gets the strategy, the batch and the seed,
+    and its queue equals the one the same run makes in process (HILT_RETRAIN_PROCESS=always)."""
+    strategy = "margin+diverse:8/random:1/outlier:1"
+    for folder in ("here", "child"):
+        (tmp_path / folder).mkdir()
+    with make_project(tmp_path / "here", strategy) as here:
+        here.retrain(wait=True)
+        expected = [item.id for item in here.peek_items("bob", 30)]
+    monkeypatch.setenv("HILT_RETRAIN_PROCESS", "always")
+    with make_project(tmp_path / "child", strategy) as project:
+        project.retrain()  # in the background: the child process
+        deadline = time.monotonic() + 120
+        while not project.status()["runs"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert project.status()["runs"], project.status()["retrain_error"]
+        served = [item.id for item in project.peek_items("bob", 30)]
+    assert served == expected
