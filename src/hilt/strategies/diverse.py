@@ -18,7 +18,7 @@ import numpy as np
 from hilt.sampling import top_k
 from hilt.strategies.base import QueryContext
 from hilt.strategies.cluster import cluster_representatives
-from hilt.strategies.geometry import copy_distance, kmeans
+from hilt.strategies.geometry import copy_distance, kmeans, squared_distances
 
 __all__ = ["DiverseStrategy", "CANDIDATES_PER_PICK"]
 
@@ -126,7 +126,4 @@ class DiverseStrategy:
 
 def _copies_of(view: np.ndarray, rows: np.ndarray, of: np.ndarray, separation: float) -> np.ndarray:
     """Which of ``rows`` lie within ``separation`` of one of ``of`` (pool positions)."""
-    points, anchors = view[rows], view[of]
-    d = (np.einsum("ij,ij->i", points, points)[:, None] - 2.0 * points @ anchors.T
-         + np.einsum("ij,ij->i", anchors, anchors)[None, :])
-    return (np.maximum(d, 0.0) <= separation**2).any(axis=1)
+    return (squared_distances(view[rows], view[of]) <= separation**2).any(axis=1)

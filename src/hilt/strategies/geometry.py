@@ -23,7 +23,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["VIEW_DIMENSIONS", "KMEANS_SAMPLE", "assign", "copy_distance", "dense_view", "kmeans", "known_view",
-           "unit_rows", "use_view"]
+           "squared_distances", "unit_rows", "use_view"]
 
 #: Columns of the dense view: enough to tell clusters of items apart, few enough that the
 #: distance from a million rows to a hundred centroids is a fast matrix product.
@@ -101,7 +101,19 @@ def known_view(X: Any) -> np.ndarray | None:
 
 def use_view(X: Any, view: np.ndarray) -> np.ndarray:
     """Remember ``view`` as the dense view of ``X`` (one computed earlier and kept on disk,
-    as a project's feature cache does), so that :func:`dense_view` returns it."""
+    as a project's feature cache does), so that :func:`dense_view` returns it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hilt.strategies.geometry import dense_view, known_view, use_view
+    >>> X = np.arange(6.0).reshape(3, 2)
+    >>> known_view(X) is None
+    True
+    >>> saved = np.ones((3, 2), dtype=np.float32)
+    >>> use_view(X, saved) is saved and dense_view(X) is saved
+    True
+    """
     key = id(X)
     try:
         ref = weakref.ref(X, lambda _ref, key=key: _forget(key))
@@ -250,7 +262,7 @@ def _plus_plus(points: np.ndarray, n_clusters: int, rng: np.random.Generator,
     n = points.shape[0]
     trials = 2 + int(np.log(max(n_clusters, 1)))
     chosen = [int(rng.integers(n))]
-    closest = _squared_distances(points, points[chosen]).ravel()
+    closest = squared_distances(points, points[chosen]).ravel()
     floor = max(min_separation, 0.0) ** 2
     for _ in range(1, n_clusters):
         closest = np.where(closest <= floor, 0.0, closest)  # copies of a seed seed nothing
@@ -258,14 +270,23 @@ def _plus_plus(points: np.ndarray, n_clusters: int, rng: np.random.Generator,
         if total <= 1e-12:  # every point sits on (or is a copy of) a seed: fewer clusters
             break
         candidates = rng.choice(n, size=trials, p=closest / total)
-        options = np.minimum(closest[None, :], _squared_distances(points, points[candidates]).T)
+        options = np.minimum(closest[None, :], squared_distances(points, points[candidates]).T)
         best = int(np.argmin(options.sum(axis=1)))
         chosen.append(int(candidates[best]))
         closest = options[best]
     return points[chosen].copy()
 
 
-def _squared_distances(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+def squared_distances(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
+    """Squared Euclidean distance from every point to every centroid, ``(n_points, n_centroids)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hilt.strategies.geometry import squared_distances
+    >>> squared_distances(np.array([[0.0, 0.0], [3.0, 4.0]]), np.array([[0.0, 0.0]])).tolist()
+    [[0.0], [25.0]]
+    """
     d = (np.einsum("ij,ij->i", points, points)[:, None] - 2.0 * points @ centroids.T
          + np.einsum("ij,ij->i", centroids, centroids)[None, :])
     return np.maximum(d, 0.0)
@@ -285,7 +306,7 @@ def assign(points: np.ndarray, centroids: np.ndarray) -> np.ndarray:
     centroids = np.asarray(centroids, dtype=np.float32)
     out = np.empty(points.shape[0], dtype=np.int64)
     for lo in range(0, points.shape[0], CHUNK):
-        out[lo : lo + CHUNK] = _squared_distances(points[lo : lo + CHUNK], centroids).argmin(axis=1)
+        out[lo : lo + CHUNK] = squared_distances(points[lo : lo + CHUNK], centroids).argmin(axis=1)
     return out
 
 
