@@ -23,7 +23,7 @@ from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
 from hilt.project.worker import RetrainJob, RetrainWorker
 from hilt.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
-from hilt.strategies import check_strategy, get_strategy
+from hilt.strategies import check_strategy
 
 __all__ = ["Project"]
 
@@ -92,7 +92,7 @@ class Project:
         runs = store.runs()
         # A diversity strategy has a queue before any model (cluster representatives): the
         # first serve asks the worker for it, in the background like any run.
-        self._wants_cold_queue = not runs and get_strategy(self.strategy).cold_uses_features
+        self._wants_cold_queue = not runs and self._job.uses_features
         trained = len(store.current_labels(is_eval=False))
         # New training labels since the last run: reaching retrain_every starts a retrain.
         self._since_retrain = trained - (runs[-1]["n_train"] if runs else 0)
@@ -357,7 +357,7 @@ class Project:
         """
         self._job.features.get(self._store)
         source = str(self._job.features.last_source)
-        if get_strategy(self.strategy).cold_uses_features:
+        if self._job.uses_features:
             self._job.features.dense_view()  # what the diversity strategies compare items on
         return source
 

@@ -78,6 +78,9 @@ class RetrainJob:
         self.labels = labels
         self.strategy = strategy
         self._strategy = strategies.get_strategy(strategy)
+        #: The strategy compares items by their features (a diversity strategy, or one at cold
+        #: start): its dense view is built with the features, and it has a queue before any model.
+        self.uses_features: bool = self._strategy.cold_uses_features
         #: Items served between two runs (the project's retrain_every): a spreading strategy
         #: makes each run of this many consecutive queue items a spread-out batch.
         self.batch = batch
@@ -186,51 +189,48 @@ class RetrainJob:
         t0 = time.perf_counter()
         X, rowids, is_eval = self.features.get(self.store, cancelled)
         source = self.features.last_source
-        if self._strategy.cold_uses_features:  # the diversity strategies' view, cached with the features
+        if self.uses_features:  # the diversity strategies' view, cached with the features
             self.features.dense_view()
         t1 = time.perf_counter()
-        train = self.store.current_labels(is_eval=False)
-        positions, y = _positions(rowids, train)
-        if len(set(y)) < 2:
-            return self._cold_queue(X, rowids, is_eval, cancelled, t0, t1, source)
+        labels = _Labels.read(self.store, rowids)  # one snapshot for fitting, measuring and ranking
+        if len(set(labels.y)) < 2:
+            return self._cold_queue(X, rowids, is_eval, labels, cancelled, t0, t1, source)
         run_id = self.store.start_run(self.strategy)
-        self.model.fit(X[positions], y)
-        accuracy, n_eval = self._evaluate(X, rowids)
+        self.model.fit(X[labels.train], labels.y)
+        accuracy, n_eval = self._evaluate(X, labels)
         t2 = time.perf_counter()
-        items, scores, guesses = self._rank(X, rowids, is_eval, cancelled, run_id)
+        items, scores, guesses = self._rank(X, rowids, is_eval, labels, cancelled, run_id)
         t3 = time.perf_counter()
         self.store.write_queue(run_id, items, scores, guesses)
-        self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
+        n_train = len(labels.y)
+        self.store.finish_run(run_id, n_train=n_train, eval_accuracy=accuracy, n_eval=n_eval,
                               swap_queue=self.strategy != "random")
         self.store.checkpoint()
         t4 = time.perf_counter()
-        return RunReport(run_id, len(y), accuracy, n_eval, t1 - t0, t2 - t1, t3 - t2, t4 - t3, source)
+        return RunReport(run_id, n_train, accuracy, n_eval, t1 - t0, t2 - t1, t3 - t2, t4 - t3, source)
 
-    def _evaluate(self, X: Any, rowids: np.ndarray) -> tuple[float | None, int]:
-        positions, y = _positions(rowids, self.store.current_labels(is_eval=True))
-        if not y:
+    def _evaluate(self, X: Any, labels: "_Labels") -> tuple[float | None, int]:
+        if not labels.y_eval:
             return None, 0
-        predicted = self.model.predict(X[positions])
-        return float(np.mean(predicted == np.asarray(y, dtype=object))), len(y)
+        predicted = self.model.predict(X[labels.evaluation])
+        return float(np.mean(predicted == np.asarray(labels.y_eval, dtype=object))), len(labels.y_eval)
 
-    def _context(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, cancelled: Callable[[], bool],
+    def _context(self, X: Any, is_eval: np.ndarray, labels: "_Labels", cancelled: Callable[[], bool],
                  model: Any, run_id: int) -> strategies.QueryContext:
         """The strategy layer's view of the project: candidates are the unlabelled items
         outside the evaluation sample; validation (for ``outlier``) the labelled evaluation items."""
-        train_positions, y = _positions(rowids, self.store.current_labels(is_eval=False))
-        validation, _ = _positions(rowids, self.store.current_labels(is_eval=True))
         excluded = is_eval.copy()
-        excluded[train_positions] = True  # (the labelled evaluation items are evaluation items)
+        excluded[labels.train] = True  # (the labelled evaluation items are evaluation items)
         # A run's random choices depend on the project's seed and the run, never on the clock.
         rng = np.random.default_rng([self.seed, run_id])
-        return strategies.QueryContext(X, np.flatnonzero(~excluded), train_positions, y, model, rng,
-                                       batch=self.batch, validation=validation, cancelled=cancelled)
+        return strategies.QueryContext(X, np.flatnonzero(~excluded), labels.train, labels.y, model, rng,
+                                       batch=self.batch, validation=labels.evaluation, cancelled=cancelled)
 
-    def _rank(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, cancelled: Callable[[], bool],
-              run_id: int = 0) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+    def _rank(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, labels: "_Labels",
+              cancelled: Callable[[], bool], run_id: int) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
         if self.strategy == "random":  # served in the random order; the run only measures
             return np.empty(0, np.int64), np.empty(0), []
-        top = self._select(self._context(X, rowids, is_eval, cancelled, self.model, run_id))
+        top = self._select(self._context(X, is_eval, labels, cancelled, self.model, run_id))
         # What annotators are shown beside an item: the model's guess and how unsure it is.
         probs = self.model.predict_proba(X[top]) if top.size else np.empty((0, len(self.labels)))
         shown = score(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
@@ -247,18 +247,17 @@ class RetrainJob:
         rest = context.restricted(~np.isin(context.candidates, first))
         return np.concatenate([first, strategies.select(self._strategy, rest, self.queue_size - first.size)])
 
-    def _cold_queue(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, cancelled: Callable[[], bool],
-                    t0: float, t1: float, source: str | None) -> RunReport | None:
+    def _cold_queue(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, labels: "_Labels",
+                    cancelled: Callable[[], bool], t0: float, t1: float, source: str | None) -> RunReport | None:
         """Before any model: a diversity strategy's first queue, from the features alone
         (cluster representatives), written once; the others serve the random order."""
-        if not self._strategy.cold_uses_features or self.store.runs():
+        if not self.uses_features or self.store.runs():
             return None
         run_id = self.store.start_run(self.strategy)
-        context = self._context(X, rowids, is_eval, cancelled, None, run_id)
-        top = self._select(context)
+        top = self._select(self._context(X, is_eval, labels, cancelled, None, run_id))
         t2 = time.perf_counter()
         self.store.write_queue(run_id, rowids[top], np.zeros(top.size), [None] * top.size)
-        n_train = len(context.y)
+        n_train = len(labels.y)
         self.store.finish_run(run_id, n_train=n_train, eval_accuracy=None, n_eval=0)
         t3 = time.perf_counter()
         return RunReport(run_id, n_train, None, 0, t1 - t0, 0.0, t2 - t1, t3 - t2, source)
@@ -271,6 +270,23 @@ def _reap(child: subprocess.Popen) -> None:
         child.kill()
         child.wait()
     child.stdout.close()
+
+
+@dataclass
+class _Labels:
+    """One run's snapshot of the labels, as feature-row positions: the training labels and the
+    evaluation sample's."""
+
+    train: np.ndarray
+    y: list[str]
+    evaluation: np.ndarray
+    y_eval: list[str]
+
+    @classmethod
+    def read(cls, store: Store, rowids: np.ndarray) -> "_Labels":
+        train, y = _positions(rowids, store.current_labels(is_eval=False))
+        evaluation, y_eval = _positions(rowids, store.current_labels(is_eval=True))
+        return cls(train, y, evaluation, y_eval)
 
 
 def _positions(rowids: np.ndarray, label_of: dict[int, str]) -> tuple[np.ndarray, list[str]]:

@@ -101,7 +101,9 @@ class QueryContext:
         return self.memo[key]
 
     def view(self) -> np.ndarray:
-        """The dense, unit-length view of every pool item (:func:`hilt.strategies.geometry.dense_view`)."""
+        """The dense view every diversity strategy compares pool items in
+        (:func:`hilt.strategies.geometry.dense_view`: clipped z-scores for table rows, a reduced,
+        unit-length TF-IDF for texts), computed once per feature matrix."""
         from hilt.strategies.geometry import dense_view
 
         features = self.features() if callable(self.features) else self.features
