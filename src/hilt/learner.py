@@ -43,9 +43,14 @@ class ActiveLearner:
         ``margin+diverse``, ``cluster``, ``committee``, …) or a mix such as
         ``margin+diverse:8/random:1/outlier:1``.
     model : scikit-learn classifier, optional
-        Applied to the raw items (so a text model must include its vectorizer). Default:
-        the pipeline for the pool's kind from :mod:`hilt.models`, with its unsupervised first
-        step (TF-IDF or scaling) fitted once on the whole pool and cached.
+        Without ``features``: applied to the raw items (so a text model must include its
+        vectorizer). With ``features``: fitted on the features. Default: logistic regression
+        with the strength chosen for the features.
+    features : str or scikit-learn transformer, optional
+        How items become feature rows (:func:`hilt.features.get_featurizer`): ``tfidf``,
+        ``embeddings``, ``tfidf+embeddings`` (text), ``scale`` (tables) or a transformer. It is
+        fitted once on the whole pool and cached. Default, when ``model`` is not given either:
+        :data:`hilt.features.DEFAULT_FEATURES` for the pool's kind.
     random_state : int, optional
         Seeds the cold-start and ``random`` choices.
 
@@ -72,6 +77,7 @@ class ActiveLearner:
         *,
         strategy: str = "margin",
         model: Any = None,
+        features: Any = None,
         random_state: int | None = None,
     ):
         self.strategy = check_strategy(strategy)
@@ -80,11 +86,12 @@ class ActiveLearner:
         n_items = raw.shape[0]
         if n_items == 0:
             raise InputError("Expected a pool with at least one item, got an empty pool.")
-        if model is None:
+        if model is None or features is not None:
             self.kind = detect_kind(raw)
-            self._featurizer = make_featurizer(self.kind)
+            self._featurizer = make_featurizer(self.kind, features)
             self._X = self._featurizer.fit_transform(raw)
-            estimator = default_classifier(random_state)
+            estimator = (default_classifier(random_state, C=self._featurizer.classifier_C) if model is None
+                         else fresh_copy(model))
         else:
             self.kind = None
             self._featurizer = None

@@ -40,6 +40,7 @@ def label(
 
     Example: hilt label reviews.hilt --annotator ana
     """
+    from hilt.cli._features import warm_features
     from hilt.project import Project
 
     name = annotator or default_annotator()
@@ -48,5 +49,6 @@ def label(
         single_keys = sys.stdin.isatty() and len(opened.labels) <= MAX_KEYED_LABELS
         keys = terminal_keys() if single_keys else line_keys(sys.stdin)
         with contextlib.closing(keys):
+            warm_features(opened)
             out.print(f"Labelling {project} as [bold]{name}[/] ({opened.kind} items).")
             run_label_loop(opened, name, keys, out, wait_for_model=wait)

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from hilt.cli._features import warm_features
 from hilt.cli.app import app, console, user_errors
 from hilt.errors import InputError
 
@@ -61,6 +62,10 @@ def init(
         "cluster, representative, committee, METHOD+diverse; see hilt simulate --help) or a mix such as "
         "margin+diverse:8/random:1/outlier:1.",
     ),
+    features: Optional[str] = typer.Option(
+        None, help="How items become model features: tfidf, embeddings or tfidf+embeddings for text "
+        "(default tfidf+embeddings), scale for tables (the default).",
+    ),
     retrain_every: int = typer.Option(10, min=1, help="Retrain after this many new labels."),
     eval_share: float = typer.Option(0.1, min=0.0, max=0.9, help="Share of items served at random to measure accuracy."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV/JSON file, e.g. latin-1."),
@@ -78,6 +83,7 @@ def init(
         id_column=id_column,
         label_column=label_column,
         strategy=strategy,
+        features=features,
         retrain_every=retrain_every,
         eval_share=eval_share,
     )
@@ -86,9 +92,10 @@ def init(
     with Project.create(project, data, parse_labels(labels), **options) as created:
         status = created.status()
         duplicates = created.created_import["duplicates"]
+        warm_features(created)  # so that the first session starts at once
     console.print(
         f"Created {project}: {status['n_items']:,} {status['kind']} items, labels "
-        f"{', '.join(status['labels'])}, strategy {status['strategy']}"
+        f"{', '.join(status['labels'])}, strategy {status['strategy']}, features {status['features']}"
         + (f", {status['n_answered']:,} already labelled" if status["n_answered"] else "")
         + (f", {duplicates:,} rows with a repeated id skipped" if duplicates else "")
         + f".\nNext: hilt label {project}"
@@ -148,6 +155,7 @@ def status_tables(info: dict[str, Any], title: str = "project") -> list[Any]:
     overview.add_column(justify="right")
     overview.add_row("kind", str(info.get("kind", "")))
     overview.add_row("strategy", str(info.get("strategy", "")))
+    overview.add_row("features", str(info.get("features", "")))
     overview.add_row("items", f"{info['n_items']:,}")
     overview.add_row("answered", f"{info['n_answered']:,}")
     overview.add_row("skipped", f"{info.get('n_skipped', 0):,}")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from hilt.cli._features import warm_features
 from hilt.cli.app import app, console, user_errors
 
 annotator_app = typer.Typer(help="Manage the annotators of a project (tokens for the web UI).", no_args_is_help=True)
@@ -44,6 +45,7 @@ def run_web(project, *, host: str, port: int, links: dict[str, str], open_browse
             "on a network you trust.",
             soft_wrap=True,
         )
+    warm_features(project)
     app_ = create_app(project)
     if intro:
         console.print(intro, soft_wrap=True)

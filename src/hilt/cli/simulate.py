@@ -58,7 +58,11 @@ def simulate(
     budget: int = typer.Option(400, help="Labels per run, the initial ones included."),
     seeds: int = typer.Option(5, help="Runs per strategy, with seeds 0, 1, ..."),
     model: str = typer.Option(
-        "logistic", help="logistic, naive_bayes, svm or forest (on TF-IDF or scaled features)."
+        "logistic", help="logistic, naive_bayes, svm or forest (fitted on the features)."
+    ),
+    features: Optional[str] = typer.Option(
+        None, help="How items become features: tfidf, embeddings or tfidf+embeddings for text "
+        "(default tfidf+embeddings), scale for tables (the default).",
     ),
     test_size: float = typer.Option(0.25, help="Share held out (stratified) to measure accuracy."),
     split_seed: int = typer.Option(0, help="Seed of the test split."),
@@ -99,6 +103,7 @@ def simulate(
         budget=budget,
         seeds=seeds,
         model=model,
+        features=features,
         test_size=test_size,
         split_seed=split_seed,
         at=checkpoints,
@@ -108,7 +113,7 @@ def simulate(
     settings = result.settings
     title = (
         f"{result.dataset}: {settings['n_pool']} items in the pool, {settings['n_test']} held out · "
-        f"{settings['model']} · init {settings['init']}, batch {settings['batch']}, budget "
+        f"{_model_line(settings)} · init {settings['init']}, batch {settings['batch']}, budget "
         f"{settings['budget']} · {len(settings['seeds'])} seed(s) · full-data accuracy {result.full_accuracy:.3f}"
     )
     frame = result.table()
@@ -134,6 +139,12 @@ def simulate(
         out.print(f"Plot: {path}")
     if json_path is not None:
         out.print(f"Curves: {result.to_json(json_path)}")
+
+
+def _model_line(settings: dict) -> str:
+    """Which model ran on which features, e.g. ``logistic (C=3) on tfidf+embeddings``."""
+    strength = f" (C={settings['classifier_C']:g})" if settings.get("classifier_C") is not None else ""
+    return f"{settings['model']}{strength} on {settings.get('features', 'default')} features"
 
 
 def _parse_at(text: str | None) -> list[int] | None:

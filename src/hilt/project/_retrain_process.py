@@ -61,7 +61,7 @@ def main() -> None:
 
     setup = receive(requests)
     store = Store.open(setup["path"])
-    features = FeatureCache(setup["folder"], setup["kind"], setup["feature_columns"])
+    features = FeatureCache(setup["folder"], setup["kind"], setup["feature_columns"], setup["featurizer"])
     estimator = setup["estimator"]
     job = RetrainJob(store, features, setup["labels"], setup["strategy"], lambda: estimator,
                      setup["queue_size"], in_process=True, batch=setup.get("batch"), seed=setup.get("seed", 0))

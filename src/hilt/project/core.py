@@ -16,6 +16,7 @@ import pandas as pd
 from hilt._version import __version__
 from hilt.errors import ConflictError, InputError
 from hilt.importing import ImportedItems, read_items
+from hilt.features import Featurizer, TransformerFeatures, get_featurizer
 from hilt.models import AlignedModel, default_classifier, fresh_copy
 from hilt.project.annotators import check_annotator, hash_token, new_token
 from hilt.project.export import export_row, write_rows
@@ -82,9 +83,12 @@ class Project:
         if model is None and meta.get("model"):
             model = pickle.loads(base64.b64decode(meta["model"]))
         self.model = model
+        #: The featurizer (:mod:`hilt.features`) the project's items are turned into rows by.
+        self.featurizer: Featurizer = _featurizer_from_meta(meta)
         self.folder = cache_folder(self.path)
-        features = FeatureCache(self.folder, self.kind, self.feature_columns)
-        make = (lambda: fresh_copy(model)) if model is not None else default_classifier
+        features = FeatureCache(self.folder, self.kind, self.feature_columns, self.featurizer)
+        strength = self.featurizer.classifier_C
+        make = (lambda: fresh_copy(model)) if model is not None else (lambda: default_classifier(C=strength))
         self._job = RetrainJob(store, features, self.labels, self.strategy, make, queue_size,
                                batch=self.retrain_every, seed=int(settings.get("seed") or 0))
         self._worker = RetrainWorker(self._job)
@@ -110,6 +114,7 @@ class Project:
         label_column: str | None = None,
         strategy: str = "margin",
         model: Any = None,
+        features: Any = None,
         retrain_every: int = 10,
         eval_share: float = 0.1,
         lease_seconds: float = 600,
@@ -137,6 +142,13 @@ class Project:
             ``margin+diverse:8/random:1/outlier:1`` (shares of each batch of ``retrain_every``).
         model : scikit-learn classifier, optional
             Replaces the default classifier; fitted on the cached features (see the class notes).
+        features : str or scikit-learn transformer, optional
+            How items become feature rows: a name from :data:`hilt.features.FEATURIZERS`
+            (``tfidf``, ``embeddings``, ``tfidf+embeddings`` for text; ``scale`` for tables) or
+            any scikit-learn transformer (kept pickled in the project file, like ``model``).
+            Default: :data:`hilt.features.DEFAULT_FEATURES` for the items' kind
+            (``tfidf+embeddings`` for text). Recorded in the project with its parameters and
+            library version; the feature cache is keyed by it.
         retrain_every : int, default 10
             Retrain in the background after this many new training labels.
         eval_share : float, default 0.1
@@ -176,8 +188,13 @@ class Project:
             )
         if model is not None:
             _check_model(model, labels)
+        if isinstance(features, str):  # a misspelt name fails before the data is read
+            get_featurizer(features, "text" if features.strip().lower() != "scale" else "table")
         items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
                            labels=labels, encoding=encoding)
+        featurizer = get_featurizer(features, items.kind)
+        if isinstance(featurizer, TransformerFeatures):
+            _check_transformer(featurizer, items)
         if path.exists():
             if not exist_ok:
                 raise ConflictError(
@@ -192,6 +209,9 @@ class Project:
                          "lease_seconds": float(lease_seconds), "queue_size": int(queue_size),
                          **({"seed": int(seed)} if seed is not None else {})},
             "model": base64.b64encode(pickle.dumps(fresh_copy(model))).decode() if model is not None else None,
+            "features": featurizer.spec(),
+            "featurizer": (base64.b64encode(pickle.dumps(featurizer)).decode()
+                           if isinstance(featurizer, TransformerFeatures) else None),
             "created_at": utc_now(), "created_by": f"hilt {__version__}",
         }
         store = Store.create(path, meta)
@@ -348,14 +368,15 @@ class Project:
         return None if row is None else _item(row)
 
     # -- the model -------------------------------------------------------------------------
-    def warm(self) -> str:
+    def warm(self, progress: Any = None) -> str:
         """Build (or load) the item features now, so that the first retrain does not.
 
         A server calls this before it accepts requests: the first feature build over a large
-        pool takes seconds. Returns where the features came from: ``"built"``, ``"disk"`` (the
-        cache beside the project file) or ``"memory"``.
+        pool takes seconds (embeddings: about a second per 10,000 texts). ``progress(done,
+        total)``, if given, is called as the build advances. Returns where the features came
+        from: ``"built"``, ``"disk"`` (the cache beside the project file) or ``"memory"``.
         """
-        self._job.features.get(self._store)
+        self._job.features.get(self._store, progress=progress)
         source = str(self._job.features.last_source)
         if self._job.uses_features:
             self._job.features.dense_view()  # what the diversity strategies compare items on
@@ -397,7 +418,7 @@ class Project:
         evaluation items), ``eval_accuracy`` (on the evaluation labels only; ``None`` without
         any), ``n_eval``, ``strategy``, ``started_at`` and ``finished_at`` (ISO-8601 UTC); and the
         settings ``labels``, ``strategy``, ``kind``, ``text_column``, ``retrain_every``,
-        ``eval_share``, with ``retraining`` (a run is going) and ``retrain_error`` (why the last
+        ``eval_share``, ``features`` (the featurizer's name), with ``retraining`` (a run is going) and ``retrain_error`` (why the last
         background run failed, else ``None``).
         """
         counts = self._store.counts()
@@ -407,7 +428,7 @@ class Project:
             **counts, "runs": runs, "labels": list(self.labels), "strategy": self.strategy,
             "kind": self.kind, "text_column": self.text_column, "retraining": self._worker.busy,
             "retrain_error": self._worker.last_error, "retrain_every": self.retrain_every,
-            "eval_share": self.eval_share,
+            "eval_share": self.eval_share, "features": self.featurizer.name,
         }
 
     def export_rows(self, include_retracted: bool = False) -> list[dict]:
@@ -476,6 +497,35 @@ def _free_name(name: str, taken: list[str]) -> str:
     while name in taken:
         name = "_" + name
     return name
+
+
+def _featurizer_from_meta(meta: dict) -> Featurizer:
+    """The project's featurizer: a registry name, or a user's transformer kept pickled.
+    Projects made before featurizers were recorded were made with TF-IDF / scaling."""
+    if meta.get("featurizer"):
+        return pickle.loads(base64.b64decode(meta["featurizer"]))
+    spec = meta.get("features") or {}
+    name = spec.get("name") or ("tfidf" if meta["kind"] == "text" else "scale")
+    return get_featurizer(name, meta["kind"])
+
+
+#: Items a user's transformer is tried on when a project is created (a quick, early check).
+TRANSFORMER_CHECK_ITEMS = 200
+
+
+def _check_transformer(featurizer: TransformerFeatures, items: ImportedItems) -> None:
+    """Fit a copy of the user's transformer on the first items: one that cannot fit them, or
+    returns the wrong number of rows, is an :class:`InputError` before anything is created."""
+    frame = items.frame.head(TRANSFORMER_CHECK_ITEMS)
+    if items.kind == "text":
+        sample: Any = ["" if v is None else str(v) for v in frame[items.text_column].tolist()]
+    else:
+        sample = frame[items.feature_columns].to_numpy(dtype="float64")
+    try:
+        copy = pickle.loads(pickle.dumps(featurizer))
+    except Exception as error:  # it is kept pickled in the project file and sent to the retrain process
+        raise InputError(f"Expected a transformer that can be pickled; {featurizer.name[7:]} cannot: {error}") from None
+    copy.fit_blocks(sample)
 
 
 def _check_model(model: Any, labels: list[str]) -> None:

@@ -1,11 +1,14 @@
 """The feature matrix of a project's items, computed once and cached beside the project file.
 
-The featurizer (TF-IDF for text, scaling for tables, from :func:`hilt.models.make_featurizer`)
-is unsupervised, so it is fitted once on the whole pool; every retrain then only refits the
-classifier and every rescore is a matrix product over the cached rows. The cache lives in
-``<project>.d/`` (``features.npz`` or ``features.npy``, ``index.npz`` with the item row ids,
-and ``features.json`` naming the item set it was built for, written last) and is rebuilt when
-it is missing or stale, e.g. after an import.
+The project's featurizer (one of :mod:`hilt.features`: TF-IDF, sentence embeddings, both,
+scaling for tables, or a user's transformer) is unsupervised, so it is fitted once on the whole
+pool; every retrain then only refits the classifier and every rescore is a matrix product over
+the cached rows. The cache lives in ``<project>.d/``: one file per block of the featurizer's
+output (``features-0.npz`` for a sparse block, ``features-1.npy`` for a dense one, so that
+embeddings take 4 bytes a value), ``index.npz`` with the item row ids, and ``features.json``
+with the key, written last. The key names the item set (the store's item-set version) and the
+featurizer (:meth:`hilt.features.Featurizer.spec`: name, parameters, library version), so the
+cache is rebuilt when it is missing or stale: after an import, or when the featurizer changed.
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
-from hilt.models import make_featurizer
+from hilt.features import Featurizer, get_featurizer
+from hilt.features.base import Progress
 from hilt.store import Store
 
 __all__ = ["FeatureCache", "cache_folder"]
 
 #: Bump when the featurizer or the cache layout changes, so old caches are rebuilt.
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 
 
 def cache_folder(project_path: Path) -> Path:
@@ -49,6 +53,8 @@ class FeatureCache:
     kind : {"text", "table"}
     feature_columns : list of str
         The numeric columns of table items (ignored for text, which reads ``data["text"]``).
+    featurizer : hilt.features.Featurizer, optional
+        What turns items into rows; default :data:`hilt.features.DEFAULT_FEATURES` for ``kind``.
 
     Examples
     --------
@@ -59,27 +65,32 @@ class FeatureCache:
     >>> store = Store.create(path, {"labels": ["a", "b"], "kind": "text"})
     >>> store.add_items(["x", "y"], [{"text": "good film"}, {"text": "bad film"}], eval_share=0.0)
     {'added': 2, 'duplicates': 0, 'labelled': 0}
-    >>> cache = FeatureCache(cache_folder(path), "text", [])
+    >>> cache = FeatureCache(cache_folder(path), "text", [], "tfidf")
     >>> X, rowids, is_eval = cache.get(store)
     >>> X.shape[0], rowids.tolist(), cache.last_source
     (2, [1, 2], 'built')
-    >>> FeatureCache(cache_folder(path), "text", []).get(store)[0].shape[0]  # read back from disk
+    >>> FeatureCache(cache_folder(path), "text", [], "tfidf").get(store)[0].shape[0]  # read back from disk
     2
     >>> store.close()
     """
 
-    def __init__(self, folder: Path, kind: str, feature_columns: list[str]):
+    def __init__(self, folder: Path, kind: str, feature_columns: list[str], featurizer: Any = None):
         self.folder = Path(folder)
         self.kind = kind
         self.feature_columns = list(feature_columns)
+        self.featurizer: Featurizer = get_featurizer(featurizer, kind)
         self._lock = threading.Lock()
         self._key: str | None = None
         self._cached: tuple[Any, np.ndarray, np.ndarray] | None = None
         #: What the last :meth:`get` did: "memory", "disk" or "built".
         self.last_source: str | None = None
 
-    def get(self, store: Store, cancelled: Callable[[], bool] = lambda: False) -> tuple[Any, np.ndarray, np.ndarray]:
-        """``(X, rowids, is_eval)``: one feature row per item, in row-id order."""
+    def get(self, store: Store, cancelled: Callable[[], bool] = lambda: False,
+            progress: Progress | None = None) -> tuple[Any, np.ndarray, np.ndarray]:
+        """``(X, rowids, is_eval)``: one feature row per item, in row-id order.
+
+        A build reports ``progress(done, total)`` as it goes (embedding is done in chunks) and
+        stops with :class:`InterruptedError` when ``cancelled()`` turns true."""
         uid, top = store.item_set_version()
         key = self._key_for(uid, top)
         with self._lock:
@@ -91,9 +102,10 @@ class FeatureCache:
                 rowids, is_eval = store.item_index()
                 keep = rowids <= top  # items added since the version was read wait for the next run
                 rowids, is_eval = rowids[keep], is_eval[keep]
-                X = self._build(store, rowids, cancelled)
+                blocks = self._build(store, rowids, cancelled, progress)
+                X = self.featurizer.join(blocks)
                 self._cached, self._key, self.last_source = (X, rowids, is_eval), key, "built"
-                self._save(key, *self._cached)
+                self._save(key, blocks, rowids, is_eval)
             return self._cached
 
     def dense_view(self) -> np.ndarray | None:
@@ -132,10 +144,13 @@ class FeatureCache:
             return view
 
     def _key_for(self, uid: str, top: int) -> str:
-        digest = hashlib.sha256(json.dumps([_CACHE_FORMAT, uid, top, self.kind, self.feature_columns]).encode())
+        spec = self.featurizer.spec()
+        digest = hashlib.sha256(json.dumps([_CACHE_FORMAT, uid, top, self.kind, self.feature_columns, spec],
+                                           sort_keys=True).encode())
         return digest.hexdigest()
 
-    def _build(self, store: Store, rowids: np.ndarray, cancelled: Callable[[], bool]) -> Any:
+    def _build(self, store: Store, rowids: np.ndarray, cancelled: Callable[[], bool],
+               progress: Progress | None) -> list[Any]:
         fields = ["text"] if self.kind == "text" else self.feature_columns
         values: list[Any] = []
         ids: list[int] = []
@@ -151,45 +166,51 @@ class FeatureCache:
         if len(ids) < n or not np.array_equal(np.asarray(ids[:n], dtype=np.int64), rowids):
             raise InterruptedError("items changed while features were built")  # try again later
         raw = values[:n] if self.kind == "text" else np.asarray(values[:n], dtype=np.float64)
-        X = make_featurizer(self.kind).fit_transform(raw)
-        return X.tocsr().astype(np.float32) if sp.issparse(X) else np.asarray(X, dtype=np.float32)
+        return self.featurizer.fit_blocks(raw, progress=progress, cancelled=cancelled)
 
-    def _paths(self) -> tuple[Path, Path, Path]:
-        name = "features.npz" if self.kind == "text" else "features.npy"
-        return self.folder / name, self.folder / "index.npz", self.folder / "features.json"
+    def _paths(self) -> tuple[Path, Path]:
+        return self.folder / "index.npz", self.folder / "features.json"
 
     def _load(self, key: str) -> tuple[Any, np.ndarray, np.ndarray] | None:
-        data_path, index_path, key_path = self._paths()
+        index_path, key_path = self._paths()
         try:
-            if json.loads(key_path.read_text())["key"] != key:
+            written = json.loads(key_path.read_text())
+            if written["key"] != key:
                 return None
-            X = sp.load_npz(data_path).tocsr() if self.kind == "text" else np.load(data_path)
+            blocks = [sp.load_npz(self.folder / name).tocsr() if name.endswith(".npz") else np.load(self.folder / name)
+                      for name in written["blocks"]]
             with np.load(index_path) as index:
                 rowids, is_eval = index["rowids"], index["is_eval"]
-            if X.shape[0] != len(rowids) or len(is_eval) != len(rowids):
+            if any(b.shape[0] != len(rowids) for b in blocks) or len(is_eval) != len(rowids):
                 return None
-            return X, rowids, is_eval
-        except (OSError, ValueError, KeyError):  # missing, half-written or foreign: rebuild
+            return self.featurizer.join(blocks), rowids, is_eval
+        except (OSError, ValueError, KeyError, TypeError):  # missing, half-written or foreign: rebuild
             return None
 
-    def _save(self, key: str, X: Any, rowids: np.ndarray, is_eval: np.ndarray) -> None:
-        data_path, index_path, key_path = self._paths()
+    def _save(self, key: str, blocks: list[Any], rowids: np.ndarray, is_eval: np.ndarray) -> None:
+        index_path, key_path = self._paths()
         try:
             self.folder.mkdir(exist_ok=True)
             key_path.unlink(missing_ok=True)  # the key is written last: no key, no cache
-            tmp = data_path.with_name(f".{os.getpid()}.{data_path.name}")
-            with open(tmp, "wb") as out:
-                if self.kind == "text":
-                    sp.save_npz(out, X, compressed=False)
-                else:
-                    np.save(out, X)
-            os.replace(tmp, data_path)
+            names = []
+            for i, block in enumerate(blocks):
+                names.append(f"features-{i}.npz" if sp.issparse(block) else f"features-{i}.npy")
+                tmp = self.folder / f".{os.getpid()}.{names[-1]}"
+                with open(tmp, "wb") as out:
+                    if sp.issparse(block):
+                        sp.save_npz(out, block.tocsr(), compressed=False)
+                    else:
+                        np.save(out, block)
+                os.replace(tmp, self.folder / names[-1])
             tmp = index_path.with_name(f".{os.getpid()}.{index_path.name}")
             with open(tmp, "wb") as out:
                 np.savez(out, rowids=rowids, is_eval=is_eval)
             os.replace(tmp, index_path)
             tmp_key = key_path.with_name(f".{os.getpid()}.{key_path.name}")
-            tmp_key.write_text(json.dumps({"key": key, "n_items": X.shape[0], "n_features": X.shape[1]}))
+            tmp_key.write_text(json.dumps({
+                "key": key, "blocks": names, "featurizer": self.featurizer.spec(), "n_items": len(rowids),
+                "n_features": int(sum(b.shape[1] for b in blocks)),
+            }))
             os.replace(tmp_key, key_path)
         except OSError:  # a read-only folder only costs a rebuild next time
             pass

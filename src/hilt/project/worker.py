@@ -177,7 +177,8 @@ class RetrainJob:
                 )
             _retrain_process.send(child.stdin, {
                 "path": self.store.path, "folder": self.features.folder, "kind": self.features.kind,
-                "feature_columns": self.features.feature_columns, "labels": self.labels,
+                "feature_columns": self.features.feature_columns, "featurizer": self.features.featurizer,
+                "labels": self.labels,
                 "strategy": self.strategy, "estimator": self._make_estimator(),
                 "queue_size": self.queue_size, "batch": self.batch, "seed": self.seed,
             })

@@ -1,7 +1,7 @@
 """The classifiers ``hilt simulate --model`` can name.
 
-Every one of them is fitted on features computed once by :func:`hilt.models.make_featurizer`
-(TF-IDF for text, standard scaling for tables), so the simulation never re-featurizes.
+Every one of them is fitted on features computed once by :func:`hilt.features.get_featurizer`
+(``hilt simulate --features``), so the simulation never re-featurizes.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ MODELS = {
 }
 
 
-def make_classifier(name: str, kind: str, random_state: int | None = 0) -> Any:
+def make_classifier(name: str, kind: str, random_state: int | None = 0, C: float = 1.0) -> Any:
     """An unfitted classifier for ``name`` and item ``kind`` (``"text"`` or ``"table"``).
+
+    ``C`` is the logistic regression's strength, chosen per featurizer
+    (:attr:`hilt.features.Featurizer.classifier_C`).
 
     Examples
     --------
@@ -34,7 +37,7 @@ def make_classifier(name: str, kind: str, random_state: int | None = 0) -> Any:
     'GaussianNB'
     """
     if name == "logistic":
-        return default_classifier(random_state)
+        return default_classifier(random_state, C=C)
     if name == "naive_bayes":
         from sklearn.naive_bayes import GaussianNB, MultinomialNB
 

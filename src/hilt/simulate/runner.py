@@ -43,6 +43,7 @@ class _Problem:
     labels: list[str]
     kind: str
     model: Any  # a name from MODELS, or an unfitted scikit-learn classifier
+    classifier_C: float  # the logistic regression's strength for these features
     init: int
     batch: int
     budget: int
@@ -60,6 +61,7 @@ def run(
     budget: int = 400,
     seeds: int | Sequence[int] = 5,
     model: Any = "logistic",
+    features: Any = None,
     test_size: float = 0.25,
     split_seed: int = 0,
     at: Sequence[int] | None = None,
@@ -96,7 +98,12 @@ def run(
     model : str or scikit-learn classifier
         One of :data:`hilt.simulate.MODELS`, or an unfitted classifier with ``predict_proba``
         (or ``decision_function``) that is cloned for every run. Either is fitted on the cached
-        features (TF-IDF for texts, standard scaling for tables), never on the raw items.
+        features, never on the raw items.
+    features : str or scikit-learn transformer, optional
+        How items become features (:func:`hilt.features.get_featurizer`): ``tfidf``,
+        ``embeddings``, ``tfidf+embeddings`` for texts, ``scale`` for tables, or a transformer;
+        default the project default for the data's kind. Fitted once on the pool; the
+        ``logistic`` model uses the strength chosen for these features.
     test_size : float
         Share of the items held out for testing, in (0, 1).
     split_seed : int
@@ -146,7 +153,7 @@ def run(
     if len(source.labels) == 2:
         plan = _merge_two_label_twins(plan, display_names, notes)
 
-    featurizer = make_featurizer(source.kind)
+    featurizer = make_featurizer(source.kind, features)
     problem = _Problem(
         X_pool=featurizer.fit_transform(_take(source.items, pool_idx)),
         y_pool=source.y[pool_idx],
@@ -155,6 +162,7 @@ def run(
         labels=source.labels,
         kind=source.kind,
         model=model,
+        classifier_C=featurizer.classifier_C,
         init=init,
         batch=batch,
         budget=budget,
@@ -172,6 +180,8 @@ def run(
         "n_pool": int(n_pool),
         "n_test": int(test_idx.size),
         "model": model_name,
+        "features": featurizer.name,
+        "classifier_C": featurizer.classifier_C if model_name == "logistic" else None,
         "strategies": [name for name, _ in plan],
         "init": init,
         "batch": batch,
@@ -271,7 +281,7 @@ def _run_one(problem: _Problem, strategy: str, query: str, seed: int) -> Curve:
 
 def _classifier(problem: _Problem, seed: int) -> Any:
     if isinstance(problem.model, str):
-        return make_classifier(problem.model, problem.kind, seed)
+        return make_classifier(problem.model, problem.kind, seed, C=problem.classifier_C)
     from sklearn.base import clone
 
     return clone(problem.model)

@@ -1,0 +1,146 @@
+"""What every featurizer is: items in, one matrix row per item out, and a name for the cache.
+
+A featurizer is unsupervised (it never sees labels), so a project fits it once on the whole
+pool and caches the matrix; only the classifier is refitted as labels come in. Because the
+cache is reused across sessions, a featurizer names itself completely in :meth:`Featurizer.spec`
+(its name, its parameters and the version of the library that does the work): a project whose
+featurizer changed builds its features again instead of reading a matrix made another way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from hilt.errors import InputError
+
+__all__ = ["Featurizer", "Progress", "as_float32", "check_rows"]
+
+#: ``progress(done, total)``: called as a long build advances (items done of all).
+Progress = Callable[[int, int], None]
+
+
+class Featurizer(BaseEstimator, TransformerMixin):
+    """Base class: subclasses set :attr:`name`, :attr:`kinds` and implement :meth:`_fit_blocks`.
+
+    A featurizer's output is one or more *blocks* (a sparse or dense matrix each, one row per
+    item) that :meth:`join` puts side by side. The cache keeps the blocks apart, so that a
+    dense block of embeddings is stored as a plain float32 array (4 bytes a value) rather than
+    as part of a sparse matrix (8 bytes a value, with its column index).
+    """
+
+    #: The registry name (``tfidf``, ``embeddings``, ``tfidf+embeddings``, ``scale`` …).
+    name: str = ""
+    #: Item kinds it accepts: ``"text"`` (a string per item), ``"table"`` (numeric rows).
+    kinds: tuple[str, ...] = ()
+    #: The regularisation strength (scikit-learn's ``C``) of the default logistic regression on
+    #: these features, measured per featurizer (see the README's feature tables).
+    classifier_C: float = 1.0
+
+    def params(self) -> dict:
+        """The parameters that change the matrix (JSON-able)."""
+        return {}
+
+    def version(self) -> str:
+        """The version of the library that computes the features."""
+        import sklearn
+
+        return f"scikit-learn {sklearn.__version__}"
+
+    def spec(self) -> dict:
+        """``{"name", "params", "version"}``: what the project records and the cache is keyed by."""
+        return {"name": self.name, "params": self.params(), "version": self.version()}
+
+    def check_kind(self, kind: str) -> None:
+        """Raise :class:`InputError` unless this featurizer accepts items of ``kind``."""
+        if kind not in self.kinds:
+            from hilt.features.registry import names_for
+
+            raise InputError(
+                f"Expected features for {kind} items ({', '.join(names_for(kind))}); got {self.name!r}, "
+                f"which works on {' or '.join(self.kinds)} items only."
+            )
+
+    def fit_blocks(self, items: Any, *, progress: Progress | None = None,
+                   cancelled: Callable[[], bool] = lambda: False) -> list[Any]:
+        """Fit on ``items`` and return their blocks (float32, one row per item).
+
+        ``progress`` is told how far a long build got; ``cancelled`` is asked between chunks and
+        a ``True`` stops the build with :class:`InterruptedError`.
+        """
+        blocks = self._fit_blocks(items, progress, cancelled)
+        return [check_rows(block, _count(items), self.name) for block in blocks]
+
+    def fit_transform(self, items: Any, y: Any = None, *, progress: Progress | None = None,
+                      cancelled: Callable[[], bool] = lambda: False) -> Any:
+        """Fit on ``items`` and return their feature matrix (:meth:`join` of the blocks).
+
+        ``y`` is ignored (features never see labels); it is there so that a featurizer can be
+        the first step of a scikit-learn pipeline."""
+        return self.join(self.fit_blocks(items, progress=progress, cancelled=cancelled))
+
+    def fit(self, items: Any, y: Any = None) -> "Featurizer":
+        """Fit on ``items`` (scikit-learn's protocol)."""
+        self.fit_blocks(items)
+        return self
+
+    def transform(self, items: Any) -> Any:
+        """Features of new ``items`` with what :meth:`fit_transform` learnt."""
+        return self.join([check_rows(b, _count(items), self.name) for b in self._transform_blocks(items)])
+
+    @staticmethod
+    def join(blocks: Sequence[Any]) -> Any:
+        """One matrix from the blocks: the block itself, or a CSR matrix of them side by side."""
+        if len(blocks) == 1:
+            return blocks[0]
+        return sp.hstack([sp.csr_matrix(b) for b in blocks], format="csr", dtype=np.float32)
+
+    def _fit_blocks(self, items: Any, progress: Progress | None, cancelled: Callable[[], bool]) -> list[Any]:
+        raise NotImplementedError
+
+    def _transform_blocks(self, items: Any) -> list[Any]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<featurizer {self.name} {self.params()}>"
+
+
+def as_float32(X: Any) -> Any:
+    """A CSR float32 matrix for sparse input, a C-ordered float32 array otherwise."""
+    if sp.issparse(X):
+        return X.tocsr().astype(np.float32, copy=False)
+    return np.ascontiguousarray(X, dtype=np.float32)
+
+
+def check_rows(X: Any, n_items: int, name: str) -> Any:
+    """``X`` as float32 after checking it is 2-D with one finite row per item, else :class:`InputError`."""
+    shape = getattr(X, "shape", None)
+    if shape is None or len(shape) != 2:
+        raise InputError(
+            f"Expected featurizer {name!r} to return a 2D matrix with one row per item; got "
+            f"{type(X).__name__}{'' if shape is None else f' of shape {shape}'}."
+        )
+    if shape[0] != n_items:
+        raise InputError(
+            f"Expected featurizer {name!r} to return one row per item ({n_items} rows); got {shape[0]} rows."
+        )
+    try:
+        X = as_float32(X)
+    except (TypeError, ValueError) as error:
+        raise InputError(f"Expected featurizer {name!r} to return numbers; got {error}.") from None
+    if sp.issparse(X):
+        if not np.isfinite(X.data).all():
+            raise InputError(f"Expected featurizer {name!r} to return finite numbers; got NaN or infinity.")
+    elif not (finite := np.isfinite(X).all(axis=1)).all():
+        raise InputError(
+            f"Expected featurizer {name!r} to return finite numbers; got NaN or infinity "
+            f"(first in row {int(np.flatnonzero(~finite)[0])})."
+        )
+    return X
+
+
+def _count(items: Any) -> int:
+    return int(items.shape[0]) if hasattr(items, "shape") else len(items)

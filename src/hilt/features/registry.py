@@ -1,0 +1,70 @@
+"""The featurizers by name: one line each. Add a featurizer by adding a module and a line here."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from hilt.errors import InputError
+from hilt.features.base import Featurizer
+from hilt.features.custom import TransformerFeatures
+from hilt.features.table import ScaleFeatures
+from hilt.features.text import EmbeddingFeatures, TfidfEmbeddingFeatures, TfidfFeatures
+
+__all__ = ["FEATURIZERS", "DEFAULT_FEATURES", "get_featurizer", "names_for", "describe"]
+
+#: Name -> (factory, one line for ``--help``).
+FEATURIZERS: dict[str, tuple[Callable[[], Featurizer], str]] = {
+    "tfidf": (TfidfFeatures, "TF-IDF over words (text)"),
+    "embeddings": (EmbeddingFeatures, "static sentence embeddings, WordLlama 256-d, offline (text)"),
+    "tfidf+embeddings": (TfidfEmbeddingFeatures, "both side by side (text; the default)"),
+    "scale": (ScaleFeatures, "numeric columns scaled to mean 0, spread 1 (tables; the default)"),
+}
+
+#: What a project uses when ``features`` is not given: the best measured label efficiency.
+DEFAULT_FEATURES = {"text": "tfidf+embeddings", "table": "scale"}
+
+
+def names_for(kind: str) -> list[str]:
+    """The registry names that accept items of ``kind``."""
+    return [name for name, (make, _) in FEATURIZERS.items() if kind in make.kinds]
+
+
+def describe() -> str:
+    """One line per featurizer, for help texts."""
+    return "; ".join(f"{name}: {line}" for name, (_, line) in FEATURIZERS.items())
+
+
+def get_featurizer(features: Any, kind: str) -> Featurizer:
+    """A fresh featurizer for items of ``kind`` from a name, a featurizer or a transformer.
+
+    ``None`` is the default for ``kind`` (:data:`DEFAULT_FEATURES`). A name must be one of
+    :data:`FEATURIZERS` and fit ``kind``; anything else must be a scikit-learn transformer.
+
+    Examples
+    --------
+    >>> from hilt.features import get_featurizer
+    >>> get_featurizer(None, "table").name, get_featurizer("tfidf", "text").name
+    ('scale', 'tfidf')
+    >>> get_featurizer("embeddings", "table")
+    Traceback (most recent call last):
+    ...
+    hilt.errors.InputError: Expected features for table items (scale); got 'embeddings', which works on text items only.
+    """
+    if kind not in DEFAULT_FEATURES:
+        raise InputError(f"Expected item kind 'text' or 'table', got {kind!r}.")
+    if features is None:
+        features = DEFAULT_FEATURES[kind]
+    if isinstance(features, str):
+        name = features.strip().lower()
+        if name not in FEATURIZERS:
+            raise InputError(
+                f"Expected features to be one of {', '.join(FEATURIZERS)} (or a scikit-learn transformer "
+                f"in Python); got {features!r}."
+            )
+        featurizer = FEATURIZERS[name][0]()
+    elif isinstance(features, Featurizer):
+        featurizer = features
+    else:
+        featurizer = TransformerFeatures(features)
+    featurizer.check_kind(kind)
+    return featurizer
