@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies simulate-report browser clean
+.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed simulate-report browser clean
 
 # A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
 $(STAMP): pyproject.toml
@@ -34,7 +34,7 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # Speed, side by side in one run per script (see the README's tables). Add --quick for a smoke run.
-bench: bench-sampling bench-project bench-server bench-strategies
+bench: bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed
 
 bench-sampling: $(BENCH_STAMP)
 	$(PY) bench/bench_sampling.py --markdown
@@ -47,6 +47,13 @@ bench-server: $(BENCH_STAMP)
 
 bench-strategies: $(BENCH_STAMP)
 	$(PY) bench/bench_strategies.py
+
+# Label efficiency of the text featurizers (hilt simulate, random and margin) on real text sets.
+bench-features: $(BENCH_STAMP)
+	$(PY) bench/bench_features.py
+
+bench-features-speed: $(BENCH_STAMP)
+	$(PY) bench/bench_features_speed.py --markdown
 
 # Learning curves for the README: which sampling method suits digits, breast_cancer, movie reviews.
 simulate-report: $(STAMP)

@@ -486,9 +486,10 @@ def test_after_retrain_the_most_uncertain_items_come_first(tmp_path):
         assert project.status()["runs"][-1]["n_train"] == len(train)
 
         # The same model, fitted independently on the same features, scored by hilt.sampling.
-        X = make_featurizer("text").fit_transform(frame["text"].tolist()).astype(np.float32)
+        featurizer = make_featurizer("text")  # the project's default, with its classifier strength
+        X = featurizer.fit_transform(frame["text"].tolist()).astype(np.float32)
         rows = np.array(sorted(train))
-        model = default_classifier().fit(X[rows], [train[r] for r in rows])
+        model = default_classifier(C=featurizer.classifier_C).fit(X[rows], [train[r] for r in rows])
         uncertainty = score(model.predict_proba(X), "entropy")
 
         is_eval = {int(item.id): item.is_eval for item in project.peek_items("zed", 10_000)}

@@ -1,9 +1,10 @@
 """Default models and the glue that makes any scikit-learn classifier usable by hilt.
 
-Two kinds of items:
+Two kinds of items, each featurized by :mod:`hilt.features` and classified by a logistic
+regression whose strength suits the features:
 
-* **text** (a string per item): TF-IDF features + logistic regression;
-* **table** rows (numeric columns): standard scaling + logistic regression.
+* **text** (a string per item): TF-IDF beside static sentence embeddings by default;
+* **table** rows (numeric columns): standard scaling.
 
 Any scikit-learn classifier with ``predict_proba`` can replace the default; one with only
 ``decision_function`` is turned into probabilities through :func:`hilt.sampling.softmax`.
@@ -48,17 +49,18 @@ def default_classifier(random_state: int | None = 0, C: float = 1.0) -> Logistic
     return LogisticRegression(max_iter=1000, C=C, warm_start=True, random_state=random_state)
 
 
-def make_featurizer(kind: str, features: Any = None):
+def make_featurizer(kind: str, features: Any = None, model: Any = None):
     """The unsupervised first step for ``kind``: :func:`hilt.features.get_featurizer`.
 
     ``features`` names one (``tfidf``, ``embeddings``, ``tfidf+embeddings``, ``scale``) or is a
-    scikit-learn transformer; default the best measured for ``kind``. It may be fitted on the
+    scikit-learn transformer; default the best measured for ``kind`` (that ``model``, if given,
+    accepts: TF-IDF for a text model that refuses negative input). It may be fitted on the
     whole pool (it never sees labels), so features are computed once and cached; only the
     classifier is refitted as labels come in.
     """
     from hilt.features import get_featurizer
 
-    return get_featurizer(features, kind)
+    return get_featurizer(features, kind, model=model)
 
 
 def default_model(kind: str, random_state: int | None = 0, features: Any = None) -> Pipeline:

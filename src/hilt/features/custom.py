@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import types
 from typing import Any, Callable
+
+import numpy as np
 
 from hilt.errors import InputError
 from hilt.features.base import Featurizer, Progress
@@ -42,10 +46,11 @@ class TransformerFeatures(Featurizer):
 
     def params(self) -> dict:
         # The parameters as text, hashed: enough to tell two configurations apart in the cache key.
-        get_params = getattr(self.transformer, "get_params", None)
-        text = repr(sorted(get_params(deep=True).items(), key=lambda kv: kv[0])) if get_params else repr(self.transformer)
-        return {"class": f"{type(self.transformer).__module__}.{type(self.transformer).__qualname__}",
-                "params_sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}
+        # The text must be the same in every process (the cache is read back by the next session
+        # and by the retrain process), so it is not repr(): that names a function by its memory
+        # address and prints a set in hash order.
+        return {"class": _qualified(type(self.transformer)),
+                "params_sha256": hashlib.sha256(_describe(self.transformer).encode()).hexdigest()[:16]}
 
     def version(self) -> str:
         module = type(self.transformer).__module__.split(".")[0]
@@ -81,3 +86,30 @@ class TransformerFeatures(Featurizer):
                              f"{type(error).__name__}: {error}") from None
 
 
+def _qualified(thing: Any) -> str:
+    return f"{getattr(thing, '__module__', None)}.{getattr(thing, '__qualname__', type(thing).__qualname__)}"
+
+
+def _describe(value: Any) -> str:
+    """``value`` as text that is the same in every process: an estimator by its class and
+    parameters, a function or class by its qualified name, a set sorted, an array by a hash of
+    its bytes, and anything else by its ``repr`` without memory addresses."""
+    get_params = getattr(value, "get_params", None)
+    if callable(get_params) and not isinstance(value, type):
+        try:
+            params = get_params(deep=False)
+        except TypeError:  # a get_params that is not scikit-learn's
+            params = get_params()
+        return f"{_qualified(type(value))}({', '.join(f'{k}={_describe(v)}' for k, v in sorted(params.items()))})"
+    if isinstance(value, dict):
+        return "{" + ", ".join(sorted(f"{_describe(k)}: {_describe(v)}" for k, v in value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        return f"{type(value).__name__}({', '.join(_describe(v) for v in value)})"
+    if isinstance(value, (set, frozenset)):
+        return "{" + ", ".join(sorted(_describe(v) for v in value)) + "}"
+    if isinstance(value, np.ndarray):
+        digest = hashlib.sha256(np.ascontiguousarray(value).tobytes()).hexdigest()
+        return f"array({value.dtype}, {value.shape}, {digest})"
+    if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type)):
+        return _qualified(value)
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))

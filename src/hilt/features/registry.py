@@ -34,11 +34,13 @@ def describe() -> str:
     return "; ".join(f"{name}: {line}" for name, (_, line) in FEATURIZERS.items())
 
 
-def get_featurizer(features: Any, kind: str) -> Featurizer:
+def get_featurizer(features: Any, kind: str, *, model: Any = None) -> Featurizer:
     """A fresh featurizer for items of ``kind`` from a name, a featurizer or a transformer.
 
-    ``None`` is the default for ``kind`` (:data:`DEFAULT_FEATURES`). A name must be one of
-    :data:`FEATURIZERS` and fit ``kind``; anything else must be a scikit-learn transformer.
+    ``None`` is the default for ``kind`` (:data:`DEFAULT_FEATURES`), except that a ``model``
+    that takes only non-negative input (multinomial naive Bayes) gets ``tfidf`` for text: the
+    sentence embeddings have negative values. A name must be one of :data:`FEATURIZERS` and fit
+    ``kind``; anything else must be a scikit-learn transformer.
 
     Examples
     --------
@@ -53,7 +55,7 @@ def get_featurizer(features: Any, kind: str) -> Featurizer:
     if kind not in DEFAULT_FEATURES:
         raise InputError(f"Expected item kind 'text' or 'table', got {kind!r}.")
     if features is None:
-        features = DEFAULT_FEATURES[kind]
+        features = "tfidf" if kind == "text" and model is not None and _positive_only(model) else DEFAULT_FEATURES[kind]
     if isinstance(features, str):
         name = features.strip().lower()
         if name not in FEATURIZERS:
@@ -68,3 +70,16 @@ def get_featurizer(features: Any, kind: str) -> Featurizer:
         featurizer = TransformerFeatures(features)
     featurizer.check_kind(kind)
     return featurizer
+
+
+def _positive_only(model: Any) -> bool:
+    """Whether a scikit-learn ``model`` refuses negative input (its ``positive_only`` tag)."""
+    try:
+        from sklearn.utils import get_tags  # scikit-learn >= 1.6
+    except ImportError:
+        tags = getattr(model, "_get_tags", None)
+        return bool(callable(tags) and tags().get("requires_positive_X", False))
+    try:
+        return bool(get_tags(model).input_tags.positive_only)
+    except Exception:  # not a scikit-learn estimator: nothing to go by
+        return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 import numpy as np
+import pandas as pd
 
 from hilt.features.base import Featurizer, Progress, as_float32
 from hilt.features.embeddings import WordLlamaEmbedder
@@ -63,7 +64,12 @@ class EmbeddingFeatures(Featurizer):
 
     def __init__(self, dim: int = 256):
         self.dim = dim
-        self.embedder = WordLlamaEmbedder(dim=dim)
+        WordLlamaEmbedder(dim=dim)  # a bad dimension is an error now, not at the first fit
+
+    @property
+    def embedder(self) -> WordLlamaEmbedder:
+        # Made from the current parameters (set_params may change dim); the model is shared.
+        return WordLlamaEmbedder(dim=self.dim)
 
     def params(self) -> dict:
         return self.embedder.params()
@@ -101,14 +107,21 @@ class TfidfEmbeddingFeatures(Featurizer):
         self.embeddings = EmbeddingFeatures(dim)
 
     def params(self) -> dict:
-        return {"tfidf": self.tfidf.params(), "embeddings": self.embeddings.params(),
+        tfidf, embeddings = self._parts()
+        return {"tfidf": tfidf.params(), "embeddings": embeddings.params(),
                 "embedding_weight": float(self.embedding_weight)}
 
     def version(self) -> str:
-        return f"{self.tfidf.version()}; {self.embeddings.version()}"
+        tfidf, embeddings = self._parts()
+        return f"{tfidf.version()}; {embeddings.version()}"
+
+    def _parts(self) -> tuple[TfidfFeatures, EmbeddingFeatures]:
+        # Made from the current parameters, which set_params may have changed since __init__.
+        return TfidfFeatures(self.max_features), EmbeddingFeatures(self.dim)
 
     def _fit_blocks(self, items: Any, progress: Progress | None, cancelled: Callable[[], bool]) -> list[Any]:
         texts = _texts(items)
+        self.tfidf, self.embeddings = self._parts()
         first = self.tfidf._fit_blocks(texts, None, cancelled)
         return first + self._weighted(self.embeddings._fit_blocks(texts, progress, cancelled))
 
@@ -126,4 +139,6 @@ def _texts(items: Any) -> list[str]:
     """Items as a list of strings (a missing text is the empty string)."""
     if hasattr(items, "tolist"):
         items = items.tolist()
-    return ["" if t is None else str(t) for t in items]
+    # pandas gives a missing text as NaN (or pd.NA), not None: it must not become the word "nan".
+    return [t if isinstance(t, str) else "" if t is None or (pd.api.types.is_scalar(t) and pd.isna(t)) else str(t)
+            for t in items]

@@ -42,8 +42,10 @@ class Project:
 
     The model
     ---------
-    Items are featurized once (TF-IDF for text, scaling for tables) and the features are
-    cached in ``<path>.d/``; a retrain refits only the classifier. ``model`` (any
+    Items are featurized once by the project's featurizer (``features=``: by default TF-IDF
+    beside sentence embeddings for text, scaling for tables; see :mod:`hilt.features`) and
+    the features are cached in ``<path>.d/``; a retrain refits only the classifier, a logistic
+    regression with the strength chosen for those features. ``model`` (any
     scikit-learn classifier with ``predict_proba`` or ``decision_function``) replaces the
     default logistic regression and is fitted on those cached features, so it must accept
     a sparse matrix for text items. It is kept in the project file (pickled), so only open
@@ -192,9 +194,9 @@ class Project:
             get_featurizer(features, "text" if features.strip().lower() != "scale" else "table")
         items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
                            labels=labels, encoding=encoding)
-        featurizer = get_featurizer(features, items.kind)
-        if isinstance(featurizer, TransformerFeatures):
-            _check_transformer(featurizer, items)
+        featurizer = get_featurizer(features, items.kind, model=model)
+        if isinstance(featurizer, TransformerFeatures) or model is not None:
+            _check_features(featurizer, model, items, labels)
         if path.exists():
             if not exist_ok:
                 raise ConflictError(
@@ -513,9 +515,10 @@ def _featurizer_from_meta(meta: dict) -> Featurizer:
 TRANSFORMER_CHECK_ITEMS = 200
 
 
-def _check_transformer(featurizer: TransformerFeatures, items: ImportedItems) -> None:
-    """Fit a copy of the user's transformer on the first items: one that cannot fit them, or
-    returns the wrong number of rows, is an :class:`InputError` before anything is created."""
+def _check_features(featurizer: Featurizer, model: Any, items: ImportedItems, labels: list[str]) -> None:
+    """Try the featurizer (a user's transformer) and the model (a user's classifier) on the first
+    items: one that cannot fit them, or returns the wrong number of rows, is an
+    :class:`InputError` now, before anything is created, not a failed retrain later."""
     frame = items.frame.head(TRANSFORMER_CHECK_ITEMS)
     if items.kind == "text":
         sample: Any = ["" if v is None else str(v) for v in frame[items.text_column].tolist()]
@@ -525,7 +528,18 @@ def _check_transformer(featurizer: TransformerFeatures, items: ImportedItems) ->
         copy = pickle.loads(pickle.dumps(featurizer))
     except Exception as error:  # it is kept pickled in the project file and sent to the retrain process
         raise InputError(f"Expected a transformer that can be pickled; {featurizer.name[7:]} cannot: {error}") from None
-    copy.fit_blocks(sample)
+    X = copy.fit_transform(sample)
+    if model is None or X.shape[0] < 2:
+        return
+    y = [labels[i % 2] for i in range(X.shape[0])]  # any two labels: only whether it fits is asked
+    try:
+        AlignedModel(fresh_copy(model), labels).fit(X, y)
+    except Exception as error:
+        raise InputError(
+            f"Expected the model {type(model).__name__} to fit the {featurizer.name} features; it raised "
+            f"{type(error).__name__}: {error} Choose other features (features='tfidf' has no negative "
+            "values) or another model."
+        ) from None
 
 
 def _check_model(model: Any, labels: list[str]) -> None:

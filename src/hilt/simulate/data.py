@@ -31,6 +31,8 @@ class LabelledData:
     kind: str
     labels: list[str]
     notes: list[str] = field(default_factory=list)
+    #: The featurizer the items come with (a replayed project's own), used unless one is asked for.
+    featurizer: Any = None
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -107,6 +109,7 @@ def _from_project(path: Path) -> LabelledData:
     with Project.open(path) as project:
         frame = project.labelled_items()
         kind, text_column, features = project.kind, project.text_column, project.feature_columns
+        featurizer = project.featurizer
     if frame.empty:
         raise InputError(
             f"Expected labelled items in project {path.name}, but it has none yet. Label some first "
@@ -128,6 +131,7 @@ def _from_project(path: Path) -> LabelledData:
         )
     data = _read(path.stem, frame, label_column="label", text_column=text_column if kind == "text" else None)
     data.notes.append(f"Replaying the {len(data)} labelled items of project {path.name} (its other items are left out).")
+    data.featurizer = featurizer
     return data
 
 

@@ -44,6 +44,7 @@ class _Problem:
     kind: str
     model: Any  # a name from MODELS, or an unfitted scikit-learn classifier
     classifier_C: float  # the logistic regression's strength for these features
+    features: str  # the featurizer's name, for messages
     init: int
     batch: int
     budget: int
@@ -102,7 +103,8 @@ def run(
     features : str or scikit-learn transformer, optional
         How items become features (:func:`hilt.features.get_featurizer`): ``tfidf``,
         ``embeddings``, ``tfidf+embeddings`` for texts, ``scale`` for tables, or a transformer;
-        default the project default for the data's kind. Fitted once on the pool; the
+        default the project's own with ``project``, else :data:`hilt.features.DEFAULT_FEATURES`
+        for the data's kind. Fitted once on the pool; the
         ``logistic`` model uses the strength chosen for these features.
     test_size : float
         Share of the items held out for testing, in (0, 1).
@@ -153,7 +155,11 @@ def run(
     if len(source.labels) == 2:
         plan = _merge_two_label_twins(plan, display_names, notes)
 
-    featurizer = make_featurizer(source.kind, features)
+    # A replayed project runs on its own features unless others are asked for.
+    # Without features named, a model that refuses negative input (naive Bayes) gets TF-IDF.
+    classifier = make_classifier(model, source.kind) if isinstance(model, str) else model
+    featurizer = make_featurizer(source.kind, features if features is not None else source.featurizer,
+                                 model=classifier)
     problem = _Problem(
         X_pool=featurizer.fit_transform(_take(source.items, pool_idx)),
         y_pool=source.y[pool_idx],
@@ -163,6 +169,7 @@ def run(
         kind=source.kind,
         model=model,
         classifier_C=featurizer.classifier_C,
+        features=featurizer.name,
         init=init,
         batch=batch,
         budget=budget,
@@ -292,7 +299,15 @@ def _full_accuracy(problem: _Problem) -> float:
 
     with threadpool_limits(limits=1):
         model = AlignedModel(_classifier(problem, 0), problem.labels)
-        model.fit(problem.X_pool, list(problem.y_pool))
+        try:
+            model.fit(problem.X_pool, list(problem.y_pool))
+        except (ValueError, TypeError) as error:  # e.g. naive Bayes on embeddings (negative values)
+            if isinstance(error, InputError):
+                raise
+            raise InputError(
+                f"Expected the model to fit the {problem.features} features; it raised {type(error).__name__}: "
+                f"{error} Choose other --features (tfidf has no negative values) or another --model."
+            ) from None
         return float(np.mean(model.predict(problem.X_test) == problem.y_test))
 
 
