@@ -24,6 +24,7 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import hilt.features.embeddings as embeddings_module
 from hilt.errors import InputError
+from hilt.features.blocks import FeatureBlocks
 from hilt.features import (
     DEFAULT_FEATURES,
     FEATURIZERS,
@@ -54,7 +55,7 @@ TABLE = np.array([[1.0, 10.0, -3.0], [2.0, 30.0, -1.0], [4.0, 20.0, 5.0], [7.0, 
 
 
 def row_norms(X) -> np.ndarray:
-    X = X.toarray() if sp.issparse(X) else np.asarray(X)
+    X = X.toarray() if sp.issparse(X) or isinstance(X, FeatureBlocks) else np.asarray(X)
     return np.sqrt((X.astype(np.float64) ** 2).sum(axis=1))
 
 
@@ -271,10 +272,10 @@ def test_embedding_in_chunks_reports_progress_and_equals_one_chunk(monkeypatch):
     np.testing.assert_allclose(chunked, whole, rtol=0, atol=1e-6)
     # The featurizers pass progress through (tfidf+embeddings reports its embedding part).
     calls.clear()
-    EmbeddingFeatures().fit_transform(texts, progress=lambda done, total: calls.append((done, total)))
+    EmbeddingFeatures().fit_matrix(texts, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(5, 13), (10, 13), (13, 13)]
     calls.clear()
-    TfidfEmbeddingFeatures().fit_transform(texts, progress=lambda done, total: calls.append((done, total)))
+    TfidfEmbeddingFeatures().fit_matrix(texts, progress=lambda done, total: calls.append((done, total)))
     assert calls == [(5, 13), (10, 13), (13, 13)]
 
 
@@ -302,16 +303,24 @@ def test_tfidf_plus_embeddings_is_tfidf_beside_0_7_times_the_embeddings():
     np.testing.assert_allclose(row_norms(tfidf_block), 1.0, rtol=1e-5)
     np.testing.assert_allclose(row_norms(embedding_block), 0.7, rtol=1e-5)
 
-    X = featurizer.fit_transform(TEXTS)
+    X = featurizer.fit_matrix(TEXTS)
     width = tfidf_block.shape[1]
-    assert sp.issparse(X) and X.format == "csr" and X.dtype == np.float32
+    # Kept as blocks (embeddings 4 bytes a value, not 8 inside a CSR matrix); rows join on demand.
+    assert isinstance(X, FeatureBlocks) and X.dtype == np.float32
     assert X.shape == (len(TEXTS), width + 256)
+    rows = X[[3, 0]]
+    assert sp.issparse(rows) and rows.format == "csr" and rows.dtype == np.float32
+    np.testing.assert_array_equal(rows.toarray(), np.hstack([tfidf_block.toarray(), embedding_block])[[3, 0]])
     np.testing.assert_array_equal(X.toarray(), np.hstack([tfidf_block.toarray(), embedding_block]))
     np.testing.assert_allclose(row_norms(X), np.sqrt(1.0 + 0.49), rtol=1e-5)
     # New items: the same vocabulary, the same weight.
-    new = featurizer.transform(NEW_TEXTS)
+    new = featurizer.transform_matrix(NEW_TEXTS)
     assert new.shape == (2, width + 256)
-    np.testing.assert_allclose(row_norms(new[:, width:]), 0.7, rtol=1e-5)
+    # scikit-learn's protocol gives one CSR matrix, so that a pipeline's next step can read it.
+    joined = featurizer.transform(NEW_TEXTS)
+    assert sp.issparse(joined) and joined.format == "csr"
+    np.testing.assert_array_equal(joined.toarray(), new.toarray())
+    np.testing.assert_allclose(row_norms(new.toarray()[:, width:]), 0.7, rtol=1e-5)
 
 
 def test_the_embedding_weight_is_a_parameter():
@@ -342,8 +351,10 @@ def test_join_keeps_one_block_as_it_is_and_puts_several_side_by_side():
     assert Featurizer.join([dense]) is dense
     sparse = sp.csr_matrix(np.eye(3, dtype=np.float32))
     joined = Featurizer.join([sparse, dense])
-    assert sp.issparse(joined) and joined.format == "csr" and joined.dtype == np.float32
+    assert isinstance(joined, FeatureBlocks) and joined.blocks[1] is dense and joined.dtype == np.float32
     np.testing.assert_array_equal(joined.toarray(), np.hstack([np.eye(3), dense]))
+    whole = joined.tocsr()
+    assert sp.issparse(whole) and whole.format == "csr" and whole.dtype == np.float32
 
 
 @pytest.mark.parametrize(
@@ -420,7 +431,13 @@ def test_join_keeps_the_rows_and_adds_up_the_widths(n, shapes, seed):
     joined = Featurizer.join(blocks)
     assert joined.shape == (n, sum(width for width, _ in shapes))
     assert joined.dtype == np.float32
-    np.testing.assert_array_equal(joined.toarray(), np.hstack(dense_blocks))
+    want = np.hstack(dense_blocks)
+    np.testing.assert_array_equal(joined.toarray(), want)
+    # Any selection of rows (index array with repeats, boolean mask, slice) joins to those rows.
+    picked = rng.integers(0, n, size=rng.integers(0, 2 * n + 1))
+    mask = rng.random(n) < 0.5
+    for rows in (picked, mask, slice(1, None, 2)):
+        np.testing.assert_array_equal(joined[rows].toarray(), want[rows])
 
 
 # --- a user's transformer ----------------------------------------------------------------------
@@ -566,3 +583,19 @@ def test_embeddings_and_a_default_text_project_work_with_the_network_blocked(tmp
     assert result["source"] == "built" and result["features"] == "tfidf+embeddings" and result["runs"] == 1
     assert result["width"] > 256  # the TF-IDF words beside the 256 embedding dimensions
     assert list(home.iterdir()) == []
+
+
+def test_a_model_predicts_over_blocks_as_over_the_joined_matrix(monkeypatch):
+    """A project's features stay in blocks; the model reads them a chunk of rows at a time
+    (chunks of 3 here), and must give exactly what it gives on the whole joined matrix."""
+    import hilt.models as models_module
+    from hilt.models import AlignedModel, default_classifier
+
+    monkeypatch.setattr(models_module, "BLOCK_CHUNK", 3)
+    X = TfidfEmbeddingFeatures().fit_matrix(TEXTS)
+    labels = ["pos", "neg", "meh"]
+    y = [labels[i % 3] for i in range(len(TEXTS))]
+    model = AlignedModel(default_classifier(C=3.0), labels).fit(X, y)
+    whole = X.tocsr()
+    np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(whole))
+    assert model.predict(X).tolist() == model.predict(whole).tolist()

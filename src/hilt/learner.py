@@ -18,6 +18,10 @@ __all__ = ["STRATEGIES", "ActiveLearner", "check_strategy"]
 def as_indexable(items: Any) -> Any:
     """Items in a form that fancy indexing works on: a 1-D object array of texts, a 2-D
     float array, or a CSR matrix."""
+    from hilt.features.blocks import FeatureBlocks
+
+    if isinstance(items, FeatureBlocks):  # features kept as blocks: rows are joined when read
+        return items
     if isinstance(items, (pd.DataFrame, pd.Series)):
         items = items.to_numpy()
     if hasattr(items, "tocsr"):
@@ -89,7 +93,7 @@ class ActiveLearner:
         if model is None or features is not None:
             self.kind = detect_kind(raw)
             self._featurizer = make_featurizer(self.kind, features)
-            self._X = self._featurizer.fit_transform(raw)
+            self._X = self._featurizer.fit_matrix(raw)
             estimator = (default_classifier(random_state, C=self._featurizer.classifier_C) if model is None
                          else fresh_copy(model))
         else:
@@ -151,7 +155,7 @@ class ActiveLearner:
         if self._featurizer is not None or self._X.dtype != object:
             return self._X  # the model's own features serve
         if self._diversity_X is None:
-            self._diversity_X = make_featurizer(detect_kind(self._raw)).fit_transform(self._raw)
+            self._diversity_X = make_featurizer(detect_kind(self._raw)).fit_matrix(self._raw)
         return self._diversity_X
 
     def teach(self, indices: Any, labels: Sequence[Any], refit: bool = True) -> None:
@@ -194,7 +198,7 @@ class ActiveLearner:
     def transform(self, items: Any) -> Any:
         """Items as the model sees them (through the cached featurizer when there is one)."""
         raw = as_indexable(items)
-        return raw if self._featurizer is None else self._featurizer.transform(raw)
+        return raw if self._featurizer is None else self._featurizer.transform_matrix(raw)
 
     def predict_proba(self, items: Any = None) -> np.ndarray:
         """Probabilities aligned to ``labels``: for ``items``, or for the whole pool if ``None``."""

@@ -23,6 +23,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
 from hilt.errors import InputError
+from hilt.features.blocks import CHUNK as BLOCK_CHUNK
+from hilt.features.blocks import FeatureBlocks
 from hilt.sampling import softmax
 
 __all__ = [
@@ -169,6 +171,8 @@ class AlignedModel:
             # A warm start from a solution over other classes would fail (coef_ has the wrong
             # shape): start afresh whenever a new label appears.
             self.estimator = clone(self.estimator)
+        if isinstance(X, FeatureBlocks):
+            X = X.tocsr()  # a fit sees the labelled rows: few, so joining them is cheap
         self.estimator.fit(X, np.asarray(y, dtype=object) if _is_object(y) else y)
         self._columns = np.array([self._column_of[c] for c in self.estimator.classes_])
         self.is_fitted = True
@@ -178,6 +182,9 @@ class AlignedModel:
         """Probabilities of shape ``(n_items, len(labels))``, rows summing to 1."""
         if not self.is_fitted:
             raise InputError("The model is not fitted yet: teach it at least two labels first.")
+        if isinstance(X, FeatureBlocks):  # joined a chunk of rows at a time, never all at once
+            parts = [self.predict_proba(X[lo:lo + BLOCK_CHUNK]) for lo in range(0, X.shape[0], BLOCK_CHUNK)]
+            return np.concatenate(parts) if parts else np.zeros((0, len(self.labels)))
         if hasattr(self.estimator, "predict_proba"):
             given = self.estimator.predict_proba(X)
             seen = np.asarray(given, dtype=np.float64)

@@ -74,13 +74,20 @@ class Featurizer(BaseEstimator, TransformerMixin):
         blocks = self._fit_blocks(items, progress, cancelled)
         return [check_rows(block, _count(items), self.name) for block in blocks]
 
-    def fit_transform(self, items: Any, y: Any = None, *, progress: Progress | None = None,
-                      cancelled: Callable[[], bool] = lambda: False) -> Any:
-        """Fit on ``items`` and return their feature matrix (:meth:`join` of the blocks).
-
-        ``y`` is ignored (features never see labels); it is there so that a featurizer can be
-        the first step of a scikit-learn pipeline."""
+    def fit_matrix(self, items: Any, *, progress: Progress | None = None,
+                   cancelled: Callable[[], bool] = lambda: False) -> Any:
+        """Fit on ``items`` and return their features as hilt keeps them (:meth:`join` of the
+        blocks: a matrix, or :class:`~hilt.features.blocks.FeatureBlocks` for several)."""
         return self.join(self.fit_blocks(items, progress=progress, cancelled=cancelled))
+
+    def transform_matrix(self, items: Any) -> Any:
+        """Features of new ``items`` with what was learnt, as :meth:`fit_matrix` gives them."""
+        return self.join([check_rows(b, _count(items), self.name) for b in self._transform_blocks(items)])
+
+    def fit_transform(self, items: Any, y: Any = None) -> Any:
+        """scikit-learn's protocol: :meth:`fit_matrix` as one matrix (blocks joined into CSR),
+        so that a featurizer can be the first step of a pipeline. ``y`` is ignored."""
+        return _one_matrix(self.fit_matrix(items))
 
     def fit(self, items: Any, y: Any = None) -> "Featurizer":
         """Fit on ``items`` (scikit-learn's protocol)."""
@@ -88,15 +95,18 @@ class Featurizer(BaseEstimator, TransformerMixin):
         return self
 
     def transform(self, items: Any) -> Any:
-        """Features of new ``items`` with what :meth:`fit_transform` learnt."""
-        return self.join([check_rows(b, _count(items), self.name) for b in self._transform_blocks(items)])
+        """scikit-learn's protocol: :meth:`transform_matrix` as one matrix."""
+        return _one_matrix(self.transform_matrix(items))
 
     @staticmethod
     def join(blocks: Sequence[Any]) -> Any:
-        """One matrix from the blocks: the block itself, or a CSR matrix of them side by side."""
+        """One matrix from the blocks: the block itself, or a
+        :class:`~hilt.features.blocks.FeatureBlocks` that keeps them apart and joins rows on demand."""
         if len(blocks) == 1:
             return blocks[0]
-        return sp.hstack([sp.csr_matrix(b) for b in blocks], format="csr", dtype=np.float32)
+        from hilt.features.blocks import FeatureBlocks
+
+        return FeatureBlocks(blocks)
 
     def _fit_blocks(self, items: Any, progress: Progress | None, cancelled: Callable[[], bool]) -> list[Any]:
         raise NotImplementedError
@@ -140,6 +150,12 @@ def check_rows(X: Any, n_items: int, name: str) -> Any:
             f"(first in row {int(np.flatnonzero(~finite)[0])})."
         )
     return X
+
+
+def _one_matrix(X: Any) -> Any:
+    from hilt.features.blocks import FeatureBlocks
+
+    return X.tocsr() if isinstance(X, FeatureBlocks) else X
 
 
 def _count(items: Any) -> int:

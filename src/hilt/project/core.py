@@ -528,7 +528,7 @@ def _check_features(featurizer: Featurizer, model: Any, items: ImportedItems, la
         copy = pickle.loads(pickle.dumps(featurizer))
     except Exception as error:  # it is kept pickled in the project file and sent to the retrain process
         raise InputError(f"Expected a transformer that can be pickled; {featurizer.name[7:]} cannot: {error}") from None
-    X = copy.fit_transform(sample)
+    X = copy.fit_matrix(sample)
     if model is None or X.shape[0] < 2:
         return
     y = [labels[i % 2] for i in range(X.shape[0])]  # any two labels: only whether it fits is asked

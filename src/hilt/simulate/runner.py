@@ -161,9 +161,9 @@ def run(
     featurizer = make_featurizer(source.kind, features if features is not None else source.featurizer,
                                  model=classifier)
     problem = _Problem(
-        X_pool=featurizer.fit_transform(_take(source.items, pool_idx)),
+        X_pool=featurizer.fit_matrix(_take(source.items, pool_idx)),
         y_pool=source.y[pool_idx],
-        X_test=featurizer.transform(_take(source.items, test_idx)),
+        X_test=featurizer.transform_matrix(_take(source.items, test_idx)),
         y_test=source.y[test_idx],
         labels=source.labels,
         kind=source.kind,

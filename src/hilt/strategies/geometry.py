@@ -181,8 +181,10 @@ def remember(memo: dict, view: np.ndarray, value: Any) -> None:
 
 
 def _compute_view(X: Any) -> np.ndarray:
+    from hilt.features.blocks import FeatureBlocks
+
     n = X.shape[0]
-    if not sp.issparse(X):
+    if not sp.issparse(X) and not isinstance(X, FeatureBlocks):  # blocks: read rows like a sparse matrix
         dense = np.asarray(X, dtype=np.float32)
         if dense.ndim != 2:
             dense = dense.reshape(n, -1)
@@ -198,7 +200,8 @@ def _compute_view(X: Any) -> np.ndarray:
     width = X.shape[1]
     dims = min(VIEW_DIMENSIONS, width - 1, n - 1)
     if dims < 1:
-        return unit_rows(np.asarray(X.toarray() if sp.issparse(X) else X, dtype=np.float32)[:, :VIEW_DIMENSIONS])
+        whole = X[np.arange(n)] if isinstance(X, FeatureBlocks) else X
+        return unit_rows(np.asarray(whole.toarray() if sp.issparse(whole) else whole, dtype=np.float32)[:, :VIEW_DIMENSIONS])
     rng = np.random.default_rng(0)
     sample = np.sort(rng.choice(n, size=min(n, KMEANS_SAMPLE), replace=False))
     svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=4, random_state=0)
