@@ -599,3 +599,15 @@ def test_a_model_predicts_over_blocks_as_over_the_joined_matrix(monkeypatch):
     whole = X.tocsr()
     np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(whole))
     assert model.predict(X).tolist() == model.predict(whole).tolist()
+
+
+def test_embeddings_equal_wordllamas_own_embed():
+    """hilt pools token vectors with a sparse product (no padding); the numbers must be
+    WordLlama's own ``embed(norm=True)``, long and odd texts included."""
+    from hilt.features.embeddings import _load
+
+    texts = TEXTS + ["zzqxj", "a " * 2_000, "Émile's naïve café — 42 % off!", "\N{GRINNING FACE} ok"]
+    reference_model = _load(256)  # a fresh copy, with WordLlama's own padding switched back on
+    reference_model.tokenizer.enable_padding()
+    want = reference_model.embed(texts, norm=True, batch_size=3)
+    np.testing.assert_allclose(WordLlamaEmbedder().embed(texts), want, rtol=1e-5, atol=1e-6)

@@ -8,6 +8,7 @@ The weights (``l2_supercat``) are derived from the token embeddings of LLaMA-2 /
 
 from __future__ import annotations
 
+import itertools
 import threading
 from typing import Any, Callable, Sequence
 
@@ -67,15 +68,35 @@ class WordLlamaEmbedder:
         for start in range(0, len(texts), CHUNK):
             if cancelled():
                 raise InterruptedError("feature build cancelled")
-            chunk = [t if t.strip() else " " for t in texts[start:start + CHUNK]]
-            out[start:start + len(chunk)] = model.embed(chunk, norm=True, batch_size=256)
+            chunk = list(texts[start:start + CHUNK])
+            out[start:start + len(chunk)] = _mean_of_tokens(model, chunk)
             if progress is not None:
                 progress(start + len(chunk), len(texts))
-        if len(texts) == 0:
-            return out
-        # An empty or unknown text embeds as zeros (norm 0 would give NaN): keep it zero.
-        np.nan_to_num(out, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         return out
+
+
+def _mean_of_tokens(model: Any, texts: list[str]) -> np.ndarray:
+    """WordLlama's sentence embedding (the mean of the texts' token vectors, scaled to unit
+    length), computed as a sparse token-count matrix times the token vectors.
+
+    ``WordLlama.embed`` pads each batch to its longest text and gathers a (texts x tokens x
+    dim) array: a batch of long posts takes gigabytes and most of the time goes to padding
+    (2,000 newsgroup posts: 50 s, 8 GB). The product touches each token once, with no padding.
+    A text with no known token (an empty one) gets a row of zeros.
+    """
+    import scipy.sparse as sp
+
+    token_ids = [e.ids for e in model.tokenizer.encode_batch(texts, add_special_tokens=False)]
+    lengths = np.fromiter(map(len, token_ids), dtype=np.int64, count=len(token_ids))
+    ids = np.fromiter(itertools.chain.from_iterable(token_ids), dtype=np.int64, count=int(lengths.sum()))
+    vectors = model.embedding
+    np.clip(ids, 0, vectors.shape[0] - 1, out=ids)  # as WordLlama does with ids past its table
+    indptr = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    counts = sp.csr_matrix((np.ones(ids.size, dtype=np.float32), ids, indptr), shape=(len(texts), vectors.shape[0]))
+    sums = np.asarray(counts @ vectors, dtype=np.float32)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return sums / np.where(norms > 0, norms, 1.0)
 
 
 def _load(dim: int) -> Any:
@@ -89,5 +110,7 @@ def _load(dim: int) -> Any:
             "Expected the wordllama package for sentence embeddings (pip install wordllama); it is not "
             "installed. Use --features tfidf to go without embeddings."
         ) from None
-    return WordLlama.load(config=WordLlamaEmbedder.CONFIG, cache_dir=Path(wordllama.__file__).parent,
-                          disable_download=True, dim=256, trunc_dim=None if dim == 256 else dim)
+    model = WordLlama.load(config=WordLlamaEmbedder.CONFIG, cache_dir=Path(wordllama.__file__).parent,
+                           disable_download=True, dim=256, trunc_dim=None if dim == 256 else dim)
+    model.tokenizer.no_padding()  # this process's own copy; _mean_of_tokens needs no padding
+    return model
