@@ -309,8 +309,10 @@ def test_tfidf_plus_embeddings_is_tfidf_beside_0_7_times_the_embeddings():
     assert isinstance(X, FeatureBlocks) and X.dtype == np.float32
     assert X.shape == (len(TEXTS), width + 256)
     rows = X[[3, 0]]
-    assert sp.issparse(rows) and rows.format == "csr" and rows.dtype == np.float32
-    np.testing.assert_array_equal(rows.toarray(), np.hstack([tfidf_block.toarray(), embedding_block])[[3, 0]])
+    assert isinstance(rows, FeatureBlocks) and rows.shape == (2, X.shape[1])
+    joined_rows = rows.tocsr()
+    assert sp.issparse(joined_rows) and joined_rows.format == "csr" and joined_rows.dtype == np.float32
+    np.testing.assert_array_equal(joined_rows.toarray(), np.hstack([tfidf_block.toarray(), embedding_block])[[3, 0]])
     np.testing.assert_array_equal(X.toarray(), np.hstack([tfidf_block.toarray(), embedding_block]))
     np.testing.assert_allclose(row_norms(X), np.sqrt(1.0 + 0.49), rtol=1e-5)
     # New items: the same vocabulary, the same weight.
@@ -585,29 +587,25 @@ def test_embeddings_and_a_default_text_project_work_with_the_network_blocked(tmp
     assert list(home.iterdir()) == []
 
 
-def test_a_model_predicts_over_blocks_as_over_the_joined_matrix(monkeypatch):
-    """A project's features stay in blocks; the model reads them a chunk of rows at a time
-    (chunks of 3 here), and must give exactly what it gives on the whole joined matrix."""
+@pytest.mark.parametrize("labels", [["pos", "neg"], ["pos", "neg", "meh"]])
+@pytest.mark.parametrize("estimator", ["logistic", "svm"])
+def test_a_model_predicts_over_blocks_as_over_the_joined_matrix(monkeypatch, labels, estimator):
+    """A project's features stay in blocks. A logistic regression scores them through the
+    blocks' own products (X @ coef), any other model a joined chunk of rows at a time (chunks
+    of 3 here); both must give what the model gives on the whole joined matrix."""
     import hilt.models as models_module
+    from sklearn.svm import LinearSVC
+
     from hilt.models import AlignedModel, default_classifier
 
     monkeypatch.setattr(models_module, "BLOCK_CHUNK", 3)
     X = TfidfEmbeddingFeatures().fit_matrix(TEXTS)
-    labels = ["pos", "neg", "meh"]
-    y = [labels[i % 3] for i in range(len(TEXTS))]
-    model = AlignedModel(default_classifier(C=3.0), labels).fit(X, y)
+    y = [labels[i % len(labels)] for i in range(len(TEXTS))]
+    classifier = default_classifier(C=3.0) if estimator == "logistic" else LinearSVC()
+    model = AlignedModel(classifier, labels + ["unseen"]).fit(X, y)
     whole = X.tocsr()
-    np.testing.assert_array_equal(model.predict_proba(X), model.predict_proba(whole))
+    got, want = model.predict_proba(X), model.predict_proba(whole)
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-9)
+    assert got.shape == (len(TEXTS), len(labels) + 1) and (got[:, -1] == 0).all()
     assert model.predict(X).tolist() == model.predict(whole).tolist()
-
-
-def test_embeddings_equal_wordllamas_own_embed():
-    """hilt pools token vectors with a sparse product (no padding); the numbers must be
-    WordLlama's own ``embed(norm=True)``, long and odd texts included."""
-    from hilt.features.embeddings import _load
-
-    texts = TEXTS + ["zzqxj", "a " * 2_000, "Émile's naïve café — 42 % off!", "\N{GRINNING FACE} ok"]
-    reference_model = _load(256)  # a fresh copy, with WordLlama's own padding switched back on
-    reference_model.tokenizer.enable_padding()
-    want = reference_model.embed(texts, norm=True, batch_size=3)
-    np.testing.assert_allclose(WordLlamaEmbedder().embed(texts), want, rtol=1e-5, atol=1e-6)
+    assert model.predict(X[[4, 1]]).tolist() == model.predict(whole[[4, 1]]).tolist()

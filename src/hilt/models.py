@@ -182,8 +182,14 @@ class AlignedModel:
         """Probabilities of shape ``(n_items, len(labels))``, rows summing to 1."""
         if not self.is_fitted:
             raise InputError("The model is not fitted yet: teach it at least two labels first.")
-        if isinstance(X, FeatureBlocks):  # joined a chunk of rows at a time, never all at once
-            parts = [self.predict_proba(X[lo:lo + BLOCK_CHUNK]) for lo in range(0, X.shape[0], BLOCK_CHUNK)]
+        if isinstance(X, FeatureBlocks):
+            if _is_plain_logistic(self.estimator):  # the blocks' own products: nothing joined
+                seen = _logistic_probabilities(self.estimator, X)
+                probs = np.zeros((seen.shape[0], len(self.labels)), dtype=np.float64)
+                probs[:, self._columns] = seen
+                return probs
+            # Any other model reads one matrix: join a chunk of rows at a time, never the pool.
+            parts = [self.predict_proba(X[lo:lo + BLOCK_CHUNK].tocsr()) for lo in range(0, X.shape[0], BLOCK_CHUNK)]
             return np.concatenate(parts) if parts else np.zeros((0, len(self.labels)))
         if hasattr(self.estimator, "predict_proba"):
             given = self.estimator.predict_proba(X)
@@ -205,6 +211,30 @@ class AlignedModel:
         """The most probable label of each item (an object array of labels)."""
         probs = self.predict_proba(X)
         return np.asarray(self.labels, dtype=object)[probs.argmax(axis=1)]
+
+
+def _is_plain_logistic(estimator: Any) -> bool:
+    """A scikit-learn LogisticRegression whose probabilities are the logistic function of its
+    linear scores (binary) or their softmax (several classes), as in scikit-learn >= 1.5 with
+    the default multinomial loss: then they can be computed from ``X @ coef_`` directly."""
+    if type(estimator) is not LogisticRegression or not hasattr(estimator, "coef_"):
+        return False
+    multi_class = getattr(estimator, "multi_class", "deprecated")
+    return len(estimator.classes_) <= 2 or (multi_class in ("auto", "deprecated", "multinomial")
+                                            and estimator.solver != "liblinear")
+
+
+def _logistic_probabilities(estimator: LogisticRegression, X: Any) -> np.ndarray:
+    """``estimator.predict_proba(X)`` computed from the scores ``X @ coef_.T + intercept_``."""
+    from scipy.special import expit
+    from scipy.special import softmax as scipy_softmax
+
+    scores = np.asarray(X @ np.asarray(estimator.coef_, dtype=np.float64).T, dtype=np.float64)
+    scores += estimator.intercept_
+    if scores.shape[1] == 1:
+        positive = expit(scores[:, 0])
+        return np.column_stack([1.0 - positive, positive])
+    return scipy_softmax(scores, axis=1)
 
 
 def _is_object(y: Sequence[Any]) -> bool:

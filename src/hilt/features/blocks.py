@@ -4,9 +4,10 @@
 embeddings. Joined into one CSR matrix, each embedding value would cost 8 bytes (value and
 column index) instead of 4, and converting a million dense rows to CSR takes half a minute
 (a million texts: 2.2 GB joined against 1.2 GB apart, and 38 s to join on every load,
-``make bench-features-speed``). :class:`FeatureBlocks` keeps the blocks apart and joins only
-the rows asked for (``X[rows]`` is a CSR matrix), which is how every consumer reads a
-project's features: a fit takes the labelled rows, a rescore goes through the pool in chunks.
+``make bench-features-speed``). :class:`FeatureBlocks` keeps the blocks apart: ``X[rows]``
+selects rows of every block, ``X @ W`` sums the blocks' own products (a linear model's scores
+without joining anything), and :meth:`FeatureBlocks.tocsr` joins rows only where a consumer
+needs one matrix (a fit on the labelled rows, a user's model over a chunk of the pool).
 """
 
 from __future__ import annotations
@@ -68,9 +69,10 @@ class FeatureBlocks:
     """A feature matrix kept as blocks (sparse or dense, one row per item) side by side.
 
     It answers what a project's consumers ask of a feature matrix: ``shape``, ``X[rows]``
-    (rows by an index array, a boolean mask or a slice: a CSR matrix of those rows joined), and
-    :meth:`tocsr` for the whole matrix (in chunks; only small pools should need it).
-    :class:`hilt.models.AlignedModel` predicts over it a chunk of rows at a time.
+    (rows by an index array, a boolean mask or a slice: the same rows of every block, still
+    apart), ``X @ W`` (the blocks' products summed), and :meth:`tocsr` for one joined CSR
+    matrix. :class:`hilt.models.AlignedModel` fits on the joined labelled rows and scores the
+    pool through ``X @ coef`` for a logistic regression, a joined chunk at a time for others.
 
     Examples
     --------
@@ -81,6 +83,8 @@ class FeatureBlocks:
     (3, 5)
     >>> X[[2, 0]].toarray().tolist()
     [[0.0, 0.0, 1.0, 4.0, 5.0], [1.0, 0.0, 0.0, 0.0, 1.0]]
+    >>> (X @ np.ones((5, 1))).ravel().tolist()
+    [2.0, 6.0, 10.0]
     """
 
     dtype = np.dtype(np.float32)
@@ -97,18 +101,31 @@ class FeatureBlocks:
     def __len__(self) -> int:
         return self.shape[0]
 
-    def __getitem__(self, rows: Any) -> sp.csr_matrix:
+    def __getitem__(self, rows: Any) -> "FeatureBlocks":
         if isinstance(rows, tuple):
             raise TypeError("FeatureBlocks selects rows only: X[rows], not X[rows, columns].")
         if isinstance(rows, (int, np.integer)):
             rows = [int(rows)]
         if isinstance(rows, list):
             rows = np.asarray(rows, dtype=np.int64)
-        return hstack_rows([b[rows] for b in self.blocks])
+        return FeatureBlocks([b[rows] for b in self.blocks])
+
+    def __matmul__(self, weights: Any) -> np.ndarray:
+        """``X @ weights`` for a dense ``(n_features, k)`` or ``(n_features,)`` array."""
+        weights = np.asarray(weights)
+        total: Any = 0
+        start = 0
+        for block in self.blocks:
+            part = weights[start:start + block.shape[1]]
+            total = total + np.asarray(block @ part)
+            start += block.shape[1]
+        return np.asarray(total)
 
     def tocsr(self) -> sp.csr_matrix:
-        """The whole matrix joined (as much memory as the blocks' values twice over)."""
-        return sp.vstack([self[lo:lo + CHUNK] for lo in range(0, self.shape[0], CHUNK)], format="csr")
+        """One joined CSR matrix (its values take twice the memory of a dense block's)."""
+        if self.shape[0] <= CHUNK:
+            return hstack_rows(self.blocks)
+        return sp.vstack([self[lo:lo + CHUNK].tocsr() for lo in range(0, self.shape[0], CHUNK)], format="csr")
 
     def toarray(self) -> np.ndarray:
         """The whole matrix as a dense array (for small pools and tests)."""

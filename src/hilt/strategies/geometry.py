@@ -200,12 +200,12 @@ def _compute_view(X: Any) -> np.ndarray:
     width = X.shape[1]
     dims = min(VIEW_DIMENSIONS, width - 1, n - 1)
     if dims < 1:
-        whole = X[np.arange(n)] if isinstance(X, FeatureBlocks) else X
+        whole = X.tocsr() if isinstance(X, FeatureBlocks) else X
         return unit_rows(np.asarray(whole.toarray() if sp.issparse(whole) else whole, dtype=np.float32)[:, :VIEW_DIMENSIONS])
     rng = np.random.default_rng(0)
     sample = np.sort(rng.choice(n, size=min(n, KMEANS_SAMPLE), replace=False))
     svd = TruncatedSVD(n_components=dims, algorithm="randomized", n_iter=4, random_state=0)
-    svd.fit(X[sample])
+    svd.fit(X[sample].tocsr() if isinstance(X, FeatureBlocks) else X[sample])
     components = svd.components_.T.astype(np.float32)
     out = np.empty((n, dims), dtype=np.float32)
     for lo in range(0, n, CHUNK):

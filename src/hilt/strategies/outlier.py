@@ -40,6 +40,10 @@ def activations(model: Any, X: Any) -> np.ndarray:
     >>> activations(model, np.array([[0.0, 0.0], [2.0, 0.0]])).round(2).tolist()  # evidence for a, b
     [[0.0, 0.0], [0.8, 0.0]]
     """
+    from hilt.features.blocks import FeatureBlocks
+
+    if isinstance(X, FeatureBlocks):  # a chunk of the pool's rows: joined, the rows' values are needed
+        X = X.tocsr()
     estimator = model.estimator
     coef = getattr(estimator, "coef_", None)
     if coef is not None and np.ndim(coef) == 2 and coef.shape[0] == 1:
