@@ -379,3 +379,18 @@ def test_given_feature_columns_are_read_as_numbers(tmp_path):
         read_items(path, feature_columns=["h", "d"])
     with pytest.raises(InputError, match="not both"):
         read_items(path, feature_columns=["h"], text_column="w")
+
+
+def test_a_csv_cell_longer_than_the_csv_modules_default_limit_is_read(tmp_path):
+    """Issue 11, defect 2: a 200,000-character text cell was refused as an unclosed quote."""
+    long_text = "word " * 40_000  # 200,000 characters, past csv's default 131,072
+    path = write(tmp_path / "long.csv", f'id,text\n1,"{long_text}"\n2,short\n')
+    items = read_items(path, id_column="id")
+    assert items.frame["text"].tolist() == [long_text, "short"]
+
+
+def test_a_real_unclosed_quote_still_gets_its_message(tmp_path):
+    """Issue 11, defect 2: raising the field limit keeps the message for a quote never closed."""
+    path = write(tmp_path / "open.csv", 'id,text\n1,fine\n2,"never closed\n3,more\n')
+    with pytest.raises(InputError, match=r"open\.csv, line 3.*quote opened and never closed"):
+        read_items(path, id_column="id")

@@ -37,6 +37,11 @@ __all__ = ["SUPPORTED_SUFFIXES", "ImportedItems", "read_items"]
 #: JSON array of objects when the file starts with ``[``).
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 
+#: The longest CSV field read (characters). Python's csv module stops at 131,072 by default,
+#: which a long document passes; JSON lines and pandas have no such limit, so neither does hilt
+#: short of what a C long holds on every platform.
+CSV_FIELD_LIMIT = 2**31 - 1
+
 
 @dataclass
 class ImportedItems:
@@ -231,6 +236,9 @@ def _decode(content: bytes, encoding: str, name: str) -> str:
 def _read_csv(text: str, name: str, *, delimiter: str, text_columns: list[str]) -> _Raw:
     # The csv module gives the file line every record starts on and catches a wrong field
     # count, which pandas silently pads (too few) or reports without the header (too many).
+    # The limit is process-wide; it is only ever raised here, so concurrent reads cannot lower it.
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     header: list[str] | None = None
     lines: list[int] = []
