@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from hilt.cli._label_loop import parse_key, render_item, run_label_loop
+from hilt.cli._label_loop import label_keys, parse_key, render_item, run_label_loop
 from hilt.datasets import load_movie_reviews
 from hilt.project import Item, Project
 
@@ -82,10 +82,14 @@ def test_render_text_item_with_guess_and_keys():
 
 
 def test_render_eval_item_hides_the_guess():
+    """Issue 11, defect 4: an evaluation item shows no guess, and says so without claiming that
+    there is no model (and without saying that it is an evaluation item)."""
     out = console()
     item = Item(id="e1", data={"text": "Hm."}, is_eval=True, guess="neg", uncertainty=0.1)
-    out.print(render_item(item, ["pos", "neg"], "text"))
-    assert "guess" not in out.file.getvalue()
+    out.print(render_item(item, ["pos", "neg"], "text", has_model=True))
+    guess_line = next(line for line in out.file.getvalue().splitlines() if "guess" in line)
+    assert guess_line.strip() == "model's guess: no guess shown for this item"
+    assert "no model" not in out.file.getvalue() and "evaluation" not in out.file.getvalue()
 
 
 def test_render_table_item_as_key_value_rows():
@@ -221,3 +225,131 @@ def test_new_user_first_session(tmp_path):
     latest = status["runs"][-1]
     assert latest["eval_accuracy"] is not None and 0.0 <= latest["eval_accuracy"] <= 1.0
     assert latest["n_train"] >= 10
+
+
+# --- issue 11: what a new user hit in the terminal ------------------------------------------
+
+
+def terminal_console() -> Console:
+    """A console that believes it is a terminal, so the loop clears the screen per item."""
+    return Console(file=io.StringIO(), width=100, highlight=False, force_terminal=True, color_system=None)
+
+
+def test_saved_and_undone_lines_appear_once_on_a_terminal(project):
+    """Issue 11, defect 11: each "saved: ..." and "undone: ..." line is written once, not once
+    before the screen is cleared and again after it."""
+    out = terminal_console()
+    with Project.open(project) as opened:
+        run_label_loop(opened, "ana", iter(["1", "2", "u", "1", "q"]), out, wait_for_model=0)
+    screen = out.file.getvalue()
+    saved = re.findall(r"saved: \w+ for item (\S+)", screen)
+    undone = re.findall(r"undone: item (\S+) is back", screen)
+    assert len(saved) == 3 and len(undone) == 1, screen
+    # The undone item was saved twice (before and after the undo), each answer once.
+    assert sorted(saved.count(i) for i in set(saved)) == [1, 2] and saved.count(undone[0]) == 2
+
+
+def test_last_notice_is_shown_when_nothing_is_left_on_a_terminal(tmp_path):
+    """Issue 11, defect 11 (guard for its fix): with each notice printed once, at the top of the
+    next screen, the last answer's line still shows when no next screen comes."""
+    path = tmp_path / "one.hilt"
+    Project.create(path, pd.DataFrame({"text": ["only one"]}), ["a", "b"], eval_share=0.0,
+                   features="tfidf").close()
+    out = terminal_console()
+    with Project.open(path) as opened:
+        run_label_loop(opened, "ana", iter(["2"]), out, wait_for_model=0)
+    assert out.file.getvalue().count("saved: b for item") == 1
+
+
+@pytest.fixture
+def twelve_labels(tmp_path) -> tuple[Path, list[str]]:
+    labels = [f"topic{i}" for i in range(1, 13)]
+    path = tmp_path / "twelve.hilt"
+    frame = pd.DataFrame({"text": [f"post {i} about this and that" for i in range(20)]})
+    Project.create(path, frame, labels, eval_share=0.0, retrain_every=100, features="tfidf").close()
+    return path, labels
+
+
+def test_every_label_of_twelve_has_a_single_key(twelve_labels):
+    """Issue 11, defect 5: 1-9, 0, then a, b: a 12-label project is labelled with single keys,
+    each shown beside its label, and 0 / a / b store labels 10 / 11 / 12."""
+    path, labels = twelve_labels
+    assert label_keys(12) == [*"123456789", "0", "a", "b"]
+    assert not set(label_keys(40)) & {"s", "u", "q", "v"}  # command keys are never label keys
+    out = console()
+    with Project.open(path) as opened:
+        run_label_loop(opened, "ana", iter(["0", "a", "B", "9", "q"]), out, wait_for_model=0)
+    screen = out.file.getvalue()
+    for shown in ("[1] topic1 ", "[9] topic9 ", "[0] topic10 ", "[a] topic11 ", "[b] topic12 "):
+        assert shown in screen
+    assert "[10]" not in screen and "type the number" not in screen
+    ids = shown_ids(screen)
+    stored = current_labels(path)
+    assert [stored[i] for i in ids[:4]] == ["topic10", "topic11", "topic12", "topic9"]
+
+
+def test_twelve_labels_are_single_keys_in_the_real_command(twelve_labels):
+    """Issue 11, defect 5: `hilt label` with keys piped in takes 0 and a as labels 10 and 11."""
+    path, _ = twelve_labels
+    result = hilt("label", path, "--annotator", "ana", input="0\na\nzz\nq\n")
+    assert result.returncode == 0, result.stderr
+    assert "press 1-9, 0, a-b for a label" in result.stdout
+    assert sorted(current_labels(path).values()) == ["topic10", "topic11"]
+
+
+def test_item_handed_back_by_undo_does_not_claim_there_is_no_model(tmp_path):
+    """Issue 11, defect 4: once a model is trained, an item without a guess (here one handed
+    back by undo) says no guess is shown for it, never "no model trained"."""
+    path = tmp_path / "model.hilt"
+    frame = pd.DataFrame({"text": [f"{'good' if i % 2 else 'bad'} film {i}" for i in range(30)]})
+    with Project.create(path, frame, ["pos", "neg"], eval_share=0.0, retrain_every=1000,
+                        features="tfidf") as opened:
+        # ana's answer comes before any model, so no ranking ever held a guess for that item.
+        first = opened.next_item("ana")
+        opened.answer(first.id, "pos", "ana")
+        for i in range(6):
+            item = opened.next_item("bo")
+            opened.answer(item.id, "pos" if i % 2 else "neg", "bo")
+        opened.retrain(wait=True)
+        assert opened.status()["runs"]
+        out = console()
+        run_label_loop(opened, "ana", iter(["u", "q"]), out, wait_for_model=0)
+    screen = out.file.getvalue()
+    assert f"undone: item {first.id} is back" in screen
+    after_undo = screen[screen.index("undone: item"):]
+    assert "model's guess: no guess shown for this item" in after_undo
+    assert "no model trained" not in screen
+
+
+def test_render_shortens_a_huge_text():
+    """Issue 11, defect 3: a 20 MB text is shown as its first few thousand characters and a
+    note of how many more there are and how to see them."""
+    huge = "word " * 4_000_000
+    out = console()
+    out.print(render_item(Item(id="big", data={"text": huge, "source": "x" * 100_000}, is_eval=False),
+                          ["pos", "neg"], "text"))
+    screen = out.file.getvalue()
+    assert len(screen.encode()) < 10_000
+    flat = " ".join(re.sub("[│╭╮╰╯─]", " ", screen).split())  # the panel wraps the note
+    assert f"{len(huge) - 3_000:,} more characters; press v to view it all" in flat
+    assert "v view it all" in screen
+
+
+def test_loop_writes_a_bounded_screen_per_huge_item_and_v_shows_it_whole(tmp_path):
+    """Issue 11, defect 3: bytes written per item are bounded however long its text is; v shows
+    the whole text; the project (and so the model) keeps the text whole."""
+    long_text = "lorem ipsum " * 200_000  # 2.4 MB
+    frame = pd.DataFrame({"text": [long_text + str(i) for i in range(3)]})
+    path = tmp_path / "long.hilt"
+    Project.create(path, frame, ["a", "b"], eval_share=0.0, features="tfidf").close()
+    out = console()
+    with Project.open(path) as opened:
+        run_label_loop(opened, "ana", iter(["1", "s", "q"]), out, wait_for_model=0)
+    assert len(out.file.getvalue().encode()) < 3 * 10_000
+    with Project.open(path) as opened:
+        assert all(len(row["text"]) > len(long_text) for row in opened.export_rows())
+
+    viewing = console()
+    with Project.open(path) as opened:
+        run_label_loop(opened, "ana", iter(["v", "q"]), viewing, wait_for_model=0)
+    assert long_text in viewing.file.getvalue()

@@ -10,6 +10,7 @@ continues with the next item.
 from __future__ import annotations
 
 import contextlib
+import string
 import sys
 import time
 import uuid
@@ -23,13 +24,25 @@ from rich.text import Text
 
 from hilt.errors import HiltError
 
-__all__ = ["Session", "line_keys", "parse_key", "render_item", "run_label_loop", "terminal_keys"]
+__all__ = [
+    "Session", "label_keys", "line_keys", "parse_key", "render_item", "run_label_loop", "terminal_keys",
+]
 
 #: Keys that end the session: q, Ctrl-C and Ctrl-D (the last two arrive as characters in
 #: single-key mode).
 QUIT_KEYS = ("q", "quit", "\x03", "\x04")
-#: At most this many labels get single number keys; more are typed as a number + Enter.
-MAX_KEYED_LABELS = 9
+#: Letters taken by commands (skip, undo, quit, view a shortened text whole): never a label's key.
+COMMAND_KEYS = ("s", "u", "q", "v")
+#: Label keys in the order labels get them: 1-9, 0, then the letters no command uses. The web
+#: page gives labels keys by the same scheme, so a label has one key wherever it is labelled.
+_KEY_ORDER = [*"123456789", "0", *(c for c in string.ascii_lowercase if c not in COMMAND_KEYS)]
+#: At most this many labels get single keys; more are typed as a number + Enter.
+MAX_KEYED_LABELS = len(_KEY_ORDER)
+#: Characters of an item's text shown at once. A 20 MB text written whole takes minutes to
+#: scroll past; the rest is one key (v) away, and the model always sees the whole text.
+SHOWN_CHARS = 3_000
+#: Characters shown of any other value (a context column, a table cell).
+SHOWN_VALUE_CHARS = 200
 
 
 @dataclass
@@ -42,12 +55,30 @@ class Session:
     nothing_left: bool = False
 
 
+def label_keys(n_labels: int) -> list[str]:
+    """The single keys of the first ``n_labels`` labels: 1-9, 0, then letters no command uses.
+
+    Labels past :data:`MAX_KEYED_LABELS` get no key (they are typed as a number + Enter), so
+    the list may be shorter than ``n_labels``.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_loop import label_keys
+    >>> label_keys(12)
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', 'a', 'b']
+    >>> label_keys(40)[16:22]  # q, s, u and v are commands
+    ['g', 'h', 'i', 'j', 'k', 'l']
+    """
+    return _KEY_ORDER[:max(0, n_labels)]
+
+
 def parse_key(key: str, labels: Sequence[str]) -> tuple[str, str | None]:
     """Interpret one key press (or typed line) as ``(action, label)``.
 
-    ``action`` is ``"label"`` (with the label), ``"skip"``, ``"undo"``, ``"quit"``, or
-    ``"unknown"``. A number picks the label at that 1-based position; in line mode the
-    label itself may be typed too.
+    ``action`` is ``"label"`` (with the label), ``"skip"``, ``"undo"``, ``"view"`` (show a
+    shortened text whole), ``"quit"``, or ``"unknown"``. A label's key (:func:`label_keys`)
+    picks it; so does its 1-based number typed out (``12`` + Enter), or, in line mode, the
+    label itself.
 
     Examples
     --------
@@ -56,8 +87,15 @@ def parse_key(key: str, labels: Sequence[str]) -> tuple[str, str | None]:
     (('label', 'neg'), ('label', 'neg'), ('skip', None))
     >>> parse_key("7", ["pos", "neg"])
     ('unknown', None)
+    >>> twelve = [f"topic{i}" for i in range(1, 13)]
+    >>> parse_key("0", twelve), parse_key("b", twelve), parse_key("12", twelve)
+    (('label', 'topic10'), ('label', 'topic12'), ('label', 'topic12'))
     """
     key = key.strip() if key.strip() else key
+    keys = label_keys(len(labels))
+    # The keys shown on screen come first; letter keys are taken case-blind (Caps Lock).
+    if len(key) == 1 and key.lower() in keys:
+        return "label", labels[keys.index(key.lower())]
     if key.isdigit() and 1 <= int(key) <= len(labels):
         return "label", labels[int(key) - 1]
     if key in labels:
@@ -69,7 +107,31 @@ def parse_key(key: str, labels: Sequence[str]) -> tuple[str, str | None]:
         return "skip", None
     if lowered in ("u", "undo"):
         return "undo", None
+    if lowered in ("v", "view"):
+        return "view", None
     return "unknown", None
+
+
+def keys_hint(n_labels: int) -> str:
+    """The label keys as a range for messages: ``1-9, 0, a-b`` for 12 labels.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_loop import keys_hint
+    >>> keys_hint(2), keys_hint(10), keys_hint(11), keys_hint(12)
+    ('1-2', '1-9, 0', '1-9, 0, a', '1-9, 0, a-b')
+    """
+    keys = label_keys(n_labels)
+    digits = [k for k in keys if k != "0" and k.isdigit()]
+    parts = [digits[0] if len(digits) == 1 else f"{digits[0]}-{digits[-1]}"] if digits else []
+    if "0" in keys:
+        parts.append("0")
+    letters = [k for k in keys if k.isalpha()]
+    if letters:
+        parts.append(letters[0] if len(letters) == 1 else f"{letters[0]}-{letters[-1]}")
+    if n_labels > len(keys):
+        parts.append(f"or a number up to {n_labels} + Enter")
+    return ", ".join(parts)
 
 
 def describe_uncertainty(score: float) -> str:
@@ -88,41 +150,92 @@ def describe_uncertainty(score: float) -> str:
     return "very unsure"
 
 
-def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "") -> Group:
-    """The screen for one item: progress, the item, the model's guess, the keys."""
+def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "", *,
+                has_model: bool = False) -> Group:
+    """The screen for one item: progress, the item (a long text shortened), the model's guess,
+    the keys.
+
+    ``has_model`` says whether the project has trained a model yet: an item without a guess
+    then says that no guess is shown for it, not that there is no model.
+
+    Examples
+    --------
+    >>> from rich.console import Console
+    >>> from hilt.cli._label_loop import render_item
+    >>> from hilt.project import Item
+    >>> screen = Console(width=60, record=True, file=open("/dev/null", "w"))
+    >>> screen.print(render_item(Item("7", {"text": "A fine film."}, False), ["pos", "neg"], "text"))
+    >>> "[1] pos" in screen.export_text()
+    True
+    """
     parts: list[Any] = []
     if progress:
         parts.append(Text(progress, style="dim"))
     parts.append(_item_body(item, kind))
+    parts.append(_guess_line(item, has_model))
+    text_key = _text_key(dict(item.data)) if kind == "text" else None
+    shortened = text_key is not None and len(str(item.data[text_key])) > SHOWN_CHARS
+    parts.append(_keys_line(labels, view=shortened))
+    return Group(*parts)
+
+
+def _guess_line(item: Any, has_model: bool) -> Text:
     # The guess is hidden on evaluation items: a person shown the model's answer tends to
-    # agree with it, and the evaluation sample is what measures the model honestly.
-    if getattr(item, "guess", None) is not None and not item.is_eval:
+    # agree with it, and the evaluation sample is what measures the model honestly. The line
+    # reads the same for them as for any other item without a guess (one handed back by undo),
+    # so the person cannot tell an evaluation item apart either.
+    guess = getattr(item, "guess", None)
+    if guess is not None and not item.is_eval:
         uncertainty = item.uncertainty
         unsure = "" if uncertainty is None else f" ({describe_uncertainty(uncertainty)}: uncertainty {uncertainty:.2f})"
-        parts.append(Text.assemble("model's guess: ", (str(item.guess), "bold"), unsure))
-    elif getattr(item, "guess", None) is None and not item.is_eval:
-        parts.append(Text("model's guess: none yet (no model trained)", style="dim"))
-    parts.append(_keys_line(labels))
-    return Group(*parts)
+        return Text.assemble("model's guess: ", (str(guess), "bold"), unsure)
+    if has_model:
+        return Text("model's guess: no guess shown for this item", style="dim")
+    return Text("model's guess: none yet (no model trained)", style="dim")
 
 
 def _item_body(item: Any, kind: str) -> Any:
     data = dict(item.data)
     title = f"item {item.id}"
     if kind == "text":
-        text_key = "text" if isinstance(data.get("text"), str) else _longest_string_key(data)
-        text = data.pop(text_key, "") if text_key else ""
-        body: Any = Text(str(text))
+        text_key = _text_key(data)
+        text = str(data.pop(text_key, "")) if text_key else ""
+        body: Any = Text(shorten(text, SHOWN_CHARS, hint=True))
         if data:  # other columns travel along as context, shown small
-            context = Text("  ".join(f"{k}: {v}" for k, v in data.items()), style="dim")
+            context = Text("  ".join(f"{k}: {shorten(str(v), SHOWN_VALUE_CHARS)}" for k, v in data.items()),
+                           style="dim")
             body = Group(body, Text(""), context)
         return Panel(body, title=title, title_align="left")
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(justify="right")
     for name, value in data.items():
-        table.add_row(str(name), _format_value(value))
+        table.add_row(str(name), shorten(_format_value(value), SHOWN_VALUE_CHARS))
     return Panel(table, title=title, title_align="left", expand=False)
+
+
+def shorten(text: str, limit: int, hint: bool = False) -> str:
+    """``text`` cut to ``limit`` characters, saying how many more there are.
+
+    With ``hint``, the note also says how to see it all (the ``v`` key).
+
+    Examples
+    --------
+    >>> from hilt.cli._label_loop import shorten
+    >>> shorten("short", 10)
+    'short'
+    >>> shorten("a" * 25, 10, hint=True)
+    'aaaaaaaaaa… 15 more characters; press v to view it all'
+    """
+    if len(text) <= limit:
+        return text
+    more = len(text) - limit
+    note = f"… {more:,} more character{'s' if more != 1 else ''}"
+    return text[:limit] + note + ("; press v to view it all" if hint else "")
+
+
+def _text_key(data: dict) -> str | None:
+    return "text" if isinstance(data.get("text"), str) else _longest_string_key(data)
 
 
 def _longest_string_key(data: dict) -> str | None:
@@ -136,15 +249,20 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def _keys_line(labels: Sequence[str]) -> Text:
+def _keys_line(labels: Sequence[str], view: bool = False) -> Text:
+    keys = label_keys(len(labels))
     line = Text()
     for number, label in enumerate(labels, start=1):
-        line.append(f"[{number}]", style="bold cyan")
+        # A label past the single keys shows its number, typed + Enter.
+        line.append(f"[{keys[number - 1] if number <= len(keys) else number}]", style="bold cyan")
         line.append(f" {label}   ")
     line.append("s", style="bold")
     line.append(" skip   ")
     line.append("u", style="bold")
     line.append(" undo   ")
+    if view:
+        line.append("v", style="bold")
+        line.append(" view it all   ")
     line.append("q", style="bold")
     line.append(" quit")
     if len(labels) > MAX_KEYED_LABELS:
@@ -189,8 +307,9 @@ def run_label_loop(
     annotator : str
         Who is labelling (answers, leases and undo are per annotator).
     keys : iterator of str
-        Key presses or typed lines: a label number (1-based) or name, ``s`` skip, ``u`` undo,
-        ``q`` quit. The loop also ends when the keys run out.
+        Key presses or typed lines: a label's key (:func:`label_keys`), number or name, ``s``
+        skip, ``u`` undo, ``v`` view a shortened text whole, ``q`` quit. The loop also ends
+        when the keys run out.
     out : rich.console.Console
         Where the screen goes.
     wait_for_model : float, default 30
@@ -201,25 +320,47 @@ def run_label_loop(
     -------
     Session
         Counts of this session.
+
+    Examples
+    --------
+    >>> import io, tempfile, pathlib
+    >>> import pandas as pd
+    >>> from rich.console import Console
+    >>> from hilt import Project
+    >>> from hilt.cli._label_loop import run_label_loop
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.hilt"
+    >>> frame = pd.DataFrame({"text": ["good", "bad", "fine"]})
+    >>> with Project.create(path, frame, ["pos", "neg"], eval_share=0, features="tfidf") as project:
+    ...     session = run_label_loop(project, "ana", iter(["1", "s", "q"]), Console(file=io.StringIO()),
+    ...                              wait_for_model=0)
+    >>> session.labelled, session.skipped
+    (1, 1)
     """
     labels = list(project.labels)
     session = Session()
-    notice: Text | None = None  # the last action's feedback, kept on screen after a redraw
+    # The last action's feedback. It is printed once, at the top of the next screen: printed
+    # both before and after a terminal's clear, it stood twice in the scrollback.
+    notice: Text | None = None
     item = project.next_item(annotator)
     while item is not None:
-        screen = render_item(item, labels, project.kind, progress_line(project.status(), session))
+        status = project.status()
+        screen = render_item(item, labels, project.kind, progress_line(status, session),
+                             has_model=bool(status.get("runs")))
         if out.is_terminal:  # a real terminal gets one item per screen
             out.clear()
-            if notice is not None:
-                out.print(notice)
+        if notice is not None:
+            out.print(notice)
+            notice = None
         out.print()
         out.print(screen)
         action, label = _next_action(keys, labels, out)
         if action == "quit":
             break
+        if action == "view":
+            _view_whole(item, project.kind, out)
+            continue
         if action == "undo":
             notice, undone = _undo(project, annotator)
-            out.print(notice)
             if undone is not None:
                 session.undone += 1
                 item = undone
@@ -235,10 +376,11 @@ def run_label_loop(
             else:
                 session.labelled += 1
                 notice = Text.assemble("saved: ", (str(label), "bold green"), f" for item {item.id}")
-        out.print(notice)
         item = project.next_item(annotator)
     else:
         session.nothing_left = True
+    if notice is not None:  # the last answer, with no next screen to carry it
+        out.print(notice)
     _summary(project, session, out, wait_for_model)
     return session
 
@@ -252,10 +394,25 @@ def _next_action(keys: Iterator[str], labels: Sequence[str], out: Console) -> tu
             return action, label
         shown = key.strip() if key.isprintable() else repr(key)
         out.print(
-            f"[yellow]{shown!r} is not a key here:[/] press 1-{min(len(labels), MAX_KEYED_LABELS)} "
-            "for a label, s to skip, u to undo, q to quit."
+            f"[yellow]{shown!r} is not a key here:[/] press {keys_hint(len(labels))} "
+            "for a label, s to skip, u to undo, v to view a shortened text whole, q to quit."
         )
     return "quit", None
+
+
+def _view_whole(item: Any, kind: str, out: Console) -> None:
+    """The item's text whole: in a pager on a terminal, else written out as it is."""
+    data = dict(item.data)
+    key = _text_key(data) if kind == "text" else None
+    text = str(data[key]) if key else "\n".join(f"{k}: {_format_value(v)}" for k, v in data.items())
+    if out.is_terminal:
+        import pydoc
+
+        pydoc.pager(text)
+    else:
+        # Written as is: rich would wrap and style megabytes of text for nothing.
+        out.file.write(text + "\n")
+        out.file.flush()
 
 
 def _undo(project: Any, annotator: str) -> tuple[Text, Any]:
