@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 HILT = str(Path(sys.executable).with_name("hilt"))
@@ -179,3 +180,25 @@ def test_progress_bar_counts_runs_on_stderr_and_quiet_hides_it(tmp_path):
     assert "simulating" not in shown.stdout  # the table stays clean for pipes
     quiet = subprocess.run([*args, "--quiet"], capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
     assert quiet.returncode == 0 and "simulating" not in quiet.stderr
+
+
+def test_id_column_option_keeps_a_string_id_out_of_the_text(tmp_path):
+    """Issue 11, defect 1 (simulate's half) and 13: `hilt simulate --id-column id` simulates a
+    table with a string id column on its numeric features, and the report says what its
+    labels-needed figures are."""
+    from hilt.simulate import load_data
+
+    wine = load_data("wine")
+    table = pd.DataFrame(wine.items).add_prefix("f")
+    table["target"] = wine.y
+    table = table.sample(frac=1.0, random_state=0)
+    table.insert(0, "id", [f"wine-{i:03d}" for i in range(len(table))])
+    table.to_csv(tmp_path / "wine.csv", index=False)
+    result = hilt("simulate", "wine.csv", "--label-column", "target", "--id-column", "id", "--strategies",
+                  "random,margin", "--init", "10", "--batch", "10", "--budget", "30", "--seeds", "2",
+                  "--no-plot", "--quiet", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "as the item text" not in result.stdout and "Recommended: " in result.stdout
+    assert "the median over seeds (in brackets: the range over seeds)" in result.stdout
+    accuracy = float(result.stdout.split("full-data accuracy ")[1].split()[0])
+    assert accuracy > 0.9

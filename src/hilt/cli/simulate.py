@@ -47,6 +47,9 @@ def simulate(
     text_column: Optional[str] = typer.Option(
         None, help="The file's column of texts (else its numeric columns are the features)."
     ),
+    id_column: Optional[str] = typer.Option(
+        None, help="The file's column of item ids (never taken as the text or a feature)."
+    ),
     project: Optional[Path] = typer.Option(
         None, help="Replay the answers given in this project (its labelled items form the pool)."
     ),
@@ -85,7 +88,7 @@ def simulate(
     After each round, accuracy is measured on a held-out, stratified test split.
     The table: accuracy at some label counts (mean ± sd over seeds),
     labels needed to reach 95 % and 99 % of the full-data accuracy
-    (the model trained on the whole pool), and the area under the learning curve.
+    (the model trained on the whole pool; the median over seeds, with their range), and the area under the learning curve.
 
     Example: hilt simulate digits --budget 400 --seeds 5 --jobs 2
     """
@@ -96,6 +99,7 @@ def simulate(
         data,
         label_column=label_column,
         text_column=text_column,
+        id_column=id_column,
         project=project,
         strategies=strategies,
         init=init,
@@ -127,8 +131,8 @@ def simulate(
         table.add_row(str(name), *(str(v) for v in row))
     out.print(table)
     out.print(
-        "acc: test accuracy, mean ± sd over seeds. labels to x %: first label count where the mean "
-        "curve reaches x % of the full-data accuracy (range over seeds).",
+        "acc: test accuracy, mean ± sd over seeds. labels to x %: the first label count where a seed's "
+        "curve reaches x % of the full-data accuracy, the median over seeds (in brackets: the range over seeds).",
         soft_wrap=True,
     )
     for note in result.notes:

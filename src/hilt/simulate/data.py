@@ -43,13 +43,15 @@ def load_data(
     *,
     label_column: str | None = None,
     text_column: str | None = None,
+    id_column: str | None = None,
     project: str | Path | None = None,
 ) -> LabelledData:
     """Resolve the ``data`` argument of :func:`hilt.simulate.run`.
 
     ``data`` is a bundled data set name (see :data:`NAMED_DATASETS`), a CSV / JSONL / Parquet
     path (with ``label_column``), a pandas DataFrame (with ``label_column``), or ``None`` with
-    ``project`` (a hilt project file whose labelled items are replayed).
+    ``project`` (a hilt project file whose labelled items are replayed). ``id_column`` names a
+    file's column of item ids, which is then never taken as the text or as a feature.
 
     Examples
     --------
@@ -72,13 +74,13 @@ def load_data(
     if isinstance(data, pd.DataFrame):
         if label_column is None:
             raise InputError("Expected label_column naming the frame's column of true labels.")
-        return _read("data", data, label_column=label_column, text_column=text_column)
+        return _read("data", data, label_column=label_column, text_column=text_column, id_column=id_column)
     text = str(data)
     path = Path(text)
     if text in NAMED_DATASETS and not path.exists():
-        if label_column is not None or text_column is not None:
+        if label_column is not None or text_column is not None or id_column is not None:
             raise InputError(
-                f"--label-column and --text-column apply to a file; {text!r} is a bundled data set."
+                f"--label-column, --text-column and --id-column apply to a file; {text!r} is a bundled data set."
             )
         return _named(text)
     if not path.exists():
@@ -90,7 +92,7 @@ def load_data(
         raise InputError(
             f"Expected --label-column naming the column of {path.name} that holds the true labels."
         )
-    return _read(path.stem, path, label_column=label_column, text_column=text_column)
+    return _read(path.stem, path, label_column=label_column, text_column=text_column, id_column=id_column)
 
 
 def _named(name: str) -> LabelledData:
@@ -135,14 +137,15 @@ def _from_project(path: Path) -> LabelledData:
     return data
 
 
-def _read(name: str, source: Any, *, label_column: str, text_column: str | None = None) -> LabelledData:
+def _read(name: str, source: Any, *, label_column: str, text_column: str | None = None,
+          id_column: str | None = None) -> LabelledData:
     """Items and labels through hilt's importer (the same checks and messages as ``hilt init``).
 
     Rows without a label are left out, and counted in ``notes``.
     """
     from hilt.importing import read_items
 
-    imported = read_items(source, text_column=text_column, label_column=label_column)
+    imported = read_items(source, text_column=text_column, label_column=label_column, id_column=id_column)
     row_labels = imported.labels or []
     keep = np.array([label is not None for label in row_labels], dtype=bool)
     notes: list[str] = []

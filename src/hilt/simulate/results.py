@@ -17,6 +17,13 @@ __all__ = ["Curve", "SimulationResult", "StrategySummary", "labels_to_reach", "a
 
 #: The shares of the full-data accuracy that "labels needed" is reported for.
 TARGETS = (0.95, 0.99)
+#: The full-data accuracy must close at least this share of the gap between always answering
+#: the most common label and a perfect score for the data to count as learnable: below it, no
+#: strategy is recommended, since there is nothing for the labels to teach the model.
+LEARNABLE_GAIN = 0.1
+#: Area-under-curve figures closer than this count as equal: the table shows three decimals,
+#: and a recommendation must not rest on a difference the table cannot show.
+SAME_AREA = 0.0005
 
 
 @dataclass
@@ -42,8 +49,8 @@ class StrategySummary:
     n_labels: list[int]          # the grid every seed has a point on
     mean: list[float]            # mean accuracy over seeds on that grid
     std: list[float]             # standard deviation over seeds (0 with one seed)
-    to_reach: dict[float, int | None]            # first n on the mean curve >= share * full
-    to_reach_by_seed: dict[float, list[int | None]]
+    to_reach: dict[float, int | None]            # median over seeds of each seed's figure
+    to_reach_by_seed: dict[float, list[int | None]]  # first n where a seed's curve >= share * full
     aulc_mean: float
     aulc_std: float
 
@@ -64,6 +71,24 @@ def labels_to_reach(n_labels: Sequence[int], accuracy: Sequence[float], level: f
         if acc >= level - 1e-12:
             return int(n)
     return None
+
+
+def median_labels(by_seed: Sequence[int | None]) -> int | None:
+    """The median of the seeds' label counts, ``None`` (never reached) counting as the most.
+
+    With an even number of seeds it is the higher of the two middle figures, so it is always
+    one of the seeds' own figures, and at least half the seeds reached the target by then.
+
+    Examples
+    --------
+    >>> from hilt.simulate.results import median_labels
+    >>> median_labels([20, 30, 50]), median_labels([20, 30]), median_labels([20, None, None])
+    (30, 30, None)
+    """
+    if not by_seed:
+        return None
+    ordered = sorted(by_seed, key=lambda n: math.inf if n is None else n)
+    return ordered[len(ordered) // 2]
 
 
 def area_under_curve(n_labels: Sequence[int], accuracy: Sequence[float]) -> float:
@@ -141,16 +166,20 @@ class SimulationResult:
             mean = matrix.mean(axis=0) if grid else np.empty(0)
             std = matrix.std(axis=0) if grid else np.empty(0)
             aulcs = [area_under_curve(c.n_labels, c.accuracy) for c in curves]
+            by_seed = {
+                t: [labels_to_reach(c.n_labels, c.accuracy, t * self.full_accuracy) for c in curves]
+                for t in TARGETS
+            }
             out[strategy] = StrategySummary(
                 strategy=strategy,
                 n_labels=grid,
                 mean=mean.tolist(),
                 std=std.tolist(),
-                to_reach={t: labels_to_reach(grid, mean, t * self.full_accuracy) for t in TARGETS},
-                to_reach_by_seed={
-                    t: [labels_to_reach(c.n_labels, c.accuracy, t * self.full_accuracy) for c in curves]
-                    for t in TARGETS
-                },
+                # One definition for the figure and its range: each seed's own count, summed
+                # up by their median. The mean curve's count can lie outside the seeds' range
+                # (seeds that reach the target at different rounds and dip after it).
+                to_reach={t: median_labels(by_seed[t]) for t in TARGETS},
+                to_reach_by_seed=by_seed,
                 aulc_mean=float(np.mean(aulcs)),
                 aulc_std=float(np.std(aulcs)),
             )
@@ -159,8 +188,9 @@ class SimulationResult:
     # -- presentation --------------------------------------------------------------------
     def table(self, at: Sequence[int] | None = None) -> pd.DataFrame:
         """One row per strategy, as text: accuracy at label counts ``at`` (mean ± sd over seeds),
-        labels needed to reach 95 % and 99 % of the full-data accuracy (on the mean curve, with
-        the range over seeds), and the area under the learning curve (mean ± sd).
+        labels needed to reach 95 % and 99 % of the full-data accuracy (the median over seeds
+        of the first label count where a seed's curve reaches it, with the range over seeds),
+        and the area under the learning curve (mean ± sd).
 
         ``at`` defaults to the label counts chosen when the simulation ran.
         """
@@ -197,17 +227,30 @@ class SimulationResult:
     def recommendation(self) -> str:
         """One line: the best strategy and how much it beats random by.
 
-        Best means fewest labels to reach 99 % of the full-data accuracy on the mean curve, then
-        fewest to reach 95 %, then the largest area under the curve.
+        Best means fewest labels to reach 99 % of the full-data accuracy (median over seeds),
+        then fewest to reach 95 %, then the largest area under the curve. Strategies equal on
+        all three (areas within the table's precision) are named together as a tie. When the
+        full-data accuracy is hardly above always answering the most common label
+        (``settings["majority_share"]``), no strategy is recommended: the model cannot learn
+        the data as configured, and the line says what to check.
         """
+        unlearnable = self.cannot_learn()
+        if unlearnable is not None:
+            return unlearnable
         summary = self.summary()
         budget = int(self.settings.get("budget", 0))
 
         def key(s: StrategySummary) -> tuple:
             return tuple(s.to_reach[t] or math.inf for t in reversed(TARGETS)) + (-s.aulc_mean,)
 
+        def ties(a: StrategySummary, b: StrategySummary) -> bool:
+            return key(a)[:-1] == key(b)[:-1] and abs(a.aulc_mean - b.aulc_mean) < SAME_AREA
+
         best = min(summary.values(), key=key)
+        tied = [s for s in summary.values() if s is not best and ties(s, best)]
         random = summary.get("random")
+        if random is not None and random is not best and ties(random, best):
+            best = random  # a tie with random is no gain over it
         if random is None:
             return (
                 f"Recommended: {self.display_name(best.strategy)}. It {self._reach(best)} "
@@ -225,7 +268,7 @@ class SimulationResult:
                 f"{self.display_name(rival.strategy)}, {self._reach(rival, level, short=True)}"
             )
             tied = level is not None and rival.to_reach[level] == random.to_reach[level]
-            if rival.aulc_mean > random.aulc_mean:
+            if rival.aulc_mean - random.aulc_mean >= SAME_AREA:
                 line += (
                     f", though it is ahead earlier on (area under the curve {rival.aulc_mean:.3f} vs "
                     f"{random.aulc_mean:.3f})"
@@ -234,12 +277,19 @@ class SimulationResult:
                 # Equal label counts: say what decided, or that nothing did.
                 line += (
                     f" too, and random's area under the curve is larger ({random.aulc_mean:.3f} vs "
-                    f"{rival.aulc_mean:.3f})" if random.aulc_mean > rival.aulc_mean else
+                    f"{rival.aulc_mean:.3f})" if random.aulc_mean - rival.aulc_mean >= SAME_AREA else
                     " too, with the same area under the curve: no difference between them"
                 )
             return line + "."
         level = self._level(best)
         name = self.display_name(best.strategy)
+        if tied:
+            order = self.strategies
+            group = sorted([best, *tied], key=lambda s: order.index(s.strategy))  # in the order run
+            names = [self.display_name(s.strategy) for s in group]
+            name = ", ".join(names[:-1]) + " or " + names[-1] + (
+                f" (a tie: the same labels needed and area under the curve {best.aulc_mean:.3f}; "
+                "either serves equally)")
         if level is None:
             return (
                 f"Recommended: {name}. It {self._reach(best)}; random's is {random.aulc_mean:.3f} "
@@ -252,6 +302,42 @@ class SimulationResult:
         else:
             gap = f"random needs {theirs} ({theirs - mine} more, {100 * (theirs - mine) / theirs:.0f} %)"
         return f"Recommended: {name}. It {self._reach(best, level)}; {gap}."
+
+    @property
+    def majority_share(self) -> float | None:
+        """The test split's share of its most common label (what always guessing it scores),
+        if the simulation recorded it."""
+        share = self.settings.get("majority_share")
+        return None if share is None else float(share)
+
+    def cannot_learn(self) -> str | None:
+        """Why no strategy is recommended, when the model trained on the whole pool is hardly
+        better than always answering the most common label; else ``None``.
+
+        Examples
+        --------
+        >>> from hilt.simulate import Curve, SimulationResult
+        >>> result = SimulationResult("wine", 0.40, {"budget": 30, "majority_share": 0.40},
+        ...                           [Curve("random", 0, [10, 20, 30], [0.3, 0.4, 0.4])])
+        >>> result.cannot_learn().startswith("No recommendation: the model cannot learn this data")
+        True
+        """
+        majority = self.majority_share
+        if majority is None or self.full_accuracy >= majority + LEARNABLE_GAIN * (1.0 - majority):
+            return None
+        kind = self.settings.get("kind")
+        text = self.settings.get("text_column")
+        if kind == "text":
+            what = (f"the text column{f' ({text!r})' if text else ''} holds the items' text and not "
+                    "an id or a code (pass --text-column, and --id-column for a column of ids)")
+        else:
+            what = "the numeric columns are the items' features (an id or row number among them teaches nothing)"
+        return (
+            f"No recommendation: the model cannot learn this data as configured. Trained on the whole pool, "
+            f"it scores {self.full_accuracy:.3f} on the test split, hardly better than always answering the "
+            f"most common label ({majority:.3f}), so no strategy can do better than that either. Check that "
+            f"{what}; that the features suit the data (--features); and that --label-column names the true labels."
+        )
 
     @staticmethod
     def _level(s: StrategySummary) -> float | None:

@@ -55,6 +55,7 @@ def run(
     *,
     label_column: str | None = None,
     text_column: str | None = None,
+    id_column: str | None = None,
     project: str | Path | None = None,
     strategies: str | Sequence[str] | None = None,
     init: int = 20,
@@ -85,6 +86,8 @@ def run(
         ``movie_reviews``), a CSV / JSONL / Parquet file or a DataFrame (with
         ``label_column``; with ``text_column`` for texts, else the numeric columns are the
         features). Leave out with ``project``.
+    id_column : str, optional
+        A file's column of item ids: never taken as the text or as a feature.
     project : path, optional
         A hilt project whose labelled items (with the labels given so far) form the pool.
     strategies : str or sequence of str, optional
@@ -141,7 +144,8 @@ def run(
     if budget < init:
         raise InputError(f"Expected budget >= init, got budget {budget} and init {init}.")
 
-    source = load_data(data, label_column=label_column, text_column=text_column, project=project)
+    source = load_data(data, label_column=label_column, text_column=text_column, id_column=id_column,
+                       project=project)
     notes = list(source.notes)
     pool_idx, test_idx = _split(source, test_size, split_seed)
     n_pool = pool_idx.size
@@ -197,6 +201,9 @@ def run(
         "test_size": test_size,
         "split_seed": split_seed,
         "at": checkpoints,
+        # What always answering the test split's most common label scores: the floor that the
+        # full-data accuracy must clear for the data to be learnable as configured.
+        "majority_share": float(np.unique(problem.y_test, return_counts=True)[1].max() / problem.y_test.size),
     }
     return SimulationResult(
         dataset=source.name,
