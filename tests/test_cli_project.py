@@ -100,7 +100,8 @@ def test_import_counts_added_duplicates_and_labelled(tmp_path, project):
     result = hilt("import", project, more, "--label-column", "sentiment")
     assert result.returncode == 0, result.stderr
     message = " ".join(result.stderr.split())
-    assert "2 added" in message and "2 duplicates skipped" in message and "1 with a label" in message
+    assert "2 added, 1 of them with a label; 1 already in the project" in message
+    assert "1 row with a repeated id skipped" in message and "r10 (line 5)" in message
     status = json.loads(hilt("status", project, "--json").stdout)
     assert status["n_items"] == len(REVIEWS) + 2
 
@@ -203,3 +204,100 @@ def test_export_unknown_format(tmp_path, project):
 def test_not_a_project_file(tmp_path, reviews_csv):
     message = user_error(hilt("status", reviews_csv))
     assert "reviews.csv" in message
+
+
+# --- issue 11 -----------------------------------------------------------------------------
+
+
+def cancer_csv(tmp_path) -> Path:
+    rows = [(10 + i * 0.5, 20 - i * 0.3, "malignant" if i % 3 else "benign") for i in range(12)]
+    return write_csv(tmp_path / "cancer.csv", rows, header=("mean radius", "mean texture", "target"))
+
+
+def test_init_refuses_a_label_column_as_the_text_and_the_fix_works(tmp_path):
+    """Issue 11, defect 1: cancer.csv's `target` (the labels) was made the text annotators see."""
+    data, path = cancer_csv(tmp_path), tmp_path / "c.hilt"
+    message = user_error(hilt("init", path, "--data", data, "--labels", "malignant,benign"))
+    assert "'target'" in message and "--label-column target" in message and "--text-column" in message
+    assert not path.exists()
+    result = hilt("init", path, "--data", data, "--labels", "malignant,benign", "--label-column", "target")
+    assert result.returncode == 0, result.stderr
+    assert "12 table items" in result.stderr and "Annotators will see: mean radius, mean texture." in result.stderr
+
+
+def test_init_hides_a_label_like_column_says_so_and_shows_it_when_asked(tmp_path, reviews_csv):
+    """Issue 11, defect 1: `sentiment` (label names) was shown beside the text without being asked."""
+    path = tmp_path / "r.hilt"
+    result = hilt("init", path, "--data", reviews_csv, "--labels", "pos,neg", "--id-column", "id")
+    assert result.returncode == 0, result.stderr
+    message = " ".join(result.stderr.split())
+    assert "Annotators will see: text (hidden: sentiment" in message
+    assert "--label-column sentiment" in message
+    with Project.open(path) as opened:
+        assert set(opened.next_item("ana").data) == {"text"}
+    result = hilt("init", path, "--data", reviews_csv, "--labels", "pos,neg", "--id-column", "id",
+                  "--show-columns", "sentiment", "--force")
+    assert result.returncode == 0, result.stderr
+    assert "Annotators will see: text, sentiment." in result.stderr
+    with Project.open(path) as opened:
+        assert set(opened.next_item("ana").data) == {"text", "sentiment"}
+    message = user_error(hilt("init", tmp_path / "x.hilt", "--data", reviews_csv, "--labels", "pos,neg",
+                              "--id-column", "id", "--hide-columns", "stars"))
+    assert "'stars' is not among them" in message
+
+
+def test_init_a_string_id_column_is_not_the_text(tmp_path):
+    """Issue 11, defect 1: a column of unique short strings (an id) was taken as the text."""
+    data = write_csv(tmp_path / "wine.csv", [(f"w{i:03d}", 12 + i / 10, 1 - i / 100) for i in range(10)],
+                     header=("id", "alcohol", "hue"))
+    message = user_error(hilt("init", tmp_path / "w.hilt", "--data", data, "--labels", "a,b"))
+    assert "'id'" in message and "--id-column id" in message and "--text-column id" in message
+
+
+def test_init_over_an_existing_file_needs_force(tmp_path, project, reviews_csv):
+    """Issue 11, defect 9: the message advised Project.open / exist_ok=True; the CLI has --force."""
+    message = user_error(hilt("init", project, "--data", reviews_csv, "--labels", "pos,neg"))
+    assert "--force" in message and "exist_ok" not in message and "Project.open" not in message
+    result = hilt("init", project, "--data", reviews_csv, "--labels", "yes,no", "--id-column", "id", "--force")
+    assert result.returncode == 0, result.stderr
+    with Project.open(project) as opened:
+        assert opened.labels == ["yes", "no"] and opened.status()["n_answered"] == 0
+
+
+def test_init_messages_fit_the_command_line(tmp_path, reviews_csv):
+    """Issue 11, defect 9: "a id column", unquoted paths in "Next:", "a,,b" silently becoming a,b."""
+    message = user_error(hilt("init", tmp_path / "p.hilt", "--data", reviews_csv, "--labels", "pos,neg",
+                              "--id-column", "ref"))
+    assert "an id column named 'ref'" in message
+    message = user_error(hilt("init", tmp_path / "p.hilt", "--data", reviews_csv, "--labels", "pos,,neg"))
+    assert "label 2 of 'pos,,neg' is empty" in message
+    spaced = tmp_path / "my reviews.hilt"
+    result = hilt("init", spaced, "--data", reviews_csv, "--labels", "pos,neg", "--id-column", "id")
+    assert result.returncode == 0, result.stderr
+    assert f"Next: hilt label '{spaced}'" in result.stderr
+
+
+def test_help_names_the_project_argument_the_same_way_everywhere():
+    """Issue 11, defect 9: the help mixed `{project}` and `{PROJECT}`."""
+    for command in ("init", "import", "status", "export"):
+        usage = hilt(command, "--help").stdout
+        assert "PROJECT" in usage and "{project}" not in usage, command
+
+
+def test_import_stores_labels_of_items_already_there_and_names_repeated_ids(tmp_path, project):
+    """Issue 11, defect 8: labels of known items were dropped as duplicates; repeated ids unnamed;
+    identical texts not counted."""
+    more = write_csv(
+        tmp_path / "more.csv",
+        [("r03", "The cast is wonderful and the script sings.", "pos"), ("r01", "already labelled", "neg"),
+         ("r09", "Same words.", ""), ("r10", "Same words.", ""), ("r09", "repeated id", "")],
+    )
+    result = hilt("import", project, more, "--label-column", "sentiment")
+    assert result.returncode == 0, result.stderr
+    message = " ".join(result.stderr.split())
+    assert "2 added" in message and "2 already in the project" in message
+    assert "1 stored (as annotator 'import')" in message and "1 not applied" in message
+    assert "1 row with a repeated id skipped (the first copy is kept): r09 (line 6)" in message
+    assert "1 row repeats the text of an earlier row" in message
+    status = json.loads(hilt("status", project, "--json").stdout)
+    assert status["by_label"] == {"pos": 2, "neg": 1}  # r03 got its label; r01 kept its own

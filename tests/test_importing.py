@@ -394,3 +394,72 @@ def test_a_real_unclosed_quote_still_gets_its_message(tmp_path):
     path = write(tmp_path / "open.csv", 'id,text\n1,fine\n2,"never closed\n3,more\n')
     with pytest.raises(InputError, match=r"open\.csv, line 3.*quote opened and never closed"):
         read_items(path, id_column="id")
+
+
+# --- issue 11, defect 1: never guess a column of answers or ids for the text ----------------
+
+
+def cancer_csv(tmp_path):
+    """A scikit-learn table written out with string labels in ``target`` (like cancer.csv)."""
+    rows = ["mean radius,mean texture,target"]
+    rows += [f"{10 + i * 0.5},{20 - i * 0.3},{'malignant' if i % 3 else 'benign'}" for i in range(12)]
+    return write(tmp_path / "cancer.csv", "\n".join(rows) + "\n")
+
+
+def test_a_column_of_label_names_is_not_taken_for_the_text(tmp_path):
+    """Issue 11, defect 1: ``target`` holding the labels became the text (annotators saw the answer)."""
+    with pytest.raises(InputError) as caught:
+        read_items(cancer_csv(tmp_path), labels=["malignant", "benign"])
+    message = str(caught.value)
+    assert "'target'" in message and "label column" in message
+    assert "--label-column target" in message and "--text-column" in message
+
+
+def test_the_label_column_read_as_labels_leaves_a_table(tmp_path):
+    """Issue 11, defect 1: the fix the message proposes works (features only, labels known)."""
+    items = read_items(cancer_csv(tmp_path), labels=["malignant", "benign"], label_column="target")
+    assert items.kind == "table" and items.feature_columns == ["mean radius", "mean texture"]
+    assert items.labels[:3] == ["benign", "malignant", "malignant"] and items.label_like == []
+
+
+def test_an_explicit_text_column_is_kept_and_label_like_columns_are_reported(tmp_path):
+    """Issue 11, defect 1: a column of label names is never guessed as the text, and is reported."""
+    path = write(tmp_path / "r.csv", "review,sentiment,stars\ngood film,pos,5\nawful,neg,1\nfine,,3\n")
+    items = read_items(path, labels=["pos", "neg"])  # the label-like column is never the text
+    assert items.text_column == "review" and items.label_like == ["sentiment"]
+    items = read_items(path, labels=["pos", "neg"], text_column="review")
+    assert items.text_column == "review" and items.label_like == ["sentiment"]
+    only_labels = write(tmp_path / "o.csv", "sentiment,stars\npos,5\nneg,1\n")
+    with pytest.raises(InputError, match="--label-column sentiment"):
+        read_items(only_labels, labels=["pos", "neg"])
+    assert read_items(only_labels, labels=["pos", "neg"], text_column="sentiment").text_column == "sentiment"
+    assert read_items(path, text_column="review").label_like == []  # no labels given: nothing to compare
+
+
+def test_a_column_of_unique_short_strings_is_an_id_not_the_text(tmp_path):
+    """Issue 11, defect 1: wine.csv's string ``id`` column became the text of a table."""
+    rows = ["id,alcohol,hue"] + [f"w{i:03d},{12 + i * 0.1},{1 - i * 0.01}" for i in range(10)]
+    path = write(tmp_path / "wine.csv", "\n".join(rows) + "\n")
+    with pytest.raises(InputError) as caught:
+        read_items(path)
+    message = str(caught.value)
+    assert "'id'" in message and "--id-column id" in message and "--text-column id" in message
+    items = read_items(path, id_column="id")
+    assert items.kind == "table" and items.ids[:2] == ["w000", "w001"]
+
+
+def test_an_id_like_column_beside_a_text_column_is_context():
+    """Issue 11, defect 1: an id column next to the text no longer makes the text ambiguous."""
+    frame = pd.DataFrame({"ref": ["a1", "a2", "a3"], "review": ["a fine film", "dull and long", "I laughed"]})
+    items = read_items(frame)
+    assert items.text_column == "review"
+    words = pd.DataFrame({"word": ["apple", "paris", "oak"]})  # unique single words without digits: text
+    assert read_items(words).text_column == "word"
+
+
+def test_repeated_ids_are_named_with_their_lines_and_identical_texts_counted(tmp_path):
+    """Issue 11, defect 8: "1 rows with a repeated id skipped" named neither id nor line; copies uncounted."""
+    path = write(tmp_path / "d.csv", "id,text\na,same\nb,same\na,other\nc,same\n")
+    items = read_items(path, id_column="id")
+    assert items.duplicates == 1 and items.repeated_ids == [("a", "line 4")]
+    assert items.identical_texts == 2

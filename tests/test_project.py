@@ -47,6 +47,11 @@ def reviews(n: int, seed: int = 0, *, neutral: int = 3, id_prefix: str = "r") ->
     return pd.DataFrame(rows)
 
 
+def counts(result: dict) -> dict:
+    """The three counts of an import (its result also names repeated ids, copies, columns)."""
+    return {k: result[k] for k in ("added", "duplicates", "labelled")}
+
+
 def truth(frame: pd.DataFrame) -> dict[str, str]:
     return dict(zip(frame["id"], frame["sentiment"]))
 
@@ -121,7 +126,7 @@ def test_create_from_each_format_with_label_column(tmp_path, fmt):
     with Project.create(tmp_path / "p.hilt", data, LABELS, id_column="id", label_column="sentiment",
                         eval_share=0, seed=0) as project:
         assert project.kind == "text" and project.text_column == "text"
-        assert project.created_import == {"added": 12, "duplicates": 0, "labelled": 2}
+        assert counts(project.created_import) == {"added": 12, "duplicates": 0, "labelled": 2}
         status = project.status()
         assert status["n_items"] == 12 and status["n_answered"] == 2 and status["n_left"] == 10
         assert status["by_annotator"] == {"import": 2}
@@ -189,7 +194,7 @@ def test_table_import_with_a_stray_word_names_the_cell_and_changes_nothing(tmp_p
             project.import_items(data)
         assert state(project) == before
         data.write_text("height,width\n1.5,2.0\n2.5,3.0\n")
-        assert project.import_items(data) == {"added": 2, "duplicates": 0, "labelled": 0}
+        assert counts(project.import_items(data)) == {"added": 2, "duplicates": 0, "labelled": 0}
         assert {item.id for item in serve_all(project, "ana")} == {"1", "2", "3", "4"}  # numbered on
 
 
@@ -333,7 +338,7 @@ def test_non_utf8_file_reads_with_the_suggested_encoding(tmp_path):
 def test_duplicate_ids_on_create_are_skipped_and_counted(tmp_path):
     frame = pd.DataFrame({"id": ["a", "b", "a", "c", "b"], "text": ["first a", "b", "second a", "c", "again b"]})
     with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", eval_share=0) as project:
-        assert project.created_import == {"added": 3, "duplicates": 2, "labelled": 0}
+        assert counts(project.created_import) == {"added": 3, "duplicates": 2, "labelled": 0}
         assert project.status()["n_items"] == 3
         served = {item.id: item.data["text"] for item in serve_all(project, "ana")}
         assert served == {"a": "first a", "b": "b", "c": "c"}  # the first row of an id wins
@@ -343,7 +348,7 @@ def test_duplicate_ids_on_import_are_skipped_and_counted(project, frame):
     project.answer("r000", "neg", "ana")
     new = pd.DataFrame({"id": ["r000", "r001", "n1", "n1", "n2"],
                         "text": ["changed", "changed", "new one", "new one again", "new two"]})
-    assert project.import_items(new) == {"added": 2, "duplicates": 3, "labelled": 0}
+    assert counts(project.import_items(new)) == {"added": 2, "duplicates": 3, "labelled": 0}
     status = project.status()
     assert status["n_items"] == 32 and status["n_answered"] == 1
     served = {item.id: item.data["text"] for item in serve_all(project, "ana")}
@@ -354,7 +359,7 @@ def test_duplicate_ids_on_import_are_skipped_and_counted(project, frame):
 
 def test_import_adds_items_and_labels(project):
     new = pd.DataFrame({"id": ["n1", "n2"], "text": ["superb", "awful"], "sentiment": ["pos", None]})
-    assert project.import_items(new, label_column="sentiment") == {"added": 2, "duplicates": 0, "labelled": 1}
+    assert counts(project.import_items(new, label_column="sentiment")) == {"added": 2, "duplicates": 0, "labelled": 1}
     assert project.status()["by_annotator"] == {"import": 1}
     with pytest.raises(InputError, match="text column named 'text' in DataFrame; the columns are: a, b"):
         project.import_items(pd.DataFrame({"a": [1.0], "b": [2.0]}))
@@ -994,3 +999,59 @@ def test_two_imports_at_once_without_an_id_column_lose_no_item(tmp_path):
     assert [r["added"] for r in results] == [50] * 4 and all(r["duplicates"] == 0 for r in results)
     with Project.open(path) as opened:
         assert opened.status()["n_items"] == 5 + 4 * 50
+
+
+# --- issue 11: columns that may hold the answer, labels of items imported again -------------
+
+
+def test_a_label_like_column_is_hidden_from_annotators_unless_shown(tmp_path):
+    """Issue 11, defect 1: a column of label names is never displayed without being asked."""
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "text": ["good film", "awful", "fine"],
+                          "hint": ["pos", "neg", "pos"], "source": ["web", "mail", "web"]})
+    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", eval_share=0) as project:
+        assert project.created_import["label_like"] == ["hint"]
+        assert project.shown_columns == ["text", "source"] and project.hidden_columns == ["hint"]
+        item = project.next_item("ada")
+        assert set(item.data) == {"text", "source"}
+        assert {row["hint"] for row in project.export_rows()} <= {"pos", "neg"}  # kept in the file
+    with Project.open(tmp_path / "p.hilt") as project:  # recorded in the project
+        assert set(project.next_item("ada").data) == {"text", "source"}
+    with Project.create(tmp_path / "shown.hilt", frame, LABELS, id_column="id", text_column="text",
+                        show_columns=["hint"]) as project:
+        assert project.shown_columns == ["text", "hint"]
+        assert set(project.next_item("bob").data) == {"text", "hint"}
+
+
+def test_show_and_hide_columns_are_checked_and_map_the_text_column(tmp_path):
+    """Issue 11, defect 1: --show-columns / --hide-columns name item columns (the text always shows)."""
+    frame = pd.DataFrame({"review": ["good film", "awful"], "stars": [5, 1], "place": ["x", "y"]})
+    with Project.create(tmp_path / "h.hilt", frame, LABELS, text_column="review", hide_columns=["stars"]) as project:
+        assert project.shown_columns == ["text", "place"]
+        assert set(project.next_item("ada").data) == {"text", "place"}
+    with Project.create(tmp_path / "s.hilt", frame, LABELS, text_column="review",
+                        show_columns=["review", "stars"]) as project:
+        assert project.shown_columns == ["text", "stars"]
+    for options, message in (({"show_columns": ["nope"]}, "'nope' is not among them"),
+                             ({"show_columns": ["stars"], "hide_columns": ["place"]}, "not both"),
+                             ({"hide_columns": ["review"]}, "always see the text")):
+        with pytest.raises(InputError, match=message):
+            Project.create(tmp_path / "bad.hilt", frame, LABELS, text_column="review", **options)
+        assert not (tmp_path / "bad.hilt").exists()
+
+
+def test_import_stores_labels_of_items_already_in_the_project(tmp_path, project, frame):
+    """Issue 11, defect 8: labels of items already there were dropped as "duplicates skipped"."""
+    item = project.next_item("ada")
+    project.answer(item.id, "neg" if truth(frame)[item.id] == "pos" else "pos", "ada")  # a person's label
+    more = frame.head(10).copy()
+    result = project.import_items(more, label_column="sentiment")
+    assert result["added"] == 0 and result["existing"] == 10 and result["repeated"] == 0
+    person_in_file = item.id in set(more["id"])
+    assert result["relabelled"] == 10 - person_in_file and result["label_kept"] == person_in_file
+    labels = {row["item_id"]: (row["label"], row["annotator"]) for row in project.export_rows()}
+    for key, label in truth(more).items():
+        if key != item.id:
+            assert labels[key] == (label, "import")
+    assert labels[item.id][1] == "ada"  # the person's label is not overruled by the file
+    again = project.import_items(more, label_column="sentiment")  # idempotent
+    assert again["relabelled"] == 0 and project.status()["n_answered"] == len(labels)

@@ -37,6 +37,9 @@ __all__ = ["SUPPORTED_SUFFIXES", "ImportedItems", "read_items"]
 #: JSON array of objects when the file starts with ``[``).
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
 
+#: How many skipped repeated ids :class:`ImportedItems` names (with their lines) for messages.
+REPORTED_REPEATS = 5
+
 #: The longest CSV field read (characters). Python's csv module stops at 131,072 by default,
 #: which a long document passes; JSON lines and pandas have no such limit, so neither does hilt
 #: short of what a C long holds on every platform.
@@ -70,6 +73,14 @@ class ImportedItems:
         one is kept).
     source : str
         Where the items came from (a file name, or ``"DataFrame"``), for messages.
+    label_like : list of str
+        Columns of ``frame`` besides the text whose values are all label names (``labels``
+        given): they may hold the answers, so a project does not show them to annotators
+        unless asked.
+    repeated_ids : list of (str, str)
+        The first few skipped repeated ids and where each was (``"line 7"`` / ``"row 5"``).
+    identical_texts : int
+        Rows whose text is the same as an earlier row's (text items; they are kept).
     """
 
     frame: pd.DataFrame
@@ -80,6 +91,9 @@ class ImportedItems:
     labels: list[str | None] | None = None
     duplicates: int = 0
     source: str = "DataFrame"
+    label_like: list[str] = field(default_factory=list)
+    repeated_ids: list[tuple[str, str]] = field(default_factory=list)
+    identical_texts: int = 0
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -190,9 +204,13 @@ class _Raw:
     lines: list[int] | None
 
     def where(self, position: int) -> str:
+        return f"{self.source}, {self.place(position)}"
+
+    def place(self, position: int) -> str:
+        """``line N`` (a file line) or ``row N (counting from 0)``."""
         if self.lines is not None:
-            return f"{self.source}, line {self.lines[position]}"
-        return f"{self.source}, row {position} (counting from 0)"
+            return f"line {self.lines[position]}"
+        return f"row {position} (counting from 0)"
 
 
 def _read_file(path: Path, *, encoding: str, text_columns: list[str]) -> _Raw:
@@ -357,10 +375,10 @@ def _check(
     if len(frame) == 0:
         raise InputError(f"Expected items in {raw.source}, but it has no rows.")
     columns = list(frame.columns)
-    for option, column in (("text", text_column), ("id", id_column), ("label", label_column)):
+    for option, column in (("a text", text_column), ("an id", id_column), ("a label", label_column)):
         if column is not None and column not in columns:
             raise InputError(
-                f"Expected a {option} column named {column!r} in {raw.source}; the columns are: "
+                f"Expected {option} column named {column!r} in {raw.source}; the columns are: "
                 f"{', '.join(columns)}."
             )
 
@@ -371,6 +389,8 @@ def _check(
             seen.add(item_id)
             keep.append(position)
     duplicates = len(ids) - len(keep)
+    kept = set(keep)
+    repeated = [(ids[p], raw.place(p)) for p in range(len(ids)) if p not in kept][:REPORTED_REPEATS]
     ids = [ids[p] for p in keep]
 
     row_labels = _labels(frame, label_column, labels, raw, keep) if label_column else None
@@ -386,11 +406,15 @@ def _check(
         kind, text, features = "table", None, feature_columns
         data = _as_numbers(data, features, raw, keep)
     else:
-        kind, text, features = _kind(data, text_column, raw, keep)
+        kind, text, features = _kind(data, text_column, raw, keep, labels)
+    identical = 0
     if kind == "text":
         _check_texts(data[text], text, raw, keep)
+        identical = int(data[text].duplicated().sum())
     else:
         _check_features(data, features, raw, keep)
+    label_like = [] if labels is None else [
+        c for c in data.columns if c != text and c not in features and _holds_labels(data[c], labels)]
     return ImportedItems(
         frame=_jsonable_frame(data, features),
         ids=ids,
@@ -400,6 +424,9 @@ def _check(
         labels=row_labels,
         duplicates=duplicates,
         source=raw.source,
+        label_like=label_like,
+        repeated_ids=repeated,
+        identical_texts=identical,
     )
 
 
@@ -461,7 +488,7 @@ def _as_numbers(data: pd.DataFrame, features: list[str], raw: _Raw, keep: list[i
 
 
 def _kind(
-    data: pd.DataFrame, text_column: str | None, raw: _Raw, keep: list[int]
+    data: pd.DataFrame, text_column: str | None, raw: _Raw, keep: list[int], labels: Sequence[str] | None = None,
 ) -> tuple[str, str | None, list[str]]:
     if text_column is not None:
         return "text", text_column, []
@@ -478,14 +505,40 @@ def _kind(
             f"got {data[column][position]!r}. Fix or remove the value; if the column is text, say so: "
             f"--text-column {column} (Python: text_column={column!r})."
         )
-    if len(strings) == 1:
-        return "text", strings[0], []
-    if len(strings) > 1:
-        if "text" in strings:
+    # The text is never guessed to be a column of label names: that is the answers (a label
+    # column passed without --label-column), and every item would display its own label. Nor
+    # is it a column of unique short words: those are ids (w001, 5f2c...), and a table with a
+    # string id column would otherwise become a project that labels ids.
+    answers = [c for c in strings if labels is not None and _holds_labels(data[c], labels)]
+    ids = [c for c in strings if c not in answers and c != "text" and _looks_like_ids(data[c])]
+    candidates = [c for c in strings if c not in answers and c not in ids]
+    if not candidates and answers:
+        column = answers[0]
+        found = ", ".join(sorted({str(v).strip() for v in data[column].dropna()})[:5])
+        raise InputError(
+            f"Expected a text column in {raw.source}, but column {column!r} holds only label names "
+            f"({found}): it looks like a label column, and its values would show annotators the "
+            f"answer. To import them as known labels: --label-column {column} (Python: "
+            f"label_column={column!r}). If it really is the text to label, say so: --text-column "
+            f"{column}."
+        )
+    if not candidates and ids:
+        column = ids[0]
+        example = data[column].iloc[0]
+        raise InputError(
+            f"Expected a text column in {raw.source}, but the only string column, {column!r}, holds "
+            f"unique short values like {example!r}: it looks like an id, not text. Say which it is: "
+            f"--id-column {column} (Python: id_column={column!r}; the numeric columns are then the "
+            f"features) or, if it is the text to label, --text-column {column}."
+        )
+    if len(candidates) == 1:
+        return "text", candidates[0], []
+    if len(candidates) > 1:
+        if "text" in candidates:
             return "text", "text", []
         raise InputError(
             f"Expected one text column in {raw.source}, got several string columns: "
-            f"{', '.join(strings)}. Say which holds the text: --text-column NAME "
+            f"{', '.join(candidates)}. Say which holds the text: --text-column NAME "
             "(Python: text_column='NAME')."
         )
     features = [c for c in data.columns if _is_numeric_column(data[c])]
@@ -495,6 +548,49 @@ def _kind(
             f"(columns: {', '.join(map(str, data.columns))})."
         )
     return "table", None, features
+
+
+def _holds_labels(column: pd.Series, labels: Sequence[str]) -> bool:
+    """Every present value of a (non-numeric) column is one of ``labels``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hilt.importing import _holds_labels
+    >>> _holds_labels(pd.Series(["benign", None, "malignant "]), ["malignant", "benign"])
+    True
+    >>> _holds_labels(pd.Series([0, 1]), ["0", "1"])  # numbers are features, not answers
+    False
+    """
+    if not _is_string_column(column):
+        return False
+    allowed = {str(label) for label in labels}
+    present = [v.strip() for v in column.dropna().tolist() if v.strip()]
+    return bool(present) and all(v in allowed for v in present)
+
+
+#: Longest value an id-like column holds; texts worth labelling are longer or hold spaces.
+_ID_LENGTH = 64
+
+
+def _looks_like_ids(column: pd.Series) -> bool:
+    """Unique single words of at most 64 characters, most with a digit: ``r01``, ``a3f9-...``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hilt.importing import _looks_like_ids
+    >>> _looks_like_ids(pd.Series(["w001", "w002", "w003"])), _looks_like_ids(pd.Series(["good film", "bad"]))
+    (True, False)
+    """
+    values = column.tolist()
+    if len(values) < 2 or any(not isinstance(v, str) for v in values):
+        return False
+    if len(set(values)) != len(values):
+        return False
+    if any(not v or len(v) > _ID_LENGTH or any(ch.isspace() for ch in v) for v in values):
+        return False
+    return sum(any(ch.isdigit() for ch in v) for v in values) * 2 >= len(values)
 
 
 def _is_string_column(column: pd.Series) -> bool:

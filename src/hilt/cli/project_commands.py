@@ -8,6 +8,7 @@ what happened. Messages for the person go to stderr; what a script may want to r
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any, Optional
 
@@ -18,27 +19,55 @@ from rich.text import Text
 
 from hilt.cli._features import warm_features
 from hilt.cli.app import app, console, user_errors
-from hilt.errors import InputError
+from hilt.errors import ConflictError, InputError
 
 #: The command's own output (tables, JSON); ``console`` (stderr) keeps the messages.
 stdout = Console(highlight=False)
 
 
 def parse_labels(text: str) -> list[str]:
-    """``"pos, neg,meh"`` -> ``["pos", "neg", "meh"]``; at least two distinct labels.
+    """``"pos, neg,meh"`` -> ``["pos", "neg", "meh"]``; at least two distinct, non-empty labels.
 
     Examples
     --------
     >>> from hilt.cli.project_commands import parse_labels
     >>> parse_labels("pos, neg,meh")
     ['pos', 'neg', 'meh']
+    >>> parse_labels("a,,b")
+    Traceback (most recent call last):
+    ...
+    hilt.errors.InputError: Expected labels separated by single commas (--labels pos,neg); label 2 of 'a,,b' is empty. Remove the extra comma.
     """
-    labels = [part.strip() for part in text.split(",") if part.strip()]
+    labels = [part.strip() for part in text.split(",")]
+    empty = [i for i, label in enumerate(labels, start=1) if not label]
+    if empty and len(labels) > 1:  # "a,,b" is a typo, not two labels: refuse rather than guess
+        raise InputError(
+            f"Expected labels separated by single commas (--labels pos,neg); label {empty[0]} of "
+            f"{text!r} is empty. Remove the extra comma."
+        )
+    labels = [label for label in labels if label]
     if len(labels) < 2:
         raise InputError(f"Expected at least two labels separated by commas (--labels pos,neg); got {text!r}.")
     if len(set(labels)) != len(labels):
         raise InputError(f"Expected distinct labels; got {text!r}.")
     return labels
+
+
+def parse_columns(text: str | None, option: str) -> list[str] | None:
+    """``"age, stars"`` -> ``["age", "stars"]`` (``None`` stays ``None``: the option was not given).
+
+    Examples
+    --------
+    >>> from hilt.cli.project_commands import parse_columns
+    >>> parse_columns("age, stars", "--show-columns")
+    ['age', 'stars']
+    """
+    if text is None:
+        return None
+    columns = [part.strip() for part in text.split(",")]
+    if not all(columns):
+        raise InputError(f"Expected column names separated by commas ({option} age,stars); got {text!r}.")
+    return columns
 
 
 def _open(path: Path):
@@ -50,7 +79,7 @@ def _open(path: Path):
 @app.command()
 @user_errors
 def init(
-    project: Path = typer.Argument(..., help="The project file to create, e.g. reviews.hilt."),
+    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file to create, e.g. reviews.hilt."),
     data: Path = typer.Option(..., "--data", "-d", help="Items to label: .csv, .tsv, .jsonl or .parquet."),
     labels: str = typer.Option(..., "--labels", "-l", help="The labels, comma-separated: pos,neg."),
     text_column: Optional[str] = typer.Option(None, help="Column holding the text (default: the only string column, or 'text')."),
@@ -69,6 +98,12 @@ def init(
     retrain_every: int = typer.Option(10, min=1, help="Retrain after this many new labels."),
     eval_share: float = typer.Option(0.1, min=0.0, max=0.9, help="Share of items served at random to measure accuracy."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV/JSON file, e.g. latin-1."),
+    show_columns: Optional[str] = typer.Option(
+        None, help="Columns annotators see besides the text, comma-separated (default: all but columns "
+        "holding only label names).",
+    ),
+    hide_columns: Optional[str] = typer.Option(None, help="Columns annotators do not see, comma-separated."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing project file (its labels are lost)."),
 ) -> None:
     """Create a labelling project from a data file.
 
@@ -76,8 +111,6 @@ def init(
 
     Example: hilt init reviews.hilt --data reviews.csv --labels pos,neg --id-column id
     """
-    from hilt.project import Project
-
     options: dict[str, Any] = dict(
         text_column=text_column,
         id_column=id_column,
@@ -86,31 +119,81 @@ def init(
         features=features,
         retrain_every=retrain_every,
         eval_share=eval_share,
+        show_columns=parse_columns(show_columns, "--show-columns"),
+        hide_columns=parse_columns(hide_columns, "--hide-columns"),
     )
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
-    with Project.create(project, data, parse_labels(labels), **options) as created:
+    parsed = parse_labels(labels)  # a typo in --labels is reported before the data is read
+    if project.exists() and not project.is_dir():
+        if not force:
+            raise ConflictError(
+                f"Expected no file at {project}, but one exists. Choose another name, or pass --force "
+                "to replace it (its labels are lost; export them first: hilt export "
+                f"{shlex.quote(str(project))} -o labels.csv)."
+            )
+        options["exist_ok"] = True
+    from hilt.project import Project  # after the checks above: it imports scikit-learn
+
+    with Project.create(project, data, parsed, **options) as created:
         status = created.status()
-        duplicates = created.created_import["duplicates"]
+        report = created.created_import
+        shown, hidden = created.shown_columns, created.hidden_columns
         warm_features(created)  # so that the first session starts at once
     console.print(
         f"Created {project}: {status['n_items']:,} {status['kind']} items, labels "
         f"{', '.join(status['labels'])}, strategy {status['strategy']}, features {status['features']}"
         + (f", {status['n_answered']:,} already labelled" if status["n_answered"] else "")
-        + (f", {duplicates:,} rows with a repeated id skipped" if duplicates else "")
-        + f".\nNext: hilt label {project}"
+        + "."
     )
+    for line in import_notes(report):
+        console.print(line)
+    console.print(
+        f"Annotators will see: {', '.join(shown) or 'nothing but the text'}"
+        + (f" (hidden: {', '.join(hidden)}; change with --show-columns / --hide-columns)." if hidden else ".")
+    )
+    for column in report.get("label_like", []):
+        console.print(
+            f"Column {column!r} holds only label names, so annotators do not see it. If it holds labels "
+            f"you already know, import them as labels: run this again with --label-column {column} --force."
+        )
+    console.print(f"Next: hilt label {shlex.quote(str(project))}")
+
+
+def import_notes(report: dict[str, Any]) -> list[str]:
+    """Lines on what an import skipped or found: repeated ids (the first few, with their lines)
+    and rows whose text repeats an earlier row's.
+
+    Examples
+    --------
+    >>> from hilt.cli.project_commands import import_notes
+    >>> import_notes({"repeated": 2, "repeated_ids": [("a", "line 4"), ("b", "line 9")], "identical_texts": 30})
+    ['2 rows with a repeated id skipped (the first copy is kept): a (line 4), b (line 9).', '30 rows repeat the text of an earlier row (kept as separate items; drop them from the file if they are copies).']
+    """
+    notes = []
+    repeated = report.get("repeated", report.get("duplicates", 0))
+    if repeated:
+        named = ", ".join(f"{key} ({where})" for key, where in report.get("repeated_ids", []))
+        more = ", ..." if repeated > len(report.get("repeated_ids", [])) else ""
+        notes.append(f"{repeated:,} row{'s' if repeated != 1 else ''} with a repeated id skipped "
+                     f"(the first copy is kept): {named}{more}.")
+    if report.get("identical_texts"):
+        n = report["identical_texts"]
+        notes.append(f"{n:,} row{'s' if n != 1 else ''} repeat{'' if n != 1 else 's'} the text of an earlier row "
+                     "(kept as separate items; drop them from the file if they are copies).")
+    return notes
 
 
 @app.command("import")
 @user_errors
 def import_(
-    project: Path = typer.Argument(..., help="The project file."),
-    data: Path = typer.Argument(..., help="More items: .csv, .tsv, .jsonl or .parquet, with the project's columns."),
+    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    data: Path = typer.Argument(..., metavar="FILE", help="More items: .csv, .tsv, .jsonl or .parquet, with the project's columns."),
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV/JSON file, e.g. latin-1."),
 ) -> None:
-    """Add items from another file to a project (items whose id is already there are skipped).
+    """Add items from another file to a project (items whose id is already there are not added again;
+    a label the file gives them is stored when they have none yet).
 
     Example: hilt import reviews.hilt more_reviews.csv --label-column sentiment
     """
@@ -119,24 +202,40 @@ def import_(
         options["encoding"] = encoding
     with _open(project) as opened:
         result = opened.import_items(data, **options)
+    existing = result["existing"]
     console.print(
-        f"Imported {data} into {project}: {result['added']:,} added, "
-        f"{result['duplicates']:,} duplicates skipped, {result['labelled']:,} with a label."
+        f"Imported {data} into {project}: {result['added']:,} added, {result['labelled']:,} of them with a label"
+        + (f"; {existing:,} already in the project" if existing else "") + "."
     )
+    if existing and label_column:
+        kept = result["label_kept"]
+        console.print(
+            f"Labels from {label_column!r} for items already in the project: {result['relabelled']:,} stored "
+            "(as annotator 'import')"
+            + (f", {kept:,} not applied because the item already has a different label (change those "
+               "in the labelling UI)" if kept else "") + "."
+        )
+    elif existing:
+        console.print("Items already in the project were left as they are (give --label-column to add "
+                      "labels the file holds for them).")
+    for line in import_notes(result):
+        console.print(line)
 
 
 @app.command()
 @user_errors
 def status(
-    project: Path = typer.Argument(..., help="The project file."),
+    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
     as_json: bool = typer.Option(False, "--json", help="Print the status as JSON (for scripts)."),
 ) -> None:
     """Show how far labelling has come: counts per label and annotator, and the model runs.
 
     Example: hilt status reviews.hilt --json
     """
-    with _open(project) as opened:
-        info = opened.status()
+    # Read from the file alone: opening the project would import scikit-learn (seconds) for nothing.
+    from hilt.project.status import read_status
+
+    info = read_status(project)
     if as_json:
         typer.echo(json.dumps(info, indent=2, default=str))
         return
@@ -220,7 +319,7 @@ def _short_time(stamp: str | None) -> str:
 @app.command()
 @user_errors
 def export(
-    project: Path = typer.Argument(..., help="The project file."),
+    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
     output: Path = typer.Option(..., "--output", "-o", help="Where to write: a .jsonl or .csv file."),
     include_retracted: bool = typer.Option(False, "--all", help="Also write retracted (undone) answers."),
 ) -> None:

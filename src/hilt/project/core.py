@@ -19,6 +19,7 @@ from hilt.importing import ImportedItems, read_items
 from hilt.features import Featurizer, TransformerFeatures, get_featurizer
 from hilt.models import AlignedModel, default_classifier, fresh_copy
 from hilt.project.annotators import check_annotator, hash_token, new_token
+from hilt.project.display import Display
 from hilt.project.export import export_row, write_rows
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
@@ -77,6 +78,8 @@ class Project:
         self.text_column: str | None = meta.get("text_column")
         self.id_column: str | None = meta.get("id_column")
         self.feature_columns: list[str] = list(meta.get("feature_columns") or [])
+        self._display = Display.from_meta(meta.get("display"))
+        self._data_columns: list[str] = list(meta.get("data_columns") or [])
         settings = meta.get("settings") or {}
         self.retrain_every = int(settings.get("retrain_every", 10))
         self.eval_share = float(settings.get("eval_share", 0.1))
@@ -124,6 +127,8 @@ class Project:
         encoding: str = "utf-8",
         queue_size: int = DEFAULT_QUEUE_SIZE,
         seed: int | None = None,
+        show_columns: Sequence[str] | None = None,
+        hide_columns: Sequence[str] | None = None,
     ) -> "Project":
         """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame).
 
@@ -166,6 +171,11 @@ class Project:
             Ranked items kept per model run.
         seed : int, optional
             Seeds the evaluation sample and the random order (for reproducible tests).
+        show_columns, hide_columns : sequence of str, optional
+            Which item columns annotators see (the text always): only ``show_columns``, or all
+            but ``hide_columns``. By default all but the columns whose values are all label
+            names (they may be the answers); :attr:`shown_columns` lists what is shown.
+            The id and label columns are never part of an item's data.
 
         Returns
         -------
@@ -194,6 +204,9 @@ class Project:
             get_featurizer(features, "text" if features.strip().lower() != "scale" else "table")
         items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
                            labels=labels, encoding=encoding)
+        stored = _stored_names(items)
+        display = Display.choose(stored, always=["text"] if items.kind == "text" else [],
+                                 label_like=items.label_like, show=show_columns, hide=hide_columns)
         featurizer = get_featurizer(features, items.kind, model=model)
         if isinstance(featurizer, TransformerFeatures) or model is not None:
             _check_features(featurizer, model, items, labels)
@@ -207,6 +220,7 @@ class Project:
         meta = {
             "labels": labels, "strategy": strategy, "kind": items.kind, "text_column": items.text_column,
             "id_column": id_column, "feature_columns": items.feature_columns,
+            "display": display.to_meta(), "data_columns": list(stored.values()),
             "settings": {"retrain_every": int(retrain_every), "eval_share": float(eval_share),
                          "lease_seconds": float(lease_seconds), "queue_size": int(queue_size),
                          **({"seed": int(seed)} if seed is not None else {})},
@@ -224,8 +238,12 @@ class Project:
             _remove_project_files(path)
             raise
         project = cls(store)
-        #: What the first import did: ``{"added", "duplicates", "labelled"}`` (duplicate ids in the file are skipped).
-        project.created_import = {**result, "duplicates": result["duplicates"] + items.duplicates}
+        #: What the first import did: ``{"added", "duplicates", "labelled"}`` (duplicate ids in the file are skipped),
+        #: with ``repeated_ids`` (the first few repeated ids and their lines), ``identical_texts`` and
+        #: ``label_like`` (columns of label names, hidden from annotators unless shown).
+        project.created_import = {**result, "duplicates": result["duplicates"] + items.duplicates,
+                                  "repeated_ids": items.repeated_ids, "identical_texts": items.identical_texts,
+                                  "label_like": [stored[c] for c in items.label_like]}
         return project
 
     @classmethod
@@ -262,15 +280,59 @@ class Project:
     def __repr__(self) -> str:
         return f"Project({str(self.path)!r}, kind={self.kind!r}, labels={self.labels!r})"
 
+    @property
+    def shown_columns(self) -> list[str]:
+        """The item columns annotators see (as stored: the text column is ``"text"``).
+
+        Set at creation by ``show_columns`` / ``hide_columns``; columns whose values are all
+        label names are hidden unless shown explicitly. Projects made before the setting show
+        every column.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad"], "stars": [5, 1], "hint": ["pos", "neg"]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"],
+        ...                     text_column="text") as project:
+        ...     project.shown_columns
+        ['text', 'stars']
+        """
+        return self._display.visible(self._data_columns)
+
+    @property
+    def hidden_columns(self) -> list[str]:
+        """The item columns annotators do not see (kept in the project and the export)."""
+        return [c for c in self._data_columns if not self._display.shows(c)]
+
     # -- items -----------------------------------------------------------------------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8") -> dict:
         """Add items from a file or DataFrame read the way the project's first file was.
 
         All or nothing: a bad file raises and leaves the project exactly as it was. Items whose
-        id is already in the project are skipped and counted as duplicates. Without an id
-        column, new items are numbered on from the items already there.
+        id is already in the project are not added again, but a label the file gives them (in
+        ``label_column``) is stored by the ``import`` annotator when the item has no current
+        label; a label someone already gave is kept. Without an id column, new items are
+        numbered on from the items already there.
 
-        Returns ``{"added": n, "duplicates": m, "labelled": k}``.
+        Returns a dict: ``added`` (new items), ``labelled`` (new items with a label),
+        ``existing`` (ids already in the project), ``relabelled`` (of those, labels added from
+        the file), ``label_kept`` (of those, a different current label kept), ``repeated``
+        (rows skipped because their id came earlier in the same file) and ``repeated_ids``
+        (the first few of them with their lines), ``identical_texts`` (rows whose text equals
+        an earlier row's; kept), and ``duplicates`` (``existing + repeated``).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> first = pd.DataFrame({"id": ["a", "b"], "text": ["good", "bad"]})
+        >>> more = pd.DataFrame({"id": ["a", "c"], "text": ["good", "fine"], "topic": ["pos", None]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", first, ["pos", "neg"],
+        ...                     id_column="id") as project:
+        ...     result = project.import_items(more, label_column="topic")
+        >>> result["added"], result["existing"], result["relabelled"]
+        (1, 1, 1)
         """
         # Read the way the project's items are: its text column, or exactly its feature columns.
         table = self.kind == "table"
@@ -280,13 +342,31 @@ class Project:
         # Row numbers are per file: without an id column the store numbers the new items on
         # from the project's, inside the import transaction (two imports at once never collide).
         ids = items.ids if self.id_column is not None else None
-        result = self._store.add_items(ids, _records(items), items.labels, eval_share=self.eval_share)
-        result["duplicates"] += items.duplicates  # repeated within the file, as well as already here
+        result = self._store.add_items(ids, _records(items), items.labels, eval_share=self.eval_share,
+                                       label_existing=True)
+        result = {**result, "existing": result["duplicates"], "repeated": items.duplicates,
+                  "repeated_ids": items.repeated_ids, "identical_texts": items.identical_texts,
+                  "duplicates": result["duplicates"] + items.duplicates}
+        self._hide_new_label_like(items)
         with self._counter_lock:
-            self._since_retrain += result["labelled"]
+            self._since_retrain += result["labelled"] + result["relabelled"]
             if result["added"] and self._store.runs():  # new items need scores: retrain soon
                 self._since_retrain = max(self._since_retrain, self.retrain_every)
         return result
+
+    def _hide_new_label_like(self, items: ImportedItems) -> None:
+        """Columns first seen in a later import: recorded, and hidden when they hold label names
+        (unless the project shows only chosen columns, which hides every new column anyway)."""
+        stored = _stored_names(items)
+        new = [key for key in stored.values() if key not in self._data_columns]
+        if not new:
+            return
+        hide = [stored[c] for c in items.label_like if stored[c] in new]
+        if hide and self._display.mode == "hide":
+            self._display = Display("hide", self._display.names + tuple(hide), self._display.always)
+            self._store.set_meta("display", self._display.to_meta())
+        self._data_columns += new
+        self._store.set_meta("data_columns", self._data_columns)
 
     # -- labelling -------------------------------------------------------------------------
     def next_item(self, annotator: str) -> Item | None:
@@ -299,13 +379,13 @@ class Project:
         check_annotator(annotator)
         self._maybe_retrain()
         row = self._store.claim(annotator, lease_seconds=self.lease_seconds, eval_share=self.eval_share)
-        return None if row is None else _item(row)
+        return None if row is None else _item(row, self._display)
 
     def peek_items(self, annotator: str, n: int) -> list[Item]:
         """The next ``n`` items ``annotator`` would be served (ranked ones first), without leasing."""
         check_annotator(annotator)
         _check_number("n", n, 1, None, whole=True)
-        return [_item(row) for row in self._store.peek(annotator, int(n))]
+        return [_item(row, self._display) for row in self._store.peek(annotator, int(n))]
 
     def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
                lease_next: bool = False) -> dict:
@@ -353,7 +433,7 @@ class Project:
         self._maybe_retrain()  # also when only next_item's check would have started a due run
         reply = {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
         if lease_next:
-            reply["next"] = None if row is None else _item(row)
+            reply["next"] = None if row is None else _item(row, self._display)
         return reply
 
     def undo(self, annotator: str) -> Item | None:
@@ -367,7 +447,7 @@ class Project:
         """
         check_annotator(annotator)
         row = self._store.undo(annotator, lease_seconds=self.lease_seconds)
-        return None if row is None else _item(row)
+        return None if row is None else _item(row, self._display)
 
     # -- the model -------------------------------------------------------------------------
     def warm(self, progress: Any = None) -> str:
@@ -474,10 +554,21 @@ class Project:
         return self._store.annotator_names()
 
 
-def _item(row: ItemRow) -> Item:
+def _item(row: ItemRow, display: Display) -> Item:
+    data = display.filter(row.data)  # columns that may hold the answer stay out of every face
     if row.is_eval:  # the guess would bias the answer that measures the model
-        return Item(row.key, row.data, True)
-    return Item(row.key, row.data, False, row.guess, None if row.guess is None else row.score)
+        return Item(row.key, data, True)
+    return Item(row.key, data, False, row.guess, None if row.guess is None else row.score)
+
+
+def _stored_names(items: ImportedItems) -> dict[str, str]:
+    """Column name in the data -> key in the stored item data (see :func:`_records`)."""
+    columns = [str(c) for c in items.frame.columns]
+    name = items.text_column
+    if items.kind != "text" or name in (None, "text"):
+        return {c: c for c in columns}
+    moved = _free_name("other_text", columns)
+    return {c: "text" if c == name else (moved if c == "text" else c) for c in columns}
 
 
 def _records(items: ImportedItems) -> list[dict]:

@@ -206,10 +206,14 @@ class Store:
         *,
         eval_share: float,
         seed: int | None = None,
+        label_existing: bool = False,
     ) -> dict[str, int]:
         """Add items (and the labels known for them) in one transaction: all or nothing.
 
-        Keys already in the store are skipped and counted as duplicates. ``keys=None``
+        Keys already in the store are skipped and counted as duplicates. With
+        ``label_existing=True`` the labels given for such items are stored too (by the
+        ``import`` annotator) where the item has no current label yet; ``relabelled`` counts
+        them, ``label_kept`` the items whose current, different label was kept. ``keys=None``
         numbers the new items on from the items already there (``"0"``, ``"1"``, ... in a
         new store), counted inside the same transaction, so two processes importing at
         once can never hand out the same number. A random ``eval_share`` of the new items
@@ -247,12 +251,39 @@ class Store:
                 conn.exec_driver_sql(
                     "INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
                     "VALUES (?, ?, ?, ?, ?, 0)", labelled)
+            relabelled, kept = (self._label_existing(conn, keys, labels, known, now)
+                                if label_existing and labels is not None and known else ([], 0))
             conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
         if n >= _TRUNCATE_AFTER:
             # The whole import went through the write-ahead log, which SQLite keeps at its
             # largest size: give the disk back (a 1M-item import would otherwise double the file).
             self.checkpoint(truncate=True)
-        return {"added": n, "duplicates": len(keys) - n, "labelled": len(labelled)}
+        result = {"added": n, "duplicates": len(keys) - n, "labelled": len(labelled)}
+        if label_existing:
+            result.update(relabelled=len(relabelled), label_kept=kept)
+        return result
+
+    @staticmethod
+    def _label_existing(conn: Connection, keys: Sequence[str], labels: Sequence[str | None],
+                        known: set[str], now: str) -> tuple[list[tuple], int]:
+        """Answers by ``import`` for items already stored that have no current label; a label
+        someone already gave is kept (the file does not overrule a person)."""
+        wanted = {key: labels[i] for i, key in enumerate(keys) if key in known and labels[i] is not None}
+        rows, kept = [], 0
+        for key, label in wanted.items():
+            rowid, current = conn.execute(text(
+                "SELECT i.id, (SELECT a.label FROM answers a WHERE a.item = i.id AND a.retracted = 0 "
+                "AND a.label IS NOT NULL ORDER BY a.id DESC LIMIT 1) FROM items i WHERE i.key = :k"),
+                {"k": key}).one()
+            if current is None:
+                rows.append((uuid.uuid4().hex, rowid, IMPORT_ANNOTATOR, label, now))
+            elif current != label:
+                kept += 1
+        if rows:
+            conn.exec_driver_sql(
+                "INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
+                "VALUES (?, ?, ?, ?, ?, 0)", rows)
+        return rows, kept
 
     def n_items(self) -> int:
         with read(self._engine) as conn:
