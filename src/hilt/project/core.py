@@ -503,15 +503,13 @@ class Project:
         ``eval_share``, ``features`` (the featurizer's name), with ``retraining`` (a run is going) and ``retrain_error`` (why the last
         background run failed, else ``None``).
         """
-        counts = self._store.counts()
-        runs = [{k: r[k] for k in ("n_train", "eval_accuracy", "n_eval", "strategy", "started_at", "finished_at")}
-                for r in self._store.runs()]
-        return {
-            **counts, "runs": runs, "labels": list(self.labels), "strategy": self.strategy,
-            "kind": self.kind, "text_column": self.text_column, "retraining": self._worker.busy,
-            "retrain_error": self._worker.last_error, "retrain_every": self.retrain_every,
-            "eval_share": self.eval_share, "features": self.featurizer.name,
-        }
+        from hilt.project.status import status_dict  # shared with hilt status's light path
+
+        return status_dict(
+            self._store, labels=self.labels, strategy=self.strategy, kind=self.kind,
+            text_column=self.text_column, retraining=self._worker.busy, retrain_error=self._worker.last_error,
+            retrain_every=self.retrain_every, eval_share=self.eval_share, features=self.featurizer.name,
+        )
 
     def export_rows(self, include_retracted: bool = False) -> list[dict]:
         """One flat dict per current label (or per answer of any kind with ``include_retracted``):

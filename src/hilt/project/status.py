@@ -1,0 +1,71 @@
+"""A project's status: the one dict that :meth:`Project.status` and ``hilt status`` show.
+
+:func:`status_dict` builds it from the store; :func:`read_status` does so from the project file
+alone, without building the featurizer or the model. That keeps ``hilt status`` to the store's
+own libraries (SQLAlchemy, numpy): scikit-learn, pandas and the embeddings take about two
+seconds to import, far longer than the status takes to read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hilt.store import Store
+
+__all__ = ["features_name", "read_status", "status_dict"]
+
+#: The columns of a model run that the status shows.
+RUN_KEYS = ("n_train", "eval_accuracy", "n_eval", "strategy", "started_at", "finished_at")
+
+
+def features_name(meta: dict) -> str:
+    """The featurizer's name as the project recorded it (``tfidf`` or ``scale`` for projects
+    made before featurizers were recorded, as :mod:`hilt.project.core` reads them)."""
+    spec = meta.get("features") or {}
+    return str(spec.get("name") or ("tfidf" if meta["kind"] == "text" else "scale"))
+
+
+def status_dict(store: Store, *, labels: list[str], strategy: str, kind: str, text_column: str | None,
+                retrain_every: int, eval_share: float, features: str, retraining: bool = False,
+                retrain_error: str | None = None) -> dict[str, Any]:
+    """The status of the project in ``store`` with the given settings (see :meth:`Project.status`)."""
+    runs = [{k: r[k] for k in RUN_KEYS} for r in store.runs()]
+    return {
+        **store.counts(), "runs": runs, "labels": list(labels), "strategy": strategy, "kind": kind,
+        "text_column": text_column, "retraining": retraining, "retrain_error": retrain_error,
+        "retrain_every": retrain_every, "eval_share": eval_share, "features": features,
+    }
+
+
+def read_status(path: str | Path) -> dict[str, Any]:
+    """:meth:`hilt.project.Project.status` of the project file at ``path``, read without opening
+    the project (no featurizer, model or retrain worker; ``retraining`` is ``False``, as for a
+    project just opened).
+
+    Raises the same errors as :meth:`Project.open` for a missing file or one that is not a
+    hilt project.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> import pandas as pd
+    >>> from hilt import Project
+    >>> from hilt.project.status import read_status
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.hilt"
+    >>> Project.create(path, pd.DataFrame({"text": ["a b", "c d"]}), ["x", "y"], features="tfidf").close()
+    >>> read_status(path)["n_items"], read_status(path)["features"]
+    (2, 'tfidf')
+    """
+    store = Store.open(path)
+    try:
+        meta = store.meta()
+        settings = meta.get("settings") or {}
+        # The same defaults as Project.__init__ for settings an older file lacks.
+        return status_dict(
+            store, labels=list(meta["labels"]), strategy=meta["strategy"], kind=meta["kind"],
+            text_column=meta.get("text_column"), retrain_every=int(settings.get("retrain_every", 10)),
+            eval_share=float(settings.get("eval_share", 0.1)), features=features_name(meta),
+        )
+    finally:
+        store.close()
