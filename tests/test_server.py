@@ -42,7 +42,8 @@ def bearer(token):
 @pytest.mark.parametrize(
     "method, url",
     [("GET", "/api/next"), ("POST", "/api/answers"), ("POST", "/api/undo"), ("GET", "/api/status"),
-     ("GET", "/api/export"), ("GET", "/api/me"), ("GET", "/api/openapi.json"), ("GET", "/api/no-such-call")],
+     ("GET", "/api/export"), ("GET", "/api/me"), ("GET", "/api/openapi.json"), ("GET", "/api/no-such-call"),
+     ("GET", "/api/history"), ("POST", "/api/history")],
 )
 def test_every_api_call_needs_a_valid_token(served, method, url):
     client, _ = served
@@ -86,7 +87,7 @@ def test_link_moves_the_token_into_an_httponly_cookie(served):
 def test_next_answer_and_a_retried_answer_id_is_stored_once(served):
     client, tokens = served
     item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]
-    assert set(item) == {"id", "data", "is_eval", "guess", "uncertainty"}
+    assert set(item) == {"id", "data", "guess", "uncertainty"}  # no is_eval: see test_next_hides_is_eval
     assert item["data"]["text"].startswith("review number")
     body = {"item_id": item["id"], "label": "good", "answer_id": "a-1"}
     first = client.post("/api/answers", json=body, headers=bearer(tokens["alice"]))
@@ -148,7 +149,8 @@ def test_bad_label_and_unknown_item_are_4xx_json(served):
     missing = client.post("/api/answers", json={"item_id": "nope", "label": "good"}, headers=bearer(tokens["alice"]))
     assert missing.status_code == 404 and "nope" in missing.json()["error"]
     malformed = client.post("/api/answers", json={"label": "good"}, headers=bearer(tokens["alice"]))
-    assert malformed.status_code == 422
+    assert malformed.status_code == 400
+    assert malformed.json()["type"] == "InputError" and "item_id" in malformed.json()["error"]
 
 
 def test_each_annotator_undoes_only_their_own_answers(served):
@@ -311,3 +313,80 @@ def test_serve_warns_when_opened_to_the_network(tmp_path):
 def test_serve_on_a_missing_project_is_a_clean_error(tmp_path):
     result = subprocess.run([HILT_EXE, "serve", str(tmp_path / "nope.hilt")], capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+
+
+# ---- issue 11: the web defects and the history list ------------------------------------------
+
+
+def test_malformed_json_gets_hilts_error_body(served):
+    """Issue 11, defect 12: a body that is not JSON is a 4xx with hilt's {"error", "type"} body."""
+    client, tokens = served
+    headers = {**bearer(tokens["alice"]), "Content-Type": "application/json"}
+    for body in ('{"item_id": "i0", "label": ', "not json at all", ""):
+        response = client.post("/api/answers", content=body, headers=headers)
+        assert 400 <= response.status_code < 500
+        assert set(response.json()) == {"error", "type"} and response.json()["type"] == "InputError"
+        assert "JSON" in response.json()["error"] or "item_id" in response.json()["error"]
+    wrong_type = client.post("/api/answers", json={"item_id": "i0", "label": ["good"]}, headers=headers)
+    assert wrong_type.status_code == 400 and set(wrong_type.json()) == {"error", "type"}
+    assert "label" in wrong_type.json()["error"]
+
+
+def test_next_hides_is_eval(tmp_path):
+    """Issue 11, defect 12: no reply tells the annotator which items are evaluation items."""
+    path, tokens = make_project(tmp_path, eval_share=0.5)
+    with TestClient(create_app(path)) as client:
+        replies = []
+        for n in range(10):
+            reply = client.get("/api/next?ahead=1", headers=bearer(tokens["alice"])).json()
+            replies.append(reply)
+            answered = client.post("/api/answers?next=1&ahead=1", headers=bearer(tokens["alice"]),
+                                   json={"item_id": reply["item"]["id"], "label": "good", "answer_id": f"e-{n}"})
+            replies.append(answered.json())
+        replies.append(client.post("/api/undo?ahead=1", headers=bearer(tokens["alice"])).json())
+        items = [r[k] for r in replies for k in ("item", "next", "ahead") if r.get(k)]
+        assert len(items) >= 30 and all("is_eval" not in item for item in items)
+        # The server still knows: the evaluation sample is served (half of the items).
+        assert client.get("/api/status", headers=bearer(tokens["alice"])).json()["n_eval"] > 0
+
+
+def test_a_wrong_token_page_links_to_the_port_being_served(tmp_path):
+    """Issue 11, defect 12: the no-token page's example link uses this server's address."""
+    path, _ = make_project(tmp_path)
+    with running_server(path) as base:
+        page = httpx.get(base + "/?token=wrong", timeout=30)
+    assert page.status_code == 401
+    assert f"{base}/?token=" in page.text and ":8000" not in page.text
+
+
+def test_history_lists_recent_answers_and_changes_one(served):
+    """The history list: recent answers newest first; a change is a new answer, the old kept."""
+    client, tokens = served
+    alice = bearer(tokens["alice"])
+    answered = []
+    for n, label in enumerate(["good", None, "bad"]):
+        item = client.get("/api/next", headers=alice).json()["item"]
+        client.post("/api/answers", json={"item_id": item["id"], "label": label, "answer_id": f"h-{n}"}, headers=alice)
+        answered.append((item["id"], label))
+    history = client.get("/api/history?limit=2", headers=alice).json()["answers"]
+    assert [(a["item_id"], a["label"]) for a in history] == answered[::-1][:2]
+    assert history[0]["snippet"].startswith("review number") and "data" not in history[0]
+    assert client.get("/api/history", headers=bearer(tokens["bob"])).json() == {"answers": []}
+
+    first = answered[0][0]
+    change = {"item_id": first, "label": "bad", "answer_id": "h-change"}
+    reply = client.post("/api/history", json=change, headers=alice)
+    assert reply.status_code == 200 and reply.json()["duplicate"] is False
+    assert client.post("/api/history", json=change, headers=alice).json()["duplicate"] is True  # a retry
+    history = client.get("/api/history", headers=alice).json()["answers"]
+    assert (history[0]["item_id"], history[0]["label"]) == (first, "bad") and len(history) == 3
+    status = client.get("/api/status", headers=alice).json()
+    assert status["by_annotator"] == {"alice": 2} and status["by_label"] == {"bad": 2}
+    rows = [json.loads(line) for line in client.get("/api/export?include_retracted=true", headers=alice).text.splitlines()]
+    assert [(r["label"], r["retracted"]) for r in rows if r["item_id"] == first] == [("good", True), ("bad", False)]
+
+    bad = client.post("/api/history", json={"item_id": first, "label": "meh"}, headers=alice)
+    assert bad.status_code == 400 and "meh" in bad.json()["error"]
+    missing = client.post("/api/history", json={"item_id": "nope", "label": "good"}, headers=alice)
+    assert missing.status_code == 404 and missing.json()["type"] == "NotFoundError"
+    assert client.get("/api/history?limit=0", headers=alice).status_code == 400

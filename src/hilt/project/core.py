@@ -551,6 +551,68 @@ class Project:
         """Registered annotators and everyone who answered (including ``"import"``), sorted."""
         return self._store.annotator_names()
 
+    # -- correcting earlier answers ---------------------------------------------------------
+    def recent_answers(self, annotator: str, limit: int = 20) -> list[dict]:
+        """``annotator``'s latest current answers, newest first (skips have ``label=None``).
+
+        Each is a dict with ``item_id``, ``label``, ``answered_at``, ``answer_id`` and the item's
+        ``data``. What a labelling face lists so that an earlier answer can be changed with
+        :meth:`change_answer`.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> project = Project.create(folder / "p.hilt", pd.DataFrame({"text": ["a", "b", "c"]}), ["x", "y"])
+        >>> item = project.next_item("ada")
+        >>> _ = project.answer(item.id, "x", "ada")
+        >>> [(a["item_id"], a["label"]) for a in project.recent_answers("ada")] == [(item.id, "x")]
+        True
+        >>> project.close()
+        """
+        check_annotator(annotator)
+        _check_number("limit", limit, 1, 1000, whole=True)
+        return self._store.recent_answers(annotator, int(limit))
+
+    def change_answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None) -> dict:
+        """Change ``annotator``'s answer for an item answered earlier: a new answer, the old kept.
+
+        The new answer is stored and the annotator's earlier answers on the item are retracted in
+        the same transaction (kept in the file, shown by ``export(..., include_retracted=True)``),
+        so the item counts once for them and the export has its new label. Validation, retries
+        with the same ``answer_id`` and the reply are as in :meth:`answer`.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> project = Project.create(folder / "p.hilt", pd.DataFrame({"text": ["a", "b", "c"]}), ["x", "y"])
+        >>> item = project.next_item("ada")
+        >>> _ = project.answer(item.id, "x", "ada")
+        >>> project.change_answer(item.id, "y", "ada")["saved"]
+        True
+        >>> [row["label"] for row in project.export_rows()]
+        ['y']
+        >>> project.close()
+        """
+        check_annotator(annotator)
+        if label is not None and label not in self.labels:
+            raise InputError(
+                f"Expected a label from {', '.join(self.labels)} (or None to skip); got {label!r}."
+            )
+        if answer_id is None:
+            answer_id = uuid.uuid4().hex
+        elif not isinstance(answer_id, str) or not 1 <= len(answer_id) <= 128:
+            raise InputError(f"Expected answer_id to be a string of 1-128 characters; got {answer_id!r}.")
+        result = self._store.change_answer(str(item_id), label, annotator, answer_id)
+        if result["training"]:
+            with self._counter_lock:
+                self._since_retrain += 1
+        self._maybe_retrain()
+        return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
+
 
 def _item(row: ItemRow, display: Display) -> Item:
     data = display.filter(row.data)  # columns that may hold the answer stay out of every face

@@ -23,7 +23,7 @@ from starlette.background import BackgroundTask
 from hilt.errors import InputError, NotFoundError
 from hilt.server.auth import annotator_for, request_token
 
-__all__ = ["router", "item_json", "UndoLog"]
+__all__ = ["router", "item_json", "snippet", "UndoLog"]
 
 router = APIRouter(prefix="/api")
 
@@ -50,6 +50,10 @@ def api_annotator(request: Request) -> str:
 def item_json(item: Any) -> dict | None:
     """An :class:`hilt.Item` as the JSON the page and the API clients read.
 
+    ``is_eval`` stays on the server: the person labelling must not be able to tell evaluation
+    items apart (they would answer them differently, and the accuracy measured on them would no
+    longer be honest). Evaluation items already come without a guess.
+
     Examples
     --------
     >>> from dataclasses import dataclass
@@ -58,8 +62,8 @@ def item_json(item: Any) -> dict | None:
     ...     id: str
     ...     data: dict
     ...     is_eval: bool
-    >>> item_json(Item("7", {"text": "hi"}, False))
-    {'id': '7', 'data': {'text': 'hi'}, 'is_eval': False, 'guess': None, 'uncertainty': None}
+    >>> item_json(Item("7", {"text": "hi"}, True))
+    {'id': '7', 'data': {'text': 'hi'}, 'guess': None, 'uncertainty': None}
     >>> item_json(None) is None
     True
     """
@@ -69,7 +73,6 @@ def item_json(item: Any) -> dict | None:
     return {
         "id": str(fields["id"]),
         "data": fields["data"],
-        "is_eval": bool(fields["is_eval"]),
         "guess": fields.get("guess"),
         "uncertainty": fields.get("uncertainty"),
     }
@@ -266,6 +269,63 @@ def get_me(request: Request, annotator: str = Depends(api_annotator)):
 def get_openapi(request: Request, annotator: str = Depends(api_annotator)):
     """The OpenAPI description of this API (behind the token like every ``/api`` call)."""
     return request.app.openapi()
+
+
+#: Characters of an item the history list shows (the page has room for one line or two).
+SNIPPET_CHARS = 120
+
+
+def snippet(data: dict, limit: int = SNIPPET_CHARS) -> str:
+    """A short one-line text for an item: its text, else its fields as ``name=value``.
+
+    Examples
+    --------
+    >>> snippet({"text": "A fine   film,\\n truly."})
+    'A fine film, truly.'
+    >>> snippet({"height": 181.5, "age": 34})
+    'height=181.5 · age=34'
+    >>> len(snippet({"text": "x" * 500}))
+    120
+    """
+    if isinstance(data.get("text"), str):
+        text = data["text"]
+    else:
+        text = " · ".join(f"{key}={value}" for key, value in data.items())
+    text = " ".join(text[: limit * 4].split())  # the whole 20 MB text is never split
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ChangeIn(BaseModel):
+    """Body of ``POST /api/history``: a new answer for an item answered earlier."""
+
+    item_id: str | int
+    label: str | None = None
+    answer_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+@router.get("/history")
+def get_history(
+    request: Request,
+    annotator: str = Depends(api_annotator),
+    limit: int = Query(20, ge=1, le=200, description="How many answers, newest first."),
+):
+    """This annotator's recent current answers, newest first: ``{"answers": [...]}``.
+
+    Each answer has ``item_id``, ``label`` (null for a skip), ``answered_at``, ``answer_id`` and
+    ``snippet`` (a short text of the item, not the whole item: the list stays small).
+    """
+    answers = request.app.state.project.recent_answers(annotator, limit)
+    return {"answers": [{"item_id": str(a["item_id"]), "label": a["label"], "answered_at": a["answered_at"],
+                         "answer_id": a["answer_id"], "snippet": snippet(a["data"])} for a in answers]}
+
+
+@router.post("/history")
+def change_from_history(body: ChangeIn, request: Request, annotator: str = Depends(api_annotator)):
+    """Change an earlier answer: a new answer for the item, the annotator's old one retracted
+    (kept in the file); ``{"saved": true, "answer_id", "duplicate"}``. The lease is untouched."""
+    with writing(request) as project:
+        result = project.change_answer(str(body.item_id), body.label, annotator, answer_id=body.answer_id)
+    return {"saved": True, "answer_id": result["answer_id"], "duplicate": bool(result["duplicate"])}
 
 
 @router.api_route("/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from hilt.errors import HiltError
+from hilt.errors import HiltError, InputError
 from hilt.server import api, pages
 from hilt.server.auth import NotAuthenticated
 
@@ -63,6 +64,31 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def validation_message(errors: Any) -> str:
+    """One sentence for FastAPI's request validation errors: what was expected, what came.
+
+    Examples
+    --------
+    >>> validation_message([{"type": "json_invalid", "loc": ("body", 12), "msg": "JSON decode error"}])
+    'Expected a JSON body; the request body is not valid JSON (at character 12).'
+    >>> validation_message([{"type": "missing", "loc": ("body", "item_id"), "msg": "Field required"}])
+    'Expected a valid request; body.item_id: Field required.'
+    >>> validation_message([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+    'Expected a JSON body; the request has none.'
+    """
+    errors = list(errors or [])
+    for problem in errors:
+        if problem.get("type") == "json_invalid":
+            where = problem.get("loc", ())
+            at = f" (at character {where[1]})" if len(where) > 1 and isinstance(where[1], int) else ""
+            return f"Expected a JSON body; the request body is not valid JSON{at}."
+        if problem.get("type") == "missing" and tuple(problem.get("loc", ())) == ("body",):
+            return "Expected a JSON body; the request has none."
+    parts = [".".join(str(p) for p in problem.get("loc", ())) + ": " + str(problem.get("msg", "invalid"))
+             for problem in errors[:3]]
+    return "Expected a valid request; " + ("; ".join(parts) or "the request did not match the API") + "."
 
 
 def create_app(project_path: Any) -> FastAPI:
@@ -125,13 +151,21 @@ def create_app(project_path: Any) -> FastAPI:
     @app.exception_handler(NotAuthenticated)
     async def not_authenticated(request: Request, error: NotAuthenticated):
         if error.page:
-            return pages.templates.TemplateResponse(request, "unauthorized.html", {}, status_code=401)
+            return pages.templates.TemplateResponse(
+                request, "unauthorized.html", pages.unauthorized_context(request), status_code=401)
         return JSONResponse(
             {"error": "A valid annotator token is required: send 'Authorization: Bearer TOKEN' "
              "(from `hilt annotator add PROJECT NAME`)."},
             status_code=401,
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        # A body that is not JSON, or JSON without the fields asked for, is a user mistake like
+        # any other: hilt's error body, not FastAPI's own list of pydantic errors.
+        message = validation_message(error.errors())
+        return JSONResponse({"error": message, "type": InputError.__name__}, status_code=InputError.http_status)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, error: Exception) -> JSONResponse:

@@ -671,6 +671,33 @@ class Store:
             return sorted(conn.execute(text(
                 "SELECT name FROM annotators UNION SELECT DISTINCT annotator FROM answers")).scalars())
 
+    # -- an annotator's own recent answers (the labelling page's history list) --------------
+    def recent_answers(self, annotator: str, limit: int) -> list[dict[str, Any]]:
+        """``annotator``'s latest current answers (skips included), newest first, at most ``limit``."""
+        with read(self._engine) as conn:
+            rows = conn.execute(
+                text("SELECT i.key, a.label, a.created_at, a.answer_id, i.data FROM answers a "
+                     "JOIN items i ON i.id = a.item WHERE a.annotator = :a AND a.retracted = 0 "
+                     "ORDER BY a.id DESC LIMIT :n"), {"a": annotator, "n": int(limit)}).all()
+        return [{"item_id": key, "label": label, "answered_at": at, "answer_id": answer_id,
+                 "data": json.loads(data)} for key, label, at, answer_id, data in rows]
+
+    def change_answer(self, key: str, label: str | None, annotator: str, answer_id: str) -> dict[str, Any]:
+        """Store a new answer for ``key`` and retract ``annotator``'s earlier ones on it, at once.
+
+        The earlier answers stay in the file (marked retracted, like an undo), so the history of
+        a correction is kept while the item has one current answer from this annotator. A
+        repeated ``answer_id`` stores and retracts nothing (see :meth:`record_answer`).
+        """
+        with write(self._engine) as conn:
+            result = self._record_answer(conn, key, label, annotator, answer_id)
+            if not result["duplicate"]:
+                conn.execute(
+                    text("UPDATE answers SET retracted = 1, retracted_at = :now WHERE annotator = :a "
+                         "AND retracted = 0 AND answer_id != :id AND item = (SELECT id FROM items WHERE key = :k)"),
+                    {"now": utc_now(), "a": annotator, "id": answer_id, "k": key})
+            return result
+
 
 def _not_a_project(path: Path) -> InputError:
     return InputError(
