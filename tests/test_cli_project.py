@@ -301,3 +301,21 @@ def test_import_stores_labels_of_items_already_there_and_names_repeated_ids(tmp_
     assert "1 row repeats the text of an earlier row" in message
     status = json.loads(hilt("status", project, "--json").stdout)
     assert status["by_label"] == {"pos": 2, "neg": 1}  # r03 got its label; r01 kept its own
+
+
+def test_export_to_stdout_parquet_and_force(tmp_path, project):
+    """Issue 11, defect 10: `-o -` and .parquet were refused; an existing file was overwritten silently."""
+    result = hilt("export", project, "-o", "-")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {line["label"] for line in lines} == {"pos", "neg"} and "standard output" in result.stderr
+    result = hilt("export", project, "-o", "-", "--format", "csv")
+    assert result.stdout.splitlines()[0].startswith("item_id,label,annotator")
+    out = tmp_path / "labels.parquet"
+    assert hilt("export", project, "-o", out).returncode == 0
+    import pandas as pd
+
+    assert sorted(pd.read_parquet(out)["label"]) == ["neg", "pos"]
+    message = user_error(hilt("export", project, "-o", out))
+    assert "labels.parquet exists" in message and "--force" in message
+    assert hilt("export", project, "-o", out, "--force").returncode == 0

@@ -803,7 +803,7 @@ def test_export_all_includes_retracted_answers_and_skips(tmp_path, answered, suf
 
 def test_export_to_an_unknown_extension(tmp_path, answered):
     project, _, _ = answered
-    with pytest.raises(InputError, match=r"\.jsonl or \.csv; got 'labels\.xlsx'"):
+    with pytest.raises(InputError, match=r"\.jsonl, \.csv or \.parquet; got 'labels\.xlsx'"):
         project.export(tmp_path / "labels.xlsx")
     with pytest.raises(InputError, match="folder"):
         project.export(tmp_path / "missing" / "labels.csv")
@@ -1055,3 +1055,29 @@ def test_import_stores_labels_of_items_already_in_the_project(tmp_path, project,
     assert labels[item.id][1] == "ada"  # the person's label is not overruled by the file
     again = project.import_items(more, label_column="sentiment")  # idempotent
     assert again["relabelled"] == 0 and project.status()["n_answered"] == len(labels)
+
+
+def test_export_parquet_stream_empty_header_and_overwrite(tmp_path, project):
+    """Issue 11, defect 10: .parquet refused, an empty export's header without the data columns,
+    an existing file overwritten without a word, no way to write to a stream."""
+    import io
+
+    empty = tmp_path / "empty.csv"
+    assert project.export(empty) == 0
+    assert empty.read_text().strip() == "item_id,label,annotator,answered_at,answer_id,text"
+    project.answer("r001", "pos", "ana")
+    path = tmp_path / "labels.parquet"
+    assert project.export(path) == 1
+    frame = pd.read_parquet(path)
+    assert frame["item_id"].tolist() == ["r001"] and frame["label"].tolist() == ["pos"]
+    assert "text" in frame.columns
+    with pytest.raises(InputError, match="labels.parquet exists.*--force"):
+        project.export(path, overwrite=False)
+    stream = io.StringIO()
+    assert project.export(stream, format="csv") == 1
+    assert stream.getvalue().splitlines()[1].startswith("r001,pos,ana,")
+    stream = io.StringIO()
+    project.export(stream)
+    assert json.loads(stream.getvalue())["label"] == "pos"
+    with pytest.raises(InputError, match="Parquet"):
+        project.export(io.StringIO(), format="parquet")

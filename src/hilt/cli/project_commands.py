@@ -320,13 +320,22 @@ def _short_time(stamp: str | None) -> str:
 @user_errors
 def export(
     project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
-    output: Path = typer.Option(..., "--output", "-o", help="Where to write: a .jsonl or .csv file."),
+    output: str = typer.Option(
+        ..., "--output", "-o", metavar="FILE",
+        help="Where to write: a .jsonl, .csv or .parquet file, or - for standard output (JSON lines; "
+        "--format csv for CSV).",
+    ),
+    format: Optional[str] = typer.Option(None, "--format", help="jsonl, csv or parquet (default: from the file name)."),
     include_retracted: bool = typer.Option(False, "--all", help="Also write retracted (undone) answers."),
+    force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
 ) -> None:
     """Write the labels out, one row per labelled item, with who labelled it and when.
 
     Example: hilt export reviews.hilt -o labels.csv
     """
+    import sys
+
+    target: Any = sys.stdout if output == "-" else Path(output)
     with _open(project) as opened:
-        n = opened.export(output, include_retracted=include_retracted)
-    console.print(f"Wrote {n:,} rows to {output}.")
+        n = opened.export(target, include_retracted=include_retracted, format=format, overwrite=force)
+    console.print(f"Wrote {n:,} rows to {'standard output' if output == '-' else output}.")

@@ -20,7 +20,7 @@ from hilt.features import Featurizer, TransformerFeatures, get_featurizer
 from hilt.models import AlignedModel, default_classifier, fresh_copy
 from hilt.project.annotators import check_annotator, hash_token, new_token
 from hilt.project.display import Display
-from hilt.project.export import export_row, write_rows
+from hilt.project.export import export_columns, export_row, write_rows
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
 from hilt.project.worker import RetrainJob, RetrainWorker
@@ -517,14 +517,42 @@ class Project:
         return [export_row(a, include_retracted=include_retracted)
                 for a in self._store.answer_rows(include_retracted=include_retracted)]
 
-    def export(self, path: str | Path, *, include_retracted: bool = False) -> int:
-        """Write :meth:`export_rows` to ``path`` (``.jsonl`` or ``.csv``); returns the row count."""
+    def export(self, path: Any, *, include_retracted: bool = False, format: str | None = None,
+               overwrite: bool = True) -> int:
+        """Write :meth:`export_rows` to ``path``; returns the row count.
+
+        ``path`` ends in ``.jsonl``, ``.csv`` or ``.parquet`` (or ``format`` says which), or is an
+        open text stream such as ``sys.stdout`` (``jsonl`` unless ``format="csv"``). The header
+        always has the item's data columns, also when nothing is labelled yet. With
+        ``overwrite=False`` an existing file is refused (:class:`hilt.errors.InputError`).
+
+        Examples
+        --------
+        >>> import io, tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad"], "stars": [5, 1]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"]) as project:
+        ...     out = io.StringIO()
+        ...     project.export(out, format="csv")
+        ...     print(out.getvalue().strip())
+        0
+        item_id,label,annotator,answered_at,answer_id,text,stars
+        """
         rows = self.export_rows(include_retracted=include_retracted)
-        columns = ["item_id", "label", "annotator", "answered_at", "answer_id"]
-        columns += ["retracted"] if include_retracted else []
+        columns = export_columns(self._data_columns or self._first_item_columns(),
+                                 include_retracted=include_retracted)
         for row in rows:
             columns += [c for c in row if c not in columns]
-        return write_rows(path, rows, columns)
+        return write_rows(path, rows, columns, format=format, overwrite=overwrite)
+
+    def _first_item_columns(self) -> list[str]:
+        """The data columns of a project made before they were recorded: the first item's."""
+        batches = self._store.iter_item_data(batch=1)
+        try:
+            _, datas = next(batches, ([], []))
+        finally:
+            batches.close()
+        return list(datas[0]) if datas else []
 
     def labelled_items(self) -> pd.DataFrame:
         """Items with a current label: their data columns plus ``label``, indexed by item id."""

@@ -1,4 +1,4 @@
-"""Writing answers out: the row shape of an export, and the JSON lines / CSV writers."""
+"""Writing answers out: the row shape of an export, and the JSON lines / CSV / Parquet writers."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any, Sequence
+from typing import IO, Any, Sequence
 
 import pandas as pd
 
 from hilt.errors import InputError
 
-__all__ = ["EXPORT_SUFFIXES", "export_row", "write_rows"]
+__all__ = ["EXPORT_FORMATS", "EXPORT_SUFFIXES", "export_columns", "export_row", "write_rows"]
 
-EXPORT_SUFFIXES = (".jsonl", ".csv")
+EXPORT_SUFFIXES = (".jsonl", ".csv", ".parquet")
+#: Export format names (``format=``), each the suffix without its dot.
+EXPORT_FORMATS = tuple(suffix[1:] for suffix in EXPORT_SUFFIXES)
 _FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted")
 
 
@@ -37,12 +39,32 @@ def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, 
     return row
 
 
-def write_rows(path: str | Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> int:
-    """Write ``rows`` to ``path`` as JSON lines or CSV (by its suffix); return the row count.
+def export_columns(data_columns: Sequence[str], *, include_retracted: bool) -> list[str]:
+    """The columns of an export: the answer's fields, then the data columns (renamed as in
+    :func:`export_row`), so that even an export without rows has the full header.
+
+    Examples
+    --------
+    >>> from hilt.project.export import export_columns
+    >>> export_columns(["text", "label"], include_retracted=False)
+    ['item_id', 'label', 'annotator', 'answered_at', 'answer_id', 'text', 'data_label']
+    """
+    columns = [k for k in _FIXED if include_retracted or k != "retracted"]
+    return columns + [f"data_{name}" if name in _FIXED else name for name in data_columns]
+
+
+def write_rows(path: str | Path | IO[str], rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
+               format: str | None = None, overwrite: bool = True) -> int:
+    """Write ``rows`` to ``path`` as JSON lines, CSV or Parquet (by its suffix); return the row count.
 
     The file is written beside ``path`` under a temporary name and moved into place when
     complete, so a failed export never leaves a half-written file where the last good one was.
-    In CSV, list and dict values (from JSON lines items) are written as JSON, so they read back.
+    In CSV, list and dict values (from JSON lines items) are written as JSON, so they read back;
+    in Parquet such columns (and columns mixing types) are written as JSON text.
+
+    ``path`` may also be an open text stream (e.g. ``sys.stdout``), written in ``format``
+    (``jsonl`` or ``csv``; default ``jsonl``). ``format`` overrides the suffix of a path.
+    With ``overwrite=False`` an existing file is refused (:class:`InputError`).
 
     Examples
     --------
@@ -55,27 +77,61 @@ def write_rows(path: str | Path, rows: Sequence[dict[str, Any]], columns: Sequen
     item_id,label,tags
     1,pos,"[""a"", ""b""]"
     """
+    if format is not None and format not in EXPORT_FORMATS:
+        raise InputError(f"Expected an export format from {', '.join(EXPORT_FORMATS)}; got {format!r}.")
+    if hasattr(path, "write"):
+        if format == "parquet":
+            raise InputError("Expected a file name for a Parquet export (it is binary); standard output "
+                             "takes jsonl or csv.")
+        _write_text(path, rows, columns, format or "jsonl")  # type: ignore[arg-type]
+        return len(rows)
     path = Path(path)
-    suffix = path.suffix.lower()
+    suffix = f".{format}" if format else path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
-        raise InputError(f"Expected an export file ending in .jsonl or .csv; got {path.name!r}.")
+        raise InputError(f"Expected an export file ending in .jsonl, .csv or .parquet; got {path.name!r}.")
+    if path.is_file() and not overwrite:
+        raise InputError(
+            f"Expected a new file for the export, but {path} exists. Choose another name, or replace "
+            "it with --force (Python: overwrite=True)."
+        )
     if not path.parent.is_dir():
         raise InputError(f"Expected an existing folder for the export at {path.parent}, but there is none.")
     if path.is_dir():
         raise InputError(f"Expected a file name for the export, like {path / ('labels' + suffix)}; {path} is a folder.")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        if suffix == ".jsonl":
-            with open(tmp, "w", encoding="utf-8") as out:
-                for row in rows:
-                    out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        if suffix == ".parquet":
+            _parquet_frame(rows, columns).to_parquet(tmp, index=False)
         else:
-            frame = pd.DataFrame([{k: _csv_value(v) for k, v in row.items()} for row in rows], columns=list(columns))
-            frame.to_csv(tmp, index=False)
+            with open(tmp, "w", encoding="utf-8", newline="") as out:
+                _write_text(out, rows, columns, suffix[1:])
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return len(rows)
+
+
+def _write_text(out: IO[str], rows: Sequence[dict[str, Any]], columns: Sequence[str], format: str) -> None:
+    if format == "jsonl":
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    frame = pd.DataFrame([{k: _csv_value(v) for k, v in row.items()} for row in rows], columns=list(columns))
+    frame.to_csv(out, index=False, lineterminator="\n")
+
+
+def _parquet_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    """Rows as a frame Parquet can store: a column of nested or mixed values becomes JSON text."""
+    frame = pd.DataFrame(list(rows), columns=list(columns))
+    for name in frame.columns:
+        values = [v for v in frame[name].tolist() if v is not None and not (isinstance(v, float) and v != v)]
+        kinds = {type(v) for v in values}
+        if kinds & {list, dict} or len(kinds - {int, float}) > 1 or (kinds - {int, float} and kinds & {int, float}):
+            frame[name] = [None if v is None else json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+                           for v in frame[name].astype(object).tolist()]
+        elif not values:
+            frame[name] = frame[name].astype(object)
+    return frame
 
 
 def _csv_value(value: Any) -> Any:
