@@ -5,6 +5,7 @@ These tests also take the README's screenshots (docs/img/labelling.png, docs/img
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -252,3 +253,214 @@ def test_the_next_item_appears_before_the_server_replies(tmp_path, browser_conte
         held[0].continue_()
         wait_saved(page)
         assert api(base, token, "/api/status").json()["n_answered"] == 1
+
+
+# ---- issue 11: the web defects ---------------------------------------------------------------
+
+
+def labelled_count(base, token):
+    return api(base, token, "/api/status").json()["n_answered"]
+
+
+def test_twelve_labels_each_have_a_key_shown_on_its_button(tmp_path, browser_context):
+    """Issue 11, defect 5: labels 10 and up get keys (0, then letters), and pressing them labels."""
+    labels = [f"topic{k:02d}" for k in range(1, 13)]
+    rows = pd.DataFrame({"id": [f"t{k}" for k in range(30)], "text": [f"text number {k}" for k in range(30)]})
+    path = tmp_path / "topics.hilt"
+    with Project.create(path, rows, labels, text_column="text", id_column="id") as project:
+        token = project.add_annotator("kim")
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        page.goto(f"{base}/?token={token}")
+        keys = page.eval_on_selector_all(".choice", "bs => bs.map(b => [b.dataset.label, b.querySelector('kbd').textContent])")
+        assert keys == [[label, key] for label, key in zip(labels, "1234567890ab")]
+        chosen = {}
+        for label, key in zip(labels, "1234567890ab"):
+            assert page.text_content("#item-id") == "item " + current_id(page)  # the id is on the page
+            chosen[press_and_next(page, key)] = label
+        wait_saved(page)
+        rows = [json.loads(line) for line in api(base, token, "/api/export").text.splitlines() if line.strip()]
+        assert {row["item_id"]: row["label"] for row in rows} == chosen
+        assert sorted(chosen.values()) == labels
+
+
+def test_quick_presses_during_a_save_are_queued_not_dropped(tmp_path, browser_context):
+    """Issue 11, defect 6: 20 presses while the server is slow give 20 answers, and the page
+    shows the presses that wait for an item."""
+    path, token, _ = reviews_project(tmp_path, n=60)
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        held = []
+        page.route("**/api/answers*", lambda route: held.append(route))  # the server "is slow"
+        page.goto(f"{base}/?token={token}")
+        page.wait_for_selector("#item[data-confirmed='1']")
+        for n in range(20):
+            page.keyboard.press("1" if n % 2 else "2")
+        # Two answers went out (the shown item and its preview); the other 18 presses wait, visibly.
+        page.wait_for_function("() => window.hilt.pending() === 20")
+        assert page.text_content("#save-state") == "18 key presses waiting for the next item…"
+        deadline = time.monotonic() + 60
+        while page.evaluate("() => window.hilt.pending()") and time.monotonic() < deadline:
+            while held:
+                held.pop(0).continue_()
+            page.wait_for_timeout(20)
+        wait_saved(page)
+        rows = [json.loads(line) for line in api(base, token, "/api/export").text.splitlines() if line.strip()]
+        assert len(rows) == 20 and len({row["item_id"] for row in rows}) == 20
+        assert [row["label"] for row in rows] == ["fresh" if n % 2 else "rotten" for n in range(20)]
+
+
+def test_undo_takes_back_a_waiting_press_first(tmp_path, browser_context):
+    """Issue 11, defect 6: a press still waiting for an item is what undo takes back."""
+    path, token, _ = reviews_project(tmp_path, n=30)
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        held = []
+        page.route("**/api/answers*", lambda route: held.append(route))
+        page.goto(f"{base}/?token={token}")
+        page.wait_for_selector("#item[data-confirmed='1']")
+        for key in "1113":  # "3" is no key of this project: ignored
+            page.keyboard.press(key)
+        page.wait_for_function("() => window.hilt.state.presses.length === 1")
+        page.keyboard.press("u")
+        page.wait_for_function("() => window.hilt.state.presses.length === 0")
+        assert "Took back" in page.text_content("#feedback")
+        deadline = time.monotonic() + 30
+        while page.evaluate("() => window.hilt.pending()") and time.monotonic() < deadline:
+            while held:
+                held.pop(0).continue_()
+            page.wait_for_timeout(20)
+        wait_saved(page)
+        assert labelled_count(base, token) == 2
+
+
+def test_saved_count_goes_down_after_undo(tmp_path, browser_context):
+    """Issue 11, defect 12: "N answers saved on this page" counts undone answers out."""
+    path, token, _ = reviews_project(tmp_path, n=30)
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        page.goto(f"{base}/?token={token}")
+        for _ in range(3):
+            press_and_next(page, "1")
+        wait_saved(page)
+        assert page.text_content("#position") == "3 answers saved on this page"
+        page.keyboard.press("u")
+        page.wait_for_function("() => document.querySelector('#feedback').textContent.startsWith('Undone')")
+        wait_saved(page)
+        assert page.text_content("#position") == "2 answers saved on this page"
+        assert labelled_count(base, token) == 2
+
+
+def test_narrow_screen_has_no_sideways_overflow(tmp_path, browser_context):
+    """Issue 11, defect 12: at 390 px wide (a phone) the header and the page fit the width."""
+    reviews = load_movie_reviews().head(20)
+    path = tmp_path / "customer-feedback-for-the-spring-campaign.hilt"
+    with Project.create(path, reviews[["id", "text"]], ["fresh", "rotten", "unsure"], text_column="text",
+                        id_column="id") as project:
+        token = project.add_annotator("annotator-number-one")
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        page.set_viewport_size({"width": 390, "height": 844})
+        for url in ("/", "/dashboard"):
+            page.goto(f"{base}{url}?token={token}")
+            page.wait_for_selector("header.bar")
+            widths = page.evaluate(
+                "() => [document.querySelector('header.bar').scrollWidth, document.querySelector('header.bar').clientWidth,"
+                " document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert widths[0] <= widths[1] and widths[2] <= widths[3], (url, widths)
+
+
+def test_a_wide_table_row_keeps_the_label_buttons_in_view(tmp_path, browser_context):
+    """Issue 11, defect 12: a 30-column row at 1280x800 leaves the label buttons on screen."""
+    table = pd.DataFrame({f"feature_{c:02d}_mean": [round(0.1 * c + r, 3) for r in range(5)] for c in range(30)})
+    table.insert(0, "id", [f"r{r}" for r in range(5)])
+    path = tmp_path / "wide.hilt"
+    with Project.create(path, table, ["malignant", "benign"], id_column="id") as project:
+        token = project.add_annotator("doc")
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{base}/?token={token}")
+        current_id(page)
+        assert page.locator("#item-table tr").count() == 30
+        for box in page.eval_on_selector_all(
+                ".choice, #skip, #undo", "bs => bs.map(b => { const r = b.getBoundingClientRect(); "
+                "return [r.top, r.bottom, r.left, r.right]; })"):
+            top, bottom, left, right = box
+            assert 0 <= top and bottom <= 800 and 0 <= left and right <= 1280, box
+
+
+def model_ready_project(tmp_path, n=60):
+    """A project whose model has been trained once (runs in its status)."""
+    path, token, truth = reviews_project(tmp_path, n=n)
+    with Project.open(path) as project:
+        for k in range(10):
+            item = project.next_item("seed")
+            project.answer(item.id, truth[item.id], "seed")
+        project.retrain(wait=True)
+        assert project.status()["runs"]
+    return path, token
+
+
+def without_guesses(route):
+    """Pass the reply on with every item's guess removed, as for evaluation items."""
+    response = route.fetch()
+    body = response.json() if response.status == 200 else None
+    if body is None:
+        route.fulfill(response=response)
+        return
+    for key in ("item", "next", "ahead"):
+        if body.get(key):
+            body[key]["guess"] = None
+    route.fulfill(response=response, json=body)
+
+
+def test_an_item_without_a_guess_does_not_say_no_model_when_a_model_exists(tmp_path, browser_context):
+    """Issue 11, defect 4: evaluation items (and others served without a guess) say so, not
+    "no model yet", once a model exists; and /api/next does not say which are evaluation items."""
+    path, token = model_ready_project(tmp_path)
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        page.route("**/api/next*", without_guesses)
+        page.route("**/api/answers*", without_guesses)
+        page.goto(f"{base}/?token={token}")
+        press_and_next(page, "1")
+        page.wait_for_function("() => document.querySelector('#feedback').textContent.includes('guess')")
+        feedback = page.text_content("#feedback")
+        assert "No guess is shown for this item" in feedback and "No model yet" not in feedback
+
+    (tmp_path / "fresh").mkdir()
+    fresh, fresh_token, _ = reviews_project(tmp_path / "fresh", n=20)  # no model yet: it says so
+    with running_server(fresh) as base:
+        page = browser_context.new_page()
+        page.goto(f"{base}/?token={fresh_token}")
+        press_and_next(page, "1")
+        page.wait_for_function("() => document.querySelector('#feedback').textContent.includes('model')")
+        assert "No model yet" in page.text_content("#feedback")
+
+
+def test_a_huge_text_is_shown_shortened_with_a_way_to_see_it_all(tmp_path, browser_context):
+    """Issue 11, defect 3: a 300,000-character text shows its first 5,000 characters and a
+    "show all" control; the item itself (what the model sees) stays whole."""
+    huge = "word " * 60_000
+    rows = pd.DataFrame({"id": ["big", "small"], "text": [huge, "a short one"]})
+    path = tmp_path / "huge.hilt"
+    with Project.create(path, rows, ["keep", "drop"], text_column="text", id_column="id") as project:
+        token = project.add_annotator("lee")
+    with running_server(path) as base:
+        page = browser_context.new_page()
+        page.goto(f"{base}/?token={token}")
+        if current_id(page) != "big":
+            press_and_next(page, "s")
+            current_id(page)
+        assert page.evaluate("() => document.querySelector('#item-text').textContent.length") == 5001
+        assert page.is_visible("#show-all") and "295,000 more characters" in page.text_content("#show-all")
+        page.keyboard.press("v")
+        page.wait_for_function("(n) => document.querySelector('#item-text').textContent.length === n", arg=len(huge))
+        assert page.text_content("#show-all").endswith("show less")  # and back again
+        page.click("#show-all")
+        page.wait_for_function("() => document.querySelector('#item-text').textContent.length === 5001")
+        page.keyboard.press("1")  # the last item when "small" came first: no next item to wait for
+        wait_saved(page)
+    with Project.open(path) as project:
+        assert project.labelled_items().loc["big", "text"] == huge

@@ -9,6 +9,10 @@
 // when another annotator took it meanwhile, replaces it with the item leased instead).
 // The page only ever takes the server's word when no request is pending, so it shows what the
 // server holds for this annotator: a reload resumes on the same item.
+//
+// Key presses are never dropped: a label key pressed while no item is on screen (the preview ran
+// out and the server has not replied yet) waits in `presses` and labels the next item the moment
+// it shows; the page says how many presses wait. Undo first takes back a press still waiting.
 "use strict";
 (function () {
   const root = document.getElementById("labeller");
@@ -25,8 +29,19 @@
     choices: Array.from(document.querySelectorAll(".choice")),
     skip: document.getElementById("skip"),
     undo: document.getElementById("undo"),
+    itemId: document.getElementById("item-id"),
+    showAll: document.getElementById("show-all"),
+    historyList: document.getElementById("history-list"),
   };
   const labels = els.choices.map((b) => b.dataset.label);
+  // Each label's key is on its button (1-9, 0, then letters; the server picks them).
+  const keyToLabel = new Map();
+  for (const b of els.choices) if (b.dataset.key) keyToLabel.set(b.dataset.key, b.dataset.label);
+  // A long text is shown shortened: laying out megabytes of text freezes the tab, and the
+  // decision rarely needs more than the start. The model always sees the whole item.
+  const SHOWN_CHARS = 5000;
+  const NO_GUESS = "No guess is shown for this item.";
+  const NO_MODEL = "No model yet: it trains after the first few labels.";
 
   // The item on screen is `shown`. It is "confirmed" once the server said it is leased to this
   // annotator; before that it is the preview (`ahead`) the previous reply brought, shown the
@@ -45,6 +60,17 @@
     recent: [],      // did the model's guess match? last 20 labelled answers
     retrying: false,
     fatal: null,
+    presses: [],     // label keys pressed while no item was on screen, oldest first
+    showAll: null,   // id of the item whose shortened fields are shown whole
+    rendered: null,  // [item, showAll] last laid out, so a save-state change does not redo it
+    hasModel: false, // a model run has finished (known from a guess or from /api/status)
+    statusAsked: 0,  // when /api/status was last asked whether a model exists
+    statusReply: null,
+    feedbackSeq: 0,  // bumps on every feedback change, so a late async message never overwrites
+    recentAnswers: [],
+    historyLoading: false,
+    historyDirty: false,
+    changing: null,  // item id whose history entry shows its label chooser
   };
 
   function uuid() {
@@ -124,9 +150,35 @@
       state.exhausted = false;
     }
     state.confirmed = !!item;
+    if (item && item.guess) state.hasModel = true;
+    drainPresses();
+  }
+
+  // Key presses that waited for an item label the items now shown, in order. Each answer puts
+  // the preview on screen, so a burst of presses drains as far as previews reach.
+  function drainPresses() {
+    while (state.presses.length && current() && !state.fatal) {
+      answer(state.presses.shift());
+    }
+    if (!current() && state.exhausted && state.presses.length && !state.ops.length) {
+      const n = state.presses.length;
+      state.presses = [];
+      say(n + " key press" + (n === 1 ? " was" : "es were") + " not used: nothing is left to label.");
+    }
+  }
+
+  function say(text) {
+    state.feedbackSeq += 1;
+    els.feedback.replaceChildren();
+    els.feedback.textContent = text;
+    return state.feedbackSeq;
   }
 
   // ---- rendering ----------------------------------------------------------------------------
+
+  function shortened(value) {
+    return value.length > SHOWN_CHARS ? value.slice(0, SHOWN_CHARS) + "…" : value;
+  }
 
   function renderItem() {
     const item = current();
@@ -134,36 +186,54 @@
     els.done.hidden = !showDone;
     els.item.hidden = showDone;
     els.item.classList.toggle("waiting", !item);
-    const tbody = els.table.tBodies[0];
-    tbody.replaceChildren();
     if (!item) {
+      state.rendered = null;
+      els.table.tBodies[0].replaceChildren();
       els.text.hidden = false;
       els.table.hidden = true;
+      els.showAll.hidden = true;
       els.text.textContent = showDone ? "" : "Loading the next item…";
+      els.itemId.textContent = "";
       els.item.removeAttribute("data-item-id");
       els.item.removeAttribute("data-confirmed");
       return;
     }
     els.item.dataset.itemId = item.id;
     els.item.dataset.confirmed = state.confirmed ? "1" : "0";
+    els.itemId.textContent = "item " + item.id;
+    const whole = state.showAll === item.id;
+    if (state.rendered && state.rendered[0] === item && state.rendered[1] === whole) return;
+    state.rendered = [item, whole];
     const data = item.data || {};
+    let cut = 0;  // characters of the item longer than a field shows shortened
+    const show = (value) => {
+      const text = value === null || value === undefined ? "" : String(value);
+      if (text.length <= SHOWN_CHARS) return text;
+      cut += text.length - SHOWN_CHARS;
+      return whole ? text : shortened(text);
+    };
     // Text items: the text large, any other columns in a small key/value table below it.
-    // Table items: the key/value table alone.
+    // Table items: the key/value table alone (in columns when there are many fields).
     const hasText = Object.prototype.hasOwnProperty.call(data, "text");
     els.text.hidden = !hasText;
-    els.text.textContent = hasText ? String(data.text) : "";
+    els.text.textContent = hasText ? show(data.text) : "";
     const keys = Object.keys(data).filter((key) => key !== "text");
     els.table.hidden = keys.length === 0;
+    els.table.classList.toggle("many", keys.length > 8);
+    const rows = [];
     for (const key of keys) {
       const row = document.createElement("tr");
       const th = document.createElement("th");
       const td = document.createElement("td");
       th.textContent = key;
-      const value = data[key];
-      td.textContent = value === null || value === undefined ? "" : String(value);
+      td.textContent = show(data[key]);
       row.append(th, td);
-      tbody.append(row);
+      rows.push(row);
     }
+    els.table.tBodies[0].replaceChildren(...rows);
+    els.showAll.hidden = cut === 0;
+    els.showAll.lastChild.textContent = whole ? "show less"
+      : "show all (" + cut.toLocaleString("en") + " more characters)";
   }
 
   function renderSaveState() {
@@ -176,6 +246,10 @@
     } else if (state.retrying) {
       text = "connection lost: retrying… (" + pending + " unsaved)";
       cls = "error";
+    } else if (state.presses.length) {
+      const n = state.presses.length;
+      text = n + " key press" + (n === 1 ? "" : "es") + " waiting for the next item…";
+      cls = "saving busy";
     } else if (state.ops.length) {
       text = "saving…";
       cls = "saving";
@@ -190,7 +264,7 @@
     els.save.className = "save-state " + cls;
     els.position.textContent = state.saved
       ? state.saved + " answer" + (state.saved === 1 ? "" : "s") + " saved on this page"
-      : "Press a number key to label";
+      : "Press a label's key to label";
   }
 
   function render() {
@@ -202,16 +276,41 @@
     els.undo.disabled = !!state.fatal;
   }
 
+  // Does a model exist? A guess on any item says so; otherwise ask /api/status, at most every
+  // few seconds (an item without a guess is an evaluation item or one brought back, once a
+  // model exists, and the page must not say "no model yet" then).
+  function knowModel() {
+    if (state.hasModel) return Promise.resolve(true);
+    const now = Date.now();
+    if (state.statusReply && now - state.statusAsked < 3000) return state.statusReply;
+    state.statusAsked = now;
+    state.statusReply = fetch("/api/status", { credentials: "same-origin", cache: "no-store" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((status) => {
+        if (status && status.runs && status.runs.length) state.hasModel = true;
+        return status ? state.hasModel : null;
+      })
+      .catch(() => null);
+    return state.statusReply;
+  }
+
   function showFeedback(item, label) {
-    els.feedback.replaceChildren();
     if (label === null) {
-      els.feedback.textContent = "Skipped.";
+      say("Skipped.");
       return;
     }
+    const said = "You said “" + label + "”. ";
     if (!item.guess) {
-      els.feedback.textContent = "You said “" + label + "”. No model yet: it trains after the first few labels.";
+      const seq = say(said + (state.hasModel ? NO_GUESS : ""));
+      if (!state.hasModel) {
+        knowModel().then((has) => {
+          if (seq !== state.feedbackSeq) return;  // a newer message is on screen
+          els.feedback.textContent = said + (has === true ? NO_GUESS : has === false ? NO_MODEL : "");
+        });
+      }
       return;
     }
+    state.hasModel = true;
     const agree = item.guess === label;
     state.recent.push(agree);
     if (state.recent.length > 20) state.recent.shift();
@@ -222,7 +321,94 @@
     const tail = document.createElement("span");
     tail.className = "muted";
     tail.textContent = " · it matched you on " + hits + " of your last " + state.recent.length + " labels";
+    say("");
     els.feedback.append("You said “" + label + "”; the model ", verdict, tail);
+  }
+
+  // ---- the history list: this annotator's recent answers, any of them changeable ----------
+
+  async function refreshHistory() {
+    if (state.historyLoading) {
+      state.historyDirty = true;
+      return;
+    }
+    state.historyLoading = true;
+    try {
+      do {
+        state.historyDirty = false;
+        const response = await fetch("/api/history?limit=20", { credentials: "same-origin", cache: "no-store" });
+        if (response.ok) state.recentAnswers = (await response.json()).answers || [];
+      } while (state.historyDirty);
+    } catch (ignored) {
+      // Offline for a moment: the next saved answer refreshes the list.
+    } finally {
+      state.historyLoading = false;
+    }
+    renderHistory();
+  }
+
+  function labelText(label) {
+    return label === null ? "skipped" : label;
+  }
+
+  function renderHistory() {
+    const entries = [];
+    for (const answer of state.recentAnswers) {
+      const li = document.createElement("li");
+      li.className = "history-entry";
+      li.dataset.itemId = answer.item_id;
+      const open = document.createElement("button");
+      open.type = "button";
+      open.className = "history-open";
+      open.setAttribute("aria-expanded", state.changing === answer.item_id ? "true" : "false");
+      const id = document.createElement("span");
+      id.className = "history-id";
+      id.textContent = answer.item_id;
+      const chosen = document.createElement("span");
+      chosen.className = "history-label" + (answer.label === null ? " skipped" : "");
+      chosen.textContent = labelText(answer.label);
+      const text = document.createElement("span");
+      text.className = "history-snippet";
+      text.textContent = answer.snippet;
+      open.append(id, chosen, text);
+      open.addEventListener("click", () => {
+        state.changing = state.changing === answer.item_id ? null : answer.item_id;
+        renderHistory();
+      });
+      li.append(open);
+      if (state.changing === answer.item_id) {
+        const chooser = document.createElement("div");
+        chooser.className = "history-choices";
+        for (const label of [...labels, null]) {
+          const b = document.createElement("button");
+          b.type = "button";
+          b.className = "history-choice" + (label === answer.label ? " current" : "");
+          b.dataset.label = label === null ? "" : label;
+          b.textContent = label === null ? "skip" : label;
+          b.disabled = label === answer.label;
+          b.addEventListener("click", () => changeAnswer(answer.item_id, label));
+          chooser.append(b);
+        }
+        li.append(chooser);
+      }
+      entries.push(li);
+    }
+    els.historyList.replaceChildren(...entries);
+  }
+
+  // A new answer for an item answered earlier; the server keeps the old one (retracted).
+  async function changeAnswer(itemId, label) {
+    state.changing = null;
+    const body = { item_id: itemId, label: label, answer_id: uuid() };
+    try {
+      await reliably("POST", "/api/history", body);
+      say("Changed item " + itemId + " to “" + labelText(label) + "”.");
+    } catch (error) {
+      if (error.status === 401) state.fatal = "Your session is not valid any more: open your annotator link again.";
+      else say(error.message);
+      render();
+    }
+    refreshHistory();
   }
 
   // ---- the op queue ---------------------------------------------------------------------------
@@ -245,7 +431,7 @@
             const response = await reliably("POST", "/api/undo?ahead=1", { undo_id: op.undoId });
             state.ops.shift();
             if (response.status === 204) {
-              els.feedback.textContent = "Nothing left to undo.";
+              say("Nothing left to undo.");
               if (!state.ops.length) {
                 // What the page showed as undone was not: ask the server what this annotator holds.
                 state.shown = null;
@@ -254,8 +440,9 @@
               }
             } else {
               const data = await response.json();
+              state.saved = Math.max(0, state.saved - 1);
+              say("Undone: label this item again.");
               if (!state.ops.length) settle(data.item, data.ahead);
-              els.feedback.textContent = "Undone: label this item again.";
             }
           }
         } catch (error) {
@@ -263,7 +450,7 @@
           if (error.status === 401) {
             state.fatal = "Your session is not valid any more: open your annotator link again.";
           } else {
-            els.feedback.textContent = error.message;
+            say(error.message);
           }
         }
         render();
@@ -271,6 +458,7 @@
     } finally {
       state.pumping = false;
     }
+    if (!state.ops.length && !state.fatal) refreshHistory();
     if (!state.ops.length && !state.fatal && (!state.shown || !state.confirmed) && !state.exhausted) load();
   }
 
@@ -289,9 +477,10 @@
       }
     } catch (error) {
       if (error.status === 401) state.fatal = "Your session is not valid any more: open your annotator link again.";
-      else els.feedback.textContent = error.message;
+      else say(error.message);
     } finally {
       state.loading = false;
+      drainPresses();
       render();
     }
   }
@@ -300,7 +489,16 @@
 
   function answer(label) {
     const item = current();
-    if (!item || state.fatal) return;
+    if (state.fatal) return;
+    if (!item) {
+      if (state.exhausted && !state.ops.length && !state.loading) {
+        say("Nothing is left to label: that key press was not used.");
+      } else {
+        state.presses.push(label);  // labels the next item the moment it shows
+        renderSaveState();
+      }
+      return;
+    }
     state.history.push(item);
     if (state.history.length > 100) state.history.shift();
     state.ops.push({ kind: "answer", body: { item_id: item.id, label: label, answer_id: uuid() } });
@@ -315,6 +513,12 @@
 
   function undo() {
     if (state.fatal) return;
+    if (state.presses.length) {  // the latest press has not labelled anything yet: take it back
+      state.presses.pop();
+      say("Took back a key press that was waiting for the next item.");
+      renderSaveState();
+      return;
+    }
     // Show the item we expect back at once; the server's reply confirms or corrects it.
     const expected = state.history.pop() || null;
     if (expected) {
@@ -322,7 +526,7 @@
       state.shown = expected;
       state.confirmed = false;
       state.exhausted = false;
-      els.feedback.textContent = "Undoing…";
+      say("Undoing…");
     }
     state.ops.push({ kind: "undo", undoId: uuid() });
     render();
@@ -334,22 +538,30 @@
   });
   els.skip.addEventListener("click", () => answer(null));
   els.undo.addEventListener("click", () => undo());
+  els.showAll.addEventListener("click", () => toggleWhole());
+
+  function toggleWhole() {
+    const item = current();
+    if (!item) return;
+    state.showAll = state.showAll === item.id ? null : item.id;
+    renderItem();
+  }
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
     const target = event.target;
     if (target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable)) return;
-    const key = event.key;
-    if (/^[1-9]$/.test(key)) {
-      const index = Number(key) - 1;
-      if (index < labels.length) {
-        event.preventDefault();
-        answer(labels[index]);
-      }
-    } else if (key === "s" || key === "S") {
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    if (keyToLabel.has(key)) {
+      event.preventDefault();
+      answer(keyToLabel.get(key));
+    } else if (key === "v") {
+      event.preventDefault();
+      toggleWhole();
+    } else if (key === "s") {
       event.preventDefault();
       answer(null);
-    } else if (key === "u" || key === "U" || key === "Backspace") {
+    } else if (key === "u" || key === "Backspace") {
       event.preventDefault();
       undo();
     }
@@ -357,15 +569,16 @@
 
   // Leaving with unsaved answers: ask the browser to warn.
   window.addEventListener("beforeunload", (event) => {
-    if (state.ops.length) {
+    if (state.ops.length || state.presses.length) {
       event.preventDefault();
       event.returnValue = "";
     }
   });
 
   // For tests and the curious: how many answers are still waiting for the server.
-  window.hilt = { pending: () => state.ops.length, state: state };
+  window.hilt = { pending: () => state.ops.length + state.presses.length, state: state };
 
   render();
   load();
+  refreshHistory();
 })();
