@@ -120,3 +120,60 @@ def annotator_add(
         token = project.add_annotator(name)
     typer.echo(f"token: {token}")
     typer.echo(f"link:  {annotator_link(url.rstrip('/'), token)}")
+
+
+@annotator_app.command("list")
+@user_errors
+def annotator_list(
+    project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the list as JSON (for scripts)."),
+) -> None:
+    """List the annotators: role, answers and when each was last seen.
+
+    Example: hilt annotator list reviews.hilt
+    """
+    import json
+
+    from rich.console import Console
+    from rich.table import Table
+
+    from hilt.project import Project
+
+    with Project.open(project_path) as project:
+        listed = project.annotator_list()
+    if as_json:
+        typer.echo(json.dumps(listed, indent=2))
+        return
+    if not listed:
+        console.print(f"{project_path} has no annotators yet. Add one: hilt annotator add {project_path} NAME")
+        return
+    table = Table()
+    for column, justify in (("name", "left"), ("role", "left"), ("answers", "right"), ("last seen", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    for entry in listed:
+        seen = entry["last_seen"]
+        table.add_row(entry["name"], entry["role"], f"{entry['answers']:,}",
+                      seen[:19].replace("T", " ") + " UTC" if seen else "-")
+    Console(highlight=False).print(table)
+
+
+@annotator_app.command("remove")
+@user_errors
+def annotator_remove(
+    project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    name: str = typer.Argument(..., help="The annotator to remove."),
+) -> None:
+    """Revoke an annotator's token at once (their link stops working); their answers are kept.
+
+    Running `hilt annotator add` for the same name later gives them a new token.
+
+    Example: hilt annotator remove reviews.hilt alice
+    """
+    from hilt.project import Project
+
+    with Project.open(project_path) as project:
+        result = project.remove_annotator(name)
+    if result["revoked"]:
+        console.print(f"Removed {name}: their token no longer works; their {result['answers']:,} answers are kept.")
+    else:
+        console.print(f"{name} had no token (nothing to revoke); their {result['answers']:,} answers are kept.")

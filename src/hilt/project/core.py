@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import pandas as pd
 
 from hilt._version import __version__
-from hilt.errors import ConflictError, InputError
+from hilt.errors import ConflictError, InputError, NotFoundError
 from hilt.importing import ImportedItems, read_items
 from hilt.features import Featurizer, TransformerFeatures, get_featurizer
 from hilt.models import AlignedModel, default_classifier, fresh_copy
@@ -578,6 +578,55 @@ class Project:
     def annotators(self) -> list[str]:
         """Registered annotators and everyone who answered (including ``"import"``), sorted."""
         return self._store.annotator_names()
+
+    def annotator_list(self) -> list[dict]:
+        """Who labels this project: one dict per annotator, sorted by name.
+
+        Keys: ``name``; ``role`` (``"annotator"``: has a token for the web UI; ``"import"``: labels
+        read from a label column; ``"no token"``: answered without a token, e.g. in the terminal
+        or from Python, or was removed); ``answers`` (current answers, skips included);
+        ``retracted``; ``added_at`` and ``last_seen`` (their latest answer or undo; ISO UTC or
+        ``None``).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad"]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"]) as project:
+        ...     _ = project.add_annotator("ada")
+        ...     [(a["name"], a["role"], a["answers"]) for a in project.annotator_list()]
+        [('ada', 'annotator', 0)]
+        """
+        listed = self._store.annotator_stats()
+        for entry in listed:
+            entry["role"] = ("import" if entry["name"] == IMPORT_ANNOTATOR
+                             else "annotator" if entry["registered"] else "no token")
+        return listed
+
+    def remove_annotator(self, name: str) -> dict:
+        """Revoke ``name``'s token at once and release the item they hold; their answers stay.
+
+        Returns ``{"name", "revoked" (they had a token), "answers" (kept)}``. Raises
+        :class:`hilt.errors.NotFoundError` for a name the project does not know.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad"]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"]) as project:
+        ...     token = project.add_annotator("ada")
+        ...     project.remove_annotator("ada")["revoked"], project.annotator_for_token(token)
+        (True, None)
+        """
+        check_annotator(name)
+        known = {entry["name"]: entry for entry in self._store.annotator_stats()}
+        if name not in known:
+            others = ", ".join(n for n in known if n != IMPORT_ANNOTATOR) or "none yet"
+            raise NotFoundError(f"Expected an annotator of this project; {name!r} is not one (annotators: {others}).")
+        revoked = self._store.remove_annotator(name)
+        return {"name": name, "revoked": revoked, "answers": known[name]["answers"]}
 
     # -- correcting earlier answers ---------------------------------------------------------
     def recent_answers(self, annotator: str, limit: int = 20) -> list[dict]:

@@ -22,6 +22,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 
 from hilt.errors import ConflictError, InputError, NotFoundError
 from hilt.store import schema
+from hilt.store.annotators import AnnotatorsMixin
 from hilt.store.engine import make_engine, read, write
 
 __all__ = ["IMPORT_ANNOTATOR", "ItemRow", "Store", "utc_now"]
@@ -91,7 +92,7 @@ _COUNT_SERVE = text(
 )
 
 
-class Store:
+class Store(AnnotatorsMixin):
     """A project file. Create one with :meth:`create`, open one with :meth:`open`.
 
     Every method runs its own short transaction on a connection of the calling thread, so a

@@ -1,0 +1,45 @@
+"""The annotators of a project file: listing them with what they did, and removing one.
+
+Part of :class:`hilt.store.Store` (a mixin, so that the store stays split by concern).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import text
+
+from hilt.store.engine import read, write
+
+__all__ = ["AnnotatorsMixin"]
+
+
+class AnnotatorsMixin:
+    """Listing and removing annotators: methods of :class:`hilt.store.Store`."""
+
+    _engine: Any
+
+    def annotator_stats(self) -> list[dict[str, Any]]:
+        """Registered annotators and everyone who answered, sorted by name: ``name``,
+        ``registered`` (has a token), ``added_at``, ``answers`` (current answers, skips
+        included), ``retracted``, ``last_seen`` (their latest answer or undo, ISO UTC)."""
+        with read(self._engine) as conn:
+            registered = {name: at for name, at in conn.execute(text("SELECT name, created_at FROM annotators"))}
+            rows = conn.execute(text(
+                "SELECT annotator, SUM(retracted = 0), SUM(retracted), MAX(MAX(created_at), "
+                "COALESCE(MAX(retracted_at), '')) FROM answers GROUP BY annotator")).all()
+        answered = {name: (int(n), int(r), last) for name, n, r, last in rows}
+        return [
+            {"name": name, "registered": name in registered, "added_at": registered.get(name),
+             "answers": answered.get(name, (0, 0, None))[0], "retracted": answered.get(name, (0, 0, None))[1],
+             "last_seen": answered.get(name, (0, 0, None))[2]}
+            for name in sorted(set(registered) | set(answered))
+        ]
+
+    def remove_annotator(self, name: str) -> bool:
+        """Delete ``name``'s token (it stops working at once) and release their leases; their
+        answers stay. Returns whether ``name`` was registered."""
+        with write(self._engine) as conn:
+            found = conn.execute(text("DELETE FROM annotators WHERE name = :n"), {"n": name}).rowcount
+            conn.execute(text("DELETE FROM leases WHERE annotator = :n"), {"n": name})
+        return bool(found)
