@@ -10,7 +10,6 @@ continues with the next item.
 from __future__ import annotations
 
 import contextlib
-import string
 import sys
 import time
 import uuid
@@ -23,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hilt.errors import HiltError
+from hilt.project.keys import LABEL_KEYS
 
 __all__ = [
     "Session", "label_keys", "line_keys", "parse_key", "render_item", "run_label_loop", "terminal_keys",
@@ -31,11 +31,9 @@ __all__ = [
 #: Keys that end the session: q, Ctrl-C and Ctrl-D (the last two arrive as characters in
 #: single-key mode).
 QUIT_KEYS = ("q", "quit", "\x03", "\x04")
-#: Letters taken by commands (skip, undo, quit, view a shortened text whole): never a label's key.
-COMMAND_KEYS = ("s", "u", "q", "v")
-#: Label keys in the order labels get them: 1-9, 0, then the letters no command uses. The web
-#: page gives labels keys by the same scheme, so a label has one key wherever it is labelled.
-_KEY_ORDER = [*"123456789", "0", *(c for c in string.ascii_lowercase if c not in COMMAND_KEYS)]
+#: Label keys in the order labels get them (hilt.project.keys: the web page's scheme too, so a
+#: label has one key wherever it is labelled).
+_KEY_ORDER = list(LABEL_KEYS)
 #: At most this many labels get single keys; more are typed as a number + Enter.
 MAX_KEYED_LABELS = len(_KEY_ORDER)
 #: Characters of an item's text shown at once. A 20 MB text written whole takes minutes to

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from hilt.project.keys import LABEL_KEYS, label_keys
 from hilt.server.auth import TOKEN_COOKIE, annotator_for, request_token
 from hilt.server.charts import learning_curve_svg
 
@@ -50,27 +51,7 @@ def when(value: str | None) -> str:
 
 templates.env.filters["when"] = when
 
-#: The keys that choose labels, in label order: digits first (1 is the first label, 0 the tenth),
-#: then letters. ``s`` (skip), ``u`` (undo), ``q`` (quit in ``hilt label``) and ``v`` (view a
-#: shortened text whole) are left out so that a label key never shadows an action; the same
-#: scheme as ``hilt label`` (``hilt.cli._label_loop.label_keys``), so a label has one key
-#: wherever it is labelled.
-LABEL_KEYS = "1234567890" + "".join(c for c in "abcdefghijklmnopqrstuvwxyz" if c not in "suqv")
-
-
-def label_keys(n: int) -> list[str]:
-    """The key for each of ``n`` labels, in order; ``""`` for labels past the last key.
-
-    Examples
-    --------
-    >>> label_keys(3)
-    ['1', '2', '3']
-    >>> label_keys(12)[8:]
-    ['9', '0', 'a', 'b']
-    >>> len([k for k in label_keys(40) if k])
-    32
-    """
-    return [LABEL_KEYS[i] if i < len(LABEL_KEYS) else "" for i in range(n)]
+# The keys that choose labels: hilt.project.keys, the same scheme as ``hilt label``.
 
 
 def unauthorized_context(request: Request) -> dict:
