@@ -339,3 +339,82 @@ def export(
     with _open(project) as opened:
         n = opened.export(target, include_retracted=include_retracted, format=format, overwrite=force)
     console.print(f"Wrote {n:,} rows to {'standard output' if output == '-' else output}.")
+
+
+#: ``hilt config`` keys: what each value is read as.
+CONFIG_KEYS = {
+    "strategy": "a strategy name or mix, as for hilt init --strategy",
+    "retrain_every": "a whole number >= 1",
+    "eval_share": "a number from 0 to 0.9",
+    "lease_seconds": "a number of seconds >= 1",
+    "labels": "all current labels plus new ones, comma-separated",
+    "rename": "OLD:NEW, renaming a label and its answers",
+}
+
+
+def parse_settings(pairs: list[str]) -> dict[str, Any]:
+    """``["retrain_every=5", "rename=neg:negative"]`` -> keyword arguments of ``Project.configure``.
+
+    Examples
+    --------
+    >>> from hilt.cli.project_commands import parse_settings
+    >>> parse_settings(["retrain_every=5", "eval_share=0.2", "rename=neg:negative"])
+    {'retrain_every': 5, 'eval_share': 0.2, 'rename': ('neg', 'negative')}
+    """
+    valid = "; ".join(f"{key} ({what})" for key, what in CONFIG_KEYS.items())
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in CONFIG_KEYS:
+            raise InputError(f"Expected settings as KEY=VALUE with KEY one of: {valid}. Got {pair!r}.")
+        value = value.strip()
+        try:
+            if key == "retrain_every":
+                changes[key] = int(value)
+            elif key in ("eval_share", "lease_seconds"):
+                changes[key] = float(value)
+            elif key == "labels":
+                changes[key] = parse_labels(value)
+            elif key == "rename":
+                old, colon, new = value.partition(":")
+                if not colon:
+                    raise ValueError(value)
+                changes[key] = (old.strip(), new.strip())
+            else:
+                changes[key] = value
+        except InputError:
+            raise
+        except ValueError:  # int("x"), float("x"), a rename without a colon
+            raise InputError(f"Expected {key} to be {CONFIG_KEYS[key]}; got {value!r}.") from None
+    return changes
+
+
+@app.command("config")
+@user_errors
+def config(
+    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    settings: Optional[list[str]] = typer.Argument(
+        None, metavar="[KEY=VALUE]...",
+        help="Settings to change: strategy, retrain_every, eval_share, lease_seconds, labels (add labels: "
+        "labels=pos,neg,meh), rename (rename=neg:negative renames a label and its answers).",
+    ),
+) -> None:
+    """Show a project's settings, or change them (each change is recorded in the project).
+
+    Example: hilt config reviews.hilt retrain_every=20 labels=pos,neg,meh
+    """
+    changes = parse_settings(settings or [])
+    with _open(project) as opened:
+        before = opened.settings()
+        after = opened.configure(**changes) if changes else {**before, "renamed": 0}
+    table = Table(show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for key in ("labels", "strategy", "retrain_every", "eval_share", "lease_seconds"):
+        value = ", ".join(after[key]) if key == "labels" else str(after[key])
+        table.add_row(key, value + ("  (changed)" if after[key] != before[key] else ""))
+    stdout.print(table)
+    if changes:
+        console.print(f"Saved in {project}" + (f"; {after['renamed']:,} answers renamed" if "rename" in changes else "")
+                      + ". A running hilt serve uses the new settings after a restart.")

@@ -561,6 +561,101 @@ class Project:
         frame.index = pd.Index([key for key, _, _ in rows], name="item_id")
         return frame
 
+    # -- settings --------------------------------------------------------------------------
+    def settings(self) -> dict:
+        """The settings :meth:`configure` changes: ``labels``, ``strategy``, ``retrain_every``,
+        ``eval_share``, ``lease_seconds``."""
+        return {"labels": list(self.labels), "strategy": self.strategy, "retrain_every": self.retrain_every,
+                "eval_share": self.eval_share, "lease_seconds": self.lease_seconds}
+
+    def configure(
+        self,
+        *,
+        strategy: str | None = None,
+        retrain_every: int | None = None,
+        eval_share: float | None = None,
+        lease_seconds: float | None = None,
+        labels: Sequence[str] | None = None,
+        rename: tuple[str, str] | None = None,
+    ) -> dict:
+        """Change settings after creation, recorded in the project file (with a dated entry in
+        its ``config_history``); each value is checked as :meth:`create` checks it.
+
+        ``labels`` may add labels (every current label must stay: answers use them);
+        ``rename=(old, new)`` renames a label together with every answer that gave it.
+        ``eval_share`` sets how often evaluation items are served; the evaluation sample
+        itself was drawn at import and stays. The project's background worker restarts with
+        the new settings; other processes that have the project open (a running
+        ``hilt serve``) see them when they open it again.
+
+        Returns :meth:`settings` after the change, plus ``renamed`` (answers renamed).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad", "fine"]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"]) as project:
+        ...     item = project.next_item("ada")
+        ...     _ = project.answer(item.id, "neg", "ada")
+        ...     changed = project.configure(labels=["pos", "neg", "meh"], rename=("neg", "negative"),
+        ...                                 retrain_every=5)
+        ...     changed["labels"], changed["renamed"], project.status()["by_label"]
+        (['pos', 'negative', 'meh'], 1, {'negative': 1})
+        """
+        current = list(self.labels)
+        if rename is not None:
+            if (isinstance(rename, str) or not isinstance(rename, Sequence) or len(rename) != 2
+                    or not all(isinstance(n, str) for n in rename)):
+                raise InputError(f"Expected rename as (old label, new label); got {rename!r}.")
+            old, new = (n.strip() for n in rename)
+            if old not in current:
+                raise InputError(f"Expected a label to rename from {', '.join(current)}; got {old!r}.")
+            if not new or new in current:
+                raise InputError(f"Expected a new, unused label name to rename {old!r} to; got {new!r}.")
+            current = [new if label == old else label for label in current]
+            rename = (old, new)
+        if labels is not None:
+            wanted = _check_labels(labels)
+            if rename is not None:  # the list may name the renamed label by its old name or its new one
+                wanted = _check_labels([rename[1] if label == rename[0] else label for label in wanted])
+            missing = [label for label in current if label not in wanted]
+            if missing:
+                raise InputError(
+                    f"Expected the new labels to keep every current label (answers use them); missing: "
+                    f"{', '.join(missing)}. Add labels by listing them all ({','.join(current)},NEW); "
+                    "rename one with rename=OLD:NEW."
+                )
+            current = wanted
+        if strategy is not None:
+            strategy = check_strategy(strategy)
+        if retrain_every is not None:
+            _check_number("retrain_every", retrain_every, 1, None, whole=True)
+        if eval_share is not None:
+            _check_number("eval_share", eval_share, 0.0, 0.9)
+        if lease_seconds is not None:
+            _check_number("lease_seconds", lease_seconds, 1, None)
+        if self.model is not None:
+            _check_model(self.model, current)
+        meta = self._store.meta()
+        changes = {k: v for k, v in (("strategy", strategy), ("retrain_every", retrain_every),
+                                      ("eval_share", eval_share), ("lease_seconds", lease_seconds)) if v is not None}
+        if current != self.labels:
+            changes["labels"] = current
+        if rename is not None:
+            changes["rename"] = list(rename)
+        settings = dict(meta.get("settings") or {})
+        settings.update({k: changes[k] for k in ("retrain_every", "eval_share", "lease_seconds") if k in changes})
+        values: dict[str, Any] = {"settings": settings, "labels": current,
+                                  "strategy": changes.get("strategy", self.strategy)}
+        if changes:
+            values["config_history"] = list(meta.get("config_history") or []) + [{"at": utc_now(), "changes": changes}]
+        # The worker holds the old labels and strategy: stop it, write, and start afresh.
+        self._worker.stop()
+        renamed = self._store.update_meta(values, rename=rename)
+        Project.__init__(self, self._store, model=self.model)
+        return {**self.settings(), "renamed": renamed}
+
     # -- annotators ------------------------------------------------------------------------
     def add_annotator(self, name: str) -> str:
         """Register ``name`` and return a fresh access token (an earlier token stops working)."""

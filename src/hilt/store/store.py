@@ -24,6 +24,7 @@ from hilt.errors import ConflictError, InputError, NotFoundError
 from hilt.store import schema
 from hilt.store.annotators import AnnotatorsMixin
 from hilt.store.engine import make_engine, read, write
+from hilt.store.settings import SettingsMixin
 
 __all__ = ["IMPORT_ANNOTATOR", "ItemRow", "Store", "utc_now"]
 
@@ -92,7 +93,7 @@ _COUNT_SERVE = text(
 )
 
 
-class Store(AnnotatorsMixin):
+class Store(AnnotatorsMixin, SettingsMixin):
     """A project file. Create one with :meth:`create`, open one with :meth:`open`.
 
     Every method runs its own short transaction on a connection of the calling thread, so a
