@@ -319,3 +319,35 @@ def test_export_to_stdout_parquet_and_force(tmp_path, project):
     message = user_error(hilt("export", project, "-o", out))
     assert "labels.parquet exists" in message and "--force" in message
     assert hilt("export", project, "-o", out, "--force").returncode == 0
+
+
+def test_export_predictions_and_the_model(tmp_path, project):
+    """Issue 11, features: `hilt export --predictions` (every item's predicted label and probability)
+    and `--model FILE` (a pickle of the fitted model and its featurizer, with the trust note)."""
+    out = tmp_path / "predictions.csv"
+    result = hilt("export", project, "-o", out, "--predictions", "--model", tmp_path / "model.pkl")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert len(rows) == len(REVIEWS) and {row["predicted"] for row in rows} <= {"pos", "neg"}
+    for row in rows:
+        assert float(row["probability"]) == max(float(row["prob_pos"]), float(row["prob_neg"]))
+    assert {row["item_id"]: row["label"] for row in rows}["r01"] == "pos"
+    message = " ".join(result.stderr.split())
+    assert "Wrote 8 predictions" in message and "trained on 2 labels" in message and "runs code" in message
+    import pickle
+
+    bundle = pickle.loads((tmp_path / "model.pkl").read_bytes())
+    probs = bundle["model"].predict_proba(bundle["featurizer"].transform_matrix(["A delight, warm and funny."]))
+    assert bundle["labels"] == ["pos", "neg"] and probs.shape == (1, 2)
+    message = user_error(hilt("export", project, "--model", tmp_path / "model.pkl"))
+    assert "model.pkl exists" in message and "--force" in message
+    assert "-o FILE" in user_error(hilt("export", project))
+
+
+def test_predictions_need_two_kinds_of_labels(tmp_path, reviews_csv):
+    """Issue 11, features: predictions before any model is possible are a clear user error."""
+    path = tmp_path / "cold.hilt"
+    assert hilt("init", path, "--data", reviews_csv, "--labels", "pos,neg", "--id-column", "id",
+                "--features", "tfidf").returncode == 0
+    message = user_error(hilt("export", path, "-o", "-", "--predictions"))
+    assert "at least two different kinds" in message

@@ -320,25 +320,49 @@ def _short_time(stamp: str | None) -> str:
 @user_errors
 def export(
     project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
-    output: str = typer.Option(
-        ..., "--output", "-o", metavar="FILE",
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", metavar="FILE",
         help="Where to write: a .jsonl, .csv or .parquet file, or - for standard output (JSON lines; "
         "--format csv for CSV).",
     ),
     format: Optional[str] = typer.Option(None, "--format", help="jsonl, csv or parquet (default: from the file name)."),
     include_retracted: bool = typer.Option(False, "--all", help="Also write retracted (undone) answers."),
-    force: bool = typer.Option(False, "--force", help="Replace an existing output file."),
+    predictions: bool = typer.Option(
+        False, "--predictions", help="Write the model's predicted label and probability for every item "
+        "instead of the labels (a fresh fit on all training labels).",
+    ),
+    model: Optional[Path] = typer.Option(
+        None, "--model", metavar="FILE", help="Also save the trained model (with its featurizer) as a pickle "
+        "file. Loading a pickle runs code from it: share it only with people who trust you.",
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace existing output files."),
 ) -> None:
-    """Write the labels out, one row per labelled item, with who labelled it and when.
+    """Write the labels out, one row per labelled item, with who labelled it and when; or the
+    model's predictions for every item (--predictions); or the trained model (--model).
 
     Example: hilt export reviews.hilt -o labels.csv
     """
     import sys
 
-    target: Any = sys.stdout if output == "-" else Path(output)
+    if output is None and model is None:
+        raise InputError("Expected where to write: -o FILE (or -o - for standard output), --model FILE, or both.")
     with _open(project) as opened:
-        n = opened.export(target, include_retracted=include_retracted, format=format, overwrite=force)
-    console.print(f"Wrote {n:,} rows to {'standard output' if output == '-' else output}.")
+        if output is not None:
+            target: Any = sys.stdout if output == "-" else Path(output)
+            if predictions:
+                n = opened.export_predictions(target, format=format, overwrite=force)
+            else:
+                n = opened.export(target, include_retracted=include_retracted, format=format, overwrite=force)
+            what = "predictions" if predictions else "rows"
+            console.print(f"Wrote {n:,} {what} to {'standard output' if output == '-' else output}.")
+        if model is not None:
+            saved = opened.save_model(model, overwrite=force)
+            console.print(
+                f"Saved the model (trained on {saved['n_train']:,} labels) to {model}. It is a pickle: "
+                "loading it runs code from the file, so load only model files you trust. In Python: "
+                "bundle = pickle.load(open(PATH, 'rb')); "
+                "bundle['model'].predict_proba(bundle['featurizer'].transform_matrix(texts))."
+            )
 
 
 #: ``hilt config`` keys: what each value is read as.

@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Sequence
 
+import numpy as np
 import pandas as pd
 
 from hilt._version import __version__
@@ -28,6 +29,9 @@ from hilt.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
 from hilt.strategies import check_strategy
 
 __all__ = ["Project"]
+
+#: Rows scored at a time by :meth:`Project.predictions` (bounds the memory of a dense chunk).
+_PREDICT_CHUNK = 50_000
 
 #: How many top-ranked items a run writes to the queue. Far more than people label between
 #: two runs; when it runs dry anyway the queue falls back to the random order.
@@ -553,6 +557,104 @@ class Project:
         finally:
             batches.close()
         return list(datas[0]) if datas else []
+
+    def predictions(self) -> pd.DataFrame:
+        """The model's predicted label and its probability for every item, from a fresh fit on all
+        training labels (the features cached beside the project are reused).
+
+        Columns: ``item_id``, ``label`` (the current label, ``None`` if none), ``predicted``,
+        ``probability`` (of ``predicted``), ``is_eval``, then ``prob_<label>`` per label.
+        Raises :class:`hilt.errors.InputError` while fewer than two different labels exist.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good fun", "bad mess", "good", "bad"], "y": ["pos", "neg", None, None]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"],
+        ...                     label_column="y", features="tfidf") as project:
+        ...     table = project.predictions()
+        >>> table["predicted"].tolist()
+        ['pos', 'neg', 'pos', 'neg']
+        """
+        model, X, rowids, is_eval = self._fit_on_labels()
+        probs = np.vstack([model.predict_proba(X[np.arange(lo, min(lo + _PREDICT_CHUNK, len(rowids)))])
+                           for lo in range(0, len(rowids), _PREDICT_CHUNK)])
+        keys = self._store.item_keys()
+        current = self._store.current_labels()
+        best = probs.argmax(axis=1)
+        frame = pd.DataFrame({
+            "item_id": [keys[int(r)] for r in rowids],
+            "label": [current.get(int(r)) for r in rowids],
+            "predicted": [self.labels[b] for b in best],
+            "probability": probs[np.arange(len(best)), best],
+            "is_eval": is_eval.astype(bool),
+        })
+        for j, label in enumerate(self.labels):
+            frame[f"prob_{label}"] = probs[:, j]
+        return frame
+
+    def export_predictions(self, path: Any, *, format: str | None = None, overwrite: bool = True) -> int:
+        """Write :meth:`predictions` to ``path`` (as :meth:`export` writes); returns the row count."""
+        frame = self.predictions()
+        rows = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+                for row in frame.to_dict("records")]
+        return write_rows(path, rows, list(frame.columns), format=format, overwrite=overwrite)
+
+    def save_model(self, path: str | Path, *, overwrite: bool = True) -> dict:
+        """Fit the model on all training labels and pickle it to ``path`` with its featurizer.
+
+        The file holds a dict: ``featurizer`` (fitted on the project's items; its
+        ``transform_matrix(items)`` turns texts, or rows of ``feature_columns``, into features),
+        ``model`` (``predict_proba`` over those features, columns in ``labels`` order),
+        ``labels``, ``kind``, ``feature_columns``, ``n_train`` and ``hilt_version``. Loading a
+        pickle runs code from it: only load model files you trust.
+
+        Returns ``{"path", "n_train"}``.
+        """
+        path = Path(path)
+        if path.is_dir() or not path.parent.is_dir():
+            raise InputError(f"Expected a file name in an existing folder for the model; got {path}.")
+        if path.exists() and not overwrite:
+            raise InputError(f"Expected a new file for the model, but {path} exists. Choose another name, "
+                             "or replace it with --force (Python: overwrite=True).")
+        fields = ["text"] if self.kind == "text" else self.feature_columns
+        rows = [row for _, batch in self._store.iter_item_fields(fields) for row in batch]
+        raw: Any = (["" if r[0] is None else str(r[0]) for r in rows] if self.kind == "text"
+                    else np.asarray(rows, dtype=np.float64))
+        featurizer = pickle.loads(pickle.dumps(self.featurizer))  # a copy: the project's stays as it is
+        X = featurizer.fit_matrix(raw)
+        model, _, _, _ = self._fit_on_labels(X)
+        bundle = {"featurizer": featurizer, "model": model, "labels": list(self.labels), "kind": self.kind,
+                  "feature_columns": list(self.feature_columns), "n_train": model.n_train,
+                  "hilt_version": __version__}
+        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+        try:
+            with open(tmp, "wb") as out:
+                pickle.dump(bundle, out)
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return {"path": str(path), "n_train": model.n_train}
+
+    def _fit_on_labels(self, X: Any = None) -> tuple[Any, Any, np.ndarray, np.ndarray]:
+        """A fresh copy of the project's classifier fitted on the current training labels, with
+        the features (``X`` if given, in item row-id order, else the cached ones)."""
+        cached, rowids, is_eval = self._job.features.get(self._store)
+        X = cached if X is None else X
+        position = {int(r): i for i, r in enumerate(rowids)}
+        label_of = {r: label for r, label in self._store.current_labels(is_eval=False).items() if r in position}
+        if len(set(label_of.values())) < 2:
+            raise InputError(
+                "Expected labels of at least two different kinds to fit a model; the project has "
+                f"{len(label_of)} training label(s) ({', '.join(sorted(set(label_of.values()))) or 'none'}). "
+                "Label more items first."
+            )
+        estimator = fresh_copy(self.model) if self.model is not None else default_classifier(C=self.featurizer.classifier_C)
+        model = AlignedModel(estimator, self.labels)
+        model.fit(X[np.array([position[r] for r in label_of], dtype=np.int64)], list(label_of.values()))
+        model.n_train = len(label_of)
+        return model, X, rowids, is_eval
 
     def labelled_items(self) -> pd.DataFrame:
         """Items with a current label: their data columns plus ``label``, indexed by item id."""

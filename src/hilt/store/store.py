@@ -304,6 +304,11 @@ class Store(AnnotatorsMixin, SettingsMixin):
         array = np.array(rows, dtype=np.int64).reshape(-1, 2)
         return array[:, 0], array[:, 1].astype(bool)
 
+    def item_keys(self) -> dict[int, str]:
+        """Row id -> item key (the user's id) of every item."""
+        with read(self._engine) as conn:
+            return dict(conn.exec_driver_sql("SELECT id, key FROM items").all())
+
     def item_set_version(self) -> tuple[str, int]:
         """``(project uid, highest item row id)``: changes exactly when items are added.
 
