@@ -351,3 +351,11 @@ def test_predictions_need_two_kinds_of_labels(tmp_path, reviews_csv):
                 "--features", "tfidf").returncode == 0
     message = user_error(hilt("export", path, "-o", "-", "--predictions"))
     assert "at least two different kinds" in message
+
+
+def test_help_shows_no_bool_placeholder_for_flags():
+    """Issue 11, defect 9: flags (--json, --force, --help) were shown with a `<bool>` value placeholder."""
+    for command in ([], ["status"], ["export"], ["init"], ["annotator", "list"]):
+        result = hilt(*command, "--help")
+        assert result.returncode == 0, result.stderr
+        assert "<bool>" not in result.stdout and "--help" in result.stdout, command

@@ -50,3 +50,21 @@ def user_errors(func: F) -> F:
             sys.exit(130)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _hide_flag_placeholders() -> None:
+    """A flag (``--json``, ``--force``, ``--help``) takes no value, but Typer's help shows it a
+    ``<bool>`` placeholder, which reads as if it wanted one: show no placeholder for flags."""
+    from typer.core import TyperOption
+
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        if getattr(self, "is_bool_flag", False) and self.metavar is None:
+            return None
+        return shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_hide_flag_placeholders()
