@@ -126,9 +126,12 @@ def pseudo_reviews(n: int, seed: int = 0):
 
 
 def write_csv(path: Path, n: int, seed: int = 0) -> dict:
+    """The items as a CSV (``id``, ``text``) and their true labels beside it (:func:`truth_path`:
+    one byte per item, the index of its label in :data:`LABELS`), which the oracle reads."""
     t0 = time.perf_counter()
     frame = pseudo_reviews(n, seed)
-    frame.to_csv(path, index=False)
+    frame[["id", "text"]].to_csv(path, index=False)
+    np.save(truth_path(path), np.array([LABELS.index(v) for v in frame["sentiment"]], dtype=np.uint8))
     words = frame["text"].str.split().str.len()
     return {"n": n, "csv_mb": round(path.stat().st_size / 1e6, 1), "generate_s": round(time.perf_counter() - t0, 1),
             "words_mean": round(float(words.mean()), 1), "distinct_texts": int(frame["text"].nunique())}
@@ -199,14 +202,19 @@ def cache_files(folder: Path) -> dict:
     return {"files": sizes, "total": sum(sizes.values())}
 
 
-def label(project, annotator: str, n: int) -> float:
-    """Serve and answer ``n`` items with their true label; seconds taken (untimed elsewhere)."""
+def truth_path(csv: Path) -> Path:
+    return csv.with_name(csv.stem + ".labels.npy")
+
+
+def label(project, truth: np.ndarray, annotator: str, n: int) -> float:
+    """Serve and answer ``n`` items with their true label (``truth[i]`` for item ``r{i:07d}``);
+    seconds taken (untimed elsewhere)."""
     t0 = time.perf_counter()
     for _ in range(n):
         item = project.next_item(annotator)
         if item is None:
             break
-        project.answer(item.id, item.data["sentiment"], annotator)
+        project.answer(item.id, LABELS[int(truth[int(item.id[1:])])], annotator)
     return time.perf_counter() - t0
 
 
@@ -286,10 +294,11 @@ def one_project(csv: Path, features: str, folder: Path, diagnose: bool) -> dict:
     r["matrix"] = matrix_bytes(X)
     del X
     r["cache"] = cache_files(project._job.features.folder)
-    r["label_first_s"] = round(label(project, "bench", N_FIRST), 2)
+    truth = np.load(truth_path(csv))
+    r["label_first_s"] = round(label(project, truth, "bench", N_FIRST), 2)
     r["first_retrain"] = timed_retrain(project)
     r["create_to_first_model_s"] = round(r["create_s"] + r["warm_s"] + r["first_retrain"]["total_s"], 2)
-    label(project, "bench", N_MORE)
+    label(project, truth, "bench", N_MORE)
     r["second_retrain"] = timed_retrain(project)
     r["peak_rss_memory_phase_mb"] = peak_rss_mb()
     project.close()
@@ -728,6 +737,7 @@ def main(argv: list[str] | None = None) -> int:
             round(p["tfidf+embeddings"]["create_to_first_model_s"] / p["tfidf"]["create_to_first_model_s"], 3)
             for p in results["rounds"] if "error" not in p["tfidf"] and "error" not in p["tfidf+embeddings"]]
         csv.unlink()
+        truth_path(csv).unlink()
 
         if n_large:
             big_csv = work / "large.csv"
@@ -739,6 +749,7 @@ def main(argv: list[str] | None = None) -> int:
             big["checks"] = large_checks(big["runs"])
             results["large"] = big
             big_csv.unlink()
+            truth_path(big_csv).unlink()
     finally:
         if context is not None:
             context.cleanup()
