@@ -1081,3 +1081,12 @@ def test_export_parquet_stream_empty_header_and_overwrite(tmp_path, project):
     assert json.loads(stream.getvalue())["label"] == "pos"
     with pytest.raises(InputError, match="Parquet"):
         project.export(io.StringIO(), format="parquet")
+
+
+def test_recent_answers_do_not_show_hidden_columns(tmp_path):
+    """Issue 11, defect 1: the history list (recent answers) must hide label-like columns as items do."""
+    frame = pd.DataFrame({"id": ["a", "b"], "text": ["good film", "awful"], "hint": ["pos", "neg"]})
+    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", eval_share=0) as project:
+        item = project.next_item("ada")
+        project.answer(item.id, "pos", "ada")
+        assert [set(a["data"]) for a in project.recent_answers("ada")] == [{"text"}]

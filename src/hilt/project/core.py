@@ -847,7 +847,10 @@ class Project:
         """
         check_annotator(annotator)
         _check_number("limit", limit, 1, 1000, whole=True)
-        return self._store.recent_answers(annotator, int(limit))
+        answers = self._store.recent_answers(annotator, int(limit))
+        for answer in answers:  # the columns annotators are not shown stay hidden here too
+            answer["data"] = self._display.filter(answer["data"])
+        return answers
 
     def change_answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None) -> dict:
         """Change ``annotator``'s answer for an item answered earlier: a new answer, the old kept.
