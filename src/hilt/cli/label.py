@@ -28,7 +28,7 @@ def default_annotator() -> str:
 @app.command()
 @user_errors
 def label(
-    project: Path = typer.Argument(..., help="The project file."),
+    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
     annotator: Optional[str] = typer.Option(None, "--annotator", "-a", help="Your name (default: $USER, else 'me')."),
     wait: float = typer.Option(
         30.0, min=0.0, help="On quit, wait up to this many seconds for a retrain still running."

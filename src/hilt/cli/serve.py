@@ -104,7 +104,7 @@ def serve_command(
 @user_errors
 def annotator_add(
     project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
-    name: str = typer.Argument(..., help="Annotator name: 1-64 letters, digits or _-.@"),
+    name: str = typer.Argument(..., metavar="NAME", help="Annotator name: 1-64 letters, digits or _-.@"),
     url: str = typer.Option("http://127.0.0.1:8000", help="Where `hilt serve` will listen, for the link."),
 ) -> None:
     """Add an annotator (or give an existing one a new token) and print the token and link.
@@ -161,7 +161,7 @@ def annotator_list(
 @user_errors
 def annotator_remove(
     project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
-    name: str = typer.Argument(..., help="The annotator to remove."),
+    name: str = typer.Argument(..., metavar="NAME", help="The annotator to remove."),
 ) -> None:
     """Revoke an annotator's token at once (their link stops working); their answers are kept.
 

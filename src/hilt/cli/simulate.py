@@ -39,6 +39,7 @@ out = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 def simulate(
     data: Optional[str] = typer.Argument(
         None,
+        metavar="DATA",
         help="A CSV / JSONL / Parquet file (with --label-column), or a bundled data set: "
         "digits, breast_cancer, wine, iris, movie_reviews.",
         show_default=False,

@@ -417,15 +417,7 @@ class Project:
 
         Returns ``{"saved": True, "answer_id": ..., "duplicate": bool}`` (plus ``"next"``).
         """
-        check_annotator(annotator)
-        if label is not None and label not in self.labels:
-            raise InputError(
-                f"Expected a label from {', '.join(self.labels)} (or None to skip); got {label!r}."
-            )
-        if answer_id is None:
-            answer_id = uuid.uuid4().hex
-        elif not isinstance(answer_id, str) or not 1 <= len(answer_id) <= 128:
-            raise InputError(f"Expected answer_id to be a string of 1-128 characters; got {answer_id!r}.")
+        answer_id = self._check_answer(label, annotator, answer_id)
         if lease_next:
             result, row = self._store.answer_and_claim(str(item_id), label, annotator, answer_id,
                                                        lease_seconds=self.lease_seconds, eval_share=self.eval_share)
@@ -439,6 +431,20 @@ class Project:
         if lease_next:
             reply["next"] = None if row is None else _item(row, self._display)
         return reply
+
+    def _check_answer(self, label: str | None, annotator: str, answer_id: str | None) -> str:
+        """Check an answer's parts (one of the project's labels or None, a valid annotator name
+        and answer id); returns the answer id, a new one when none was given."""
+        check_annotator(annotator)
+        if label is not None and label not in self.labels:
+            raise InputError(
+                f"Expected a label from {', '.join(self.labels)} (or None to skip); got {label!r}."
+            )
+        if answer_id is None:
+            return uuid.uuid4().hex
+        if not isinstance(answer_id, str) or not 1 <= len(answer_id) <= 128:
+            raise InputError(f"Expected answer_id to be a string of 1-128 characters; got {answer_id!r}.")
+        return answer_id
 
     def undo(self, annotator: str) -> Item | None:
         """Retract ``annotator``'s latest current answer (kept, marked retracted) and lease the
@@ -874,15 +880,7 @@ class Project:
         ['y']
         >>> project.close()
         """
-        check_annotator(annotator)
-        if label is not None and label not in self.labels:
-            raise InputError(
-                f"Expected a label from {', '.join(self.labels)} (or None to skip); got {label!r}."
-            )
-        if answer_id is None:
-            answer_id = uuid.uuid4().hex
-        elif not isinstance(answer_id, str) or not 1 <= len(answer_id) <= 128:
-            raise InputError(f"Expected answer_id to be a string of 1-128 characters; got {answer_id!r}.")
+        answer_id = self._check_answer(label, annotator, answer_id)
         result = self._store.change_answer(str(item_id), label, annotator, answer_id)
         if result["training"]:
             with self._counter_lock:
