@@ -283,12 +283,7 @@ def one_project(csv: Path, features: str, folder: Path, diagnose: bool) -> dict:
                              retrain_every=10**9, seed=0)
     r["create_s"] = round(time.perf_counter() - t0, 2)
     r["peak_rss_create_mb"] = peak_rss_mb()
-    phases = WarmPhases()
-    t0 = time.perf_counter()
-    with phases:
-        r["warm_source"] = project.warm(progress=phases.progress)
-    r["warm_s"] = round(time.perf_counter() - t0, 2)
-    r["warm_phases"] = phases.report()
+    _timed_warm(project, r)
     r["peak_rss_warm_mb"], r["rss_after_warm_mb"] = peak_rss_mb(), rss_mb()
     X = project._job.features.get(project._store)[0]
     r["matrix"] = matrix_bytes(X)
@@ -335,12 +330,7 @@ def open_warm(path: Path) -> dict:
     r: dict = {"rss_start_mb": rss_mb()}
     project = Project.open(path)
     r["rss_after_open_mb"] = rss_mb()
-    phases = WarmPhases()
-    t0 = time.perf_counter()
-    with phases:
-        r["warm_source"] = project.warm(progress=phases.progress)
-    r["warm_s"] = round(time.perf_counter() - t0, 2)
-    r["warm_phases"] = phases.report()
+    _timed_warm(project, r)
     r["peak_rss_mb"], r["rss_after_warm_mb"] = peak_rss_mb(), rss_mb()
     r["ru_maxrss_mb"] = ru_maxrss_mb()
     project.close()
@@ -395,6 +385,16 @@ class WarmPhases:
                         "after_s": round(self.end - self.reports[-1], 2)})
         out["peak_rss_mb"] = {k: round(v, 1) for k, v in self.peaks.items() if v}
         return out
+
+
+def _timed_warm(project, r: dict) -> None:
+    """``project.warm()`` timed, with its phases (before / embedding / after), into ``r``."""
+    phases = WarmPhases()
+    t0 = time.perf_counter()
+    with phases:
+        r["warm_source"] = project.warm(progress=phases.progress)
+    r["warm_s"] = round(time.perf_counter() - t0, 2)
+    r["warm_phases"] = phases.report()
 
 
 def diagnose_rescore(project) -> dict:

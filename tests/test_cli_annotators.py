@@ -4,8 +4,6 @@ and revoking a token at once while the answers stay."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -13,12 +11,8 @@ import pytest
 
 from hilt.errors import NotFoundError
 from hilt.project import Project
+from test_cli_project import hilt
 
-HILT = str(Path(sys.executable).with_name("hilt"))
-
-
-def hilt(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([HILT, *map(str, args)], capture_output=True, text=True, timeout=180)
 
 
 @pytest.fixture
