@@ -932,9 +932,9 @@ def _featurizer_from_meta(meta: dict) -> Featurizer:
     Projects made before featurizers were recorded were made with TF-IDF / scaling."""
     if meta.get("featurizer"):
         return pickle.loads(base64.b64decode(meta["featurizer"]))
-    spec = meta.get("features") or {}
-    name = spec.get("name") or ("tfidf" if meta["kind"] == "text" else "scale")
-    return get_featurizer(name, meta["kind"])
+    from hilt.project.status import features_name  # the one rule for projects made before featurizers
+
+    return get_featurizer(features_name(meta), meta["kind"])
 
 
 #: Items a user's transformer is tried on when a project is created (a quick, early check).
