@@ -618,8 +618,11 @@ def test_answering_an_item_leased_to_someone_else_is_accepted(project):
     project.answer(held.id, "pos", "ana")  # her late answer is kept too
     status = project.status()
     assert status["n_answered"] == 1 and status["by_annotator"] == {"ana": 1, "bob": 1}
-    assert status["by_label"] == {"pos": 1}  # the latest answer is the item's label
-    assert [(r["annotator"], r["label"]) for r in project.export_rows()] == [("bob", "neg"), ("ana", "pos")]
+    # two people, two labels, no review: a tie, which the earlier answer wins (issue 13's rule)
+    assert status["by_label"] == {"neg": 1}
+    assert [(r["annotator"], r["label"]) for r in project.export_rows()] == [("bob", "neg")]
+    assert [(r["annotator"], r["label"]) for r in project.export_rows(include_retracted=True)] == [
+        ("bob", "neg"), ("ana", "pos")]
 
 
 def test_answer_can_lease_the_next_item_in_the_same_step(tmp_path):

@@ -48,8 +48,26 @@ class Clock:
 
 # -- schema versions -----------------------------------------------------------------------
 
+def downgrade_to_v2(path: Path) -> None:
+    """Turn a current file into what hilt wrote at schema version 2 (no overlap, roles, or
+    several leases per item)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE items DROP COLUMN needed")
+        conn.execute("ALTER TABLE answers DROP COLUMN role")
+        conn.execute("ALTER TABLE annotators DROP COLUMN role")
+        conn.execute("ALTER TABLE leases RENAME TO leases_v3")
+        conn.execute("DROP INDEX leases_annotator")
+        conn.execute("CREATE TABLE leases (item INTEGER NOT NULL, annotator VARCHAR NOT NULL, "
+                     "expires_at FLOAT NOT NULL, PRIMARY KEY (item))")
+        conn.execute("CREATE INDEX leases_annotator ON leases (annotator)")
+        conn.execute("INSERT INTO leases SELECT item, annotator, expires_at FROM leases_v3")
+        conn.execute("DROP TABLE leases_v3")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
 def downgrade_to_v1(path: Path) -> None:
     """Turn a current file into what hilt wrote at schema version 1 (no queue.guess column)."""
+    downgrade_to_v2(path)
     with sqlite3.connect(path) as conn:
         conn.execute("ALTER TABLE queue DROP COLUMN guess")
         conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
@@ -64,7 +82,7 @@ def test_a_file_of_an_older_schema_version_is_upgraded_on_open_and_keeps_its_dat
     assert "guess" not in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
 
     store = Store.open(tmp_path / "p.hilt")
-    assert store.meta()["schema_version"] == SCHEMA_VERSION == 2
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 3
     assert "guess" in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
     assert store.n_items() == 10
     assert [(a["item_id"], a["label"]) for a in store.answer_rows()] == [(row.key, "a")]
@@ -76,6 +94,25 @@ def test_a_file_of_an_older_schema_version_is_upgraded_on_open_and_keeps_its_dat
     assert (served.rowid, served.guess, served.score) == (3, "b", 0.9)
     store.close()
     assert Store.open(tmp_path / "p.hilt").meta()["schema_version"] == SCHEMA_VERSION  # opens again
+
+
+def test_a_version_2_file_keeps_its_leases_and_answers_and_gains_overlap_and_roles(tmp_path):
+    store = make_store(tmp_path)
+    held = store.claim("ann", lease_seconds=600, eval_share=0.0)
+    done = store.claim("bob", lease_seconds=600, eval_share=0.0)
+    store.record_answer(done.key, "a", "bob", "x1")
+    store.set_annotator_token("bob", "hash-bob")
+    store.close()
+    downgrade_to_v2(tmp_path / "p.hilt")
+
+    store = Store.open(tmp_path / "p.hilt")
+    assert store.meta()["schema_version"] == 3
+    assert store.leases() == {held.key: "ann"}  # the live lease survived the table's rebuild
+    assert store.claim("ann", lease_seconds=600, eval_share=0.0).key == held.key
+    assert [(a["item_id"], a["label"], a["role"]) for a in store.answer_rows()] == [(done.key, "a", "annotate")]
+    assert store.annotator_role("bob") == "annotator"
+    assert {c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(items)")} >= {"needed"}
+    store.close()
 
 
 def test_a_file_of_a_newer_schema_version_is_refused_with_a_clear_error(tmp_path):

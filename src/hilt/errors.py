@@ -8,7 +8,7 @@ the web server into a 4xx JSON body. Anything else that escapes is a bug and kee
 
 from __future__ import annotations
 
-__all__ = ["HiltError", "InputError", "NotFoundError", "ConflictError"]
+__all__ = ["HiltError", "InputError", "NotFoundError", "ConflictError", "ForbiddenError"]
 
 
 class HiltError(ValueError):
@@ -32,3 +32,9 @@ class ConflictError(HiltError):
     """The request clashes with the current state (e.g. an item leased to someone else)."""
 
     http_status = 409
+
+
+class ForbiddenError(HiltError):
+    """The person is known but their role does not allow this (e.g. a review by a non-reviewer)."""
+
+    http_status = 403

@@ -24,8 +24,10 @@ from hilt.project.display import Display
 from hilt.project.export import export_columns, export_row, write_rows
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
+from hilt.project.quality import QualityMixin
 from hilt.project.worker import RetrainJob, RetrainWorker
 from hilt.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
+from hilt.store.store import ANNOTATOR, REVIEWER
 from hilt.strategies import check_strategy
 
 __all__ = ["Project"]
@@ -38,7 +40,7 @@ _PREDICT_CHUNK = 50_000
 DEFAULT_QUEUE_SIZE = 2_000
 
 
-class Project:
+class Project(QualityMixin):
     """One labelling project: a SQLite file (e.g. ``reviews.hilt``) and a rebuildable cache folder.
 
     Create one with :meth:`create`, open one with :meth:`open`; close it with :meth:`close`
@@ -88,6 +90,8 @@ class Project:
         self.retrain_every = int(settings.get("retrain_every", 10))
         self.eval_share = float(settings.get("eval_share", 0.1))
         self.lease_seconds = float(settings.get("lease_seconds", 600))
+        #: ``{"share", "annotators_per_item"}`` when some items go to several people, else ``None``.
+        self.overlap: dict | None = meta.get("overlap")
         queue_size = int(settings.get("queue_size", DEFAULT_QUEUE_SIZE))
         if model is None and meta.get("model"):
             model = pickle.loads(base64.b64decode(meta["model"]))
@@ -98,6 +102,8 @@ class Project:
         features = FeatureCache(self.folder, self.kind, self.feature_columns, self.featurizer)
         strength = self.featurizer.classifier_C
         make = (lambda: fresh_copy(model)) if model is not None else (lambda: default_classifier(C=strength))
+        #: A fresh, unfitted copy of the project's classifier on each call.
+        self._new_estimator = make
         self._job = RetrainJob(store, features, self.labels, self.strategy, make, queue_size,
                                batch=self.retrain_every, seed=int(settings.get("seed") or 0))
         self._worker = RetrainWorker(self._job)
@@ -133,6 +139,8 @@ class Project:
         seed: int | None = None,
         show_columns: Sequence[str] | None = None,
         hide_columns: Sequence[str] | None = None,
+        overlap: float = 0.0,
+        annotators_per_item: int = 2,
     ) -> "Project":
         """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame).
 
@@ -180,6 +188,12 @@ class Project:
             but ``hide_columns``. By default all but the columns whose values are all label
             names (they may be the answers); :attr:`shown_columns` lists what is shown.
             The id and label columns are never part of an item's data.
+        overlap : float, default 0.0
+            Share of items (chosen at random, evaluation items too, also in later imports) that
+            ``annotators_per_item`` different people label, for agreement figures and review;
+            the rest are labelled once. Nobody is served an item twice.
+        annotators_per_item : int, default 2
+            How many different people label an overlapped item (at least 2 when ``overlap > 0``).
 
         Returns
         -------
@@ -193,6 +207,7 @@ class Project:
         _check_number("eval_share", eval_share, 0.0, 0.9)
         _check_number("lease_seconds", lease_seconds, 1, None)
         _check_number("queue_size", queue_size, 1, None, whole=True)
+        _check_overlap(overlap, annotators_per_item)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
             raise InputError(f"Expected seed to be a whole number >= 0 or None; got {seed!r}.")
         if path.is_dir():
@@ -233,10 +248,13 @@ class Project:
             "featurizer": (base64.b64encode(pickle.dumps(featurizer)).decode()
                            if isinstance(featurizer, TransformerFeatures) else None),
             "created_at": utc_now(), "created_by": f"hilt {__version__}",
+            "overlap": ({"share": float(overlap), "annotators_per_item": int(annotators_per_item)}
+                        if overlap > 0 else None),
         }
         store = Store.create(path, meta)
         try:
-            result = store.add_items(items.ids, _records(items), items.labels, eval_share=eval_share, seed=seed)
+            result = store.add_items(items.ids, _records(items), items.labels, eval_share=eval_share, seed=seed,
+                                     **_overlap_arguments(meta["overlap"]))
         except BaseException:
             store.close()
             _remove_project_files(path)
@@ -347,7 +365,7 @@ class Project:
         # from the project's, inside the import transaction (two imports at once never collide).
         ids = items.ids if self.id_column is not None else None
         result = self._store.add_items(ids, _records(items), items.labels, eval_share=self.eval_share,
-                                       label_existing=True)
+                                       label_existing=True, **_overlap_arguments(self.overlap))
         result = {**result, "existing": result["duplicates"], "repeated": items.duplicates,
                   "repeated_ids": items.repeated_ids, "identical_texts": items.identical_texts,
                   "duplicates": result["duplicates"] + items.duplicates}
@@ -402,7 +420,9 @@ class Project:
         *served* an item, it does not lock answering. A person whose lease ran out while they
         were thinking keeps their label instead of losing the work; the item then has a label,
         so it is served to nobody again, and a second label from the lease holder is kept too
-        (the latest is the item's label, both appear in the export). Rejecting the late answer
+        (the item's label is then decided as for any item with several answers: see
+        :func:`hilt.store.consensus.final_labels`; ``export(..., include_retracted=True)``
+        shows both). Rejecting the late answer
         would instead break safe retries: a retried skip must stay a duplicate even after the
         item was leased on.
 
@@ -656,8 +676,7 @@ class Project:
                 f"{len(label_of)} training label(s) ({', '.join(sorted(set(label_of.values()))) or 'none'}). "
                 "Label more items first."
             )
-        estimator = fresh_copy(self.model) if self.model is not None else default_classifier(C=self.featurizer.classifier_C)
-        model = AlignedModel(estimator, self.labels)
+        model = AlignedModel(self._new_estimator(), self.labels)
         model.fit(X[np.array([position[r] for r in label_of], dtype=np.int64)], list(label_of.values()))
         model.n_train = len(label_of)
         return model, X, rowids, is_eval
@@ -765,11 +784,16 @@ class Project:
         return {**self.settings(), "renamed": renamed}
 
     # -- annotators ------------------------------------------------------------------------
-    def add_annotator(self, name: str) -> str:
-        """Register ``name`` and return a fresh access token (an earlier token stops working)."""
+    def add_annotator(self, name: str, *, reviewer: bool | None = None) -> str:
+        """Register ``name`` and return a fresh access token (an earlier token stops working).
+
+        ``reviewer=True`` makes them a reviewer (they may also label), ``False`` an annotator;
+        ``None`` keeps the role of someone already registered (a new name is an annotator).
+        """
         check_annotator(name)
         token = new_token()
-        self._store.set_annotator_token(name, hash_token(token))
+        role = None if reviewer is None else (REVIEWER if reviewer else ANNOTATOR)
+        self._store.set_annotator_token(name, hash_token(token), role=role)
         return token
 
     def annotator_for_token(self, token: str) -> str | None:
@@ -785,7 +809,8 @@ class Project:
     def annotator_list(self) -> list[dict]:
         """Who labels this project: one dict per annotator, sorted by name.
 
-        Keys: ``name``; ``role`` (``"annotator"``: has a token for the web UI; ``"import"``: labels
+        Keys: ``name``; ``role`` (``"annotator"``: has a token for the web UI; ``"reviewer"``: has
+        one and may review disagreements; ``"import"``: labels
         read from a label column; ``"no token"``: answered without a token, e.g. in the terminal
         or from Python, or was removed); ``answers`` (current answers, skips included);
         ``retracted``; ``added_at`` and ``last_seen`` (their latest answer or undo; ISO UTC or
@@ -804,7 +829,8 @@ class Project:
         listed = self._store.annotator_stats()
         for entry in listed:
             entry["role"] = ("import" if entry["name"] == IMPORT_ANNOTATOR
-                             else "annotator" if entry["registered"] else "no token")
+                             else entry["registered_role"] if entry["registered"] else "no token")
+            del entry["registered_role"]
         return listed
 
     def remove_annotator(self, name: str) -> dict:
@@ -993,9 +1019,28 @@ def _check_labels(labels: Any) -> list[str]:
     return labels
 
 
+def _check_overlap(overlap: Any, annotators_per_item: Any) -> None:
+    _check_number("overlap", overlap, 0.0, 1.0)
+    _check_number("annotators_per_item", annotators_per_item, 1, None, whole=True)
+    if overlap > 0 and annotators_per_item < 2:
+        raise InputError(
+            f"Expected annotators_per_item of at least 2 with overlap {overlap} (an overlapped item "
+            f"goes to several different people); got {annotators_per_item}. Use overlap 0 to label "
+            "every item once."
+        )
+
+
+def _overlap_arguments(overlap: dict | None) -> dict:
+    """``add_items``'s overlap keywords from the project's ``overlap`` setting."""
+    if not overlap:
+        return {}
+    return {"overlap": float(overlap["share"]), "annotators_per_item": int(overlap["annotators_per_item"])}
+
+
 def _check_number(name: str, value: Any, low: float, high: float | None, *, whole: bool = False) -> None:
     kinds = (int,) if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds) or value < low or (high is not None and value > high):
+    if (isinstance(value, bool) or not isinstance(value, kinds) or value != value  # NaN
+            or value < low or (high is not None and value > high)):
         expected = f"a {'whole ' if whole else ''}number >= {low}" + (f" and <= {high}" if high is not None else "")
         raise InputError(f"Expected {name} to be {expected}; got {value!r}.")
 

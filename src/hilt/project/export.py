@@ -17,7 +17,9 @@ __all__ = ["EXPORT_FORMATS", "EXPORT_SUFFIXES", "export_columns", "export_row", 
 EXPORT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 #: Export format names (``format=``), each the suffix without its dot.
 EXPORT_FORMATS = tuple(suffix[1:] for suffix in EXPORT_SUFFIXES)
-_FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted")
+_FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted", "role")
+#: Columns only an export of every answer has (``include_retracted``).
+_ALL_ONLY = ("retracted", "role")
 
 
 def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, Any]:
@@ -29,11 +31,11 @@ def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, 
     --------
     >>> from hilt.project.export import export_row
     >>> export_row({"item_id": "1", "label": "pos", "annotator": "ada", "answered_at": "t",
-    ...             "answer_id": "u", "retracted": False, "data": {"text": "hi", "label": 3}},
+    ...             "answer_id": "u", "retracted": False, "role": "annotate", "data": {"text": "hi", "label": 3}},
     ...            include_retracted=False)
     {'item_id': '1', 'label': 'pos', 'annotator': 'ada', 'answered_at': 't', 'answer_id': 'u', 'text': 'hi', 'data_label': 3}
     """
-    row = {k: answer[k] for k in _FIXED if include_retracted or k != "retracted"}
+    row = {k: answer[k] for k in _FIXED if include_retracted or k not in _ALL_ONLY}
     for name, value in answer["data"].items():
         row[f"data_{name}" if name in _FIXED else name] = value
     return row
@@ -49,7 +51,7 @@ def export_columns(data_columns: Sequence[str], *, include_retracted: bool) -> l
     >>> export_columns(["text", "label"], include_retracted=False)
     ['item_id', 'label', 'annotator', 'answered_at', 'answer_id', 'text', 'data_label']
     """
-    columns = [k for k in _FIXED if include_retracted or k != "retracted"]
+    columns = [k for k in _FIXED if include_retracted or k not in _ALL_ONLY]
     return columns + [f"data_{name}" if name in _FIXED else name for name in data_columns]
 
 

@@ -11,7 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hilt.store import Store
+from hilt.quality.agreement import agreement
+from hilt.quality.intervals import wilson_interval
+from hilt.store import IMPORT_ANNOTATOR, Store
+from hilt.store.consensus import ANNOTATE
 
 __all__ = ["features_name", "read_status", "status_dict"]
 
@@ -30,12 +33,39 @@ def status_dict(store: Store, *, labels: list[str], strategy: str, kind: str, te
                 retrain_every: int, eval_share: float, features: str, retraining: bool = False,
                 retrain_error: str | None = None) -> dict[str, Any]:
     """The status of the project in ``store`` with the given settings (see :meth:`Project.status`)."""
-    runs = [{k: r[k] for k in RUN_KEYS} for r in store.runs()]
+    runs = [{**{k: r[k] for k in RUN_KEYS}, "eval_ci": eval_interval(r["eval_accuracy"], r["n_eval"])}
+            for r in store.runs()]
     return {
-        **store.counts(), "runs": runs, "labels": list(labels), "strategy": strategy, "kind": kind,
+        **store.counts(), "runs": runs, "agreement": store_agreement(store), "labels": list(labels), "strategy": strategy, "kind": kind,
         "text_column": text_column, "retraining": retraining, "retrain_error": retrain_error,
         "retrain_every": retrain_every, "eval_share": eval_share, "features": features,
     }
+
+
+def eval_interval(accuracy: float | None, n_eval: int) -> list[float] | None:
+    """The 95 % Wilson interval ``[low, high]`` of an evaluation accuracy on ``n_eval`` items
+    (``None`` without one).
+
+    Examples
+    --------
+    >>> [round(x, 3) for x in eval_interval(0.75, 4)]
+    [0.301, 0.954]
+    >>> eval_interval(None, 0) is None
+    True
+    """
+    if accuracy is None or not n_eval:
+        return None
+    interval = wilson_interval(int(round(accuracy * n_eval)), int(n_eval))
+    return None if interval is None else [interval[0], interval[1]]
+
+
+def store_agreement(store: Store) -> dict[str, Any]:
+    """:func:`hilt.quality.agreement` over the current answers of people (labels read from a
+    file at import, annotator ``"import"``, are not a person's and are left out; so are
+    reviewers' decisions, which settle disagreements rather than take part in them)."""
+    rows = [(a["item_id"], a["annotator"], a["label"]) for a in store.current_answers()
+            if a["role"] == ANNOTATE and a["annotator"] != IMPORT_ANNOTATOR]
+    return agreement(rows)
 
 
 def read_status(path: str | Path) -> dict[str, Any]:

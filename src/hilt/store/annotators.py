@@ -22,15 +22,18 @@ class AnnotatorsMixin:
     def annotator_stats(self) -> list[dict[str, Any]]:
         """Registered annotators and everyone who answered, sorted by name: ``name``,
         ``registered`` (has a token), ``added_at``, ``answers`` (current answers, skips
-        included), ``retracted``, ``last_seen`` (their latest answer or undo, ISO UTC)."""
+        included), ``retracted``, ``last_seen`` (their latest answer or undo, ISO UTC) and
+        ``registered_role`` (``"annotator"`` or ``"reviewer"``; ``None`` when not registered)."""
         with read(self._engine) as conn:
-            registered = {name: at for name, at in conn.execute(text("SELECT name, created_at FROM annotators"))}
+            registered = {name: (at, role) for name, at, role in conn.execute(
+                text("SELECT name, created_at, role FROM annotators"))}
             rows = conn.execute(text(
                 "SELECT annotator, SUM(retracted = 0), SUM(retracted), MAX(MAX(created_at), "
                 "COALESCE(MAX(retracted_at), '')) FROM answers GROUP BY annotator")).all()
         answered = {name: (int(n), int(r), last) for name, n, r, last in rows}
         return [
-            {"name": name, "registered": name in registered, "added_at": registered.get(name),
+            {"name": name, "registered": name in registered, "added_at": registered.get(name, (None, None))[0],
+             "registered_role": registered.get(name, (None, None))[1],
              "answers": answered.get(name, (0, 0, None))[0], "retracted": answered.get(name, (0, 0, None))[1],
              "last_seen": answered.get(name, (0, 0, None))[2]}
             for name in sorted(set(registered) | set(answered))

@@ -26,7 +26,7 @@ from sqlalchemy import (
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "metadata"]
 
 #: The version this hilt writes. Bump it together with a new entry in :data:`MIGRATIONS`.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 metadata = MetaData()
 
@@ -51,6 +51,9 @@ items = Table(
     Column("is_eval", Integer, nullable=False, default=0),
     Column("shuffle", Integer, nullable=False),
     Column("created_at", String, nullable=False),
+    # How many different annotators should label the item: 1, or the project's
+    # annotators_per_item for the overlapped share (version 3).
+    Column("needed", Integer, nullable=False, server_default=text("1")),
     Index("items_eval_shuffle", "is_eval", "shuffle"),
 )
 
@@ -66,6 +69,8 @@ answers = Table(
     Column("created_at", String, nullable=False),
     Column("retracted", Integer, nullable=False, default=0),
     Column("retracted_at", String, nullable=True),
+    # "annotate", or "review": a reviewer's decision, which settles the item's label (version 3).
+    Column("role", String, nullable=False, server_default=text("'annotate'")),
     Index("answers_item", "item", "retracted"),
     Index("answers_annotator", "annotator", "retracted"),
 )
@@ -76,6 +81,7 @@ annotators = Table(
     Column("name", String, primary_key=True),
     Column("token_hash", String, nullable=False, unique=True),
     Column("created_at", String, nullable=False),
+    Column("role", String, nullable=False, server_default=text("'annotator'")),  # or "reviewer" (version 3)
 )
 
 #: ``finished_at`` is NULL while a run is being written; only finished runs are reported.
@@ -102,12 +108,14 @@ queue = Table(
     Column("guess", String, nullable=True),  # added in schema version 2
 )
 
-#: At most one live lease per item (the primary key) and, by construction, per annotator.
+#: One lease per annotator (by construction: a claim drops the annotator's others) and per
+#: (item, annotator); an overlapped item may be leased to several annotators at once, never
+#: to more than it still needs (the claim checks under the write lock).
 leases = Table(
     "leases",
     metadata,
     Column("item", Integer, primary_key=True),
-    Column("annotator", String, nullable=False),
+    Column("annotator", String, primary_key=True),
     Column("expires_at", Float, nullable=False),  # unix seconds: compared on every serve
     Index("leases_annotator", "annotator"),
 )
@@ -118,5 +126,19 @@ def _v1_to_v2(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE queue ADD COLUMN guess VARCHAR"))
 
 
+def _v2_to_v3(conn: Connection) -> None:
+    # Version 3: overlap (items.needed), review decisions (answers.role), reviewers
+    # (annotators.role), and several leases on one item (the leases key becomes item + annotator).
+    conn.execute(text("ALTER TABLE items ADD COLUMN needed INTEGER NOT NULL DEFAULT 1"))
+    conn.execute(text("ALTER TABLE answers ADD COLUMN role VARCHAR NOT NULL DEFAULT 'annotate'"))
+    conn.execute(text("ALTER TABLE annotators ADD COLUMN role VARCHAR NOT NULL DEFAULT 'annotator'"))
+    conn.execute(text("ALTER TABLE leases RENAME TO leases_v2"))
+    conn.execute(text("DROP INDEX IF EXISTS leases_annotator"))
+    leases.create(conn)
+    conn.execute(text("INSERT INTO leases (item, annotator, expires_at) "
+                      "SELECT item, annotator, expires_at FROM leases_v2"))
+    conn.execute(text("DROP TABLE leases_v2"))
+
+
 #: ``MIGRATIONS[v]`` turns a version ``v`` file into a version ``v + 1`` file.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}

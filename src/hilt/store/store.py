@@ -23,13 +23,17 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from hilt.errors import ConflictError, InputError, NotFoundError
 from hilt.store import schema
 from hilt.store.annotators import AnnotatorsMixin
+from hilt.store.consensus import ANNOTATE, Decision, final_labels
 from hilt.store.engine import make_engine, read, write
 from hilt.store.settings import SettingsMixin
 
-__all__ = ["IMPORT_ANNOTATOR", "ItemRow", "Store", "utc_now"]
+__all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemRow", "Store", "utc_now"]
 
 #: The reserved annotator that owns labels read from a label column at import.
 IMPORT_ANNOTATOR = "import"
+#: The roles of a registered person: an annotator labels; a reviewer also settles disagreements.
+ANNOTATOR = "annotator"
+REVIEWER = "reviewer"
 
 _INSERT_BATCH = 20_000
 #: Imports of at least this many items shrink the write-ahead log afterwards.
@@ -58,34 +62,60 @@ class ItemRow:
     score: float | None = None
 
 
-# An item may be served to annotator :a now when nobody gave it a label, :a did not skip it,
-# and nobody else holds a live lease on it.  ``{x}`` is the item's row id expression.
-_UNANSWERED = """
+# An item may be served to annotator :a now when :a has not answered it (a label or a skip:
+# never twice to one person) and fewer people than it needs (``items.needed``: 1, or the
+# project's annotators_per_item on the overlapped share) have labelled it or hold a live lease
+# on it.  ``{x}`` is the item's row id expression, ``{n}`` its ``needed``.  Items needing one
+# annotator (all of them without overlap) take the two NOT EXISTS probes of version 2, which
+# stop at the first row; the counts are only paid on overlapped items.
+_SINGLE = """
     NOT EXISTS (SELECT 1 FROM answers a WHERE a.item = {x} AND a.retracted = 0
                 AND (a.label IS NOT NULL OR a.annotator = :a))
+    AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.item = {x} AND l.expires_at > :now
+                    AND l.annotator != :a)
 """
-_UNLEASED = """
-    NOT EXISTS (SELECT 1 FROM leases l WHERE l.item = {x} AND l.expires_at > :now
-                AND l.annotator != :a)
+_SHARED = """
+    NOT EXISTS (SELECT 1 FROM answers a WHERE a.item = {x} AND a.retracted = 0 AND a.annotator = :a)
+    AND (SELECT COUNT(DISTINCT a.annotator) FROM answers a WHERE a.item = {x} AND a.retracted = 0
+         AND a.label IS NOT NULL)
+      + (SELECT COUNT(*) FROM leases l WHERE l.item = {x} AND l.expires_at > :now AND l.annotator != :a)
+      < {n}
 """
-_SERVABLE = _UNANSWERED + " AND " + _UNLEASED
+_SERVABLE = "(({n} = 1 AND " + _SINGLE + ") OR ({n} > 1 AND " + _SHARED + "))"
 # Each serve runs a handful of statements inside one write transaction, so each candidate
 # query returns the item's own columns too (a join) rather than costing a second look-up.
 _FROM_QUEUE = text(
     "SELECT q.item, i.key, i.data, i.is_eval, q.guess, q.score FROM queue q JOIN items i ON i.id = q.item "
-    "WHERE q.run_id = :run AND " + _SERVABLE.format(x="q.item") + " ORDER BY q.position LIMIT :n"
+    "WHERE q.run_id = :run AND " + _SERVABLE.format(x="q.item", n="i.needed") + " ORDER BY q.position LIMIT :n"
 )
 _FROM_SHUFFLE = text(
     "SELECT i.id, i.key, i.data, i.is_eval FROM items i WHERE i.is_eval = :eval AND "
-    + _SERVABLE.format(x="i.id") + " ORDER BY i.shuffle LIMIT :n"
+    + _SERVABLE.format(x="i.id", n="i.needed") + " ORDER BY i.shuffle LIMIT :n"
 )
-# The item :a holds a live lease on, unless it has been answered since (a lease row is unique
-# per item, so nobody else can hold it).
+# Overlapped items someone has started (labelled, fewer people than needed): served before the
+# ranking, oldest first, so that agreement figures grow with the labels instead of waiting for
+# the queue to reach the items again. Driven by the answers, which are few next to the pool.
+_FROM_STARTED = text(
+    "SELECT i.id, i.key, i.data, i.is_eval FROM items i WHERE i.needed > 1 AND i.id IN "
+    "(SELECT a.item FROM answers a WHERE a.retracted = 0 AND a.label IS NOT NULL) AND "
+    + _SHARED.format(x="i.id", n="i.needed")
+    + " ORDER BY (SELECT MIN(a.id) FROM answers a WHERE a.item = i.id AND a.retracted = 0) LIMIT :n"
+)
+# The item :a holds a live lease on, unless :a answered it since, or (an item needing one
+# person) someone else labelled it.
 _HELD = text(
-    "SELECT l.item FROM leases l WHERE l.annotator = :a AND l.expires_at > :now AND "
-    + _UNANSWERED.format(x="l.item")
+    "SELECT l.item FROM leases l JOIN items i ON i.id = l.item WHERE l.annotator = :a AND l.expires_at > :now "
+    "AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.item = l.item AND a.retracted = 0 "
+    "AND (a.annotator = :a OR (a.label IS NOT NULL AND i.needed = 1)))"
 )
-_SERVE_STATE = text("SELECT key, value FROM meta WHERE key IN ('served', 'served_eval', 'queue_run')")
+# How many more people an item can be given to besides :a (for undo's hand-back).
+_ROOM = text(
+    "SELECT i.needed - (SELECT COUNT(DISTINCT a.annotator) FROM answers a WHERE a.item = i.id "
+    "AND a.retracted = 0 AND a.label IS NOT NULL AND a.annotator != :a) "
+    "- (SELECT COUNT(*) FROM leases l WHERE l.item = i.id AND l.expires_at > :now AND l.annotator != :a) "
+    "FROM items i WHERE i.id = :item"
+)
+_SERVE_STATE = text("SELECT key, value FROM meta WHERE key IN ('served', 'served_eval', 'queue_run', 'overlap')")
 # meta values are JSON; a JSON integer is its decimal text, so SQLite's arithmetic keeps it valid.
 _COUNT_SERVE = text(
     "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
@@ -209,6 +239,8 @@ class Store(AnnotatorsMixin, SettingsMixin):
         eval_share: float,
         seed: int | None = None,
         label_existing: bool = False,
+        overlap: float = 0.0,
+        annotators_per_item: int = 1,
     ) -> dict[str, int]:
         """Add items (and the labels known for them) in one transaction: all or nothing.
 
@@ -219,7 +251,8 @@ class Store(AnnotatorsMixin, SettingsMixin):
         numbers the new items on from the items already there (``"0"``, ``"1"``, ... in a
         new store), counted inside the same transaction, so two processes importing at
         once can never hand out the same number. A random ``eval_share`` of the new items
-        without a label become the evaluation sample.
+        without a label become the evaluation sample, and a random ``overlap`` share of the new
+        items (evaluation items too) is to be labelled by ``annotators_per_item`` different people.
         """
         rng = np.random.default_rng(seed)
         now = utc_now()
@@ -239,12 +272,17 @@ class Store(AnnotatorsMixin, SettingsMixin):
             has_label = np.array([labels is not None and labels[i] is not None for i in keep], dtype=bool)
             is_eval = (rng.random(n) < eval_share) & ~has_label if n else np.zeros(0, dtype=bool)
             shuffle = rng.integers(0, 2**62, size=n)
+            # Drawn after the draws above, so a project without overlap keeps the order and
+            # evaluation sample the same seed always gave.
+            needed = (np.where(rng.random(n) < overlap, annotators_per_item, 1) if overlap > 0
+                      else np.ones(n, dtype=np.int64))
             rowids = range(start, start + n)
-            sql = "INSERT INTO items (id, key, data, is_eval, shuffle, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            sql = ("INSERT INTO items (id, key, data, is_eval, shuffle, created_at, needed) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)")
             for lo in range(0, n, _INSERT_BATCH):
                 conn.exec_driver_sql(sql, [
                     (rowids[j], keys[keep[j]], _JSON.encode(records[keep[j]]),
-                     int(is_eval[j]), int(shuffle[j]), now)
+                     int(is_eval[j]), int(shuffle[j]), now, int(needed[j]))
                     for j in range(lo, min(lo + _INSERT_BATCH, n))
                 ])
             labelled = [(uuid.uuid4().hex, rowids[j], IMPORT_ANNOTATOR, labels[keep[j]], now)
@@ -405,18 +443,19 @@ class Store(AnnotatorsMixin, SettingsMixin):
         args = {"a": annotator, "now": now}
         held = conn.execute(_HELD, args).scalar()
         if held is not None:
-            conn.execute(text("UPDATE leases SET expires_at = :exp WHERE item = :item"),
-                         {"exp": now + lease_seconds, "item": held})
+            conn.execute(text("UPDATE leases SET expires_at = :exp WHERE item = :item AND annotator = :a"),
+                         {"exp": now + lease_seconds, "item": held, "a": annotator})
             return _item_row(conn, held, queue_run=_get_meta(conn, "queue_run"))
         conn.execute(text("DELETE FROM leases WHERE annotator = :a OR expires_at <= :now"), args)
         state = {k: json.loads(v) for k, v in conn.execute(_SERVE_STATE)}
         served, served_eval, run = state["served"], state["served_eval"], state["queue_run"]
-        want_eval = eval_share > 0 and served_eval < eval_share * (served + 1) - 1e-9  # 0.3 * 10 > 3
-        picked = None
-        for source in (("eval", "train") if want_eval else ("train", "eval")):
-            picked = self._candidates(conn, source, run, args, 1)
-            if picked:
-                break
+        picked = self._started(conn, args, 1) if state.get("overlap") else []
+        if not picked:
+            want_eval = eval_share > 0 and served_eval < eval_share * (served + 1) - 1e-9  # 0.3 * 10 > 3
+            for source in (("eval", "train") if want_eval else ("train", "eval")):
+                picked = self._candidates(conn, source, run, args, 1)
+                if picked:
+                    break
         if not picked:
             return None
         row = picked[0]
@@ -426,6 +465,11 @@ class Store(AnnotatorsMixin, SettingsMixin):
         )
         conn.execute(_COUNT_SERVE, {"is_eval": int(row.is_eval)})
         return row
+
+    @staticmethod
+    def _started(conn: Connection, args: dict, n: int) -> list[ItemRow]:
+        return [ItemRow(int(item), key, json.loads(data), bool(is_eval))
+                for item, key, data, is_eval in conn.execute(_FROM_STARTED, {**args, "n": n})]
 
     def peek(self, annotator: str, n: int, *, eval_share: float | None = None) -> list[ItemRow]:
         """The next ``n`` items ``annotator`` would be served, without leasing them.
@@ -442,8 +486,10 @@ class Store(AnnotatorsMixin, SettingsMixin):
             # The first item follows claim's turn rule, so a preview of the next item is the
             # item claim will lease next (unless someone else takes it first).
             want_eval = eval_share > 0 and served_eval < eval_share * (served + 1) - 1e-9  # 0.3 * 10 > 3
-            rows: list[ItemRow] = []
+            rows: list[ItemRow] = self._started(conn, args, n) if state.get("overlap") else []
             for source in (("eval", "train") if want_eval else ("train", "eval")):
+                if len(rows) >= n:
+                    break
                 seen = {r.rowid for r in rows}
                 more = self._candidates(conn, source, run, args, n - len(rows) + len(seen))
                 rows += [r for r in more if r.rowid not in seen][: n - len(rows)]
@@ -465,24 +511,27 @@ class Store(AnnotatorsMixin, SettingsMixin):
                      for item, key, data, is_eval in found if item not in seen][: n - len(rows)]
         return rows
 
-    def record_answer(self, key: str, label: str | None, annotator: str, answer_id: str) -> dict[str, Any]:
+    def record_answer(self, key: str, label: str | None, annotator: str, answer_id: str, *,
+                      role: str = ANNOTATE) -> dict[str, Any]:
         """Store one answer (``label=None``: a skip) and release the annotator's lease on the item.
 
-        Returns ``{"answer_id", "duplicate", "training"}``; ``training`` says whether the answer
-        is a new label the model may learn from (not a skip, not an evaluation item). An
-        ``answer_id`` seen before stores nothing and returns ``duplicate=True``.
+        ``role="review"`` records a reviewer's decision, which settles the item's final label
+        (:func:`hilt.store.consensus.final_labels`). Returns ``{"answer_id", "duplicate",
+        "training"}``; ``training`` says whether the answer is a new label the model may learn
+        from (not a skip, not an evaluation item). An ``answer_id`` seen before stores nothing
+        and returns ``duplicate=True``.
         """
         with write(self._engine) as conn:
-            return self._record_answer(conn, key, label, annotator, answer_id)
+            return self._record_answer(conn, key, label, annotator, answer_id, role)
 
     def _record_answer(self, conn: Connection, key: str, label: str | None, annotator: str,
-                       answer_id: str) -> dict[str, Any]:
+                       answer_id: str, role: str = ANNOTATE) -> dict[str, Any]:
         earlier = conn.execute(
-            text("SELECT i.key, a.label, a.annotator FROM answers a JOIN items i ON i.id = a.item "
+            text("SELECT i.key, a.label, a.annotator, a.role FROM answers a JOIN items i ON i.id = a.item "
                  "WHERE a.answer_id = :id"), {"id": answer_id}
         ).first()
         if earlier is not None:
-            if tuple(earlier) != (key, label, annotator):
+            if tuple(earlier)[:3] != (key, label, annotator) or earlier[3] != role:
                 raise ConflictError(
                     f"Expected answer_id {answer_id!r} to repeat the answer it was first sent "
                     f"with (item {earlier[0]!r}, label {earlier[1]!r}, annotator {earlier[2]!r}); "
@@ -494,9 +543,9 @@ class Store(AnnotatorsMixin, SettingsMixin):
         if item is None:
             raise NotFoundError(f"Expected an item with id {key!r}, but the project has none.")
         conn.execute(
-            text("INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
-                 "VALUES (:id, :item, :a, :label, :now, 0)"),
-            {"id": answer_id, "item": item[0], "a": annotator, "label": label, "now": utc_now()},
+            text("INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted, role) "
+                 "VALUES (:id, :item, :a, :label, :now, 0, :role)"),
+            {"id": answer_id, "item": item[0], "a": annotator, "label": label, "now": utc_now(), "role": role},
         )
         conn.execute(text("DELETE FROM leases WHERE item = :item AND annotator = :a"),
                      {"item": item[0], "a": annotator})
@@ -514,44 +563,66 @@ class Store(AnnotatorsMixin, SettingsMixin):
         now = time.time()
         with write(self._engine) as conn:
             latest = conn.execute(
-                text("SELECT id, item FROM answers WHERE annotator = :a AND retracted = 0 "
-                     "ORDER BY id DESC LIMIT 1"), {"a": annotator}
+                text("SELECT id, item FROM answers WHERE annotator = :a AND retracted = 0 AND role = :role "
+                     "ORDER BY id DESC LIMIT 1"), {"a": annotator, "role": ANNOTATE}
             ).first()
             if latest is None:
                 return None
             conn.execute(text("UPDATE answers SET retracted = 1, retracted_at = :now WHERE id = :id"),
                          {"now": utc_now(), "id": latest[0]})
-            taken = conn.execute(
-                text("SELECT 1 FROM leases WHERE item = :item AND annotator != :a AND expires_at > :now"),
-                {"item": latest[1], "a": annotator, "now": now}).first()
-            if taken is not None:
+            room = conn.execute(_ROOM, {"item": latest[1], "a": annotator, "now": now}).scalar()
+            if room is None or room < 1:
                 return None
-            conn.execute(text("DELETE FROM leases WHERE annotator = :a OR item = :item"),
-                         {"a": annotator, "item": latest[1]})
+            conn.execute(text("DELETE FROM leases WHERE annotator = :a OR (item = :item AND expires_at <= :now)"),
+                         {"a": annotator, "item": latest[1], "now": now})
             conn.execute(text("INSERT INTO leases (item, annotator, expires_at) VALUES (:item, :a, :exp)"),
                          {"item": latest[1], "a": annotator, "exp": now + lease_seconds})
             return _item_row(conn, latest[1], queue_run=_get_meta(conn, "queue_run"))
 
     def leases(self) -> dict[str, str]:
-        """Live leases: item key -> annotator."""
+        """Live leases: item key -> annotator (an overlapped item leased to several people:
+        their names, sorted, joined by ``", "``)."""
         with read(self._engine) as conn:
-            return dict(conn.execute(
+            rows = conn.execute(
                 text("SELECT i.key, l.annotator FROM leases l JOIN items i ON i.id = l.item "
-                     "WHERE l.expires_at > :now"), {"now": time.time()}).all())
+                     "WHERE l.expires_at > :now ORDER BY l.annotator"), {"now": time.time()}).all()
+        held: dict[str, str] = {}
+        for key, annotator in rows:
+            held[key] = f"{held[key]}, {annotator}" if key in held else annotator
+        return held
 
     # -- learning --------------------------------------------------------------------------
     def current_labels(self, *, is_eval: bool | None = None) -> dict[int, str]:
-        """Row id -> label for every item with a current label (the latest answer wins).
+        """Row id -> final label of every item with one (:func:`~hilt.store.consensus.final_labels`:
+        the latest review, else the annotators' majority, else the single answer).
 
         ``is_eval=False``: the training labels; ``True``: the evaluation sample's labels.
         """
+        return {item: d.label for item, d in self.decisions(is_eval=is_eval).items()}
+
+    def decisions(self, *, is_eval: bool | None = None) -> dict[int, Decision]:
+        """Row id -> :class:`~hilt.store.consensus.Decision` (final label, votes, reviewed)."""
+        return final_labels(self._labelled_answers(is_eval=is_eval))
+
+    def _labelled_answers(self, *, is_eval: bool | None = None) -> list[tuple[int, int, str, str, str]]:
+        """``(item, answer id, annotator, label, role)`` of every current non-skip answer."""
         where = "" if is_eval is None else f" AND i.is_eval = {int(is_eval)}"
+        join = "" if is_eval is None else " JOIN items i ON i.id = a.item"
+        with read(self._engine) as conn:
+            return conn.exec_driver_sql(
+                "SELECT a.item, a.id, a.annotator, a.label, a.role FROM answers a" + join +
+                " WHERE a.retracted = 0 AND a.label IS NOT NULL" + where).all()
+
+    def current_answers(self) -> list[dict[str, Any]]:
+        """Every current non-skip answer, oldest first: ``item_id``, ``annotator``, ``label``,
+        ``role``, ``is_eval``, ``order`` (the answer's row id) and ``answered_at``."""
         with read(self._engine) as conn:
             rows = conn.exec_driver_sql(
-                "SELECT a.item, a.label FROM answers a JOIN items i ON i.id = a.item "
-                "WHERE a.retracted = 0 AND a.label IS NOT NULL" + where + " ORDER BY a.id"
-            )
-            return dict(rows.all())  # later rows (newer answers) overwrite earlier ones
+                "SELECT i.key, a.annotator, a.label, a.role, i.is_eval, a.id, a.created_at FROM answers a "
+                "JOIN items i ON i.id = a.item WHERE a.retracted = 0 AND a.label IS NOT NULL ORDER BY a.id").all()
+        return [{"item_id": key, "annotator": annotator, "label": label, "role": role, "is_eval": bool(is_eval),
+                 "order": int(order), "answered_at": at}
+                for key, annotator, label, role, is_eval, order, at in rows]
 
     def start_run(self, strategy: str) -> int:
         """Record that a model run started; its queue is written under the returned run id."""
@@ -610,20 +681,19 @@ class Store(AnnotatorsMixin, SettingsMixin):
             n_items, n_eval_items = conn.execute(
                 text("SELECT COUNT(*), COALESCE(SUM(is_eval), 0) FROM items")).one()
             current = conn.exec_driver_sql(
-                "SELECT a.item, a.label, a.annotator, i.is_eval FROM answers a JOIN items i ON i.id = a.item "
-                "WHERE a.retracted = 0 ORDER BY a.id").all()
-        label_of: dict[int, str] = {}
-        eval_items: set[int] = set()
+                "SELECT a.item, a.id, a.annotator, a.label, a.role, i.is_eval FROM answers a "
+                "JOIN items i ON i.id = a.item WHERE a.retracted = 0").all()
+        eval_items = {item for item, *_, is_eval in current if is_eval}
         by_annotator: dict[str, int] = {}
         n_skipped = 0
-        for item, label, annotator, is_eval in current:
+        for _, _, annotator, label, _, _ in current:
             if label is None:
                 n_skipped += 1
-                continue
-            label_of[item] = label
-            by_annotator[annotator] = by_annotator.get(annotator, 0) + 1
-            if is_eval:
-                eval_items.add(item)
+            else:
+                by_annotator[annotator] = by_annotator.get(annotator, 0) + 1
+        label_of = {item: d.label for item, d in final_labels(
+            row[:5] for row in current if row[3] is not None).items()}
+        eval_items &= label_of.keys()
         by_label: dict[str, int] = {}
         for label in label_of.values():
             by_label[label] = by_label.get(label, 0) + 1
@@ -634,20 +704,31 @@ class Store(AnnotatorsMixin, SettingsMixin):
         }
 
     def answer_rows(self, *, include_retracted: bool = False) -> list[dict[str, Any]]:
-        """Answers joined with their items, oldest first: current labels, or every answer."""
+        """Answers joined with their items, oldest first.
+
+        By default one row per item with a final label: the answer that decided it (the
+        review, else the earliest vote for the majority label; see
+        :func:`~hilt.store.consensus.final_labels`). ``include_retracted=True``: every answer
+        ever given, skips, retracted answers and review decisions included, with its ``role``.
+        """
         where = "" if include_retracted else " WHERE a.retracted = 0 AND a.label IS NOT NULL"
         with read(self._engine) as conn:
             rows = conn.exec_driver_sql(
-                "SELECT i.key, a.label, a.annotator, a.created_at, a.answer_id, a.retracted, i.data "
-                "FROM answers a JOIN items i ON i.id = a.item" + where + " ORDER BY a.id").all()
+                "SELECT i.key, a.label, a.annotator, a.created_at, a.answer_id, a.retracted, i.data, "
+                "a.role, a.item, a.id FROM answers a JOIN items i ON i.id = a.item" + where + " ORDER BY a.id").all()
+        if not include_retracted:
+            deciding = {d.order for d in final_labels(
+                (item, order, annotator, label, role)
+                for _, label, annotator, _, _, _, _, role, item, order in rows).values()}
+            rows = [row for row in rows if row[9] in deciding]
         return [
             {"item_id": key, "label": label, "annotator": annotator, "answered_at": at,
-             "answer_id": answer_id, "retracted": bool(retracted), "data": json.loads(data)}
-            for key, label, annotator, at, answer_id, retracted, data in rows
+             "answer_id": answer_id, "retracted": bool(retracted), "role": role, "data": json.loads(data)}
+            for key, label, annotator, at, answer_id, retracted, data, role, _, _ in rows
         ]
 
     def labelled_rows(self) -> list[tuple[str, dict, str]]:
-        """``(key, data, label)`` of each item with a current label (latest wins), in item order."""
+        """``(key, data, label)`` of each item with a final label, in item order."""
         labels = self.current_labels()
         if not labels:
             return []
@@ -658,19 +739,29 @@ class Store(AnnotatorsMixin, SettingsMixin):
         return [(key, json.loads(data), labels[rowid]) for rowid, key, data in rows if rowid in labels]
 
     # -- annotators ------------------------------------------------------------------------
-    def set_annotator_token(self, name: str, token_hash: str) -> None:
-        """Register ``name`` with a token hash, replacing any earlier token (rotation)."""
+    def set_annotator_token(self, name: str, token_hash: str, *, role: str | None = None) -> None:
+        """Register ``name`` with a token hash, replacing any earlier token (rotation).
+
+        ``role``: ``"annotator"`` or ``"reviewer"``; ``None`` keeps a registered person's role
+        (a new one becomes an annotator).
+        """
         with write(self._engine) as conn:
             conn.execute(
-                text("INSERT INTO annotators (name, token_hash, created_at) VALUES (:n, :h, :now) "
-                     "ON CONFLICT(name) DO UPDATE SET token_hash = excluded.token_hash"),
-                {"n": name, "h": token_hash, "now": utc_now()},
+                text("INSERT INTO annotators (name, token_hash, created_at, role) VALUES (:n, :h, :now, :role) "
+                     "ON CONFLICT(name) DO UPDATE SET token_hash = excluded.token_hash"
+                     + ("" if role is None else ", role = excluded.role")),
+                {"n": name, "h": token_hash, "now": utc_now(), "role": role or ANNOTATOR},
             )
 
     def annotator_by_token_hash(self, token_hash: str) -> str | None:
         with read(self._engine) as conn:
             return conn.execute(text("SELECT name FROM annotators WHERE token_hash = :h"),
                                 {"h": token_hash}).scalar()
+
+    def annotator_role(self, name: str) -> str | None:
+        """``"annotator"`` or ``"reviewer"`` for a registered name, else ``None``."""
+        with read(self._engine) as conn:
+            return conn.execute(text("SELECT role FROM annotators WHERE name = :n"), {"n": name}).scalar()
 
     def annotator_names(self) -> list[str]:
         """Registered annotators and everyone who has answered, sorted."""

@@ -1,0 +1,195 @@
+"""Labels a team can trust: agreement, likely label errors and review, as methods of a project.
+
+Part of :class:`hilt.project.Project` (a mixin, so that ``core.py`` keeps to serving and
+training). The math lives in :mod:`hilt.quality`; the rule for an item's final label in
+:mod:`hilt.store.consensus`.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Iterable
+
+import numpy as np
+
+from hilt.errors import ForbiddenError, InputError
+from hilt.store import Store
+from hilt.store.consensus import REVIEW, Decision, final_labels
+from hilt.store.store import REVIEWER
+
+__all__ = ["QualityMixin"]
+
+#: Folds of the out-of-fold predictions label issues are found from.
+ISSUE_FOLDS = 5
+
+
+class QualityMixin:
+    """Agreement, likely label errors and review: methods of :class:`hilt.project.Project`."""
+
+    _store: Store
+    labels: list[str]
+
+    # -- agreement -------------------------------------------------------------------------
+    def agreement(self) -> dict:
+        """Agreement between annotators on items two or more of them labelled (overlap):
+        ``items``, ``alpha`` (Krippendorff's, nominal), ``by_annotator`` and ``pairs`` (Cohen's
+        kappa); see :func:`hilt.quality.agreement`. Also ``status()["agreement"]``."""
+        from hilt.project.status import store_agreement
+
+        return store_agreement(self._store)
+
+    # -- likely label errors ---------------------------------------------------------------
+    def label_issues(self, limit: int = 50) -> list[dict]:
+        """Labelled items whose label is most likely wrong, most likely first.
+
+        Every labelled item (evaluation items too) gets a predicted probability from a copy of
+        the project's model that did not see that item's label (out-of-fold, ``ISSUE_FOLDS``
+        folds, on the project's cached features); confident learning
+        (:func:`hilt.quality.find_label_issues`) flags the labels the model confidently
+        contradicts. Items whose annotators disagree (and no reviewer settled) come too, flagged
+        or not. Items a reviewer decided are left out: a person already looked.
+
+        Returns rows ``{"item_id", "label", "suggested", "score", "annotator", "disagreement"}``:
+        ``score`` in [0, 1] (higher: more likely wrong), ``suggested`` the label the model
+        prefers, ``annotator`` who gave the label. An empty list while fewer than two
+        different labels exist.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> texts = ["good fun", "great fun", "good film", "bad mess", "awful mess", "bad film"] * 4
+        >>> labels = ["pos", "pos", "pos", "neg", "neg", "neg"] * 4
+        >>> labels[0] = "neg"  # a slip
+        >>> frame = pd.DataFrame({"text": texts, "y": labels})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"],
+        ...                     label_column="y", features="tfidf") as project:
+        ...     found = project.label_issues(limit=1)
+        >>> found[0]["item_id"], found[0]["label"], found[0]["suggested"]
+        ('0', 'neg', 'pos')
+        """
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InputError(f"Expected limit to be a whole number >= 1; got {limit!r}.")
+        return self._issue_rows()[:limit]
+
+    def _issue_rows(self) -> list[dict]:
+        """Every row :meth:`label_issues` can return, ranked; cached until an annotator's answer
+        changes (review decisions only remove rows, so they do not cost a refit)."""
+        answers = self._store.current_answers()
+        key = tuple((a["order"], a["role"]) for a in answers if a["role"] != REVIEW)
+        lock = self.__dict__.setdefault("_issues_lock", threading.Lock())
+        with lock:
+            cached = self.__dict__.get("_issues_cache")
+            if cached is None or cached[0] != key:
+                cached = (key, self._compute_issue_rows(answers))
+                self.__dict__["_issues_cache"] = cached
+        reviewed = {a["item_id"] for a in answers if a["role"] == REVIEW}
+        return [row for row in cached[1] if row["item_id"] not in reviewed]
+
+    def _compute_issue_rows(self, answers: list[dict]) -> list[dict]:
+        from hilt.quality.label_issues import find_label_issues, out_of_fold_probabilities
+
+        decisions = self._store.decisions()
+        if len({d.label for d in decisions.values()}) < 2:
+            return []
+        by_order = {a["order"]: a for a in answers}
+        X, rowids, _ = self._job.features.get(self._store)  # type: ignore[attr-defined]
+        position = {int(r): i for i, r in enumerate(rowids)}
+        items = [r for r in sorted(decisions) if r in position]
+        code = {label: j for j, label in enumerate(self.labels)}
+        y = np.array([code[decisions[r].label] for r in items], dtype=np.int64)
+        probs = out_of_fold_probabilities(
+            self._new_estimator, X[np.array([position[r] for r in items], dtype=np.int64)], y,  # type: ignore[attr-defined]
+            folds=ISSUE_FOLDS, n_classes=len(self.labels))
+        flagged, scores, suggested = find_label_issues(y, probs)
+        score_of = {int(i): (float(s), int(g)) for i, s, g in zip(flagged, scores, suggested)}
+        rows = []
+        for i, rowid in enumerate(items):
+            decision: Decision = decisions[rowid]
+            if i not in score_of and not decision.disagreement:
+                continue
+            if i in score_of:
+                score, better = score_of[i]
+            else:  # a disagreement the model does not flag: ranked by the model's doubt in the label
+                score, better = float(1.0 - probs[i, y[i]]), int(np.argmax(probs[i]))
+            first = by_order[decision.order]
+            rows.append({"item_id": first["item_id"], "label": decision.label, "suggested": self.labels[better],
+                         "score": score, "annotator": first["annotator"], "disagreement": decision.disagreement})
+        rows.sort(key=lambda row: -row["score"])
+        return rows
+
+    # -- review ----------------------------------------------------------------------------
+    def is_reviewer(self, name: str) -> bool:
+        """Whether ``name`` was added as a reviewer (``add_annotator(name, reviewer=True)``)."""
+        return self._store.annotator_role(name) == REVIEWER
+
+    def review_items(self, reviewer: str, limit: int = 20, *, include_issues: bool = True) -> list[dict]:
+        """What ``reviewer`` should look at, in order: items whose annotators disagree (oldest
+        first), then likely label errors (:meth:`label_issues`), none a reviewer decided yet.
+
+        Each row: ``item_id``, ``data`` (the columns annotators see), ``label`` (the current
+        final label), ``answers`` (every current answer: ``annotator``, ``label``, ``role``,
+        ``answered_at``), ``reason`` (``"disagreement"`` or ``"likely error"``),
+        ``suggested`` and ``score`` (from :meth:`label_issues`, ``None`` for a disagreement the
+        model does not flag). Raises :class:`hilt.errors.ForbiddenError` for a non-reviewer.
+        """
+        self._check_reviewer(reviewer)
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise InputError(f"Expected limit to be a whole number >= 1; got {limit!r}.")
+        answers = self._store.current_answers()
+        decided = _decisions_by_key(answers)
+        by_item: dict[str, list[dict]] = {}
+        for a in answers:
+            by_item.setdefault(a["item_id"], []).append(a)
+        disagreed = [key for key, d in decided.items() if d.disagreement and not d.reviewed]
+        disagreed.sort(key=lambda key: by_item[key][0]["order"])
+        issues = self._issue_rows() if include_issues else []
+        issue_of = {row["item_id"]: row for row in issues}
+        order = disagreed + [row["item_id"] for row in issues if row["item_id"] not in decided
+                             or not decided[row["item_id"]].disagreement]
+        rows = []
+        for key in order[:limit]:
+            issue = issue_of.get(key)
+            rows.append({
+                "item_id": key, "data": self._display.filter(self._store.item(key).data),  # type: ignore[attr-defined]
+                "label": decided[key].label,
+                "answers": [{k: a[k] for k in ("annotator", "label", "role", "answered_at")} for a in by_item[key]],
+                "reason": "disagreement" if decided[key].disagreement else "likely error",
+                "suggested": issue["suggested"] if issue else None, "score": issue["score"] if issue else None,
+            })
+        return rows
+
+    def review(self, item_id: str, label: str, reviewer: str, answer_id: str | None = None) -> dict:
+        """Record ``reviewer``'s decision on ``item_id``: it becomes the item's final label.
+
+        Kept as an answer with the role ``review`` (``export(..., include_retracted=True)`` shows
+        it beside every other answer). Committed before it returns; a repeated ``answer_id``
+        stores nothing new. Raises :class:`hilt.errors.ForbiddenError` when ``reviewer`` is
+        not a reviewer, :class:`hilt.errors.InputError` for a label outside the project's
+        labels, :class:`hilt.errors.NotFoundError` for an unknown item; nothing is stored then.
+
+        Returns ``{"saved": True, "answer_id", "duplicate", "label"}`` (``label``: the item's
+        final label now).
+        """
+        self._check_reviewer(reviewer)
+        if label is None:
+            raise InputError(f"Expected a review decision to be one of {', '.join(self.labels)}; got None.")
+        answer_id = self._check_answer(label, reviewer, answer_id)  # type: ignore[attr-defined]
+        result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW)
+        if result["training"]:
+            with self._counter_lock:  # type: ignore[attr-defined]
+                self._since_retrain += 1  # type: ignore[attr-defined]
+        final = _decisions_by_key(a for a in self._store.current_answers() if a["item_id"] == str(item_id))
+        return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"],
+                "label": final[str(item_id)].label}
+
+    def _check_reviewer(self, name: str) -> None:
+        if not self.is_reviewer(name):
+            raise ForbiddenError(
+                f"Expected a reviewer; {name!r} is not one. Add one with: hilt annotator add PROJECT NAME --reviewer"
+            )
+
+
+def _decisions_by_key(answers: Iterable[dict]) -> dict[str, Decision]:
+    """Item key -> :class:`~hilt.store.consensus.Decision` from :meth:`Store.current_answers` rows."""
+    return final_labels((a["item_id"], a["order"], a["annotator"], a["label"], a["role"]) for a in answers)
