@@ -48,5 +48,7 @@ def wilson_interval(successes: int, n: int, *, z: float = Z_95) -> tuple[float, 
     z2 = z * z
     centre = (p + z2 / (2 * n)) / (1 + z2 / n)
     half = z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
-    # Clip the last bit of rounding: at p = 0 or 1 the bound is exactly 0 or 1.
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # At p = 0 or 1 the bound is exactly 0 or 1; the formula leaves a rounding crumb (2.8e-17).
+    low = 0.0 if successes == 0 else max(0.0, centre - half)
+    high = 1.0 if successes == n else min(1.0, centre + half)
+    return low, high
