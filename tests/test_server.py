@@ -43,7 +43,7 @@ def bearer(token):
     "method, url",
     [("GET", "/api/next"), ("POST", "/api/answers"), ("POST", "/api/undo"), ("GET", "/api/status"),
      ("GET", "/api/export"), ("GET", "/api/me"), ("GET", "/api/openapi.json"), ("GET", "/api/no-such-call"),
-     ("GET", "/api/history"), ("POST", "/api/history")],
+     ("GET", "/api/history"), ("POST", "/api/history"), ("GET", "/api/review"), ("POST", "/api/review")],
 )
 def test_every_api_call_needs_a_valid_token(served, method, url):
     client, _ = served
@@ -81,7 +81,7 @@ def test_link_moves_the_token_into_an_httponly_cookie(served):
     page = client.get("/")  # the client now carries the cookie
     assert page.status_code == 200
     assert "alice" in page.text and 'data-label="good"' in page.text and "<kbd>2</kbd>" in page.text
-    assert client.get("/api/me").json() == {"annotator": "alice", "labels": LABELS, "kind": "text"}
+    assert client.get("/api/me").json() == {"annotator": "alice", "role": "annotator", "labels": LABELS, "kind": "text"}
 
 
 def test_next_answer_and_a_retried_answer_id_is_stored_once(served):
@@ -390,3 +390,144 @@ def test_history_lists_recent_answers_and_changes_one(served):
     missing = client.post("/api/history", json={"item_id": "nope", "label": "good"}, headers=alice)
     assert missing.status_code == 404 and missing.json()["type"] == "NotFoundError"
     assert client.get("/api/history?limit=0", headers=alice).status_code == 400
+
+
+# ---- review (issue 13): reviewers settle disagreements and likely label errors --------------
+
+
+def review_project(tmp_path, n=30, **options):
+    """alice and bob label the first 12 items (overlap 1: every item goes to both); they
+    disagree on every third. rita is a reviewer."""
+    rows = pd.DataFrame({"id": [f"i{k}" for k in range(n)],
+                         "text": [("good fine great" if k % 2 else "bad awful poor") + f" {k}" for k in range(n)]})
+    path = tmp_path / "team.hilt"
+    with Project.create(path, rows, LABELS, text_column="text", id_column="id", overlap=1.0,
+                        annotators_per_item=2, **options) as project:
+        tokens = {name: project.add_annotator(name) for name in ("alice", "bob")}
+        tokens["rita"] = project.add_annotator("rita", reviewer=True)
+        for k in range(12):
+            truth = "good" if k % 2 else "bad"
+            project.answer(f"i{k}", truth, "alice")
+            project.answer(f"i{k}", truth if k % 3 else ("bad" if truth == "good" else "good"), "bob")
+    return path, tokens
+
+
+@pytest.fixture
+def team(tmp_path):
+    path, tokens = review_project(tmp_path)
+    with TestClient(create_app(path), raise_server_exceptions=False) as client:
+        yield client, tokens
+
+
+def every_answer(client, token):
+    reply = client.get("/api/export?include_retracted=true", headers=bearer(token))
+    return [json.loads(line) for line in reply.text.splitlines()]
+
+
+def test_review_lists_disagreements_and_a_decision_sets_the_final_label(team):
+    client, tokens = team
+    rita = bearer(tokens["rita"])
+    assert client.get("/api/me", headers=rita).json()["role"] == "reviewer"
+    reply = client.get("/api/review?limit=50", headers=rita)
+    assert reply.status_code == 200
+    body = reply.json()
+    assert body["labels"] == LABELS and body["keys"] == {"good": "1", "bad": "2"}
+    disagreements = [row for row in body["items"] if row["reason"] == "disagreement"]
+    assert [row["item_id"] for row in disagreements] == ["i0", "i3", "i6", "i9"]  # oldest first, first in line
+    first = body["items"][0]
+    assert set(first) == {"item_id", "data", "label", "answers", "reason", "suggested", "score"}
+    assert first["data"] == {"text": "bad awful poor 0"}
+    assert [(a["annotator"], a["label"], a["role"]) for a in first["answers"]] == [
+        ("alice", "bad", "annotate"), ("bob", "good", "annotate")]
+    assert first["label"] == "bad"  # a tie: the earliest answer
+
+    decision = {"item_id": "i0", "label": "good", "answer_id": "r-1"}
+    saved = client.post("/api/review", json=decision, headers=rita)
+    assert saved.status_code == 200
+    assert saved.json() == {"saved": True, "answer_id": "r-1", "duplicate": False, "label": "good"}
+    again = client.post("/api/review", json=decision, headers=rita)  # a retry: stored once
+    assert again.json() == {"saved": True, "answer_id": "r-1", "duplicate": True, "label": "good"}
+    rows = every_answer(client, tokens["rita"])
+    assert [(r["annotator"], r["label"], r["role"]) for r in rows if r["item_id"] == "i0"] == [
+        ("alice", "bad", "annotate"), ("bob", "good", "annotate"), ("rita", "good", "review")]
+    final = [json.loads(line) for line in client.get("/api/export", headers=rita).text.splitlines()]
+    assert [(r["label"], r["annotator"]) for r in final if r["item_id"] == "i0"] == [("good", "rita")]
+    # Decided: it leaves the review list.
+    assert "i0" not in [row["item_id"] for row in client.get("/api/review", headers=rita).json()["items"]]
+    assert client.get("/api/review?limit=0", headers=rita).status_code == 400
+
+
+def test_review_is_forbidden_to_a_non_reviewer_and_changes_nothing(team):
+    client, tokens = team
+    alice = bearer(tokens["alice"])
+    before = every_answer(client, tokens["alice"])
+    listing = client.get("/api/review", headers=alice)
+    assert listing.status_code == 403
+    assert listing.json()["type"] == "ForbiddenError" and "reviewer" in listing.json()["error"]
+    decision = client.post("/api/review", json={"item_id": "i0", "label": "good", "answer_id": "x"}, headers=alice)
+    assert decision.status_code == 403 and decision.json()["type"] == "ForbiddenError"
+    assert every_answer(client, tokens["alice"]) == before
+    assert client.get("/api/me", headers=alice).json()["role"] == "annotator"
+
+
+def test_review_bad_label_unknown_item_and_malformed_body_are_4xx_and_change_nothing(team):
+    client, tokens = team
+    rita = bearer(tokens["rita"])
+    before = every_answer(client, tokens["rita"])
+    bad = client.post("/api/review", json={"item_id": "i0", "label": "meh"}, headers=rita)
+    assert bad.status_code == 400 and bad.json()["type"] == "InputError" and "meh" in bad.json()["error"]
+    skip = client.post("/api/review", json={"item_id": "i0", "label": None}, headers=rita)
+    assert skip.status_code == 400  # a reviewer decides; there is no skipping a decision
+    missing = client.post("/api/review", json={"item_id": "nope", "label": "good"}, headers=rita)
+    assert missing.status_code == 404 and missing.json()["type"] == "NotFoundError"
+    malformed = client.post("/api/review", content="not json", headers={**rita, "Content-Type": "application/json"})
+    assert malformed.status_code == 400 and set(malformed.json()) == {"error", "type"}
+    no_item = client.post("/api/review", json={"label": "good"}, headers=rita)
+    assert no_item.status_code == 400 and "item_id" in no_item.json()["error"]
+    assert every_answer(client, tokens["rita"]) == before
+
+
+def test_review_page_is_for_reviewers_and_linked_for_them_only(team):
+    client, tokens = team
+    client.get(f"/?token={tokens['alice']}")
+    assert 'href="/review"' not in client.get("/").text
+    page = client.get("/review")
+    assert page.status_code == 403 and "--reviewer" in page.text
+    client.get(f"/?token={tokens['rita']}")
+    assert 'href="/review"' in client.get("/").text and 'href="/review"' in client.get("/dashboard").text
+    page = client.get("/review")
+    assert page.status_code == 200 and "review.js" in page.text and "<kbd>1</kbd>" in page.text
+    assert client.get("/static/review.js").status_code == 200
+
+
+def test_dashboard_shows_the_accuracy_interval_and_agreement(tmp_path):
+    path, tokens = review_project(tmp_path, n=60, eval_share=0.5, retrain_every=1000)
+    with Project.open(path) as project:
+        for k in range(12, 60):
+            project.answer(f"i{k}", "good" if k % 2 else "bad", "alice")
+        project.retrain(wait=True)
+        run = project.status()["runs"][-1]
+    low, high = run["eval_ci"]
+    expected = (f"{run['eval_accuracy'] * 100:.0f} % (95 % CI {low * 100:.0f}–{high * 100:.0f} %) "
+                f"on {run['n_eval']} evaluation items")
+    with TestClient(create_app(path)) as client:
+        client.get(f"/dashboard?token={tokens['alice']}")
+        page = client.get("/dashboard").text.replace("\u00a0", " ")
+    assert run["n_eval"] > 0 and expected in page
+    assert 'class="chart-band"' in page
+    assert 'id="agreement"' in page and "Krippendorff" in page and "alice · bob" in page
+
+
+def test_dashboard_has_no_agreement_panel_without_overlap(served):
+    client, tokens = served
+    client.get(f"/dashboard?token={tokens['alice']}")
+    assert 'id="agreement"' not in client.get("/dashboard").text
+
+
+def test_learning_curve_draws_the_interval_band():
+    runs = [{"n_train": 10, "eval_accuracy": 0.6, "eval_ci": [0.31, 0.83], "n_eval": 10},
+            {"n_train": 20, "eval_accuracy": 0.7, "eval_ci": [0.48, 0.85], "n_eval": 20}]
+    svg = learning_curve_svg(runs)
+    assert svg.count('class="chart-band"') == 1 and svg.count("<circle") == 2
+    assert "20 labels: 70.0% (95 % CI 48%–85%) on 20 evaluation items" in svg
+    assert ">30%<" in svg  # the axis reaches down to the band's lowest point

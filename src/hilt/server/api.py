@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from starlette.background import BackgroundTask
 
 from hilt.errors import InputError, NotFoundError
+from hilt.project.keys import label_keys
 from hilt.server.auth import annotator_for, request_token
 
 __all__ = ["router", "item_json", "snippet", "UndoLog"]
@@ -260,9 +261,64 @@ def get_export(
 
 @router.get("/me")
 def get_me(request: Request, annotator: str = Depends(api_annotator)):
-    """Who the token belongs to, and the project's labels."""
+    """Who the token belongs to, their ``role`` (``"reviewer"`` or ``"annotator"``: a reviewer
+    may also open ``/review``), and the project's labels."""
     project = request.app.state.project
-    return {"annotator": annotator, "labels": list(project.labels), "kind": project.kind}
+    role = "reviewer" if project.is_reviewer(annotator) else "annotator"
+    return {"annotator": annotator, "role": role, "labels": list(project.labels), "kind": project.kind}
+
+
+# ---- review: a reviewer settles disagreements and likely label errors ------------------------
+
+
+class ReviewIn(BaseModel):
+    """Body of ``POST /api/review``: a reviewer's decision on one item."""
+
+    item_id: str | int
+    label: str | None = None
+    answer_id: str | None = Field(default=None, min_length=1, max_length=128)
+
+
+@router.get("/review")
+def get_review(
+    request: Request,
+    annotator: str = Depends(api_annotator),
+    limit: int = Query(20, ge=1, le=200, description="At most this many items, most urgent first."),
+):
+    """What this reviewer should look at: ``{"items": [...], "labels": [...], "keys": {...}}``.
+
+    ``items`` are :meth:`hilt.Project.review_items` rows (disagreements first, then likely label
+    errors), each with ``item_id``, ``data``, ``label`` (the final label now), ``answers``
+    (``annotator``, ``label``, ``role``, ``answered_at``), ``reason``, ``suggested`` and
+    ``score``; ``keys`` maps each label to the key that decides it on the review page (the
+    labelling page's scheme). 403 for an annotator who is not a reviewer.
+
+    A plain ``def``: finding likely label errors refits the model on folds of the labels, which
+    can take seconds on a large project; it runs in the thread pool, not on the event loop, and
+    takes no write lock (it only reads).
+    """
+    project = request.app.state.project
+    rows = project.review_items(annotator, limit)
+    labels = list(project.labels)
+    keys = {label: key for label, key in zip(labels, label_keys(len(labels))) if key}
+    return {"items": [review_json(row) for row in rows], "labels": labels, "keys": keys}
+
+
+def review_json(row: dict) -> dict:
+    """A :meth:`hilt.Project.review_items` row as JSON: item ids are strings, like everywhere."""
+    return {**row, "item_id": str(row["item_id"]), "answers": [dict(answer) for answer in row["answers"]]}
+
+
+@router.post("/review")
+def post_review(body: ReviewIn, request: Request, annotator: str = Depends(api_annotator)):
+    """Record this reviewer's decision; it becomes the item's final label. Replies after the
+    commit: ``{"saved": true, "answer_id", "duplicate", "label"}`` (``label``: the final label
+    now). A repeated ``answer_id`` stores nothing new. 403 for a non-reviewer, 400 for a label
+    that is not one of the project's, 404 for an unknown item."""
+    with writing(request) as project:
+        result = project.review(str(body.item_id), body.label, annotator, answer_id=body.answer_id)
+    return {"saved": True, "answer_id": result["answer_id"], "duplicate": bool(result["duplicate"]),
+            "label": result["label"]}
 
 
 @router.get("/openapi.json")

@@ -1,4 +1,5 @@
-"""Server-rendered SVG charts: the evaluation-accuracy learning curve of the dashboard.
+"""Server-rendered SVG charts: the evaluation-accuracy learning curve of the dashboard, with
+its 95 % interval as a band.
 
 Plain SVG text keeps the page free of a plotting library in the browser and of image files on
 disk; every number that goes into the markup is formatted here, and every label is escaped.
@@ -33,7 +34,10 @@ def learning_curve_svg(
     ----------
     runs : iterable of mappings
         Model runs, oldest first, each with ``n_train`` and ``eval_accuracy`` (``None`` when the
-        run had no evaluation labels; such runs are left out).
+        run had no evaluation labels; such runs are left out) and optionally ``eval_ci``, the
+        95 % interval ``[low, high]`` of the accuracy, drawn as a shaded band around the line
+        (a handful of evaluation items leaves a wide band: the curve is not read as more exact
+        than it is).
     width, height : int
         Size of the drawing in pixels.
     title : str
@@ -50,14 +54,18 @@ def learning_curve_svg(
     ...                           {"n_train": 20, "eval_accuracy": 0.7}])
     >>> svg.startswith("<svg") and svg.count("<circle") == 2
     True
+    >>> 'class="chart-band"' in learning_curve_svg([{"n_train": 10, "eval_accuracy": 0.6,
+    ...                                             "eval_ci": [0.31, 0.83], "n_eval": 10}])
+    True
     >>> "No model run" in learning_curve_svg([])
     True
     """
-    points = [
-        (int(run["n_train"]), float(run["eval_accuracy"]))
-        for run in runs
-        if run.get("eval_accuracy") is not None and run.get("n_train") is not None
-    ]
+    scored = [run for run in runs if run.get("eval_accuracy") is not None and run.get("n_train") is not None]
+    points = [(int(run["n_train"]), float(run["eval_accuracy"])) for run in scored]
+    # Each point's interval; a run without one (older callers) gets a band of zero width there.
+    bands = [(float(run["eval_ci"][0]), float(run["eval_ci"][1])) if run.get("eval_ci") else (a, a)
+             for run, (_, a) in zip(scored, points)]
+    counts = [int(run.get("n_eval") or 0) for run in scored]
     left, right, top, bottom = 52, 16, 28, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [
@@ -75,7 +83,7 @@ def learning_curve_svg(
     x_max = max(n for n, _ in points)
     x_step = _nice_step(x_max)
     x_top = max(x_step, x_step * -(-x_max // x_step))
-    y_low = min(0.5, min(a for _, a in points))
+    y_low = min(0.5, min(low for low, _ in bands))
     y_low = max(0.0, (int(y_low * 10)) / 10)
 
     def sx(n: float) -> float:
@@ -107,12 +115,25 @@ def learning_curve_svg(
         "training labels</text>"
         f'<text class="chart-axis" x="{left}" y="{top - 10}" text-anchor="start">eval accuracy</text>'
     )
+    if any(high > low for low, high in bands):
+        xs = [n for n, _ in points]
+        if len(points) == 1:  # one run: a short bar, a band needs two ends
+            xs_band = [xs[0] - 0.01 * x_top, xs[0] + 0.01 * x_top]
+            highs, lows = [bands[0][1]] * 2, [bands[0][0]] * 2
+        else:
+            xs_band, highs, lows = xs, [h for _, h in bands], [lo for lo, _ in bands]
+        outline = [(sx(x), sy(h)) for x, h in zip(xs_band, highs)] + \
+                  [(sx(x), sy(lo)) for x, lo in zip(reversed(xs_band), reversed(lows))]
+        band = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(outline))
+        parts.append(f'<path class="chart-band" d="{band} Z"><title>95 % interval</title></path>')
     path = " ".join(f"{'M' if i == 0 else 'L'}{sx(n):.1f},{sy(a):.1f}" for i, (n, a) in enumerate(points))
     parts.append(f'<path class="chart-line" d="{path}" fill="none"/>')
-    for n_train, accuracy in points:
+    for (n_train, accuracy), (low, high), n_eval in zip(points, bands, counts):
+        interval = f" (95 % CI {low:.0%}–{high:.0%})" if high > low else ""
+        on = f" on {n_eval} evaluation items" if n_eval else ""
         parts.append(
             f'<circle class="chart-point" cx="{sx(n_train):.1f}" cy="{sy(accuracy):.1f}" r="3.5">'
-            f"<title>{n_train} labels: {accuracy:.1%}</title></circle>"
+            f"<title>{n_train} labels: {accuracy:.1%}{escape(interval)}{on}</title></circle>"
         )
     parts.append("</svg>")
     return "".join(parts)

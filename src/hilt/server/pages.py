@@ -1,4 +1,5 @@
-"""The two pages: labelling (``/``) and the dashboard (``/dashboard``), rendered with Jinja2.
+"""The pages: labelling (``/``), review (``/review``, reviewers only) and the dashboard
+(``/dashboard``), rendered with Jinja2.
 
 Autoescaping is on for every template, and item text never passes through a template at all:
 the page script fetches it from ``/api/next`` and inserts it with ``textContent``.
@@ -81,7 +82,8 @@ def _page_annotator(request: Request) -> str | RedirectResponse:
 
 def _project_context(request: Request, annotator: str) -> dict:
     project = request.app.state.project
-    return {"annotator": annotator, "project_name": Path(project.path).stem, "labels": list(project.labels)}
+    return {"annotator": annotator, "project_name": Path(project.path).stem, "labels": list(project.labels),
+            "reviewer": project.is_reviewer(annotator)}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -93,6 +95,79 @@ def labelling_page(request: Request):
     context = _project_context(request, who)
     context["keys"] = label_keys(len(context["labels"]))
     return templates.TemplateResponse(request, "label.html", context)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request):
+    """The keyboard-first review page: a reviewer settles disagreements and likely label errors.
+
+    The items come from ``GET /api/review`` (the page script inserts their text with
+    ``textContent``); an annotator who is not a reviewer gets a 403 page that says how to
+    become one.
+    """
+    who = _page_annotator(request)
+    if isinstance(who, RedirectResponse):
+        return who
+    context = _project_context(request, who)
+    context["keys"] = label_keys(len(context["labels"]))
+    if not context["reviewer"]:
+        return templates.TemplateResponse(request, "not_reviewer.html", context, status_code=403)
+    return templates.TemplateResponse(request, "review.html", context)
+
+
+#: No-break space: between a number and its ``%`` so that a narrow screen never wraps them apart.
+NBSP = "\u00a0"
+
+
+def percent(value: float | None) -> str:
+    """A share as a whole percent, as the dashboard writes them.
+
+    Examples
+    --------
+    >>> percent(0.7249), percent(1.0), percent(None)
+    ('72\xa0%', '100\xa0%', '—')
+    """
+    return "—" if value is None else f"{value * 100:.0f}{NBSP}%"
+
+
+def accuracy_text(run: dict | None) -> str | None:
+    """The latest evaluation accuracy in words, with its 95 % interval and how many evaluation
+    items stand behind it; ``None`` when the run has no evaluation accuracy.
+
+    Examples
+    --------
+    Numbers and their ``%`` are joined by no-break spaces (a line never starts with ``%``).
+
+    >>> text = accuracy_text({"eval_accuracy": 0.72, "eval_ci": [0.61, 0.81], "n_eval": 45})
+    >>> text.replace(NBSP, " ")
+    '72 % (95 % CI 61–81 %) on 45 evaluation items'
+    >>> accuracy_text({"eval_accuracy": 1.0, "eval_ci": None, "n_eval": 1}).replace(NBSP, " ")
+    '100 % on 1 evaluation item'
+    >>> accuracy_text({"eval_accuracy": None, "eval_ci": None, "n_eval": 0}) is None
+    True
+    """
+    if not run or run.get("eval_accuracy") is None:
+        return None
+    text = percent(run["eval_accuracy"])
+    interval = run.get("eval_ci")
+    if interval:
+        text += f" (95{NBSP}% CI {interval[0] * 100:.0f}–{interval[1] * 100:.0f}{NBSP}%)"
+    n_eval = int(run.get("n_eval") or 0)
+    return text + f" on {n_eval} evaluation item{'' if n_eval == 1 else 's'}"
+
+
+def agreement_context(agreement: dict | None) -> dict | None:
+    """The agreement panel's rows from ``status()["agreement"]``; ``None`` without overlap."""
+    if not agreement or not agreement.get("items"):
+        return None
+    by_annotator = sorted((agreement.get("by_annotator") or {}).items(), key=lambda kv: (-kv[1]["items"], kv[0]))
+    pairs = sorted((agreement.get("pairs") or {}).items(), key=lambda kv: (-kv[1]["items"], kv[0]))
+    return {
+        "n_items": agreement["items"],
+        "alpha": agreement.get("alpha"),
+        "by_annotator": [(name, row["items"], row["agree"]) for name, row in by_annotator],
+        "pairs": [(pair.replace("|", " · "), row["items"], row["kappa"]) for pair, row in pairs],
+    }
 
 
 def dashboard_context(request: Request, annotator: str) -> dict:
@@ -111,6 +186,9 @@ def dashboard_context(request: Request, annotator: str) -> dict:
         by_label=[(label, n, n / total_labels) for label, n in by_label.items()],
         by_annotator=sorted((status.get("by_annotator") or {}).items(), key=lambda kv: -kv[1]),
         latest_run=runs[-1] if runs else None,
+        # The chart's latest point: the latest run that had evaluation labels to score.
+        latest_accuracy=accuracy_text(next((r for r in reversed(runs) if r.get("eval_accuracy") is not None), None)),
+        agreement=agreement_context(status.get("agreement")),
         n_runs=len(runs),
         chart=learning_curve_svg(runs),
     )

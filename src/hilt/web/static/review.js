@@ -1,0 +1,501 @@
+// hilt review page: a reviewer settles disagreements and likely label errors, keyboard first.
+//
+// The items come in batches from GET /api/review (disagreements first, then the labels the model
+// most doubts). A label key sends the decision with an answer_id made when the key is pressed and
+// retries it, with the same id, until the server acknowledges it: the server replies only after
+// the commit, so "saved" on screen means stored. The reply's final label shows for a moment, then
+// the next item. Keys pressed meanwhile wait in `presses` and act on the items that follow, in
+// order. Item text goes in with textContent only: HTML or script in the data stays inert.
+"use strict";
+(function () {
+  const root = document.getElementById("reviewer");
+  if (!root) return;
+
+  const els = {
+    position: document.getElementById("position"),
+    itemId: document.getElementById("item-id"),
+    save: document.getElementById("save-state"),
+    reason: document.getElementById("reason"),
+    item: document.getElementById("item"),
+    text: document.getElementById("item-text"),
+    table: document.getElementById("item-table"),
+    showAll: document.getElementById("show-all"),
+    verdicts: document.getElementById("verdicts"),
+    finalLabel: document.getElementById("final-label"),
+    finalNote: document.getElementById("final-note"),
+    answers: document.getElementById("answers"),
+    done: document.getElementById("done"),
+    doneText: document.getElementById("done-text"),
+    again: document.getElementById("again"),
+    actions: document.getElementById("actions"),
+    choices: Array.from(document.querySelectorAll(".choice")),
+    next: document.getElementById("next"),
+    back: document.getElementById("back"),
+    feedback: document.getElementById("feedback"),
+  };
+  const me = root.dataset.reviewer;
+  const keyToLabel = new Map();
+  for (const b of els.choices) if (b.dataset.key) keyToLabel.set(b.dataset.key, b.dataset.label);
+  const BATCH = 20;
+  const SHOWN_CHARS = 5000;
+  // How long the new final label stays on screen before the next item (long enough to read).
+  const SHOW_DECISION_MS = 700;
+
+  const state = {
+    items: [],         // the batch from the server, minus what this page passed over or decided
+    index: 0,          // position of the item on screen in `items`
+    more: false,       // the batch was full: more may wait on the server
+    loading: false,
+    loaded: false,     // a batch came at least once
+    saving: null,      // the decision being sent: {item_id, label, answer_id}
+    showing: false,    // a saved decision is on screen for a moment
+    presses: [],       // actions pressed while busy: {kind: "decide"|"next"|"back", label}
+    passed: new Set(), // item ids passed over without a decision on this page
+    decidedIds: new Set(),
+    visited: [],       // items left behind (decided or passed), newest last: for "back"
+    decided: 0,
+    retrying: false,
+    fatal: null,
+    showAll: null,
+    justSaved: false,
+  };
+
+  function uuid() {
+    if (window.crypto && typeof window.crypto.randomUUID === "function") return window.crypto.randomUUID();
+    // randomUUID exists only in secure contexts (https, localhost); a LAN address over http is not one.
+    const b = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(b);
+    else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+
+  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  class RequestFailed extends Error {
+    constructor(status, message) {
+      super(message);
+      this.status = status;
+    }
+  }
+
+  // Send until the server gives a definite answer: network errors and 5xx are retried with
+  // backoff (the same body, so the same answer_id); 4xx is final and thrown.
+  async function reliably(method, url, body) {
+    let delay = 200;
+    for (;;) {
+      let response = null;
+      try {
+        response = await fetch(url, {
+          method: method,
+          headers: body ? { "Content-Type": "application/json" } : {},
+          body: body ? JSON.stringify(body) : undefined,
+          credentials: "same-origin",
+          cache: "no-store",
+        });
+      } catch (networkError) {
+        response = null;
+      }
+      if (response && response.status < 500 && response.status !== 408 && response.status !== 429) {
+        if (state.retrying) {
+          state.retrying = false;
+          renderSaveState();
+        }
+        if (response.ok) return response;
+        let message = "The server refused the request (" + response.status + ").";
+        try {
+          const data = await response.json();
+          if (data && data.error) message = data.error;
+        } catch (ignored) { /* not JSON */ }
+        throw new RequestFailed(response.status, message);
+      }
+      state.retrying = true;
+      renderSaveState();
+      await sleep(delay);
+      delay = Math.min(delay * 2, 4000);
+    }
+  }
+
+  function current() {
+    return state.index < state.items.length ? state.items[state.index] : null;
+  }
+
+  function busy() {
+    return state.loading || !!state.saving || state.showing;
+  }
+
+  function say(text) {
+    els.feedback.textContent = text;
+  }
+
+  function failed(error) {
+    if (error.status === 401) state.fatal = "Your session is not valid any more: open your reviewer link again.";
+    else if (error.status === 403) state.fatal = error.message;
+    else say(error.message);
+  }
+
+  // ---- rendering ----------------------------------------------------------------------------
+
+  function ago(iso) {
+    const then = Date.parse(iso);
+    if (Number.isNaN(then)) return "";
+    const s = Math.max(0, Math.round((Date.now() - then) / 1000));
+    if (s < 60) return "just now";
+    if (s < 3600) return Math.round(s / 60) + " min ago";
+    if (s < 86400) return Math.round(s / 3600) + " h ago";
+    return Math.round(s / 86400) + " d ago";
+  }
+
+  function when(iso) {
+    return String(iso || "").replace("T", " ").slice(0, 19) + " UTC";
+  }
+
+  function renderReason(item) {
+    const parts = [];
+    const tag = document.createElement("strong");
+    tag.className = "reason-tag " + (item.reason === "disagreement" ? "disagree" : "issue");
+    tag.textContent = item.reason === "disagreement" ? "Annotators disagree" : "Likely label error";
+    parts.push(tag);
+    if (item.suggested) {
+      const model = document.createElement("span");
+      model.textContent = " · the model suggests ";
+      const label = document.createElement("strong");
+      label.className = "suggested";
+      label.textContent = "“" + item.suggested + "”";
+      parts.push(model, label);
+      if (item.score !== null && item.score !== undefined) {
+        const score = document.createElement("span");
+        score.className = "muted";
+        score.textContent = " (error score " + Number(item.score).toFixed(2) + ")";
+        score.title = "How likely the current label is wrong, from 0 to 1, by a model that did not see it.";
+        parts.push(score);
+      }
+    }
+    els.reason.replaceChildren(...parts);
+    els.reason.hidden = false;
+  }
+
+  function renderData(item) {
+    const data = item.data || {};
+    const whole = state.showAll === item.item_id;
+    let cut = 0;
+    const show = (value) => {
+      const text = value === null || value === undefined ? "" : String(value);
+      if (text.length <= SHOWN_CHARS || whole) {
+        if (text.length > SHOWN_CHARS) cut += text.length - SHOWN_CHARS;
+        return text;
+      }
+      cut += text.length - SHOWN_CHARS;
+      return text.slice(0, SHOWN_CHARS) + "…";
+    };
+    const hasText = Object.prototype.hasOwnProperty.call(data, "text");
+    els.text.hidden = !hasText;
+    els.text.textContent = hasText ? show(data.text) : "";
+    const keys = Object.keys(data).filter((key) => key !== "text");
+    els.table.hidden = keys.length === 0;
+    els.table.classList.toggle("many", keys.length > 8);
+    const rows = keys.map((key) => {
+      const row = document.createElement("tr");
+      const th = document.createElement("th");
+      const td = document.createElement("td");
+      th.textContent = key;
+      td.textContent = show(data[key]);
+      row.append(th, td);
+      return row;
+    });
+    els.table.tBodies[0].replaceChildren(...rows);
+    els.showAll.hidden = cut === 0;
+    els.showAll.lastChild.textContent = whole ? "show less" : "show all (" + cut.toLocaleString("en") + " more characters)";
+  }
+
+  function renderAnswers(item) {
+    const rows = (item.answers || []).map((answer) => {
+      const row = document.createElement("tr");
+      if (answer.role === "review") row.className = "review-answer";
+      const who = document.createElement("th");
+      who.scope = "row";
+      who.textContent = answer.annotator;
+      if (answer.role === "review") {
+        const role = document.createElement("span");
+        role.className = "role";
+        role.textContent = "reviewer";
+        who.append(" ", role);
+      }
+      const label = document.createElement("td");
+      label.className = "answer-label" + (answer.label === null ? " skipped" : "");
+      label.textContent = answer.label === null ? "skipped" : answer.label;
+      const at = document.createElement("td");
+      at.className = "muted answer-when";
+      at.textContent = ago(answer.answered_at);
+      at.title = when(answer.answered_at);
+      row.append(who, label, at);
+      return row;
+    });
+    els.answers.tBodies[0].replaceChildren(...rows);
+  }
+
+  function renderSaveState() {
+    let text = "";
+    let cls = "";
+    if (state.fatal) {
+      text = state.fatal;
+      cls = "error";
+    } else if (state.retrying) {
+      text = "connection lost: retrying…";
+      cls = "error";
+    } else if (state.saving) {
+      text = "saving…";
+      cls = "saving";
+    } else if (state.presses.length) {
+      const n = state.presses.length;
+      text = n + " key press" + (n === 1 ? "" : "es") + " waiting…";
+      cls = "saving busy";
+    } else if (state.justSaved) {
+      text = "saved ✓";
+      cls = "saved";
+    }
+    els.save.textContent = text;
+    els.save.className = "save-state " + cls;
+  }
+
+  function renderPosition() {
+    const left = Math.max(0, state.items.length - state.index);
+    const decided = state.decided ? " · " + state.decided + " decided on this page" : "";
+    if (!state.loaded) els.position.textContent = "Loading the items to review…";
+    else if (!left) els.position.textContent = (state.loading ? "Looking for more…" : "Nothing waiting") + decided;
+    else els.position.textContent = left + (state.more ? "+" : "") + " to review" + decided;
+  }
+
+  function render() {
+    const item = current();
+    const nothing = !item && state.loaded && !state.loading && !state.saving && !state.showing;
+    els.done.hidden = !nothing;
+    els.actions.hidden = nothing;
+    els.item.hidden = nothing;
+    els.item.classList.toggle("waiting", !item);
+    if (nothing) {
+      const n = state.passed.size;
+      els.again.hidden = n === 0;
+      els.doneText.textContent = n
+        ? "Nothing new to review. You passed over " + n + " item" + (n === 1 ? "" : "s") + " without a decision."
+        : "No disagreements and no likely label errors wait for a reviewer. New ones come as people label: come back later.";
+    }
+    if (item) {
+      els.item.dataset.itemId = item.item_id;
+      els.itemId.textContent = "item " + item.item_id;
+      renderReason(item);
+      renderData(item);
+      renderAnswers(item);
+      els.verdicts.hidden = false;
+      els.finalLabel.textContent = item.label === null ? "none" : item.label;
+      els.finalLabel.classList.toggle("just-saved", state.showing);
+      els.verdicts.classList.toggle("just-saved", state.showing);
+    } else {
+      els.item.removeAttribute("data-item-id");
+      els.itemId.textContent = "";
+      els.reason.hidden = true;
+      els.verdicts.hidden = true;
+      els.text.hidden = false;
+      els.table.hidden = true;
+      els.showAll.hidden = true;
+      els.text.textContent = nothing ? "" : "Loading…";
+    }
+    for (const b of els.choices) {
+      b.disabled = !item || !!state.fatal;
+      b.classList.toggle("is-final", !!item && b.dataset.label === item.label);
+    }
+    els.next.disabled = !item || !!state.fatal;
+    els.back.disabled = !state.visited.length || !!state.fatal;
+    renderSaveState();
+    renderPosition();
+  }
+
+  // ---- loading --------------------------------------------------------------------------------
+
+  async function load() {
+    if (state.loading || state.fatal) return;
+    state.loading = true;
+    render();
+    try {
+      // Passed-over items still wait on the server: ask for enough to see past them.
+      const limit = Math.min(200, BATCH + state.passed.size);
+      const response = await reliably("GET", "/api/review?limit=" + limit);
+      const data = await response.json();
+      const fresh = (data.items || []).filter(
+        (row) => !state.passed.has(row.item_id) && !state.decidedIds.has(row.item_id));
+      state.items = fresh;
+      state.index = 0;
+      state.more = (data.items || []).length >= limit;
+      state.loaded = true;
+    } catch (error) {
+      failed(error);
+    } finally {
+      state.loading = false;
+      render();
+      drain();
+    }
+  }
+
+  // ---- actions --------------------------------------------------------------------------------
+
+  function act(action) {
+    if (state.fatal) return;
+    if (busy() || (!current() && !state.loaded)) {
+      state.presses.push(action);  // acts on the item that shows next, in order
+      renderSaveState();
+      return;
+    }
+    if (action.kind === "decide") decide(action.label);
+    else if (action.kind === "next") next();
+    else back();
+  }
+
+  function drain() {
+    while (state.presses.length && !busy() && !state.fatal) {
+      const action = state.presses.shift();
+      if (!current() && action.kind !== "back") {
+        const n = state.presses.length + 1;
+        state.presses = [];
+        say(n + " key press" + (n === 1 ? " was" : "es were") + " not used: nothing is left to review.");
+        break;
+      }
+      act(action);
+    }
+    renderSaveState();
+  }
+
+  function advance() {
+    state.index += 1;
+    state.showAll = null;
+    if (state.index >= state.items.length) {
+      load();
+    } else {
+      render();
+      drain();
+    }
+  }
+
+  async function decide(label) {
+    const item = current();
+    if (!item) {
+      say("Nothing to review: that key press was not used.");
+      return;
+    }
+    state.saving = { item_id: item.item_id, label: label, answer_id: uuid() };
+    state.justSaved = false;
+    say("");
+    render();
+    try {
+      const response = await reliably("POST", "/api/review", state.saving);
+      const data = await response.json();
+      if (!state.decidedIds.has(item.item_id)) state.decided += 1;
+      state.decidedIds.add(item.item_id);
+      state.passed.delete(item.item_id);
+      const before = item.label;
+      item.label = data.label;
+      item.answers = (item.answers || []).filter((a) => !(a.role === "review" && a.annotator === me));
+      item.answers.push({ annotator: me, label: label, role: "review", answered_at: new Date().toISOString() });
+      state.saving = null;
+      state.justSaved = true;
+      state.showing = true;
+      els.finalNote.textContent = before === data.label ? "(unchanged, now settled by you)" : "(was “" + before + "”)";
+      say("Saved: item " + item.item_id + " is now “" + data.label + "”.");
+      render();
+      await sleep(SHOW_DECISION_MS);
+      state.showing = false;
+      els.finalNote.textContent = "";
+      state.visited.push(item);
+      if (state.visited.length > 100) state.visited.shift();
+      advance();
+    } catch (error) {
+      state.saving = null;
+      failed(error);
+      render();
+      drain();
+    }
+  }
+
+  function next() {
+    const item = current();
+    if (!item) return;
+    if (!state.decidedIds.has(item.item_id)) state.passed.add(item.item_id);
+    state.visited.push(item);
+    if (state.visited.length > 100) state.visited.shift();
+    state.justSaved = false;
+    say("Passed over item " + item.item_id + ": it comes back once the rest is reviewed.");
+    advance();
+  }
+
+  function back() {
+    const item = state.visited.pop();
+    if (!item) {
+      say("Nothing to go back to.");
+      return;
+    }
+    state.passed.delete(item.item_id);
+    // Put it back in front of the item on screen (a batch reload may have dropped it).
+    const at = state.items.findIndex((row, i) => i >= state.index && row.item_id === item.item_id);
+    if (at >= 0) state.items.splice(at, 1);
+    state.items.splice(state.index, 0, item);
+    state.showAll = null;
+    state.justSaved = false;
+    say(state.decidedIds.has(item.item_id)
+      ? "Back to item " + item.item_id + ": a label key decides again (your new decision replaces the old one)."
+      : "Back to item " + item.item_id + ".");
+    render();
+  }
+
+  els.choices.forEach((button) => {
+    button.addEventListener("click", () => act({ kind: "decide", label: button.dataset.label }));
+  });
+  els.next.addEventListener("click", () => act({ kind: "next" }));
+  els.back.addEventListener("click", () => act({ kind: "back" }));
+  els.showAll.addEventListener("click", () => toggleWhole());
+  els.again.addEventListener("click", () => {
+    state.passed.clear();
+    load();
+  });
+
+  function toggleWhole() {
+    const item = current();
+    if (!item) return;
+    state.showAll = state.showAll === item.item_id ? null : item.item_id;
+    renderData(item);
+  }
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
+    const target = event.target;
+    if (target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable)) return;
+    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    // Label keys first: with 24 labels or more, "n" is a label's key (see hilt.project.keys).
+    if (keyToLabel.has(key)) {
+      event.preventDefault();
+      act({ kind: "decide", label: keyToLabel.get(key) });
+    } else if (key === "ArrowRight" || key === "s" || key === "n") {
+      event.preventDefault();
+      act({ kind: "next" });
+    } else if (key === "ArrowLeft" || key === "u" || key === "Backspace") {
+      event.preventDefault();
+      act({ kind: "back" });
+    } else if (key === "v") {
+      event.preventDefault();
+      toggleWhole();
+    }
+  });
+
+  window.addEventListener("beforeunload", (event) => {
+    if (state.saving || state.presses.length) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  // For tests and the curious: decisions not yet acknowledged by the server.
+  window.hilt = { pending: () => (state.saving ? 1 : 0) + state.presses.length, state: state };
+
+  render();
+  load();
+})();
