@@ -8,6 +8,7 @@ from hilt.cli.app import app
 from hilt.cli import version as _version  # noqa: F401,E402
 from hilt.cli import demo as _demo  # noqa: F401,E402
 from hilt.cli import project_commands as _project_commands  # noqa: F401,E402
+from hilt.cli import quality as _quality  # noqa: F401,E402
 from hilt.cli import label as _label  # noqa: F401,E402
 from hilt.cli import simulate as _simulate  # noqa: F401,E402
 from hilt.cli import serve as _serve  # noqa: F401,E402

@@ -103,11 +103,20 @@ def init(
         "holding only label names).",
     ),
     hide_columns: Optional[str] = typer.Option(None, help="Columns annotators do not see, comma-separated."),
+    overlap: float = typer.Option(
+        0.0, help="Share of items (0 to 1) that several different people label, for agreement figures "
+        "and review (hilt agreement); the rest are labelled once. E.g. 0.1.",
+    ),
+    annotators_per_item: int = typer.Option(
+        2, help="How many different people label each overlapped item (at least 2).",
+    ),
     force: bool = typer.Option(False, "--force", help="Replace an existing project file (its labels are lost)."),
 ) -> None:
     """Create a labelling project from a data file.
 
     The file's items are imported once; the project is one SQLite file (plus a folder of rebuildable model files beside it).
+    With --overlap, a share of the items goes to several different people, so that their agreement can be measured
+    (hilt agreement) and a reviewer can settle their disagreements.
 
     Example: hilt init reviews.hilt --data reviews.csv --labels pos,neg --id-column id
     """
@@ -121,6 +130,8 @@ def init(
         eval_share=eval_share,
         show_columns=parse_columns(show_columns, "--show-columns"),
         hide_columns=parse_columns(hide_columns, "--hide-columns"),
+        overlap=overlap,
+        annotators_per_item=annotators_per_item,
     )
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
@@ -139,6 +150,7 @@ def init(
         status = created.status()
         report = created.created_import
         shown, hidden = created.shown_columns, created.hidden_columns
+        shared = created.overlap
         warm_features(created)  # so that the first session starts at once
     console.print(
         f"Created {project}: {status['n_items']:,} {status['kind']} items, labels "
@@ -152,6 +164,12 @@ def init(
         f"Annotators will see: {', '.join(shown) or 'nothing but the text'}"
         + (f" (hidden: {', '.join(hidden)}; change with --show-columns / --hide-columns)." if hidden else ".")
     )
+    if shared:
+        console.print(
+            f"Overlap: about {round(100 * shared['share'], 1):g} % of items go to "
+            f"{shared['annotators_per_item']} different annotators each, so you can see how far people agree "
+            f"(hilt agreement {shlex.quote(str(project))}) and a reviewer can settle their disagreements."
+        )
     for column in report.get("label_like", []):
         console.print(
             f"Column {column!r} holds only label names, so annotators do not see it. If it holds labels "
@@ -292,8 +310,8 @@ def status_tables(info: dict[str, Any], title: str = "project") -> list[Any]:
         return tables
     model_runs = Table(title="model runs")
     model_runs.add_column("#", justify="right")
-    model_runs.add_column("trained on", justify="right")
-    model_runs.add_column("eval accuracy", justify="right")
+    model_runs.add_column("labels", justify="right")
+    model_runs.add_column("eval accuracy (95 % CI)", justify="right")
     model_runs.add_column("eval items", justify="right")
     model_runs.add_column("finished")
     for number, run in enumerate(runs, start=1):
@@ -301,12 +319,113 @@ def status_tables(info: dict[str, Any], title: str = "project") -> list[Any]:
         model_runs.add_row(
             str(number),
             f"{run.get('n_train', 0):,}",
-            "-" if accuracy is None else f"{accuracy:.3f}",
+            _accuracy_cell(accuracy, run.get("eval_ci")),
             "-" if run.get("n_eval") is None else f"{run['n_eval']:,}",
             _short_time(run.get("finished_at")),
         )
     tables.append(model_runs)
+    line = eval_line(runs)
+    if line:
+        tables.append(Text(line))
+    tables.extend(agreement_block(info.get("agreement") or {}, title))
     return tables
+
+
+def _accuracy_cell(accuracy: float | None, ci: list[float] | None) -> str:
+    """``88.2 % (65.7–96.7 %)``, or ``-`` for a run without evaluation items."""
+    if accuracy is None:
+        return "-"
+    return _percent(accuracy) + (f" ({_interval(ci)})" if ci else "")
+
+
+def _percent(share: float) -> str:
+    return f"{100 * share:.1f} %"
+
+
+def _interval(ci: list[float] | None) -> str | None:
+    """``[0.612, 0.81]`` -> ``61.2–81.0 %``."""
+    if not ci:
+        return None
+    return f"{100 * ci[0]:.1f}\u2013{100 * ci[1]:.1f} %"
+
+
+def eval_line(runs: list[dict[str, Any]]) -> str | None:
+    """The latest run's accuracy on the evaluation sample with its 95 % interval, in words.
+
+    Examples
+    --------
+    >>> from hilt.cli.project_commands import eval_line
+    >>> eval_line([{"eval_accuracy": 0.72, "eval_ci": [0.612, 0.81], "n_eval": 45, "n_train": 120}])
+    'Latest eval accuracy 72.0 % (95 % CI 61.2\u201381.0 %) on 45 evaluation items.'
+    >>> eval_line([{"eval_accuracy": None, "eval_ci": None, "n_eval": 0, "n_train": 10}]) is None
+    True
+    """
+    measured = [run for run in runs if run.get("eval_accuracy") is not None]
+    if not measured:
+        return None
+    run = measured[-1]
+    interval = _interval(run.get("eval_ci"))
+    n_eval = run.get("n_eval") or 0
+    return (f"Latest eval accuracy {_percent(run['eval_accuracy'])}"
+            + (f" (95 % CI {interval})" if interval else "")
+            + f" on {n_eval:,} evaluation item{'s' if n_eval != 1 else ''}.")
+
+
+def alpha_words(alpha: float | None) -> str:
+    """Krippendorff's alpha with what it means (his own thresholds: 0.8 and 0.667).
+
+    Examples
+    --------
+    >>> from hilt.cli.project_commands import alpha_words
+    >>> alpha_words(0.71)
+    '0.710 (tentative: 0.667 to 0.8)'
+    >>> alpha_words(None)
+    '- (undefined: every answer on these items has the same label)'
+    """
+    if alpha is None:
+        return "- (undefined: every answer on these items has the same label)"
+    if alpha >= 0.8:
+        meaning = "reliable: 0.8 or more"
+    elif alpha >= 0.667:
+        meaning = "tentative: 0.667 to 0.8"
+    else:
+        meaning = "unreliable: below 0.667"
+    return f"{alpha:.3f} ({meaning})"
+
+
+def weakest_annotator(by_annotator: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]] | None:
+    """The annotator who agrees least often with the others (on a tie: the one with more shared items).
+
+    Examples
+    --------
+    >>> from hilt.cli.project_commands import weakest_annotator
+    >>> weakest_annotator({"ann": {"items": 9, "agree": 0.9}, "bob": {"items": 8, "agree": 0.5}})
+    ('bob', {'items': 8, 'agree': 0.5})
+    """
+    if not by_annotator:
+        return None
+    return min(by_annotator.items(), key=lambda pair: (pair[1]["agree"], -pair[1]["items"], pair[0]))
+
+
+def agreement_block(report: dict[str, Any], project: str) -> list[Any]:
+    """The status's agreement table (nothing while no item has answers from two people)."""
+    if not report.get("items"):
+        return []
+    table = Table(title="agreement between annotators", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("items labelled by 2+ people", f"{report['items']:,}")
+    table.add_row("Krippendorff's alpha", alpha_words(report.get("alpha")))
+    by_annotator = report.get("by_annotator") or {}
+    if len(by_annotator) == 2:  # each agrees with "the others" exactly as often: say it once
+        (first, figures), (second, _) = sorted(by_annotator.items())
+        table.add_row("agree", f"{first} and {second} on {_percent(figures['agree'])} of {figures['items']:,} "
+                      "shared items")
+    elif len({figures["agree"] for figures in by_annotator.values()}) > 1:
+        name, figures = weakest_annotator(by_annotator)  # type: ignore[misc]
+        table.add_row("agrees least", f"{name}: with the others' majority on {_percent(figures['agree'])} of "
+                      f"{figures['items']:,} shared items")
+    return [table, Text(f"Per annotator and pair: hilt agreement {shlex.quote(project)}")]
 
 
 def _short_time(stamp: str | None) -> str:
@@ -326,7 +445,11 @@ def export(
         "--format csv for CSV).",
     ),
     format: Optional[str] = typer.Option(None, "--format", help="jsonl, csv or parquet (default: from the file name)."),
-    include_retracted: bool = typer.Option(False, "--all", help="Also write retracted (undone) answers."),
+    include_retracted: bool = typer.Option(
+        False, "--all", help="Write every answer instead: each annotator's answers (several per item with "
+        "--overlap), reviewers' decisions and retracted (undone) answers, with the columns role (annotate or "
+        "review) and retracted.",
+    ),
     predictions: bool = typer.Option(
         False, "--predictions", help="Write the model's predicted label and probability for every item "
         "instead of the labels (a fresh fit on all training labels).",
@@ -339,6 +462,9 @@ def export(
 ) -> None:
     """Write the labels out, one row per labelled item, with who labelled it and when; or the
     model's predictions for every item (--predictions); or the trained model (--model).
+
+    An item's label is its final one: a reviewer's latest decision, else the majority of its
+    annotators (a tie: the earliest answer), else its single answer. --all writes every answer.
 
     Example: hilt export reviews.hilt -o labels.csv
     """

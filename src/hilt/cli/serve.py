@@ -5,19 +5,22 @@ from __future__ import annotations
 import getpass
 import re
 from pathlib import Path
+from typing import Optional
 
 import typer
 
 from hilt.cli._features import warm_features
 from hilt.cli.app import app, console, user_errors
 
-annotator_app = typer.Typer(help="Manage the annotators of a project (tokens for the web UI).", no_args_is_help=True)
+annotator_app = typer.Typer(help="Manage the annotators and reviewers of a project (tokens for the web UI).",
+                            no_args_is_help=True)
 app.add_typer(annotator_app, name="annotator")
 
 
-def annotator_link(base: str, token: str) -> str:
-    """The link that signs an annotator in (the page moves the token into a cookie)."""
-    return f"{base}/?token={token}"
+def annotator_link(base: str, token: str, page: str = "") -> str:
+    """The link that signs an annotator in (the page moves the token into a cookie); ``page``
+    ``"review"`` for a reviewer's review page."""
+    return f"{base}/{page}?token={token}"
 
 
 def default_annotator_name() -> str:
@@ -53,6 +56,8 @@ def run_web(project, *, host: str, port: int, links: dict[str, str], open_browse
     if links:
         for name, token in links.items():
             console.print(f"  {name}: {annotator_link(base, token)}", soft_wrap=True)
+            if project.is_reviewer(name):
+                console.print(f"  {name} (review): {annotator_link(base, token, 'review')}", soft_wrap=True)
     others = sorted(set(project.annotators()) - set(links) - {"import"})
     if others:
         console.print(
@@ -106,20 +111,31 @@ def annotator_add(
     project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
     name: str = typer.Argument(..., metavar="NAME", help="Annotator name: 1-64 letters, digits or _-.@"),
     url: str = typer.Option("http://127.0.0.1:8000", help="Where `hilt serve` will listen, for the link."),
+    reviewer: Optional[bool] = typer.Option(
+        None, "--reviewer/--no-reviewer", show_default=False,
+        help="Make them a reviewer: they settle disagreements and likely label errors on the review page "
+        "(and may still label). --no-reviewer makes a reviewer an annotator again. Default: a new name is "
+        "an annotator, an existing one keeps their role.",
+    ),
 ) -> None:
-    """Add an annotator (or give an existing one a new token) and print the token and link.
+    """Add an annotator or reviewer (or give an existing one a new token) and print the token and link.
 
     The token is shown once: the project stores only its hash. Running this again for the same
     name makes a new token and the old one stops working.
 
-    Example: hilt annotator add reviews.hilt alice
+    Example: hilt annotator add reviews.hilt alice --reviewer
     """
     from hilt.project import Project
 
     with Project.open(project_path) as project:
-        token = project.add_annotator(name)
+        token = project.add_annotator(name, reviewer=reviewer)
+        is_reviewer = project.is_reviewer(name)
+    base = url.rstrip("/")
     typer.echo(f"token: {token}")
-    typer.echo(f"link:  {annotator_link(url.rstrip('/'), token)}")
+    typer.echo(f"role:  {'reviewer' if is_reviewer else 'annotator'}")
+    typer.echo(f"link:  {annotator_link(base, token)}")
+    if is_reviewer:
+        typer.echo(f"review: {annotator_link(base, token, 'review')}")
 
 
 @annotator_app.command("list")

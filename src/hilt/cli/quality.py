@@ -1,0 +1,196 @@
+"""``hilt agreement`` and ``hilt label-issues``: how far a project's labels can be trusted.
+
+``agreement`` reads the project file alone (as ``hilt status`` does: no model libraries to
+import); ``label-issues`` opens the project, since finding likely errors fits its model.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from hilt.cli.app import app, console, user_errors
+from hilt.cli.project_commands import alpha_words, stdout
+
+#: Characters of an item's text a table row shows.
+TEXT_WIDTH = 60
+
+
+@app.command("agreement")
+@user_errors
+def agreement_command(
+    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON (for scripts)."),
+) -> None:
+    """How far annotators agree on the items two or more labelled.
+
+    Needs a project made with --overlap (see hilt init --help). Krippendorff's alpha over all
+    those items; per annotator, how often they agree with the others' majority; per pair of
+    annotators with 10 or more shared items, Cohen's kappa.
+
+    Example: hilt agreement reviews.hilt
+    """
+    from hilt.project.status import read_status
+
+    report = read_status(project)["agreement"]
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    if not report["items"]:
+        console.print(_no_overlap_message(project))
+        return
+    for renderable in agreement_tables(report, title=str(project)):
+        stdout.print(renderable)
+
+
+def _no_overlap_message(project: Path) -> str:
+    """Why there is nothing to show yet: no overlap in this project, or not yet labelled twice."""
+    from hilt.store import Store
+
+    store = Store.open(project)
+    try:
+        shared = store.meta().get("overlap")
+    finally:
+        store.close()
+    if shared:
+        return (
+            f"No item has answers from two people yet. {project} sends about "
+            f"{round(100 * shared['share'], 1):g} % of items to {shared['annotators_per_item']} different "
+            "annotators each; agreement shows here once two or more people have labelled some of them."
+        )
+    return (
+        f"No item has answers from two people yet: {project} gives every item to one person, so there is "
+        "no agreement to measure. To measure it, create the project with --overlap, e.g. hilt init NEW.hilt "
+        "--data FILE --labels LABELS --overlap 0.1 --annotators-per-item 2 (a tenth of the items then go to "
+        "two different annotators)."
+    )
+
+
+def agreement_tables(report: dict[str, Any], title: str = "project") -> list[Any]:
+    """Rich renderables for an agreement report (``status()["agreement"]``): the overview, then
+    the annotators (least agreeing first) and the pairs."""
+    overview = Table(show_header=False)
+    overview.add_column(style="bold")
+    overview.add_column()
+    overview.add_row("items labelled by 2+ people", f"{report['items']:,}")
+    overview.add_row("Krippendorff's alpha", alpha_words(report.get("alpha")))
+    renderables: list[Any] = [Text(title, style="bold"), overview]
+
+    annotators = Table(title="annotators (least agreeing first)")
+    annotators.add_column("annotator")
+    annotators.add_column("shared items", justify="right")
+    annotators.add_column("agrees with the others", justify="right")
+    by_annotator = report.get("by_annotator", {})
+    ranked = sorted(by_annotator.items(), key=lambda pair: (pair[1]["agree"], -pair[1]["items"], pair[0]))
+    for name, figures in ranked:
+        annotators.add_row(name, f"{figures['items']:,}", f"{100 * figures['agree']:.1f} %")
+    renderables.append(annotators)
+
+    pairs = report.get("pairs", {})
+    if pairs:
+        table = Table(title="pairs")
+        table.add_column("pair")
+        table.add_column("shared items", justify="right")
+        table.add_column("Cohen's kappa", justify="right")
+        for key, figures in sorted(pairs.items(), key=lambda pair: (_none_last(pair[1]["kappa"]), pair[0])):
+            kappa = figures["kappa"]
+            shown = "-" if kappa is None else f"{kappa:.3f}"
+            table.add_row(key.replace("|", " & "), f"{figures['items']:,}", shown)
+        renderables.append(table)
+    else:
+        renderables.append(Text("pairs: none with 10 or more shared items yet (a kappa over fewer says little)."))
+    renderables.append(Text("\"agrees with the others\": how often an annotator's label is the majority label of the "
+                            "other people on the same item."))
+    return renderables
+
+
+def _none_last(value: float | None) -> float:
+    return float("inf") if value is None else value
+
+
+@app.command("label-issues")
+@user_errors
+def label_issues_command(
+    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many items (most likely errors first)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON (for scripts)."),
+) -> None:
+    """Labelled items whose label is likely wrong, most likely first.
+
+    Every label is checked by a copy of the project's model trained without it (5 folds);
+    items whose annotators disagree come too. score: 0 to 1, higher is more likely wrong;
+    suggested: the label the model prefers. Items a reviewer decided are left out.
+
+    Example: hilt label-issues reviews.hilt --limit 20
+    """
+    from hilt.project import Project
+
+    with Project.open(project) as opened:
+        status = opened.status()
+        with console.status("Looking for likely label errors (a model fit per fold)..."):
+            rows = opened.label_issues(limit=limit)
+        texts = _item_texts(opened, [row["item_id"] for row in rows]) if rows and not as_json else {}
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        kinds = sum(1 for n in status.get("by_label", {}).values() if n)
+        if kinds < 2:
+            console.print(f"No label issues to look for yet: {project} needs labels of at least two kinds "
+                          f"(it has {kinds}).")
+        else:
+            console.print(f"No likely label errors found in {project}: the model agrees with every label it "
+                          "was not trained on, and no annotators disagree.")
+        return
+    headers = ("item", "text", "label", "suggested", "score", "annotator", "disagree")
+    cells = [(str(row["item_id"]), texts.get(row["item_id"], ""), str(row["label"]), str(row["suggested"]),
+              f"{row['score']:.2f}", str(row["annotator"]), "yes" if row["disagreement"] else "") for row in rows]
+    # The text gets the width the other columns leave (each cell has a border and two spaces).
+    others = sum(max(len(headers[i]), *(len(cell[i]) for cell in cells)) for i in range(len(headers)) if i != 1)
+    room = max(12, min(TEXT_WIDTH, stdout.width - others - 3 * len(headers) - 1))
+    table = Table(title=f"likely label errors in {project.name}, most likely first")
+    for header in headers:
+        table.add_column(header, no_wrap=True, justify="right" if header == "score" else "left")
+    for cell in cells:
+        table.add_row(*cell[:1], _shorten(cell[1], room), *cell[2:])
+    stdout.print(table)
+    console.print(
+        f"{len(rows):,} item{'s' if len(rows) != 1 else ''} shown. A reviewer settles them on the review page "
+        f"(add one: hilt annotator add {shlex.quote(str(project))} NAME --reviewer, then hilt serve)."
+    )
+
+
+def _shorten(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters, the cut marked with an ellipsis.
+
+    Examples
+    --------
+    >>> _shorten("a warm, funny film", 10)
+    'a warm, f\u2026'
+    """
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _item_texts(project: Any, item_ids: list[str]) -> dict[str, str]:
+    """A short text per item: its text column, or the first columns annotators see, on one line."""
+    frame = project.labelled_items()
+    shown = [column for column in project.shown_columns if column in frame.columns]
+    if project.text_column and project.text_column in frame.columns:
+        shown = [project.text_column]
+    texts = {}
+    for key in item_ids:
+        if key not in frame.index:
+            continue
+        row = frame.loc[key]
+        if len(shown) == 1:
+            value = str(row[shown[0]])
+        else:
+            value = ", ".join(f"{column}={row[column]}" for column in shown[:4])
+        texts[key] = " ".join(value.split())
+    return texts
