@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed simulate-report browser clean
+.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality simulate-report browser clean
 
 # A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
 $(STAMP): pyproject.toml
@@ -34,7 +34,7 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # Speed, side by side in one run per script (see the README's tables). Add --quick for a smoke run.
-bench: bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed
+bench: bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality
 
 bench-sampling: $(BENCH_STAMP)
 	$(PY) bench/bench_sampling.py --markdown
@@ -54,6 +54,10 @@ bench-features: $(BENCH_STAMP)
 
 bench-features-speed: $(BENCH_STAMP)
 	$(PY) bench/bench_features_speed.py --markdown
+
+# Agreement, likely label errors and review at 100,000 items / 20,000 answers (issue 13).
+bench-quality: $(BENCH_STAMP)
+	$(PY) bench/bench_quality.py
 
 # Learning curves for the README: which sampling method suits digits, breast_cancer, movie reviews.
 simulate-report: $(STAMP)

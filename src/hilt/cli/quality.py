@@ -38,26 +38,20 @@ def agreement_command(
     """
     from hilt.project.status import read_status
 
-    report = read_status(project)["agreement"]
+    status = read_status(project)
+    report = status["agreement"]
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
     if not report["items"]:
-        console.print(_no_overlap_message(project))
+        console.print(_no_overlap_message(project, status["overlap"]))
         return
     for renderable in agreement_tables(report, title=str(project)):
         stdout.print(renderable)
 
 
-def _no_overlap_message(project: Path) -> str:
+def _no_overlap_message(project: Path, shared: dict | None) -> str:
     """Why there is nothing to show yet: no overlap in this project, or not yet labelled twice."""
-    from hilt.store import Store
-
-    store = Store.open(project)
-    try:
-        shared = store.meta().get("overlap")
-    finally:
-        store.close()
     if shared:
         return (
             f"No item has answers from two people yet. {project} sends about "

@@ -530,8 +530,11 @@ class Project(QualityMixin):
         evaluation items), ``eval_accuracy`` (on the evaluation labels only; ``None`` without
         any), ``n_eval``, ``strategy``, ``started_at`` and ``finished_at`` (ISO-8601 UTC); and the
         settings ``labels``, ``strategy``, ``kind``, ``text_column``, ``retrain_every``,
-        ``eval_share``, ``features`` (the featurizer's name), with ``retraining`` (a run is going) and ``retrain_error`` (why the last
-        background run failed, else ``None``).
+        ``eval_share``, ``features`` (the featurizer's name), ``overlap`` (``{"share",
+        "annotators_per_item"}`` or ``None``), with ``retraining`` (a run is going) and
+        ``retrain_error`` (why the last background run failed, else ``None``); ``agreement``
+        between annotators on overlapped items (:meth:`agreement`); and each run's ``eval_ci``,
+        the 95 % Wilson interval ``[low, high]`` of its ``eval_accuracy`` (``None`` without one).
         """
         from hilt.project.status import status_dict  # shared with hilt status's light path
 
@@ -539,6 +542,7 @@ class Project(QualityMixin):
             self._store, labels=self.labels, strategy=self.strategy, kind=self.kind,
             text_column=self.text_column, retraining=self._worker.busy, retrain_error=self._worker.last_error,
             retrain_every=self.retrain_every, eval_share=self.eval_share, features=self.featurizer.name,
+            overlap=self.overlap,
         )
 
     def export_rows(self, include_retracted: bool = False) -> list[dict]:
