@@ -8,6 +8,12 @@ from hilt.quality.agreement import (
     cohen_kappa,
     krippendorff_alpha_nominal,
 )
+from hilt.quality.label_issues import (
+    confident_joint,
+    confident_thresholds,
+    find_label_issues,
+    out_of_fold_probabilities,
+)
 
 __all__ = [
     "Agreement",
@@ -15,5 +21,9 @@ __all__ = [
     "PairAgreement",
     "agreement",
     "cohen_kappa",
+    "confident_joint",
+    "confident_thresholds",
+    "find_label_issues",
     "krippendorff_alpha_nominal",
+    "out_of_fold_probabilities",
 ]
