@@ -34,7 +34,7 @@ say "not installed".
 Usage::
 
     .venv/bin/python bench/bench_label_issues.py                 # about 3 min on 2 shared cores
-    .venv/bin/python bench/bench_label_issues.py --multiclass    # + the 8-class text corpus (+3 min)
+    .venv/bin/python bench/bench_label_issues.py --multiclass    # + the 8-class text corpus (+7 min)
     .venv/bin/python bench/bench_label_issues.py --quick         # 2 seeds, 1 repeat, no options table
 
 Results go to ``bench/results/label_issues.md`` (``label_issues-quick.md`` for ``--quick``) and
