@@ -43,6 +43,12 @@ def needed(project: Project) -> dict[str, int]:
         return dict(conn.exec_driver_sql("SELECT key, needed FROM items").all())
 
 
+def answered(project: Project) -> dict[str, int]:
+    """items.answered: the count of people with a current label, kept for overlapped items."""
+    with project._store._engine.connect() as conn:
+        return dict(conn.exec_driver_sql("SELECT key, answered FROM items").all())
+
+
 def label_all(project: Project, annotators: list[str], label=lambda a, item: "pos") -> dict[str, list[str]]:
     """Each annotator in turn takes and answers items until nobody is served anything."""
     given: dict[str, list[str]] = defaultdict(list)
@@ -111,12 +117,17 @@ def test_undo_on_an_overlapped_item_hands_it_back_while_there_is_room(tmp_path):
         item = project.next_item("ada")
         project.answer(item.id, "pos", "ada")
         assert project.next_item("bob").id == item.id  # bob holds the second place
+        assert answered(project)[item.id] == 1
         back = project.undo("ada")
         assert back is not None and back.id == item.id  # ada's place is free again: she has it back
+        assert answered(project)[item.id] == 0  # the count that finds started items follows undo
         assert project._store.leases() == {item.id: "ada, bob"}
         project.answer(item.id, "neg", "ada")
         project.answer(item.id, "neg", "bob")
         assert project.next_item("cy") is None and project.status()["by_label"] == {"neg": 1}
+        assert answered(project)[item.id] == 2
+        project.change_answer(item.id, "pos", "bob")  # a change retracts and adds: still two people
+        assert answered(project)[item.id] == 2
 
 
 def test_threads_never_overfill_an_overlapped_item(tmp_path):

@@ -52,7 +52,9 @@ def downgrade_to_v2(path: Path) -> None:
     """Turn a current file into what hilt wrote at schema version 2 (no overlap, roles, or
     several leases per item)."""
     with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX items_started")
         conn.execute("ALTER TABLE items DROP COLUMN needed")
+        conn.execute("ALTER TABLE items DROP COLUMN answered")
         conn.execute("ALTER TABLE answers DROP COLUMN role")
         conn.execute("ALTER TABLE annotators DROP COLUMN role")
         conn.execute("ALTER TABLE leases RENAME TO leases_v3")

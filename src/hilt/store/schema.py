@@ -54,7 +54,12 @@ items = Table(
     # How many different annotators should label the item: 1, or the project's
     # annotators_per_item for the overlapped share (version 3).
     Column("needed", Integer, nullable=False, server_default=text("1")),
+    # How many different people labelled it (current answers), kept up to date for overlapped
+    # items only (needed > 1): it finds the items someone started without scanning the answers.
+    Column("answered", Integer, nullable=False, server_default=text("0")),
     Index("items_eval_shuffle", "is_eval", "shuffle"),
+    # Only the overlapped items someone started and nobody finished: a handful at any time.
+    Index("items_started", "id", sqlite_where=text("needed > 1 AND answered > 0 AND answered < needed")),
 )
 
 #: Append-only: an answer is never updated except to mark it retracted (undo).
@@ -127,9 +132,11 @@ def _v1_to_v2(conn: Connection) -> None:
 
 
 def _v2_to_v3(conn: Connection) -> None:
-    # Version 3: overlap (items.needed), review decisions (answers.role), reviewers
+    # Version 3: overlap (items.needed, items.answered), review decisions (answers.role), reviewers
     # (annotators.role), and several leases on one item (the leases key becomes item + annotator).
     conn.execute(text("ALTER TABLE items ADD COLUMN needed INTEGER NOT NULL DEFAULT 1"))
+    conn.execute(text("ALTER TABLE items ADD COLUMN answered INTEGER NOT NULL DEFAULT 0"))
+    conn.execute(text("CREATE INDEX items_started ON items (id) WHERE needed > 1 AND answered > 0 AND answered < needed"))
     conn.execute(text("ALTER TABLE answers ADD COLUMN role VARCHAR NOT NULL DEFAULT 'annotate'"))
     conn.execute(text("ALTER TABLE annotators ADD COLUMN role VARCHAR NOT NULL DEFAULT 'annotator'"))
     conn.execute(text("ALTER TABLE leases RENAME TO leases_v2"))

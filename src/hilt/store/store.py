@@ -94,11 +94,10 @@ _FROM_SHUFFLE = text(
 )
 # Overlapped items someone has started (labelled, fewer people than needed): served before the
 # ranking, oldest first, so that agreement figures grow with the labels instead of waiting for
-# the queue to reach the items again. Driven by the answers, which are few next to the pool.
+# the queue to reach the items again. The partial index items_started holds just these items.
 _FROM_STARTED = text(
-    "SELECT i.id, i.key, i.data, i.is_eval FROM items i WHERE i.needed > 1 AND i.id IN "
-    "(SELECT a.item FROM answers a WHERE a.retracted = 0 AND a.label IS NOT NULL) AND "
-    + _SHARED.format(x="i.id", n="i.needed")
+    "SELECT i.id, i.key, i.data, i.is_eval FROM items i WHERE i.needed > 1 AND i.answered > 0 "
+    "AND i.answered < i.needed AND " + _SHARED.format(x="i.id", n="i.needed")
     + " ORDER BY (SELECT MIN(a.id) FROM answers a WHERE a.item = i.id AND a.retracted = 0) LIMIT :n"
 )
 # The item :a holds a live lease on, unless :a answered it since, or (an item needing one
@@ -107,6 +106,11 @@ _HELD = text(
     "SELECT l.item FROM leases l JOIN items i ON i.id = l.item WHERE l.annotator = :a AND l.expires_at > :now "
     "AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.item = l.item AND a.retracted = 0 "
     "AND (a.annotator = :a OR (a.label IS NOT NULL AND i.needed = 1)))"
+)
+# Keeps items.answered (see the schema) of overlapped items true after their answers change.
+_RECOUNT = text(
+    "UPDATE items SET answered = (SELECT COUNT(DISTINCT a.annotator) FROM answers a WHERE a.item = items.id "
+    "AND a.retracted = 0 AND a.label IS NOT NULL) WHERE id = :item AND needed > 1"
 )
 # How many more people an item can be given to besides :a (for undo's hand-back).
 _ROOM = text(
@@ -293,6 +297,11 @@ class Store(AnnotatorsMixin, SettingsMixin):
                     "VALUES (?, ?, ?, ?, ?, 0)", labelled)
             relabelled, kept = (self._label_existing(conn, keys, labels, known, now)
                                 if label_existing and labels is not None and known else ([], 0))
+            # Labels read from the file count on overlapped items (only existing ones can be
+            # overlapped when this import itself has no overlap).
+            recount = (labelled if overlap > 0 else []) + relabelled
+            if recount:
+                conn.execute(_RECOUNT, [{"item": row[1]} for row in recount])
             conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
         if n >= _TRUNCATE_AFTER:
             # The whole import went through the write-ahead log, which SQLite keeps at its
@@ -549,6 +558,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
         )
         conn.execute(text("DELETE FROM leases WHERE item = :item AND annotator = :a"),
                      {"item": item[0], "a": annotator})
+        conn.execute(_RECOUNT, {"item": item[0]})
         return {"answer_id": answer_id, "duplicate": False, "training": label is not None and not item[1]}
 
     def undo(self, annotator: str, *, lease_seconds: float) -> ItemRow | None:
@@ -570,6 +580,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
                 return None
             conn.execute(text("UPDATE answers SET retracted = 1, retracted_at = :now WHERE id = :id"),
                          {"now": utc_now(), "id": latest[0]})
+            conn.execute(_RECOUNT, {"item": latest[1]})
             room = conn.execute(_ROOM, {"item": latest[1], "a": annotator, "now": now}).scalar()
             if room is None or room < 1:
                 return None
@@ -794,6 +805,8 @@ class Store(AnnotatorsMixin, SettingsMixin):
                     text("UPDATE answers SET retracted = 1, retracted_at = :now WHERE annotator = :a "
                          "AND retracted = 0 AND answer_id != :id AND item = (SELECT id FROM items WHERE key = :k)"),
                     {"now": utc_now(), "a": annotator, "id": answer_id, "k": key})
+                conn.execute(_RECOUNT, {"item": conn.execute(
+                    text("SELECT id FROM items WHERE key = :k"), {"k": key}).scalar()})
             return result
 
 
