@@ -147,12 +147,18 @@ def test_status_shows_the_eval_interval_and_agreement(overlapped):
     assert as_json["runs"][-1]["eval_ci"] == pytest.approx([low, high])
 
 
-def test_status_without_overlap_has_no_agreement_block(tmp_path):
+@pytest.fixture
+def one_label(tmp_path) -> Path:
+    """A project without overlap where one person gave one label."""
     path = tmp_path / "p.hilt"
     with Project.create(path, texts(6), ["pos", "neg"], id_column="id", features="tfidf") as project:
         item = project.next_item("ana")
         project.answer(item.id, "pos", "ana")
-    result = hilt("status", path)
+    return path
+
+
+def test_status_without_overlap_has_no_agreement_block(one_label):
+    result = hilt("status", one_label)
     assert result.returncode == 0, result.stderr
     assert "agreement" not in result.stdout and "Krippendorff" not in result.stdout
 
@@ -244,12 +250,8 @@ def test_label_issues_bad_limit_is_a_user_error(slipped, limit):
     assert "Expected limit to be a whole number >= 1" in user_error(hilt("label-issues", slipped, "--limit", limit))
 
 
-def test_label_issues_with_one_kind_of_label_says_so(tmp_path):
-    path = tmp_path / "p.hilt"
-    with Project.create(path, texts(6), ["pos", "neg"], id_column="id", features="tfidf") as project:
-        item = project.next_item("ana")
-        project.answer(item.id, "pos", "ana")
-    result = hilt("label-issues", path)
+def test_label_issues_with_one_kind_of_label_says_so(one_label):
+    result = hilt("label-issues", one_label)
     assert result.returncode == 0, result.stderr
     assert "needs labels of at least two kinds" in " ".join(result.stderr.split())
 
