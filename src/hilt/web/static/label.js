@@ -37,9 +37,6 @@
   // Each label's key is on its button (1-9, 0, then letters; the server picks them).
   const keyToLabel = new Map();
   for (const b of els.choices) if (b.dataset.key) keyToLabel.set(b.dataset.key, b.dataset.label);
-  // A long text is shown shortened: laying out megabytes of text freezes the tab, and the
-  // decision rarely needs more than the start. The model always sees the whole item.
-  const SHOWN_CHARS = 5000;
   const NO_GUESS = "No guess is shown for this item.";
   const NO_MODEL = "No model yet: it trains after the first few labels.";
 
@@ -73,65 +70,10 @@
     changing: null,  // item id whose history entry shows its label chooser
   };
 
-  function uuid() {
-    if (window.crypto && typeof window.crypto.randomUUID === "function") {
-      return window.crypto.randomUUID();
-    }
-    // randomUUID exists only in secure contexts (https, localhost); a LAN address over http is not one.
-    const b = new Uint8Array(16);
-    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(b);
-    else for (let i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
-  }
-
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-  class RequestFailed extends Error {
-    constructor(status, message) {
-      super(message);
-      this.status = status;
-    }
-  }
-
-  // Send until the server gives a definite answer: network errors and 5xx are retried with
-  // backoff (the same body, so the same answer_id); 4xx is final and thrown.
-  async function reliably(method, url, body) {
-    let delay = 200;
-    for (;;) {
-      let response = null;
-      try {
-        response = await fetch(url, {
-          method: method,
-          headers: body ? { "Content-Type": "application/json" } : {},
-          body: body ? JSON.stringify(body) : undefined,
-          credentials: "same-origin",
-          cache: "no-store",
-        });
-      } catch (networkError) {
-        response = null;
-      }
-      if (response && response.status < 500 && response.status !== 408 && response.status !== 429) {
-        if (state.retrying) {
-          state.retrying = false;
-          renderSaveState();
-        }
-        if (response.ok) return response;
-        let message = "The server refused the request (" + response.status + ").";
-        try {
-          const data = await response.json();
-          if (data && data.error) message = data.error;
-        } catch (ignored) { /* not JSON */ }
-        throw new RequestFailed(response.status, message);
-      }
-      state.retrying = true;
-      renderSaveState();
-      await sleep(delay);
-      delay = Math.min(delay * 2, 4000);
-    }
-  }
+  // Shared with the review page: net.js (requests) and page.js (an item's fields, key presses).
+  const { uuid } = window.hiltNet;
+  const { showFields, pressedKey } = window.hiltPage;
+  const reliably = (method, url, body) => window.hiltNet.reliably(method, url, body, showRetrying);
 
   function current() {
     return state.shown;
@@ -176,10 +118,6 @@
 
   // ---- rendering ----------------------------------------------------------------------------
 
-  function shortened(value) {
-    return value.length > SHOWN_CHARS ? value.slice(0, SHOWN_CHARS) + "…" : value;
-  }
-
   function renderItem() {
     const item = current();
     const showDone = !item && state.exhausted && !state.ops.length && !state.loading;
@@ -204,36 +142,15 @@
     const whole = state.showAll === item.id;
     if (state.rendered && state.rendered[0] === item && state.rendered[1] === whole) return;
     state.rendered = [item, whole];
-    const data = item.data || {};
-    let cut = 0;  // characters of the item longer than a field shows shortened
-    const show = (value) => {
-      const text = value === null || value === undefined ? "" : String(value);
-      if (text.length <= SHOWN_CHARS) return text;
-      cut += text.length - SHOWN_CHARS;
-      return whole ? text : shortened(text);
-    };
     // Text items: the text large, any other columns in a small key/value table below it.
     // Table items: the key/value table alone (in columns when there are many fields).
-    const hasText = Object.prototype.hasOwnProperty.call(data, "text");
-    els.text.hidden = !hasText;
-    els.text.textContent = hasText ? show(data.text) : "";
-    const keys = Object.keys(data).filter((key) => key !== "text");
-    els.table.hidden = keys.length === 0;
-    els.table.classList.toggle("many", keys.length > 8);
-    const rows = [];
-    for (const key of keys) {
-      const row = document.createElement("tr");
-      const th = document.createElement("th");
-      const td = document.createElement("td");
-      th.textContent = key;
-      td.textContent = show(data[key]);
-      row.append(th, td);
-      rows.push(row);
-    }
-    els.table.tBodies[0].replaceChildren(...rows);
-    els.showAll.hidden = cut === 0;
-    els.showAll.lastChild.textContent = whole ? "show less"
-      : "show all (" + cut.toLocaleString("en") + " more characters)";
+    showFields(els, item.data || {}, whole);
+  }
+
+  // A request is retried (the connection is lost) or has its answer: the save state says so.
+  function showRetrying(on) {
+    state.retrying = on;
+    renderSaveState();
   }
 
   function renderSaveState() {
@@ -548,10 +465,8 @@
   }
 
   document.addEventListener("keydown", (event) => {
-    if (event.ctrlKey || event.metaKey || event.altKey || event.repeat) return;
-    const target = event.target;
-    if (target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable)) return;
-    const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+    const key = pressedKey(event);
+    if (key === null) return;
     if (keyToLabel.has(key)) {
       event.preventDefault();
       answer(keyToLabel.get(key));
