@@ -28,8 +28,9 @@ class AnnotatorsMixin:
             registered = {name: (at, role) for name, at, role in conn.execute(
                 text("SELECT name, created_at, role FROM annotators"))}
             rows = conn.execute(text(
-                "SELECT annotator, SUM(retracted = 0), SUM(retracted), MAX(MAX(created_at), "
-                "COALESCE(MAX(retracted_at), '')) FROM answers GROUP BY annotator")).all()
+                "SELECT annotator, SUM(CASE WHEN retracted = 0 THEN 1 ELSE 0 END), SUM(retracted), "
+                "CASE WHEN MAX(created_at) >= COALESCE(MAX(retracted_at), '') THEN MAX(created_at) "
+                "ELSE MAX(retracted_at) END FROM answers GROUP BY annotator")).all()
         answered = {name: (int(n), int(r), last) for name, n, r, last in rows}
         return [
             {"name": name, "registered": name in registered, "added_at": registered.get(name, (None, None))[0],

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     Float,
@@ -29,6 +30,7 @@ __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "metadata"]
 SCHEMA_VERSION = 3
 
 metadata = MetaData()
+_STARTED = "needed > 1 AND answered > 0 AND answered < needed"
 
 #: Key/value settings, each value a JSON document: schema_version, labels, strategy, kind,
 #: text_column, feature_columns, settings, and the queue pointer ``queue_run``.
@@ -49,7 +51,7 @@ items = Table(
     Column("key", String, nullable=False, unique=True),
     Column("data", Text, nullable=False),
     Column("is_eval", Integer, nullable=False, default=0),
-    Column("shuffle", Integer, nullable=False),
+    Column("shuffle", BigInteger, nullable=False),  # 62 random bits (PostgreSQL's INTEGER has 32)
     Column("created_at", String, nullable=False),
     # How many different annotators should label the item: 1, or the project's
     # annotators_per_item for the overlapped share (version 3).
@@ -59,7 +61,7 @@ items = Table(
     Column("answered", Integer, nullable=False, server_default=text("0")),
     Index("items_eval_shuffle", "is_eval", "shuffle"),
     # Only the overlapped items someone started and nobody finished: a handful at any time.
-    Index("items_started", "id", sqlite_where=text("needed > 1 AND answered > 0 AND answered < needed")),
+    Index("items_started", "id", sqlite_where=text(_STARTED), postgresql_where=text(_STARTED)),
 )
 
 #: Append-only: an answer is never updated except to mark it retracted (undo).

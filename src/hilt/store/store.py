@@ -21,10 +21,10 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from hilt.errors import ConflictError, InputError, NotFoundError
-from hilt.store import schema
+from hilt.store import database, schema
 from hilt.store.annotators import AnnotatorsMixin
 from hilt.store.consensus import ANNOTATE, Decision, final_labels
-from hilt.store.engine import make_engine, read, write
+from hilt.store.engine import is_database_url, make_engine, read, write
 from hilt.store.settings import SettingsMixin
 
 __all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemRow", "Store", "utc_now"]
@@ -123,7 +123,7 @@ _SERVE_STATE = text("SELECT key, value FROM meta WHERE key IN ('served', 'served
 # meta values are JSON; a JSON integer is its decimal text, so SQLite's arithmetic keeps it valid.
 _COUNT_SERVE = text(
     "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-    "WHERE key = 'served' OR (key = 'served_eval' AND :is_eval)"
+    "WHERE key = 'served' OR (key = 'served_eval' AND :is_eval = 1)"
 )
 
 
@@ -149,20 +149,43 @@ class Store(AnnotatorsMixin, SettingsMixin):
     >>> store.close()
     """
 
-    def __init__(self, path: Path, engine: Any):
-        self.path = Path(path)
+    def __init__(self, location: Path | str, engine: Any):
+        #: The project file, or the ``postgresql://`` URL of the project's database.
+        self.path: Path | str = location if is_database_url(location) else Path(location)
         self._engine = engine
+        #: PostgreSQL rather than SQLite: the few statements that differ check this.
+        self.postgres = is_database_url(location)
+
+    def _sql(self, statement: str) -> str:
+        """A driver-level statement written with SQLite's ``?`` placeholders, for this dialect
+        (psycopg's are ``%s``). Bulk inserts and big reads go to the driver directly: SQLAlchemy's
+        per-row work is most of a million-item import."""
+        return statement.replace("?", "%s") if self.postgres else statement
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path, meta: dict[str, Any]) -> "Store":
-        """A new, empty project file at ``path`` (which must not exist) with ``meta`` settings."""
-        path = Path(path)
-        if path.exists():
-            raise ConflictError(f"Expected no file at {path}, but one exists.")
-        if not path.parent.is_dir():
-            raise NotFoundError(f"Expected a folder for the project at {path.parent}, but there is none.")
-        store = cls(path, make_engine(path))
+    def create(cls, path: str | Path, meta: dict[str, Any], *, replace: bool = False) -> "Store":
+        """A new, empty project with ``meta`` settings: a file at ``path`` (which must not exist),
+        or the tables of a project in the PostgreSQL database a ``postgresql://`` URL names
+        (which must not hold one already, unless ``replace=True``)."""
+        if is_database_url(path):
+            store = cls._database(str(path))
+            if database.has_project(store._engine):
+                if not replace:
+                    store.close()
+                    raise ConflictError(
+                        f"Expected an empty database, but {database.describe_url(str(path))} already holds a "
+                        "hilt project. Open it, name another database, or replace it (hilt init --force; "
+                        "Python: exist_ok=True): its labels are then lost."
+                    )
+                database.drop_project(store._engine)
+        else:
+            path = Path(path)
+            if path.exists():
+                raise ConflictError(f"Expected no file at {path}, but one exists.")
+            if not path.parent.is_dir():
+                raise NotFoundError(f"Expected a folder for the project at {path.parent}, but there is none.")
+            store = cls(path, make_engine(path))
         with write(store._engine) as conn:
             schema.metadata.create_all(conn)
             values = {**meta, "schema_version": schema.SCHEMA_VERSION, "queue_run": 0,
@@ -175,12 +198,22 @@ class Store(AnnotatorsMixin, SettingsMixin):
 
     @classmethod
     def open(cls, path: str | Path) -> "Store":
-        """Open an existing project file, migrating an older schema; refuse a newer one."""
-        path = Path(path)
-        if not path.is_file():
-            raise NotFoundError(f"Expected a hilt project file at {path}, but there is no such file.")
-        _check_is_project(path)  # before the engine, whose connections switch a file to WAL mode
-        store = cls(path, make_engine(path))
+        """Open an existing project (a file, or a ``postgresql://`` database URL), migrating an
+        older schema; refuse a newer one."""
+        if is_database_url(path):
+            store = cls._database(str(path))
+            if not database.has_project(store._engine):
+                store.close()
+                raise NotFoundError(
+                    f"Expected a hilt project in the database {database.describe_url(str(path))}, but it holds "
+                    "none. Create one with: hilt init URL --data FILE --labels a,b"
+                )
+        else:
+            path = Path(path)
+            if not path.is_file():
+                raise NotFoundError(f"Expected a hilt project file at {path}, but there is no such file.")
+            _check_is_project(path)  # before the engine, whose connections switch a file to WAL mode
+            store = cls(path, make_engine(path))
         try:
             version = store._schema_version()
             if version > schema.SCHEMA_VERSION:
@@ -190,6 +223,17 @@ class Store(AnnotatorsMixin, SettingsMixin):
                 )
             if version < schema.SCHEMA_VERSION:
                 store._migrate()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    @classmethod
+    def _database(cls, url: str) -> "Store":
+        """A store over the PostgreSQL database at ``url``, its connection checked."""
+        store = cls(url, make_engine(url))
+        try:
+            database.check_connection(store._engine, url)
         except BaseException:
             store.close()
             raise
@@ -229,8 +273,13 @@ class Store(AnnotatorsMixin, SettingsMixin):
             _set_meta(conn, key, value)
 
     def integrity_check(self) -> str:
-        """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for a sound file."""
+        """SQLite's ``PRAGMA integrity_check``: ``"ok"`` for a sound file. PostgreSQL checks its
+        own pages; for a database this says ``"ok"`` when every table can be read."""
         with read(self._engine) as conn:
+            if self.postgres:
+                for table in database.TABLES:
+                    conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
+                return "ok"
             return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
 
     # -- items -----------------------------------------------------------------------------
@@ -263,7 +312,8 @@ class Store(AnnotatorsMixin, SettingsMixin):
         with write(self._engine) as conn:
             # Room for the indexes' pages (the shuffle index is filled in random order): with
             # SQLite's default 2 MB cache a million-item import spills pages again and again.
-            conn.exec_driver_sql(f"PRAGMA cache_size=-{_IMPORT_CACHE_KB}")
+            if not self.postgres:
+                conn.exec_driver_sql(f"PRAGMA cache_size=-{_IMPORT_CACHE_KB}")
             known: set[str] = set()
             start = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM items")).scalar() + 1
             if keys is None:
@@ -284,7 +334,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
             sql = ("INSERT INTO items (id, key, data, is_eval, shuffle, created_at, needed) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?)")
             for lo in range(0, n, _INSERT_BATCH):
-                conn.exec_driver_sql(sql, [
+                conn.exec_driver_sql(self._sql(sql), [
                     (rowids[j], keys[keep[j]], _JSON.encode(records[keep[j]]),
                      int(is_eval[j]), int(shuffle[j]), now, int(needed[j]))
                     for j in range(lo, min(lo + _INSERT_BATCH, n))
@@ -292,9 +342,9 @@ class Store(AnnotatorsMixin, SettingsMixin):
             labelled = [(uuid.uuid4().hex, rowids[j], IMPORT_ANNOTATOR, labels[keep[j]], now)
                         for j in np.flatnonzero(has_label)] if labels is not None else []
             if labelled:
-                conn.exec_driver_sql(
+                conn.exec_driver_sql(self._sql(
                     "INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
-                    "VALUES (?, ?, ?, ?, ?, 0)", labelled)
+                    "VALUES (?, ?, ?, ?, ?, 0)"), labelled)
             relabelled, kept = (self._label_existing(conn, keys, labels, known, now)
                                 if label_existing and labels is not None and known else ([], 0))
             # Labels read from the file count on overlapped items (only existing ones can be
@@ -302,7 +352,8 @@ class Store(AnnotatorsMixin, SettingsMixin):
             recount = (labelled if overlap > 0 else []) + relabelled
             if recount:
                 conn.execute(_RECOUNT, [{"item": row[1]} for row in recount])
-            conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
+            if not self.postgres:
+                conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
         if n >= _TRUNCATE_AFTER:
             # The whole import went through the write-ahead log, which SQLite keeps at its
             # largest size: give the disk back (a 1M-item import would otherwise double the file).
@@ -312,8 +363,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
             result.update(relabelled=len(relabelled), label_kept=kept)
         return result
 
-    @staticmethod
-    def _label_existing(conn: Connection, keys: Sequence[str], labels: Sequence[str | None],
+    def _label_existing(self, conn: Connection, keys: Sequence[str], labels: Sequence[str | None],
                         known: set[str], now: str) -> tuple[list[tuple], int]:
         """Answers by ``import`` for items already stored that have no current label; a label
         someone already gave is kept (the file does not overrule a person)."""
@@ -329,9 +379,9 @@ class Store(AnnotatorsMixin, SettingsMixin):
             elif current != label:
                 kept += 1
         if rows:
-            conn.exec_driver_sql(
+            conn.exec_driver_sql(self._sql(
                 "INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
-                "VALUES (?, ?, ?, ?, ?, 0)", rows)
+                "VALUES (?, ?, ?, ?, ?, 0)"), rows)
         return rows, kept
 
     def n_items(self) -> int:
@@ -384,13 +434,17 @@ class Store(AnnotatorsMixin, SettingsMixin):
         ``truncate=True`` also shrinks the log file to zero; it waits for readers, so it is
         only for after a large import.
         """
+        if self.postgres:  # the server checkpoints on its own schedule
+            return
         with self._engine.connect() as conn:
             conn.exec_driver_sql(f"PRAGMA wal_checkpoint({'TRUNCATE' if truncate else 'PASSIVE'})")
 
     def iter_item_data(self, batch: int = 50_000) -> Iterator[tuple[list[int], list[dict]]]:
         """``(rowids, data dicts)`` of all items in row-id order, ``batch`` at a time, one snapshot."""
         with read(self._engine) as conn:
-            result = conn.exec_driver_sql("SELECT id, data FROM items ORDER BY id")
+            # A server-side cursor on PostgreSQL, which otherwise sends every row at once.
+            streaming = conn.execution_options(stream_results=True) if self.postgres else conn
+            result = streaming.exec_driver_sql("SELECT id, data FROM items ORDER BY id")
             while rows := result.fetchmany(batch):
                 yield [r[0] for r in rows], [json.loads(r[1]) for r in rows]
 
@@ -402,7 +456,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
         SQLite's ``json_extract`` picks the fields out, so the featurizer of a million items
         does not decode a million JSON documents in Python.
         """
-        if any('"' in f for f in fields):  # a JSON path cannot quote a '"': decode in Python
+        if any('"' in f for f in fields) or self.postgres:  # a JSON path cannot quote a '"': decode in Python
             for ids, datas in self.iter_item_data(batch):
                 yield ids, [tuple(d.get(f) for f in fields) for d in datas]
             return
@@ -469,7 +523,8 @@ class Store(AnnotatorsMixin, SettingsMixin):
             return None
         row = picked[0]
         conn.execute(
-            text("INSERT OR REPLACE INTO leases (item, annotator, expires_at) VALUES (:item, :a, :exp)"),
+            text("INSERT INTO leases (item, annotator, expires_at) VALUES (:item, :a, :exp) "
+                 "ON CONFLICT (item, annotator) DO UPDATE SET expires_at = excluded.expires_at"),
             {"item": row.rowid, "a": annotator, "exp": now + lease_seconds},
         )
         conn.execute(_COUNT_SERVE, {"is_eval": int(row.is_eval)})
@@ -655,7 +710,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
         for lo in range(0, len(rows), batch):
             with write(self._engine) as conn:
                 conn.exec_driver_sql(
-                    "INSERT INTO queue (run_id, position, item, score, guess) VALUES (?, ?, ?, ?, ?)",
+                    self._sql("INSERT INTO queue (run_id, position, item, score, guess) VALUES (?, ?, ?, ?, ?)"),
                     rows[lo : lo + batch])
 
     def finish_run(self, run_id: int, *, n_train: int, eval_accuracy: float | None, n_eval: int,

@@ -1,0 +1,64 @@
+"""A project in a PostgreSQL database: connecting with a clear error, finding and replacing one.
+
+One database holds one project (its tables are the same as a project file's). The URL is
+``postgresql://user[:password]@host[:port]/database``; every message names the host, port,
+database and user, never the password.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from hilt.errors import InputError
+
+__all__ = ["check_connection", "describe_url", "has_project", "drop_project"]
+
+#: hilt's tables, dropped in this order when a project is replaced.
+TABLES = ("leases", "queue", "model_runs", "answers", "annotators", "items", "meta")
+
+
+def describe_url(url: str) -> str:
+    """``user@host:port/database`` of a URL, without its password.
+
+    Examples
+    --------
+    >>> describe_url("postgresql://ana:secret@db.example:5433/labels")
+    'ana@db.example:5433/labels'
+    >>> describe_url("postgresql://localhost/labels")
+    'localhost:5432/labels'
+    """
+    parsed = make_url(url)
+    user = f"{parsed.username}@" if parsed.username else ""
+    return f"{user}{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
+def check_connection(engine: Engine, url: str) -> None:
+    """Connect once; a failure becomes an :class:`InputError` that says where and why."""
+    parsed = make_url(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except (OperationalError, DBAPIError) as error:
+        reason = str(getattr(error, "orig", error)).strip().splitlines()[0] if str(error) else type(error).__name__
+        if parsed.password:
+            reason = reason.replace(parsed.password, "***")
+        raise InputError(
+            f"Expected a PostgreSQL server at {parsed.host or 'localhost'}, port {parsed.port or 5432}, "
+            f"with the database {parsed.database!r} (user {parsed.username!r}); connecting failed: {reason}. "
+            "Check the host, port, database name, user and password in the URL "
+            "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE), and that the database exists."
+        ) from None
+
+
+def has_project(engine: Engine) -> bool:
+    """Whether the database already holds a hilt project (its ``meta`` table)."""
+    return inspect(engine).has_table("meta")
+
+
+def drop_project(engine: Engine) -> None:
+    """Drop a project's tables (for ``create(..., exist_ok=True)``), all in one transaction."""
+    with engine.begin() as conn:
+        for table in TABLES:
+            conn.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
