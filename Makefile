@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality simulate-report browser clean
+.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality simulate-report browser postgres clean
 
 # A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
 $(STAMP): pyproject.toml
@@ -25,7 +25,17 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
-test: $(STAMP) browser
+# Debian's PostgreSQL server programs for the PostgreSQL store's tests: tests/pg_server.py starts a
+# throwaway server of its own from /usr/lib/postgresql/*/bin, so a cluster the package may start is
+# not used (nor needed).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  echo "Installing Debian's postgresql for the PostgreSQL tests..."; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 postgresql >/dev/null; }
+
+test: $(STAMP) browser postgres
 	$(PY) -m pytest --doctest-modules src/hilt tests
 
 # The peers the sampling benchmark runs side by side with hilt (modAL, scikit-activeml, small-text).

@@ -115,3 +115,44 @@ def browser_context(playwright_instance, chromium_path, tmp_path):
         context.close()
 
 # --- end of web server and browser fixtures ---
+
+# --- PostgreSQL fixtures (issue 12: projects in PostgreSQL; tests/pg_server.py, tests/test_pg_server.py) ---
+
+import uuid
+
+from pg_server import PostgresError, server_from_env
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL for the whole session (a ``pg_server.PostgresServer``), started only when a
+    test asks for it and stopped at the end of the session, failures and Ctrl-C included.
+
+    ``HILT_TEST_POSTGRES_URL`` points the tests at a running server instead (never stopped, and
+    ``restart()`` / ``kill()`` raise ``pg_server.RestartUnsupported``). Not found or not startable
+    is a failure, not a skip: ``make test`` installs PostgreSQL first (``make postgres``).
+    """
+    try:
+        server = server_from_env()
+    except PostgresError as error:
+        pytest.fail(f"PostgreSQL for the tests: {error}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_server):
+    """SQLAlchemy URL (``postgresql+psycopg://...``) of a fresh, empty database of its own
+    (``hilt_test_<uuid hex>``); dropped afterwards ``WITH (FORCE)``, open sessions and all."""
+    name = f"hilt_test_{uuid.uuid4().hex}"
+    url = postgres_server.create_database(name)
+    try:
+        yield url
+    finally:
+        if postgres_server.owned and not postgres_server.is_running():
+            postgres_server.start()  # a test that crashed the server left it down
+        postgres_server.drop_database(name)
+
+# --- end of PostgreSQL fixtures ---
