@@ -27,6 +27,8 @@ from hilt.project.item import Item
 from hilt.project.quality import QualityMixin
 from hilt.project.worker import RetrainJob, RetrainWorker
 from hilt.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
+from hilt.store.database import drop_project_at as drop_database_project
+from hilt.store.engine import is_database_url
 from hilt.store.store import ANNOTATOR, REVIEWER
 from hilt.strategies import check_strategy
 
@@ -200,7 +202,8 @@ class Project(QualityMixin):
         Project
             The open project. Nothing is left behind when the data cannot be read.
         """
-        path = Path(path)
+        in_database = is_database_url(path)
+        path = path if in_database else Path(path)
         labels = _check_labels(labels)
         strategy = check_strategy(strategy)
         _check_number("retrain_every", retrain_every, 1, None, whole=True)
@@ -210,9 +213,9 @@ class Project(QualityMixin):
         _check_overlap(overlap, annotators_per_item)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
             raise InputError(f"Expected seed to be a whole number >= 0 or None; got {seed!r}.")
-        if path.is_dir():
+        if not in_database and path.is_dir():
             raise InputError(f"Expected a file name for the project, like {path / 'labels.hilt'}; {path} is a folder.")
-        if isinstance(data, (str, Path)) and Path(data).resolve() == path.resolve():
+        if not in_database and isinstance(data, (str, Path)) and Path(data).resolve() == path.resolve():
             raise InputError(
                 f"Expected the project file and the data file to differ; both are {path}. Name the "
                 f"project e.g. {path.with_suffix('.hilt')}."
@@ -229,7 +232,7 @@ class Project(QualityMixin):
         featurizer = get_featurizer(features, items.kind, model=model)
         if isinstance(featurizer, TransformerFeatures) or model is not None:
             _check_features(featurizer, model, items, labels)
-        if path.exists():
+        if not in_database and path.exists():
             if not exist_ok:
                 raise ConflictError(
                     f"Expected no file at {path}, but one exists. Open it with Project.open, choose "
@@ -251,7 +254,7 @@ class Project(QualityMixin):
             "overlap": ({"share": float(overlap), "annotators_per_item": int(annotators_per_item)}
                         if overlap > 0 else None),
         }
-        store = Store.create(path, meta)
+        store = Store.create(path, meta, replace=exist_ok)
         try:
             result = store.add_items(items.ids, _records(items), items.labels, eval_share=eval_share, seed=seed,
                                      **_overlap_arguments(meta["overlap"]))
@@ -1049,7 +1052,11 @@ def _check_number(name: str, value: Any, low: float, high: float | None, *, whol
         raise InputError(f"Expected {name} to be {expected}; got {value!r}.")
 
 
-def _remove_project_files(path: Path) -> None:
+def _remove_project_files(path: Path | str) -> None:
+    if is_database_url(path):  # the database stays; the project's tables go
+        drop_database_project(str(path))
+        shutil.rmtree(cache_folder(path), ignore_errors=True)
+        return
     for extra in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + extra).unlink(missing_ok=True)
     shutil.rmtree(cache_folder(path), ignore_errors=True)

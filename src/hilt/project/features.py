@@ -26,6 +26,8 @@ import scipy.sparse as sp
 from hilt.features import Featurizer, get_featurizer
 from hilt.features.base import Progress
 from hilt.store import Store
+from hilt.store.database import database_folder_name
+from hilt.store.engine import is_database_url
 
 __all__ = ["FeatureCache", "cache_folder"]
 
@@ -33,8 +35,24 @@ __all__ = ["FeatureCache", "cache_folder"]
 _CACHE_FORMAT = 3
 
 
-def cache_folder(project_path: Path) -> Path:
-    """The folder beside ``reviews.hilt`` that holds rebuildable files: ``reviews.hilt.d``."""
+def cache_folder(project_path: Path | str) -> Path:
+    """The folder that holds a project's rebuildable files: ``reviews.hilt.d`` beside a project
+    file; for a project in a PostgreSQL database, a folder of this host's own under
+    ``$HILT_CACHE_DIR`` (default ``~/.cache/hilt``) named after the database. Servers on other
+    hosts keep their own copies: nothing in it has to be shared, everything is rebuilt from the
+    database when it is missing or stale (the cache key holds the project's uid and item count).
+
+    Examples
+    --------
+    >>> cache_folder(Path("/data/reviews.hilt"))
+    PosixPath('/data/reviews.hilt.d')
+    >>> cache_folder("postgresql://ana:pw@db.example:5433/labels").name
+    'db.example-5433-labels'
+    """
+    if is_database_url(project_path):
+        root = Path(os.environ.get("HILT_CACHE_DIR") or Path.home() / ".cache" / "hilt")
+        return root / database_folder_name(str(project_path))
+    project_path = Path(project_path)
     return project_path.with_name(project_path.name + ".d")
 
 

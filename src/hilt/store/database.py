@@ -7,13 +7,15 @@ database and user, never the password.
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hilt.errors import InputError
 
-__all__ = ["check_connection", "describe_url", "has_project", "drop_project"]
+__all__ = ["check_connection", "describe_url", "drop_project", "has_project", "hilt_named_tables"]
 
 #: hilt's tables, dropped in this order when a project is replaced.
 TABLES = ("leases", "queue", "model_runs", "answers", "annotators", "items", "meta")
@@ -32,6 +34,19 @@ def describe_url(url: str) -> str:
     parsed = make_url(url)
     user = f"{parsed.username}@" if parsed.username else ""
     return f"{user}{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+
+
+def database_folder_name(url: str) -> str:
+    """A folder name for what a host keeps of the project in this database (``host-port-db``).
+
+    Examples
+    --------
+    >>> database_folder_name("postgresql://ana:pw@db.example:5433/labels")
+    'db.example-5433-labels'
+    """
+    parsed = make_url(url)
+    name = f"{parsed.host or 'localhost'}-{parsed.port or 5432}-{parsed.database or ''}"
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
 
 def check_connection(engine: Engine, url: str) -> None:
@@ -55,6 +70,23 @@ def check_connection(engine: Engine, url: str) -> None:
 def has_project(engine: Engine) -> bool:
     """Whether the database already holds a hilt project (its ``meta`` table)."""
     return inspect(engine).has_table("meta")
+
+
+def hilt_named_tables(engine: Engine) -> list[str]:
+    """Tables of the database named like one of hilt's (a project's, or another application's)."""
+    existing = set(inspect(engine).get_table_names())
+    return [table for table in TABLES if table in existing]
+
+
+def drop_project_at(url: str) -> None:
+    """:func:`drop_project` in the database at ``url`` (a failed create cleans up with it)."""
+    from hilt.store.engine import make_engine
+
+    engine = make_engine(url)
+    try:
+        drop_project(engine)
+    finally:
+        engine.dispose()
 
 
 def drop_project(engine: Engine) -> None:

@@ -96,7 +96,7 @@ _FROM_SHUFFLE = text(
 # ranking, oldest first, so that agreement figures grow with the labels instead of waiting for
 # the queue to reach the items again. The partial index items_started holds just these items.
 _FROM_STARTED = text(
-    "SELECT i.id, i.key, i.data, i.is_eval FROM items i WHERE i.needed > 1 AND i.answered > 0 "
+    "SELECT i.id FROM items i WHERE i.needed > 1 AND i.answered > 0 "
     "AND i.answered < i.needed AND " + _SHARED.format(x="i.id", n="i.needed")
     + " ORDER BY (SELECT MIN(a.id) FROM answers a WHERE a.item = i.id AND a.retracted = 0) LIMIT :n"
 )
@@ -179,6 +179,13 @@ class Store(AnnotatorsMixin, SettingsMixin):
                         "Python: exist_ok=True): its labels are then lost."
                     )
                 database.drop_project(store._engine)
+            elif clashing := database.hilt_named_tables(store._engine):
+                store.close()  # another application's tables: never touched, never dropped
+                raise ConflictError(
+                    f"Expected an empty database, but {database.describe_url(str(path))} holds tables that are "
+                    f"not a hilt project's and are named like hilt's own ({', '.join(clashing)}). Name another "
+                    "database: hilt leaves other applications' tables alone."
+                )
         else:
             path = Path(path)
             if path.exists():
@@ -218,7 +225,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
             version = store._schema_version()
             if version > schema.SCHEMA_VERSION:
                 raise InputError(
-                    f"{path} was written by a newer hilt (schema version {version}; this hilt reads "
+                    f"{_describe(path)} was written by a newer hilt (schema version {version}; this hilt reads "
                     f"versions up to {schema.SCHEMA_VERSION}). Upgrade hilt: pip install -U hilt."
                 )
             if version < schema.SCHEMA_VERSION:
@@ -512,7 +519,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
         conn.execute(text("DELETE FROM leases WHERE annotator = :a OR expires_at <= :now"), args)
         state = {k: json.loads(v) for k, v in conn.execute(_SERVE_STATE)}
         served, served_eval, run = state["served"], state["served_eval"], state["queue_run"]
-        picked = self._started(conn, args, 1) if state.get("overlap") else []
+        picked = self._started(conn, args, 1, run) if state.get("overlap") else []
         if not picked:
             want_eval = eval_share > 0 and served_eval < eval_share * (served + 1) - 1e-9  # 0.3 * 10 > 3
             for source in (("eval", "train") if want_eval else ("train", "eval")):
@@ -531,9 +538,9 @@ class Store(AnnotatorsMixin, SettingsMixin):
         return row
 
     @staticmethod
-    def _started(conn: Connection, args: dict, n: int) -> list[ItemRow]:
-        return [ItemRow(int(item), key, json.loads(data), bool(is_eval))
-                for item, key, data, is_eval in conn.execute(_FROM_STARTED, {**args, "n": n})]
+    def _started(conn: Connection, args: dict, n: int, run: int) -> list[ItemRow]:
+        """Overlapped items someone started (see ``_FROM_STARTED``), with the ranking's guess."""
+        return [_item_row(conn, int(item), queue_run=run) for item, in conn.execute(_FROM_STARTED, {**args, "n": n})]
 
     def peek(self, annotator: str, n: int, *, eval_share: float | None = None) -> list[ItemRow]:
         """The next ``n`` items ``annotator`` would be served, without leasing them.
@@ -550,7 +557,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
             # The first item follows claim's turn rule, so a preview of the next item is the
             # item claim will lease next (unless someone else takes it first).
             want_eval = eval_share > 0 and served_eval < eval_share * (served + 1) - 1e-9  # 0.3 * 10 > 3
-            rows: list[ItemRow] = self._started(conn, args, n) if state.get("overlap") else []
+            rows: list[ItemRow] = self._started(conn, args, n, run) if state.get("overlap") else []
             for source in (("eval", "train") if want_eval else ("train", "eval")):
                 if len(rows) >= n:
                     break
@@ -865,7 +872,19 @@ class Store(AnnotatorsMixin, SettingsMixin):
             return result
 
 
-def _not_a_project(path: Path) -> InputError:
+def _describe(location: Path | str) -> str:
+    """A project file's path, or "the project in the database user@host:port/db": never a password."""
+    if is_database_url(location):
+        return f"The project in the database {database.describe_url(str(location))}"
+    return str(location)
+
+
+def _not_a_project(path: Path | str) -> InputError:
+    if is_database_url(path):
+        return InputError(
+            f"Expected a hilt project in the database {database.describe_url(str(path))}, but it is not one "
+            "(its meta table has no schema version). Create a project with: hilt init URL --data FILE --labels a,b"
+        )
     return InputError(
         f"Expected a hilt project file at {path}, but it is not one (no hilt schema inside). "
         "Create a project with: hilt init PROJECT --data FILE --labels a,b"
