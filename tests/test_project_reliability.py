@@ -2,8 +2,9 @@
 
 * A labelling process killed with SIGKILL mid-stream loses no acknowledged answer and leaves
   a sound file.
-* Threads and processes labelling the same file at once: no answer lost, no item leased to
-  two annotators, no "database is locked".
+* Threads and processes labelling the same project at once: no answer lost, no item leased to
+  two annotators, no "database is locked" (on a project file and on a PostgreSQL database).
+* A PostgreSQL server killed mid-stream loses no acknowledged answer either.
 * A (deliberately slow) retrain running while answers stream in never stalls an answer and
   swaps its ranking in.
 
@@ -94,7 +95,7 @@ def child_script(tmp_path: Path) -> Path:
     return path
 
 
-def start_child(script: Path, project: Path, prefix: str, n_threads: int, n_answers: int) -> subprocess.Popen:
+def start_child(script: Path, project: Path | str, prefix: str, n_threads: int, n_answers: int) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(script), str(project), prefix, str(n_threads), str(n_answers), ",".join(POSITIVE)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -114,12 +115,20 @@ def parse(lines: list[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str,
     return serves, acks
 
 
-def integrity(path: Path) -> str:
+def integrity(path: Path | str) -> str:
+    if not isinstance(path, Path):  # a PostgreSQL database: every table of the project reads
+        from hilt.store import Store
+
+        store = Store.open(path)
+        try:
+            return store.integrity_check()
+        finally:
+            store.close()
     with sqlite3.connect(path) as conn:  # the plain sqlite3 module, as any other tool would
         return conn.execute("PRAGMA integrity_check").fetchone()[0]
 
 
-def stored_answers(path: Path) -> list[dict]:
+def stored_answers(path: Path | str) -> list[dict]:
     with Project.open(path) as project:
         return project.export_rows(include_retracted=True)
 
@@ -163,7 +172,18 @@ def test_sigkill_mid_stream_loses_no_acknowledged_answer_and_leaves_a_sound_file
 
 # -- concurrency -----------------------------------------------------------------------------
 
-def check_no_item_shared_and_none_lost(path: Path, serves: list, acks: list) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request, tmp_path, monkeypatch):
+    """Where a test's project lives: the file ``p.hilt``, or the URL of a fresh PostgreSQL database
+    (PostgreSQL is only started for the ``postgres`` runs). A database project's feature cache
+    goes under the test's folder (``HILT_CACHE_DIR``, inherited by child processes)."""
+    if request.param == "sqlite":
+        return tmp_path / "p.hilt"
+    monkeypatch.setenv("HILT_CACHE_DIR", str(tmp_path / "cache"))
+    return request.getfixturevalue("postgres_url")
+
+
+def check_no_item_shared_and_none_lost(path: Path | str, serves: list, acks: list) -> None:
     # Every label answers its item for good and leases last 10 minutes here, so an item leased
     # to two annotators at once would show up as an item served to two annotators.
     annotators_of = defaultdict(set)
@@ -177,8 +197,8 @@ def check_no_item_shared_and_none_lost(path: Path, serves: list, acks: list) -> 
     assert integrity(path) == "ok"
 
 
-def test_threads_of_one_process_label_at_once_without_losing_or_sharing(tmp_path):
-    path = tmp_path / "p.hilt"
+def test_threads_of_one_process_label_at_once_without_losing_or_sharing(where):
+    path = where
     serves, acks, errors = [], [], []
     lock = threading.Lock()
     with Project.create(path, reviews(2_000), ["pos", "neg"], id_column="id", retrain_every=5, seed=2) as project:
@@ -213,8 +233,8 @@ def test_threads_of_one_process_label_at_once_without_losing_or_sharing(tmp_path
     check_no_item_shared_and_none_lost(path, serves, acks)
 
 
-def test_processes_with_threads_label_one_file_at_once_without_losing_or_sharing(tmp_path, child_script):
-    path = tmp_path / "p.hilt"
+def test_processes_with_threads_label_one_project_at_once_without_losing_or_sharing(where, child_script):
+    path = where
     Project.create(path, reviews(2_000), ["pos", "neg"], id_column="id", retrain_every=5, seed=3).close()
     children = [start_child(child_script, path, f"proc{i}", 3, 40) for i in range(3)]
     outputs = []
@@ -332,3 +352,103 @@ def test_a_background_retrain_runs_in_a_child_process_that_ends_with_the_project
         time.sleep(0.1)
     else:
         raise AssertionError(f"the retrain process {child} outlived its project")
+
+
+# -- a crash of the PostgreSQL server (issue 12) -----------------------------------------------
+# Driven at the store level (the layer that commits): a child labels through hilt.store.Store.
+
+STORE_CHILD = textwrap.dedent(
+    """
+    import sys, threading, uuid
+    from hilt.store import Store
+
+    location, prefix, n_threads, n_answers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    out_lock = threading.Lock()
+
+    def say(line):
+        with out_lock:
+            sys.stdout.write(line + "\\n")
+            sys.stdout.flush()
+
+    def work(annotator):
+        for _ in range(n_answers):
+            row = store.claim(annotator, lease_seconds=600, eval_share=0.1)
+            if row is None:
+                return
+            say(f"serve {annotator} {row.key}")
+            answer_id = uuid.uuid4().hex
+            store.record_answer(row.key, "pos" if int(row.key[1:]) % 2 else "neg", annotator, answer_id)
+            say(f"ack {annotator} {row.key} {answer_id}")
+
+    store = Store.open(location)
+    threads = [threading.Thread(target=work, args=(f"{prefix}-{i}",)) for i in range(n_threads)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    store.close()
+    say("done")
+    """
+)
+
+
+def make_store(where, n: int):
+    from hilt.store import Store
+
+    store = Store.create(where, {"labels": ["pos", "neg"], "kind": "text", "strategy": "margin"})
+    store.add_items([f"r{i:05d}" for i in range(n)], [{"text": f"item {i}"} for i in range(n)],
+                    eval_share=0.2, seed=0)
+    return store
+
+
+def start_store_child(script: Path, where, prefix: str, n_threads: int, n_answers: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(script), str(where), prefix, str(n_threads), str(n_answers)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+
+
+@pytest.fixture
+def store_child_script(tmp_path: Path) -> Path:
+    path = tmp_path / "store_loop.py"
+    path.write_text(STORE_CHILD)
+    return path
+
+
+def test_postgres_a_crash_of_the_database_server_loses_no_acknowledged_answer(postgres_server, postgres_url,
+                                                                             store_child_script):
+    # The PostgreSQL counterpart of the SIGKILL test: the server itself dies (SIGKILL of the
+    # postmaster and every backend, its shared memory lost) while answers stream in. Answers
+    # commit with synchronous_commit on, so every acknowledged one is on disk; leases may be lost.
+    from hilt.store import Store
+
+    if not postgres_server.owned:
+        pytest.skip("the server comes from HILT_TEST_POSTGRES_URL; the tests do not crash it")
+    make_store(postgres_url, 2_000).close()
+    child = start_store_child(store_child_script, postgres_url, "crash", 3, 10_000)
+    lines: list[str] = []
+    try:
+        while len(parse(lines)[1]) < 60:
+            line = child.stdout.readline()
+            assert line, f"the child stopped early: {child.stderr.read()}"
+            lines.append(line)
+        postgres_server.kill()
+        child.kill()
+        lines += child.stdout.read().splitlines()  # acknowledged before the crash, still in the pipe
+    finally:
+        child.kill()
+        child.wait(30)
+        if not postgres_server.is_running():
+            postgres_server.start()  # crash recovery: the write-ahead log is replayed
+    _, acks = parse(lines)
+    assert len(acks) >= 60
+    store = Store.open(postgres_url)
+    try:
+        stored = {a["answer_id"]: a for a in store.answer_rows(include_retracted=True)}
+        lost = [answer_id for _, _, answer_id in acks if answer_id not in stored]
+        assert lost == [], f"{len(lost)} of {len(acks)} acknowledged answers were lost"
+        assert all((stored[i]["item_id"], stored[i]["annotator"]) == (k, a) for a, k, i in acks)
+        row = store.claim("after", lease_seconds=60, eval_share=0.0)  # and the project works on
+        store.record_answer(row.key, "neg", "after", "after-1")
+        assert store.integrity_check() == "ok"
+    finally:
+        store.close()
