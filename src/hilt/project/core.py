@@ -469,7 +469,7 @@ class Project(QualityMixin):
             raise InputError(f"Expected answer_id to be a string of 1-128 characters; got {answer_id!r}.")
         return answer_id
 
-    def undo(self, annotator: str) -> Item | None:
+    def undo(self, annotator: str, undo_id: str | None = None) -> Item | None:
         """Retract ``annotator``'s latest current answer (kept, marked retracted) and lease the
         item back to them; returns it, or ``None`` when they have nothing left to undo.
 
@@ -477,9 +477,15 @@ class Project(QualityMixin):
         went to the next person), the answer is retracted all the same, but the item stays with
         the person holding it, so that it is never on two screens at once: ``undo`` then returns
         ``None`` and ``annotator`` keeps their current item.
+
+        ``undo_id`` (1-128 characters) makes a retry safe, like ``answer_id``: an undo repeated
+        with the same id (within a day, by any process over the project) retracts nothing more
+        and returns what the first one returned.
         """
         check_annotator(annotator)
-        row = self._store.undo(annotator, lease_seconds=self.lease_seconds)
+        if undo_id is not None and (not isinstance(undo_id, str) or not 1 <= len(undo_id) <= 128):
+            raise InputError(f"Expected undo_id to be a string of 1-128 characters; got {undo_id!r}.")
+        row = self._store.undo(annotator, lease_seconds=self.lease_seconds, undo_id=undo_id)
         return None if row is None else _item(row, self._display)
 
     # -- the model -------------------------------------------------------------------------

@@ -9,6 +9,12 @@ Nor do they wait for Python's GIL: a background run over a large pool (see
 :data:`CHILD_PROCESS_MIN_ITEMS`) happens in a child process (:mod:`hilt.project._retrain_process`,
 started on the first such run and kept, with the feature matrix in its memory), which works on
 the same project file. The background thread of :class:`RetrainWorker` only waits for it.
+
+One run at a time for the whole project, not just for this process: several server processes
+may serve one project (a PostgreSQL database behind a load balancer), each with its own worker.
+A run first takes the project's retrain claim (:meth:`hilt.store.Store.retrain_claim`: an
+advisory lock on PostgreSQL, a file lock beside a project file); a run that finds it taken is
+skipped, since the ranking the running one writes is served to every process.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, ContextManager
 
 import numpy as np
 
@@ -62,7 +69,8 @@ class RunReport:
 
 
 class RetrainJob:
-    """Everything one run needs; :meth:`run` is called by one thread at a time (it locks).
+    """Everything one run needs; :meth:`run` is called by one thread at a time (it locks), and
+    runs only while it holds the project's retrain claim (one run across all processes).
 
     Background runs (``run(background=True)``, what :class:`RetrainWorker` asks for) happen
     in a child process kept for the job's lifetime, unless ``in_process=True`` (the child's
@@ -91,6 +99,8 @@ class RetrainJob:
         self.model = AlignedModel(make_estimator(), labels)  # kept: warm starts across runs
         self.lock = threading.Lock()
         self.last_report: RunReport | None = None
+        #: How many runs found another process (or project object) retraining and were skipped.
+        self.skipped = 0
         self._child: subprocess.Popen | None = None
         self._child_lock = threading.Lock()
         self._closing = False
@@ -98,15 +108,27 @@ class RetrainJob:
     def run(self, cancelled: Callable[[], bool] = lambda: False, *, background: bool = False) -> RunReport | None:
         """Fit on the current training labels, rescore the pool and swap the ranking in.
 
-        Returns ``None`` (and records no run) while fewer than two different labels exist.
-        Raises :class:`InterruptedError` when :meth:`close` stops it half-way.
+        Returns ``None`` (and records no run) while fewer than two different labels exist, and
+        when another process over the project is retraining (the run is skipped: its ranking
+        will be served here too; :attr:`skipped` counts these). Raises
+        :class:`InterruptedError` when :meth:`close` stops it half-way.
         """
-        with self.lock:
+        with self.lock, self._claim() as won:
+            if not won:
+                self.skipped += 1
+                log.info("hilt: a retrain is already running for this project elsewhere; this one is skipped")
+                return None
             in_child = background and not self.in_process and self._wants_child()
             report = self._run_in_child() if in_child else self._run_here(cancelled)
             if report is not None:
                 self.last_report = report
             return report
+
+    def _claim(self) -> ContextManager[bool]:
+        """The project's retrain claim; the child process's own job runs under its parent's."""
+        if self.in_process:
+            return nullcontext(True)
+        return self.store.retrain_claim(self.features.folder)
 
     def _wants_child(self) -> bool:
         choice = os.environ.get(PROCESS_ENV, "auto").strip().lower()

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
-import threading
-from collections import OrderedDict
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
@@ -23,8 +21,9 @@ from starlette.background import BackgroundTask
 from hilt.errors import InputError, NotFoundError
 from hilt.project.keys import label_keys
 from hilt.server.auth import annotator_for, request_token
+from hilt.server.pages import project_name
 
-__all__ = ["router", "item_json", "snippet", "UndoLog"]
+__all__ = ["router", "item_json", "snippet"]
 
 router = APIRouter(prefix="/api")
 
@@ -79,46 +78,6 @@ def item_json(item: Any) -> dict | None:
     }
 
 
-class UndoLog:
-    """Remembers recent undo requests by id so that a retried undo retracts only once.
-
-    ``project.undo`` has no idempotency key of its own; the page sends an ``undo_id`` and a
-    retry after a dropped connection gets the first answer again instead of a second undo.
-    In memory, bounded, per server process: a restart forgets it, which only matters for a
-    retry that straddles the restart.
-
-    Examples
-    --------
-    >>> log = UndoLog(size=2)
-    >>> calls = []
-    >>> log.once("ann", "u1", lambda: calls.append(1) or "item")
-    'item'
-    >>> log.once("ann", "u1", lambda: calls.append(1) or "other")
-    'item'
-    >>> len(calls)
-    1
-    """
-
-    def __init__(self, size: int = 4096) -> None:
-        self._done: OrderedDict[tuple[str, str], Any] = OrderedDict()
-        self._size = size
-        self._lock = threading.Lock()
-
-    def once(self, annotator: str, undo_id: str | None, action):
-        if not undo_id:
-            return action()
-        key = (annotator, undo_id)
-        # One lock around check-and-act: two copies of the same retry must not both undo.
-        with self._lock:
-            if key in self._done:
-                return self._done[key]
-            result = action()
-            self._done[key] = result
-            if len(self._done) > self._size:
-                self._done.popitem(last=False)
-            return result
-
-
 class AnswerIn(BaseModel):
     """Body of ``POST /api/answers``."""
 
@@ -128,7 +87,7 @@ class AnswerIn(BaseModel):
 
 
 class UndoIn(BaseModel):
-    """Optional body of ``POST /api/undo``."""
+    """Optional body of ``POST /api/undo``: ``undo_id``, sent again with every retry."""
 
     undo_id: str | None = Field(default=None, min_length=1, max_length=128)
 
@@ -218,15 +177,13 @@ def post_undo(
 ):
     """Retract this annotator's latest answer and hand its item back: ``{"item": {...}}``, or 204.
 
-    The item the annotator held before is released (one lease per annotator).
+    The item the annotator held before is released (one lease per annotator). A retry with the
+    same ``undo_id`` retracts nothing more and gets the first reply again, whichever server
+    process over the project it reaches (the id is kept in the project, in the undo's own
+    transaction).
     """
-    project = request.app.state.project
-    undo_id = body.undo_id if body else None
-    def undo() -> Any:
-        with writing(request):
-            return project.undo(annotator)
-
-    item = request.app.state.undo_log.once(annotator, undo_id, undo)
+    with writing(request) as project:
+        item = project.undo(annotator, undo_id=body.undo_id if body else None)
     return _item_reply(project, annotator, item, ahead)
 
 
@@ -248,7 +205,7 @@ def get_export(
         raise InputError(f"Expected format=jsonl or format=csv, got format={format!r}.")
     project = request.app.state.project
     folder = Path(tempfile.mkdtemp(prefix="hilt-export-"))
-    path = folder / f"{Path(project.path).stem}-labels.{format}"
+    path = folder / f"{project_name(project.path)}-labels.{format}"
     project.export(path, include_retracted=include_retracted)
 
     def cleanup() -> None:

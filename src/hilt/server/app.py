@@ -1,4 +1,12 @@
-"""The FastAPI application over one project: ``create_app(project_path)``."""
+"""The FastAPI application over one project: ``create_app(location)``.
+
+Several ``hilt serve`` processes may serve one project at once (a PostgreSQL project behind a
+load balancer): the app keeps nothing in memory that another process would need to know (undo
+retries and the retrain claim live in the project: :mod:`hilt.store.shared_state`). When the
+database cannot be reached for a moment (restarted, failed over, the network down), requests get
+a 503 that says to retry (:func:`unavailable_reason`), never a 500, and once it is back the
+engine's pre-ping reconnects.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +19,15 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from hilt.errors import HiltError, InputError
 from hilt.server import api, pages
 from hilt.server.auth import NotAuthenticated
+from hilt.store.availability import DATABASE_ERRORS, unavailable
 
-__all__ = ["create_app"]
+__all__ = ["RETRY_AFTER_SECONDS", "create_app", "unavailable_reason"]
 
 #: Defence in depth behind ``textContent``: no inline or foreign script can run on our pages.
 CSP = (
@@ -91,13 +100,45 @@ def validation_message(errors: Any) -> str:
     return "Expected a valid request; " + ("; ".join(parts) or "the request did not match the API") + "."
 
 
+#: The ``Retry-After`` of a 503 (seconds): a database restart takes a few.
+RETRY_AFTER_SECONDS = 2
+
+_DATABASE_DOWN = (
+    "The project's database is unreachable right now (it may be restarting, or the network to it "
+    "is down). Retry in a few seconds: an answer retried with the same answer_id (an undo with the "
+    "same undo_id) is stored once, so nothing is lost or counted twice."
+)
+_FILE_BUSY = (
+    "The project file is busy: another process has held its write lock for longer than hilt waits. "
+    "Retry in a few seconds: an answer retried with the same answer_id is stored once."
+)
+
+
+def unavailable_reason(error: BaseException) -> str | None:
+    """The message for a database error that means "not reachable now, retry"
+    (:func:`hilt.store.availability.unavailable`), or ``None`` for any other error (a bug,
+    answered with 500).
+
+    Examples
+    --------
+    >>> import sqlite3
+    >>> unavailable_reason(sqlite3.OperationalError("database is locked")).startswith("The project file is busy")
+    True
+    >>> unavailable_reason(ValueError("x")) is None
+    True
+    """
+    return {"database": _DATABASE_DOWN, "file": _FILE_BUSY}.get(unavailable(error) or "")
+
+
 def create_app(project_path: Any) -> FastAPI:
     """Build the web app (labelling page, dashboard, JSON API) over one project.
 
     Parameters
     ----------
     project_path : str, Path or hilt.Project
-        The project file to open, or a project already open (the caller then closes it).
+        The project to open (a file, or the ``postgresql://`` URL of a project's database), or a
+        project already open (the caller then closes it). Any number of apps, in one process or
+        in many, may serve one project at once.
 
     Returns
     -------
@@ -141,7 +182,6 @@ def create_app(project_path: Any) -> FastAPI:
 
     app = FastAPI(title="hilt", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.project = project
-    app.state.undo_log = api.UndoLog()
     app.state.write_lock = threading.Lock()
 
     @app.exception_handler(HiltError)
@@ -166,6 +206,25 @@ def create_app(project_path: Any) -> FastAPI:
         # any other: hilt's error body, not FastAPI's own list of pydantic errors.
         message = validation_message(error.errors())
         return JSONResponse({"error": message, "type": InputError.__name__}, status_code=InputError.http_status)
+
+    async def database_error(request: Request, error: Exception) -> Response:
+        message = unavailable_reason(error)
+        if message is None:  # not "unreachable": a bug like any other, for the catch-all below
+            raise error
+        reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or [type(error).__name__])[0]
+        log.warning("Database unavailable on %s %s: %s", request.method, request.url.path, reason)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        if not request.url.path.startswith("/api"):  # a page: a page that reloads itself
+            return pages.templates.TemplateResponse(
+                request, "unavailable.html", {"message": message}, status_code=503,
+                headers={**headers, "Refresh": str(RETRY_AFTER_SECONDS * 2)})
+        return JSONResponse({"error": message, "type": "Unavailable", "retry": True}, status_code=503,
+                            headers=headers)
+
+    # Handlers of these classes answer without re-raising (unlike the catch-all below, which
+    # the server logs again as a crash): an unreachable database is expected, not a bug.
+    for error_class in DATABASE_ERRORS:
+        app.add_exception_handler(error_class, database_error)
 
     @app.exception_handler(Exception)
     async def bug(request: Request, error: Exception) -> JSONResponse:

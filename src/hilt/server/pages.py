@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from urllib.parse import urlencode
+from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -20,7 +21,7 @@ from hilt.project.keys import LABEL_KEYS, label_keys
 from hilt.server.auth import TOKEN_COOKIE, annotator_for, request_token
 from hilt.server.charts import learning_curve_svg
 
-__all__ = ["router", "templates", "WEB_DIR", "label_keys", "LABEL_KEYS"]
+__all__ = ["router", "templates", "WEB_DIR", "label_keys", "LABEL_KEYS", "project_name"]
 
 #: The package folder with ``templates/`` and ``static/``.
 WEB_DIR = Path(str(resources.files("hilt.web")))
@@ -32,6 +33,21 @@ templates = Jinja2Templates(
     )
 )
 
+
+def project_name(location: Any) -> str:
+    """What the pages and download names call a project: its file's name without the suffix, or
+    its database's name (never the user, host or password of a ``postgresql://`` URL).
+
+    Examples
+    --------
+    >>> project_name(Path("/data/reviews.hilt"))
+    'reviews'
+    >>> project_name("postgresql://ana:secret@db.example:5432/labels?sslmode=require")
+    'labels'
+    """
+    if isinstance(location, str) and "://" in location:
+        return urlsplit(location).path.strip("/") or "hilt"
+    return Path(location).stem
 
 
 def when(value: str | None) -> str:
@@ -82,7 +98,7 @@ def _page_annotator(request: Request) -> str | RedirectResponse:
 
 def _project_context(request: Request, annotator: str) -> dict:
     project = request.app.state.project
-    return {"annotator": annotator, "project_name": Path(project.path).stem, "labels": list(project.labels),
+    return {"annotator": annotator, "project_name": project_name(project.path), "labels": list(project.labels),
             "reviewer": project.is_reviewer(annotator)}
 
 

@@ -18,7 +18,7 @@ from hilt.errors import InputError
 __all__ = ["check_connection", "describe_url", "drop_project", "has_project", "hilt_named_tables"]
 
 #: hilt's tables, dropped in this order when a project is replaced.
-TABLES = ("leases", "queue", "model_runs", "answers", "annotators", "items", "meta")
+TABLES = ("undos", "leases", "queue", "model_runs", "answers", "annotators", "items", "meta")
 
 
 def describe_url(url: str) -> str:

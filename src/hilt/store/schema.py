@@ -27,7 +27,7 @@ from sqlalchemy import (
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "metadata"]
 
 #: The version this hilt writes. Bump it together with a new entry in :data:`MIGRATIONS`.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 _STARTED = "needed > 1 AND answered > 0 AND answered < needed"
@@ -127,6 +127,20 @@ leases = Table(
     Index("leases_annotator", "annotator"),
 )
 
+#: Undos already done, by the id the client sent with them (version 4): a retried undo, on this
+#: server process or another one over the same project, finds its row and retracts nothing more.
+#: Written in the undo's own transaction; rows older than a day are deleted as new ones come
+#: (:class:`hilt.store.shared_state.SharedStateMixin`).
+undos = Table(
+    "undos",
+    metadata,
+    Column("annotator", String, primary_key=True),
+    Column("undo_id", String, primary_key=True),
+    Column("item", Integer, nullable=True),  # the item handed back; NULL: none (nothing to undo)
+    Column("created_at", Float, nullable=False),  # unix seconds
+    Index("undos_created", "created_at"),
+)
+
 
 def _v1_to_v2(conn: Connection) -> None:
     # Version 2 shows annotators the model's guess, kept with each queued item.
@@ -149,5 +163,11 @@ def _v2_to_v3(conn: Connection) -> None:
     conn.execute(text("DROP TABLE leases_v2"))
 
 
+def _v3_to_v4(conn: Connection) -> None:
+    # Version 4 remembers undos by their id in the project, not in one server process's memory.
+    # (checkfirst: a file downgraded by hand may still hold the table.)
+    undos.create(conn, checkfirst=True)
+
+
 #: ``MIGRATIONS[v]`` turns a version ``v`` file into a version ``v + 1`` file.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}

@@ -26,6 +26,7 @@ from hilt.store.annotators import AnnotatorsMixin
 from hilt.store.consensus import ANNOTATE, Decision, final_labels
 from hilt.store.engine import is_database_url, make_engine, read, write
 from hilt.store.settings import SettingsMixin
+from hilt.store.shared_state import SharedStateMixin
 
 __all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemRow", "Store", "utc_now"]
 
@@ -127,7 +128,7 @@ _COUNT_SERVE = text(
 )
 
 
-class Store(AnnotatorsMixin, SettingsMixin):
+class Store(AnnotatorsMixin, SettingsMixin, SharedStateMixin):
     """A project file. Create one with :meth:`create`, open one with :meth:`open`.
 
     Every method runs its own short transaction on a connection of the calling thread, so a
@@ -623,7 +624,7 @@ class Store(AnnotatorsMixin, SettingsMixin):
         conn.execute(_RECOUNT, {"item": item[0]})
         return {"answer_id": answer_id, "duplicate": False, "training": label is not None and not item[1]}
 
-    def undo(self, annotator: str, *, lease_seconds: float) -> ItemRow | None:
+    def undo(self, annotator: str, *, lease_seconds: float, undo_id: str | None = None) -> ItemRow | None:
         """Retract ``annotator``'s latest current answer and lease its item back to them.
 
         Returns the item, or ``None`` when they have no answer to retract. When someone else
@@ -631,26 +632,33 @@ class Store(AnnotatorsMixin, SettingsMixin):
         person), the answer is retracted all the same but the item stays with the person
         holding it, so that it is never on two screens at once: ``undo`` then returns ``None``
         too and ``annotator`` keeps their current item.
+
+        ``undo_id`` makes retrying safe from any server process: the same id from the same
+        annotator again (within a day) retracts nothing more and returns the item the first
+        undo returned (kept in the ``undos`` table, written in this transaction).
         """
         now = time.time()
         with write(self._engine) as conn:
+            if undo_id is not None and (done := self._recorded_undo(conn, annotator, undo_id)) is not None:
+                return None if done.item is None else _item_row(conn, done.item, queue_run=_get_meta(conn, "queue_run"))
             latest = conn.execute(
                 text("SELECT id, item FROM answers WHERE annotator = :a AND retracted = 0 AND role = :role "
                      "ORDER BY id DESC LIMIT 1"), {"a": annotator, "role": ANNOTATE}
             ).first()
             if latest is None:
-                return None
+                return self._record_undo(conn, annotator, undo_id, None)
             conn.execute(text("UPDATE answers SET retracted = 1, retracted_at = :now WHERE id = :id"),
                          {"now": utc_now(), "id": latest[0]})
             conn.execute(_RECOUNT, {"item": latest[1]})
             room = conn.execute(_ROOM, {"item": latest[1], "a": annotator, "now": now}).scalar()
             if room is None or room < 1:
-                return None
+                return self._record_undo(conn, annotator, undo_id, None)
             conn.execute(text("DELETE FROM leases WHERE annotator = :a OR (item = :item AND expires_at <= :now)"),
                          {"a": annotator, "item": latest[1], "now": now})
             conn.execute(text("INSERT INTO leases (item, annotator, expires_at) VALUES (:item, :a, :exp)"),
                          {"item": latest[1], "a": annotator, "exp": now + lease_seconds})
-            return _item_row(conn, latest[1], queue_run=_get_meta(conn, "queue_run"))
+            return self._record_undo(conn, annotator, undo_id,
+                                     _item_row(conn, latest[1], queue_run=_get_meta(conn, "queue_run")))
 
     def leases(self) -> dict[str, str]:
         """Live leases: item key -> annotator (an overlapped item leased to several people:
