@@ -85,6 +85,7 @@ def downgrade_to_v2(path: Path) -> None:
     """Turn a current file into what hilt wrote at schema version 2 (no overlap, roles, or
     several leases per item)."""
     with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE IF EXISTS undos")  # version 4
         conn.execute("DROP INDEX items_started")
         conn.execute("ALTER TABLE items DROP COLUMN needed")
         conn.execute("ALTER TABLE items DROP COLUMN answered")
@@ -117,7 +118,7 @@ def test_a_file_of_an_older_schema_version_is_upgraded_on_open_and_keeps_its_dat
     assert "guess" not in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
 
     store = Store.open(tmp_path / "p.hilt")
-    assert store.meta()["schema_version"] == SCHEMA_VERSION == 3
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 4
     assert "guess" in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
     assert store.n_items() == 10
     assert [(a["item_id"], a["label"]) for a in store.answer_rows()] == [(row.key, "a")]
@@ -141,7 +142,7 @@ def test_a_version_2_file_keeps_its_leases_and_answers_and_gains_overlap_and_rol
     downgrade_to_v2(tmp_path / "p.hilt")
 
     store = Store.open(tmp_path / "p.hilt")
-    assert store.meta()["schema_version"] == 3
+    assert store.meta()["schema_version"] == SCHEMA_VERSION
     assert store.leases() == {held.key: "ann"}  # the live lease survived the table's rebuild
     assert store.claim("ann", lease_seconds=600, eval_share=0.0).key == held.key
     assert [(a["item_id"], a["label"], a["role"]) for a in store.answer_rows()] == [(done.key, "a", "annotate")]

@@ -27,7 +27,7 @@ from hilt.project.item import Item
 from hilt.project.quality import QualityMixin
 from hilt.project.worker import RetrainJob, RetrainWorker
 from hilt.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
-from hilt.store.database import drop_project_at as drop_database_project
+from hilt.store.database import describe_url, drop_project_at as drop_database_project
 from hilt.store.engine import is_database_url
 from hilt.store.store import ANNOTATOR, REVIEWER
 from hilt.strategies import check_strategy
@@ -303,7 +303,8 @@ class Project(QualityMixin):
         self.close()
 
     def __repr__(self) -> str:
-        return f"Project({str(self.path)!r}, kind={self.kind!r}, labels={self.labels!r})"
+        where = describe_url(self.path) if is_database_url(self.path) else str(self.path)  # never a password
+        return f"Project({where!r}, kind={self.kind!r}, labels={self.labels!r})"
 
     @property
     def shown_columns(self) -> list[str]:
