@@ -8,6 +8,7 @@ review page) in test_cli_quality.py and test_web_review.py.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter, defaultdict
 
 import numpy as np
@@ -340,3 +341,20 @@ def test_runs_carry_their_evaluation_interval(tmp_path):
         assert low <= run["eval_accuracy"] <= high
         assert [low, high] == pytest.approx(list(wilson_interval(round(run["eval_accuracy"] * run["n_eval"]),
                                                                  run["n_eval"])))
+
+
+def test_two_project_objects_on_one_file_share_the_count_that_starts_a_retrain(tmp_path):
+    """Several servers over one project: each one's labels count toward retrain_every."""
+    make(tmp_path, n=40, overlap=0.0, retrain_every=4).close()
+    with Project.open(tmp_path / "p.hilt") as one, Project.open(tmp_path / "p.hilt") as two:
+        for i in range(3):
+            item = one.next_item("ada")
+            one.answer(item.id, "pos", "ada")
+        assert one._since_retrain == 3
+        item = two.next_item("bob")
+        two.answer(item.id, "neg", "bob")  # the fourth label of the project, the first of `two`
+        assert two._since_retrain == 0  # due: the count was handed to its worker and reset
+        deadline = time.time() + 60
+        while not two.status()["runs"] and time.time() < deadline:
+            time.sleep(0.1)
+        assert two.status()["runs"][-1]["n_train"] == 4

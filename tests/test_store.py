@@ -317,7 +317,7 @@ def test_answer_and_claim_stores_the_answer_and_leases_the_next_item_in_one_comm
     monkeypatch.setattr(store_module, "write", lambda engine, **kw: commits.append(kw) or original(engine, **kw))
     result, second = store.answer_and_claim(first.key, "a", "ann", "one", lease_seconds=60, eval_share=0.0)
     assert commits == [{}]  # one durable transaction
-    assert result == {"answer_id": "one", "duplicate": False, "training": True}
+    assert result == {"answer_id": "one", "duplicate": False, "training": True, "since_run": 1}
     assert second.key != first.key and store.leases() == {second.key: "ann"}
     again, same = store.answer_and_claim(first.key, "a", "ann", "one", lease_seconds=60, eval_share=0.0)
     assert again["duplicate"] is True and same.key == second.key  # a retry: still their item

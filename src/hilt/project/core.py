@@ -449,7 +449,8 @@ class Project(QualityMixin):
             result, row = self._store.record_answer(str(item_id), label, annotator, answer_id), None
         if result["training"]:
             with self._counter_lock:
-                self._since_retrain += 1
+                # The project's own count (every server's labels) when the store keeps one.
+                self._since_retrain = result.get("since_run", self._since_retrain + 1)
         self._maybe_retrain()  # also when only next_item's check would have started a due run
         reply = {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
         if lease_next:
@@ -924,7 +925,7 @@ class Project(QualityMixin):
         result = self._store.change_answer(str(item_id), label, annotator, answer_id)
         if result["training"]:
             with self._counter_lock:
-                self._since_retrain += 1
+                self._since_retrain = result.get("since_run", self._since_retrain + 1)
         self._maybe_retrain()
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
 

@@ -108,6 +108,12 @@ _HELD = text(
     "AND NOT EXISTS (SELECT 1 FROM answers a WHERE a.item = l.item AND a.retracted = 0 "
     "AND (a.annotator = :a OR (a.label IS NOT NULL AND i.needed = 1)))"
 )
+# New training labels since the latest model run started, over every process serving the project
+# (reset by start_run): a retrain is due when it reaches retrain_every, whoever gave the labels.
+_COUNT_TRAINING = text(
+    "INSERT INTO meta (key, value) VALUES ('since_run', '1') ON CONFLICT (key) DO UPDATE "
+    "SET value = CAST(CAST(meta.value AS INTEGER) + 1 AS TEXT) RETURNING value"
+)
 # Keeps items.answered (see the schema) of overlapped items true after their answers change.
 _RECOUNT = text(
     "UPDATE items SET answered = (SELECT COUNT(DISTINCT a.annotator) FROM answers a WHERE a.item = items.id "
@@ -622,7 +628,11 @@ class Store(AnnotatorsMixin, SettingsMixin, SharedStateMixin):
         conn.execute(text("DELETE FROM leases WHERE item = :item AND annotator = :a"),
                      {"item": item[0], "a": annotator})
         conn.execute(_RECOUNT, {"item": item[0]})
-        return {"answer_id": answer_id, "duplicate": False, "training": label is not None and not item[1]}
+        training = label is not None and not item[1]
+        result = {"answer_id": answer_id, "duplicate": False, "training": training}
+        if training:  # counted in the project, so that any number of servers share one count
+            result["since_run"] = int(json.loads(conn.execute(_COUNT_TRAINING).scalar()))
+        return result
 
     def undo(self, annotator: str, *, lease_seconds: float, undo_id: str | None = None) -> ItemRow | None:
         """Retract ``annotator``'s latest current answer and lease its item back to them.
@@ -708,6 +718,7 @@ class Store(AnnotatorsMixin, SettingsMixin, SharedStateMixin):
     def start_run(self, strategy: str) -> int:
         """Record that a model run started; its queue is written under the returned run id."""
         with write(self._engine) as conn:
+            _set_meta(conn, "since_run", 0)  # the labels this run reads are no longer new
             return int(conn.execute(
                 text("INSERT INTO model_runs (started_at, strategy, n_train, n_eval) "
                      "VALUES (:now, :s, 0, 0) RETURNING id"), {"now": utc_now(), "s": strategy}
