@@ -6,13 +6,13 @@ import contextlib
 import getpass
 import os
 import sys
-from pathlib import Path
 from typing import Optional
 
 import typer
 from rich.console import Console
 
 from hilt.cli._label_loop import MAX_KEYED_LABELS, line_keys, run_label_loop, terminal_keys
+from hilt.cli._project import PROJECT_HELP, display_location, project_location
 from hilt.cli.app import app, user_errors
 
 
@@ -28,7 +28,7 @@ def default_annotator() -> str:
 @app.command()
 @user_errors
 def label(
-    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     annotator: Optional[str] = typer.Option(None, "--annotator", "-a", help="Your name (default: $USER, else 'me')."),
     wait: float = typer.Option(
         30.0, min=0.0, help="On quit, wait up to this many seconds for a retrain still running."
@@ -43,12 +43,13 @@ def label(
     from hilt.cli._features import warm_features
     from hilt.project import Project
 
+    location = project_location(project)
     name = annotator or default_annotator()
     out = Console(highlight=False)
-    with Project.open(project) as opened:
+    with Project.open(location) as opened:
         single_keys = sys.stdin.isatty() and len(opened.labels) <= MAX_KEYED_LABELS
         keys = terminal_keys() if single_keys else line_keys(sys.stdin)
         with contextlib.closing(keys):
             warm_features(opened)
-            out.print(f"Labelling {project} as [bold]{name}[/] ({opened.kind} items).")
+            out.print(f"Labelling {display_location(location)} as [bold]{name}[/] ({opened.kind} items).")
             run_label_loop(opened, name, keys, out, wait_for_model=wait)

@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hilt.cli._features import warm_features
+from hilt.cli._project import PROJECT_HELP, display_location, project_location, quoted
 from hilt.cli.app import app, console, user_errors
 from hilt.errors import ConflictError, InputError
 
@@ -70,16 +71,20 @@ def parse_columns(text: str | None, option: str) -> list[str] | None:
     return columns
 
 
-def _open(path: Path):
+def _open(location: Path | str):
     from hilt.project import Project
 
-    return Project.open(path)
+    return Project.open(location)
 
 
 @app.command()
 @user_errors
 def init(
-    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file to create, e.g. reviews.hilt."),
+    project: str = typer.Argument(
+        ..., metavar="PROJECT", show_default=False,
+        help="The project file to create (e.g. reviews.hilt), or the URL of an empty PostgreSQL database "
+        "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE) to keep the project in.",
+    ),
     data: Path = typer.Option(..., "--data", "-d", help="Items to label: .csv, .tsv, .jsonl or .parquet."),
     labels: str = typer.Option(..., "--labels", "-l", help="The labels, comma-separated: pos,neg."),
     text_column: Optional[str] = typer.Option(None, help="Column holding the text (default: the only string column, or 'text')."),
@@ -110,16 +115,24 @@ def init(
     annotators_per_item: int = typer.Option(
         2, help="How many different people label each overlapped item (at least 2).",
     ),
-    force: bool = typer.Option(False, "--force", help="Replace an existing project file (its labels are lost)."),
+    force: bool = typer.Option(
+        False, "--force",
+        help="Replace an existing project file, or the project a database holds (its labels are lost).",
+    ),
 ) -> None:
     """Create a labelling project from a data file.
 
-    The file's items are imported once; the project is one SQLite file (plus a folder of rebuildable model files beside it).
+    The file's items are imported once; the project is one SQLite file (plus a folder of rebuildable model files
+    beside it), or the tables of a PostgreSQL database when PROJECT is its URL (a team's annotators then share one
+    server).
     With --overlap, a share of the items goes to several different people, so that their agreement can be measured
     (hilt agreement) and a reviewer can settle their disagreements.
 
     Example: hilt init reviews.hilt --data reviews.csv --labels pos,neg --id-column id
+
+    Example: hilt init postgresql://ana@db.example:5432/reviews --data reviews.csv --labels pos,neg
     """
+    location = project_location(project)
     options: dict[str, Any] = dict(
         text_column=text_column,
         id_column=id_column,
@@ -136,24 +149,28 @@ def init(
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
     parsed = parse_labels(labels)  # a typo in --labels is reported before the data is read
-    if project.exists() and not project.is_dir():
+    if isinstance(location, str):
+        # Whether the database holds a project is known once connected: the library refuses one
+        # unless it may replace it, and says --force.
+        options["exist_ok"] = force
+    elif location.exists() and not location.is_dir():
         if not force:
             raise ConflictError(
-                f"Expected no file at {project}, but one exists. Choose another name, or pass --force "
+                f"Expected no file at {location}, but one exists. Choose another name, or pass --force "
                 "to replace it (its labels are lost; export them first: hilt export "
-                f"{shlex.quote(str(project))} -o labels.csv)."
+                f"{quoted(location)} -o labels.csv)."
             )
         options["exist_ok"] = True
     from hilt.project import Project  # after the checks above: it imports scikit-learn
 
-    with Project.create(project, data, parsed, **options) as created:
+    with Project.create(location, data, parsed, **options) as created:
         status = created.status()
         report = created.created_import
         shown, hidden = created.shown_columns, created.hidden_columns
         shared = created.overlap
         warm_features(created)  # so that the first session starts at once
     console.print(
-        f"Created {project}: {status['n_items']:,} {status['kind']} items, labels "
+        f"Created {display_location(location)}: {status['n_items']:,} {status['kind']} items, labels "
         f"{', '.join(status['labels'])}, strategy {status['strategy']}, features {status['features']}"
         + (f", {status['n_answered']:,} already labelled" if status["n_answered"] else "")
         + "."
@@ -168,14 +185,14 @@ def init(
         console.print(
             f"Overlap: about {round(100 * shared['share'], 1):g} % of items go to "
             f"{shared['annotators_per_item']} different annotators each, so you can see how far people agree "
-            f"(hilt agreement {shlex.quote(str(project))}) and a reviewer can settle their disagreements."
+            f"(hilt agreement {quoted(location)}) and a reviewer can settle their disagreements."
         )
     for column in report.get("label_like", []):
         console.print(
             f"Column {column!r} holds only label names, so annotators do not see it. If it holds labels "
             f"you already know, import them as labels: run this again with --label-column {column} --force."
         )
-    console.print(f"Next: hilt label {shlex.quote(str(project))}")
+    console.print(f"Next: hilt label {quoted(location)}")
 
 
 def import_notes(report: dict[str, Any]) -> list[str]:
@@ -205,7 +222,7 @@ def import_notes(report: dict[str, Any]) -> list[str]:
 @app.command("import")
 @user_errors
 def import_(
-    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     data: Path = typer.Argument(..., metavar="FILE", help="More items: .csv, .tsv, .jsonl or .parquet, with the project's columns."),
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV/JSON file, e.g. latin-1."),
@@ -215,14 +232,16 @@ def import_(
 
     Example: hilt import reviews.hilt more_reviews.csv --label-column sentiment
     """
+    location = project_location(project)
     options: dict[str, Any] = {"label_column": label_column}
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
-    with _open(project) as opened:
+    with _open(location) as opened:
         result = opened.import_items(data, **options)
     existing = result["existing"]
     console.print(
-        f"Imported {data} into {project}: {result['added']:,} added, {result['labelled']:,} of them with a label"
+        f"Imported {data} into {display_location(location)}: {result['added']:,} added, "
+        f"{result['labelled']:,} of them with a label"
         + (f"; {existing:,} already in the project" if existing else "") + "."
     )
     if existing and label_column:
@@ -243,21 +262,22 @@ def import_(
 @app.command()
 @user_errors
 def status(
-    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the status as JSON (for scripts)."),
 ) -> None:
     """Show how far labelling has come: counts per label and annotator, and the model runs.
 
     Example: hilt status reviews.hilt --json
     """
-    # Read from the file alone: opening the project would import scikit-learn (seconds) for nothing.
+    # Read from the store alone: opening the project would import scikit-learn (seconds) for nothing.
     from hilt.project.status import read_status
 
-    info = read_status(project)
+    location = project_location(project)
+    info = read_status(location)
     if as_json:
         typer.echo(json.dumps(info, indent=2, default=str))
         return
-    for table in status_tables(info, title=str(project)):
+    for table in status_tables(info, title=display_location(location)):
         stdout.print(table)
 
 
@@ -438,7 +458,7 @@ def _short_time(stamp: str | None) -> str:
 @app.command()
 @user_errors
 def export(
-    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     output: Optional[str] = typer.Option(
         None, "--output", "-o", metavar="FILE",
         help="Where to write: a .jsonl, .csv or .parquet file, or - for standard output (JSON lines; "
@@ -470,9 +490,10 @@ def export(
     """
     import sys
 
+    location = project_location(project)
     if output is None and model is None:
         raise InputError("Expected where to write: -o FILE (or -o - for standard output), --model FILE, or both.")
-    with _open(project) as opened:
+    with _open(location) as opened:
         if output is not None:
             target: Any = sys.stdout if output == "-" else Path(output)
             if predictions:
@@ -543,7 +564,7 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
 @app.command("config")
 @user_errors
 def config(
-    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     settings: Optional[list[str]] = typer.Argument(
         None, metavar="[KEY=VALUE]...",
         help="Settings to change: strategy, retrain_every, eval_share, lease_seconds, labels (add labels: "
@@ -554,8 +575,9 @@ def config(
 
     Example: hilt config reviews.hilt retrain_every=20 labels=pos,neg,meh
     """
+    location = project_location(project)
     changes = parse_settings(settings or [])
-    with _open(project) as opened:
+    with _open(location) as opened:
         before = opened.settings()
         after = opened.configure(**changes) if changes else {**before, "renamed": 0}
     table = Table(show_header=False)
@@ -566,5 +588,6 @@ def config(
         table.add_row(key, value + ("  (changed)" if after[key] != before[key] else ""))
     stdout.print(table)
     if changes:
-        console.print(f"Saved in {project}" + (f"; {after['renamed']:,} answers renamed" if "rename" in changes else "")
+        console.print(f"Saved in {display_location(location)}"
+                      + (f"; {after['renamed']:,} answers renamed" if "rename" in changes else "")
                       + ". A running hilt serve uses the new settings after a restart.")

@@ -1,20 +1,19 @@
 """``hilt agreement`` and ``hilt label-issues``: how far a project's labels can be trusted.
 
-``agreement`` reads the project file alone (as ``hilt status`` does: no model libraries to
+``agreement`` reads the project's store alone (as ``hilt status`` does: no model libraries to
 import); ``label-issues`` opens the project, since finding likely errors fits its model.
 """
 
 from __future__ import annotations
 
 import json
-import shlex
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
+from hilt.cli._project import PROJECT_HELP, display_location, project_location, quoted, short_name
 from hilt.cli.app import app, console, user_errors
 from hilt.cli.project_commands import alpha_words, stdout
 
@@ -25,7 +24,7 @@ TEXT_WIDTH = 60
 @app.command("agreement")
 @user_errors
 def agreement_command(
-    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON (for scripts)."),
 ) -> None:
     """How far annotators agree on the items two or more labelled.
@@ -38,19 +37,20 @@ def agreement_command(
     """
     from hilt.project.status import read_status
 
-    status = read_status(project)
+    location = project_location(project)
+    status = read_status(location)
     report = status["agreement"]
     if as_json:
         typer.echo(json.dumps(report, indent=2))
         return
     if not report["items"]:
-        console.print(_no_overlap_message(project, status["overlap"]))
+        console.print(_no_overlap_message(display_location(location), status["overlap"]))
         return
-    for renderable in agreement_tables(report, title=str(project)):
+    for renderable in agreement_tables(report, title=display_location(location)):
         stdout.print(renderable)
 
 
-def _no_overlap_message(project: Path, shared: dict | None) -> str:
+def _no_overlap_message(project: str, shared: dict | None) -> str:
     """Why there is nothing to show yet: no overlap in this project, or not yet labelled twice."""
     if shared:
         return (
@@ -111,7 +111,7 @@ def _none_last(value: float | None) -> float:
 @app.command("label-issues")
 @user_errors
 def label_issues_command(
-    project: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many items (most likely errors first)."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON (for scripts)."),
 ) -> None:
@@ -125,7 +125,8 @@ def label_issues_command(
     """
     from hilt.project import Project
 
-    with Project.open(project) as opened:
+    location = project_location(project)
+    with Project.open(location) as opened:
         status = opened.status()
         with console.status("Looking for likely label errors (a model fit per fold)..."):
             rows = opened.label_issues(limit=limit)
@@ -136,11 +137,11 @@ def label_issues_command(
     if not rows:
         kinds = sum(1 for n in status.get("by_label", {}).values() if n)
         if kinds < 2:
-            console.print(f"No label issues to look for yet: {project} needs labels of at least two kinds "
-                          f"(it has {kinds}).")
+            console.print(f"No label issues to look for yet: {display_location(location)} needs labels of at "
+                          f"least two kinds (it has {kinds}).")
         else:
-            console.print(f"No likely label errors found in {project}: the model agrees with every label it "
-                          "was not trained on, and no annotators disagree.")
+            console.print(f"No likely label errors found in {display_location(location)}: the model agrees with "
+                          "every label it was not trained on, and no annotators disagree.")
         return
     headers = ("item", "text", "label", "suggested", "score", "annotator", "disagree")
     cells = [(str(row["item_id"]), texts.get(row["item_id"], ""), str(row["label"]), str(row["suggested"]),
@@ -148,7 +149,7 @@ def label_issues_command(
     # The text gets the width the other columns leave (each cell has a border and two spaces).
     others = sum(max(len(headers[i]), *(len(cell[i]) for cell in cells)) for i in range(len(headers)) if i != 1)
     room = max(12, min(TEXT_WIDTH, stdout.width - others - 3 * len(headers) - 1))
-    table = Table(title=f"likely label errors in {project.name}, most likely first")
+    table = Table(title=f"likely label errors in {short_name(location)}, most likely first")
     for header in headers:
         table.add_column(header, no_wrap=True, justify="right" if header == "score" else "left")
     for cell in cells:
@@ -156,7 +157,7 @@ def label_issues_command(
     stdout.print(table)
     console.print(
         f"{len(rows):,} item{'s' if len(rows) != 1 else ''} shown. A reviewer settles them on the review page "
-        f"(add one: hilt annotator add {shlex.quote(str(project))} NAME --reviewer, then hilt serve)."
+        f"(add one: hilt annotator add {quoted(location)} NAME --reviewer, then hilt serve)."
     )
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import getpass
 import re
-from pathlib import Path
 from typing import Optional
 
 import typer
 
 from hilt.cli._features import warm_features
+from hilt.cli._project import PROJECT_HELP, display_location, project_location, quoted, short_name
 from hilt.cli.app import app, console, user_errors
 
 annotator_app = typer.Typer(help="Manage the annotators and reviewers of a project (tokens for the web UI).",
@@ -52,7 +52,7 @@ def run_web(project, *, host: str, port: int, links: dict[str, str], open_browse
     app_ = create_app(project)
     if intro:
         console.print(intro, soft_wrap=True)
-    console.print(f"Serving [bold]{Path(project.path).name}[/] at {base}/  (Ctrl+C to stop)")
+    console.print(f"Serving [bold]{short_name(project.path)}[/] at {base}/  (Ctrl+C to stop)")
     if links:
         for name, token in links.items():
             console.print(f"  {name}: {annotator_link(base, token)}", soft_wrap=True)
@@ -80,7 +80,7 @@ def run_web(project, *, host: str, port: int, links: dict[str, str], open_browse
 @app.command("serve")
 @user_errors
 def serve_command(
-    project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file (e.g. reviews.hilt)."),
+    project_path: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     host: str = typer.Option("127.0.0.1", help="Address to listen on. Anything but loopback opens the UI to the network."),
     port: int = typer.Option(8000, help="Port to listen on (0: any free port)."),
     annotator: list[str] = typer.Option(
@@ -97,7 +97,7 @@ def serve_command(
     """
     from hilt.project import Project
 
-    with Project.open(project_path) as project:
+    with Project.open(project_location(project_path)) as project:
         links = {name: project.add_annotator(name) for name in (annotator or [])}
         if not links and not (set(project.annotators()) - {"import"}):
             name = default_annotator_name()
@@ -108,7 +108,7 @@ def serve_command(
 @annotator_app.command("add")
 @user_errors
 def annotator_add(
-    project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project_path: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     name: str = typer.Argument(..., metavar="NAME", help="Annotator name: 1-64 letters, digits or _-.@"),
     url: str = typer.Option("http://127.0.0.1:8000", help="Where `hilt serve` will listen, for the link."),
     reviewer: Optional[bool] = typer.Option(
@@ -127,7 +127,7 @@ def annotator_add(
     """
     from hilt.project import Project
 
-    with Project.open(project_path) as project:
+    with Project.open(project_location(project_path)) as project:
         token = project.add_annotator(name, reviewer=reviewer)
         is_reviewer = project.is_reviewer(name)
     base = url.rstrip("/")
@@ -141,7 +141,7 @@ def annotator_add(
 @annotator_app.command("list")
 @user_errors
 def annotator_list(
-    project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project_path: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the list as JSON (for scripts)."),
 ) -> None:
     """List the annotators: role, answers and when each was last seen.
@@ -155,13 +155,15 @@ def annotator_list(
 
     from hilt.project import Project
 
-    with Project.open(project_path) as project:
+    location = project_location(project_path)
+    with Project.open(location) as project:
         listed = project.annotator_list()
     if as_json:
         typer.echo(json.dumps(listed, indent=2))
         return
     if not listed:
-        console.print(f"{project_path} has no annotators yet. Add one: hilt annotator add {project_path} NAME")
+        console.print(f"{display_location(location)} has no annotators yet. Add one: "
+                      f"hilt annotator add {quoted(location)} NAME")
         return
     table = Table()
     for column, justify in (("name", "left"), ("role", "left"), ("answers", "right"), ("last seen", "left")):
@@ -176,7 +178,7 @@ def annotator_list(
 @annotator_app.command("remove")
 @user_errors
 def annotator_remove(
-    project_path: Path = typer.Argument(..., metavar="PROJECT", help="The project file."),
+    project_path: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     name: str = typer.Argument(..., metavar="NAME", help="The annotator to remove."),
 ) -> None:
     """Revoke an annotator's token at once (their link stops working); their answers are kept.
@@ -187,7 +189,7 @@ def annotator_remove(
     """
     from hilt.project import Project
 
-    with Project.open(project_path) as project:
+    with Project.open(project_location(project_path)) as project:
         result = project.remove_annotator(name)
     if result["revoked"]:
         console.print(f"Removed {name}: their token no longer works; their {result['answers']:,} answers are kept.")

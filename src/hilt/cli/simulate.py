@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from hilt.cli._project import display_location, project_location, quoted
 from hilt.cli.app import app, user_errors
 from hilt.errors import InputError
 from hilt.strategies.registry import DESCRIPTIONS
@@ -51,8 +52,9 @@ def simulate(
     id_column: Optional[str] = typer.Option(
         None, help="The file's column of item ids (never taken as the text or a feature)."
     ),
-    project: Optional[Path] = typer.Option(
-        None, help="Replay the answers given in this project (its labelled items form the pool)."
+    project: Optional[str] = typer.Option(
+        None, metavar="PROJECT", help="Replay the answers given in this project file (its labelled items form "
+        "the pool).",
     ),
     strategies: str = typer.Option(
         DEFAULT_STRATEGIES, help="Comma-separated strategies or mixes to compare (listed below)."
@@ -96,12 +98,21 @@ def simulate(
     from hilt import simulate as library
 
     checkpoints = _parse_at(at)
+    location = None if project is None else project_location(project)
+    if isinstance(location, str):
+        # hilt.simulate replays a project file only, for now: a URL would reach it as a mangled path.
+        raise InputError(
+            f"Expected a project file for --project; {display_location(location)} is a PostgreSQL database, "
+            f"which hilt simulate does not replay yet. Export its labels and simulate on the file: hilt export "
+            f"{quoted(location)} -o labels.csv, then hilt simulate labels.csv --label-column label --id-column "
+            "item_id (and --text-column TEXT for a project of texts)."
+        )
     result = library.run(
         data,
         label_column=label_column,
         text_column=text_column,
         id_column=id_column,
-        project=project,
+        project=location,
         strategies=strategies,
         init=init,
         batch=batch,

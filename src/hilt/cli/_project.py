@@ -1,0 +1,115 @@
+"""The PROJECT argument every command takes: a project file or a PostgreSQL database URL.
+
+Commands take PROJECT as a plain string and turn it into what the library accepts with
+:func:`project_location` (a ``Path`` for a file, the URL string for a database): a ``Path``
+argument would mangle a URL (pathlib folds ``postgresql://`` into ``postgresql:/``). Messages
+name a project with :func:`display_location` (a URL loses its password) and commands a person may
+copy with :func:`quoted` (shell-quoted as well).
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+from hilt.errors import InputError
+from hilt.store.engine import is_database_url
+
+__all__ = ["PROJECT_HELP", "display_location", "project_location", "quoted", "short_name"]
+
+#: The help text of a PROJECT argument naming an existing project.
+PROJECT_HELP = "The project file (e.g. reviews.hilt) or PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE)."
+
+#: Query parameters of a URL that hold a secret (libpq reads the password from the query too).
+_SECRET_PARAMETERS = ("password",)
+
+
+def project_location(value: str) -> Path | str:
+    """A command's PROJECT as the library takes it: the URL of a PostgreSQL database as given,
+    anything else as a file path.
+
+    Examples
+    --------
+    >>> from hilt.cli._project import project_location
+    >>> project_location("reviews.hilt")
+    PosixPath('reviews.hilt')
+    >>> project_location("postgresql://ana@db.example:5432/labels")
+    'postgresql://ana@db.example:5432/labels'
+    >>> project_location("mysql://ana@db.example/labels")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hilt.errors.InputError: Expected a project file or a PostgreSQL URL (...); got a mysql:// URL, ...
+    """
+    if is_database_url(value):
+        _parse(value)  # a malformed URL is reported here, not as a driver's traceback
+        return value
+    scheme, sep, _ = value.partition("://")
+    if sep and scheme.replace("+", "").isalnum():  # another database's URL, not a file name
+        raise InputError(
+            "Expected a project file or a PostgreSQL URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE); "
+            f"got a {scheme}:// URL, which hilt cannot keep a project in."
+        )
+    return Path(value)
+
+
+def display_location(location: Path | str) -> str:
+    """How messages name a project: the file's path, or the database URL without its password
+    (a person copies it from the screen; the password stays in their shell history or PGPASSWORD).
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from hilt.cli._project import display_location
+    >>> display_location("postgresql://ana:s3cret@db.example:5433/labels?password=s3cret&sslmode=require")
+    'postgresql://ana@db.example:5433/labels?sslmode=require'
+    >>> display_location(Path("reviews.hilt"))
+    'reviews.hilt'
+    """
+    if not is_database_url(location):
+        return str(location)
+    from sqlalchemy.engine import URL
+
+    parsed = _parse(str(location))
+    query = {key: value for key, value in parsed.query.items() if key not in _SECRET_PARAMETERS}
+    bare = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database, query)
+    return bare.render_as_string(hide_password=False)
+
+
+def quoted(location: Path | str) -> str:
+    """:func:`display_location`, quoted for a shell command line (``hilt label 'my reviews.hilt'``).
+
+    Examples
+    --------
+    >>> from hilt.cli._project import quoted
+    >>> quoted("postgresql://ana:pw@db/labels?sslmode=require")
+    "'postgresql://ana@db/labels?sslmode=require'"
+    """
+    return shlex.quote(display_location(location))
+
+
+def short_name(location: Path | str) -> str:
+    """A project's name in a title: the file's name, or ``database@host:port`` for a URL.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> from hilt.cli._project import short_name
+    >>> short_name(Path("data/reviews.hilt")), short_name("postgresql://ana:pw@db.example/labels")
+    ('reviews.hilt', 'labels@db.example:5432')
+    """
+    if not is_database_url(location):
+        return Path(location).name
+    parsed = _parse(str(location))
+    return f"{parsed.database or ''}@{parsed.host or 'localhost'}:{parsed.port or 5432}"
+
+
+def _parse(url: str):
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url)
+    except Exception:  # the URL itself is not repeated: it may hold a password
+        raise InputError(
+            "Expected a PostgreSQL URL like postgresql://USER:PASSWORD@HOST:PORT/DATABASE (the port a number, "
+            "special characters in the password %-encoded, e.g. @ as %40); the URL given cannot be read."
+        ) from None
