@@ -261,10 +261,12 @@ def test_serve_a_database_project(project):
 
 
 
-def test_simulate_says_how_to_replay_a_database_project(overlapped, tmp_path):
-    """hilt.simulate replays project files only (for now): a URL gets a clear way round, and its
-    password is not printed."""
-    message = user_error(hilt("simulate", "--project", overlapped, "--no-plot", "--quiet"))
-    assert SECRET not in message
-    assert f"hilt export {without_password(overlapped)} -o labels.csv" in message
-    assert "hilt simulate labels.csv --label-column label" in message
+def test_simulate_replays_a_database_project(overlapped, tmp_path):
+    """hilt simulate --project takes a URL like a file, and never prints its password."""
+    result = hilt("simulate", "--project", overlapped, "--no-plot", "--init", "4", "--batch", "2", "--budget", "10",
+                  "--seeds", "1",
+                  "--strategies", "random,margin")
+    printed = result.stdout + result.stderr
+    assert result.returncode == 0, printed
+    assert SECRET not in printed and "Traceback" not in printed
+    assert "Replaying the" in printed

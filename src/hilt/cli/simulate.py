@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from hilt.cli._project import display_location, project_location, quoted
+from hilt.cli._project import project_location
 from hilt.cli.app import app, user_errors
 from hilt.errors import InputError
 from hilt.strategies.registry import DESCRIPTIONS
@@ -99,14 +99,6 @@ def simulate(
 
     checkpoints = _parse_at(at)
     location = None if project is None else project_location(project)
-    if isinstance(location, str):
-        # hilt.simulate replays a project file only, for now: a URL would reach it as a mangled path.
-        raise InputError(
-            f"Expected a project file for --project; {display_location(location)} is a PostgreSQL database, "
-            f"which hilt simulate does not replay yet. Export its labels and simulate on the file: hilt export "
-            f"{quoted(location)} -o labels.csv, then hilt simulate labels.csv --label-column label --id-column "
-            "item_id (and --text-column TEXT for a project of texts)."
-        )
     result = library.run(
         data,
         label_column=label_column,

@@ -10,6 +10,8 @@ import numpy as np
 import pandas as pd
 
 from hilt.errors import InputError, NotFoundError
+from hilt.store.database import describe_url
+from hilt.store.engine import is_database_url
 
 __all__ = ["NAMED_DATASETS", "LabelledData", "load_data"]
 
@@ -65,7 +67,7 @@ def load_data(
             raise InputError(
                 f"Expected either a data set or --project, not both; got {data!r} and project {str(project)!r}."
             )
-        return _from_project(Path(project))
+        return _from_project(project if is_database_url(project) else Path(project))
     if data is None:
         raise InputError(
             "Expected a data set: a file (CSV, JSONL or Parquet) with --label-column, one of "
@@ -95,6 +97,11 @@ def load_data(
     return _read(path.stem, path, label_column=label_column, text_column=text_column, id_column=id_column)
 
 
+def project_name(project) -> str:
+    """How messages name a project: its file name, or its database without the password."""
+    return describe_url(project.path) if is_database_url(project.path) else Path(project.path).name
+
+
 def _named(name: str) -> LabelledData:
     from hilt.datasets import load_movie_reviews, load_sklearn
 
@@ -103,19 +110,20 @@ def _named(name: str) -> LabelledData:
     return _read(name, load_sklearn(name), label_column="label")
 
 
-def _from_project(path: Path) -> LabelledData:
-    if not path.is_file():
+def _from_project(path: Path | str) -> LabelledData:
+    if isinstance(path, Path) and not path.is_file():
         raise NotFoundError(f"Expected a hilt project file at {str(path)!r}, but there is no such file.")
     from hilt.project import Project
 
     with Project.open(path) as project:
+        name = project_name(project)
         frame = project.labelled_items()
         kind, text_column, features = project.kind, project.text_column, project.feature_columns
         featurizer = project.featurizer
     if frame.empty:
         raise InputError(
-            f"Expected labelled items in project {path.name}, but it has none yet. Label some first "
-            f"(hilt label {path.name}, or hilt serve {path.name}), then simulate again."
+            f"Expected labelled items in project {name}, but it has none yet. Label some first "
+            f"(hilt label {name}, or hilt serve {name}), then simulate again."
         )
     # Only the columns the project itself learns from: an id or free-text column left in the
     # item data must not become a feature here when the project never used it.
@@ -127,12 +135,13 @@ def _from_project(path: Path) -> LabelledData:
     found = sorted(set(frame["label"].astype(str)))
     if len(found) < 2:
         raise InputError(
-            f"Expected answers with at least two different labels in project {path.name}; its "
+            f"Expected answers with at least two different labels in project {name}; its "
             f"{len(frame)} labelled item{'s' if len(frame) != 1 else ''} all have {found[0]!r}. "
             "Label items of other classes first, then simulate again."
         )
-    data = _read(path.stem, frame, label_column="label", text_column=text_column if kind == "text" else None)
-    data.notes.append(f"Replaying the {len(data)} labelled items of project {path.name} (its other items are left out).")
+    stem = Path(path).stem if isinstance(path, Path) else name.rsplit("/", 1)[-1]
+    data = _read(stem, frame, label_column="label", text_column=text_column if kind == "text" else None)
+    data.notes.append(f"Replaying the {len(data)} labelled items of project {name} (its other items are left out).")
     data.featurizer = featurizer
     return data
 
