@@ -156,3 +156,19 @@ def postgres_url(postgres_server):
         postgres_server.drop_database(name)
 
 # --- end of PostgreSQL fixtures ---
+
+# --- where a test's project lives (issue 12: the store, project, reliability and server tests on both backends) ---
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request, tmp_path, monkeypatch):
+    """Where a test's project lives: the file ``p.hilt`` (a ``Path``), or the SQLAlchemy URL of a
+    fresh PostgreSQL database (a ``str``; PostgreSQL is only started for the ``postgres`` runs).
+    What a host keeps of a database project (its feature cache) goes under the test's folder
+    (``HILT_CACHE_DIR``, inherited by child processes), not under ``~/.cache/hilt``."""
+    if request.param == "sqlite":
+        return tmp_path / "p.hilt"
+    monkeypatch.setenv("HILT_CACHE_DIR", str(tmp_path / "cache"))
+    return request.getfixturevalue("postgres_url")
+
+# --- end of where a test's project lives ---

@@ -23,7 +23,25 @@ import pandas as pd
 import pytest
 from sqlalchemy import event
 
-import hilt.store.store as store_module
+import hilt.store.answers
+import hilt.store.serving
+from hilt.store import engine as engine_module
+
+#: The store's parts that open write transactions (the spies below watch every one of them).
+WRITING_MODULES = (hilt.store.serving, hilt.store.answers)
+
+
+def spy_on_writes(monkeypatch, record) -> None:
+    """Call ``record(durable=...)``'s keyword arguments for every write transaction the serving and
+    answering parts of the store open."""
+    original = engine_module.write
+
+    def spy(engine, **kw):
+        record(kw)
+        return original(engine, **kw)
+
+    for module in WRITING_MODULES:
+        monkeypatch.setattr(module, "write", spy)
 from hilt import Project
 from hilt.errors import ConflictError, InputError, NotFoundError
 from hilt.store import SCHEMA_VERSION, Store
@@ -33,13 +51,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "hilt"
 META = {"labels": ["a", "b"], "kind": "text", "strategy": "margin"}
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def where(request, tmp_path) -> Path | str:
-    """Where a test's project lives: the file ``p.hilt``, or the SQLAlchemy URL of a fresh
-    PostgreSQL database (PostgreSQL is only started for the ``postgres`` runs)."""
-    if request.param == "sqlite":
-        return tmp_path / "p.hilt"
-    return request.getfixturevalue("postgres_url")
+# The fixture ``where`` (tests/conftest.py): the file ``p.hilt``, or the SQLAlchemy URL of a fresh
+# PostgreSQL database (PostgreSQL is only started for the ``postgres`` runs).
 
 
 def make_store(where: Path | str, n: int = 10, *, eval_share: float = 0.0) -> Store:
@@ -214,13 +227,7 @@ def test_the_file_is_in_wal_mode_and_answers_commit_with_full_synchronous(tmp_pa
     with write(store._engine) as conn:  # the same pooled connection, back to FULL
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
     seen = []
-    original = store_module.write
-
-    def spy(engine, *, durable=True):
-        seen.append(durable)
-        return original(engine, durable=durable)
-
-    monkeypatch.setattr(store_module, "write", spy)
+    spy_on_writes(monkeypatch, lambda kw: seen.append(kw.get("durable", True)))
     row = store.claim("ann", lease_seconds=60, eval_share=0.0)
     store.record_answer(row.key, "a", "ann", "x")
     store.undo("ann", lease_seconds=60)
@@ -313,8 +320,7 @@ def test_answer_and_claim_stores_the_answer_and_leases_the_next_item_in_one_comm
     store = make_store(where, n=3)
     first = store.claim("ann", lease_seconds=60, eval_share=0.0)
     commits = []
-    original = store_module.write
-    monkeypatch.setattr(store_module, "write", lambda engine, **kw: commits.append(kw) or original(engine, **kw))
+    spy_on_writes(monkeypatch, commits.append)
     result, second = store.answer_and_claim(first.key, "a", "ann", "one", lease_seconds=60, eval_share=0.0)
     assert commits == [{}]  # one durable transaction
     assert result == {"answer_id": "one", "duplicate": False, "training": True, "since_run": 1}
@@ -376,7 +382,7 @@ def test_claim_never_gives_one_item_to_two_annotators_and_repeats_a_held_lease(w
 
 def test_a_lease_expires_and_the_item_goes_to_someone_else(where, monkeypatch):
     clock = Clock()
-    monkeypatch.setattr(store_module, "time", clock)
+    monkeypatch.setattr(hilt.store.serving, "time", clock)
     store = make_store(where, n=1)
     held = store.claim("ann", lease_seconds=30, eval_share=0.0)
     clock.now += 29

@@ -13,6 +13,7 @@ import shlex
 from pathlib import Path
 
 from hilt.errors import InputError
+from hilt.store.database import parse_url, url_without_password
 from hilt.store.engine import is_database_url
 
 __all__ = ["PROJECT_HELP", "display_location", "project_location", "quoted", "short_name"]
@@ -21,7 +22,6 @@ __all__ = ["PROJECT_HELP", "display_location", "project_location", "quoted", "sh
 PROJECT_HELP = "The project file (e.g. reviews.hilt) or PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE)."
 
 #: Query parameters of a URL that hold a secret (libpq reads the password from the query too).
-_SECRET_PARAMETERS = ("password",)
 
 
 def project_location(value: str) -> Path | str:
@@ -67,12 +67,7 @@ def display_location(location: Path | str) -> str:
     """
     if not is_database_url(location):
         return str(location)
-    from sqlalchemy.engine import URL
-
-    parsed = _parse(str(location))
-    query = {key: value for key, value in parsed.query.items() if key not in _SECRET_PARAMETERS}
-    bare = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database, query)
-    return bare.render_as_string(hide_password=False)
+    return url_without_password(str(location))
 
 
 def quoted(location: Path | str) -> str:
@@ -104,12 +99,4 @@ def short_name(location: Path | str) -> str:
 
 
 def _parse(url: str):
-    from sqlalchemy.engine import make_url
-
-    try:
-        return make_url(url)
-    except Exception:  # the URL itself is not repeated: it may hold a password
-        raise InputError(
-            "Expected a PostgreSQL URL like postgresql://USER:PASSWORD@HOST:PORT/DATABASE (the port a number, "
-            "special characters in the password %-encoded, e.g. @ as %40); the URL given cannot be read."
-        ) from None
+    return parse_url(url)

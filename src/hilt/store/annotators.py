@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from hilt.store.common import ANNOTATOR, utc_now
 from hilt.store.engine import read, write
 
 __all__ = ["AnnotatorsMixin"]
@@ -47,3 +48,33 @@ class AnnotatorsMixin:
             found = conn.execute(text("DELETE FROM annotators WHERE name = :n"), {"n": name}).rowcount
             conn.execute(text("DELETE FROM leases WHERE annotator = :n"), {"n": name})
         return bool(found)
+
+    def set_annotator_token(self, name: str, token_hash: str, *, role: str | None = None) -> None:
+        """Register ``name`` with a token hash, replacing any earlier token (rotation).
+
+        ``role``: ``"annotator"`` or ``"reviewer"``; ``None`` keeps a registered person's role
+        (a new one becomes an annotator).
+        """
+        with write(self._engine) as conn:
+            conn.execute(
+                text("INSERT INTO annotators (name, token_hash, created_at, role) VALUES (:n, :h, :now, :role) "
+                     "ON CONFLICT(name) DO UPDATE SET token_hash = excluded.token_hash"
+                     + ("" if role is None else ", role = excluded.role")),
+                {"n": name, "h": token_hash, "now": utc_now(), "role": role or ANNOTATOR},
+            )
+
+    def annotator_by_token_hash(self, token_hash: str) -> str | None:
+        with read(self._engine) as conn:
+            return conn.execute(text("SELECT name FROM annotators WHERE token_hash = :h"),
+                                {"h": token_hash}).scalar()
+
+    def annotator_role(self, name: str) -> str | None:
+        """``"annotator"`` or ``"reviewer"`` for a registered name, else ``None``."""
+        with read(self._engine) as conn:
+            return conn.execute(text("SELECT role FROM annotators WHERE name = :n"), {"n": name}).scalar()
+
+    def annotator_names(self) -> list[str]:
+        """Registered annotators and everyone who has answered, sorted."""
+        with read(self._engine) as conn:
+            return sorted(conn.execute(text(
+                "SELECT name FROM annotators UNION SELECT DISTINCT annotator FROM answers")).scalars())

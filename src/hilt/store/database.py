@@ -8,17 +8,51 @@ database and user, never the password.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from sqlalchemy import Engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from hilt.errors import InputError
 
-__all__ = ["check_connection", "describe_url", "drop_project", "has_project", "hilt_named_tables"]
+__all__ = [
+    "check_connection", "database_folder_name", "describe_url", "drop_project", "drop_project_at", "has_project",
+    "hilt_named_tables", "parse_url", "url_without_password",
+]
 
 #: hilt's tables, dropped in this order when a project is replaced.
 TABLES = ("undos", "leases", "queue", "model_runs", "answers", "annotators", "items", "meta")
+
+
+#: URL query parameters that carry a secret (libpq reads ``?password=``).
+_SECRET_PARAMETERS = ("password",)
+
+
+def parse_url(url: str) -> Any:
+    """SQLAlchemy's reading of a database URL; an :class:`InputError` that does not repeat the
+    URL (it may hold a password) when it cannot be read."""
+    try:
+        return make_url(url)
+    except Exception:
+        raise InputError(
+            "Expected a PostgreSQL URL like postgresql://USER:PASSWORD@HOST:PORT/DATABASE (the port a number, "
+            "special characters in the password %-encoded, e.g. @ as %40); the URL given cannot be read."
+        ) from None
+
+
+def url_without_password(url: str) -> str:
+    """The URL as a person may copy it from the screen: no password, in the userinfo or the query.
+
+    Examples
+    --------
+    >>> url_without_password("postgresql://ana:s3cret@db.example:5433/labels?password=s3cret&sslmode=require")
+    'postgresql://ana@db.example:5433/labels?sslmode=require'
+    """
+    parsed = parse_url(url)
+    query = {key: value for key, value in parsed.query.items() if key not in _SECRET_PARAMETERS}
+    bare = URL.create(parsed.drivername, parsed.username, None, parsed.host, parsed.port, parsed.database, query)
+    return bare.render_as_string(hide_password=False)
 
 
 def describe_url(url: str) -> str:

@@ -1,0 +1,74 @@
+"""Model runs: a run's start, its ranked queue (written in short batches) and the swap to it.
+
+Part of :class:`hilt.store.Store` (a mixin, so that the store stays split by concern).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+from sqlalchemy import text
+
+from hilt.store.common import get_meta, set_meta, utc_now
+from hilt.store.engine import read, write
+
+__all__ = ["RunsMixin"]
+
+
+class RunsMixin:
+    """Model runs and their queues: methods of :class:`hilt.store.Store`."""
+
+    _engine: Any
+    postgres: bool
+
+    def start_run(self, strategy: str) -> int:
+        """Record that a model run started; its queue is written under the returned run id."""
+        with write(self._engine) as conn:
+            set_meta(conn, "since_run", 0)  # the labels this run reads are no longer new
+            return int(conn.execute(
+                text("INSERT INTO model_runs (started_at, strategy, n_train, n_eval) "
+                     "VALUES (:now, :s, 0, 0) RETURNING id"), {"now": utc_now(), "s": strategy}
+            ).scalar())
+
+    def write_queue(self, run_id: int, items: np.ndarray, scores: np.ndarray,
+                    guesses: Sequence[str | None], batch: int = 1_000) -> None:
+        """Write a run's ranked queue (not served until :meth:`finish_run` flips to it).
+
+        Written in short transactions of ``batch`` rows so that answers never wait long for
+        the write lock.
+        """
+        rows = [(run_id, pos, int(item), float(score), guess)
+                for pos, (item, score, guess) in enumerate(zip(items, scores, guesses))]
+        for lo in range(0, len(rows), batch):
+            with write(self._engine) as conn:
+                conn.exec_driver_sql(
+                    self._sql("INSERT INTO queue (run_id, position, item, score, guess) VALUES (?, ?, ?, ?, ?)"),
+                    rows[lo : lo + batch])
+
+    def finish_run(self, run_id: int, *, n_train: int, eval_accuracy: float | None, n_eval: int,
+                   swap_queue: bool = True) -> None:
+        """Mark the run finished and, in the same transaction, serve its queue.
+
+        The pointer only moves forward: a slower, older run finishing late does not replace
+        a newer ranking (two processes may each run a worker).
+        """
+        with write(self._engine) as conn:
+            conn.execute(
+                text("UPDATE model_runs SET finished_at = :now, n_train = :n, eval_accuracy = :acc, "
+                     "n_eval = :ne WHERE id = :id"),
+                {"now": utc_now(), "n": n_train, "acc": eval_accuracy, "ne": n_eval, "id": run_id},
+            )
+            if swap_queue and run_id > get_meta(conn, "queue_run"):
+                set_meta(conn, "queue_run", run_id)
+        with write(self._engine) as conn:  # old rankings go in a second, separate transaction
+            conn.execute(text("DELETE FROM queue WHERE run_id < :run"), {"run": get_meta(conn, "queue_run")})
+
+    def runs(self) -> list[dict[str, Any]]:
+        """Finished model runs, oldest first."""
+        with read(self._engine) as conn:
+            rows = conn.execute(
+                text("SELECT id, n_train, eval_accuracy, n_eval, strategy, started_at, finished_at "
+                     "FROM model_runs WHERE finished_at IS NOT NULL ORDER BY id")
+            ).mappings().all()
+            return [dict(r) for r in rows]
