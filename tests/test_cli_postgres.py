@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from conftest import HILT_EXE, free_port
 from hilt.project import Project
 from test_cli_project import REVIEWS, hilt, reviews_csv, user_error, write_csv  # noqa: F401 (reviews_csv: a fixture)
-from test_cli_quality import texts, truth
+from test_cli_quality import label_twice, texts
 
 SECRET = "s3cret"
 
@@ -196,15 +196,7 @@ def overlapped(url) -> str:
     fourth of his answers."""
     with Project.create(url, texts(24), ["pos", "neg"], id_column="id", overlap=1.0, annotators_per_item=2,
                         eval_share=0.0, retrain_every=1000, features="tfidf", seed=3) as project:
-        for step in range(24):
-            for name in ("ana", "bob"):
-                item = project.next_item(name)
-                if item is None:
-                    continue
-                label = truth(item.id)
-                if name == "bob" and step % 4 == 0:
-                    label = "neg" if label == "pos" else "pos"
-                project.answer(item.id, label, name)
+        label_twice(project, 24)
     return url
 
 

@@ -33,6 +33,19 @@ def truth(item_id: str) -> str:
     return "pos" if int(item_id[1:]) % 2 else "neg"
 
 
+def label_twice(project: Project, steps: int) -> None:
+    """ana and bob take turns: ana answers right, bob flips every fourth of his answers."""
+    for step in range(steps):
+        for name in ("ana", "bob"):
+            item = project.next_item(name)
+            if item is None:
+                continue
+            label = truth(item.id)
+            if name == "bob" and step % 4 == 0:
+                label = "neg" if label == "pos" else "pos"
+            project.answer(item.id, label, name)
+
+
 @pytest.fixture(scope="module")
 def overlapped(tmp_path_factory) -> Path:
     """Every item goes to two people: ana answers right, bob flips every fourth of his answers;
@@ -40,15 +53,7 @@ def overlapped(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("overlap") / "team.hilt"
     with Project.create(path, texts(40), ["pos", "neg"], id_column="id", overlap=1.0, annotators_per_item=2,
                         eval_share=0.3, retrain_every=1000, features="tfidf", seed=3) as project:
-        for step in range(40):
-            for name in ("ana", "bob"):
-                item = project.next_item(name)
-                if item is None:
-                    continue
-                label = truth(item.id)
-                if name == "bob" and step % 4 == 0:
-                    label = "neg" if label == "pos" else "pos"
-                project.answer(item.id, label, name)
+        label_twice(project, 40)
         project.retrain(wait=True)
         status = project.status()
     assert status["agreement"]["items"] == 40 and status["runs"][-1]["eval_accuracy"] is not None
