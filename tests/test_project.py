@@ -3,6 +3,10 @@ create and import from every format, bad input that leaves nothing behind, the q
 cold start, uncertainty ranking, the evaluation sample), answers, undo, background retraining,
 status, export, annotator tokens, reopening and custom scikit-learn models.
 
+Every test runs on both backends (the ``where`` fixture of tests/conftest.py: a project file,
+or a fresh PostgreSQL database) except the few about the project file itself (what is left in
+its folder, folders named like projects, files that are not projects), which say so.
+
 The CLI faces over the same calls are tested in test_cli_project.py and test_cli_label.py;
 threads and processes hammering one file are the store's reliability tests.
 """
@@ -14,6 +18,7 @@ import json
 import sqlite3
 import threading
 import time
+import uuid
 from datetime import datetime
 from pathlib import Path
 
@@ -89,15 +94,60 @@ def serve_all(project: Project, annotator: str, label_of=None) -> list[Item]:
     return served
 
 
+def rows_at(where: Path | str, sql: str, args: tuple = ()) -> list[tuple]:
+    """Run ``sql`` (``?`` placeholders) on the project with the plain driver, bypassing hilt:
+    sqlite3 for a file, psycopg for a database."""
+    if isinstance(where, Path):
+        with sqlite3.connect(where) as conn:
+            return conn.execute(sql, args).fetchall()
+    import psycopg
+
+    with psycopg.connect(where.replace("postgresql+psycopg://", "postgresql://", 1)) as conn:
+        cursor = conn.execute(sql.replace("?", "%s"), args)
+        return cursor.fetchall() if cursor.description else []
+
+
+def nothing_at(where: Path | str) -> bool:
+    """Nothing was left at ``where``: no file, or a database without a single table."""
+    if isinstance(where, Path):
+        return not where.exists()
+    return rows_at(where, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()") == []
+
+
+@pytest.fixture
+def place(where, tmp_path, request):
+    """``place("t.hilt")``: one more place for a project, on ``where``'s backend: the file of that
+    name, or a fresh database of its own (dropped afterwards)."""
+    if isinstance(where, Path):
+        yield lambda name: tmp_path / name
+        return
+    server, made = request.getfixturevalue("postgres_server"), []
+
+    def make(name: str) -> str:
+        made.append(f"hilt_test_{uuid.uuid4().hex}")
+        return server.create_database(made[-1])
+
+    yield make
+    for name in made:
+        server.drop_database(name)
+
+
+#: A known bug (issue 12): remove the xfail markers that name it once it is fixed.
+CACHE_ROOT_BUG = (
+    "the folder a database project's feature cache goes in ($HILT_CACHE_DIR, default ~/.cache/hilt) "
+    "is never created: FeatureCache._save's folder.mkdir(exist_ok=True) fails and the cache is never "
+    "saved (the features are rebuilt on every open)")
+
+
 @pytest.fixture
 def frame() -> pd.DataFrame:
     return reviews(30)
 
 
 @pytest.fixture
-def project(tmp_path, frame):
+def project(where, frame):
     """30 unlabelled reviews with ids, no evaluation sample, no background retraining."""
-    with Project.create(tmp_path / "p.hilt", unlabelled(frame), LABELS, id_column="id",
+    with Project.create(where, unlabelled(frame), LABELS, id_column="id",
                         eval_share=0, retrain_every=10_000, seed=0) as project:
         yield project
 
@@ -119,11 +169,11 @@ def write_data(frame: pd.DataFrame, folder: Path, fmt: str):
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "parquet", "DataFrame"])
-def test_create_from_each_format_with_label_column(tmp_path, fmt):
+def test_create_from_each_format_with_label_column(where, tmp_path, fmt):
     frame = reviews(12)
     frame.loc[2:, "sentiment"] = None  # only r000 and r001 come labelled
     data = write_data(frame, tmp_path, fmt)
-    with Project.create(tmp_path / "p.hilt", data, LABELS, id_column="id", label_column="sentiment",
+    with Project.create(where, data, LABELS, id_column="id", label_column="sentiment",
                         eval_share=0, seed=0) as project:
         assert project.kind == "text" and project.text_column == "text"
         assert counts(project.created_import) == {"added": 12, "duplicates": 0, "labelled": 2}
@@ -142,11 +192,11 @@ def test_create_from_each_format_with_label_column(tmp_path, fmt):
         }
 
 
-def test_imported_labels_are_training_labels(tmp_path):
+def test_imported_labels_are_training_labels(where):
     frame = reviews(20)
     frame.loc[4:, "sentiment"] = None
     assert set(frame["sentiment"][:4]) == {"pos", "neg"}
-    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", label_column="sentiment",
+    with Project.create(where, frame, LABELS, id_column="id", label_column="sentiment",
                         retrain_every=4, eval_share=0, seed=0) as project:
         assert project.status()["runs"] == []
         project.next_item("ana")  # four training labels are due for a retrain: it starts in the background
@@ -154,11 +204,11 @@ def test_imported_labels_are_training_labels(tmp_path):
         assert runs[0]["n_train"] == 4 and runs[0]["eval_accuracy"] is None
 
 
-def test_table_kind_from_numeric_columns(tmp_path):
+def test_table_kind_from_numeric_columns(where):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 2))
     frame = pd.DataFrame({"height": x[:, 0], "width": x[:, 1], "n": np.arange(40)})
-    with Project.create(tmp_path / "t.hilt", frame, ["small", "big"], eval_share=0, seed=0,
+    with Project.create(where, frame, ["small", "big"], eval_share=0, seed=0,
                         retrain_every=10_000) as project:
         assert project.kind == "table" and project.text_column is None
         assert project.feature_columns == ["height", "width", "n"]
@@ -176,9 +226,9 @@ def test_table_kind_from_numeric_columns(tmp_path):
         assert item.guess in ("small", "big") and 0.0 <= item.uncertainty <= 1.0
 
 
-def test_table_import_with_a_stray_word_names_the_cell_and_changes_nothing(tmp_path):
+def test_table_import_with_a_stray_word_names_the_cell_and_changes_nothing(where, tmp_path):
     frame = pd.DataFrame({"height": [1.0, 2.0, 3.0], "width": [0.5, 0.1, 0.2]})
-    with Project.create(tmp_path / "t.hilt", frame, ["small", "big"], eval_share=0) as project:
+    with Project.create(where, frame, ["small", "big"], eval_share=0) as project:
         project.answer("0", "big", "ana")
         before = state(project)
         data = tmp_path / "more.csv"
@@ -198,23 +248,23 @@ def test_table_import_with_a_stray_word_names_the_cell_and_changes_nothing(tmp_p
         assert {item.id for item in serve_all(project, "ana")} == {"1", "2", "3", "4"}  # numbered on
 
 
-def test_text_column_by_name_among_several_string_columns(tmp_path):
+def test_text_column_by_name_among_several_string_columns(where):
     frame = pd.DataFrame({"title": ["A", "B", "C"], "body": ["good film", "bad film", "fine"],
                           "stars": [5, 1, 3]})
     with pytest.raises(InputError, match="several string columns: title, body"):
-        Project.create(tmp_path / "p.hilt", frame, LABELS)
-    assert not (tmp_path / "p.hilt").exists()
-    with Project.create(tmp_path / "p.hilt", frame, LABELS, text_column="body", eval_share=0) as project:
+        Project.create(where, frame, LABELS)
+    assert nothing_at(where)
+    with Project.create(where, frame, LABELS, text_column="body", eval_share=0) as project:
         assert project.kind == "text" and project.text_column == "body"
         items = {i.id: i for i in serve_all(project, "ana")}
         # faces read data["text"]: the chosen column is stored under that name, the rest kept as context
         assert items["1"].data == {"text": "bad film", "title": "B", "stars": 1}
 
 
-def test_text_column_by_name_when_another_column_is_called_text(tmp_path):
+def test_text_column_by_name_when_another_column_is_called_text(where):
     frame = pd.DataFrame({"body": ["good film", "bad film", "fine", "awful"],
                           "text": ["note 1", "note 2", "note 3", "note 4"]})
-    with Project.create(tmp_path / "p.hilt", frame, LABELS, text_column="body", eval_share=0) as project:
+    with Project.create(where, frame, LABELS, text_column="body", eval_share=0) as project:
         items = {i.id: i for i in serve_all(project, "ana", lambda it: "pos" if it.id in "02" else "neg")}
         assert items["1"].data["text"] == "bad film"  # the text, not the other column of that name
         assert items["1"].data == {"text": "bad film", "other_text": "note 2"}  # the other column is kept
@@ -225,14 +275,16 @@ def test_text_column_by_name_when_another_column_is_called_text(tmp_path):
         assert item.data == {"text": "great", "other_text": "note 5"}
 
 
-def test_single_string_column_is_the_text(tmp_path):
+def test_single_string_column_is_the_text(where):
     frame = pd.DataFrame({"review": ["good film", "bad film", "fine"], "stars": [5, 1, 3]})
-    with Project.create(tmp_path / "p.hilt", frame, LABELS, eval_share=0) as project:
+    with Project.create(where, frame, LABELS, eval_share=0) as project:
         assert project.kind == "text" and project.text_column == "review"
         assert {i.id: i.data for i in serve_all(project, "ana")}["0"] == {"text": "good film", "stars": 5}
 
 
 def test_create_checks_its_arguments_and_leaves_nothing(tmp_path, frame):
+    # SQLite only: about the files left in the folder, folders and data files named as projects
+    # (the arguments are checked before any store is touched, whatever the backend).
     path = tmp_path / "p.hilt"
     cases = [
         (dict(labels=["pos"]), "at least two labels"),
@@ -301,15 +353,16 @@ def bad_inputs():
 
 
 @pytest.mark.parametrize("case,name,content,error,message", bad_inputs(), ids=[c[0] for c in bad_inputs()])
-def test_bad_input_on_create_leaves_no_file(tmp_path, case, name, content, error, message):
+def test_bad_input_on_create_leaves_no_file(where, tmp_path, case, name, content, error, message):
     data_folder = tmp_path / "data"
     data_folder.mkdir()
     data = data_folder / name
     data.write_bytes(content)
-    path = tmp_path / "p.hilt"
     with pytest.raises(error, match=message):
-        Project.create(path, data, LABELS, text_column="text", id_column="id", label_column="sentiment")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+        Project.create(where, data, LABELS, text_column="text", id_column="id", label_column="sentiment")
+    assert nothing_at(where)
+    if isinstance(where, Path):
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 
 
 @pytest.mark.parametrize("case,name,content,error,message", bad_inputs(), ids=[c[0] for c in bad_inputs()])
@@ -327,17 +380,17 @@ def test_bad_input_on_import_leaves_project_as_it_was(tmp_path, project, case, n
         assert state(reopened) == before
 
 
-def test_non_utf8_file_reads_with_the_suggested_encoding(tmp_path):
+def test_non_utf8_file_reads_with_the_suggested_encoding(where, tmp_path):
     data = tmp_path / "items.csv"
     data.write_bytes((HEADER + "n1,café au lait,pos\nn2,thé,\n").encode("latin-1"))
-    with Project.create(tmp_path / "p.hilt", data, LABELS, id_column="id", label_column="sentiment",
+    with Project.create(where, data, LABELS, id_column="id", label_column="sentiment",
                         encoding="latin-1", eval_share=0) as project:
         assert project.next_item("ana").data == {"text": "thé"}
 
 
-def test_duplicate_ids_on_create_are_skipped_and_counted(tmp_path):
+def test_duplicate_ids_on_create_are_skipped_and_counted(where):
     frame = pd.DataFrame({"id": ["a", "b", "a", "c", "b"], "text": ["first a", "b", "second a", "c", "again b"]})
-    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", eval_share=0) as project:
+    with Project.create(where, frame, LABELS, id_column="id", eval_share=0) as project:
         assert counts(project.created_import) == {"added": 3, "duplicates": 2, "labelled": 0}
         assert project.status()["n_items"] == 3
         served = {item.id: item.data["text"] for item in serve_all(project, "ana")}
@@ -365,14 +418,17 @@ def test_import_adds_items_and_labels(project):
         project.import_items(pd.DataFrame({"a": [1.0], "b": [2.0]}))
 
 
-def test_existing_file_needs_exist_ok(tmp_path, frame):
-    path = tmp_path / "p.hilt"
+def test_existing_file_needs_exist_ok(where, tmp_path, frame):
+    path = where
     with Project.create(path, frame, LABELS, id_column="id", label_column="sentiment") as first:
         before = state(first)
-    content = path.read_bytes()
+    content = path.read_bytes() if isinstance(path, Path) else None
     with pytest.raises(ConflictError, match="exist_ok=True"):
         Project.create(path, reviews(5, seed=1), LABELS, id_column="id")
-    assert path.read_bytes() == content
+    if isinstance(path, Path):
+        assert path.read_bytes() == content
+    with Project.open(path) as again:
+        assert state(again) == before
     # a bad file with exist_ok=True does not destroy the project it would have replaced
     with pytest.raises(InputError, match="no such file"):
         Project.create(path, tmp_path / "missing.csv", LABELS, exist_ok=True)
@@ -421,8 +477,8 @@ def test_threads_label_every_item_exactly_once(project):
     assert project.status()["n_answered"] == 30
 
 
-def test_a_lease_expires(tmp_path):
-    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": ["only one"]}), LABELS,
+def test_a_lease_expires(where):
+    with Project.create(where, pd.DataFrame({"text": ["only one"]}), LABELS,
                         lease_seconds=2, eval_share=0) as project:
         held = project.next_item("ana")
         assert project.next_item("bob") is None  # leased to ana (2 s: room for a slow, busy machine)
@@ -438,11 +494,11 @@ def test_answered_items_are_never_served_again_and_the_end_is_none(project):
     assert project.peek_items("bob", 5) == []
 
 
-def test_cold_start_serves_items_in_a_random_order(tmp_path):
+def test_cold_start_serves_items_in_a_random_order(place):
     frame = unlabelled(reviews(60))
     orders = []
     for n, seed in enumerate((1, 2, 1)):
-        with Project.create(tmp_path / f"p{n}.hilt", frame, LABELS, id_column="id", eval_share=0,
+        with Project.create(place(f"p{n}.hilt"), frame, LABELS, id_column="id", eval_share=0,
                             seed=seed) as project:
             served = serve_all(project, "ana")  # skips: no labels, no model, stays cold
             assert all(item.guess is None and item.uncertainty is None for item in served)
@@ -475,10 +531,10 @@ def topic_frame(n: int, seed: int = 0) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_after_retrain_the_most_uncertain_items_come_first(tmp_path):
+def test_after_retrain_the_most_uncertain_items_come_first(where):
     frame = topic_frame(120)
     labels = list(TOPICS)
-    with Project.create(tmp_path / "p.hilt", frame[["text"]], labels, strategy="entropy", eval_share=0.2,
+    with Project.create(where, frame[["text"]], labels, strategy="entropy", eval_share=0.2,
                         retrain_every=10_000, seed=3) as project:
         train: dict[int, str] = {}
         while len(train) < 12 or len(set(train.values())) < 3:  # through the queue, as a person would
@@ -516,9 +572,9 @@ def test_after_retrain_the_most_uncertain_items_come_first(tmp_path):
         assert served_eval[1] >= 4  # evaluation items stay mixed in after the first model
 
 
-def test_eval_share_of_served_items(tmp_path):
+def test_eval_share_of_served_items(where):
     n = 500
-    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": [f"item {i}" for i in range(n)]}), LABELS,
+    with Project.create(where, pd.DataFrame({"text": [f"item {i}" for i in range(n)]}), LABELS,
                         eval_share=0.2, seed=7) as project:
         n_eval_items = project.status()["n_eval_items"]
         # each item joins the sample with probability 0.2: 4 standard deviations of Binomial(500, 0.2)
@@ -531,10 +587,10 @@ def test_eval_share_of_served_items(tmp_path):
         assert 0.15 <= share <= 0.25, share
 
 
-def test_eval_items_are_never_trained_on_and_measure_accuracy(tmp_path):
+def test_eval_items_are_never_trained_on_and_measure_accuracy(where):
     frame = reviews(60, neutral=0)  # nothing but sentiment words: the model gets every item right
     right = truth(frame)
-    with Project.create(tmp_path / "p.hilt", frame[["id", "text"]], LABELS, id_column="id", eval_share=0.3,
+    with Project.create(where, frame[["id", "text"]], LABELS, id_column="id", eval_share=0.3,
                         retrain_every=10_000, seed=5) as project:
         n_train = n_eval = n_eval_right = 0
         flipped = {"pos": "neg", "neg": "pos"}
@@ -559,8 +615,8 @@ def test_eval_items_are_never_trained_on_and_measure_accuracy(tmp_path):
 # --- answers ---------------------------------------------------------------------------------
 
 
-def test_skip_counts_and_is_not_served_again_to_that_annotator(tmp_path):
-    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": ["one", "two"]}), LABELS,
+def test_skip_counts_and_is_not_served_again_to_that_annotator(where):
+    with Project.create(where, pd.DataFrame({"text": ["one", "two"]}), LABELS,
                         eval_share=0) as project:
         skipped = project.next_item("ana")
         assert project.answer(skipped.id, None, "ana")["saved"] is True
@@ -625,8 +681,8 @@ def test_answering_an_item_leased_to_someone_else_is_accepted(project):
         ("bob", "neg"), ("ana", "pos")]
 
 
-def test_answer_can_lease_the_next_item_in_the_same_step(tmp_path):
-    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": ["one", "two", "three", "four"]}), LABELS,
+def test_answer_can_lease_the_next_item_in_the_same_step(where):
+    with Project.create(where, pd.DataFrame({"text": ["one", "two", "three", "four"]}), LABELS,
                         eval_share=0, seed=0) as project:
         first = project.next_item("ana")
         reply = project.answer(first.id, "pos", "ana", answer_id="a-1", lease_next=True)
@@ -682,8 +738,8 @@ def test_undo_is_per_annotator(project):
     assert project.status()["n_answered"] == 0
 
 
-def test_undo_leaves_an_item_with_the_annotator_now_holding_it(tmp_path):
-    with Project.create(tmp_path / "p.hilt", pd.DataFrame({"text": ["one", "two", "three"]}), LABELS,
+def test_undo_leaves_an_item_with_the_annotator_now_holding_it(where):
+    with Project.create(where, pd.DataFrame({"text": ["one", "two", "three"]}), LABELS,
                         eval_share=0, seed=0) as project:
         skipped = project.next_item("ana")
         project.answer(skipped.id, None, "ana")
@@ -699,9 +755,9 @@ def test_undo_leaves_an_item_with_the_annotator_now_holding_it(tmp_path):
 # --- retraining and status -------------------------------------------------------------------
 
 
-def test_background_retrain_after_retrain_every_training_answers(tmp_path, frame):
+def test_background_retrain_after_retrain_every_training_answers(where, frame):
     right = truth(frame)
-    with Project.create(tmp_path / "p.hilt", frame[["id", "text"]], LABELS, id_column="id", eval_share=0,
+    with Project.create(where, frame[["id", "text"]], LABELS, id_column="id", eval_share=0,
                         retrain_every=4, seed=0) as project:
         labels_given = []
         while len(set(labels_given)) < 2 or len(labels_given) < 3:
@@ -731,11 +787,11 @@ def test_retrain_needs_two_different_labels(project):
     assert project.status()["runs"] == []
 
 
-def test_status_counts(tmp_path, frame):
+def test_status_counts(where, frame):
     frame = frame.copy()
     frame.loc[2:, "sentiment"] = None
     frame.loc[0:1, "sentiment"] = ["pos", "neg"]
-    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", label_column="sentiment",
+    with Project.create(where, frame, LABELS, id_column="id", label_column="sentiment",
                         eval_share=0, retrain_every=10_000) as project:
         for label in ("pos", "pos", "neg"):
             project.answer(project.next_item("ana").id, label, "ana")
@@ -821,12 +877,12 @@ def test_annotator_tokens_are_stored_hashed_and_rotate(project):
     assert isinstance(token, str) and len(token) >= 32
     assert project.annotator_for_token(token) == "ana"
     assert project.annotator_for_token("not a token") is None and project.annotator_for_token("") is None
-    files = [p for p in project.path.parent.iterdir() if p.name.startswith(project.path.name)]
-    for path in files:
-        if path.is_file():
-            assert token.encode() not in path.read_bytes(), path
-    with sqlite3.connect(project.path) as conn:
-        stored = dict(conn.execute("SELECT name, token_hash FROM annotators"))
+    if isinstance(project.path, Path):  # the file and its companions (-wal, -shm, the .d folder)
+        files = [p for p in project.path.parent.iterdir() if p.name.startswith(project.path.name)]
+        for path in files:
+            if path.is_file():
+                assert token.encode() not in path.read_bytes(), path
+    stored = dict(rows_at(project.path, "SELECT name, token_hash FROM annotators"))
     assert stored == {"ana": hashlib.sha256(token.encode()).hexdigest()}
     fresh = project.add_annotator("ana")
     assert fresh != token
@@ -841,8 +897,8 @@ def test_annotator_tokens_are_stored_hashed_and_rotate(project):
 # --- reopening -------------------------------------------------------------------------------
 
 
-def test_reopen_keeps_everything(tmp_path, frame):
-    path = tmp_path / "p.hilt"
+def test_reopen_keeps_everything(where, frame):
+    path = where
     right = truth(frame)
     project = Project.create(path, frame[["id", "text"]], LABELS, id_column="id", strategy="least",
                              eval_share=0.2, retrain_every=1000, lease_seconds=300, seed=0)
@@ -867,12 +923,13 @@ def test_reopen_keeps_everything(tmp_path, frame):
         assert reopened.next_item("ana").id == undone["item_id"]  # the undone item is still ana's
 
 
-def test_open_a_missing_file(tmp_path):
+def test_open_a_missing_file(tmp_path):  # SQLite only: files (an empty database: test_store.py)
     with pytest.raises(NotFoundError, match="no such file"):
         Project.open(tmp_path / "missing.hilt")
 
 
 def test_open_a_file_that_is_not_a_project_leaves_it_untouched(tmp_path):
+    # SQLite only: files (a database holding another application's tables: test_store.py)
     notes = tmp_path / "notes.hilt"
     notes.write_text("id,text\n1,hello\n")
     other = tmp_path / "other.db"  # somebody else's SQLite database
@@ -890,13 +947,15 @@ def test_open_a_file_that_is_not_a_project_leaves_it_untouched(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["empty.hilt", "notes.hilt", "other.db"]
 
 
-def test_warm_builds_the_features_once(tmp_path, frame):
-    path = tmp_path / "p.hilt"
+def test_warm_builds_the_features_once(where, frame, request):
+    if not isinstance(where, Path):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=CACHE_ROOT_BUG))
+    path = where
     with Project.create(path, frame[["id", "text"]], LABELS, id_column="id", eval_share=0) as project:
         assert project.warm() == "built"
         assert project.warm() == "memory"
     with Project.open(path) as reopened:
-        assert reopened.warm() == "disk"  # kept beside the project file
+        assert reopened.warm() == "disk"  # kept beside the project file, or in this host's cache folder
         reopened.import_items(pd.DataFrame({"id": ["n1"], "text": ["a new item"]}))
         assert reopened.warm() == "built"  # a new item set needs new features
 
@@ -904,9 +963,9 @@ def test_warm_builds_the_features_once(tmp_path, frame):
 # --- custom models ---------------------------------------------------------------------------
 
 
-def test_custom_text_model_multinomial_nb(tmp_path, frame):
+def test_custom_text_model_multinomial_nb(where, frame):
     right = truth(frame)
-    path = tmp_path / "p.hilt"
+    path = where
     with Project.create(path, frame[["id", "text"]], LABELS, id_column="id", model=MultinomialNB(alpha=0.5),
                         eval_share=0, retrain_every=10_000, seed=0) as project:
         given = set()
@@ -922,13 +981,13 @@ def test_custom_text_model_multinomial_nb(tmp_path, frame):
         assert isinstance(reopened.model, MultinomialNB) and reopened.model.alpha == 0.5
 
 
-def test_custom_model_with_only_decision_function(tmp_path):
+def test_custom_model_with_only_decision_function(where):
     rng = np.random.default_rng(1)
     x = rng.normal(size=(60, 3))
     frame = pd.DataFrame(x, columns=["a", "b", "c"])
     model = LinearSVC(C=0.5)
     assert not hasattr(model, "predict_proba")
-    with Project.create(tmp_path / "p.hilt", frame, ["low", "high"], model=model, eval_share=0.2,
+    with Project.create(where, frame, ["low", "high"], model=model, eval_share=0.2,
                         retrain_every=10_000, seed=1) as project:
         for _ in range(20):
             item = project.next_item("ana")
@@ -949,9 +1008,9 @@ def test_custom_model_with_only_decision_function(tmp_path):
     assert model.__dict__.get("coef_") is None  # the user's own object is never fitted in place
 
 
-def test_custom_model_in_logistic_regression_form_is_used(tmp_path, frame):
+def test_custom_model_in_logistic_regression_form_is_used(where, frame):
     right = truth(frame)
-    with Project.create(tmp_path / "p.hilt", frame[["id", "text"]], LABELS, id_column="id",
+    with Project.create(where, frame[["id", "text"]], LABELS, id_column="id",
                         model=LogisticRegression(C=100.0), eval_share=0, retrain_every=10_000) as project:
         assert project.model.C == 100.0
         serve_all(project, "ana", lambda it: right[it.id])
@@ -959,12 +1018,12 @@ def test_custom_model_in_logistic_regression_form_is_used(tmp_path, frame):
         assert project.status()["runs"][-1]["n_train"] == 30
 
 
-def test_export_keeps_nested_values_and_unicode(tmp_path):
+def test_export_keeps_nested_values_and_unicode(where, tmp_path):
     data = tmp_path / "items.jsonl"
     data.write_text(
         '{"id": "a", "text": "café, \\"quoted\\"\\nsecond line", "tags": ["x", "y"], "meta": {"stars": 4}}\n'
         '{"id": "b", "text": "plain", "tags": [], "meta": {"stars": 1}}\n', encoding="utf-8")
-    with Project.create(tmp_path / "p.hilt", data, LABELS, id_column="id", eval_share=0) as project:
+    with Project.create(where, data, LABELS, id_column="id", eval_share=0) as project:
         project.answer("a", "pos", "ana")
         project.answer("b", "neg", "ana")
         project.export(tmp_path / "labels.jsonl")
@@ -982,10 +1041,10 @@ def test_export_keeps_nested_values_and_unicode(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []  # no temporary left
 
 
-def test_two_imports_at_once_without_an_id_column_lose_no_item(tmp_path):
+def test_two_imports_at_once_without_an_id_column_lose_no_item(where):
     """Row numbers are handed out inside the import transaction, so parallel imports never collide."""
     start = pd.DataFrame({"text": [f"first {i}" for i in range(5)]})
-    path = tmp_path / "p.hilt"
+    path = where
     Project.create(path, start, ["pos", "neg"], eval_share=0).close()
     batches = [pd.DataFrame({"text": [f"batch {b} item {i}" for i in range(50)]}) for b in range(4)]
     results: list[dict] = []
@@ -1007,39 +1066,40 @@ def test_two_imports_at_once_without_an_id_column_lose_no_item(tmp_path):
 # --- issue 11: columns that may hold the answer, labels of items imported again -------------
 
 
-def test_a_label_like_column_is_hidden_from_annotators_unless_shown(tmp_path):
+def test_a_label_like_column_is_hidden_from_annotators_unless_shown(where, place):
     """Issue 11, defect 1: a column of label names is never displayed without being asked."""
     frame = pd.DataFrame({"id": ["a", "b", "c"], "text": ["good film", "awful", "fine"],
                           "hint": ["pos", "neg", "pos"], "source": ["web", "mail", "web"]})
-    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", eval_share=0) as project:
+    with Project.create(where, frame, LABELS, id_column="id", eval_share=0) as project:
         assert project.created_import["label_like"] == ["hint"]
         assert project.shown_columns == ["text", "source"] and project.hidden_columns == ["hint"]
         item = project.next_item("ada")
         assert set(item.data) == {"text", "source"}
         assert {row["hint"] for row in project.export_rows()} <= {"pos", "neg"}  # kept in the file
-    with Project.open(tmp_path / "p.hilt") as project:  # recorded in the project
+    with Project.open(where) as project:  # recorded in the project
         assert set(project.next_item("ada").data) == {"text", "source"}
-    with Project.create(tmp_path / "shown.hilt", frame, LABELS, id_column="id", text_column="text",
+    with Project.create(place("shown.hilt"), frame, LABELS, id_column="id", text_column="text",
                         show_columns=["hint"]) as project:
         assert project.shown_columns == ["text", "hint"]
         assert set(project.next_item("bob").data) == {"text", "hint"}
 
 
-def test_show_and_hide_columns_are_checked_and_map_the_text_column(tmp_path):
+def test_show_and_hide_columns_are_checked_and_map_the_text_column(where, place):
     """Issue 11, defect 1: --show-columns / --hide-columns name item columns (the text always shows)."""
     frame = pd.DataFrame({"review": ["good film", "awful"], "stars": [5, 1], "place": ["x", "y"]})
-    with Project.create(tmp_path / "h.hilt", frame, LABELS, text_column="review", hide_columns=["stars"]) as project:
+    with Project.create(where, frame, LABELS, text_column="review", hide_columns=["stars"]) as project:
         assert project.shown_columns == ["text", "place"]
         assert set(project.next_item("ada").data) == {"text", "place"}
-    with Project.create(tmp_path / "s.hilt", frame, LABELS, text_column="review",
+    with Project.create(place("s.hilt"), frame, LABELS, text_column="review",
                         show_columns=["review", "stars"]) as project:
         assert project.shown_columns == ["text", "stars"]
     for options, message in (({"show_columns": ["nope"]}, "'nope' is not among them"),
                              ({"show_columns": ["stars"], "hide_columns": ["place"]}, "not both"),
                              ({"hide_columns": ["review"]}, "always see the text")):
+        bad = place("bad.hilt")
         with pytest.raises(InputError, match=message):
-            Project.create(tmp_path / "bad.hilt", frame, LABELS, text_column="review", **options)
-        assert not (tmp_path / "bad.hilt").exists()
+            Project.create(bad, frame, LABELS, text_column="review", **options)
+        assert nothing_at(bad)
 
 
 def test_import_stores_labels_of_items_already_in_the_project(tmp_path, project, frame):
@@ -1086,10 +1146,10 @@ def test_export_parquet_stream_empty_header_and_overwrite(tmp_path, project):
         project.export(io.StringIO(), format="parquet")
 
 
-def test_recent_answers_do_not_show_hidden_columns(tmp_path):
+def test_recent_answers_do_not_show_hidden_columns(where):
     """Issue 11, defect 1: the history list (recent answers) must hide label-like columns as items do."""
     frame = pd.DataFrame({"id": ["a", "b"], "text": ["good film", "awful"], "hint": ["pos", "neg"]})
-    with Project.create(tmp_path / "p.hilt", frame, LABELS, id_column="id", eval_share=0) as project:
+    with Project.create(where, frame, LABELS, id_column="id", eval_share=0) as project:
         item = project.next_item("ada")
         project.answer(item.id, "pos", "ada")
         assert [set(a["data"]) for a in project.recent_answers("ada")] == [{"text"}]

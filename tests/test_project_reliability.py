@@ -1,7 +1,8 @@
 """Reliability of a project under real processes and real files (issue 4, "Reliability and speed").
 
 * A labelling process killed with SIGKILL mid-stream loses no acknowledged answer and leaves
-  a sound file.
+  a sound file (or database: these tests run on a project file and on PostgreSQL, fixture
+  ``where`` of tests/conftest.py).
 * Threads and processes labelling the same project at once: no answer lost, no item leased to
   two annotators, no "database is locked" (on a project file and on a PostgreSQL database).
 * A PostgreSQL server killed mid-stream loses no acknowledged answer either.
@@ -136,8 +137,11 @@ def stored_answers(path: Path | str) -> list[dict]:
 # -- SIGKILL ---------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kill_after", [1, 17, 60])
-def test_sigkill_mid_stream_loses_no_acknowledged_answer_and_leaves_a_sound_file(tmp_path, child_script, kill_after):
-    path = tmp_path / "p.hilt"
+def test_sigkill_mid_stream_loses_no_acknowledged_answer_and_leaves_a_sound_file(where, child_script, kill_after):
+    # On PostgreSQL the labelling process dies and the database stays up (its own crash is
+    # test_postgres_a_crash_of_the_database_server_loses_no_acknowledged_answer): every answer
+    # acknowledged was committed, and the rows the dead process left (leases, a run) are no harm.
+    path = where
     # retrain_every=4: the child is also retraining (writing queues, the feature cache) when killed
     Project.create(path, reviews(3_000), ["pos", "neg"], id_column="id", retrain_every=4, seed=1).close()
     child = start_child(child_script, path, "killed", 2, 10_000)
@@ -171,17 +175,6 @@ def test_sigkill_mid_stream_loses_no_acknowledged_answer_and_leaves_a_sound_file
 
 
 # -- concurrency -----------------------------------------------------------------------------
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def where(request, tmp_path, monkeypatch):
-    """Where a test's project lives: the file ``p.hilt``, or the URL of a fresh PostgreSQL database
-    (PostgreSQL is only started for the ``postgres`` runs). A database project's feature cache
-    goes under the test's folder (``HILT_CACHE_DIR``, inherited by child processes)."""
-    if request.param == "sqlite":
-        return tmp_path / "p.hilt"
-    monkeypatch.setenv("HILT_CACHE_DIR", str(tmp_path / "cache"))
-    return request.getfixturevalue("postgres_url")
-
 
 def check_no_item_shared_and_none_lost(path: Path | str, serves: list, acks: list) -> None:
     # Every label answers its item for good and leases last 10 minutes here, so an item leased
@@ -263,8 +256,8 @@ class SlowLogisticRegression(LogisticRegression):
         return super().fit(X, y, sample_weight)
 
 
-def test_answers_stream_in_while_a_slow_retrain_runs_without_stalling_and_the_ranking_swaps(tmp_path):
-    path = tmp_path / "p.hilt"
+def test_answers_stream_in_while_a_slow_retrain_runs_without_stalling_and_the_ranking_swaps(where):
+    path = where
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
@@ -323,10 +316,16 @@ class PidRecordingLogisticRegression(LogisticRegression):
         return super().fit(X, y, sample_weight)
 
 
-def test_a_background_retrain_runs_in_a_child_process_that_ends_with_the_project(tmp_path, monkeypatch):
+def test_a_background_retrain_runs_in_a_child_process_that_ends_with_the_project(where, tmp_path, monkeypatch,
+                                                                                request):
+    if not isinstance(where, Path):  # a known bug (issue 12): remove this marker once it is fixed
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "the folder a database project's feature cache goes in ($HILT_CACHE_DIR, default "
+            "~/.cache/hilt) is never created: RetrainJob._start_child's folder.mkdir(exist_ok=True) "
+            "raises FileNotFoundError, so a retrain in a child process never runs")))
     monkeypatch.setenv("HILT_RETRAIN_PROCESS", "always")  # by default only for pools of 100,000+
     pid_file = tmp_path / "fit.pid"
-    project = Project.create(tmp_path / "p.hilt", reviews(300), ["pos", "neg"], id_column="id",
+    project = Project.create(where, reviews(300), ["pos", "neg"], id_column="id",
                              retrain_every=10**6, model=PidRecordingLogisticRegression(str(pid_file)), seed=5)
     try:
         for _ in range(8):
@@ -336,7 +335,8 @@ def test_a_background_retrain_runs_in_a_child_process_that_ends_with_the_project
         assert int(pid_file.read_text()) == os.getpid()
         project.retrain()  # in the background, as labelling triggers it
         deadline = time.monotonic() + 120
-        while len(project.status()["runs"]) < 2 and time.monotonic() < deadline:
+        while (len(project.status()["runs"]) < 2 and not project.status()["retrain_error"]
+               and time.monotonic() < deadline):
             time.sleep(0.1)
         assert len(project.status()["runs"]) == 2, project.status()["retrain_error"]
         child = int(pid_file.read_text())

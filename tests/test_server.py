@@ -1,4 +1,9 @@
-"""hilt.server over a real project: auth, the JSON API, pages, errors, and the CLI faces."""
+"""hilt.server over a real project: auth, the JSON API, pages, errors, and the CLI faces.
+
+The app's tests run on both backends (the ``where`` fixture of tests/conftest.py: a project file,
+or a fresh PostgreSQL database); the CLI faces (``hilt annotator add``, ``hilt serve`` as a real
+process) run on a project file here and on a database in tests/test_cli_postgres.py.
+"""
 
 from __future__ import annotations
 
@@ -20,17 +25,17 @@ from hilt.server.charts import learning_curve_svg
 LABELS = ["good", "bad"]
 
 
-def make_project(tmp_path, n=40, **options):
+def make_project(path, n=40, **options):
+    """A project at ``path`` (a file or a database URL) with the annotators alice and bob."""
     rows = pd.DataFrame({"id": [f"i{k}" for k in range(n)], "text": [f"review number {k}" for k in range(n)]})
-    path = tmp_path / "p.hilt"
     with Project.create(path, rows, LABELS, text_column="text", id_column="id", **options) as project:
         tokens = {name: project.add_annotator(name) for name in ("alice", "bob")}
     return path, tokens
 
 
 @pytest.fixture
-def served(tmp_path):
-    path, tokens = make_project(tmp_path)
+def served(where):
+    path, tokens = make_project(where)
     with TestClient(create_app(path), raise_server_exceptions=False) as client:
         yield client, tokens
 
@@ -112,9 +117,9 @@ def test_answer_with_next_returns_the_following_item(served):
 
 
 @pytest.mark.parametrize("eval_share", [0.0, 0.3])
-def test_ahead_previews_the_item_the_next_answer_leases(tmp_path, eval_share):
+def test_ahead_previews_the_item_the_next_answer_leases(where, eval_share):
     # With an evaluation sample, the preview follows its turns as the lease does.
-    path, tokens = make_project(tmp_path, eval_share=eval_share)
+    path, tokens = make_project(where, eval_share=eval_share)
     with TestClient(create_app(path)) as client:
         check_ahead(client, tokens)
         for n in range(12):  # previews keep matching the leases, evaluation turns included
@@ -183,8 +188,8 @@ def test_two_annotators_are_never_served_the_same_item(served):
     assert len(seen["alice"]) == len(seen["bob"]) == 10
 
 
-def test_nothing_left_is_204(tmp_path):
-    path, tokens = make_project(tmp_path, n=3)
+def test_nothing_left_is_204(where):
+    path, tokens = make_project(where, n=3)
     with TestClient(create_app(path)) as client:
         for _ in range(3):
             item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]
@@ -249,10 +254,11 @@ def test_learning_curve_svg_escapes_and_scales():
 
 
 # ---- the CLI faces: annotator add, serve ----------------------------------------------------
+# On a project file; the same commands over a database are tests/test_cli_postgres.py.
 
 
 def test_annotator_add_prints_a_working_token_and_link(tmp_path):
-    path, _ = make_project(tmp_path)
+    path, _ = make_project(tmp_path / "p.hilt")
     result = subprocess.run([HILT_EXE, "annotator", "add", str(path), "carol"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     token = re.search(r"token: (\S+)", result.stdout).group(1)
@@ -264,7 +270,7 @@ def test_annotator_add_prints_a_working_token_and_link(tmp_path):
 
 
 def test_serve_prints_links_and_serves_them(tmp_path):
-    path, _ = make_project(tmp_path)
+    path, _ = make_project(tmp_path / "p.hilt")
     with running_server(path, "--annotator", "dave") as base:
         log = next(tmp_path.glob("*.serve-*.log"))
         deadline = time.monotonic() + 10
@@ -279,7 +285,7 @@ def test_serve_prints_links_and_serves_them(tmp_path):
 
 
 def test_serve_on_a_busy_port_is_a_clean_error(tmp_path):
-    path, _ = make_project(tmp_path)
+    path, _ = make_project(tmp_path / "p.hilt")
     import socket
 
     with socket.socket() as busy:
@@ -293,7 +299,7 @@ def test_serve_on_a_busy_port_is_a_clean_error(tmp_path):
 
 
 def test_serve_warns_when_opened_to_the_network(tmp_path):
-    path, _ = make_project(tmp_path)
+    path, _ = make_project(tmp_path / "p.hilt")
     port = free_port()
     process = subprocess.Popen([HILT_EXE, "serve", str(path), "--host", "0.0.0.0", "--port", str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -332,9 +338,9 @@ def test_malformed_json_gets_hilts_error_body(served):
     assert "label" in wrong_type.json()["error"]
 
 
-def test_next_hides_is_eval(tmp_path):
+def test_next_hides_is_eval(where):
     """Issue 11, defect 12: no reply tells the annotator which items are evaluation items."""
-    path, tokens = make_project(tmp_path, eval_share=0.5)
+    path, tokens = make_project(where, eval_share=0.5)
     with TestClient(create_app(path)) as client:
         replies = []
         for n in range(10):
@@ -352,7 +358,8 @@ def test_next_hides_is_eval(tmp_path):
 
 def test_a_wrong_token_page_links_to_the_port_being_served(tmp_path):
     """Issue 11, defect 12: the no-token page's example link uses this server's address."""
-    path, _ = make_project(tmp_path)
+    # A file only: `hilt serve` as a real process, see the CLI faces above.
+    path, _ = make_project(tmp_path / "p.hilt")
     with running_server(path) as base:
         page = httpx.get(base + "/?token=wrong", timeout=30)
     assert page.status_code == 401
@@ -395,12 +402,11 @@ def test_history_lists_recent_answers_and_changes_one(served):
 # ---- review (issue 13): reviewers settle disagreements and likely label errors --------------
 
 
-def review_project(tmp_path, n=30, **options):
-    """alice and bob label the first 12 items (overlap 1: every item goes to both); they
-    disagree on every third. rita is a reviewer."""
+def review_project(path, n=30, **options):
+    """A project at ``path``: alice and bob label the first 12 items (overlap 1: every item goes
+    to both); they disagree on every third. rita is a reviewer."""
     rows = pd.DataFrame({"id": [f"i{k}" for k in range(n)],
                          "text": [("good fine great" if k % 2 else "bad awful poor") + f" {k}" for k in range(n)]})
-    path = tmp_path / "team.hilt"
     with Project.create(path, rows, LABELS, text_column="text", id_column="id", overlap=1.0,
                         annotators_per_item=2, **options) as project:
         tokens = {name: project.add_annotator(name) for name in ("alice", "bob")}
@@ -413,8 +419,8 @@ def review_project(tmp_path, n=30, **options):
 
 
 @pytest.fixture
-def team(tmp_path):
-    path, tokens = review_project(tmp_path)
+def team(where):
+    path, tokens = review_project(where)
     with TestClient(create_app(path), raise_server_exceptions=False) as client:
         yield client, tokens
 
@@ -500,8 +506,8 @@ def test_review_page_is_for_reviewers_and_linked_for_them_only(team):
     assert client.get("/static/review.js").status_code == 200
 
 
-def test_dashboard_shows_the_accuracy_interval_and_agreement(tmp_path):
-    path, tokens = review_project(tmp_path, n=60, eval_share=0.5, retrain_every=1000)
+def test_dashboard_shows_the_accuracy_interval_and_agreement(where):
+    path, tokens = review_project(where, n=60, eval_share=0.5, retrain_every=1000)
     with Project.open(path) as project:
         for k in range(12, 60):
             project.answer(f"i{k}", "good" if k % 2 else "bad", "alice")
