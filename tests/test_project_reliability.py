@@ -316,13 +316,7 @@ class PidRecordingLogisticRegression(LogisticRegression):
         return super().fit(X, y, sample_weight)
 
 
-def test_a_background_retrain_runs_in_a_child_process_that_ends_with_the_project(where, tmp_path, monkeypatch,
-                                                                                request):
-    if not isinstance(where, Path):  # a known bug (issue 12): remove this marker once it is fixed
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "the folder a database project's feature cache goes in ($HILT_CACHE_DIR, default "
-            "~/.cache/hilt) is never created: RetrainJob._start_child's folder.mkdir(exist_ok=True) "
-            "raises FileNotFoundError, so a retrain in a child process never runs")))
+def test_a_background_retrain_runs_in_a_child_process_that_ends_with_the_project(where, tmp_path, monkeypatch):
     monkeypatch.setenv("HILT_RETRAIN_PROCESS", "always")  # by default only for pools of 100,000+
     pid_file = tmp_path / "fit.pid"
     project = Project.create(where, reviews(300), ["pos", "neg"], id_column="id",

@@ -208,7 +208,7 @@ class FeatureCache:
     def _save(self, key: str, blocks: list[Any], rowids: np.ndarray, is_eval: np.ndarray) -> None:
         index_path, key_path = self._paths()
         try:
-            self.folder.mkdir(exist_ok=True)
+            self.folder.mkdir(parents=True, exist_ok=True)  # a database project's is under ~/.cache/hilt
             key_path.unlink(missing_ok=True)  # the key is written last: no key, no cache
             names = []
             for i, block in enumerate(blocks):

@@ -189,7 +189,7 @@ class RetrainJob:
                 raise InterruptedError("retrain stopped")
             if self._child is not None and self._child.poll() is None:
                 return self._child
-            self.features.folder.mkdir(exist_ok=True)
+            self.features.folder.mkdir(parents=True, exist_ok=True)
             # The child must unpickle a user's estimator class, so it sees the same sys.path.
             env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
             with open(self._log_path(), "ab") as log:
