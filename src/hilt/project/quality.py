@@ -8,7 +8,7 @@ training). The math lives in :mod:`hilt.quality`; the rule for an item's final l
 from __future__ import annotations
 
 import threading
-from typing import Any, Iterable
+from typing import Iterable
 
 import numpy as np
 
