@@ -52,8 +52,9 @@ bench-sampling: $(BENCH_STAMP)
 bench-project: $(BENCH_STAMP)
 	$(PY) bench/bench_project.py
 
-bench-server: $(BENCH_STAMP)
+bench-server: $(BENCH_STAMP) postgres
 	$(PY) bench/bench_server.py
+	$(PY) bench/bench_server.py --team
 
 bench-strategies: $(BENCH_STAMP)
 	$(PY) bench/bench_strategies.py
