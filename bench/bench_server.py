@@ -28,7 +28,7 @@ holds across the servers: an item served by any server to two clients counts, an
 acknowledged by any server must be in the export (which every server reads from the one
 database). Results go to bench/results/server-team.json and .md.
 
-    .venv/bin/python bench/bench_server.py --team          # both setups, both loads (~9 min)
+    .venv/bin/python bench/bench_server.py --team          # both setups, both loads (~9-10 min)
     .venv/bin/python bench/bench_server.py --team --quick  # 20 clients x 10 items (a smoke run)
     .venv/bin/python bench/bench_server.py --postgres --servers 4 --clients 200 --items 50  # one setup
 """
