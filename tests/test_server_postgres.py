@@ -454,6 +454,10 @@ def test_a_database_restart_under_load_loses_no_acknowledged_answer_and_never_an
     for status, body, retry_after in failures:
         assert status == 503 and {k: body.get(k) for k in UNAVAILABLE} == UNAVAILABLE, (status, body)
         assert "database is unreachable" in body["error"] and retry_after == "2"
-    # no item was answered twice: a retried answer is stored once, and leases held across the outage
+    # No item was answered twice: a retried answer is stored once, and leases held across a
+    # restart. Not after a crash: a lease commits with synchronous_commit off (losing one only
+    # frees its item early; answers commit with it on), so a crash may forget the last leases
+    # and serve such an item to a second person, who may answer it too (both answers are kept).
     items = [item for l in labellers for item in l.acknowledged.values()]
-    assert len(items) == len(set(items))
+    if how == "restart":
+        assert len(items) == len(set(items))
