@@ -447,10 +447,7 @@ class Project(QualityMixin):
                                                        lease_seconds=self.lease_seconds, eval_share=self.eval_share)
         else:
             result, row = self._store.record_answer(str(item_id), label, annotator, answer_id), None
-        if result["training"]:
-            with self._counter_lock:
-                # The project's own count (every server's labels) when the store keeps one.
-                self._since_retrain = result.get("since_run", self._since_retrain + 1)
+        self._count_training(result)
         self._maybe_retrain()  # also when only next_item's check would have started a due run
         reply = {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
         if lease_next:
@@ -518,6 +515,13 @@ class Project(QualityMixin):
             self._job.run()
         else:
             self._worker.request()
+
+    def _count_training(self, result: dict) -> None:
+        """Count a stored answer's new training label toward ``retrain_every``: the project's own
+        count (every server's labels) when the store returns one."""
+        if result["training"]:
+            with self._counter_lock:
+                self._since_retrain = result.get("since_run", self._since_retrain + 1)
 
     def _maybe_retrain(self) -> None:
         with self._counter_lock:
@@ -923,9 +927,7 @@ class Project(QualityMixin):
         """
         answer_id = self._check_answer(label, annotator, answer_id)
         result = self._store.change_answer(str(item_id), label, annotator, answer_id)
-        if result["training"]:
-            with self._counter_lock:
-                self._since_retrain = result.get("since_run", self._since_retrain + 1)
+        self._count_training(result)
         self._maybe_retrain()
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
 

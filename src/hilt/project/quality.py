@@ -176,9 +176,7 @@ class QualityMixin:
             raise InputError(f"Expected a review decision to be one of {', '.join(self.labels)}; got None.")
         answer_id = self._check_answer(label, reviewer, answer_id)  # type: ignore[attr-defined]
         result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW)
-        if result["training"]:
-            with self._counter_lock:  # type: ignore[attr-defined]
-                self._since_retrain = result.get("since_run", self._since_retrain + 1)  # type: ignore[attr-defined]
+        self._count_training(result)  # type: ignore[attr-defined]
         final = _decisions_by_key(a for a in self._store.current_answers() if a["item_id"] == str(item_id))
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"],
                 "label": final[str(item_id)].label}
