@@ -172,3 +172,28 @@ def where(request, tmp_path, monkeypatch):
     return request.getfixturevalue("postgres_url")
 
 # --- end of where a test's project lives ---
+
+# --- a Dask cluster (issue 14: features and scoring on a cluster) ---
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A real ``distributed.LocalCluster`` for the whole session: 2 worker processes (with their
+    nannies, which restart a killed worker), 1 thread each, on 127.0.0.1, no dashboard. Started
+    only when a test asks for it; ``dask_cluster.scheduler_address`` is what a project is given."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None, silence_logs=40)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def small_partitions(monkeypatch):
+    """Partitions of 300 items, so that a test's small pool spans several of them."""
+    monkeypatch.setenv("HILT_DASK_PARTITION_ITEMS", "300")
+
+# --- end of a Dask cluster ---

@@ -108,6 +108,25 @@ class Featurizer(BaseEstimator, TransformerMixin):
 
         return FeatureBlocks(blocks)
 
+    # -- fitting on a cluster (hilt.cluster): statistics per partition, merged, then fitted ----
+    #: Whether :meth:`partition_stats`, :meth:`merge_stats` and :meth:`fit_stats` are written:
+    #: the featurizer can then be fitted on a Dask cluster's partitions of the pool, giving the
+    #: same fitted state as :meth:`fit_blocks` on the whole pool at once.
+    distributable: bool = False
+
+    def partition_stats(self, items: Any) -> Any:
+        """What fitting needs to know of one partition of the pool (e.g. word counts)."""
+        raise NotImplementedError(f"featurizer {self.name!r} cannot be fitted partition by partition")
+
+    def merge_stats(self, a: Any, b: Any) -> Any:
+        """The statistics of two partitions together (associative: merged in any tree)."""
+        raise NotImplementedError(f"featurizer {self.name!r} cannot be fitted partition by partition")
+
+    def fit_stats(self, stats: Any) -> "Featurizer":
+        """Fit from the whole pool's merged statistics, as :meth:`fit_blocks` would have; then
+        :meth:`transform_matrix` turns any partition into its rows of the pool's matrix."""
+        raise NotImplementedError(f"featurizer {self.name!r} cannot be fitted partition by partition")
+
     def _fit_blocks(self, items: Any, progress: Progress | None, cancelled: Callable[[], bool]) -> list[Any]:
         raise NotImplementedError
 

@@ -10,7 +10,7 @@ import pandas as pd
 from hilt.features.base import Featurizer, Progress, as_float32
 from hilt.features.embeddings import WordLlamaEmbedder
 
-__all__ = ["TfidfFeatures", "EmbeddingFeatures", "TfidfEmbeddingFeatures"]
+__all__ = ["TfidfFeatures", "EmbeddingFeatures", "TfidfEmbeddingFeatures", "WordCounts"]
 
 
 class TfidfFeatures(Featurizer):
@@ -50,6 +50,69 @@ class TfidfFeatures(Featurizer):
     def _transform_blocks(self, items: Any) -> list[Any]:
         return [as_float32(self._vectorizer.transform(_texts(items)))]
 
+    # A cluster's pass: each partition counts its words (term and document frequencies); the
+    # merged counts give the vocabulary and the IDF weights exactly as a fit on the whole pool.
+    distributable = True
+
+    def partition_stats(self, items: Any) -> "WordCounts":
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        texts = _texts(items)
+        try:
+            counts = CountVectorizer(ngram_range=(1, 1), min_df=1).fit(texts)
+        except ValueError:  # no words at all in this partition
+            return WordCounts.empty(len(texts))
+        X = counts.transform(texts).tocsr()
+        terms = counts.get_feature_names_out().astype(object)  # sorted, as columns are
+        return WordCounts(terms, np.asarray(X.sum(axis=0), dtype=np.int64).ravel(),
+                          np.bincount(X.indices, minlength=len(terms)).astype(np.int64), len(texts))
+
+    def merge_stats(self, a: "WordCounts", b: "WordCounts") -> "WordCounts":
+        return a.merge(b)
+
+    def fit_stats(self, stats: "WordCounts") -> "TfidfFeatures":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if not len(stats.terms):
+            raise ValueError("empty vocabulary; perhaps the documents only contain stop words")
+        terms, tf, df = stats.terms, stats.tf, stats.df
+        if len(terms) > self.max_features:
+            # scikit-learn's own cut (_limit_features): the most frequent words, found by the
+            # same argsort over the same alphabetical order, so ties fall the same way.
+            keep = np.zeros(len(terms), dtype=bool)
+            keep[(-tf).argsort()[: int(self.max_features)]] = True
+            terms, df = terms[keep], df[keep]
+        vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 1), min_df=1,
+                                     vocabulary={t: i for i, t in enumerate(terms.tolist())})
+        # TfidfTransformer.fit's smoothed IDF, in the same float64 steps.
+        idf = np.full(len(df), stats.n_docs + 1, dtype=np.float64)
+        idf /= df.astype(np.float64) + 1.0
+        np.log(idf, out=idf)
+        idf += 1.0
+        vectorizer.idf_ = idf
+        self._vectorizer = vectorizer
+        return self
+
+
+class WordCounts:
+    """Term and document frequencies of some texts, terms in alphabetical order (a partition's
+    share of :class:`TfidfFeatures`' fit; :meth:`merge` adds two up)."""
+
+    def __init__(self, terms: np.ndarray, tf: np.ndarray, df: np.ndarray, n_docs: int):
+        self.terms, self.tf, self.df, self.n_docs = terms, tf, df, int(n_docs)
+
+    @classmethod
+    def empty(cls, n_docs: int = 0) -> "WordCounts":
+        return cls(np.empty(0, dtype=object), np.empty(0, np.int64), np.empty(0, np.int64), n_docs)
+
+    def merge(self, other: "WordCounts") -> "WordCounts":
+        terms, where = np.unique(np.concatenate([self.terms, other.terms]), return_inverse=True)
+        tf = np.bincount(where, np.concatenate([self.tf, other.tf]).astype(np.float64), len(terms))
+        df = np.bincount(where, np.concatenate([self.df, other.df]).astype(np.float64), len(terms))
+        # (bincount sums in float64: exact for counts below 2**53)
+        return WordCounts(terms.astype(object), tf.astype(np.int64), df.astype(np.int64),
+                          self.n_docs + other.n_docs)
+
 
 class EmbeddingFeatures(Featurizer):
     """Static sentence embeddings (WordLlama, 256 dimensions, unit length), computed offline.
@@ -82,6 +145,18 @@ class EmbeddingFeatures(Featurizer):
 
     def _transform_blocks(self, items: Any) -> list[Any]:
         return [self.embedder.embed(_texts(items))]
+
+    # Nothing is learnt from the pool: each partition is embedded on its own.
+    distributable = True
+
+    def partition_stats(self, items: Any) -> None:
+        return None
+
+    def merge_stats(self, a: None, b: None) -> None:
+        return None
+
+    def fit_stats(self, stats: None) -> "EmbeddingFeatures":
+        return self
 
 
 class TfidfEmbeddingFeatures(Featurizer):
@@ -128,6 +203,19 @@ class TfidfEmbeddingFeatures(Featurizer):
     def _transform_blocks(self, items: Any) -> list[Any]:
         texts = _texts(items)
         return self.tfidf._transform_blocks(texts) + self._weighted(self.embeddings._transform_blocks(texts))
+
+    distributable = True  # the TF-IDF part's counts; the embeddings need none
+
+    def partition_stats(self, items: Any) -> WordCounts:
+        return TfidfFeatures(self.max_features).partition_stats(items)
+
+    def merge_stats(self, a: WordCounts, b: WordCounts) -> WordCounts:
+        return a.merge(b)
+
+    def fit_stats(self, stats: WordCounts) -> "TfidfEmbeddingFeatures":
+        self.tfidf, self.embeddings = self._parts()
+        self.tfidf.fit_stats(stats)
+        return self
 
     def _weighted(self, blocks: list[Any]) -> list[Any]:
         for block in blocks:

@@ -76,7 +76,7 @@ class Project(QualityMixin):
     """
 
     # -- opening and closing ---------------------------------------------------------------
-    def __init__(self, store: Store, *, model: Any = None):
+    def __init__(self, store: Store, *, model: Any = None, scheduler: Any = None):
         self._store = store
         self.path = store.path
         meta = store.meta()
@@ -102,12 +102,23 @@ class Project(QualityMixin):
         self.featurizer: Featurizer = _featurizer_from_meta(meta)
         self.folder = cache_folder(self.path)
         features = FeatureCache(self.folder, self.kind, self.feature_columns, self.featurizer)
+        #: This process's feature cache: the retrains' unless a scheduler is given; then only for
+        #: what needs every labelled row here at once (exporting a model, likely label errors).
+        self._features = features
         strength = self.featurizer.classifier_C
         make = (lambda: fresh_copy(model)) if model is not None else (lambda: default_classifier(C=strength))
         #: A fresh, unfitted copy of the project's classifier on each call.
         self._new_estimator = make
-        self._job = RetrainJob(store, features, self.labels, self.strategy, make, queue_size,
-                               batch=self.retrain_every, seed=int(settings.get("seed") or 0))
+        #: The Dask scheduler's address when the pool's features and scores are on a cluster
+        #: (:mod:`hilt.cluster`), else ``None``.
+        self.scheduler: str | None = None
+        self._client: Any = None
+        seed = int(settings.get("seed") or 0)
+        if scheduler is None:
+            self._job = RetrainJob(store, features, self.labels, self.strategy, make, queue_size,
+                                   batch=self.retrain_every, seed=seed)
+        else:
+            self._job = self._cluster_job(scheduler, make, queue_size, seed)
         self._worker = RetrainWorker(self._job)
         self._counter_lock = threading.Lock()
         runs = store.runs()
@@ -118,6 +129,25 @@ class Project(QualityMixin):
         # New training labels since the last run: reaching retrain_every starts a retrain.
         self._since_retrain = trained - (runs[-1]["n_train"] if runs else 0)
         self._closed = False
+
+    def _cluster_job(self, scheduler: Any, make: Any, queue_size: int, seed: int) -> RetrainJob:
+        """The retrain job that builds features and scores on the Dask cluster at ``scheduler``."""
+        from hilt.cluster import connect
+        from hilt.cluster.job import ClusterFeatures, ClusterRetrainJob
+
+        client = connect(scheduler)
+        owned = isinstance(scheduler, str)
+        try:
+            features = ClusterFeatures(client, self._store.path, self.kind, self.feature_columns, self.featurizer)
+            job = ClusterRetrainJob(self._store, features, self.labels, self.strategy, make, queue_size,
+                                    client=client, local_folder=self.folder, batch=self.retrain_every, seed=seed)
+        except BaseException:
+            if owned:
+                client.close()
+            raise
+        self._client = client if owned else None  # a client the caller gave stays theirs to close
+        self.scheduler = scheduler if owned else (getattr(client, "_hilt_address", None) or client.scheduler.address)
+        return job
 
     @classmethod
     def create(
@@ -143,6 +173,7 @@ class Project(QualityMixin):
         hide_columns: Sequence[str] | None = None,
         overlap: float = 0.0,
         annotators_per_item: int = 2,
+        scheduler: Any = None,
     ) -> "Project":
         """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame).
 
@@ -196,6 +227,11 @@ class Project(QualityMixin):
             the rest are labelled once. Nobody is served an item twice.
         annotators_per_item : int, default 2
             How many different people label an overlapped item (at least 2 when ``overlap > 0``).
+        scheduler : str or distributed.Client, optional
+            A Dask scheduler (``tcp://host:8786``) whose workers build the features and score the
+            pool (:mod:`hilt.cluster`); default :data:`hilt.cluster.SCHEDULER_ENV`
+            (``HILT_DASK_SCHEDULER``), else none: everything runs in this process. Checked before
+            the data is read: an unreachable scheduler is an :class:`hilt.errors.InputError`.
 
         Returns
         -------
@@ -224,8 +260,13 @@ class Project(QualityMixin):
             _check_model(model, labels)
         if isinstance(features, str):  # a misspelt name fails before the data is read
             get_featurizer(features, "text" if features.strip().lower() != "scale" else "table")
-        items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
-                           labels=labels, encoding=encoding)
+        scheduler = _connect(scheduler)  # an unreachable cluster fails before the data is read
+        try:
+            items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
+                               labels=labels, encoding=encoding)
+        except BaseException:
+            _disconnect(scheduler)
+            raise
         stored = _stored_names(items)
         display = Display.choose(stored, always=["text"] if items.kind == "text" else [],
                                  label_like=items.label_like, show=show_columns, hide=hide_columns)
@@ -254,15 +295,21 @@ class Project(QualityMixin):
             "overlap": ({"share": float(overlap), "annotators_per_item": int(annotators_per_item)}
                         if overlap > 0 else None),
         }
-        store = Store.create(path, meta, replace=exist_ok)
+        try:
+            store = Store.create(path, meta, replace=exist_ok)
+        except BaseException:
+            _disconnect(scheduler)
+            raise
         try:
             result = store.add_items(items.ids, _records(items), items.labels, eval_share=eval_share, seed=seed,
                                      **_overlap_arguments(meta["overlap"]))
+            project = cls(store, scheduler=scheduler)
         except BaseException:
             store.close()
+            _disconnect(scheduler)
             _remove_project_files(path)
             raise
-        project = cls(store)
+        project._adopt(scheduler)
         #: What the first import did: ``{"added", "duplicates", "labelled"}`` (duplicate ids in the file are skipped),
         #: with ``repeated_ids`` (the first few repeated ids and their lines), ``identical_texts`` and
         #: ``label_like`` (columns of label names, hidden from annotators unless shown).
@@ -272,21 +319,35 @@ class Project(QualityMixin):
         return project
 
     @classmethod
-    def open(cls, path: str | Path, *, model: Any = None) -> "Project":
+    def open(cls, path: str | Path, *, model: Any = None, scheduler: Any = None) -> "Project":
         """Open the project file at ``path``.
 
-        ``model`` overrides the classifier kept in the file for this session. Raises
+        ``model`` overrides the classifier kept in the file for this session. ``scheduler``
+        (``tcp://host:8786``, or a :class:`distributed.Client`; default ``HILT_DASK_SCHEDULER``)
+        builds features and scores the pool on a Dask cluster (:mod:`hilt.cluster`). Raises
         :class:`hilt.errors.NotFoundError` for a missing file and :class:`hilt.errors.InputError`
-        for a file that is not a hilt project or was written by a newer hilt.
+        for a file that is not a hilt project or was written by a newer hilt, and for a
+        scheduler that cannot be reached (within ``HILT_DASK_TIMEOUT`` seconds, default 10).
         """
         store = Store.open(path)
+        client = None
         try:
             if model is not None:
                 _check_model(model, store.meta()["labels"])
-            return cls(store, model=model)
+            client = _connect(scheduler)
+            project = cls(store, model=model, scheduler=client)
         except BaseException:
             store.close()
+            _disconnect(client)
             raise
+        project._adopt(client)
+        return project
+
+    def _adopt(self, client: Any) -> None:
+        """Close ``client`` with the project when the project connected it (from an address)."""
+        if client is not None and self._client is None and getattr(client, "_hilt_owned", False):
+            self._client = client
+            self.scheduler = str(client._hilt_address)
 
     def close(self) -> None:
         """Stop the background worker and close the file. Safe to call twice."""
@@ -295,6 +356,8 @@ class Project(QualityMixin):
         self._closed = True
         self._worker.stop()
         self._store.close()
+        if self._client is not None:
+            self._client.close()
 
     def __enter__(self) -> "Project":
         return self
@@ -496,6 +559,8 @@ class Project(QualityMixin):
         total)``, if given, is called as the build advances. Returns where the features came
         from: ``"built"``, ``"disk"`` (the cache beside the project file) or ``"memory"``.
         """
+        if self.scheduler is not None:  # on the cluster's workers ("cluster": published by another process)
+            return self._job.warm()
         self._job.features.get(self._store, progress=progress)
         source = str(self._job.features.last_source)
         if self._job.uses_features:
@@ -685,7 +750,7 @@ class Project(QualityMixin):
     def _fit_on_labels(self, X: Any = None) -> tuple[Any, Any, np.ndarray, np.ndarray]:
         """A fresh copy of the project's classifier fitted on the current training labels, with
         the features (``X`` if given, in item row-id order, else the cached ones)."""
-        cached, rowids, is_eval = self._job.features.get(self._store)
+        cached, rowids, is_eval = self._features.get(self._store)
         X = cached if X is None else X
         position = {int(r): i for i, r in enumerate(rowids)}
         label_of = {r: label for r, label in self._store.current_labels(is_eval=False).items() if r in position}
@@ -1070,3 +1135,23 @@ def _remove_project_files(path: Path | str) -> None:
     for extra in ("", "-wal", "-shm", "-journal"):
         Path(str(path) + extra).unlink(missing_ok=True)
     shutil.rmtree(cache_folder(path), ignore_errors=True)
+
+
+def _connect(scheduler: Any) -> Any:
+    """A client of ``scheduler`` (an address, a client, or ``HILT_DASK_SCHEDULER``), or ``None``
+    for a project that runs everything in this process. A client made here from an address is
+    marked as the project's own, to be closed with it."""
+    from hilt.cluster import connect, scheduler_address
+
+    address = scheduler_address(scheduler)
+    if address is None:
+        return None
+    client = connect(address)
+    if isinstance(address, str):
+        client._hilt_owned, client._hilt_address = True, address
+    return client
+
+
+def _disconnect(client: Any) -> None:
+    if client is not None and getattr(client, "_hilt_owned", False):
+        client.close()

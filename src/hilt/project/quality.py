@@ -93,7 +93,7 @@ class QualityMixin:
         if len({d.label for d in decisions.values()}) < 2:
             return []
         by_order = {a["order"]: a for a in answers}
-        X, rowids, _ = self._job.features.get(self._store)  # type: ignore[attr-defined]
+        X, rowids, _ = self._features.get(self._store)  # type: ignore[attr-defined]
         position = {int(r): i for i, r in enumerate(rowids)}
         items = [r for r in sorted(decisions) if r in position]
         code = {label: j for j, label in enumerate(self.labels)}

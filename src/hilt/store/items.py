@@ -223,6 +223,27 @@ class ItemsMixin:
             finally:
                 cursor.close()
 
+    def item_fields_between(self, fields: Sequence[str], low: int, high: int,
+                            ) -> tuple[np.ndarray, np.ndarray, list[tuple]]:
+        """``(rowids, is_eval, rows)`` of the items with ``low <= rowid <= high``, in row-id
+        order: one partition of the pool, as a Dask worker reads it (:mod:`hilt.cluster`).
+        Each row holds the values of ``fields`` (``None`` where missing)."""
+        bounds = {"lo": int(low), "hi": int(high)}
+        with read(self._engine) as conn:
+            if any('"' in f for f in fields) or self.postgres:  # decode in Python (as iter_item_fields)
+                found = conn.execute(text("SELECT id, is_eval, data FROM items WHERE id BETWEEN :lo AND :hi "
+                                          "ORDER BY id"), bounds).all()
+                rows = [tuple(json.loads(r[2]).get(f) for f in fields) for r in found]
+            else:
+                columns = ", ".join(f"json_extract(data, :f{i})" for i in range(len(fields)))
+                paths = {f"f{i}": '$."' + f + '"' for i, f in enumerate(fields)}
+                found = conn.execute(text(f"SELECT id, is_eval{', ' if fields else ''}{columns} FROM items "
+                                          "WHERE id BETWEEN :lo AND :hi ORDER BY id"), {**bounds, **paths}).all()
+                rows = [tuple(r[2:]) for r in found]
+        rowids = np.fromiter((r[0] for r in found), dtype=np.int64, count=len(found))
+        is_eval = np.fromiter((bool(r[1]) for r in found), dtype=bool, count=len(found))
+        return rowids, is_eval, rows
+
     def item(self, key: str) -> ItemRow:
         with read(self._engine) as conn:
             row = conn.execute(text("SELECT id FROM items WHERE key = :k"), {"k": key}).scalar()

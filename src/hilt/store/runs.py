@@ -46,6 +46,16 @@ class RunsMixin:
                     self._sql("INSERT INTO queue (run_id, position, item, score, guess) VALUES (?, ?, ?, ?, ?)"),
                     rows[lo : lo + batch])
 
+    def ranking(self, limit: int | None = None) -> list[tuple[str, float, str | None]]:
+        """The served ranking, best first: ``(item key, score shown, model's guess)`` of up to
+        ``limit`` queue rows (answered ones too: this is what the last run ranked)."""
+        with read(self._engine) as conn:
+            return [tuple(r) for r in conn.execute(
+                text("SELECT i.key, q.score, q.guess FROM queue q JOIN items i ON i.id = q.item "
+                     "WHERE q.run_id = :run ORDER BY q.position LIMIT :n"),
+                {"run": get_meta(conn, "queue_run"), "n": -1 if limit is None and not self.postgres else limit},
+            ).all()]
+
     def finish_run(self, run_id: int, *, n_train: int, eval_accuracy: float | None, n_eval: int,
                    swap_queue: bool = True) -> None:
         """Mark the run finished and, in the same transaction, serve its queue.

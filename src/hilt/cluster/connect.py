@@ -1,0 +1,112 @@
+"""Connecting to a Dask scheduler: a clear error, within seconds, when it cannot be reached."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hilt.errors import InputError
+
+__all__ = ["CONNECT_TIMEOUT_ENV", "SCHEDULER_ENV", "connect", "scheduler_address", "DEFAULT_CONNECT_TIMEOUT"]
+
+#: The scheduler a project uses when none is given (``tcp://host:8786``); unset or empty: none.
+SCHEDULER_ENV = "HILT_DASK_SCHEDULER"
+#: Seconds to wait for the scheduler (and for its first worker) before giving up.
+CONNECT_TIMEOUT_ENV = "HILT_DASK_TIMEOUT"
+DEFAULT_CONNECT_TIMEOUT = 10.0
+
+
+def scheduler_address(scheduler: Any = None) -> Any:
+    """The scheduler to use: ``scheduler`` if given, else :data:`SCHEDULER_ENV`, else ``None``.
+
+    A :class:`distributed.Client` is passed through as it is.
+
+    Examples
+    --------
+    >>> import os
+    >>> from hilt.cluster import scheduler_address
+    >>> scheduler_address("tcp://10.0.0.5:8786")
+    'tcp://10.0.0.5:8786'
+    >>> os.environ.pop("HILT_DASK_SCHEDULER", None) and None
+    >>> scheduler_address() is None
+    True
+    """
+    if scheduler is None:
+        scheduler = os.environ.get(SCHEDULER_ENV, "").strip() or None
+    if scheduler is None or not isinstance(scheduler, str):
+        return scheduler
+    scheduler = scheduler.strip()
+    if not scheduler:
+        raise InputError("Expected a Dask scheduler address like tcp://host:8786; got an empty string.")
+    return scheduler
+
+
+def _timeout() -> float:
+    text = os.environ.get(CONNECT_TIMEOUT_ENV, "").strip()
+    try:
+        value = float(text) if text else DEFAULT_CONNECT_TIMEOUT
+    except ValueError:
+        raise InputError(f"Expected {CONNECT_TIMEOUT_ENV} to be a number of seconds; got {text!r}.") from None
+    if not value > 0:
+        raise InputError(f"Expected {CONNECT_TIMEOUT_ENV} to be > 0 seconds; got {text!r}.")
+    return value
+
+
+def connect(scheduler: Any, timeout: float | None = None) -> Any:
+    """A :class:`distributed.Client` of the scheduler at ``scheduler`` (an address, or a client,
+    returned as it is), with at least one worker that runs this hilt version.
+
+    Raises :class:`hilt.errors.InputError` (exit code 2 on the command line), never hangs:
+    when Dask is not installed, when the scheduler does not answer within ``timeout`` seconds
+    (default :data:`CONNECT_TIMEOUT_ENV` or 10), when it has no worker within that time, or
+    when its workers cannot import hilt or run another version of it.
+    """
+    if not isinstance(scheduler, str):
+        return scheduler
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError(
+            f"Expected Dask to score on the scheduler {scheduler}; it is not installed. Install it with "
+            "pip install 'hilt[dask]' (on the workers too)."
+        ) from None
+    timeout = _timeout() if timeout is None else float(timeout)
+    address = scheduler if "://" in scheduler else f"tcp://{scheduler}"
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise InputError(
+            f"Expected a Dask scheduler at {address}; connecting failed within {timeout:g} s: {error}. "
+            "Check the address (tcp://host:8786) and that `dask scheduler` runs there."
+        ) from None
+    try:
+        client.wait_for_workers(1, timeout=timeout)
+        versions = client.run(_hilt_version)
+    except (OSError, TimeoutError) as error:
+        client.close()
+        raise InputError(
+            f"Expected at least one Dask worker on the scheduler at {address}; none came within {timeout:g} s "
+            f"({error}). Start some with `dask worker {address}`."
+        ) from None
+    except BaseException:
+        client.close()
+        raise
+    from hilt import __version__
+
+    wrong = {worker: found for worker, found in versions.items() if found != __version__}
+    if wrong:
+        client.close()
+        worker, found = next(iter(wrong.items()))
+        raise InputError(
+            f"Expected the Dask workers to run hilt {__version__}, as this process does; {len(wrong)} of "
+            f"{len(versions)} do not (e.g. {worker}: {found}). Install the same hilt on the workers."
+        )
+    return client
+
+
+def _hilt_version() -> str:
+    try:
+        from hilt import __version__
+    except ImportError:
+        return "not installed"
+    return __version__

@@ -1,0 +1,302 @@
+"""A retrain on a Dask cluster: the features live on the workers, the model is fitted here.
+
+:class:`ClusterFeatures` builds and keeps the partitions' feature rows on the cluster;
+:class:`ClusterRetrainJob` is :class:`hilt.project.worker.RetrainJob` with its one run
+(:meth:`~ClusterRetrainJob._run_here`) done with them: fetch the labelled items' rows, fit,
+measure, let every partition score its candidates, merge, write the queue.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import pickle
+import threading
+import time
+from typing import Any, Callable
+
+import numpy as np
+import scipy.sparse as sp
+
+from hilt import strategies
+from hilt.cluster import partitions
+from hilt.errors import InputError
+from hilt.project.worker import RetrainJob, RunReport, _Labels
+from hilt.sampling import score
+from hilt.strategies.registry import METHODS
+from hilt.store import Store
+
+__all__ = ["ClusterFeatures", "ClusterRetrainJob", "POOL_PER_QUEUE_ITEM", "RUN_TIMEOUT_ENV"]
+
+log = logging.getLogger("hilt.cluster")
+
+#: Strategies that compare items run on a candidate pool of this many of the most uncertain
+#: items per queued item, and as many drawn at random (10 x the 2,000 queue: 40,000 rows).
+POOL_PER_QUEUE_ITEM = 10
+#: Seconds a run waits for the cluster before it fails (and serving goes on with the old ranking).
+RUN_TIMEOUT_ENV = "HILT_DASK_RUN_TIMEOUT"
+_RUN_TIMEOUT = 3600.0
+#: Bump when what a partition holds changes, so published features of older versions are rebuilt.
+_FORMAT = 1
+#: Task retries after an error in the task itself (a worker that dies is handled by Dask: its
+#: tasks, and the partitions it held, are computed again on the others).
+_RETRIES = 2
+
+
+def _run_timeout() -> float:
+    try:
+        return float(os.environ.get(RUN_TIMEOUT_ENV, "") or _RUN_TIMEOUT)
+    except ValueError:
+        raise InputError(f"Expected {RUN_TIMEOUT_ENV} to be a number of seconds; got "
+                         f"{os.environ.get(RUN_TIMEOUT_ENV)!r}.") from None
+
+
+class ClusterFeatures:
+    """The pool's feature rows, one Dask future per partition, kept on the workers.
+
+    Named like the local cache (:class:`hilt.project.features.FeatureCache`) by the item set
+    and the featurizer, and published on the scheduler under the project's uid, so that
+    another process over the same project (a restarted server, ``hilt retrain``) reuses them.
+    A partition lost with a worker is computed again by Dask from the store.
+    """
+
+    def __init__(self, client: Any, source: Any, kind: str, feature_columns: list[str], featurizer: Any):
+        if not getattr(featurizer, "distributable", False):
+            raise InputError(
+                f"Expected features that can be fitted on a Dask cluster (tfidf, embeddings, tfidf+embeddings "
+                f"or scale); the project's are {featurizer.name or type(featurizer).__name__!r}, which must see "
+                "the whole pool at once. Use the project without a scheduler."
+            )
+        self.client = client
+        self.source = source
+        self.kind = kind
+        self.feature_columns = list(feature_columns)
+        self.featurizer = featurizer
+        self.folder = None  # set by the job: where the retrain claim's lock file lives
+        self._lock = threading.Lock()
+        self._key: str | None = None
+        self._parts: list[Any] = []
+        self._ranges: list[tuple[int, int]] = []
+        #: What the last :meth:`get` did: "memory" (this process's), "cluster" (published by
+        #: another process) or "built".
+        self.last_source: str | None = None
+
+    def key_for(self, uid: str, top: int, size: int) -> str:
+        spec = self.featurizer.spec()
+        return hashlib.sha256(json.dumps([_FORMAT, uid, top, size, self.kind, self.feature_columns, spec],
+                                         sort_keys=True).encode()).hexdigest()
+
+    def get(self, store: Store, cancelled: Callable[[], bool] = lambda: False,
+            ) -> tuple[list[Any], list[tuple[int, int]], int]:
+        """``(part futures, their row-id ranges, the highest row id they cover)``."""
+        uid, top = store.item_set_version()
+        size = partitions.partition_items()
+        key = self.key_for(uid, top, size)
+        name = f"hilt-features-{uid}"
+        with self._lock:
+            if self._key == key and self._parts:
+                self.last_source = "memory"
+                return self._parts, self._ranges, top
+            published = self.client.get_dataset(name, default=None)
+            if published is not None and published.get("key") == key:
+                self._parts, self._ranges, self._key = list(published["parts"]), list(published["ranges"]), key
+                self.last_source = "cluster"
+                return self._parts, self._ranges, top
+            ranges = partitions.plan(top, size)
+            parts = self._build(ranges, key, cancelled)
+            try:
+                self.client.unpublish_dataset(name)
+            except KeyError:
+                pass
+            self.client.publish_dataset(**{name: {"key": key, "parts": parts, "ranges": ranges}})
+            self._parts, self._ranges, self._key = parts, ranges, key
+            self.last_source = "built"
+            return parts, ranges, top
+
+    def _build(self, ranges: list[tuple[int, int]], key: str, cancelled: Callable[[], bool]) -> list[Any]:
+        client, fields = self.client, self.feature_columns
+        # One pass for the fit: each partition's statistics, merged pairwise on the cluster.
+        level = [client.submit(partitions.partition_stats, self.source, low, high, self.kind, fields,
+                               self.featurizer, pure=False, retries=_RETRIES) for low, high in ranges]
+        while len(level) > 1:
+            level = [client.submit(partitions.merge_stats, self.featurizer, *level[i:i + 8], pure=False,
+                                   retries=_RETRIES) for i in range(0, len(level), 8)]
+        fitted = pickle.loads(pickle.dumps(self.featurizer))  # the project's own stays unfitted
+        if level:
+            fitted.fit_stats(_result(level[0], cancelled))
+        shared = client.scatter(fitted, broadcast=True, hash=False)
+        # The second pass: every partition's rows, kept on the workers (named by the key).
+        parts = [client.submit(partitions.build_part, self.source, low, high, self.kind, fields, shared,
+                               key=f"hilt-part-{key[:16]}-{i}", retries=_RETRIES)
+                 for i, (low, high) in enumerate(ranges)]
+        _wait(parts, cancelled)
+        return parts
+
+
+def _result(future: Any, cancelled: Callable[[], bool]) -> Any:
+    _wait([future], cancelled)
+    return future.result()
+
+
+def _wait(futures: list[Any], cancelled: Callable[[], bool]) -> None:
+    """Wait for ``futures``, checking ``cancelled`` every second; raise a task's error, or
+    :class:`TimeoutError` after :data:`RUN_TIMEOUT_ENV` seconds."""
+    deadline = time.monotonic() + _run_timeout()
+    pending = [f for f in futures if not f.done()]
+    pause = 0.01
+    while pending:
+        if cancelled():
+            raise InterruptedError("retrain cancelled")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the Dask cluster did not finish within {_run_timeout():g} s ({RUN_TIMEOUT_ENV})")
+        # Polled (the client is not the process's default, which distributed.wait needs);
+        # at most a quarter second late.
+        time.sleep(pause)
+        pause = min(pause * 2, 0.25)
+        pending = [f for f in pending if not f.done()]
+    for future in futures:
+        if future.status == "error":
+            future.result()  # raises the task's exception
+        if future.status == "cancelled":
+            raise RuntimeError("a Dask task was cancelled (the scheduler restarted or lost its workers)")
+
+
+def _gather(client: Any, futures: list[Any], cancelled: Callable[[], bool]) -> list[Any]:
+    _wait(futures, cancelled)
+    return client.gather(futures)
+
+
+class ClusterRetrainJob(RetrainJob):
+    """:class:`~hilt.project.worker.RetrainJob` with the pool's features and scores on a Dask
+    cluster (see :mod:`hilt.cluster`). Runs in the calling thread (the worker thread for a
+    background run): it mostly waits for the cluster, so it takes little of serving's CPU."""
+
+    def __init__(self, store: Store, features: Any, labels: list[str], strategy: str,
+                 make_estimator: Callable[[], Any], queue_size: int, *, client: Any, local_folder: Any,
+                 batch: int | None = None, seed: int = 0):
+        super().__init__(store, features, labels, strategy, make_estimator, queue_size, batch=batch, seed=seed)
+        self.client = client
+        self.features.folder = local_folder
+
+    def _wants_child(self) -> bool:
+        return False  # the heavy work is on the cluster already
+
+    def close(self) -> None:
+        self._closing = True
+
+    def warm(self) -> str:
+        """Build (or find) the features on the cluster now; returns where they came from."""
+        self.features.get(self.store)
+        return str(self.features.last_source)
+
+    def _run_here(self, cancelled: Callable[[], bool]) -> RunReport | None:
+        cancelled = _either(cancelled, lambda: self._closing)
+        t0 = time.perf_counter()
+        parts, ranges, top = self.features.get(self.store, cancelled)
+        source = self.features.last_source
+        t1 = time.perf_counter()
+        train, y = _covered(self.store.current_labels(is_eval=False), top)
+        evaluation, y_eval = _covered(self.store.current_labels(is_eval=True), top)
+        cold = len(set(y)) < 2
+        if cold and (not self.uses_features or self.store.runs()):
+            return None
+        run_id = self.store.start_run(self.strategy)
+        rows = self._rows(parts, ranges, np.concatenate([train, evaluation]), cancelled)
+        labels = _Labels(np.arange(len(train)), y, len(train) + np.arange(len(evaluation)), y_eval)
+        model = None
+        accuracy, n_eval = None, 0
+        if not cold:
+            self.model.fit(rows[labels.train], y)
+            accuracy, n_eval = self._evaluate(rows, labels)
+            model = self.model
+        t2 = time.perf_counter()
+        items, shown, guesses = self._rank_on_cluster(parts, rows, train, labels, model, run_id, cancelled)
+        t3 = time.perf_counter()
+        self.store.write_queue(run_id, items, shown, guesses)
+        self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
+                              swap_queue=self.strategy != "random")
+        self.store.checkpoint()
+        t4 = time.perf_counter()
+        return RunReport(run_id, len(y), accuracy, n_eval, t1 - t0, t2 - t1, t3 - t2, t4 - t3, source)
+
+    def _rows(self, parts: list[Any], ranges: list[tuple[int, int]], rowids: np.ndarray,
+              cancelled: Callable[[], bool]) -> Any:
+        """The feature rows of ``rowids`` (in that order), fetched from the partitions holding them."""
+        wanted = np.unique(rowids)
+        lows = np.array([low for low, _ in ranges], dtype=np.int64)
+        owner = np.searchsorted(lows, wanted, side="right") - 1
+        futures = [self.client.submit(partitions.take_rows, parts[i], wanted[owner == i], pure=False)
+                   for i in np.unique(owner)]
+        found = _gather(self.client, futures, cancelled)
+        ids = np.concatenate([f[0] for f in found] or [np.empty(0, np.int64)])
+        blocks = _stack([f[1] for f in found if f[0].size])
+        if blocks is None:
+            return None
+        X = self.features.featurizer.join(blocks)
+        return X[np.searchsorted(ids, rowids)]
+
+    def _rank_on_cluster(self, parts: list[Any], rows: Any, train: np.ndarray, labels: _Labels, model: Any,
+                         run_id: int, cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray, list]:
+        if self.strategy == "random":  # served in the random order; the run only measures
+            return np.empty(0, np.int64), np.empty(0), []
+        exact = model is not None and self.strategy in METHODS
+        method = strategies.display_method(self.strategy)
+        pool = 0 if exact else self.queue_size * POOL_PER_QUEUE_ITEM
+        k = self.queue_size if exact else (pool if model is not None else 0)
+        n_items = sum(high - low + 1 for low, high in self.features._ranges) or 1
+        excluded = np.unique(train)
+        shared_model = self.client.scatter(model, broadcast=False, hash=False) if model is not None else None
+        tops = _gather(self.client, [
+            self.client.submit(partitions.score_part, part, shared_model, method, k, excluded,
+                               min(1.0, pool / n_items), [self.seed, run_id, i], pure=False, retries=_RETRIES)
+            for i, part in enumerate(parts)], cancelled)
+        if exact:  # the pool's top queue, as the local run ranks it
+            items, scores, probs = partitions.merge_tops(tops, self.queue_size)
+            return items, score(probs, method) if len(items) else np.empty(0), [self.labels[b] for b in probs.argmax(axis=1)]
+        # The others choose among the merged candidates: the most uncertain and a random sample.
+        uncertain, _, _ = partitions.merge_tops(tops, pool)
+        candidates = np.union1d(uncertain, np.concatenate([t.sample for t in tops]))
+        return self._choose(parts, rows, labels, candidates, model, run_id, cancelled)
+
+    def _choose(self, parts: list[Any], rows: Any, labels: _Labels, candidates: np.ndarray, model: Any,
+                run_id: int, cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray, list]:
+        if not candidates.size:
+            return np.empty(0, np.int64), np.empty(0), []
+        pool_rows = self._rows(parts, self.features._ranges, candidates, cancelled)
+        n_known = 0 if rows is None else rows.shape[0]
+        X = pool_rows if rows is None else _vstack(self.features.featurizer, rows, pool_rows)
+        rng = np.random.default_rng([self.seed, run_id])
+        context = strategies.QueryContext(X, n_known + np.arange(candidates.size), labels.train, labels.y, model,
+                                          rng, batch=self.batch, validation=labels.evaluation, cancelled=cancelled)
+        top = self._select(context)
+        chosen = candidates[top - n_known]
+        if model is None:
+            return chosen, np.zeros(chosen.size), [None] * chosen.size
+        probs = model.predict_proba(X[top]) if top.size else np.empty((0, len(self.labels)))
+        shown = score(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
+        return chosen, shown, [self.labels[b] for b in probs.argmax(axis=1)]
+
+
+def _either(a: Callable[[], bool], b: Callable[[], bool]) -> Callable[[], bool]:
+    return lambda: a() or b()
+
+
+def _covered(label_of: dict[int, str], top: int) -> tuple[np.ndarray, list[str]]:
+    """Row ids (in the store's order) and labels of the labelled items the features cover."""
+    pairs = [(r, label) for r, label in label_of.items() if r <= top]
+    return np.array([r for r, _ in pairs], dtype=np.int64), [label for _, label in pairs]
+
+
+def _stack(found: list[list[Any]]) -> list[Any] | None:
+    """Blocks of several partitions' rows, stacked block by block."""
+    if not found:
+        return None
+    return [sp.vstack([f[j] for f in found], format="csr") if sp.issparse(found[0][j]) else
+            np.vstack([f[j] for f in found]) for j in range(len(found[0]))]
+
+
+def _vstack(featurizer: Any, top: Any, bottom: Any) -> Any:
+    a, b = getattr(top, "blocks", [top]), getattr(bottom, "blocks", [bottom])
+    return featurizer.join(_stack([a, b]))
