@@ -248,16 +248,21 @@ class ClusterRetrainJob(RetrainJob):
         n_items = sum(high - low + 1 for low, high in self.features._ranges) or 1
         excluded = np.unique(train)
         shared_model = self.client.scatter(model, broadcast=False, hash=False) if model is not None else None
-        tops = _gather(self.client, [
-            self.client.submit(partitions.score_part, part, shared_model, method, k, excluded,
-                               min(1.0, pool / n_items), [self.seed, run_id, i], pure=False, retries=_RETRIES)
-            for i, part in enumerate(parts)], cancelled)
+        level = [self.client.submit(partitions.score_part, part, shared_model, method, k, excluded,
+                                    min(1.0, pool / n_items), [self.seed, run_id, i], pure=False, retries=_RETRIES)
+                 for i, part in enumerate(parts)]
+        while len(level) > 1:  # merged on the cluster, 8 at a time: one small result comes back
+            level = [self.client.submit(partitions.combine_tops, k, *level[i:i + 8], pure=False, retries=_RETRIES)
+                     for i in range(0, len(level), 8)]
+        if not level:
+            return np.empty(0, np.int64), np.empty(0), []
+        top = _gather(self.client, level, cancelled)[0]
         if exact:  # the pool's top queue, as the local run ranks it
-            items, scores, probs = partitions.merge_tops(tops, self.queue_size)
-            return items, score(probs, method) if len(items) else np.empty(0), [self.labels[b] for b in probs.argmax(axis=1)]
+            probs = top.probs
+            return top.rowids, score(probs, method) if top.rowids.size else np.empty(0), \
+                [self.labels[b] for b in probs.argmax(axis=1)]
         # The others choose among the merged candidates: the most uncertain and a random sample.
-        uncertain, _, _ = partitions.merge_tops(tops, pool)
-        candidates = np.union1d(uncertain, np.concatenate([t.sample for t in tops]))
+        candidates = np.union1d(top.rowids, top.sample)
         return self._choose(parts, rows, labels, candidates, model, run_id, cancelled)
 
     def _choose(self, parts: list[Any], rows: Any, labels: _Labels, candidates: np.ndarray, model: Any,

@@ -17,7 +17,7 @@ import numpy as np
 import scipy.sparse as sp
 
 __all__ = ["PARTITION_ITEMS", "PARTITION_ITEMS_ENV", "Part", "Top", "plan", "partition_stats",
-           "build_part", "take_rows", "score_part", "merge_tops"]
+           "build_part", "take_rows", "score_part", "merge_tops", "combine_tops"]
 
 #: Items per partition: a task reads, featurizes and scores this many at once. 250,000 short
 #: texts are ~100 MB of TF-IDF rows (~250 MB with 256-dimension embeddings) in a worker.
@@ -169,6 +169,17 @@ def score_part(part: Part, model: Any, method: str, k: int, excluded: np.ndarray
     probs = model.predict_proba(part.X[best]) if best.size else np.empty((0, n_labels))
     order_scores = scores[np.searchsorted(candidates, best)]
     return Top(part.rowids[best], order_scores, np.asarray(probs), sample, int(candidates.size))
+
+
+def combine_tops(k: int, *tops: Top) -> Top:
+    """Several partitions' tops as one (their top ``k`` by :func:`merge_tops`, all their samples):
+    merged on the cluster in a tree, so the project's process receives a single small result
+    however many partitions there are."""
+    rowids, scores, probs = merge_tops(list(tops), k)
+    if not rowids.size:
+        probs = next((t.probs[:0] for t in tops if t.probs.ndim == 2), np.empty((0, 0)))
+    return Top(rowids, scores, probs, np.concatenate([t.sample for t in tops] or [np.empty(0, np.int64)]),
+               sum(t.n_candidates for t in tops))
 
 
 def merge_tops(tops: list[Top], k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

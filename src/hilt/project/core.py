@@ -614,16 +614,17 @@ class Project(QualityMixin):
         "annotators_per_item"}`` or ``None``), with ``retraining`` (a run is going) and
         ``retrain_error`` (why the last background run failed, else ``None``); ``agreement``
         between annotators on overlapped items (:meth:`agreement`); and each run's ``eval_ci``,
-        the 95 % Wilson interval ``[low, high]`` of its ``eval_accuracy`` (``None`` without one).
+        the 95 % Wilson interval ``[low, high]`` of its ``eval_accuracy`` (``None`` without one);
+        ``scheduler``, the Dask scheduler retrains run on (``None``: this process).
         """
         from hilt.project.status import status_dict  # shared with hilt status's light path
 
-        return status_dict(
+        return {**status_dict(
             self._store, labels=self.labels, strategy=self.strategy, kind=self.kind,
             text_column=self.text_column, retraining=self._worker.busy, retrain_error=self._worker.last_error,
             retrain_every=self.retrain_every, eval_share=self.eval_share, features=self.featurizer.name,
             overlap=self.overlap,
-        )
+        ), "scheduler": self.scheduler}
 
     def export_rows(self, include_retracted: bool = False) -> list[dict]:
         """One flat dict per current label (or per answer of any kind with ``include_retracted``):
