@@ -246,7 +246,8 @@ class ClusterRetrainJob(RetrainJob):
         pool = 0 if exact else self.queue_size * POOL_PER_QUEUE_ITEM
         k = self.queue_size if exact else (pool if model is not None else 0)
         n_items = sum(high - low + 1 for low, high in self.features._ranges) or 1
-        excluded = np.unique(train)
+        # Sent once to the workers that need them, not inside each partition's task.
+        excluded = self.client.scatter(np.unique(train), broadcast=False, hash=False)
         shared_model = self.client.scatter(model, broadcast=False, hash=False) if model is not None else None
         level = [self.client.submit(partitions.score_part, part, shared_model, method, k, excluded,
                                     min(1.0, pool / n_items), [self.seed, run_id, i], pure=False, retries=_RETRIES)

@@ -9,7 +9,6 @@ worker process that has hilt installed; nothing here talks to the project's proc
 from __future__ import annotations
 
 import os
-import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,25 +55,20 @@ def plan(top: int, size: int) -> list[tuple[int, int]]:
 
 
 # -- reading, on a worker -------------------------------------------------------------------
-_stores: dict[str, Any] = {}
-_stores_lock = threading.Lock()
-
-
-def _store(source: Any) -> Any:
-    """The project's store, opened once per worker process (a worker runs many tasks)."""
-    from hilt.store import Store
-
-    with _stores_lock:
-        store = _stores.get(str(source))
-        if store is None:
-            store = _stores[str(source)] = Store.open(source)
-        return store
-
-
 def read_items(source: Any, low: int, high: int, kind: str, fields: list[str]) -> tuple[np.ndarray, np.ndarray, Any]:
     """``(rowids, is_eval, raw)`` of the items in ``low..high``: texts as strings (a missing
-    text is ""), table rows as float64, as the project's feature cache reads them."""
-    rowids, is_eval, rows = _store(source).item_fields_between(["text"] if kind == "text" else fields, low, high)
+    text is ""), table rows as float64, as the project's feature cache reads them.
+
+    The store is opened for the task and closed after it (a few milliseconds against a
+    partition's seconds): a worker never keeps a connection to a project file that may since
+    have been replaced, or to a database that restarted."""
+    from hilt.store import Store
+
+    store = Store.open(source)
+    try:
+        rowids, is_eval, rows = store.item_fields_between(["text"] if kind == "text" else fields, low, high)
+    finally:
+        store.close()
     if kind == "text":
         raw: Any = ["" if r[0] is None else str(r[0]) for r in rows]
     else:
