@@ -590,7 +590,11 @@ class Project(QualityMixin):
 
     def _maybe_retrain(self) -> None:
         with self._counter_lock:
-            counted = self._since_retrain >= self.retrain_every
+            # The count is the project's (shared by every server; each new training label gets
+            # its own value, in its answer's transaction): only the label that reaches a multiple
+            # of retrain_every asks for a run. With ">=", every label between that one and the
+            # run's start (which resets the count) asked for another run (~1.6x the runs due).
+            counted = self._since_retrain >= self.retrain_every and self._since_retrain % self.retrain_every == 0
             due = counted or self._wants_cold_queue
             if counted:
                 self._since_retrain = 0
