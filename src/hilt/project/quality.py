@@ -177,6 +177,7 @@ class QualityMixin:
         answer_id = self._check_answer(label, reviewer, answer_id)  # type: ignore[attr-defined]
         result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW)
         self._count_training(result)  # type: ignore[attr-defined]
+        self._maybe_retrain()  # type: ignore[attr-defined]  # a decision that completes a batch starts the run
         final = _decisions_by_key(a for a in self._store.current_answers() if a["item_id"] == str(item_id))
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"],
                 "label": final[str(item_id)].label}
