@@ -72,13 +72,21 @@ def connect(scheduler: Any, timeout: float | None = None) -> Any:
         ) from None
     timeout = _timeout() if timeout is None else float(timeout)
     address = scheduler if "://" in scheduler else f"tcp://{scheduler}"
-    try:
-        client = Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as error:
-        raise InputError(
+
+    def failed(error: Any) -> InputError:
+        return InputError(
             f"Expected a Dask scheduler at {address}; connecting failed within {timeout:g} s: {error}. "
             "Check the address (tcp://host:8786) and that `dask scheduler` runs there."
-        ) from None
+        )
+
+    # Asked who is there first, over one plain connection: a refused, silent or foreign address
+    # fails here (at once, or after ``timeout``) without a half-made Client, which would
+    # complain again when it is collected.
+    _identify(address, timeout, failed)
+    try:
+        client = Client(address, timeout=timeout, set_as_default=False)
+    except Exception as error:
+        raise failed(f"{type(error).__name__}: {error}") from None
     try:
         client.wait_for_workers(1, timeout=timeout)
         versions = client.run(_hilt_version)
@@ -102,6 +110,37 @@ def connect(scheduler: Any, timeout: float | None = None) -> Any:
             f"{len(versions)} do not (e.g. {worker}: {found}). Install the same hilt on the workers."
         )
     return client
+
+
+def _identify(address: str, timeout: float, failed: Any) -> None:
+    """Raise ``failed(reason)`` unless a Dask scheduler answers at ``address`` within ``timeout``."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    async def ask() -> Any:
+        from distributed.comm import connect as open_comm
+
+        comm = await open_comm(address, timeout=timeout)
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    def run() -> Any:
+        return asyncio.run(asyncio.wait_for(ask(), timeout))
+
+    # In a thread of its own: the caller may be running an event loop (a server starting up).
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            answer = pool.submit(run).result()
+        except (OSError, asyncio.TimeoutError, TimeoutError) as error:
+            raise failed(str(error) or type(error).__name__) from None
+        except Exception as error:  # something answered that does not speak Dask's protocol
+            raise failed(f"what answers there is not a Dask scheduler ({type(error).__name__})") from None
+    if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
+        kind = answer.get("type") if isinstance(answer, dict) else type(answer).__name__
+        raise failed(f"what answers there is not a Dask scheduler (a {kind})")
 
 
 def _hilt_version() -> str:
