@@ -752,6 +752,20 @@ class Project(QualityMixin):
             tmp.unlink(missing_ok=True)
         return {"path": str(path), "n_train": model.n_train}
 
+    def _feature_rows(self, rowids: Sequence[int]) -> tuple[Any, np.ndarray]:
+        """``(X, kept)``: the feature rows of the item row ids ``rowids`` that the features cover
+        (``kept``, in the given order): fetched from the cluster's workers when the project has a
+        scheduler (the pool's features never come here), else from this process's cache."""
+        wanted = np.asarray(rowids, dtype=np.int64)
+        if self.scheduler is not None:
+            parts, ranges, top = self._job.features.get(self._store)
+            kept = wanted[wanted <= top]
+            return self._job._rows(parts, ranges, kept, lambda: False), kept
+        X, all_rowids, _ = self._features.get(self._store)
+        pos = np.searchsorted(all_rowids, wanted)
+        ok = (pos < len(all_rowids)) & (all_rowids[np.minimum(pos, len(all_rowids) - 1)] == wanted)
+        return X[pos[ok]], wanted[ok]
+
     def _fit_on_labels(self, X: Any = None) -> tuple[Any, Any, np.ndarray, np.ndarray]:
         """A fresh copy of the project's classifier fitted on the current training labels, with
         the features (``X`` if given, in item row-id order, else the cached ones)."""

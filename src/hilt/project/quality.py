@@ -93,14 +93,13 @@ class QualityMixin:
         if len({d.label for d in decisions.values()}) < 2:
             return []
         by_order = {a["order"]: a for a in answers}
-        X, rowids, _ = self._features.get(self._store)  # type: ignore[attr-defined]
-        position = {int(r): i for i, r in enumerate(rowids)}
-        items = [r for r in sorted(decisions) if r in position]
+        # The labelled items' rows only (from the cluster's workers when the project has one).
+        X, kept = self._feature_rows(sorted(decisions))  # type: ignore[attr-defined]
+        items = [int(r) for r in kept]
         code = {label: j for j, label in enumerate(self.labels)}
         y = np.array([code[decisions[r].label] for r in items], dtype=np.int64)
-        probs = out_of_fold_probabilities(
-            self._new_estimator, X[np.array([position[r] for r in items], dtype=np.int64)], y,  # type: ignore[attr-defined]
-            folds=ISSUE_FOLDS, n_classes=len(self.labels))
+        probs = out_of_fold_probabilities(self._new_estimator, X, y,  # type: ignore[attr-defined]
+                                          folds=ISSUE_FOLDS, n_classes=len(self.labels))
         flagged, scores, suggested = find_label_issues(y, probs)
         score_of = {int(i): (float(s), int(g)) for i, s, g in zip(flagged, scores, suggested)}
         rows = []
