@@ -167,9 +167,12 @@ class AlignedModel:
         if len(set(y)) < 2:
             raise InputError("Expected at least two different labels to fit a model.")
         classes = set(y)
-        if self.is_fitted and classes != set(self.estimator.classes_):
-            # A warm start from a solution over other classes would fail (coef_ has the wrong
-            # shape): start afresh whenever a new label appears.
+        width = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
+        if self.is_fitted and (classes != set(self.estimator.classes_)
+                               or getattr(self.estimator, "n_features_in_", width) != width):
+            # A warm start from a solution over other classes, or other feature columns (an
+            # import added words to the vocabulary), would fail (coef_ has the wrong shape):
+            # start afresh whenever a new label or a new feature column appears.
             self.estimator = clone(self.estimator)
         if isinstance(X, FeatureBlocks):
             X = X.tocsr()  # a fit sees the labelled rows: few, so joining them is cheap

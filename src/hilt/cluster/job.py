@@ -84,9 +84,20 @@ class ClusterFeatures:
         self.last_source: str | None = None
 
     def key_for(self, uid: str, top: int, size: int) -> str:
+        # The store's address too: a copied project file keeps its uid, and its items may differ.
         spec = self.featurizer.spec()
-        return hashlib.sha256(json.dumps([_FORMAT, uid, top, size, self.kind, self.feature_columns, spec],
-                                         sort_keys=True).encode()).hexdigest()
+        return hashlib.sha256(json.dumps([_FORMAT, uid, str(self.source), top, size, self.kind,
+                                          self.feature_columns, spec], sort_keys=True).encode()).hexdigest()
+
+    def dataset_name(self, uid: str) -> str:
+        """The name the project's features are published under on the scheduler."""
+        return f"hilt-features-{uid}-{hashlib.sha256(str(self.source).encode()).hexdigest()[:12]}"
+
+    def forget(self) -> None:
+        """Drop the features held here (the next :meth:`get` looks for them again, and rebuilds
+        them when they are gone): after a run failed, perhaps for a partition the cluster lost."""
+        with self._lock:
+            self._key, self._parts, self._ranges = None, [], []
 
     def get(self, store: Store, cancelled: Callable[[], bool] = lambda: False,
             ) -> tuple[list[Any], list[tuple[int, int]], int]:
@@ -94,13 +105,13 @@ class ClusterFeatures:
         uid, top = store.item_set_version()
         size = partitions.partition_items()
         key = self.key_for(uid, top, size)
-        name = f"hilt-features-{uid}"
+        name = self.dataset_name(uid)
         with self._lock:
-            if self._key == key and self._parts:
+            if self._key == key and self._parts and _alive(self._parts):
                 self.last_source = "memory"
                 return self._parts, self._ranges, top
             published = self.client.get_dataset(name, default=None)
-            if published is not None and published.get("key") == key:
+            if published is not None and published.get("key") == key and _alive(published["parts"]):
                 self._parts, self._ranges, self._key = list(published["parts"]), list(published["ranges"]), key
                 self.last_source = "cluster"
                 return self._parts, self._ranges, top
@@ -126,13 +137,29 @@ class ClusterFeatures:
         fitted = pickle.loads(pickle.dumps(self.featurizer))  # the project's own stays unfitted
         if level:
             fitted.fit_stats(_result(level[0], cancelled))
-        shared = client.scatter(fitted, broadcast=True, hash=False)
+        shared = _shared(client, fitted)
         # The second pass: every partition's rows, kept on the workers (named by the key).
         parts = [client.submit(partitions.build_part, self.source, low, high, self.kind, fields, shared,
                                key=f"hilt-part-{key[:16]}-{i}", retries=_RETRIES)
                  for i, (low, high) in enumerate(ranges)]
         _wait(parts, cancelled)
         return parts
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _shared(client: Any, value: Any) -> Any:
+    """``value`` on the cluster as a task's result, not scattered data: Dask computes a task's
+    result again when the worker holding it dies, but a scattered value is simply lost (and
+    every partition built from it with it)."""
+    return client.submit(_same, value, pure=False)
+
+
+def _alive(futures: list[Any]) -> bool:
+    """Whether every future still has (or will have) its value: none failed, lost or cancelled."""
+    return all(f.status in ("pending", "finished") for f in futures)
 
 
 def _result(future: Any, cancelled: Callable[[], bool]) -> Any:
@@ -192,7 +219,15 @@ class ClusterRetrainJob(RetrainJob):
         return str(self.features.last_source)
 
     def _run_here(self, cancelled: Callable[[], bool]) -> RunReport | None:
-        cancelled = _either(cancelled, lambda: self._closing)
+        try:
+            return self._run_on_cluster(_either(cancelled, lambda: self._closing))
+        except InterruptedError:
+            raise
+        except Exception:
+            self.features.forget()  # the next run checks the cluster's features afresh
+            raise
+
+    def _run_on_cluster(self, cancelled: Callable[[], bool]) -> RunReport | None:
         t0 = time.perf_counter()
         parts, ranges, top = self.features.get(self.store, cancelled)
         source = self.features.last_source
@@ -247,8 +282,8 @@ class ClusterRetrainJob(RetrainJob):
         k = self.queue_size if exact else (pool if model is not None else 0)
         n_items = sum(high - low + 1 for low, high in self.features._ranges) or 1
         # Sent once to the workers that need them, not inside each partition's task.
-        excluded = self.client.scatter(np.unique(train), broadcast=False, hash=False)
-        shared_model = self.client.scatter(model, broadcast=False, hash=False) if model is not None else None
+        excluded = _shared(self.client, np.unique(train))
+        shared_model = _shared(self.client, model) if model is not None else None
         level = [self.client.submit(partitions.score_part, part, shared_model, method, k, excluded,
                                     min(1.0, pool / n_items), [self.seed, run_id, i], pure=False, retries=_RETRIES)
                  for i, part in enumerate(parts)]

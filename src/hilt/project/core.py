@@ -883,7 +883,10 @@ class Project(QualityMixin):
         # The worker holds the old labels and strategy: stop it, write, and start afresh.
         self._worker.stop()
         renamed = self._store.update_meta(values, rename=rename)
-        Project.__init__(self, self._store, model=self.model)
+        # A project on a cluster stays on it, with the same client (still the project's to close).
+        client, owned, scheduler = getattr(self._job, "client", None), self._client, self.scheduler
+        Project.__init__(self, self._store, model=self.model, scheduler=client)
+        self._client, self.scheduler = owned, scheduler
         return {**self.settings(), "renamed": renamed}
 
     # -- annotators ------------------------------------------------------------------------
