@@ -22,7 +22,7 @@ from conftest import free_port
 from hilt import Project
 from hilt.cluster import CONNECT_TIMEOUT_ENV, SCHEDULER_ENV, connect, scheduler_address
 from hilt.cluster import partitions
-from hilt.cluster.job import ClusterFeatures
+from hilt.project.cluster import ClusterFeatures
 from hilt.cluster.partitions import Top, combine_tops, merge_tops, plan
 from hilt.errors import InputError
 from hilt.features import ScaleFeatures, TfidfEmbeddingFeatures, TfidfFeatures, TransformerFeatures

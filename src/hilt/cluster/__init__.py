@@ -19,7 +19,11 @@ Uncertainty strategies (``least``, ``margin``, ``ratio``, ``entropy``) rank exac
 run does. Strategies that compare items with each other (``+diverse``, ``+dense``, ``cluster``,
 ``representative``, ``outlier``, ``committee`` and mixes) run in the project's process on a
 candidate pool the workers return: the most uncertain items and as many drawn at random
-(:data:`~hilt.cluster.job.POOL_PER_QUEUE_ITEM` of each per queued item).
+(:data:`hilt.project.cluster.POOL_PER_QUEUE_ITEM` of each per queued item).
+
+This package holds what the workers run (:mod:`hilt.cluster.partitions`) and how a project
+connects (:mod:`hilt.cluster.connect`); the run itself is the project layer's
+(:mod:`hilt.project.cluster`).
 
 Dask is an optional dependency: ``pip install 'hilt[dask]'``. Nothing here imports it until a
 scheduler is given.

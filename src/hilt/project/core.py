@@ -133,7 +133,7 @@ class Project(QualityMixin):
     def _cluster_job(self, scheduler: Any, make: Any, queue_size: int, seed: int) -> RetrainJob:
         """The retrain job that builds features and scores on the Dask cluster at ``scheduler``."""
         from hilt.cluster import connect
-        from hilt.cluster.job import ClusterFeatures, ClusterRetrainJob
+        from hilt.project.cluster import ClusterFeatures, ClusterRetrainJob
 
         client = connect(scheduler)
         owned = isinstance(scheduler, str)
