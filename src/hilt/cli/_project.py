@@ -9,19 +9,31 @@ copy with :func:`quoted` (shell-quoted as well).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shlex
 from pathlib import Path
+from typing import Any, Iterator
 
 from hilt.errors import InputError
 from hilt.store.database import parse_url, url_without_password
 from hilt.store.engine import is_database_url
 
-__all__ = ["PROJECT_HELP", "display_location", "project_location", "quoted", "short_name"]
+__all__ = ["PROJECT_HELP", "SCHEDULER_HELP", "default_scheduler", "display_location", "open_project",
+           "project_location", "quoted", "short_name"]
 
 #: The help text of a PROJECT argument naming an existing project.
 PROJECT_HELP = "The project file (e.g. reviews.hilt) or PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE)."
 
-#: Query parameters of a URL that hold a secret (libpq reads the password from the query too).
+#: The help text of ``--scheduler`` (the commands that retrain: init, label, serve, retrain).
+SCHEDULER_HELP = (
+    "Dask scheduler that builds features and scores the pool, e.g. tcp://10.0.0.5:8786 "
+    "(default: $HILT_DASK_SCHEDULER, else this machine; see README \"Pools past one machine\")."
+)
+
+#: The environment variable the library reads a scheduler from (``hilt.cluster.SCHEDULER_ENV``;
+#: spelt out so that the light commands need not import the cluster package).
+SCHEDULER_ENV = "HILT_DASK_SCHEDULER"
 
 
 def project_location(value: str) -> Path | str:
@@ -100,3 +112,50 @@ def short_name(location: Path | str) -> str:
 
 def _parse(url: str):
     return parse_url(url)
+
+
+def default_scheduler() -> str | None:
+    """The scheduler ``--scheduler`` defaults to: ``$HILT_DASK_SCHEDULER`` (read, never contacted),
+    else ``None``.
+
+    Examples
+    --------
+    >>> import os
+    >>> from hilt.cli._project import default_scheduler
+    >>> os.environ.pop("HILT_DASK_SCHEDULER", None) and None
+    >>> default_scheduler() is None
+    True
+    """
+    return os.environ.get(SCHEDULER_ENV, "").strip() or None
+
+
+def open_project(location: Path | str, *, scheduler: str | None = None, cluster: bool = True) -> Any:
+    """Open the project at ``location`` (from :func:`project_location`) for a command.
+
+    ``cluster=True`` (``hilt label``, ``hilt serve``, ``hilt retrain``): its features and
+    scores are on the Dask scheduler ``scheduler`` (``--scheduler``), else on
+    ``$HILT_DASK_SCHEDULER``'s, else in this process; a scheduler that cannot be reached is an
+    :class:`~hilt.errors.InputError` (exit code 2) within ``$HILT_DASK_TIMEOUT`` seconds.
+
+    ``cluster=False``, for the commands that never retrain nor rank (import, export, config,
+    annotators, label issues): ``$HILT_DASK_SCHEDULER`` is not read, so that such a command
+    neither waits for the cluster nor fails when it is down.
+    """
+    from hilt.project import Project
+
+    if cluster:
+        return Project.open(location, scheduler=scheduler)
+    with _without_scheduler_env():
+        return Project.open(location)
+
+
+@contextlib.contextmanager
+def _without_scheduler_env() -> Iterator[None]:
+    """``$HILT_DASK_SCHEDULER`` unset for the block (``Project.open`` reads it only while opening;
+    a command opens its project before starting any thread)."""
+    saved = os.environ.pop(SCHEDULER_ENV, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[SCHEDULER_ENV] = saved

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 
 from hilt.cli._label_loop import MAX_KEYED_LABELS, line_keys, run_label_loop, terminal_keys
-from hilt.cli._project import PROJECT_HELP, display_location, project_location
+from hilt.cli._project import PROJECT_HELP, SCHEDULER_HELP, display_location, open_project, project_location
 from hilt.cli.app import app, user_errors
 
 
@@ -33,6 +33,8 @@ def label(
     wait: float = typer.Option(
         30.0, min=0.0, help="On quit, wait up to this many seconds for a retrain still running."
     ),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP,
+                                            show_default=False),
 ) -> None:
     """Label items in the terminal: the model asks about what it is least sure of.
 
@@ -41,15 +43,16 @@ def label(
     Example: hilt label reviews.hilt --annotator ana
     """
     from hilt.cli._features import warm_features
-    from hilt.project import Project
 
     location = project_location(project)
     name = annotator or default_annotator()
     out = Console(highlight=False)
-    with Project.open(location) as opened:
+    with open_project(location, scheduler=scheduler) as opened:
         single_keys = sys.stdin.isatty() and len(opened.labels) <= MAX_KEYED_LABELS
         keys = terminal_keys() if single_keys else line_keys(sys.stdin)
         with contextlib.closing(keys):
             warm_features(opened)
-            out.print(f"Labelling {display_location(location)} as [bold]{name}[/] ({opened.kind} items).")
+            out.print(f"Labelling {display_location(location)} as [bold]{name}[/] ({opened.kind} items"
+                      + (f"; the model retrains on the Dask cluster at {opened.scheduler}" if opened.scheduler else "")
+                      + ").")
             run_label_loop(opened, name, keys, out, wait_for_model=wait)

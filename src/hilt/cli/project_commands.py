@@ -1,4 +1,4 @@
-"""``hilt init``, ``hilt import``, ``hilt status``, ``hilt export``: a project's life cycle.
+"""``hilt init``, ``hilt import``, ``hilt status``, ``hilt retrain``, ``hilt export``: a project's life cycle.
 
 Each command opens the project, calls one :class:`hilt.project.Project` method and prints
 what happened. Messages for the person go to stderr; what a script may want to read
@@ -18,7 +18,15 @@ from rich.table import Table
 from rich.text import Text
 
 from hilt.cli._features import warm_features
-from hilt.cli._project import PROJECT_HELP, display_location, project_location, quoted
+from hilt.cli._project import (
+    PROJECT_HELP,
+    SCHEDULER_HELP,
+    default_scheduler,
+    display_location,
+    open_project,
+    project_location,
+    quoted,
+)
 from hilt.cli.app import app, console, user_errors
 from hilt.errors import ConflictError, InputError
 
@@ -72,9 +80,8 @@ def parse_columns(text: str | None, option: str) -> list[str] | None:
 
 
 def _open(location: Path | str):
-    from hilt.project import Project
-
-    return Project.open(location)
+    """A project for a command that neither retrains nor ranks: no Dask scheduler is contacted."""
+    return open_project(location, cluster=False)
 
 
 @app.command()
@@ -119,6 +126,8 @@ def init(
         False, "--force",
         help="Replace an existing project file, or the project a database holds (its labels are lost).",
     ),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP,
+                                            show_default=False),
 ) -> None:
     """Create a labelling project from a data file.
 
@@ -163,12 +172,15 @@ def init(
         options["exist_ok"] = True
     from hilt.project import Project  # after the checks above: it imports scikit-learn
 
-    with Project.create(location, data, parsed, **options) as created:
+    # With a scheduler, the features are built (and kept) on its workers: the first hilt serve,
+    # hilt label or hilt retrain given the same scheduler finds them there.
+    with Project.create(location, data, parsed, scheduler=scheduler, **options) as created:
         status = created.status()
         report = created.created_import
         shown, hidden = created.shown_columns, created.hidden_columns
         shared = created.overlap
         warm_features(created)  # so that the first session starts at once
+        on_cluster = created.scheduler
     console.print(
         f"Created {display_location(location)}: {status['n_items']:,} {status['kind']} items, labels "
         f"{', '.join(status['labels'])}, strategy {status['strategy']}, features {status['features']}"
@@ -177,6 +189,9 @@ def init(
     )
     for line in import_notes(report):
         console.print(line)
+    if on_cluster:
+        console.print(f"Features built on the Dask cluster at {on_cluster}; give --scheduler {on_cluster} "
+                      "(or set HILT_DASK_SCHEDULER) to hilt serve, hilt label and hilt retrain to use them.")
     console.print(
         f"Annotators will see: {', '.join(shown) or 'nothing but the text'}"
         + (f" (hidden: {', '.join(hidden)}; change with --show-columns / --hide-columns)." if hidden else ".")
@@ -274,11 +289,71 @@ def status(
 
     location = project_location(project)
     info = read_status(location)
+    # Where hilt serve / label / retrain run by default, read from the environment: status stays
+    # light and never contacts a cluster (a server given --scheduler is not known here).
+    info.setdefault("scheduler", default_scheduler())
     if as_json:
         typer.echo(json.dumps(info, indent=2, default=str))
         return
     for table in status_tables(info, title=display_location(location)):
         stdout.print(table)
+
+
+@app.command()
+@user_errors
+def retrain(
+    project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP,
+                                            show_default=False),
+    as_json: bool = typer.Option(False, "--json", help="Print what the run did as JSON (for scripts)."),
+) -> None:
+    """Refit the model on every training label now and re-rank the queue, then exit.
+
+    The new ranking is stored in the project: every hilt serve and hilt label over it serves it
+    at once. With --scheduler (or $HILT_DASK_SCHEDULER) the features are built and the pool is
+    scored on a Dask cluster; only the labelled items' rows and each partition's top candidates
+    come back to this machine.
+
+    Example: hilt retrain reviews.hilt --scheduler tcp://10.0.0.5:8786
+    """
+    import time
+
+    from hilt.cli._features import describe_source
+
+    location = project_location(project)
+    with open_project(location, scheduler=scheduler) as opened:
+        on = opened.scheduler
+        started = time.perf_counter()  # the run's own time: features, fit, scoring, the new ranking
+        source = warm_features(opened, announce=False)
+        before = len(opened.status()["runs"])
+        opened.retrain(wait=True)
+        seconds = time.perf_counter() - started
+        info = opened.status()
+    runs = info["runs"]
+    run = runs[-1] if len(runs) > before else None
+    where = f"on the Dask cluster at {on}" if on else "in this process"
+    if as_json:
+        typer.echo(json.dumps({"retrained": run is not None, "run": run, "n_runs": len(runs), "scheduler": on,
+                               "features": source, "seconds": round(seconds, 3)}, indent=2, default=str))
+    if run is None:
+        known = [label for label, n in info.get("by_label", {}).items() if n]
+        if len(known) < 2:
+            why = (f"the model needs answers with at least two different labels ({len(known)} so far: "
+                   f"{', '.join(known) or 'none'}). Label some: hilt label {quoted(location)}")
+        else:
+            why = ("another process (a hilt serve or hilt label) is retraining this project right now; "
+                   "its ranking is served.")
+        console.print(f"No model run: {why}")
+        return
+    accuracy = run.get("eval_accuracy")
+    measured = (f", eval accuracy {_accuracy_cell(accuracy, run.get('eval_ci'))} on {run.get('n_eval') or 0:,} items"
+                if accuracy is not None else "")
+    scored = "the pool scored there" if on else "the pool scored here"
+    console.print(
+        f"Retrained {display_location(location)} {where} on {run['n_train']:,} labels{measured} "
+        f"(run {len(runs)}, {seconds:.1f} s): features {describe_source(source, on)}, {scored}. "
+        "Every hilt serve and hilt label over the project now serves the new ranking."
+    )
 
 
 def status_tables(info: dict[str, Any], title: str = "project") -> list[Any]:
@@ -302,6 +377,8 @@ def status_tables(info: dict[str, Any], title: str = "project") -> list[Any]:
         overview.add_row("evaluation sample", f"{info['n_eval']:,}")
     if info.get("retraining"):
         overview.add_row("model", "retraining now")
+    if info.get("scheduler"):
+        overview.add_row("scheduler", str(info["scheduler"]))
     tables: list[Any] = [Text(title, style="bold"), overview]
 
     by_label = Table(title="labels")

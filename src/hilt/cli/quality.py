@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from hilt.cli._project import PROJECT_HELP, display_location, project_location, quoted, short_name
+from hilt.cli._project import PROJECT_HELP, display_location, open_project, project_location, quoted, short_name
 from hilt.cli.app import app, console, user_errors
 from hilt.cli.project_commands import alpha_words, stdout
 
@@ -123,10 +123,9 @@ def label_issues_command(
 
     Example: hilt label-issues reviews.hilt --limit 20
     """
-    from hilt.project import Project
-
     location = project_location(project)
-    with Project.open(location) as opened:
+    # Label issues are computed on this machine's features: no Dask scheduler is contacted.
+    with open_project(location, cluster=False) as opened:
         status = opened.status()
         with console.status("Looking for likely label errors (a model fit per fold)..."):
             rows = opened.label_issues(limit=limit)

@@ -9,7 +9,15 @@ from typing import Optional
 import typer
 
 from hilt.cli._features import warm_features
-from hilt.cli._project import PROJECT_HELP, display_location, project_location, quoted, short_name
+from hilt.cli._project import (
+    PROJECT_HELP,
+    SCHEDULER_HELP,
+    display_location,
+    open_project,
+    project_location,
+    quoted,
+    short_name,
+)
 from hilt.cli.app import app, console, user_errors
 
 annotator_app = typer.Typer(help="Manage the annotators and reviewers of a project (tokens for the web UI).",
@@ -53,6 +61,9 @@ def run_web(project, *, host: str, port: int, links: dict[str, str], open_browse
     if intro:
         console.print(intro, soft_wrap=True)
     console.print(f"Serving [bold]{short_name(project.path)}[/] at {base}/  (Ctrl+C to stop)")
+    if project.scheduler:
+        console.print(f"  Retrains build features and score on the Dask cluster at {project.scheduler}.",
+                      soft_wrap=True)
     if links:
         for name, token in links.items():
             console.print(f"  {name}: {annotator_link(base, token)}", soft_wrap=True)
@@ -87,6 +98,8 @@ def serve_command(
         None, "--annotator", "-a", help="Print a fresh link for this annotator (repeatable; rotates their token)."
     ),
     open_browser: bool = typer.Option(False, "--open", help="Open the first link in a browser."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP,
+                                            show_default=False),
 ) -> None:
     """Serve the web labelling page and the progress dashboard over a project.
 
@@ -95,9 +108,10 @@ def serve_command(
 
     Example: hilt serve reviews.hilt --port 8000
     """
-    from hilt.project import Project
-
-    with Project.open(project_location(project_path)) as project:
+    # The server runs in this process (uvicorn on a socket bound here): the project opened here,
+    # with its scheduler, is the one create_app serves. An unreachable scheduler fails here,
+    # before the port is bound (exit code 2).
+    with open_project(project_location(project_path), scheduler=scheduler) as project:
         links = {name: project.add_annotator(name) for name in (annotator or [])}
         if not links and not (set(project.annotators()) - {"import"}):
             name = default_annotator_name()
@@ -125,9 +139,7 @@ def annotator_add(
 
     Example: hilt annotator add reviews.hilt alice --reviewer
     """
-    from hilt.project import Project
-
-    with Project.open(project_location(project_path)) as project:
+    with open_project(project_location(project_path), cluster=False) as project:
         token = project.add_annotator(name, reviewer=reviewer)
         is_reviewer = project.is_reviewer(name)
     base = url.rstrip("/")
@@ -153,10 +165,8 @@ def annotator_list(
     from rich.console import Console
     from rich.table import Table
 
-    from hilt.project import Project
-
     location = project_location(project_path)
-    with Project.open(location) as project:
+    with open_project(location, cluster=False) as project:
         listed = project.annotator_list()
     if as_json:
         typer.echo(json.dumps(listed, indent=2))
@@ -187,9 +197,7 @@ def annotator_remove(
 
     Example: hilt annotator remove reviews.hilt alice
     """
-    from hilt.project import Project
-
-    with Project.open(project_location(project_path)) as project:
+    with open_project(project_location(project_path), cluster=False) as project:
         result = project.remove_annotator(name)
     if result["revoked"]:
         console.print(f"Removed {name}: their token no longer works; their {result['answers']:,} answers are kept.")
