@@ -400,3 +400,22 @@ def test_features_that_need_the_whole_pool_are_refused_by_the_cluster(tmp_path, 
         Project.open(where, scheduler=address)
     with Project.open(where) as project:  # still fine without one
         assert project.status()["n_items"] == 50
+
+
+# -- likely label errors fit on rows fetched from the workers ------------------------------------
+
+def test_label_issues_on_the_cluster_are_the_local_ones(tmp_path, address, reviews, small_partitions):
+    # The labels are half wrong on purpose (every other one flipped), so there is much to flag.
+    where = tmp_path / "p.hilt"
+    truth = create(where, reviews, n_labelled=0)
+    with Project.open(where) as project:
+        for i in range(80):
+            item = project.next_item("ada")
+            right = truth[item.id]
+            project.answer(item.id, right if i % 2 else LABELS[1 - LABELS.index(right)], "ada")
+        local = project.label_issues(20)
+    with Project.open(where, scheduler=address) as project:
+        dask = project.label_issues(20)
+        assert project._features._cached is None  # the pool's features never came to this process
+    assert len(local) >= 5
+    assert dask == local
