@@ -2,9 +2,10 @@
 ``hilt label``, ``hilt serve`` and ``hilt retrain``, and ``HILT_DASK_SCHEDULER``.
 
 A scheduler that cannot be reached is a user error (exit code 2, the address in the message, no
-traceback) within seconds, never a hang. On a real cluster (``dask_cluster``), ``hilt retrain``
-ranks exactly as a local ``hilt retrain`` of a copy, and ``hilt serve`` retrains there. The
-commands that never retrain (annotator, export, status) do not contact the scheduler at all.
+traceback) within seconds, never a hang. On a real cluster (``dask_cluster``): ``hilt init``
+builds the features there, ``hilt retrain`` finds them and ranks exactly as a local ``hilt
+retrain`` of a copy; ``hilt serve`` and ``hilt label`` retrain there. The commands that never
+retrain (annotator, export, status) do not contact the scheduler at all.
 """
 
 from __future__ import annotations
