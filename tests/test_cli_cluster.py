@@ -132,6 +132,7 @@ def _dead_cases(project: Path, folder: Path, dead: str) -> dict[str, tuple[list[
         "retrain HILT_DASK_SCHEDULER": (["retrain", project], {"HILT_DASK_SCHEDULER": dead}),
         "serve --scheduler": (["serve", project, "--port", port, "--scheduler", dead], {}),
         "label --scheduler": (["label", project, "--annotator", "ana", "--scheduler", dead], {}),
+        "label-issues HILT_DASK_SCHEDULER": (["label-issues", project], {"HILT_DASK_SCHEDULER": dead}),
         "init --scheduler": (["init", folder / "new.hilt", "--data", f"{project}.csv", "--labels",
                               "pos,neg", "--scheduler", dead], {}),
     }
@@ -158,7 +159,7 @@ def dead_runs(tmp_path_factory, small_project):
 
 
 @pytest.mark.parametrize("case", ["retrain --scheduler", "retrain HILT_DASK_SCHEDULER", "serve --scheduler",
-                                  "label --scheduler", "init --scheduler"])
+                                  "label --scheduler", "label-issues HILT_DASK_SCHEDULER", "init --scheduler"])
 def test_an_unreachable_scheduler_is_exit_2_within_seconds_never_a_hang(dead_runs, case):
     dead, folder, results = dead_runs
     result, seconds = results[case]

@@ -25,7 +25,7 @@ __all__ = ["PROJECT_HELP", "SCHEDULER_HELP", "default_scheduler", "display_locat
 #: The help text of a PROJECT argument naming an existing project.
 PROJECT_HELP = "The project file (e.g. reviews.hilt) or PostgreSQL URL (postgresql://USER@HOST:PORT/DATABASE)."
 
-#: The help text of ``--scheduler`` (the commands that retrain: init, label, serve, retrain).
+#: The help text of ``--scheduler`` (init, label, serve, retrain, label-issues).
 SCHEDULER_HELP = (
     "Dask scheduler that builds features and scores the pool, e.g. tcp://10.0.0.5:8786 "
     "(default: $HILT_DASK_SCHEDULER, else this machine; see README \"Pools past one machine\")."
@@ -132,14 +132,14 @@ def default_scheduler() -> str | None:
 def open_project(location: Path | str, *, scheduler: str | None = None, cluster: bool = True) -> Any:
     """Open the project at ``location`` (from :func:`project_location`) for a command.
 
-    ``cluster=True`` (``hilt label``, ``hilt serve``, ``hilt retrain``): its features and
-    scores are on the Dask scheduler ``scheduler`` (``--scheduler``), else on
+    ``cluster=True`` (``hilt label``, ``hilt serve``, ``hilt retrain``, ``hilt label-issues``):
+    its features and scores are on the Dask scheduler ``scheduler`` (``--scheduler``), else on
     ``$HILT_DASK_SCHEDULER``'s, else in this process; a scheduler that cannot be reached is an
     :class:`~hilt.errors.InputError` (exit code 2) within ``$HILT_DASK_TIMEOUT`` seconds.
 
     ``cluster=False``, for the commands that never retrain nor rank (import, export, config,
-    annotators, label issues): ``$HILT_DASK_SCHEDULER`` is not read, so that such a command
-    neither waits for the cluster nor fails when it is down.
+    annotators): ``$HILT_DASK_SCHEDULER`` is not read, so that such a command neither waits for
+    the cluster nor fails when it is down.
     """
     from hilt.project import Project
 

@@ -7,13 +7,21 @@ import); ``label-issues`` opens the project, since finding likely errors fits it
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Optional
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from hilt.cli._project import PROJECT_HELP, display_location, open_project, project_location, quoted, short_name
+from hilt.cli._project import (
+    PROJECT_HELP,
+    SCHEDULER_HELP,
+    display_location,
+    open_project,
+    project_location,
+    quoted,
+    short_name,
+)
 from hilt.cli.app import app, console, user_errors
 from hilt.cli.project_commands import alpha_words, stdout
 
@@ -114,6 +122,8 @@ def label_issues_command(
     project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     limit: int = typer.Option(50, "--limit", "-n", help="Show at most this many items (most likely errors first)."),
     as_json: bool = typer.Option(False, "--json", help="Print the rows as JSON (for scripts)."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", metavar="ADDRESS", help=SCHEDULER_HELP,
+                                            show_default=False),
 ) -> None:
     """Labelled items whose label is likely wrong, most likely first.
 
@@ -124,8 +134,8 @@ def label_issues_command(
     Example: hilt label-issues reviews.hilt --limit 20
     """
     location = project_location(project)
-    # Label issues are computed on this machine's features: no Dask scheduler is contacted.
-    with open_project(location, cluster=False) as opened:
+    # With a scheduler, only the labelled items' feature rows come from its workers.
+    with open_project(location, scheduler=scheduler) as opened:
         status = opened.status()
         with console.status("Looking for likely label errors (a model fit per fold)..."):
             rows = opened.label_issues(limit=limit)
