@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality simulate-report browser postgres clean
+.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask simulate-report browser postgres clean
 
 # A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
 $(STAMP): pyproject.toml
@@ -44,7 +44,7 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # Speed, side by side in one run per script (see the README's tables). Add --quick for a smoke run.
-bench: bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality
+bench: bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask
 
 bench-sampling: $(BENCH_STAMP)
 	$(PY) bench/bench_sampling.py --markdown
@@ -69,6 +69,11 @@ bench-features-speed: $(BENCH_STAMP)
 # Agreement, likely label errors and review at 100,000 items / 20,000 answers (issue 13).
 bench-quality: $(BENCH_STAMP)
 	$(PY) bench/bench_quality.py
+
+# Retrains on a local Dask cluster of 2 workers beside local ones, 1M and 10M items, and the
+# scaling model to 100M / 1B items (issue 14).
+bench-dask: $(BENCH_STAMP)
+	$(PY) bench/bench_dask.py
 
 # Learning curves for the README: which sampling method suits digits, breast_cancer, movie reviews.
 simulate-report: $(STAMP)
