@@ -111,6 +111,10 @@ def merge_stats(featurizer: Any, *stats: Any) -> Any:
 
 def build_part(source: Any, low: int, high: int, kind: str, fields: list[str], featurizer: Any) -> Part:
     """A partition's feature rows, by the featurizer fitted on the whole pool."""
+    # The embedder's tokenizer starts threads of its own in every worker process; with several
+    # workers per host they fight over the cores (two workers embedding at once: 5.0 s each
+    # against 2.4-3.0 s without them, measured by bench/bench_dask.py's author).
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     rowids, is_eval, raw = read_items(source, low, high, kind, fields)
     if not len(rowids):
         return Part(rowids, is_eval, None)

@@ -58,11 +58,11 @@ class TfidfFeatures(Featurizer):
         from sklearn.feature_extraction.text import CountVectorizer
 
         texts = _texts(items)
+        counts = CountVectorizer(ngram_range=(1, 1), min_df=1)
         try:
-            counts = CountVectorizer(ngram_range=(1, 1), min_df=1).fit(texts)
+            X = counts.fit_transform(texts).tocsr()  # one read of the texts (fit + transform: two)
         except ValueError:  # no words at all in this partition
             return WordCounts.empty(len(texts))
-        X = counts.transform(texts).tocsr()
         terms = counts.get_feature_names_out().astype(object)  # sorted, as columns are
         return WordCounts(terms, np.asarray(X.sum(axis=0), dtype=np.int64).ravel(),
                           np.bincount(X.indices, minlength=len(terms)).astype(np.int64), len(texts))
