@@ -9,12 +9,12 @@ copy with :func:`quoted` (shell-quoted as well).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shlex
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
+from hilt.cluster.connect import SCHEDULER_ENV
 from hilt.errors import InputError
 from hilt.store.database import parse_url, url_without_password
 from hilt.store.engine import is_database_url
@@ -31,9 +31,6 @@ SCHEDULER_HELP = (
     "(default: $HILT_DASK_SCHEDULER, else this machine; see README \"Pools past one machine\")."
 )
 
-#: The environment variable the library reads a scheduler from (``hilt.cluster.SCHEDULER_ENV``;
-#: spelt out so that the light commands need not import the cluster package).
-SCHEDULER_ENV = "HILT_DASK_SCHEDULER"
 
 
 def project_location(value: str) -> Path | str:
@@ -143,19 +140,4 @@ def open_project(location: Path | str, *, scheduler: str | None = None, cluster:
     """
     from hilt.project import Project
 
-    if cluster:
-        return Project.open(location, scheduler=scheduler)
-    with _without_scheduler_env():
-        return Project.open(location)
-
-
-@contextlib.contextmanager
-def _without_scheduler_env() -> Iterator[None]:
-    """``$HILT_DASK_SCHEDULER`` unset for the block (``Project.open`` reads it only while opening;
-    a command opens its project before starting any thread)."""
-    saved = os.environ.pop(SCHEDULER_ENV, None)
-    try:
-        yield
-    finally:
-        if saved is not None:
-            os.environ[SCHEDULER_ENV] = saved
+    return Project.open(location, scheduler=scheduler if cluster else False)

@@ -45,8 +45,9 @@ def create_demo_project(folder: Path, *, retrain_every: int = 10):
     from hilt.project import Project
 
     path = folder / "movie-reviews.hilt"
+    # The demo runs on this machine, whatever $HILT_DASK_SCHEDULER says (scheduler=False).
     if path.exists():  # a kept demo (--folder) picks up where it was left
-        return Project.open(path)
+        return Project.open(path, scheduler=False)
     reviews = load_movie_reviews()[["id", "text"]]
     return Project.create(
         path,
@@ -55,6 +56,7 @@ def create_demo_project(folder: Path, *, retrain_every: int = 10):
         text_column="text",
         id_column="id",
         retrain_every=retrain_every,
+        scheduler=False,
     )
 
 

@@ -19,7 +19,8 @@ DEFAULT_CONNECT_TIMEOUT = 10.0
 def scheduler_address(scheduler: Any = None) -> Any:
     """The scheduler to use: ``scheduler`` if given, else :data:`SCHEDULER_ENV`, else ``None``.
 
-    A :class:`distributed.Client` is passed through as it is.
+    A :class:`distributed.Client` is passed through as it is; ``False`` means none, whatever
+    the environment says (commands that never rank, and must not wait for a cluster).
 
     Examples
     --------
@@ -30,7 +31,13 @@ def scheduler_address(scheduler: Any = None) -> Any:
     >>> os.environ.pop("HILT_DASK_SCHEDULER", None) and None
     >>> scheduler_address() is None
     True
+    >>> os.environ["HILT_DASK_SCHEDULER"] = "tcp://10.0.0.5:8786"
+    >>> scheduler_address(False) is None  # none, whatever the environment says
+    True
+    >>> del os.environ["HILT_DASK_SCHEDULER"]
     """
+    if scheduler is False:
+        return None
     if scheduler is None:
         scheduler = os.environ.get(SCHEDULER_ENV, "").strip() or None
     if scheduler is None or not isinstance(scheduler, str):

@@ -323,8 +323,9 @@ class Project(QualityMixin):
         """Open the project file at ``path``.
 
         ``model`` overrides the classifier kept in the file for this session. ``scheduler``
-        (``tcp://host:8786``, or a :class:`distributed.Client`; default ``HILT_DASK_SCHEDULER``)
-        builds features and scores the pool on a Dask cluster (:mod:`hilt.cluster`). Raises
+        (``tcp://host:8786``, or a :class:`distributed.Client`; default ``HILT_DASK_SCHEDULER``;
+        ``False``: none, whatever the environment says) builds features and scores the pool on a
+        Dask cluster (:mod:`hilt.cluster`). Raises
         :class:`hilt.errors.NotFoundError` for a missing file and :class:`hilt.errors.InputError`
         for a file that is not a hilt project or was written by a newer hilt, and for a
         scheduler that cannot be reached (within ``HILT_DASK_TIMEOUT`` seconds, default 10).

@@ -115,7 +115,7 @@ def _from_project(path: Path | str) -> LabelledData:
         raise NotFoundError(f"Expected a hilt project file at {str(path)!r}, but there is no such file.")
     from hilt.project import Project
 
-    with Project.open(path) as project:
+    with Project.open(path, scheduler=False) as project:  # only its labelled items are read
         name = project_name(project)
         frame = project.labelled_items()
         kind, text_column, features = project.kind, project.text_column, project.feature_columns
