@@ -496,9 +496,8 @@ NOTES = [
     "over a large pool run in the project's retrain child process, which then holds the features.",
     "* On this machine the Dask first retrain is slower than the local one: the 2 workers share 2 "
     "CPUs with the project process, the scheduler and other people's jobs (see the load averages), "
-    "and the distributed fit reads and tokenizes every text three times (the word-count pass "
-    "`TfidfFeatures.partition_stats` runs `CountVectorizer.fit` and then `.transform` on the same "
-    "texts, and the build pass tokenizes again) where the local fit tokenizes once. The "
+    "and the distributed fit reads and tokenizes every text twice (the word-count pass "
+    "`TfidfFeatures.partition_stats`, then the build pass) where the local fit tokenizes once. The "
     "per-partition figures above are what the model is built from, as measured, slowness included.",
     "* The project process's own memory does not grow with the pool: its peak during a retrain is "
     "the same at 1M and at 10M items (above); most of it is the imported libraries (a fresh "
