@@ -74,7 +74,8 @@ class ClusterFeatures:
         self.kind = kind
         self.feature_columns = list(feature_columns)
         self.featurizer = featurizer
-        self.folder = None  # set by the job: where the retrain claim's lock file lives
+        #: This host's cache folder (set by the job): where the retrain claim's lock file lives.
+        self.folder = None
         self._lock = threading.Lock()
         self._key: str | None = None
         self._parts: list[Any] = []
@@ -247,7 +248,7 @@ class ClusterRetrainJob(RetrainJob):
             accuracy, n_eval = self._evaluate(rows, labels)
             model = self.model
         t2 = time.perf_counter()
-        items, shown, guesses = self._rank_on_cluster(parts, rows, train, labels, model, run_id, cancelled)
+        items, shown, guesses = self._rank_on_cluster(parts, ranges, rows, train, labels, model, run_id, cancelled)
         t3 = time.perf_counter()
         self.store.write_queue(run_id, items, shown, guesses)
         self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
@@ -272,15 +273,16 @@ class ClusterRetrainJob(RetrainJob):
         X = self.features.featurizer.join(blocks)
         return X[np.searchsorted(ids, rowids)]
 
-    def _rank_on_cluster(self, parts: list[Any], rows: Any, train: np.ndarray, labels: _Labels, model: Any,
-                         run_id: int, cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray, list]:
+    def _rank_on_cluster(self, parts: list[Any], ranges: list[tuple[int, int]], rows: Any, train: np.ndarray,
+                         labels: _Labels, model: Any, run_id: int, cancelled: Callable[[], bool],
+                         ) -> tuple[np.ndarray, np.ndarray, list]:
         if self.strategy == "random":  # served in the random order; the run only measures
             return np.empty(0, np.int64), np.empty(0), []
         exact = model is not None and self.strategy in METHODS
         method = strategies.display_method(self.strategy)
         pool = 0 if exact else self.queue_size * POOL_PER_QUEUE_ITEM
         k = self.queue_size if exact else (pool if model is not None else 0)
-        n_items = sum(high - low + 1 for low, high in self.features._ranges) or 1
+        n_items = sum(high - low + 1 for low, high in ranges) or 1
         # Sent once to the workers that need them, not inside each partition's task.
         excluded = _shared(self.client, np.unique(train))
         shared_model = _shared(self.client, model) if model is not None else None
@@ -299,13 +301,16 @@ class ClusterRetrainJob(RetrainJob):
                 [self.labels[b] for b in probs.argmax(axis=1)]
         # The others choose among the merged candidates: the most uncertain and a random sample.
         candidates = np.union1d(top.rowids, top.sample)
-        return self._choose(parts, rows, labels, candidates, model, run_id, cancelled)
+        return self._choose(parts, ranges, rows, labels, candidates, model, run_id, cancelled)
 
-    def _choose(self, parts: list[Any], rows: Any, labels: _Labels, candidates: np.ndarray, model: Any,
-                run_id: int, cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray, list]:
+    def _choose(self, parts: list[Any], ranges: list[tuple[int, int]], rows: Any, labels: _Labels,
+                candidates: np.ndarray, model: Any, run_id: int, cancelled: Callable[[], bool],
+                ) -> tuple[np.ndarray, np.ndarray, list]:
+        """A strategy that compares items, run here on the candidate pool's rows (after the
+        labelled and evaluation rows, so the context's positions name both)."""
         if not candidates.size:
             return np.empty(0, np.int64), np.empty(0), []
-        pool_rows = self._rows(parts, self.features._ranges, candidates, cancelled)
+        pool_rows = self._rows(parts, ranges, candidates, cancelled)
         n_known = 0 if rows is None else rows.shape[0]
         X = pool_rows if rows is None else _vstack(self.features.featurizer, rows, pool_rows)
         rng = np.random.default_rng([self.seed, run_id])
