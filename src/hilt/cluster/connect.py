@@ -137,6 +137,7 @@ def _identify(address: str, timeout: float, failed: Any) -> None:
     def run() -> Any:
         return asyncio.run(asyncio.wait_for(ask(), timeout))
 
+    _refused(address, timeout, failed)
     # In a thread of its own: the caller may be running an event loop (a server starting up).
     with ThreadPoolExecutor(1) as pool:
         try:
@@ -148,6 +149,27 @@ def _identify(address: str, timeout: float, failed: Any) -> None:
     if not isinstance(answer, dict) or answer.get("type") != "Scheduler":
         kind = answer.get("type") if isinstance(answer, dict) else type(answer).__name__
         raise failed(f"what answers there is not a Dask scheduler (a {kind})")
+
+
+def _refused(address: str, timeout: float, failed: Any) -> None:
+    """For a ``tcp://host:port`` address, one plain TCP connection first: Dask's own connect
+    retries a refused address until the timeout; a refusal is final, and said at once."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address)
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError:  # a port that is not a number: Dask's parser says what is wrong
+        return
+    if parts.scheme != "tcp" or not host or port is None:
+        return
+    try:
+        socket.create_connection((host, port), timeout=timeout).close()
+    except ConnectionRefusedError:
+        raise failed("connection refused (nothing listens there)") from None
+    except OSError:
+        return  # silent or unreachable: Dask's connect below waits out the timeout and says so
 
 
 def _hilt_version() -> str:
