@@ -291,7 +291,7 @@ def status(
     info = read_status(location)
     # Where hilt serve / label / retrain run by default, read from the environment: status stays
     # light and never contacts a cluster (a server given --scheduler is not known here).
-    info.setdefault("scheduler", default_scheduler())
+    info["scheduler"] = info.get("scheduler") or default_scheduler()
     if as_json:
         typer.echo(json.dumps(info, indent=2, default=str))
         return

@@ -624,12 +624,12 @@ class Project(QualityMixin):
         """
         from hilt.project.status import status_dict  # shared with hilt status's light path
 
-        return {**status_dict(
+        return status_dict(
             self._store, labels=self.labels, strategy=self.strategy, kind=self.kind,
             text_column=self.text_column, retraining=self._worker.busy, retrain_error=self._worker.last_error,
             retrain_every=self.retrain_every, eval_share=self.eval_share, features=self.featurizer.name,
-            overlap=self.overlap,
-        ), "scheduler": self.scheduler}
+            overlap=self.overlap, scheduler=self.scheduler,
+        )
 
     def export_rows(self, include_retracted: bool = False) -> list[dict]:
         """One flat dict per current label (or per answer of any kind with ``include_retracted``):
