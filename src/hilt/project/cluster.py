@@ -219,6 +219,13 @@ class ClusterRetrainJob(RetrainJob):
         self.features.get(self.store)
         return str(self.features.last_source)
 
+    def feature_rows(self, rowids: np.ndarray) -> tuple[Any, np.ndarray]:
+        """``(X, kept)``: the rows of the item row ids ``rowids`` the features cover (``kept``,
+        in the given order), fetched from the workers (likely label errors need only these)."""
+        parts, ranges, top = self.features.get(self.store)
+        kept = rowids[rowids <= top]
+        return self._rows(parts, ranges, kept, lambda: False), kept
+
     def _run_here(self, cancelled: Callable[[], bool]) -> RunReport | None:
         try:
             return self._run_on_cluster(_either(cancelled, lambda: self._closing))

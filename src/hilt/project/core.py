@@ -25,7 +25,7 @@ from hilt.project.export import export_columns, export_row, write_rows
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
 from hilt.project.quality import QualityMixin
-from hilt.project.worker import RetrainJob, RetrainWorker
+from hilt.project.worker import RetrainJob, RetrainWorker, covered
 from hilt.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
 from hilt.store.database import describe_url, drop_project_at as drop_database_project
 from hilt.store.engine import is_database_url
@@ -759,12 +759,9 @@ class Project(QualityMixin):
         scheduler (the pool's features never come here), else from this process's cache."""
         wanted = np.asarray(rowids, dtype=np.int64)
         if self.scheduler is not None:
-            parts, ranges, top = self._job.features.get(self._store)
-            kept = wanted[wanted <= top]
-            return self._job._rows(parts, ranges, kept, lambda: False), kept
+            return self._job.feature_rows(wanted)
         X, all_rowids, _ = self._features.get(self._store)
-        pos = np.searchsorted(all_rowids, wanted)
-        ok = (pos < len(all_rowids)) & (all_rowids[np.minimum(pos, len(all_rowids) - 1)] == wanted)
+        pos, ok = covered(all_rowids, wanted)
         return X[pos[ok]], wanted[ok]
 
     def _fit_on_labels(self, X: Any = None) -> tuple[Any, Any, np.ndarray, np.ndarray]:

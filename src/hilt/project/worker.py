@@ -317,10 +317,19 @@ def _positions(rowids: np.ndarray, label_of: dict[int, str]) -> tuple[np.ndarray
     if not label_of:
         return np.empty(0, np.int64), []
     ids = np.fromiter(label_of.keys(), dtype=np.int64, count=len(label_of))
-    pos = np.searchsorted(rowids, ids)
-    ok = (pos < len(rowids)) & (rowids[np.minimum(pos, len(rowids) - 1)] == ids)
+    pos, ok = covered(rowids, ids)
     labels = list(label_of.values())
     return pos[ok], [labels[i] for i in np.flatnonzero(ok)]
+
+
+def covered(rowids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(pos, ok)``: where each of ``ids`` stands in the sorted ``rowids``, and whether it is
+    there at all (``pos[ok]`` are the rows of the ids the features cover)."""
+    if not len(rowids):
+        return np.zeros(len(ids), np.int64), np.zeros(len(ids), bool)
+    pos = np.searchsorted(rowids, ids)
+    ok = (pos < len(rowids)) & (rowids[np.minimum(pos, len(rowids) - 1)] == ids)
+    return pos, ok
 
 
 class RetrainWorker:
