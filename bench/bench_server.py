@@ -290,9 +290,6 @@ def run_scenario(name: str, think: float, args: argparse.Namespace) -> dict:
     lost = [a for a in tally.acked if a not in exported]
     double_served = {item: who for item, who in tally.served.items() if len(who) > 1}
 
-    def ms(values: list[float], q: float) -> float:
-        return round(percentile([v for v in values if v == v], q), 2)  # v == v drops NaN
-
     return {
         "scenario": name,
         "clients": args.clients,
@@ -309,17 +306,19 @@ def run_scenario(name: str, think: float, args: argparse.Namespace) -> dict:
         "model_runs": len(status.get("runs", [])),
         "seconds": round(seconds, 2),
         "answers_per_s": round(len(tally.acked) / seconds, 1) if seconds else None,
-        "next_p50_ms": ms(tally.next_ms, 50),
-        "next_p99_ms": ms(tally.next_ms, 99),
-        "answer_p50_ms": ms(tally.answer_ms, 50),
-        "answer_p99_ms": ms(tally.answer_ms, 99),
-        "next_server_p50_ms": ms(tally.next_server_ms, 50),
-        "next_server_p99_ms": ms(tally.next_server_ms, 99),
-        "answer_server_p50_ms": ms(tally.answer_server_ms, 50),
-        "answer_server_p99_ms": ms(tally.answer_server_ms, 99),
+        **latencies(tally),
         "load_average_before": round(load_before, 2),
         "load_average_after": round(load_after, 2),
     }
+
+
+def latencies(tally) -> dict[str, float | None]:
+    """p50 / p99 of next and answer, as the clients saw them and as the server reported them."""
+    def ms(values: list[float], q: float) -> float:
+        return round(percentile([v for v in values if v == v], q), 2)  # v == v drops NaN
+
+    return {f"{name}{where}_p{q}_ms": ms(getattr(tally, f"{name}{where}_ms"), q)
+            for where in ("", "_server") for name in ("next", "answer") for q in (50, 99)}
 
 
 #: The two setups of ``--team``, in the order they run for each load.
@@ -454,9 +453,6 @@ def run_setup(name: str, think: float, args: argparse.Namespace, backend: str, s
     lost = [a for a in tally.acked if a not in exported]
     double_served = {item: who for item, who in tally.served.items() if len(who) > 1}
 
-    def ms(values: list[float], q: float) -> float:
-        return round(percentile([v for v in values if v == v], q), 2)
-
     return {
         "scenario": name,
         "setup": setup_name(backend, servers),
@@ -483,14 +479,7 @@ def run_setup(name: str, think: float, args: argparse.Namespace, backend: str, s
         "servers_ready_s": round(start_s, 2),
         "seconds": round(seconds, 2),
         "answers_per_s": round(len(tally.acked) / seconds, 1) if seconds else None,
-        "next_p50_ms": ms(tally.next_ms, 50),
-        "next_p99_ms": ms(tally.next_ms, 99),
-        "answer_p50_ms": ms(tally.answer_ms, 50),
-        "answer_p99_ms": ms(tally.answer_ms, 99),
-        "next_server_p50_ms": ms(tally.next_server_ms, 50),
-        "next_server_p99_ms": ms(tally.next_server_ms, 99),
-        "answer_server_p50_ms": ms(tally.answer_server_ms, 50),
-        "answer_server_p99_ms": ms(tally.answer_server_ms, 99),
+        **latencies(tally),
         "load_average_before": round(load_before, 2),
         "load_average_after": round(load_after, 2),
     }
