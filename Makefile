@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask simulate-report browser postgres clean
+.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask simulate-report docs browser postgres clean
 
 # A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
 $(STAMP): pyproject.toml
@@ -78,6 +78,10 @@ bench-dask: $(BENCH_STAMP)
 # Learning curves for the README: which sampling method suits digits, breast_cancer, movie reviews.
 simulate-report: $(STAMP)
 	$(PY) bench/simulate_report.py
+
+# The documentation site (docs/, mkdocs.yml) into site/, offline; --strict: a warning is an error.
+docs: $(STAMP)
+	$(VENV)/bin/mkdocs build --strict
 
 clean:
 	rm -rf $(VENV) .pytest_cache build src/*.egg-info
