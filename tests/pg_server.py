@@ -57,6 +57,14 @@ def find_bin_dir(root: Path = PG_ROOT) -> Path:
         version = bin_dir.parent.name
         if re.fullmatch(r"\d+(\.\d+)?", version) and (bin_dir / "pg_ctl").exists():
             found.append((tuple(int(part) for part in version.split(".")), bin_dir))
+    if not found and root == PG_ROOT:
+        # Not Debian's layout: initdb and pg_ctl side by side on PATH or in a system folder.
+        try:
+            bin_dir = Path(find_program("initdb")).parent
+        except PostgresError:
+            bin_dir = None
+        if bin_dir is not None and (bin_dir / "pg_ctl").exists():
+            return bin_dir
     if not found:
         raise PostgresError(
             f"No PostgreSQL server programs found (expected {root}/<version>/bin/initdb and pg_ctl). "
@@ -64,6 +72,25 @@ def find_bin_dir(root: Path = PG_ROOT) -> Path:
             f"running server with {ENV_URL}=postgresql+psycopg://USER:PASSWORD@HOST:PORT/postgres."
         )
     return max(found)[1]
+
+
+# Where system programs live when a plain user's PATH (e.g. /usr/local/bin:/usr/bin:/bin) lacks them.
+SYSTEM_BIN_DIRS = ("/usr/sbin", "/sbin", "/usr/local/sbin", "/usr/bin", "/bin")
+
+
+def find_program(name: str, extra_dirs: tuple[str, ...] = SYSTEM_BIN_DIRS) -> str:
+    """The full path of ``name``: on ``PATH`` first, then in the system folders that a user's
+    ``PATH`` often leaves out (``runuser`` is in /usr/sbin on Debian)."""
+    found = shutil.which(name)
+    if found:
+        return found
+    for folder in extra_dirs:
+        candidate = Path(folder) / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise PostgresError(
+        f"`{name}` not found: looked on PATH ({os.environ.get('PATH', '')}) and in {', '.join(extra_dirs)}."
+    )
 
 
 def free_port() -> int:
@@ -124,6 +151,7 @@ class PostgresServer:
         self.bin_dir = bin_dir
         self.base_dir = base_dir
         self._as_root = as_root
+        self._runuser = find_program("runuser") if as_root else None
         self._stopped = False
 
     # --- paths and commands -------------------------------------------------------------------
@@ -138,7 +166,7 @@ class PostgresServer:
 
     def _cmd(self, program: str, *args: str) -> list[str]:
         command = [str(self.bin_dir / program), *args]
-        return ["runuser", "-u", RUN_AS, "--", *command] if self._as_root else command
+        return [self._runuser, "-u", RUN_AS, "--", *command] if self._as_root else command
 
     def _run(self, program: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
         # cwd: the programs look up the current folder, which /root (0700) hides from `postgres`.
@@ -349,8 +377,11 @@ def start_server(*, bin_dir: Path | None = None, timeout: float = 60) -> Postgre
                 f"Running as root, but there is no `{RUN_AS}` user to run initdb as (initdb refuses root). "
                 "Debian's postgresql package creates it: `make postgres`."
             ) from error
-        if shutil.which("runuser") is None:
-            raise PostgresError("Running as root, but `runuser` (util-linux) is missing to run initdb as postgres.")
+        try:
+            find_program("runuser")
+        except PostgresError as error:
+            raise PostgresError(f"Running as root, so initdb must run as {RUN_AS} through runuser (util-linux), "
+                                f"but {error}") from error
         # /tmp, not $TMPDIR: the postgres user must be able to reach the folder.
         base_dir = Path(tempfile.mkdtemp(prefix="hilt-pg-", dir="/tmp"))
         os.chown(base_dir, account.pw_uid, account.pw_gid)

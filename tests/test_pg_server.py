@@ -3,6 +3,7 @@ server, one fresh database per test, committed data surviving a restart and a cr
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,18 @@ def test_missing_postgresql_is_a_clear_error(tmp_path):
         pg_server.find_bin_dir(tmp_path)
     with pytest.raises(PostgresError, match="make postgres"):
         pg_server.start_server(bin_dir=tmp_path)
+
+
+def test_runuser_is_found_outside_a_plain_users_path(monkeypatch):
+    """A new user's PATH (/usr/local/bin:/usr/bin:/bin) has no /usr/sbin, where Debian keeps runuser."""
+    monkeypatch.setenv("PATH", "/usr/local/bin:/usr/bin:/bin")
+    found = pg_server.find_program("runuser")
+    assert found.endswith("/runuser") and os.access(found, os.X_OK)
+
+
+def test_a_missing_program_says_where_it_was_looked_for(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(PostgresError) as caught:
+        pg_server.find_program("no-such-program-hilt", extra_dirs=(str(tmp_path / "sbin"),))
+    message = str(caught.value)
+    assert "no-such-program-hilt" in message and str(tmp_path) in message and "sbin" in message
