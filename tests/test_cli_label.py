@@ -22,8 +22,7 @@ HILT = str(Path(sys.executable).with_name("hilt"))
 ITEM_ID = re.compile(r"─ item (\S+) ─")  # the panel title, not "saved: pos for item t4"
 
 
-def hilt(*args, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([HILT, *map(str, args)], capture_output=True, text=True, timeout=300, input=input)
+from helpers import hilt, hilt_exe  # noqa: E402
 
 
 def shown_ids(output: str) -> list[str]:
@@ -141,7 +140,7 @@ def test_loop_ends_when_nothing_is_left(tmp_path):
 
 
 def test_piped_keys_land_in_the_project(project):
-    result = hilt("label", project, "--annotator", "ana", input="1\n2\ns\nu\n2\nq\n")
+    result = hilt_exe("label", project, "--annotator", "ana", input="1\n2\ns\nu\n2\nq\n")
     assert result.returncode == 0, result.stderr
     ids = shown_ids(result.stdout)
     labels = current_labels(project)
@@ -291,7 +290,7 @@ def test_every_label_of_twelve_has_a_single_key(twelve_labels):
 def test_twelve_labels_are_single_keys_in_the_real_command(twelve_labels):
     """Issue 11, defect 5: `hilt label` with keys piped in takes 0 and a as labels 10 and 11."""
     path, _ = twelve_labels
-    result = hilt("label", path, "--annotator", "ana", input="0\na\nzz\nq\n")
+    result = hilt_exe("label", path, "--annotator", "ana", input="0\na\nzz\nq\n")
     assert result.returncode == 0, result.stderr
     assert "press 1-9, 0, a-b for a label" in result.stdout
     assert sorted(current_labels(path).values()) == ["topic10", "topic11"]

@@ -13,11 +13,7 @@ import pytest
 
 from hilt.project import Project
 
-HILT = str(Path(sys.executable).with_name("hilt"))
-
-
-def hilt(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([HILT, *map(str, args)], capture_output=True, text=True, timeout=180, input=input)
+from helpers import hilt, hilt_exe
 
 
 def user_error(result: subprocess.CompletedProcess) -> str:
@@ -63,7 +59,7 @@ def project(tmp_path, reviews_csv) -> Path:
 
 
 def test_init_then_status_json(project):
-    result = hilt("status", project, "--json")
+    result = hilt_exe("status", project, "--json")
     assert result.returncode == 0, result.stderr
     status = json.loads(result.stdout)
     assert status["n_items"] == len(REVIEWS)
@@ -111,7 +107,7 @@ def test_export_csv_and_jsonl(tmp_path, project):
         item = opened.next_item("ana")
         opened.answer(item.id, "neg", "ana")
     out_csv = tmp_path / "labels.csv"
-    result = hilt("export", project, "-o", out_csv)
+    result = hilt_exe("export", project, "-o", out_csv)
     assert result.returncode == 0, result.stderr
     assert "Wrote 3 rows" in result.stderr
     rows = list(csv.DictReader(out_csv.open(encoding="utf-8")))
@@ -119,7 +115,7 @@ def test_export_csv_and_jsonl(tmp_path, project):
     by_id = {row["item_id"] if "item_id" in row else row["id"]: row for row in rows}
     assert by_id[item.id]["label"] == "neg" and by_id[item.id]["annotator"] == "ana"
     out_jsonl = tmp_path / "labels.jsonl"
-    assert hilt("export", project, "--output", out_jsonl, "--all").returncode == 0
+    assert hilt_exe("export", project, "--output", out_jsonl, "--all").returncode == 0
     lines = [json.loads(line) for line in out_jsonl.read_text().splitlines()]
     assert {line["label"] for line in lines} == {"pos", "neg"}
 
@@ -137,7 +133,7 @@ def test_missing_project(tmp_path):
     missing = tmp_path / "nope.hilt"
     for command in (("status", missing), ("import", missing, tmp_path / "x.csv"),
                     ("export", missing, "-o", tmp_path / "x.csv"), ("label", missing)):
-        message = user_error(hilt(*command))
+        message = user_error(hilt_exe(*command))
         assert "nope.hilt" in message
 
 
@@ -185,14 +181,14 @@ def test_init_non_utf8_suggests_encoding_and_encoding_works(tmp_path):
 def test_init_malformed_jsonl(tmp_path):
     data = tmp_path / "r.jsonl"
     data.write_text('{"text": "fine"}\n{"text": "broken\n')
-    message = user_error(hilt("init", tmp_path / "p.hilt", "--data", data, "--labels", "a,b"))
+    message = user_error(hilt_exe("init", tmp_path / "p.hilt", "--data", data, "--labels", "a,b"))
     assert "r.jsonl, line 2" in message and "invalid JSON" in message
 
 
 def test_import_malformed_csv_row(tmp_path, project):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,text,sentiment\nr20,fine,\nr21,not, quoted,\n")
-    message = user_error(hilt("import", project, bad))
+    message = user_error(hilt_exe("import", project, bad))
     assert "bad.csv, line 3" in message and "expected 3 fields" in message
 
 

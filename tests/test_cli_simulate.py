@@ -13,8 +13,7 @@ import pytest
 HILT = str(Path(sys.executable).with_name("hilt"))
 
 
-def hilt(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([HILT, *args], capture_output=True, text=True, timeout=300, cwd=cwd)
+from helpers import hilt, hilt_exe  # noqa: E402
 
 
 def simulate_defaults() -> list[str]:
@@ -37,7 +36,7 @@ def test_simulate_help_lists_every_strategy_with_one_line_each(tmp_path):
 
 
 def test_simulate_a_bundled_set_prints_the_table_and_writes_plot_and_json(tmp_path):
-    result = hilt(
+    result = hilt_exe(
         "simulate", "iris", "--init", "10", "--batch", "10", "--budget", "50", "--seeds", "2",
         "--at", "20,40", "--json", "curves.json", "--plot", "curves.png", "--jobs", "2", cwd=tmp_path,
     )
@@ -134,9 +133,9 @@ def test_simulate_replays_a_project(tmp_path):
 
 def test_simulate_a_project_with_one_label_exits_2(tmp_path):
     (tmp_path / "items.csv").write_text("x,label\n" + "".join(f"{i},{'a' if i < 5 else ''}\n" for i in range(20)))
-    init = hilt("init", "p.hilt", "--data", "items.csv", "--labels", "a,b", "--label-column", "label", cwd=tmp_path)
+    init = hilt_exe("init", "p.hilt", "--data", "items.csv", "--labels", "a,b", "--label-column", "label", cwd=tmp_path)
     assert init.returncode == 0, init.stderr
-    result = hilt("simulate", "--project", "p.hilt", "--no-plot", cwd=tmp_path)
+    result = hilt_exe("simulate", "--project", "p.hilt", "--no-plot", cwd=tmp_path)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "at least two different labels in project p.hilt" in " ".join(result.stderr.split())
 
