@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask simulate-report docs browser postgres clean
+.PHONY: demo test screenshots bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask simulate-report docs browser postgres clean
 
 # A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
 $(STAMP): pyproject.toml
@@ -35,8 +35,15 @@ postgres:
 	  $$SUDO apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 postgresql >/dev/null; }
 
+# Two workers (pytest-xdist): the tests that share the session's Dask cluster run on one of them
+# (xdist_group "dask"), every other test goes to whichever worker is free.
 test: $(STAMP) browser postgres
-	$(PY) -m pytest --doctest-modules src/hilt tests
+	$(PY) -m pytest -n 2 --dist loadgroup --doctest-modules src/hilt tests
+
+# The documentation's screenshots of the real pages (docs/img): the browser tests that take them,
+# told to save them there instead of in their own folders.
+screenshots: $(STAMP) browser
+	HILT_SCREENSHOTS_DIR=$(CURDIR)/docs/img $(PY) -m pytest -q tests/test_web_browser.py::test_label_by_keyboard_skip_undo_reload_and_dashboard tests/test_web_review.py::test_a_reviewer_settles_disagreements_by_keyboard
 
 # The peers the sampling benchmark runs side by side with hilt (modAL, scikit-activeml, small-text).
 $(BENCH_STAMP): $(STAMP)

@@ -29,11 +29,24 @@ CHROMIUM_ARGS = [
 HILT_EXE = str(Path(sys.executable).with_name("hilt"))
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A TCP port nobody listens on right now, never one this process handed out before.
+
+    Under pytest-xdist the workers draw from disjoint residues (port % workers == this worker's
+    index), so two workers cannot both be given a port in the moment before either server binds it.
+    """
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port % count == index % count and port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 @contextmanager
@@ -114,6 +127,22 @@ def browser_context(playwright_instance, chromium_path, tmp_path):
     finally:
         context.close()
 
+def screenshots_folder(tmp_path: Path) -> Path:
+    """Where a browser test saves the documentation's screenshots: the test's own folder, or
+    ``HILT_SCREENSHOTS_DIR`` (``make screenshots`` sets it to docs/img). A plain test run never
+    rewrites files in the checkout."""
+    folder = os.environ.get("HILT_SCREENSHOTS_DIR")
+    return Path(folder) if folder else tmp_path
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _expect_waits_as_long_as_the_pages():
+    """Playwright's ``expect`` retries until the page shows the state (5 s by default); as long
+    as the contexts' 20 s here, for a machine busy with the other worker's tests."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20_000)
+
 # --- end of web server and browser fixtures ---
 
 # --- PostgreSQL fixtures (issue 12: projects in PostgreSQL; tests/pg_server.py, tests/test_pg_server.py) ---
@@ -181,6 +210,21 @@ def dask_cluster():
     """A real ``distributed.LocalCluster`` for the whole session: 2 worker processes (with their
     nannies, which restart a killed worker), 1 thread each, on 127.0.0.1, no dashboard. Started
     only when a test asks for it; ``dask_cluster.scheduler_address`` is what a project is given."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=":0", silence_logs=40)
+    try:
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def own_dask_cluster():
+    """A ``LocalCluster`` like ``dask_cluster`` for one test alone: the fault tests kill its
+    workers, and a nanny slow to bring one back (a busy machine) must not leave the session's
+    cluster short of workers for the tests after them."""
     from distributed import LocalCluster
 
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",

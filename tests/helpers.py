@@ -64,3 +64,52 @@ def hilt_exe(*args: object, input: str | None = None, env: dict[str, str] | None
     return subprocess.run([HILT_EXE, *map(str, args)], capture_output=True, text=True, timeout=timeout,
                           input=input, env=environment, cwd=cwd,
                           stdin=None if input is not None else subprocess.DEVNULL)
+
+
+# --- the labelling page in a browser (tests/test_web_*.py) ----------------------------------------
+
+
+def reviews_project(tmp_path, n=300, retrain_every=10):
+    """A project of the first ``n`` bundled movie reviews with one annotator, ``demo``:
+    ``(path, demo's token, the true label by item id)``."""
+    from hilt.datasets import load_movie_reviews
+    from hilt.project import Project
+
+    reviews = load_movie_reviews().head(n)
+    truth = dict(zip(reviews["id"], reviews["sentiment"]))
+    path = tmp_path / "movie-reviews.hilt"
+    with Project.create(path, reviews[["id", "text"]], ["fresh", "rotten"], text_column="text",
+                        id_column="id", retrain_every=retrain_every) as project:
+        token = project.add_annotator("demo")
+    return path, token, truth
+
+
+def api(base, token, path):
+    """GET ``path`` of the server at ``base`` as the annotator with ``token``."""
+    import httpx
+
+    return httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+def current_id(page):
+    """The id of the item the page shows, once it shows one."""
+    page.wait_for_selector("#item[data-item-id]")
+    return page.get_attribute("#item", "data-item-id")
+
+
+def wait_saved(page):
+    """Until every answer the page sent is committed and the page says so."""
+    page.wait_for_function("() => window.hilt.pending() === 0")
+    page.wait_for_selector("#save-state.saved")
+
+
+def press_and_next(page, key):
+    """Press a key on the shown item and wait until another item is shown; returns the old id."""
+    before = current_id(page)
+    page.keyboard.press(key)
+    page.wait_for_function(
+        "(before) => { const el = document.querySelector('#item'); "
+        "return el.dataset.itemId && el.dataset.itemId !== before; }",
+        arg=before,
+    )
+    return before

@@ -30,6 +30,9 @@ from hilt.store import Store
 
 HILT = str(Path(sys.executable).with_name("hilt"))
 
+# One worker runs these tests (pytest-xdist --dist loadgroup): they share the session's cluster.
+pytestmark = pytest.mark.xdist_group("dask")
+
 POSITIVE = ["good", "great", "warm", "funny", "tender", "smart", "lovely", "bright", "moving", "sharp"]
 NEGATIVE = ["dull", "awful", "loud", "wooden", "lifeless", "boring", "messy", "flat", "slow", "silly"]
 NEUTRAL = ["film", "plot", "cast", "story", "ending", "music", "actor", "scene", "script", "camera",

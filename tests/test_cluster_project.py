@@ -28,6 +28,9 @@ from hilt.cluster import CONNECT_TIMEOUT_ENV
 from hilt.datasets import load_movie_reviews
 from hilt.errors import InputError
 
+# One worker runs these tests (pytest-xdist --dist loadgroup): they share the session's cluster.
+pytestmark = pytest.mark.xdist_group("dask")
+
 LABELS = ["fresh", "rotten"]
 N_LABELLED = 30
 QUEUE = 150
@@ -314,19 +317,21 @@ def retrain_killing_a_worker(project: Project, admin, local: dict, annotator: st
         ranking = project._store.ranking(100)
         assert [r[0] for r in ranking] == [r[0] for r in local["ranking"]]
         assert [r[2] for r in ranking] == [r[2] for r in local["ranking"]]
-    admin.wait_for_workers(2, timeout=60)
+    admin.wait_for_workers(2, timeout=180)
     return mid_run
 
 
-def test_a_worker_killed_mid_retrain(tmp_path, address, monkeypatch):
+def test_a_worker_killed_mid_retrain(tmp_path, own_dask_cluster, monkeypatch):
     from distributed import Client
 
+    address = own_dask_cluster.scheduler_address
     monkeypatch.setenv("HILT_DASK_PARTITION_ITEMS", "100")  # 40 partitions: tasks run for a while
     where = tmp_path / "p.hilt"
     create(where, synthetic_texts(4000))
     local = retrained(where)
     admin = Client(address, timeout=30, set_as_default=False)
     try:
+        admin.wait_for_workers(2, timeout=180)
         with Project.open(where, scheduler=address) as project:
             # While the features are built (counting, then each partition's rows) ...
             first = retrain_killing_a_worker(project, admin, local, "bob")
@@ -340,29 +345,31 @@ def test_a_worker_killed_mid_retrain(tmp_path, address, monkeypatch):
             assert project.next_item("ada") is not None
     finally:
         try:
-            admin.wait_for_workers(2, timeout=60)  # healthy for the tests after this one
+            admin.wait_for_workers(2, timeout=180)  # healthy for the tests after this one
         finally:
             admin.close()
 
 
-def test_retrains_go_on_after_every_worker_was_restarted(tmp_path, address, monkeypatch):
+def test_retrains_go_on_after_every_worker_was_restarted(tmp_path, own_dask_cluster, monkeypatch):
     # A rolling restart of the workers loses every partition kept in their memory (and
     # anything scattered to them); the partitions are computed again from the store.
     from distributed import Client
 
+    address = own_dask_cluster.scheduler_address
     monkeypatch.setenv("HILT_DASK_PARTITION_ITEMS", "500")
     where = tmp_path / "p.hilt"
     create(where, synthetic_texts(2000, seed=1))
     local = retrained(where)
     admin = Client(address, timeout=30, set_as_default=False)
     try:
+        admin.wait_for_workers(2, timeout=180)
         with Project.open(where, scheduler=address) as project:
             project.retrain(wait=True)
             assert project._job.last_report.features_source == "built"
             for _ in range(2):  # one worker after the other, each replaced by its nanny
                 victim, pid = next(iter(admin.run(os.getpid).items()))
                 os.kill(pid, signal.SIGKILL)
-                deadline = time.monotonic() + 60
+                deadline = time.monotonic() + 180  # a new worker process imports dask: slow when busy
                 while victim in (workers := admin.scheduler_info()["workers"]) or len(workers) < 2:
                     assert time.monotonic() < deadline, "the nanny did not restart the worker"
                     time.sleep(0.1)
@@ -370,7 +377,7 @@ def test_retrains_go_on_after_every_worker_was_restarted(tmp_path, address, monk
             assert [r[0] for r in project._store.ranking(100)] == [r[0] for r in local["ranking"]]
     finally:
         try:
-            admin.wait_for_workers(2, timeout=60)
+            admin.wait_for_workers(2, timeout=180)
         finally:
             admin.close()
 

@@ -1,61 +1,26 @@
 """The labelling page and the dashboard in a real Chromium, against `hilt serve` as a subprocess.
 
-These tests also take the README's screenshots (docs/img/labelling.png, docs/img/dashboard.png).
+Two of them take the documentation's screenshots (labelling.png, dashboard.png): into the test's
+folder, or into docs/img with ``make screenshots`` (``HILT_SCREENSHOTS_DIR``). Every read of the page
+waits for the state it checks (``expect``), never for time.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
-from pathlib import Path
 
-import httpx
 import pandas as pd
 import pytest
+from playwright.sync_api import expect
 
-from conftest import running_server
+from conftest import running_server, screenshots_folder
+from helpers import api, current_id, press_and_next, reviews_project, wait_saved
 from hilt.datasets import load_movie_reviews
 from hilt.project import Project
 
 pytestmark = pytest.mark.browser
-
-IMAGES = Path(__file__).resolve().parents[1] / "docs" / "img"
-
-
-def reviews_project(tmp_path, n=300, retrain_every=10):
-    reviews = load_movie_reviews().head(n)
-    truth = dict(zip(reviews["id"], reviews["sentiment"]))
-    path = tmp_path / "movie-reviews.hilt"
-    with Project.create(path, reviews[["id", "text"]], ["fresh", "rotten"], text_column="text",
-                        id_column="id", retrain_every=retrain_every) as project:
-        token = project.add_annotator("demo")
-    return path, token, truth
-
-
-def api(base, token, path):
-    return httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-
-def current_id(page):
-    page.wait_for_selector("#item[data-item-id]")
-    return page.get_attribute("#item", "data-item-id")
-
-
-def wait_saved(page):
-    page.wait_for_function("() => window.hilt.pending() === 0")
-    page.wait_for_selector("#save-state.saved")
-
-
-def press_and_next(page, key):
-    """Press a key on the shown item and wait until another item is shown; returns the old id."""
-    before = current_id(page)
-    page.keyboard.press(key)
-    page.wait_for_function(
-        "(before) => { const el = document.querySelector('#item'); "
-        "return el.dataset.itemId && el.dataset.itemId !== before; }",
-        arg=before,
-    )
-    return before
 
 
 def test_label_by_keyboard_skip_undo_reload_and_dashboard(tmp_path, browser_context):
@@ -74,7 +39,7 @@ def test_label_by_keyboard_skip_undo_reload_and_dashboard(tmp_path, browser_cont
             labelled.append(press_and_next(page, "1" if truth[item_id] == "fresh" else "2"))
         wait_saved(page)
         assert len(set(labelled)) == 30
-        assert page.text_content("#save-state") == "saved ✓"
+        expect(page.locator("#save-state")).to_have_text("saved ✓")
         status = api(base, token, "/api/status").json()
         assert status["n_answered"] == 30 and status["by_annotator"] == {"demo": 30}
 
@@ -106,11 +71,13 @@ def test_label_by_keyboard_skip_undo_reload_and_dashboard(tmp_path, browser_cont
         press_and_next(page, "1" if truth[item_id] == "fresh" else "2")
         wait_saved(page)
         page.wait_for_function("() => document.querySelector('#feedback').textContent.includes('model')")
-        page.screenshot(path=str(IMAGES / "labelling.png"))
+        page.screenshot(path=str(screenshots_folder(tmp_path) / "labelling.png"))
 
         # Dashboard: after a background retrain, the page updates itself (no reload).
         dashboard = browser_context.new_page()
         dashboard.goto(base + "/dashboard")
+        expect(dashboard.locator("#n-runs")).to_have_text(re.compile(r"^\d+$"))
+        expect(dashboard.locator("#n-answered")).to_have_text(re.compile(r"^\d+$"))
         runs_before = int(dashboard.text_content("#n-runs"))
         answered_before = int(dashboard.text_content("#n-answered"))
         for _ in range(12):
@@ -124,8 +91,8 @@ def test_label_by_keyboard_skip_undo_reload_and_dashboard(tmp_path, browser_cont
             timeout=60_000,
         )
         dashboard.wait_for_selector(".chart circle")
-        assert "training labels" in dashboard.text_content("#latest-run")
-        dashboard.screenshot(path=str(IMAGES / "dashboard.png"), full_page=True)
+        expect(dashboard.locator("#latest-run")).to_contain_text("training labels")
+        dashboard.screenshot(path=str(screenshots_folder(tmp_path) / "dashboard.png"), full_page=True)
         assert errors == []
 
 
@@ -153,11 +120,12 @@ def test_html_and_script_in_item_text_stay_inert(tmp_path, browser_context):
             page.keyboard.press("1")
             page.wait_for_function("(n) => window.hilt.pending() === 0 && window.hilt.state.saved === n",
                                    arg=len(shown))
-        time.sleep(0.3)
+        # Every item shown and answered, the page done: any handler the data could have planted
+        # had its chance to run.
+        page.wait_for_selector("#done:not([hidden])")
         assert sorted(shown) == sorted(payloads)  # shown literally, as text
         assert page.evaluate("() => window.__pwned === undefined")
         assert dialogs == []
-        page.wait_for_selector("#done:not([hidden])")
 
 
 def table_cells(page):
@@ -187,7 +155,7 @@ def test_table_rows_show_as_a_key_value_table(tmp_path, browser_context):
         page = browser_context.new_page()
         page.goto(f"{base}/?token={token}")
         expected = mixed.set_index("id").loc[current_id(page)]
-        assert page.text_content("#item-text") == expected["review"]
+        expect(page.locator("#item-text")).to_have_text(expected["review"])
         assert table_cells(page) == {"year": str(expected["year"])}
         assert page.locator("#item b").count() == 0
 
@@ -198,7 +166,7 @@ def test_without_a_token_pages_and_api_are_401(tmp_path, browser_context):
         page = browser_context.new_page()
         response = page.goto(base + "/")
         assert response.status == 401
-        assert "annotator link" in page.text_content("h1")
+        expect(page.locator("h1")).to_contain_text("annotator link")
         assert page.goto(base + "/dashboard").status == 401
         assert page.goto(base + "/api/next").status == 401
         assert page.goto(base + "/?token=forged").status == 401
@@ -244,7 +212,7 @@ def test_the_next_item_appears_before_the_server_replies(tmp_path, browser_conte
             "(first) => { const el = document.querySelector('#item'); "
             "return el.dataset.itemId && el.dataset.itemId !== first; }", arg=first)
         page.wait_for_function("() => window.hilt.pending() === 1")
-        assert page.text_content("#save-state") == "saving…"  # shown, but not yet saved
+        expect(page.locator("#save-state")).to_have_text("saving…")  # shown, but not yet saved
         assert api(base, token, "/api/status").json()["n_answered"] == 0
         deadline = time.monotonic() + 20
         while not held and time.monotonic() < deadline:  # the route event may trail the fetch
@@ -276,7 +244,7 @@ def test_twelve_labels_each_have_a_key_shown_on_its_button(tmp_path, browser_con
         assert keys == [[label, key] for label, key in zip(labels, "1234567890ab")]
         chosen = {}
         for label, key in zip(labels, "1234567890ab"):
-            assert page.text_content("#item-id") == "item " + current_id(page)  # the id is on the page
+            expect(page.locator("#item-id")).to_have_text("item " + current_id(page))  # the id is on the page
             chosen[press_and_next(page, key)] = label
         wait_saved(page)
         rows = [json.loads(line) for line in api(base, token, "/api/export").text.splitlines() if line.strip()]
@@ -298,7 +266,7 @@ def test_quick_presses_during_a_save_are_queued_not_dropped(tmp_path, browser_co
             page.keyboard.press("1" if n % 2 else "2")
         # Two answers went out (the shown item and its preview); the other 18 presses wait, visibly.
         page.wait_for_function("() => window.hilt.pending() === 20")
-        assert page.text_content("#save-state") == "18 key presses waiting for the next item…"
+        expect(page.locator("#save-state")).to_have_text("18 key presses waiting for the next item…")
         deadline = time.monotonic() + 60
         while page.evaluate("() => window.hilt.pending()") and time.monotonic() < deadline:
             while held:
@@ -324,7 +292,7 @@ def test_undo_takes_back_a_waiting_press_first(tmp_path, browser_context):
         page.wait_for_function("() => window.hilt.state.presses.length === 1")
         page.keyboard.press("u")
         page.wait_for_function("() => window.hilt.state.presses.length === 0")
-        assert "Took back" in page.text_content("#feedback")
+        expect(page.locator("#feedback")).to_contain_text("Took back")
         deadline = time.monotonic() + 30
         while page.evaluate("() => window.hilt.pending()") and time.monotonic() < deadline:
             while held:
@@ -343,11 +311,11 @@ def test_saved_count_goes_down_after_undo(tmp_path, browser_context):
         for _ in range(3):
             press_and_next(page, "1")
         wait_saved(page)
-        assert page.text_content("#position") == "3 answers saved on this page"
+        expect(page.locator("#position")).to_have_text("3 answers saved on this page")
         page.keyboard.press("u")
         page.wait_for_function("() => document.querySelector('#feedback').textContent.startsWith('Undone')")
         wait_saved(page)
-        assert page.text_content("#position") == "2 answers saved on this page"
+        expect(page.locator("#position")).to_have_text("2 answers saved on this page")
         assert labelled_count(base, token) == 2
 
 
@@ -436,7 +404,7 @@ def test_an_item_without_a_guess_does_not_say_no_model_when_a_model_exists(tmp_p
         page.goto(f"{base}/?token={fresh_token}")
         press_and_next(page, "1")
         page.wait_for_function("() => document.querySelector('#feedback').textContent.includes('model')")
-        assert "No model yet" in page.text_content("#feedback")
+        expect(page.locator("#feedback")).to_contain_text("No model yet")
 
 
 def test_a_huge_text_is_shown_shortened_with_a_way_to_see_it_all(tmp_path, browser_context):
@@ -454,10 +422,11 @@ def test_a_huge_text_is_shown_shortened_with_a_way_to_see_it_all(tmp_path, brows
             press_and_next(page, "s")
             current_id(page)
         assert page.evaluate("() => document.querySelector('#item-text').textContent.length") == 5001
-        assert page.is_visible("#show-all") and "295,000 more characters" in page.text_content("#show-all")
+        expect(page.locator("#show-all")).to_be_visible()
+        expect(page.locator("#show-all")).to_contain_text("295,000 more characters")
         page.keyboard.press("v")
         page.wait_for_function("(n) => document.querySelector('#item-text').textContent.length === n", arg=len(huge))
-        assert page.text_content("#show-all").endswith("show less")  # and back again
+        expect(page.locator("#show-all")).to_have_text(re.compile(r"show less$"))  # and back again
         page.click("#show-all")
         page.wait_for_function("() => document.querySelector('#item-text').textContent.length === 5001")
         page.keyboard.press("1")  # the last item when "small" came first: no next item to wait for

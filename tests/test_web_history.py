@@ -6,9 +6,10 @@ import json
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from conftest import running_server
-from test_web_browser import current_id, press_and_next, reviews_project, wait_saved
+from helpers import current_id, press_and_next, reviews_project, wait_saved
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +47,7 @@ def test_change_an_earlier_answer_from_the_history_list(tmp_path, browser_contex
             "(id) => { const li = document.querySelector('#history-list .history-entry'); "
             "return li && li.dataset.itemId === id && li.querySelector('.history-label').textContent === 'rotten'; }",
             arg=labelled[0])
-        assert "Changed item " + labelled[0] in page.text_content("#feedback")
+        expect(page.locator("#feedback")).to_contain_text("Changed item " + labelled[0])
         assert current_id(page) == shown  # the item on screen stays; keys label it as before
 
         current = {row["item_id"]: row["label"] for row in export(base, token)}

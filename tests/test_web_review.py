@@ -1,24 +1,24 @@
 """The review page (issue 13) in a real Chromium against `hilt serve` as a subprocess.
 
 Two annotators label the same items (overlap) and disagree on some; a reviewer settles them by
-keyboard on ``/review``. Also takes the README's screenshot docs/img/review.png (1280x800).
+keyboard on ``/review``. Also takes the documentation's screenshot review.png (1280x800): into the
+test's folder, or into docs/img with ``make screenshots``.
 """
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
-from conftest import running_server
+from conftest import running_server, screenshots_folder
 from hilt.datasets import load_movie_reviews
 from hilt.project import Project
 
 pytestmark = pytest.mark.browser
 
-IMAGES = Path(__file__).resolve().parents[1] / "docs" / "img"
 LABELS = ["fresh", "rotten"]
 KEYS = {"fresh": "1", "rotten": "2"}
 
@@ -90,11 +90,11 @@ def test_a_reviewer_settles_disagreements_by_keyboard(tmp_path, browser_context)
         # label is the earlier answer's (a tie), alice's.
         first = shown_id(page)
         assert first == disagreements[0]
-        assert "Annotators disagree" in page.text_content("#reason")
+        expect(page.locator("#reason")).to_contain_text("Annotators disagree")
         assert answers_shown(page) == [["alice", truth[first]], ["bob", other(truth[first])]]
-        assert page.text_content("#final-label") == truth[first]
-        assert page.text_content("#item-text") == load_movie_reviews().set_index("id").loc[first, "text"]
-        page.screenshot(path=str(IMAGES / "review.png"))
+        expect(page.locator("#final-label")).to_have_text(truth[first])
+        expect(page.locator("#item-text")).to_have_text(load_movie_reviews().set_index("id").loc[first, "text"])
+        page.screenshot(path=str(screenshots_folder(tmp_path) / "review.png"))
         page.set_viewport_size({"width": 390, "height": 844})
         widths = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert widths[0] <= widths[1], widths
@@ -105,8 +105,8 @@ def test_a_reviewer_settles_disagreements_by_keyboard(tmp_path, browser_context)
         decided = {first: other(truth[first])}
         page.keyboard.press(KEYS[decided[first]])
         page.wait_for_selector("#final-label.just-saved")
-        assert page.text_content("#final-label") == decided[first]
-        assert page.text_content("#save-state") == "saved ✓"  # only after the server's commit
+        expect(page.locator("#final-label")).to_have_text(decided[first])
+        expect(page.locator("#save-state")).to_have_text("saved ✓")  # only after the server's commit
         final = {r["item_id"]: r for r in export(base, tokens["rita"])}
         assert (final[first]["label"], final[first]["annotator"]) == (decided[first], "rita")
         wait_for_other_item(page, first)
@@ -130,7 +130,7 @@ def test_a_reviewer_settles_disagreements_by_keyboard(tmp_path, browser_context)
             wait_for_other_item(page, item_id)
         page.wait_for_selector("#done:not([hidden])")
         page.wait_for_function("() => window.hilt.pending() === 0")
-        assert "Nothing to review" in page.text_content("#done")
+        expect(page.locator("#done")).to_contain_text("Nothing to review")
         assert set(disagreements) <= set(decided)
 
         # The default export has the reviewer's label; the full one keeps every answer, by role.
@@ -157,7 +157,8 @@ def test_a_non_reviewer_gets_no_review_page_nor_link(tmp_path, browser_context):
         assert page.query_selector("#review-link") is None
         response = page.goto(base + "/review")
         assert response.status == 403
-        assert "Reviewers only" in page.text_content("main") and "--reviewer" in page.text_content("main")
+        expect(page.locator("main")).to_contain_text("Reviewers only")
+        expect(page.locator("main")).to_contain_text("--reviewer")
 
 
 def test_the_dashboard_shows_the_interval_and_agreement(tmp_path, browser_context):
@@ -171,10 +172,11 @@ def test_the_dashboard_shows_the_interval_and_agreement(tmp_path, browser_contex
         page = browser_context.new_page()
         page.set_viewport_size({"width": 1280, "height": 800})
         page.goto(f"{base}/dashboard?token={tokens['rita']}")
-        assert page.text_content("#latest-accuracy").replace("\u00a0", " ") == (
+        # to_have_text normalises white space, the page's no-break spaces included.
+        expect(page.locator("#latest-accuracy")).to_have_text(
             f"Latest: {run['eval_accuracy'] * 100:.0f} % (95 % CI {low * 100:.0f}–{high * 100:.0f} %) "
             f"on {run['n_eval']} evaluation items")
-        assert page.is_visible(".chart .chart-band")
-        assert page.text_content("#agreement-items") == "60"
-        assert "alice · bob" in page.text_content("#agreement-pairs")
+        expect(page.locator(".chart .chart-band")).to_be_visible()
+        expect(page.locator("#agreement-items")).to_have_text("60")
+        expect(page.locator("#agreement-pairs")).to_contain_text("alice · bob")
         page.screenshot(path=str(tmp_path / "dashboard-review.png"), full_page=True)
