@@ -1,7 +1,7 @@
 """MkDocs hook: the generated parts of the reference pages, made on every build.
 
 * ``<!-- hilt:cli -->`` (docs/reference/cli.md) becomes the ``--help`` of every command and
-  subcommand of the Typer app :data:`hilt.cli.app`, exactly as a terminal 100 columns wide shows
+  subcommand of the Typer app :data:`hilt.cli.app`, exactly as a terminal 80 columns wide shows
   it, without colour: the page cannot drift from the commands.
 * ``<!-- hilt:http-routes -->`` (docs/reference/http-api.md) becomes one section per route of the
   web server's routers (:mod:`hilt.server.api`, :mod:`hilt.server.pages`): method, path, query
@@ -19,8 +19,8 @@ from typing import Any, Iterator
 
 CLI_MARKER = "<!-- hilt:cli -->"
 ROUTES_MARKER = "<!-- hilt:http-routes -->"
-#: The terminal width the help is rendered at.
-WIDTH = 100
+#: The terminal width the help is rendered at: the usual terminal, and what fits the page.
+WIDTH = 80
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
