@@ -1,8 +1,8 @@
 """MkDocs hook: the generated parts of the reference pages, made on every build.
 
 * ``<!-- hilt:cli -->`` (docs/reference/cli.md) becomes the ``--help`` of every command and
-  subcommand of the Typer app :data:`hilt.cli.app`, exactly as a terminal 80 columns wide shows
-  it, without colour: the page cannot drift from the commands.
+  subcommand of the Typer app :data:`hilt.cli.app`, Typer's own text in its plain layout
+  (no colour, no boxes): the page cannot drift from the commands.
 * ``<!-- hilt:http-routes -->`` (docs/reference/http-api.md) becomes one section per route of the
   web server's routers (:mod:`hilt.server.api`, :mod:`hilt.server.pages`): method, path, query
   parameters, body fields, extra status codes, and the endpoint's own docstring.
@@ -12,14 +12,17 @@ Nothing here touches the network; it imports hilt from the environment mkdocs ru
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import inspect
 import os
 import re
+import textwrap
 from typing import Any, Iterator
 
 CLI_MARKER = "<!-- hilt:cli -->"
 ROUTES_MARKER = "<!-- hilt:http-routes -->"
-#: The terminal width the help is rendered at: the usual terminal, and what fits the page.
+#: The width the help is rendered at: what a page's code block shows without scrolling.
 WIDTH = 80
 
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -45,23 +48,76 @@ def commands() -> Iterator[tuple[list[str], Any]]:
 
 
 def command_help(path: list[str]) -> str:
-    """The help of ``hilt PATH --help``, as the terminal shows it (Typer's rich layout), without
-    colour or trailing spaces."""
-    from typer.testing import CliRunner
+    """The help of ``hilt PATH --help``: Typer's own text (usage, description, arguments and
+    options with their defaults, the epilog) in its plain layout, ``WIDTH`` columns wide.
 
-    from hilt.cli import app
-
-    env = {"COLUMNS": str(WIDTH), "LINES": "50", "NO_COLOR": "1", "TERM": "dumb", "FORCE_COLOR": None}
-    result = CliRunner().invoke(app, [*path, "--help"], env=env, color=False, terminal_width=WIDTH)
-    if result.exit_code != 0:
-        raise RuntimeError(f"hilt {' '.join(path)} --help failed ({result.exit_code}): {result.output}")
-    text = _ANSI.sub("", result.output)
+    The plain layout rather than the boxes a colour terminal shows: the boxes cut long names
+    and values short with an ellipsis at any width a page has room for (``--annotators-per-it…``),
+    the plain layout wraps them and loses nothing.
+    """
+    by_path = dict((tuple(p), command) for p, command in commands())
+    context = None
+    for depth in range(len(path) + 1):
+        command = by_path[tuple(path[:depth])]
+        context = command.context_class(command, info_name=(path[depth - 1] if depth else "hilt"),
+                                        parent=context, terminal_width=WIDTH, max_content_width=WIDTH)
+    markup, epilog = getattr(command, "rich_markup_mode", None), command.epilog
+    try:
+        command.rich_markup_mode = None
+        command.epilog = None  # written below as the terminal shows it: one line per entry
+        with _no_hyphen_breaks():
+            text = command.get_help(context)
+    finally:
+        command.rich_markup_mode, command.epilog = markup, epilog
+    if epilog:
+        text += "\n\n" + _plain_epilog(epilog)
+    text = _ANSI.sub("", text)
     lines = [line.rstrip() for line in text.splitlines()]
     while lines and not lines[0]:
         lines.pop(0)
     while lines and not lines[-1]:
         lines.pop()
     return "\n".join(lines)
+
+
+@contextlib.contextmanager
+def _no_hyphen_breaks() -> Iterator[None]:
+    """Click's help wrapper breaks lines after a hyphen (``--id-`` / ``column``), which would
+    spoil the examples and option names on the page: wrap at spaces only while rendering.
+    (Typer vendors click as ``typer._click``; older Typers use ``click`` itself.)"""
+    saved = []
+    for name in ("typer._click._textwrap", "click._textwrap"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        original = module.TextWrapper
+
+        class Wrapper(original):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **{**kwargs, "break_on_hyphens": False})
+
+        saved.append((module, original))
+        module.TextWrapper = Wrapper
+    try:
+        yield
+    finally:
+        for module, original in saved:
+            module.TextWrapper = original
+
+
+def _plain_epilog(epilog: str) -> str:
+    """An epilog written in Typer's markdown mode (``**bold**``, backticks, a line break as two
+    trailing spaces) as plain lines, indented like the help text."""
+    lines = []
+    for paragraph in epilog.split("\n\n"):
+        for line in re.split(r"  \n", paragraph):
+            line = re.sub(r"\*\*([^*]+)\*\*", r"\1", line.replace("\n", " "))
+            line = re.sub(r"`([^`]*)`", r"\1", line)
+            lines.append(textwrap.fill(line.rstrip(), WIDTH, initial_indent="  ", subsequent_indent="  ",
+                                       break_long_words=False, break_on_hyphens=False))
+        lines.append("")
+    return "\n".join(lines).rstrip()
 
 
 def cli_reference() -> str:
