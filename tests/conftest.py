@@ -26,10 +26,14 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-HILT_EXE = str(Path(sys.executable).with_name("hilt"))
+from helpers import HILT_EXE, REVIEWS, write_csv  # noqa: E402 (HILT_EXE: re-exported for the test modules)
 
 
 _HANDED_OUT: set[int] = set()
+# Below Linux's ephemeral range (32768-60999), so the kernel never hands one of these to an
+# outgoing connection, and never the ports bind(("", 0)) gives: those come out all odd or all even
+# (the kernel keeps one parity for connect), so filtering them by residue can wait forever.
+_PORTS = range(20000, 32000)
 
 
 def free_port() -> int:
@@ -39,14 +43,20 @@ def free_port() -> int:
     index), so two workers cannot both be given a port in the moment before either server binds it.
     """
     count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
-    while True:
+    index = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0) % count
+    mine = [port for port in _PORTS if port % count == index]
+    start = os.getpid() % len(mine)  # two runs side by side start at different ports
+    for port in (*mine[start:], *mine[:start]):
+        if port in _HANDED_OUT:
+            continue
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = sock.getsockname()[1]
-        if port % count == index % count and port not in _HANDED_OUT:
-            _HANDED_OUT.add(port)
-            return port
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue  # someone listens there (or it is still in use)
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"No free port left in {_PORTS.start}..{_PORTS.stop - 1} for worker {index} of {count}.")
 
 
 @contextmanager
@@ -241,3 +251,12 @@ def small_partitions(monkeypatch):
     monkeypatch.setenv("HILT_DASK_PARTITION_ITEMS", "300")
 
 # --- end of a Dask cluster ---
+
+
+# --- data files the CLI tests share ---------------------------------------------------------------
+
+
+@pytest.fixture
+def reviews_csv(tmp_path) -> Path:
+    """Eight short reviews (id, text, sentiment; two labelled) as a CSV file."""
+    return write_csv(tmp_path / "reviews.csv", REVIEWS)

@@ -13,11 +13,19 @@ Two ways to run the command line, for the same ``subprocess.CompletedProcess`` r
 
 from __future__ import annotations
 
+import csv
+import json
 import os
 import subprocess
 import sys
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from hilt.project import Project
 
 HILT_EXE = str(Path(sys.executable).with_name("hilt"))
 
@@ -64,6 +72,91 @@ def hilt_exe(*args: object, input: str | None = None, env: dict[str, str] | None
     return subprocess.run([HILT_EXE, *map(str, args)], capture_output=True, text=True, timeout=timeout,
                           input=input, env=environment, cwd=cwd,
                           stdin=None if input is not None else subprocess.DEVNULL)
+
+
+# --- results and data the CLI tests share -------------------------------------------------------
+
+
+def user_error(result: subprocess.CompletedProcess) -> str:
+    """Assert a clean user error (exit 2, no traceback) and return its message on one line."""
+    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "Error" in result.stderr
+    return " ".join(result.stderr.split())
+
+
+REVIEWS = [
+    ("r01", "A warm, funny film with a big heart.", "pos"),
+    ("r02", "Dull and far too long.", "neg"),
+    ("r03", "The cast is wonderful and the script sings.", ""),
+    ("r04", "I checked my watch every five minutes.", ""),
+    ("r05", "A delight from start to finish.", ""),
+    ("r06", "Lifeless, joyless and loud.", ""),
+    ("r07", "Smart, tender and beautifully shot.", ""),
+    ("r08", "A mess of a plot and wooden acting.", ""),
+]
+
+
+def write_csv(path: Path, rows, header=("id", "text", "sentiment")) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+GOOD = ["great", "wonderful", "delightful", "moving", "smart", "funny"]
+BAD = ["dull", "awful", "boring", "lifeless", "tedious", "clumsy"]
+
+
+def texts(n: int) -> pd.DataFrame:
+    """``n`` short reviews; odd ids are positive (the truth an annotator may miss)."""
+    rows = []
+    for i in range(n):
+        words = GOOD if i % 2 else BAD
+        rows.append({"id": f"r{i:02d}", "text": f"A {words[i % 6]} and {words[(i + 1) % 6]} film, number {i}."})
+    return pd.DataFrame(rows)
+
+
+def truth(item_id: str) -> str:
+    return "pos" if int(item_id[1:]) % 2 else "neg"
+
+
+def label_twice(project: Project, steps: int) -> None:
+    """ana and bob take turns: ana answers right, bob flips every fourth of his answers."""
+    for step in range(steps):
+        for name in ("ana", "bob"):
+            item = project.next_item(name)
+            if item is None:
+                continue
+            label = truth(item.id)
+            if name == "bob" and step % 4 == 0:
+                label = "neg" if label == "pos" else "pos"
+            project.answer(item.id, label, name)
+
+
+HEAVY = ("sklearn", "pandas", "scipy", "wordllama", "matplotlib")
+
+#: Runs the ``hilt`` entry point in-process with ARGS, then prints which heavy modules it loaded.
+IMPORTS_SCRIPT = """
+import json, sys
+sys.argv = ["hilt", *json.loads(sys.argv[1])]
+from hilt.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+print("LOADED=" + ",".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
+"""
+
+
+def heavy_imports(*args: str, cwd: Path | None = None) -> tuple[list[str], subprocess.CompletedProcess]:
+    """Run the ``hilt`` entry point with ARGS in a fresh Python: (heavy modules it loaded, the result)."""
+    script = IMPORTS_SCRIPT.format(heavy=HEAVY)
+    result = subprocess.run([sys.executable, "-c", script, json.dumps(list(map(str, args)))],
+                            capture_output=True, text=True, timeout=120, cwd=cwd)
+    line = next(line for line in result.stderr.splitlines() if line.startswith("LOADED="))
+    return [m for m in line.removeprefix("LOADED=").split(",") if m], result
 
 
 # --- the labelling page in a browser (tests/test_web_*.py) ----------------------------------------

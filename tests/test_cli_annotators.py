@@ -11,7 +11,7 @@ import pytest
 
 from hilt.errors import NotFoundError
 from hilt.project import Project
-from test_cli_project import hilt
+from helpers import hilt
 
 
 

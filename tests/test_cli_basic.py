@@ -8,6 +8,8 @@ from pathlib import Path
 
 from hilt import __version__
 
+from helpers import heavy_imports
+
 HILT = str(Path(sys.executable).with_name("hilt"))
 
 
@@ -34,31 +36,6 @@ def test_unknown_command_is_a_usage_error_without_traceback():
 
 
 # --- issue 11, defect 7: commands that need no model do not import its libraries ---------------
-
-HEAVY = ("sklearn", "pandas", "scipy", "wordllama", "matplotlib")
-
-#: Runs the ``hilt`` entry point in-process with ARGS, then prints which heavy modules it loaded.
-IMPORTS_SCRIPT = """
-import json, sys
-sys.argv = ["hilt", *json.loads(sys.argv[1])]
-from hilt.cli import main
-try:
-    main()
-except SystemExit:
-    pass
-print("LOADED=" + ",".join(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)
-"""
-
-
-def heavy_imports(*args: str, cwd: Path | None = None) -> tuple[list[str], subprocess.CompletedProcess]:
-    import json
-
-    script = IMPORTS_SCRIPT.format(heavy=HEAVY)
-    result = subprocess.run([sys.executable, "-c", script, json.dumps(list(map(str, args)))],
-                            capture_output=True, text=True, timeout=120, cwd=cwd)
-    line = next(line for line in result.stderr.splitlines() if line.startswith("LOADED="))
-    return [m for m in line.removeprefix("LOADED=").split(",") if m], result
-
 
 def test_help_imports_no_model_library():
     """Issue 11, defect 7 (a guard: this held before the fix): `hilt --help` imports none of

@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 
 from conftest import free_port, running_server
+from helpers import user_error
 from hilt.project import Project
 from hilt.store import Store
 
@@ -49,14 +50,6 @@ def hilt(*args: str, env: dict[str, str] | None = None, timeout: float = 120,
          input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([HILT, *map(str, args)], capture_output=True, text=True, timeout=timeout, input=input,
                           env=environment(**(env or {})), stdin=None if input is not None else subprocess.DEVNULL)
-
-
-def user_error(result: subprocess.CompletedProcess) -> str:
-    """Assert a clean user error and return its message on one line."""
-    assert result.returncode == 2, (result.returncode, result.stdout, result.stderr)
-    assert "Traceback" not in result.stderr + result.stdout
-    assert "Error" in result.stderr
-    return " ".join(result.stderr.split())
 
 
 @pytest.fixture(autouse=True)

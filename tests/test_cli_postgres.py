@@ -17,8 +17,7 @@ from sqlalchemy.engine import make_url
 
 from conftest import HILT_EXE, free_port
 from hilt.project import Project
-from test_cli_project import REVIEWS, hilt, reviews_csv, user_error, write_csv  # noqa: F401 (reviews_csv: a fixture)
-from test_cli_quality import label_twice, texts
+from helpers import REVIEWS, hilt, label_twice, texts, user_error, write_csv
 
 SECRET = "s3cret"
 

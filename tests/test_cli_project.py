@@ -5,48 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from hilt.project import Project
 
-from helpers import hilt, hilt_exe
-
-
-def user_error(result: subprocess.CompletedProcess) -> str:
-    """Assert a clean user error and return its message (one paragraph)."""
-    assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
-    assert "Error" in result.stderr
-    return " ".join(result.stderr.split())
-
-
-REVIEWS = [
-    ("r01", "A warm, funny film with a big heart.", "pos"),
-    ("r02", "Dull and far too long.", "neg"),
-    ("r03", "The cast is wonderful and the script sings.", ""),
-    ("r04", "I checked my watch every five minutes.", ""),
-    ("r05", "A delight from start to finish.", ""),
-    ("r06", "Lifeless, joyless and loud.", ""),
-    ("r07", "Smart, tender and beautifully shot.", ""),
-    ("r08", "A mess of a plot and wooden acting.", ""),
-]
-
-
-def write_csv(path: Path, rows, header=("id", "text", "sentiment")) -> Path:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-@pytest.fixture
-def reviews_csv(tmp_path) -> Path:
-    return write_csv(tmp_path / "reviews.csv", REVIEWS)
+from helpers import REVIEWS, hilt, hilt_exe, user_error, write_csv
 
 
 @pytest.fixture
@@ -132,9 +97,10 @@ def test_init_on_an_existing_project(tmp_path, project, reviews_csv):
 def test_missing_project(tmp_path):
     missing = tmp_path / "nope.hilt"
     for command in (("status", missing), ("import", missing, tmp_path / "x.csv"),
-                    ("export", missing, "-o", tmp_path / "x.csv"), ("label", missing)):
-        message = user_error(hilt_exe(*command))
+                    ("export", missing, "-o", tmp_path / "x.csv")):
+        message = user_error(hilt(*command))
         assert "nope.hilt" in message
+    assert "nope.hilt" in user_error(hilt_exe("label", missing))  # and the real executable says so too
 
 
 def test_init_missing_data_file(tmp_path):

@@ -13,38 +13,7 @@ import pandas as pd
 import pytest
 
 from hilt.project import Project
-from test_cli_basic import heavy_imports
-from test_cli_project import hilt, reviews_csv, user_error  # noqa: F401 (reviews_csv: a fixture)
-
-GOOD = ["great", "wonderful", "delightful", "moving", "smart", "funny"]
-BAD = ["dull", "awful", "boring", "lifeless", "tedious", "clumsy"]
-
-
-def texts(n: int) -> pd.DataFrame:
-    """``n`` short reviews; odd ids are positive (the truth an annotator may miss)."""
-    rows = []
-    for i in range(n):
-        words = GOOD if i % 2 else BAD
-        rows.append({"id": f"r{i:02d}", "text": f"A {words[i % 6]} and {words[(i + 1) % 6]} film, number {i}."})
-    return pd.DataFrame(rows)
-
-
-def truth(item_id: str) -> str:
-    return "pos" if int(item_id[1:]) % 2 else "neg"
-
-
-def label_twice(project: Project, steps: int) -> None:
-    """ana and bob take turns: ana answers right, bob flips every fourth of his answers."""
-    for step in range(steps):
-        for name in ("ana", "bob"):
-            item = project.next_item(name)
-            if item is None:
-                continue
-            label = truth(item.id)
-            if name == "bob" and step % 4 == 0:
-                label = "neg" if label == "pos" else "pos"
-            project.answer(item.id, label, name)
-
+from helpers import BAD, GOOD, heavy_imports, hilt, label_twice, texts, user_error
 
 @pytest.fixture(scope="module")
 def overlapped(tmp_path_factory) -> Path:

@@ -43,6 +43,12 @@ def test_fixture_gives_a_working_postgresql_database(postgres_server, postgres_u
         assert scalar(postgres_url, "SHOW fsync") == "on"
 
 
+# These three run in this order on one worker (under pytest-xdist, one group): the last checks
+# that the databases the first two were given are gone.
+in_order = pytest.mark.xdist_group("pg-server-fresh-databases")
+
+
+@in_order
 @pytest.mark.parametrize("run", [1, 2])
 def test_each_test_gets_a_fresh_empty_database(postgres_url, run):
     name = postgres_url.rsplit("/", 1)[1]
@@ -56,6 +62,7 @@ def test_each_test_gets_a_fresh_empty_database(postgres_url, run):
     SEEN_DATABASES.append(name)
 
 
+@in_order
 def test_the_database_is_dropped_after_its_test(postgres_server):
     assert len(SEEN_DATABASES) == 2, "runs after test_each_test_gets_a_fresh_empty_database"
     with postgres_server.connect() as conn:

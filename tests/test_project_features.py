@@ -34,8 +34,7 @@ from hilt.features import (
 from hilt.learner import ActiveLearner
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.store import Store
-from test_cli_project import hilt, user_error, write_csv
-from test_cli_simulate import hilt as hilt_in
+from helpers import hilt, user_error, write_csv
 
 LABELS = ["pos", "neg"]
 POS = ["good", "great", "wonderful", "delightful", "superb", "charming"]
@@ -436,7 +435,7 @@ def test_cli_init_with_features_that_do_not_fit_exits_2_and_creates_nothing(tmp_
 
 
 def test_cli_simulate_names_the_features_and_the_strength_in_its_title(tmp_path):
-    result = hilt_in("simulate", "movie_reviews", "--strategies", "random", "--features", "tfidf", "--seeds", "1",
+    result = hilt("simulate", "movie_reviews", "--strategies", "random", "--features", "tfidf", "--seeds", "1",
                      "--budget", "60", "--init", "20", "--batch", "20", "--no-plot", "-q", "--json", "out.json",
                      cwd=tmp_path)
     assert result.returncode == 0, result.stderr

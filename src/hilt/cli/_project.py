@@ -28,7 +28,7 @@ PROJECT_HELP = "The project file (e.g. reviews.hilt) or PostgreSQL URL (postgres
 #: The help text of ``--scheduler`` (init, label, serve, retrain, label-issues).
 SCHEDULER_HELP = (
     "Dask scheduler that builds features and scores the pool, e.g. tcp://10.0.0.5:8786 "
-    "(default: $HILT_DASK_SCHEDULER, else this machine; see README \"Pools past one machine\")."
+    "(default: $HILT_DASK_SCHEDULER, else this machine; see the docs, how-to \"Dask\")."
 )
 
 

@@ -37,7 +37,7 @@ class Featurizer(BaseEstimator, TransformerMixin):
     #: Item kinds it accepts: ``"text"`` (a string per item), ``"table"`` (numeric rows).
     kinds: tuple[str, ...] = ()
     #: The regularisation strength (scikit-learn's ``C``) of the default logistic regression on
-    #: these features, measured per featurizer (see the README's feature tables).
+    #: these features, measured per featurizer (see the docs' benchmarks, features).
     classifier_C: float = 1.0
 
     def params(self) -> dict:

@@ -30,7 +30,7 @@ class TfidfFeatures(Featurizer):
     name = "tfidf"
     kinds = ("text",)
     #: Measured: C = 3 is the best logistic regression on TF-IDF at 200 labels and at full
-    #: data across the README's text sets (C = 1 under-fits the few labels).
+    #: data across the benchmark text sets (C = 1 under-fits the few labels).
     classifier_C = 3.0
 
     def __init__(self, max_features: int = 200_000):
@@ -165,11 +165,11 @@ class TfidfEmbeddingFeatures(Featurizer):
     TF-IDF rows have unit length, embedding rows length ``embedding_weight`` (0.7): with equal
     weight the embeddings dominated once labels were many (movie reviews at full data: 0.708
     against TF-IDF's 0.721); at 0.7 the pair keeps most of the gain at 200 labels and loses
-    less than a point at full data (measurements in the README's feature tables).
+    less than a point at full data (measurements in the docs' benchmarks, features).
 
     The embeddings carry what words mean, which few labels cannot teach a TF-IDF model; the
     TF-IDF block keeps the exact words, which many labels can. Together they beat either alone
-    at 200 labels and lose at most a point at full data (see the README's feature tables).
+    at 200 labels and lose at most a point at full data (see the docs' benchmarks, features).
     """
 
     name = "tfidf+embeddings"

@@ -44,7 +44,7 @@ _FACTORIES: dict[str, Callable[[], Any]] = {
        for method in METHODS},
 }
 
-#: One line per strategy, for ``--help`` and the README.
+#: One line per strategy, for ``--help`` and the docs.
 DESCRIPTIONS: dict[str, str] = {
     "random": "items at random (the baseline; explores, never biased)",
     "least": "least confidence: the lowest top probability",
