@@ -36,9 +36,10 @@ postgres:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=300 postgresql >/dev/null; }
 
 # Two workers (pytest-xdist): the tests that share the session's Dask cluster run on one of them
-# (xdist_group "dask"), every other test goes to whichever worker is free.
+# (xdist_group "dask"), every other test goes to whichever worker is free. The 20 slowest are listed
+# at the end, so a test that grows shows in every run.
 test: $(STAMP) browser postgres
-	$(PY) -m pytest -n 2 --dist loadgroup --doctest-modules src/hilt tests
+	$(PY) -m pytest -n 2 --dist loadgroup --durations=20 --doctest-modules src/hilt tests
 
 # The documentation's screenshots of the real pages (docs/img): the browser tests that take them,
 # told to save them there instead of in their own folders.
