@@ -100,6 +100,40 @@ def running_server(project_path: Path, *extra: str, timeout: float = 60.0):
         log.close()
 
 
+@contextmanager
+def server_in_this_process(project_path: Path, timeout: float = 60.0):
+    """The app ``hilt serve PROJECT`` serves, with the same uvicorn server, on a free port in a
+    thread of the test's own process; yields its base URL.
+
+    For the browser tests that exercise the page and the API rather than the executable: it saves
+    each of them a Python start with the whole stack's imports (some 3 s of a core). The real
+    ``hilt serve`` process is in :func:`running_server`, which test_server*.py and the main browser
+    walk-throughs keep using.
+    """
+    import threading
+
+    from hilt.server import create_app
+    from hilt.server.runner import bind, make_server
+
+    port = free_port()
+    server = make_server(create_app(project_path))  # the project opens here, closes at shutdown
+    sock = bind("127.0.0.1", port)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name=f"hilt-serve-{port}", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise AssertionError(f"the server on port {port} did not start")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        sock.close()
+        assert not thread.is_alive(), f"the server on port {port} did not stop within {timeout} s"
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     """Debian's Chromium; missing is a failure, not a skip (``make test`` installs it first)."""

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from conftest import running_server, screenshots_folder
+from conftest import running_server, screenshots_folder, server_in_this_process
 from helpers import api, current_id, press_and_next, reviews_project, wait_saved
 from hilt.datasets import load_movie_reviews
 from hilt.project import Project
@@ -107,7 +107,7 @@ def test_html_and_script_in_item_text_stay_inert(tmp_path, browser_context):
     path = tmp_path / "evil.hilt"
     with Project.create(path, rows, ["ok", "bad"], text_column="text", id_column="id") as project:
         token = project.add_annotator("eve")
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         dialogs = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -137,7 +137,7 @@ def test_table_rows_show_as_a_key_value_table(tmp_path, browser_context):
     numbers = pd.DataFrame({"id": ["a", "b", "c"], "height_cm": [181.5, 162.0, 175.25], "age": [34, 51, 27]})
     with Project.create(tmp_path / "people.hilt", numbers, ["yes", "no"], id_column="id") as project:
         token = project.add_annotator("tab")
-    with running_server(tmp_path / "people.hilt") as base:
+    with server_in_this_process(tmp_path / "people.hilt") as base:
         page = browser_context.new_page()
         page.goto(f"{base}/?token={token}")
         expected = numbers.set_index("id").loc[current_id(page)]
@@ -151,7 +151,7 @@ def test_table_rows_show_as_a_key_value_table(tmp_path, browser_context):
     with Project.create(tmp_path / "mixed.hilt", mixed, ["yes", "no"], id_column="id",
                         text_column="review") as project:
         token = project.add_annotator("mix")
-    with running_server(tmp_path / "mixed.hilt") as base:
+    with server_in_this_process(tmp_path / "mixed.hilt") as base:
         page = browser_context.new_page()
         page.goto(f"{base}/?token={token}")
         expected = mixed.set_index("id").loc[current_id(page)]
@@ -162,7 +162,7 @@ def test_table_rows_show_as_a_key_value_table(tmp_path, browser_context):
 
 def test_without_a_token_pages_and_api_are_401(tmp_path, browser_context):
     path, _, _ = reviews_project(tmp_path, n=20)
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         response = page.goto(base + "/")
         assert response.status == 401
@@ -174,7 +174,7 @@ def test_without_a_token_pages_and_api_are_401(tmp_path, browser_context):
 
 def test_an_answer_whose_reply_is_lost_is_retried_and_stored_once(tmp_path, browser_context):
     path, token, _ = reviews_project(tmp_path, n=20)
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         dropped = []
 
@@ -200,7 +200,7 @@ def test_an_answer_whose_reply_is_lost_is_retried_and_stored_once(tmp_path, brow
 def test_the_next_item_appears_before_the_server_replies(tmp_path, browser_context):
     """Prefetch: the page shows the next item at once, and says "saved" only after the commit."""
     path, token, _ = reviews_project(tmp_path, n=40)
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         held = []
         page.route("**/api/answers*", lambda route: held.append(route))  # answered later, by hand
@@ -237,7 +237,7 @@ def test_twelve_labels_each_have_a_key_shown_on_its_button(tmp_path, browser_con
     path = tmp_path / "topics.hilt"
     with Project.create(path, rows, labels, text_column="text", id_column="id") as project:
         token = project.add_annotator("kim")
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         page.goto(f"{base}/?token={token}")
         keys = page.eval_on_selector_all(".choice", "bs => bs.map(b => [b.dataset.label, b.querySelector('kbd').textContent])")
@@ -256,7 +256,7 @@ def test_quick_presses_during_a_save_are_queued_not_dropped(tmp_path, browser_co
     """Issue 11, defect 6: 20 presses while the server is slow give 20 answers, and the page
     shows the presses that wait for an item."""
     path, token, _ = reviews_project(tmp_path, n=60)
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         held = []
         page.route("**/api/answers*", lambda route: held.append(route))  # the server "is slow"
@@ -281,7 +281,7 @@ def test_quick_presses_during_a_save_are_queued_not_dropped(tmp_path, browser_co
 def test_undo_takes_back_a_waiting_press_first(tmp_path, browser_context):
     """Issue 11, defect 6: a press still waiting for an item is what undo takes back."""
     path, token, _ = reviews_project(tmp_path, n=30)
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         held = []
         page.route("**/api/answers*", lambda route: held.append(route))
@@ -305,7 +305,7 @@ def test_undo_takes_back_a_waiting_press_first(tmp_path, browser_context):
 def test_saved_count_goes_down_after_undo(tmp_path, browser_context):
     """Issue 11, defect 12: "N answers saved on this page" counts undone answers out."""
     path, token, _ = reviews_project(tmp_path, n=30)
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         page.goto(f"{base}/?token={token}")
         for _ in range(3):
@@ -326,7 +326,7 @@ def test_narrow_screen_has_no_sideways_overflow(tmp_path, browser_context):
     with Project.create(path, reviews[["id", "text"]], ["fresh", "rotten", "unsure"], text_column="text",
                         id_column="id") as project:
         token = project.add_annotator("annotator-number-one")
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         page.set_viewport_size({"width": 390, "height": 844})
         for url in ("/", "/dashboard"):
@@ -345,7 +345,7 @@ def test_a_wide_table_row_keeps_the_label_buttons_in_view(tmp_path, browser_cont
     path = tmp_path / "wide.hilt"
     with Project.create(path, table, ["malignant", "benign"], id_column="id") as project:
         token = project.add_annotator("doc")
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         page.set_viewport_size({"width": 1280, "height": 800})
         page.goto(f"{base}/?token={token}")
@@ -387,7 +387,7 @@ def test_an_item_without_a_guess_does_not_say_no_model_when_a_model_exists(tmp_p
     """Issue 11, defect 4: evaluation items (and others served without a guess) say so, not
     "no model yet", once a model exists; and /api/next does not say which are evaluation items."""
     path, token = model_ready_project(tmp_path)
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         page.route("**/api/next*", without_guesses)
         page.route("**/api/answers*", without_guesses)
@@ -399,7 +399,7 @@ def test_an_item_without_a_guess_does_not_say_no_model_when_a_model_exists(tmp_p
 
     (tmp_path / "fresh").mkdir()
     fresh, fresh_token, _ = reviews_project(tmp_path / "fresh", n=20)  # no model yet: it says so
-    with running_server(fresh) as base:
+    with server_in_this_process(fresh) as base:
         page = browser_context.new_page()
         page.goto(f"{base}/?token={fresh_token}")
         press_and_next(page, "1")
@@ -415,7 +415,7 @@ def test_a_huge_text_is_shown_shortened_with_a_way_to_see_it_all(tmp_path, brows
     path = tmp_path / "huge.hilt"
     with Project.create(path, rows, ["keep", "drop"], text_column="text", id_column="id") as project:
         token = project.add_annotator("lee")
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         page.goto(f"{base}/?token={token}")
         if current_id(page) != "big":

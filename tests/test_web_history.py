@@ -8,7 +8,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from conftest import running_server
+from conftest import server_in_this_process
 from helpers import current_id, press_and_next, reviews_project, wait_saved
 
 pytestmark = pytest.mark.browser
@@ -30,7 +30,7 @@ def test_change_an_earlier_answer_from_the_history_list(tmp_path, browser_contex
     """Label 3 items, change the first one's label from the list: the export has the new label,
     and the old answer is kept (retracted) in the export of every answer."""
     path, token, _ = reviews_project(tmp_path, n=30)
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         page.goto(f"{base}/?token={token}")
         labelled = [press_and_next(page, key) for key in "121"]

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from conftest import running_server, screenshots_folder
+from conftest import running_server, screenshots_folder, server_in_this_process
 from hilt.datasets import load_movie_reviews
 from hilt.project import Project
 
@@ -150,7 +150,7 @@ def test_a_reviewer_settles_disagreements_by_keyboard(tmp_path, browser_context)
 
 def test_a_non_reviewer_gets_no_review_page_nor_link(tmp_path, browser_context):
     path, tokens, _, _ = team_project(tmp_path, n=8)
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         page.goto(f"{base}/?token={tokens['alice']}")
         page.wait_for_selector("header.bar")
@@ -168,7 +168,7 @@ def test_the_dashboard_shows_the_interval_and_agreement(tmp_path, browser_contex
         run = project.status()["runs"][-1]
     assert run["eval_ci"] is not None and run["n_eval"] > 1
     low, high = run["eval_ci"]
-    with running_server(path) as base:
+    with server_in_this_process(path) as base:
         page = browser_context.new_page()
         page.set_viewport_size({"width": 1280, "height": 800})
         page.goto(f"{base}/dashboard?token={tokens['rita']}")

@@ -86,12 +86,18 @@ def bind(host: str, port: int, *, any_free_if_busy: bool = False) -> socket.sock
     return sock
 
 
-def serve(app, sock: socket.socket, *, on_ready: Callable[[], None] | None = None, log_level: str = "warning") -> None:
-    """Serve ``app`` on ``sock`` until Ctrl+C; call ``on_ready`` once requests are accepted."""
+def make_server(app, *, log_level: str = "warning"):
+    """The uvicorn server ``hilt serve`` runs ``app`` with (a clean stop waits at most 3 s for
+    requests in flight). The tests run the same server in a thread of their own process."""
     import uvicorn
 
     config = uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="on", timeout_graceful_shutdown=3)
-    server = uvicorn.Server(config)
+    return uvicorn.Server(config)
+
+
+def serve(app, sock: socket.socket, *, on_ready: Callable[[], None] | None = None, log_level: str = "warning") -> None:
+    """Serve ``app`` on ``sock`` until Ctrl+C; call ``on_ready`` once requests are accepted."""
+    server = make_server(app, log_level=log_level)
     if on_ready is not None:
 
         def wait_then_call() -> None:
