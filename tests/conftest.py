@@ -249,11 +249,9 @@ def where(request, tmp_path, monkeypatch):
 # --- a Dask cluster (issue 14: features and scoring on a cluster) ---
 
 
-@pytest.fixture(scope="session")
-def dask_cluster():
-    """A real ``distributed.LocalCluster`` for the whole session: 2 worker processes (with their
-    nannies, which restart a killed worker), 1 thread each, on 127.0.0.1, no dashboard. Started
-    only when a test asks for it; ``dask_cluster.scheduler_address`` is what a project is given."""
+@contextmanager
+def local_cluster():
+    """Two worker processes under nannies, 1 thread each, on 127.0.0.1, no dashboard."""
     import dask
     from distributed import LocalCluster
 
@@ -269,6 +267,15 @@ def dask_cluster():
             yield cluster
         finally:
             cluster.close()
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A real ``distributed.LocalCluster`` for the whole session: 2 worker processes (with their
+    nannies, which restart a killed worker), 1 thread each, on 127.0.0.1, no dashboard. Started
+    only when a test asks for it; ``dask_cluster.scheduler_address`` is what a project is given."""
+    with local_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture
@@ -276,21 +283,8 @@ def own_dask_cluster():
     """A ``LocalCluster`` like ``dask_cluster`` for one test alone: the fault tests kill its
     workers, and a nanny slow to bring one back (a busy machine) must not leave the session's
     cluster short of workers for the tests after them."""
-    import dask
-    from distributed import LocalCluster
-
-    # A LocalCluster closes a worker's nanny for good when no worker of that name is registered
-    # lost-worker-timeout (15 s) after one was lost. A second kill within 15 s of the first (a
-    # retrain of ~14 s on a busy machine) met that check in the moment before the nanny's new
-    # worker registered: the nanny closed and the cluster stayed one worker short. Here the nanny
-    # alone decides.
-    with dask.config.set({"distributed.deploy.lost-worker-timeout": "1h"}):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=":0", silence_logs=40)
-        try:
-            yield cluster
-        finally:
-            cluster.close()
+    with local_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture
