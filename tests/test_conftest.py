@@ -36,7 +36,6 @@ def test_free_port_skips_a_port_someone_listens_on(monkeypatch):
             conftest.free_port()
 
 
-
 GROUPED_TESTS = """
 import os, pytest
 
