@@ -25,6 +25,7 @@ import pandas as pd
 import pytest
 
 from conftest import free_port, running_server
+from helpers import hilt as in_process
 from helpers import user_error
 from hilt.project import Project
 from hilt.store import Store
@@ -172,6 +173,42 @@ def test_an_unreachable_scheduler_is_exit_2_within_seconds_never_a_hang(dead_run
 def test_an_empty_scheduler_is_an_input_error(small_project):
     message = user_error(hilt("retrain", small_project, "--scheduler", " "))
     assert "scheduler address" in message
+
+
+def test_a_malformed_scheduler_address_is_exit_2_and_said_to_be_malformed(small_project, tmp_path):
+    # Connecting would wait the whole HILT_DASK_TIMEOUT: the error came before any attempt.
+    env = {"HILT_DASK_TIMEOUT": "60"}
+    for args in (["retrain", small_project, "--scheduler", "127.0.0.1:48786x"],
+                 ["serve", small_project, "--port", str(free_port()), "--scheduler", "127.0.0.1:48786x"],
+                 ["retrain", small_project]):
+        started = time.monotonic()
+        result = in_process(*args, env={**env, "HILT_DASK_SCHEDULER": "127.0.0.1:48786x"})
+        message = user_error(result)
+        assert "got '127.0.0.1:48786x'" in message and "a malformed address" in message
+        assert "its port '48786x' is not a whole number" in message and "host:port, tcp://host:port" in message
+        assert "not a Dask scheduler" not in message
+        assert time.monotonic() - started < 30
+    assert "(from $HILT_DASK_SCHEDULER)" in message  # the last one came from the environment
+    # The real executable too: exit code 2, no traceback.
+    message = user_error(hilt("retrain", small_project, "--scheduler", "tcp://127.0.0.1", env=env))
+    assert "it has no port" in message
+
+
+def test_status_shows_the_last_retrains_error_from_the_store(tmp_path):
+    project = make_project(tmp_path, n=30, labelled=10)
+    store = Store.open(project)
+    try:
+        store.record_run_error("Expected a Dask scheduler at tcp://127.0.0.1:9; connecting failed within 3 s.")
+    finally:
+        store.close()
+    shown = in_process("status", project, "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["retrain_error"].startswith("Expected a Dask scheduler at tcp://127.0.0.1:9")
+    table = " ".join(in_process("status", project).stdout.split())
+    assert "The last retrain failed: Expected a Dask scheduler at tcp://127.0.0.1:9;" in table
+    assert in_process("retrain", project).returncode == 0  # a run that finishes clears it
+    assert json.loads(in_process("status", project, "--json").stdout)["retrain_error"] is None
+    assert "The last retrain failed" not in in_process("status", project).stdout
 
 
 def test_commands_that_never_retrain_do_not_contact_the_scheduler(small_project, tmp_path):

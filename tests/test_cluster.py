@@ -1,6 +1,7 @@
 """hilt.cluster without a cluster: the partition plan, the exact merge of the partitions' tops,
 the featurizers fitted from merged per-partition statistics (the same matrix as a fit on the
-whole pool), what cannot be distributed, and connecting (never a hang).
+whole pool), what cannot be distributed, connecting (never a hang; a malformed address said to be
+one), and a failed run's error kept in the store for every process over the project.
 
 Projects on a real Dask cluster are tested in test_cluster_project.py.
 """
@@ -16,11 +17,13 @@ import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import FunctionTransformer
 
 from conftest import free_port
 from hilt import Project
-from hilt.cluster import CONNECT_TIMEOUT_ENV, SCHEDULER_ENV, connect, scheduler_address
+from hilt.cluster import (CONNECT_TIMEOUT_ENV, SCHEDULER_ENV, check_address, connect, is_connected,
+                          scheduler_address)
 from hilt.cluster import partitions
 from hilt.project.cluster import ClusterFeatures
 from hilt.cluster.partitions import Top, combine_tops, merge_tops, plan
@@ -366,3 +369,106 @@ def test_a_bad_timeout_is_an_input_error(monkeypatch):
         monkeypatch.setenv(CONNECT_TIMEOUT_ENV, bad)
         with pytest.raises(InputError, match=CONNECT_TIMEOUT_ENV):
             connect(f"tcp://127.0.0.1:{free_port()}")
+
+
+@pytest.mark.parametrize("address, why", [  # (127.0.0.1 only: were the check broken, connect would try them)
+    ("127.0.0.1:48786x", "its port '48786x' is not a whole number"),
+    ("tcp://127.0.0.1", "it has no port"),
+    ("127.0.0.1", "it has no port"),
+    ("tcp://127.0.0.1:0", "its port 0 is not from 1 to 65535"),
+    ("127.0.0.1:65536", "its port 65536 is not from 1 to 65535"),
+    ("htp://127.0.0.1:8786", "its scheme 'htp' is not one of"),
+    ("tcp://127.0.0.1:8786/", "its port '8786/' is not a whole number"),
+])
+def test_a_malformed_address_is_said_to_be_one_before_anything_is_contacted(address, why, monkeypatch):
+    monkeypatch.setenv(CONNECT_TIMEOUT_ENV, "60")  # connecting would wait: a quick error did not try
+    t0 = time.monotonic()
+    for call in (scheduler_address, connect, check_address):
+        with pytest.raises(InputError) as error:
+            call(address)
+        message = str(error.value)
+        assert message.startswith("Expected a Dask scheduler address like host:port, tcp://host:port")
+        assert f"got {address!r}, a malformed address: {why}" in message
+        assert "not a Dask scheduler" not in message
+    assert time.monotonic() - t0 < 5
+    monkeypatch.setenv(SCHEDULER_ENV, address)  # from the environment: the message says so
+    with pytest.raises(InputError, match=r"\(from \$HILT_DASK_SCHEDULER\), a malformed address"):
+        scheduler_address()
+
+
+def test_an_address_without_a_host_or_with_a_bare_ipv6_host_is_malformed():
+    with pytest.raises(InputError, match="got 'tcp://:8786', a malformed address: it has no host"):
+        check_address("tcp://:8786")
+    with pytest.raises(InputError, match=r"its host '::1' is not a host name or address \(an IPv6 address goes "
+                                          r"in brackets: \[::1\]:8786\)"):
+        check_address("::1:8786")
+
+
+@pytest.mark.parametrize("address", ["tcp://10.0.0.5:8786", "10.0.0.5:8786", "localhost:1", "tls://sched.lan:8786",
+                                     "tcp://[::1]:8786", "[fe80::1%eth0]:8786", "ws://my-host_2:65535",
+                                     "inproc://10.0.0.5/1234/1"])
+def test_well_formed_addresses_pass_the_check(address):
+    check_address(address)
+    assert scheduler_address(address) == address  # as given, not rewritten
+
+
+def test_a_client_that_lost_its_scheduler_is_not_connected():
+    class Lost:
+        status = "closed"
+
+    class Reconnecting:
+        status = "connecting"
+
+    class Running:
+        status = "running"
+
+    assert is_connected(Running()) and not is_connected(Lost()) and not is_connected(Reconnecting())
+
+
+# -- a failed run's error, kept in the store ------------------------------------------------------
+
+class FailingFit(LogisticRegression):
+    """A classifier whose fit fails (as a run that meets a broken cluster or a bad model would)."""
+
+    def fit(self, X, y, sample_weight=None):
+        raise RuntimeError("the fit failed\non purpose")
+
+
+def _labelled_project(path) -> None:
+    frame = pd.DataFrame({"id": [f"t{i}" for i in range(40)],
+                          "text": [f"{'good great' if i % 2 else 'bad dull'} film {i}" for i in range(40)]})
+    with Project.create(path, frame, ["pos", "neg"], id_column="id", features="tfidf", retrain_every=10**6,
+                        eval_share=0) as project:
+        for _ in range(8):
+            item = project.next_item("ada")
+            project.answer(item.id, "pos" if "good" in item.data["text"] else "neg", "ada")
+
+
+def test_the_last_runs_error_is_in_the_store_for_every_process_until_a_run_finishes(tmp_path, caplog):
+    import logging
+
+    from hilt.project.status import read_status
+
+    path = tmp_path / "p.hilt"
+    _labelled_project(path)
+    with Project.open(path, model=FailingFit()) as failing:
+        with pytest.raises(RuntimeError):
+            failing.retrain(wait=True)  # as hilt retrain runs it
+        error = failing.status()["retrain_error"]
+        assert error == "RuntimeError: the fit failed on purpose"  # one line
+        with Project.open(path) as other:  # another process's view: the same file
+            assert other.status()["retrain_error"] == error
+        assert read_status(path)["retrain_error"] == error
+        # A background run's failure (a server's) is recorded too, and logged.
+        failing._store.record_run_error("an older error")
+        with caplog.at_level(logging.WARNING, logger="hilt"):
+            failing.retrain()
+            deadline = time.monotonic() + 60
+            while failing.status()["retrain_error"] != error and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert failing.status()["retrain_error"] == error
+    assert any("background retrain failed" in r.getMessage() for r in caplog.records)
+    with Project.open(path) as fixed:  # the project's own classifier: the next run finishes
+        fixed.retrain(wait=True)
+        assert fixed.status()["retrain_error"] is None and len(fixed.status()["runs"]) == 1
+    assert read_status(path)["retrain_error"] is None

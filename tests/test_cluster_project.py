@@ -426,3 +426,109 @@ def test_label_issues_on_the_cluster_are_the_local_ones(tmp_path, address, revie
         assert project._features._cached is None  # the pool's features never came to this process
     assert len(local) >= 5
     assert dask == local
+
+
+# -- the scheduler killed and started again on the same address ----------------------------------
+
+class SchedulerHost:
+    """A ``dask scheduler`` and one ``dask worker`` as processes of their own on a fixed address,
+    so that the scheduler can be killed (SIGKILL, as a host going down) and started again there."""
+
+    def __init__(self, port: int):
+        self.address = f"tcp://127.0.0.1:{port}"
+        self.port = port
+        self.processes: list = []
+
+    def start(self) -> None:
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        dask = str(Path(sys.executable).with_name("dask"))
+        self.processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(self.port),
+                                            "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        self.processes.append(subprocess.Popen(
+            [dask, "worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host", "127.0.0.1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_for_workers(self.address, n=1, timeout=120)
+
+    def kill(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+            process.wait(30)
+        self.processes = []
+
+
+@pytest.fixture
+def scheduler_host():
+    host = SchedulerHost(free_port())
+    try:
+        yield host
+    finally:
+        host.kill()
+
+
+def wait_until(condition, what: str, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while not (found := condition()):
+        assert time.monotonic() < deadline, f"waited {timeout:g} s for {what}"
+        time.sleep(0.1)
+    return found
+
+
+def test_a_serving_project_retrains_again_after_the_scheduler_restarts(tmp_path, scheduler_host, monkeypatch,
+                                                                       caplog):
+    import logging
+
+    from hilt.project.status import read_status
+
+    # The client gives up on a lost scheduler after HILT_DASK_TIMEOUT: then it is closed for good.
+    monkeypatch.setenv(CONNECT_TIMEOUT_ENV, "3")
+    where = tmp_path / "p.hilt"
+    create(where, synthetic_texts(600, seed=2), n_labelled=20)
+    local = retrained(where)
+    scheduler_host.start()
+    address = scheduler_host.address
+    with Project.open(where, scheduler=address) as project, caplog.at_level(logging.INFO, logger="hilt"):
+        project.retrain()  # in the background, as a server's labelling starts it
+        wait_until(lambda: len(project.status()["runs"]) == 2 and not project.status()["retraining"], "a run")
+        assert project.status()["retrain_error"] is None
+
+        scheduler_host.kill()
+        # The client noticed, tried to reconnect for its timeout and closed: the state in which every
+        # later run used to fail with "'NoneType' object has no attribute 'publish_get'".
+        wait_until(lambda: project._job.client.status == "closed", "the lost client to close", timeout=60)
+        project.retrain()
+        error = wait_until(lambda: project.status()["retrain_error"], "the failed run's error")
+        assert f"Dask scheduler at {address}" in error and "connection refused" in error
+        assert "\n" not in error and "NoneType" not in error and "AttributeError" not in error
+        # The error lives in the store: another project object on the file (a hilt status, another
+        # server) sees it, as does the light status read.
+        with Project.open(where) as other:
+            assert other.status()["retrain_error"] == error
+        assert read_status(where)["retrain_error"] == error
+        # Serving goes on meanwhile, from the last ranking (skips: the training labels stay those
+        # of the local run, so the next ranking can be compared with it).
+        for _ in range(3):
+            item = project.next_item("bob")
+            assert item is not None and project.answer(item.id, None, "bob")["saved"]
+        failures = [r for r in caplog.records if "background retrain failed" in r.getMessage()]
+        assert failures and all(r.exc_info is None for r in failures)  # one line each, no traceback
+
+        scheduler_host.start()  # a new scheduler (and worker) on the same address
+        project.retrain()
+        wait_until(lambda: len(project.status()["runs"]) == 3 and not project.status()["retraining"],
+                   "the run after the restart")
+        assert project.status()["retrain_error"] is None  # cleared by the run that finished
+        with Project.open(where) as other:
+            assert other.status()["retrain_error"] is None
+        assert project._job.last_report.features_source == "built"  # the new scheduler's workers built them
+        ranking = project._store.ranking(100)
+        assert [r[0] for r in ranking] == [r[0] for r in local["ranking"]]
+        assert [r[2] for r in ranking] == [r[2] for r in local["ranking"]]
+        reconnected = [r for r in caplog.records if "connected again" in r.getMessage()]
+        assert len(reconnected) == 1 and reconnected[0].exc_info is None
+        assert address in reconnected[0].getMessage() and "\n" not in reconnected[0].getMessage()
+        again = project._job.client
+    assert again.status == "closed"  # the client made on reconnecting is closed with the project

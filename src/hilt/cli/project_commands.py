@@ -293,7 +293,9 @@ def status(
     # light and never contacts a cluster (a server given --scheduler is not known here).
     info["scheduler"] = info.get("scheduler") or default_scheduler()
     if as_json:
-        typer.echo(json.dumps(info, indent=2, default=str))
+        from hilt.project.export import json_text  # strict JSON: a missing number is null
+
+        typer.echo(json_text(info, indent=2, default=str))
         return
     for table in status_tables(info, title=display_location(location)):
         stdout.print(table)
@@ -333,8 +335,10 @@ def retrain(
     run = runs[-1] if len(runs) > before else None
     where = f"on the Dask cluster at {on}" if on else "in this process"
     if as_json:
-        typer.echo(json.dumps({"retrained": run is not None, "run": run, "n_runs": len(runs), "scheduler": on,
-                               "features": source, "seconds": round(seconds, 3)}, indent=2, default=str))
+        from hilt.project.export import json_text
+
+        typer.echo(json_text({"retrained": run is not None, "run": run, "n_runs": len(runs), "scheduler": on,
+                              "features": source, "seconds": round(seconds, 3)}, indent=2, default=str))
     if run is None:
         known = [label for label, n in info.get("by_label", {}).items() if n]
         if len(known) < 2:
@@ -380,6 +384,8 @@ def status_tables(info: dict[str, Any], title: str = "project") -> list[Any]:
     if info.get("scheduler"):
         overview.add_row("scheduler", str(info["scheduler"]))
     tables: list[Any] = [Text(title, style="bold"), overview]
+    if info.get("retrain_error"):  # a line of its own: the table's right-aligned column would break it up
+        tables.append(Text(f"The last retrain failed: {info['retrain_error']}", style="yellow"))
 
     by_label = Table(title="labels")
     by_label.add_column("label")

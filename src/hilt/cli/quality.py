@@ -6,7 +6,6 @@ import); ``label-issues`` opens the project, since finding likely errors fits it
 
 from __future__ import annotations
 
-import json
 from typing import Any, Optional
 
 import typer
@@ -24,6 +23,7 @@ from hilt.cli._project import (
 )
 from hilt.cli.app import app, console, user_errors
 from hilt.cli.project_commands import alpha_words, stdout
+from hilt.project.export import json_text
 
 #: Characters of an item's text a table row shows.
 TEXT_WIDTH = 60
@@ -49,7 +49,7 @@ def agreement_command(
     status = read_status(location)
     report = status["agreement"]
     if as_json:
-        typer.echo(json.dumps(report, indent=2))
+        typer.echo(json_text(report, indent=2))
         return
     if not report["items"]:
         console.print(_no_overlap_message(display_location(location), status["overlap"]))
@@ -141,7 +141,7 @@ def label_issues_command(
             rows = opened.label_issues(limit=limit)
         texts = _item_texts(opened, [row["item_id"] for row in rows]) if rows and not as_json else {}
     if as_json:
-        typer.echo(json.dumps(rows, indent=2))
+        typer.echo(json_text(rows, indent=2))
         return
     if not rows:
         kinds = sum(1 for n in status.get("by_label", {}).values() if n)

@@ -160,16 +160,16 @@ def annotator_list(
 
     Example: hilt annotator list reviews.hilt
     """
-    import json
-
     from rich.console import Console
     from rich.table import Table
+
+    from hilt.project.export import json_text
 
     location = project_location(project_path)
     with open_project(location, cluster=False) as project:
         listed = project.annotator_list()
     if as_json:
-        typer.echo(json.dumps(listed, indent=2))
+        typer.echo(json_text(listed, indent=2))
         return
     if not listed:
         console.print(f"{display_location(location)} has no annotators yet. Add one: "

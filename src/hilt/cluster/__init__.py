@@ -29,6 +29,7 @@ Dask is an optional dependency: ``pip install 'hilt[dask]'``. Nothing here impor
 scheduler is given.
 """
 
-from hilt.cluster.connect import CONNECT_TIMEOUT_ENV, SCHEDULER_ENV, connect, scheduler_address
+from hilt.cluster.connect import (CONNECT_TIMEOUT_ENV, SCHEDULER_ENV, check_address, connect, is_connected,
+                                  scheduler_address)
 
-__all__ = ["CONNECT_TIMEOUT_ENV", "SCHEDULER_ENV", "connect", "scheduler_address"]
+__all__ = ["CONNECT_TIMEOUT_ENV", "SCHEDULER_ENV", "check_address", "connect", "is_connected", "scheduler_address"]

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Any
 
 from hilt.errors import InputError
 
-__all__ = ["CONNECT_TIMEOUT_ENV", "SCHEDULER_ENV", "connect", "scheduler_address", "DEFAULT_CONNECT_TIMEOUT"]
+__all__ = ["CONNECT_TIMEOUT_ENV", "SCHEDULER_ENV", "check_address", "connect", "is_connected", "scheduler_address",
+           "DEFAULT_CONNECT_TIMEOUT"]
 
 #: The scheduler a project uses when none is given (``tcp://host:8786``); unset or empty: none.
 SCHEDULER_ENV = "HILT_DASK_SCHEDULER"
 #: Seconds to wait for the scheduler (and for its first worker) before giving up.
 CONNECT_TIMEOUT_ENV = "HILT_DASK_TIMEOUT"
 DEFAULT_CONNECT_TIMEOUT = 10.0
+
+#: The address schemes Dask's comms speak (``distributed.comm.registry.backends``); no scheme is tcp.
+SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
+_EXPECTED = "Expected a Dask scheduler address like host:port, tcp://host:port or tls://host:port"
+#: A host name or IPv4 address (an IPv6 address goes in brackets, as Dask writes it: [::1]:8786).
+_HOST = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9._-]*[A-Za-z0-9_])?")
+_IPV6 = re.compile(r"\[[0-9A-Fa-f:.]+(%[A-Za-z0-9_.-]+)?\]")
 
 
 def scheduler_address(scheduler: Any = None) -> Any:
@@ -38,14 +47,63 @@ def scheduler_address(scheduler: Any = None) -> Any:
     """
     if scheduler is False:
         return None
+    origin = ""
     if scheduler is None:
         scheduler = os.environ.get(SCHEDULER_ENV, "").strip() or None
+        origin = f" (from ${SCHEDULER_ENV})"
     if scheduler is None or not isinstance(scheduler, str):
         return scheduler
     scheduler = scheduler.strip()
     if not scheduler:
         raise InputError("Expected a Dask scheduler address like tcp://host:8786; got an empty string.")
+    check_address(scheduler, origin)
     return scheduler
+
+
+def check_address(address: str, origin: str = "") -> None:
+    """Raise :class:`hilt.errors.InputError` unless ``address`` is written as a Dask scheduler
+    address: ``host:port`` (tcp), ``SCHEME://host:port`` with a scheme of :data:`SCHEMES` and a
+    port from 1 to 65535, or ``inproc://…``. Only the spelling is checked, nothing is contacted:
+    a typo is said as a typo, not as a scheduler that does not answer. ``origin`` says where the
+    address came from, in the message (e.g. ``" (from $HILT_DASK_SCHEDULER)"``).
+
+    Examples
+    --------
+    >>> from hilt.cluster.connect import check_address
+    >>> check_address("tcp://10.0.0.5:8786")
+    >>> check_address("[::1]:8786")
+    >>> check_address("127.0.0.1:48786x")
+    Traceback (most recent call last):
+    ...
+    hilt.errors.InputError: Expected a Dask scheduler address like host:port, tcp://host:port or tls://host:port (a port from 1 to 65535); got '127.0.0.1:48786x', a malformed address: its port '48786x' is not a whole number.
+    """
+    def malformed(why: str) -> InputError:
+        return InputError(f"{_EXPECTED} (a port from 1 to 65535); got {address!r}{origin}, a malformed address: {why}.")
+
+    scheme, sep, rest = address.partition("://")
+    if not sep:
+        scheme, rest = "tcp", address
+    elif scheme.lower() not in SCHEMES:
+        raise malformed(f"its scheme {scheme!r} is not one of {', '.join(SCHEMES)}")
+    if scheme.lower() == "inproc":  # a scheduler in this process: Dask's own name for it
+        return
+    host, sep, port = rest.rpartition(":")
+    if not sep:
+        raise malformed("it has no port (host:port)")
+    if not (_HOST.fullmatch(host) or _IPV6.fullmatch(host)):
+        shown = "it has no host" if not host else f"its host {host!r} is not a host name or address"
+        raise malformed(shown + (" (an IPv6 address goes in brackets: [::1]:8786)" if ":" in host else ""))
+    if not port.isdigit() or not port.isascii():
+        raise malformed(f"its port {port!r} is not a whole number")
+    if not 1 <= int(port) <= 65535:
+        raise malformed(f"its port {port} is not from 1 to 65535")
+
+
+def is_connected(client: Any) -> bool:
+    """Whether ``client`` still talks to its scheduler. A :class:`distributed.Client` whose
+    scheduler went away tries to reconnect for its timeout and then closes for good (status
+    ``"closed"``, every call an ``AttributeError``); a new client is needed then."""
+    return getattr(client, "status", "running") == "running"
 
 
 def _timeout() -> float:
@@ -64,12 +122,14 @@ def connect(scheduler: Any, timeout: float | None = None) -> Any:
     returned as it is), with at least one worker that runs this hilt version.
 
     Raises :class:`hilt.errors.InputError` (exit code 2 on the command line), never hangs:
-    when Dask is not installed, when the scheduler does not answer within ``timeout`` seconds
+    for an address that is not written as one (:func:`check_address`), when Dask is not
+    installed, when the scheduler does not answer within ``timeout`` seconds
     (default :data:`CONNECT_TIMEOUT_ENV` or 10), when it has no worker within that time, or
     when its workers cannot import hilt or run another version of it.
     """
     if not isinstance(scheduler, str):
         return scheduler
+    check_address(scheduler)  # a typo is said as one, before anything is contacted
     try:
         from distributed import Client
     except ImportError:
@@ -160,7 +220,7 @@ def _refused(address: str, timeout: float, failed: Any) -> None:
     parts = urlsplit(address)
     try:
         host, port = parts.hostname, parts.port
-    except ValueError:  # a port that is not a number: Dask's parser says what is wrong
+    except ValueError:  # not reached after check_address; Dask's parser would say what is wrong
         return
     if parts.scheme != "tcp" or not host or port is None:
         return

@@ -3,7 +3,9 @@
 :class:`ClusterFeatures` builds and keeps the partitions' feature rows on the cluster;
 :class:`ClusterRetrainJob` is :class:`hilt.project.worker.RetrainJob` with its one run
 (:meth:`~ClusterRetrainJob._run_here`) done with them: fetch the labelled items' rows, fit,
-measure, let every partition score its candidates, merge, write the queue.
+measure, let every partition score its candidates, merge, write the queue. A run that finds its
+client cut off from the scheduler (killed, restarted) first connects again to the same address
+(:meth:`~ClusterRetrainJob.reconnect`).
 """
 
 from __future__ import annotations
@@ -21,9 +23,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from hilt import strategies
-from hilt.cluster import partitions
-from hilt.errors import InputError
-from hilt.project.worker import RetrainJob, RunReport, _Labels
+from hilt.cluster import connect, is_connected, partitions
+from hilt.errors import HiltError, InputError
+from hilt.project.worker import RetrainJob, RunReport, _Labels, describe_error
 from hilt.sampling import score
 from hilt.strategies.registry import METHODS
 from hilt.store import Store
@@ -206,6 +208,9 @@ class ClusterRetrainJob(RetrainJob):
                  batch: int | None = None, seed: int = 0):
         super().__init__(store, features, labels, strategy, make_estimator, queue_size, batch=batch, seed=seed)
         self.client = client
+        #: The scheduler's address: where a run connects again after the client lost it.
+        self.address: str = _address_of(client)
+        self._connecting = threading.Lock()  # a run and a label-issues call may both find it lost
         self.features.folder = local_folder
 
     def _wants_child(self) -> bool:
@@ -216,24 +221,64 @@ class ClusterRetrainJob(RetrainJob):
 
     def warm(self) -> str:
         """Build (or find) the features on the cluster now; returns where they came from."""
+        self.reconnect()
         self.features.get(self.store)
         return str(self.features.last_source)
 
     def feature_rows(self, rowids: np.ndarray) -> tuple[Any, np.ndarray]:
         """``(X, kept)``: the rows of the item row ids ``rowids`` the features cover (``kept``,
         in the given order), fetched from the workers (likely label errors need only these)."""
+        self.reconnect()
         parts, ranges, top = self.features.get(self.store)
         kept = rowids[rowids <= top]
         return self._rows(parts, ranges, kept, lambda: False), kept
 
+    def reconnect(self) -> bool:
+        """Make a new client of :attr:`address` when the one in use lost its scheduler (killed,
+        restarted, unreachable past the client's own reconnection time); ``True`` if it did.
+
+        A :class:`distributed.Client` that lost its scheduler closes for good and stays closed
+        when a new scheduler comes up at the same address. Raises
+        :class:`hilt.errors.InputError` (as :func:`hilt.cluster.connect` does) while no scheduler
+        answers there: the run fails with that error, and the next one tries again.
+        """
+        if is_connected(self.client):
+            return False
+        with self._connecting:
+            if is_connected(self.client):  # the other caller connected meanwhile
+                return False
+            lost = self.client
+            client = connect(self.address)
+            # Closed with the project (Project.close), as the client it connected at the start.
+            client._hilt_owned, client._hilt_address = True, self.address
+            self.client = self.features.client = client
+            self.features.forget()  # the features held were the lost scheduler's
+        log.warning("hilt: the connection to the Dask scheduler at %s was lost (client %s); connected again",
+                    self.address, getattr(lost, "status", "lost"))
+        if getattr(lost, "_hilt_owned", False):  # hilt's own (a caller's client stays theirs to close)
+            try:
+                lost.close(timeout=5)
+            except Exception as error:  # it is gone anyway; closing it only frees its resources
+                log.debug("hilt: closing the lost Dask client failed: %s", describe_error(error))
+        return True
+
     def _run_here(self, cancelled: Callable[[], bool]) -> RunReport | None:
+        self.reconnect()
         try:
             return self._run_on_cluster(_either(cancelled, lambda: self._closing))
         except InterruptedError:
             raise
-        except Exception:
+        except Exception as error:
             self.features.forget()  # the next run checks the cluster's features afresh
-            raise
+            if isinstance(error, HiltError) or is_connected(self.client):
+                raise
+            # Whatever Dask raised half-way (a cancelled future, a closed comm, a client without
+            # a scheduler), the cause is the lost scheduler: say that, on one line.
+            raise InputError(
+                f"Expected the Dask scheduler at {self.address} to answer; the connection to it was lost "
+                f"during the retrain (Dask's client said {type(error).__name__}). The next retrain connects "
+                "again; until then the previous ranking is served."
+            ) from None
 
     def _run_on_cluster(self, cancelled: Callable[[], bool]) -> RunReport | None:
         t0 = time.perf_counter()
@@ -330,6 +375,18 @@ class ClusterRetrainJob(RetrainJob):
         probs = model.predict_proba(X[top]) if top.size else np.empty((0, len(self.labels)))
         shown = score(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
         return chosen, shown, [self.labels[b] for b in probs.argmax(axis=1)]
+
+
+def _address_of(client: Any) -> str:
+    """The address a client was made for (hilt's own clients keep the one they were given)."""
+    given = getattr(client, "_hilt_address", None)
+    if given:
+        return str(given)
+    address = getattr(getattr(client, "scheduler", None), "address", None)  # no scheduler: a closed client
+    if not address:
+        raise InputError(f"Expected a Dask client connected to a scheduler; this one is "
+                         f"{getattr(client, 'status', 'not connected')}. Give the scheduler's address instead.")
+    return str(address)
 
 
 def _either(a: Callable[[], bool], b: Callable[[], bool]) -> Callable[[], bool]:

@@ -359,6 +359,10 @@ class Project(QualityMixin):
         self._store.close()
         if self._client is not None:
             self._client.close()
+        # The client the cluster job connected again with, after the first lost its scheduler.
+        again = getattr(self._job, "client", None)
+        if again is not None and again is not self._client and getattr(again, "_hilt_owned", False):
+            again.close()
 
     def __enter__(self) -> "Project":
         return self
@@ -617,7 +621,8 @@ class Project(QualityMixin):
         settings ``labels``, ``strategy``, ``kind``, ``text_column``, ``retrain_every``,
         ``eval_share``, ``features`` (the featurizer's name), ``overlap`` (``{"share",
         "annotators_per_item"}`` or ``None``), with ``retraining`` (a run is going) and
-        ``retrain_error`` (why the last background run failed, else ``None``); ``agreement``
+        ``retrain_error`` (why the project's last retrain failed, in whichever process it ran; ``None``
+        once a run finishes); ``agreement``
         between annotators on overlapped items (:meth:`agreement`); and each run's ``eval_ci``,
         the 95 % Wilson interval ``[low, high]`` of its ``eval_accuracy`` (``None`` without one);
         ``scheduler``, the Dask scheduler retrains run on (``None``: this process).
@@ -626,7 +631,7 @@ class Project(QualityMixin):
 
         return status_dict(
             self._store, labels=self.labels, strategy=self.strategy, kind=self.kind,
-            text_column=self.text_column, retraining=self._worker.busy, retrain_error=self._worker.last_error,
+            text_column=self.text_column, retraining=self._worker.busy,
             retrain_every=self.retrain_every, eval_share=self.eval_share, features=self.featurizer.name,
             overlap=self.overlap, scheduler=self.scheduler,
         )

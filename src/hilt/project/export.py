@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import json
+import math
 import os
+import sys
 import threading
 from pathlib import Path
-from typing import IO, Any, Sequence
+from typing import IO, TYPE_CHECKING, Any, Sequence
 
-import pandas as pd
+import numpy as np
 
 from hilt.errors import InputError
 
-__all__ = ["EXPORT_FORMATS", "EXPORT_SUFFIXES", "export_columns", "export_row", "write_rows"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["EXPORT_FORMATS", "EXPORT_SUFFIXES", "export_columns", "export_row", "json_text", "json_value",
+           "write_rows"]
 
 EXPORT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 #: Export format names (``format=``), each the suffix without its dot.
@@ -55,12 +61,63 @@ def export_columns(data_columns: Sequence[str], *, include_retracted: bool) -> l
     return columns + [f"data_{name}" if name in _FIXED else name for name in data_columns]
 
 
+def json_value(value: Any) -> Any:
+    """``value`` as strict JSON can hold it: a missing value (``NaN``, ``pd.NA``, ``NaT``) or an
+    infinite number becomes ``None`` (``null``), numpy scalars become Python ones, lists and dicts
+    are converted all the way down.
+
+    ``json.dumps`` would write ``NaN`` and ``Infinity``, which JSON does not have: most parsers
+    (JavaScript's ``JSON.parse``, ``jq``, Go, Java) refuse such a line. A missing value in a
+    pandas column of strings is ``NaN``, so every unlabelled item of a predictions export was one.
+    The import reads an infinite number as missing too, so this keeps what the project holds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from hilt.project.export import json_value
+    >>> json_value({"label": float("nan"), "p": np.float32(0.5), "tags": [float("inf"), "a"]})
+    {'label': None, 'p': 0.5, 'tags': [None, 'a']}
+    """
+    if isinstance(value, dict):
+        return {key: json_value(v) for key, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [json_value(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    pandas = sys.modules.get("pandas")  # pd.NA and pd.NaT exist only once pandas is loaded
+    if pandas is not None and (value is pandas.NA or value is pandas.NaT):
+        return None
+    return value
+
+
+def json_text(value: Any, *, indent: int | None = None, default: Any = None) -> str:
+    """``value`` as strict JSON text (:func:`json_value` first): what every ``--json`` output and
+    JSON lines export writes. Light to import (no pandas), for ``hilt status --json``.
+    ``default`` turns what JSON cannot hold into something it can, as for ``json.dumps``.
+
+    Examples
+    --------
+    >>> from hilt.project.export import json_text
+    >>> json_text({"kappa": float("nan"), "n": 3})
+    '{"kappa": null, "n": 3}'
+    """
+    # allow_nan=False: should a non-finite number ever get past json_value, this fails (a bug)
+    # instead of writing text that is not JSON.
+    return json.dumps(json_value(value), indent=indent, ensure_ascii=False, allow_nan=False, default=default)
+
+
 def write_rows(path: str | Path | IO[str], rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
                format: str | None = None, overwrite: bool = True) -> int:
     """Write ``rows`` to ``path`` as JSON lines, CSV or Parquet (by its suffix); return the row count.
 
     The file is written beside ``path`` under a temporary name and moved into place when
     complete, so a failed export never leaves a half-written file where the last good one was.
+    JSON lines are strict JSON: a missing or infinite number is ``null`` (:func:`json_value`),
+    never ``NaN``; in CSV it is an empty cell.
     In CSV, list and dict values (from JSON lines items) are written as JSON, so they read back;
     in Parquet such columns (and columns mixing types) are written as JSON text.
 
@@ -116,20 +173,24 @@ def write_rows(path: str | Path | IO[str], rows: Sequence[dict[str, Any]], colum
 def _write_text(out: IO[str], rows: Sequence[dict[str, Any]], columns: Sequence[str], format: str) -> None:
     if format == "jsonl":
         for row in rows:
-            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            out.write(json_text(row) + "\n")
         return
+    import pandas as pd
+
     frame = pd.DataFrame([{k: _csv_value(v) for k, v in row.items()} for row in rows], columns=list(columns))
     frame.to_csv(out, index=False, lineterminator="\n")
 
 
 def _parquet_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
     """Rows as a frame Parquet can store: a column of nested or mixed values becomes JSON text."""
+    import pandas as pd
+
     frame = pd.DataFrame(list(rows), columns=list(columns))
     for name in frame.columns:
         values = [v for v in frame[name].tolist() if v is not None and not (isinstance(v, float) and v != v)]
         kinds = {type(v) for v in values}
         if kinds & {list, dict} or len(kinds - {int, float}) > 1 or (kinds - {int, float} and kinds & {int, float}):
-            frame[name] = [None if v is None else json.dumps(v, ensure_ascii=False) if not isinstance(v, str) else v
+            frame[name] = [None if json_value(v) is None else v if isinstance(v, str) else json_text(v)
                            for v in frame[name].astype(object).tolist()]
         elif not values:
             frame[name] = frame[name].astype(object)
@@ -137,4 +198,4 @@ def _parquet_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd
 
 
 def _csv_value(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value
+    return json_text(value) if isinstance(value, (list, dict)) else value

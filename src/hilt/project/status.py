@@ -31,14 +31,14 @@ def features_name(meta: dict) -> str:
 
 def status_dict(store: Store, *, labels: list[str], strategy: str, kind: str, text_column: str | None,
                 retrain_every: int, eval_share: float, features: str, retraining: bool = False,
-                retrain_error: str | None = None, overlap: dict | None = None,
-                scheduler: str | None = None) -> dict[str, Any]:
-    """The status of the project in ``store`` with the given settings (see :meth:`Project.status`)."""
+                overlap: dict | None = None, scheduler: str | None = None) -> dict[str, Any]:
+    """The status of the project in ``store`` with the given settings (see :meth:`Project.status`).
+    ``retrain_error`` comes from the store: the last retrain's failure, whichever process ran it."""
     runs = [{**{k: r[k] for k in RUN_KEYS}, "eval_ci": eval_interval(r["eval_accuracy"], r["n_eval"])}
             for r in store.runs()]
     return {
         **store.counts(), "runs": runs, "agreement": store_agreement(store), "labels": list(labels), "strategy": strategy, "kind": kind,
-        "text_column": text_column, "retraining": retraining, "retrain_error": retrain_error,
+        "text_column": text_column, "retraining": retraining, "retrain_error": store.run_error(),
         "retrain_every": retrain_every, "eval_share": eval_share, "features": features, "overlap": overlap,
         "scheduler": scheduler,
     }

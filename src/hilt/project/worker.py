@@ -32,13 +32,14 @@ from typing import Any, Callable, ContextManager
 import numpy as np
 
 from hilt import strategies
+from hilt.errors import HiltError
 from hilt.models import AlignedModel
 from hilt.project import _retrain_process
 from hilt.project.features import FeatureCache
 from hilt.sampling import score
 from hilt.store import Store
 
-__all__ = ["RetrainJob", "RetrainWorker", "RunReport"]
+__all__ = ["RetrainJob", "RetrainWorker", "RunReport", "describe_error"]
 
 log = logging.getLogger("hilt.project")
 
@@ -51,6 +52,26 @@ CHILD_PROCESS_MIN_ITEMS = 100_000
 #: or for none (e.g. where starting processes is not allowed); ``auto`` is the default.
 PROCESS_ENV = "HILT_RETRAIN_PROCESS"
 
+
+
+def describe_error(error: BaseException, limit: int = 2000) -> str:
+    """A failed run's error on one line: a hilt error's own message (it says what to do), any
+    other error with its type name first; whitespace (a remote traceback's lines) folded, and cut
+    at ``limit`` characters.
+
+    Examples
+    --------
+    >>> from hilt.errors import InputError
+    >>> describe_error(InputError("Expected a Dask scheduler at tcp://h:1; connection refused."))
+    'Expected a Dask scheduler at tcp://h:1; connection refused.'
+    >>> describe_error(KeyError("x"))
+    "KeyError: 'x'"
+    """
+    message = str(error)
+    if not isinstance(error, HiltError):
+        message = f"{type(error).__name__}: {message}" if message else type(error).__name__
+    text = " ".join(message.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @dataclass
@@ -119,10 +140,27 @@ class RetrainJob:
                 log.info("hilt: a retrain is already running for this project elsewhere; this one is skipped")
                 return None
             in_child = background and not self.in_process and self._wants_child()
-            report = self._run_in_child() if in_child else self._run_here(cancelled)
+            try:
+                report = self._run_in_child() if in_child else self._run_here(cancelled)
+            except InterruptedError:
+                raise
+            except Exception as error:
+                self._record_error(error)
+                raise
             if report is not None:
                 self.last_report = report
             return report
+
+    def _record_error(self, error: BaseException) -> None:
+        """Keep why the run failed in the store (``status()["retrain_error"]`` of every process
+        over the project, until a run finishes). The child process's own job leaves it to its
+        parent, which receives the same error."""
+        if self.in_process:
+            return
+        try:
+            self.store.record_run_error(describe_error(error))
+        except Exception as unrecorded:  # e.g. the database is down too: the run's error still goes up
+            log.warning("hilt: the retrain's error could not be recorded in the store: %s", describe_error(unrecorded))
 
     def _claim(self) -> ContextManager[bool]:
         """The project's retrain claim; the child process's own job runs under its parent's."""
@@ -346,7 +384,6 @@ class RetrainWorker:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self.running = False
-        self.last_error: str | None = None
 
     def request(self) -> None:
         """Ask for a run soon; never blocks."""
@@ -373,11 +410,11 @@ class RetrainWorker:
             self.running = True
             try:
                 self.job.run(self.cancelled, background=True)
-                self.last_error = None
             except InterruptedError:
                 pass
-            except Exception as error:  # a failed run must not kill the worker; it is reported
-                self.last_error = f"{type(error).__name__}: {error}"
+            except HiltError as error:  # a known cause (the cluster is gone, ...): one line, no traceback
+                log.warning("hilt: background retrain failed: %s", describe_error(error))
+            except Exception:  # a failed run must not kill the worker; the job recorded its error
                 log.exception("hilt: background retrain failed")
             finally:
                 self.running = False

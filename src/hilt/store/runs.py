@@ -13,7 +13,12 @@ from sqlalchemy import text
 from hilt.store.common import get_meta, set_meta, utc_now
 from hilt.store.engine import read, write
 
-__all__ = ["RunsMixin"]
+__all__ = ["RUN_ERROR_KEY", "RunsMixin"]
+
+#: The meta key of why the project's last retrain failed (``None`` once a run succeeds): kept in
+#: the store, so that every process over the project (a server, ``hilt retrain``, ``hilt status``)
+#: sees the same, whichever process ran the failed retrain.
+RUN_ERROR_KEY = "retrain_error"
 
 
 class RunsMixin:
@@ -76,8 +81,20 @@ class RunsMixin:
             )
             if swap_queue and run_id > get_meta(conn, "queue_run"):
                 set_meta(conn, "queue_run", run_id)
+            set_meta(conn, RUN_ERROR_KEY, None)  # a run succeeded: an earlier failure is history
         with write(self._engine) as conn:  # old rankings go in a second, separate transaction
             conn.execute(text("DELETE FROM queue WHERE run_id < :run"), {"run": get_meta(conn, "queue_run")})
+
+    def record_run_error(self, message: str) -> None:
+        """Keep ``message`` as why the project's last retrain failed (until a run finishes)."""
+        with write(self._engine) as conn:
+            set_meta(conn, RUN_ERROR_KEY, str(message))
+
+    def run_error(self) -> str | None:
+        """Why the project's last retrain failed, by any process over it; ``None`` when the last
+        one that ended finished (or none ever failed)."""
+        with read(self._engine) as conn:
+            return get_meta(conn, RUN_ERROR_KEY)
 
     def runs(self) -> list[dict[str, Any]]:
         """Finished model runs, oldest first."""
