@@ -7,7 +7,6 @@ what happened. Messages for the person go to stderr; what a script may want to r
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 from typing import Any, Optional
