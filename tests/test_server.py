@@ -298,6 +298,23 @@ def test_serve_on_a_busy_port_is_a_clean_error(tmp_path):
     assert "already in use" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_port_out_of_range_is_a_clean_error(tmp_path):
+    """`hilt serve --port 99999` (or -1) ended in socket.bind's OverflowError traceback."""
+    from hilt.errors import InputError
+    from hilt.server.runner import bind
+
+    from helpers import hilt, user_error
+
+    path, _ = make_project(tmp_path / "p.hilt")
+    for port in ("99999", "-1", "65536"):
+        message = user_error(hilt("serve", path, "--port", port))
+        assert f"Expected --port to be a port number from 1 to 65535 (or 0 for any free port); got {port}." in message
+        assert port in user_error(hilt("demo", "--port", port, "--no-browser", "--folder", tmp_path / "demo"))
+    assert not (tmp_path / "demo").exists()  # refused before the demo project was made
+    with pytest.raises(InputError, match="got 70000"):
+        bind("127.0.0.1", 70000)
+
+
 def test_serve_warns_when_opened_to_the_network(tmp_path):
     path, _ = make_project(tmp_path / "p.hilt")
     port = free_port()

@@ -85,6 +85,9 @@ def demo(
         oracle_demo(budget=budget, batch=batch, seed=seed)
         return
     from hilt.cli.serve import run_web
+    from hilt.server.runner import check_port
+
+    check_port(port)  # before the demo project is made (seconds)
 
     with tempfile.TemporaryDirectory(prefix="hilt-demo-") as scratch:
         where = Path(folder) if folder else Path(scratch)

@@ -108,6 +108,9 @@ def serve_command(
 
     Example: hilt serve reviews.hilt --port 8000
     """
+    from hilt.server.runner import check_port
+
+    check_port(port)  # before the project is opened and its features warmed
     # The server runs in this process (uvicorn on a socket bound here): the project opened here,
     # with its scheduler, is the one create_app serves. An unreachable scheduler fails here,
     # before the port is bound (exit code 2).

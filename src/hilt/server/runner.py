@@ -11,7 +11,7 @@ from typing import Callable
 
 from hilt.errors import InputError
 
-__all__ = ["bind", "is_loopback", "base_url", "serve"]
+__all__ = ["bind", "check_port", "is_loopback", "base_url", "serve"]
 
 
 def is_loopback(host: str) -> bool:
@@ -47,15 +47,36 @@ def base_url(host: str, port: int) -> str:
     return f"http://{host}:{port}"
 
 
+def check_port(port: object, option: str = "--port") -> int:
+    """Return ``port`` if it is a TCP port number (1-65535, or 0 for any free port), else raise
+    :class:`hilt.errors.InputError` naming ``option``.
+
+    Examples
+    --------
+    >>> check_port(8000)
+    8000
+    >>> check_port(99999)
+    Traceback (most recent call last):
+    ...
+    hilt.errors.InputError: Expected --port to be a port number from 1 to 65535 (or 0 for any free port); got 99999.
+    """
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+        raise InputError(f"Expected {option} to be a port number from 1 to 65535 (or 0 for any free port); "
+                         f"got {port!r}.")
+    return port
+
+
 def bind(host: str, port: int, *, any_free_if_busy: bool = False) -> socket.socket:
     """A listening socket on ``host:port`` (``port=0``: a free port).
 
     Raises
     ------
     hilt.errors.InputError
-        When the port is taken (and ``any_free_if_busy`` is false) or the host is not an
-        address of this machine; the message says what to do.
+        When the port is not a port number (:func:`check_port`), is taken (and
+        ``any_free_if_busy`` is false) or the host is not an address of this machine; the
+        message says what to do.
     """
+    check_port(port)  # socket.bind raises OverflowError for 99999 or -1: a traceback, not a message
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
