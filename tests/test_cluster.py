@@ -472,3 +472,19 @@ def test_the_last_runs_error_is_in_the_store_for_every_process_until_a_run_finis
         fixed.retrain(wait=True)
         assert fixed.status()["retrain_error"] is None and len(fixed.status()["runs"]) == 1
     assert read_status(path)["retrain_error"] is None
+
+
+def test_a_failed_run_in_the_retrain_child_process_is_in_the_store_too(tmp_path, monkeypatch):
+    # Pools of 100,000+ items retrain in a child process: its error comes back to the parent,
+    # which records it, as for a run in its own thread.
+    monkeypatch.setenv("HILT_RETRAIN_PROCESS", "always")
+    path = tmp_path / "p.hilt"
+    _labelled_project(path)
+    with Project.open(path, model=FailingFit()) as serving:
+        serving.retrain()  # in the background: in the child process
+        deadline = time.monotonic() + 120
+        while not serving.status()["retrain_error"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert serving._job._child is not None  # it did run there
+        with Project.open(path) as other:
+            assert other.status()["retrain_error"] == "RuntimeError: the fit failed on purpose"
