@@ -115,6 +115,99 @@ def test_plot_writes_a_png(iris_result, tmp_path):
     assert path.stat().st_size > 10_000
 
 
+def _dozen_strategies_won_by_a_dotted_family() -> SimulationResult:
+    """Twelve strategies (tab20's palette, no bands) won by ``margin+dense``, whose family is
+    drawn dotted: the winner that was the palest dotted line."""
+    grid = [10, 20, 30, 40]
+    others = ["least", "margin", "ratio", "entropy", "margin+diverse", "committee", "cluster",
+              "representative", "outlier", "margin+diverse:8/random:1/outlier:1"]
+    curves = [Curve("random", 0, grid, [0.5, 0.6, 0.7, 0.8])]
+    curves += [Curve(name, 0, grid, [0.5, 0.62 + i / 1000, 0.72, 0.82]) for i, name in enumerate(others)]
+    curves.append(Curve("margin+dense", 0, grid, [0.5, 0.8, 0.9, 0.9]))
+    return SimulationResult("toy", 0.9, {"budget": 40, "n_test": 1000}, curves)
+
+
+def test_plot_draws_the_recommended_strategy_solid_thick_on_top_and_named():
+    from hilt.simulate.plot import learning_curve_figure
+
+    result = _dozen_strategies_won_by_a_dotted_family()
+    assert result.recommended == ["margin+dense"]
+    ax = learning_curve_figure(result).axes[0]
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    winner = lines["margin+dense (recommended)"]
+    assert winner.get_linestyle() == "-"
+    rest = [line for label, line in lines.items() if line is not winner]
+    assert winner.get_linewidth() >= 2.5 * max(line.get_linewidth() for line in rest)
+    assert winner.get_zorder() > max(line.get_zorder() for line in rest)
+    assert sum("(recommended)" in label for label in lines) == 1
+    baseline = lines["random (baseline)"]
+    assert baseline.get_linestyle() == "--" and baseline.get_color() == "#555555"
+    assert "recommended: margin+dense" in ax.get_title()
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert "margin+dense (recommended)" in legend and "random (baseline)" in legend
+
+
+def test_plot_marks_a_tie_and_a_recommended_random():
+    from hilt.simulate.plot import learning_curve_figure
+
+    tie = SimulationResult("toy", 1.0, {"budget": 30}, [
+        Curve("random", 0, [10, 20, 30], [0.5, 0.7, 0.8]),
+        Curve("margin", 0, [10, 20, 30], [0.5, 0.9, 1.0]),
+        Curve("ratio", 0, [10, 20, 30], [0.5, 0.9, 1.0])])
+    assert tie.recommended == ["margin", "ratio"]
+    ax = learning_curve_figure(tie).axes[0]
+    assert {line.get_label() for line in ax.get_lines() if line.get_linestyle() == "-"
+            and line.get_linewidth() > 3} == {"margin (recommended)", "ratio (recommended)"}
+    assert "recommended: margin or ratio" in ax.get_title()
+    plain = SimulationResult("toy", 0.95, {"budget": 30}, [
+        Curve("random", 0, [10, 20, 30], [0.6, 0.9, 0.95]),
+        Curve("margin", 0, [10, 20, 30], [0.6, 0.8, 0.95])])
+    assert plain.recommended == ["random"]
+    lines = {line.get_label(): line for line in learning_curve_figure(plain).axes[0].get_lines()}
+    assert lines["random (baseline, recommended)"].get_linestyle() == "-"
+
+
+def test_caution_when_the_test_split_cannot_tell_the_recommendation_from_random():
+    curves = [Curve("random", 0, [10, 20, 30], [0.5, 0.7, 0.8]),
+              Curve("margin", 0, [10, 20, 30], [0.5, 0.76, 0.85])]
+    small = SimulationResult("toy", 0.85, {"budget": 30, "n_test": 33}, curves)
+    assert small.recommended == ["margin"]
+    # 33 items at 0.85: the Wilson interval is [0.69, 0.93], ±0.121; margin leads by 0.0425.
+    assert small.caution.startswith("Caution: the test split holds only 33 items, so one accuracy on it is "
+                                    "uncertain by ±0.121 (the 95 % Wilson interval at 0.850), more than the "
+                                    "lead of margin over random (0.042 in area under the curve): label more")
+    assert "--label-column" in small.caution
+    assert small.to_dict()["caution"] == small.caution
+    # The same lead on 2,000 items (±0.016) is told apart: no caution.
+    large = SimulationResult("toy", 0.85, {"budget": 30, "n_test": 2000}, curves)
+    assert large.caution is None and large.to_dict()["caution"] is None
+    # Nor without the test split's size (results written before it was recorded).
+    assert SimulationResult("toy", 0.85, {"budget": 30}, curves).caution is None
+
+
+def test_caution_for_a_recommended_random_names_the_best_other_strategy():
+    curves = [Curve("random", 0, [10, 20, 30], [0.6, 0.9, 0.95]),
+              Curve("margin", 0, [10, 20, 30], [0.6, 0.8, 0.95])]
+    small = SimulationResult("toy", 0.95, {"budget": 30, "n_test": 40}, curves)
+    assert small.recommendation.startswith("Recommended: random.")
+    assert "the gap between random and margin (0.050 in area under the curve)" in small.caution
+    assert SimulationResult("toy", 0.95, {"budget": 30, "n_test": 5000}, curves).caution is None
+
+
+def test_caution_on_a_small_replayed_project(tmp_path):
+    from hilt import Project
+    from hilt.datasets import load_sklearn
+
+    frame = load_sklearn("iris").sample(60, random_state=0)
+    with Project.create(tmp_path / "p.hilt", frame, ["setosa", "versicolor", "virginica"],
+                        label_column="label"):
+        pass
+    result = simulate.run(project=tmp_path / "p.hilt", strategies="random,margin", init=6, batch=6,
+                          budget=30, seeds=1)
+    assert result.settings["n_test"] == 15
+    assert result.caution is not None and "holds only 15 items" in result.caution
+
+
 def test_recommendation_names_the_best_and_its_gain_over_random(iris_result):
     line = iris_result.recommendation
     assert line.startswith("Recommended: ")

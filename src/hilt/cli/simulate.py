@@ -142,6 +142,8 @@ def simulate(
     for note in result.notes:
         out.print(f"Note: {note}", soft_wrap=True)
     out.print(f"[bold]{result.recommendation}[/]", soft_wrap=True)
+    if result.caution is not None:
+        out.print(result.caution, soft_wrap=True)
     if not no_plot:
         path = result.plot(plot or Path(f"simulate-{result.dataset}.png"))
         out.print(f"Plot: {path}")

@@ -15,18 +15,26 @@ import numpy as np
 import pandas as pd
 
 from hilt._version import __version__
-from hilt.errors import ConflictError, InputError, NotFoundError
+from hilt.errors import ConflictError, InputError
 from hilt.importing import ImportedItems, read_items
 from hilt.features import Featurizer, TransformerFeatures, get_featurizer
 from hilt.models import AlignedModel, default_classifier, fresh_copy
-from hilt.project.annotators import check_annotator, hash_token, new_token
+from hilt.project.annotators import (
+    annotator_entries,
+    check_annotator,
+    hash_token,
+    known_annotator,
+    link_base,
+    new_token,
+    record_address,
+)
 from hilt.project.display import Display
 from hilt.project.export import export_columns, export_row, write_rows
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
 from hilt.project.quality import QualityMixin
 from hilt.project.worker import RetrainJob, RetrainWorker, covered
-from hilt.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
+from hilt.store import ItemRow, Store, utc_now
 from hilt.store.database import describe_url, drop_project_at as drop_database_project
 from hilt.store.engine import is_database_url
 from hilt.store.store import ANNOTATOR, REVIEWER
@@ -920,9 +928,10 @@ class Project(QualityMixin):
 
         Keys: ``name``; ``role`` (``"annotator"``: has a token for the web UI; ``"reviewer"``: has
         one and may review disagreements; ``"import"``: labels
-        read from a label column; ``"no token"``: answered without a token, e.g. in the terminal
-        or from Python, or was removed); ``answers`` (current answers, skips included);
-        ``retracted``; ``added_at`` and ``last_seen`` (their latest answer or undo; ISO UTC or
+        read from a label column; ``"removed"``: their token was revoked by
+        :meth:`remove_annotator`; ``"no token"``: answered without a token, e.g. in the terminal
+        or from Python); ``answers`` (current answers, skips included); ``retracted``;
+        ``added_at``, ``last_seen`` (their latest answer or undo) and ``removed_at`` (ISO UTC or
         ``None``).
 
         Examples
@@ -935,18 +944,14 @@ class Project(QualityMixin):
         ...     [(a["name"], a["role"], a["answers"]) for a in project.annotator_list()]
         [('ada', 'annotator', 0)]
         """
-        listed = self._store.annotator_stats()
-        for entry in listed:
-            entry["role"] = ("import" if entry["name"] == IMPORT_ANNOTATOR
-                             else entry["registered_role"] if entry["registered"] else "no token")
-            del entry["registered_role"]
-        return listed
+        return annotator_entries(self._store)
 
     def remove_annotator(self, name: str) -> dict:
         """Revoke ``name``'s token at once and release the item they hold; their answers stay.
 
         Returns ``{"name", "revoked" (they had a token), "answers" (kept)}``. Raises
-        :class:`hilt.errors.NotFoundError` for a name the project does not know.
+        :class:`hilt.errors.NotFoundError` for a name the project does not know (listing the
+        annotators it has, not those removed).
 
         Examples
         --------
@@ -959,12 +964,32 @@ class Project(QualityMixin):
         (True, None)
         """
         check_annotator(name)
-        known = {entry["name"]: entry for entry in self._store.annotator_stats()}
-        if name not in known:
-            others = ", ".join(n for n in known if n != IMPORT_ANNOTATOR) or "none yet"
-            raise NotFoundError(f"Expected an annotator of this project; {name!r} is not one (annotators: {others}).")
+        entry = known_annotator(self._store, name)
         revoked = self._store.remove_annotator(name)
-        return {"name": name, "revoked": revoked, "answers": known[name]["answers"]}
+        return {"name": name, "revoked": revoked, "answers": entry["answers"]}
+
+    def record_address(self, url: str) -> None:
+        """Record ``url`` (``http://HOST:PORT``) as where this project is served: ``hilt serve``
+        calls it once it listens, and :meth:`link_base` then gives it to ``hilt annotator add``."""
+        record_address(self._store, url, utc_now())
+
+    def link_base(self, url: str | None = None) -> dict:
+        """Where annotator links point: ``url`` if given, else where ``hilt serve`` last listened
+        on this project, else ``http://127.0.0.1:8000``; ``{"url", "source" ("given", "served" or
+        "default"), "at" (when it was recorded)}``.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad"]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"]) as project:
+        ...     before = project.link_base()["url"]
+        ...     project.record_address("http://127.0.0.1:9123")
+        ...     before, project.link_base()["url"], project.link_base()["source"]
+        ('http://127.0.0.1:8000', 'http://127.0.0.1:9123', 'served')
+        """
+        return link_base(self._store, url)
 
     # -- correcting earlier answers ---------------------------------------------------------
     def recent_answers(self, annotator: str, limit: int = 20) -> list[dict]:

@@ -239,28 +239,18 @@ class SimulationResult:
             return unlearnable
         summary = self.summary()
         budget = int(self.settings.get("budget", 0))
-
-        def key(s: StrategySummary) -> tuple:
-            return tuple(s.to_reach[t] or math.inf for t in reversed(TARGETS)) + (-s.aulc_mean,)
-
-        def ties(a: StrategySummary, b: StrategySummary) -> bool:
-            return key(a)[:-1] == key(b)[:-1] and abs(a.aulc_mean - b.aulc_mean) < SAME_AREA
-
-        best = min(summary.values(), key=key)
-        tied = [s for s in summary.values() if s is not best and ties(s, best)]
+        best, tied = self._choice(summary)
         random = summary.get("random")
-        if random is not None and random is not best and ties(random, best):
-            best = random  # a tie with random is no gain over it
         if random is None:
             return (
                 f"Recommended: {self.display_name(best.strategy)}. It {self._reach(best)} "
                 "(random was not run, so there is no baseline)."
             )
-        if best.strategy == "random" or key(best) == key(random):
+        if best.strategy == "random" or _key(best) == _key(random):
             others = [v for k, v in summary.items() if k != "random"]
             if not others:
                 return f"Only random was run: it {self._reach(random)}."
-            rival = min(others, key=key)
+            rival = min(others, key=_key)
             level = self._level(random) or self._level(rival)
             line = (
                 f"Recommended: random. No other strategy beat random sampling here: random "
@@ -302,6 +292,93 @@ class SimulationResult:
         else:
             gap = f"random needs {theirs} ({theirs - mine} more, {100 * (theirs - mine) / theirs:.0f} %)"
         return f"Recommended: {name}. It {self._reach(best, level)}; {gap}."
+
+    def _choice(self, summary: dict[str, StrategySummary]) -> tuple[StrategySummary, list[StrategySummary]]:
+        """The best strategy by :attr:`recommendation`'s rule and those tied with it."""
+        best = min(summary.values(), key=_key)
+        tied = [s for s in summary.values() if s is not best and _ties(s, best)]
+        random = summary.get("random")
+        if random is not None and random is not best and _ties(random, best):
+            best = random  # a tie with random is no gain over it
+        return best, tied
+
+    @property
+    def recommended(self) -> list[str]:
+        """The strategies :attr:`recommendation` names (several for a tie; ``random`` when no
+        other beat it), in the order they were run; empty when none is recommended.
+
+        Examples
+        --------
+        >>> from hilt.simulate import Curve, SimulationResult
+        >>> SimulationResult("toy", 0.9, {"budget": 30}, [
+        ...     Curve("random", 0, [10, 20, 30], [0.5, 0.7, 0.8]),
+        ...     Curve("margin", 0, [10, 20, 30], [0.5, 0.86, 0.9])]).recommended
+        ['margin']
+        """
+        if self.cannot_learn() is not None:
+            return []
+        summary = self.summary()
+        random = summary.get("random")
+        best, tied = self._choice(summary)
+        if random is not None and (best is random or _key(best) == _key(random)):
+            return ["random"]
+        names = {best.strategy, *(s.strategy for s in tied)}
+        return [name for name in self.strategies if name in names]
+
+    @property
+    def caution(self) -> str | None:
+        """One sentence when the test split is too small to tell the recommendation from its
+        runner-up, else ``None``.
+
+        The rule: every accuracy on the curves is measured on the ``settings["n_test"]`` test
+        items, and one such figure is uncertain by the half-width of its 95 % Wilson interval
+        (at the full-data accuracy). When the recommended strategy's lead over random (for a
+        recommended random, the best other strategy's distance from it; without random, the
+        runner-up's) in area under the curve, its mean accuracy over the label range, is smaller
+        than that, the test split cannot tell them apart. 33 test items at 0.85 are uncertain by
+        ±0.12, more than any lead a strategy usually has; 450 at 0.97 by ±0.016.
+
+        Examples
+        --------
+        >>> from hilt.simulate import Curve, SimulationResult
+        >>> curves = [Curve("random", 0, [10, 20, 30], [0.5, 0.7, 0.8]),
+        ...           Curve("margin", 0, [10, 20, 30], [0.5, 0.76, 0.85])]
+        >>> print(SimulationResult("toy", 0.85, {"budget": 30, "n_test": 33}, curves).caution)
+        Caution: the test split holds only 33 items, so one accuracy on it is uncertain by ±0.121 (the 95 % Wilson interval at 0.850), more than the lead of margin over random (0.042 in area under the curve): label more items, or simulate on a larger labelled file (hilt simulate FILE --label-column COLUMN), before relying on this recommendation.
+        >>> SimulationResult("toy", 0.85, {"budget": 30, "n_test": 2000}, curves).caution is None
+        True
+        """
+        n_test = self.settings.get("n_test")
+        if not n_test or self.cannot_learn() is not None:
+            return None
+        summary = self.summary()
+        if len(summary) < 2:
+            return None
+        from hilt.quality.intervals import wilson_interval
+
+        n_test = int(n_test)
+        p = min(max(self.full_accuracy, 0.0), 1.0)
+        low, high = wilson_interval(round(p * n_test), n_test)
+        half = (high - low) / 2
+        best, _ = self._choice(summary)
+        random = summary.get("random")
+        if random is not None and (best is random or _key(best) == _key(random)):
+            rival = min((s for name, s in summary.items() if name != "random"), key=_key)
+            what = f"the gap between random and {self.display_name(rival.strategy)}"
+            gap = abs(random.aulc_mean - rival.aulc_mean)
+        else:
+            other = random if random is not None else min(
+                (s for s in summary.values() if s is not best), key=_key)
+            what = f"the lead of {self.display_name(best.strategy)} over {self.display_name(other.strategy)}"
+            gap = best.aulc_mean - other.aulc_mean
+        if gap >= half:
+            return None
+        return (
+            f"Caution: the test split holds only {n_test} items, so one accuracy on it is uncertain by "
+            f"±{half:.3f} (the 95 % Wilson interval at {p:.3f}), more than {what} ({gap:.3f} in area under "
+            "the curve): label more items, or simulate on a larger labelled file (hilt simulate FILE "
+            "--label-column COLUMN), before relying on this recommendation."
+        )
 
     @property
     def majority_share(self) -> float | None:
@@ -373,6 +450,8 @@ class SimulationResult:
             "notes": self.notes,
             "display_names": self.display_names,
             "recommendation": self.recommendation,
+            "recommended": self.recommended,
+            "caution": self.caution,
             "summary": [
                 {
                     "strategy": s.strategy,
@@ -412,6 +491,15 @@ class SimulationResult:
             notes=raw.get("notes", []),
             display_names=raw.get("display_names", {}),
         )
+
+
+def _key(s: StrategySummary) -> tuple:
+    """What decides the recommendation: labels to 99 %, then to 95 %, then the larger area."""
+    return tuple(s.to_reach[t] or math.inf for t in reversed(TARGETS)) + (-s.aulc_mean,)
+
+
+def _ties(a: StrategySummary, b: StrategySummary) -> bool:
+    return _key(a)[:-1] == _key(b)[:-1] and abs(a.aulc_mean - b.aulc_mean) < SAME_AREA
 
 
 def _spread(mean: float, std: float) -> str:
