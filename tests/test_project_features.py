@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import time
 
@@ -500,3 +501,214 @@ def test_simulate_on_texts_with_named_features_and_naive_bayes():
     bayes = simulate.run(frame, model="naive_bayes", **common)
     assert bayes.settings["features"] == "tfidf" and bayes.settings["classifier_C"] is None
     assert 0.0 <= bayes.full_accuracy <= 1.0
+
+
+# --- after an import: the new items' rows are added, not every row rebuilt -----------------------
+
+
+def more_reviews(n: int, start: int, seed: int, extra_word: str | None = None) -> pd.DataFrame:
+    """``n`` unlabelled reviews with ids from ``start``; ``extra_word`` (a word the first items
+    never use) ends every text."""
+    frame = reviews(n, seed)[["id", "text"]]
+    frame["id"] = [f"n{start + i:03d}" for i in range(n)]
+    if extra_word:
+        frame["text"] = frame["text"] + f" {extra_word}"
+    return frame
+
+
+def embedded_rows(monkeypatch) -> list[int]:
+    """Counts the texts WordLlama embeds from now on, call by call."""
+    counted: list[int] = []
+    real = embeddings_module._mean_of_tokens
+
+    def counting(model, texts):
+        counted.append(len(texts))
+        return real(model, texts)
+
+    monkeypatch.setattr(embeddings_module, "_mean_of_tokens", counting)
+    return counted
+
+
+def fresh_build(path, features) -> tuple:
+    """The project's features built from nothing (what a full rebuild gives), in another folder."""
+    store = Store.open(path)
+    try:
+        kind = store.meta()["kind"]
+        columns = list(store.meta().get("feature_columns") or [])
+        folder = path.parent / "fresh"
+        shutil.rmtree(folder, ignore_errors=True)
+        return FeatureCache(folder, kind, columns, features).get(store)
+    finally:
+        store.close()
+
+
+def dense(X) -> np.ndarray:
+    return X.toarray() if hasattr(X, "toarray") else np.asarray(X)
+
+
+def new_items_ranked(project: Project, new_ids) -> set:
+    return set(new_ids) & {key for key, _, _ in project._store.ranking()}
+
+
+def test_after_an_import_embeddings_are_computed_for_the_new_items_only(tmp_path, monkeypatch):
+    path = tmp_path / "p.hilt"
+    with Project.create(path, partly_labelled(reviews(40)), LABELS, id_column="id", label_column="sentiment",
+                        features="embeddings", eval_share=0, seed=0, retrain_every=1000) as project:
+        project.retrain(wait=True)
+        assert project._job.last_report.features_source == "built"
+        counted = embedded_rows(monkeypatch)
+        new = more_reviews(8, 0, seed=1)
+        assert project.import_items(new)["added"] == 8
+        project.retrain(wait=True)
+        assert project._job.last_report.features_source == "extended"
+        assert sum(counted) == 8 and project._features.last_transformed == 8  # only the new items
+        X, rowids, _ = cached_matrix(project), *project._features.get(project._store)[1:]
+        assert X.shape == (48, 256) and rowids.tolist() == list(range(1, 49))
+        # Per item: exactly the rows a rebuild gives, and the ranking covers the new items.
+        np.testing.assert_array_equal(X, fresh_build(path, "embeddings")[0])
+        assert new_items_ranked(project, new["id"]) == set(new["id"])
+        # Embeddings are never fitted again, however much the pool grows.
+        counted.clear()
+        project.import_items(more_reviews(40, 100, seed=2))
+        project.retrain(wait=True)
+        assert project._job.last_report.features_source == "extended" and sum(counted) == 40
+
+
+def test_after_an_import_tfidf_keeps_its_vocabulary_until_a_retrain_refits(tmp_path):
+    path = tmp_path / "p.hilt"
+    with Project.create(path, partly_labelled(reviews(40)), LABELS, id_column="id", label_column="sentiment",
+                        features="tfidf", eval_share=0, seed=0, retrain_every=1000) as project:
+        project.retrain(wait=True)
+        before = dense(cached_matrix(project)).copy()
+        vocabulary = dict(project.featurizer._vectorizer.vocabulary_)
+        # 8 items (a fifth of the 40 fitted on) with a word the vocabulary lacks.
+        new = more_reviews(8, 0, seed=1, extra_word="zebra")
+        project.import_items(new)
+        project.retrain(wait=True)
+        assert project._job.last_report.features_source == "extended"
+        assert project._features.last_transformed == 8
+        X = dense(cached_matrix(project))
+        assert X.shape == (48, len(vocabulary)) and "zebra" not in vocabulary
+        np.testing.assert_array_equal(X[:40], before)  # the old rows as they were
+        kept = TfidfVectorizer(sublinear_tf=True, vocabulary=vocabulary)
+        kept.idf_ = project.featurizer._vectorizer.idf_
+        np.testing.assert_allclose(X[40:], kept.transform(new["text"]).toarray(), rtol=1e-6)
+        assert new_items_ranked(project, new["id"]) == set(new["id"])
+        # 2 more make 10 since the fit, a quarter of 40 (REFIT_SHARE): a read extends ...
+        more = more_reviews(2, 50, seed=3, extra_word="zebra")
+        project.import_items(more)
+        assert project.warm() == "extended" and cached_matrix(project).shape[1] == len(vocabulary)
+        # ... and the next retrain fits again: the new word counts, every row is a rebuild's.
+        project.retrain(wait=True)
+        assert project._job.last_report.features_source == "built"
+        assert "zebra" in project.featurizer._vectorizer.vocabulary_
+        np.testing.assert_array_equal(dense(cached_matrix(project)), dense(fresh_build(path, "tfidf")[0]))
+        assert written_fit(path) == {"top": 50, "fitted_top": 50}
+
+
+def written_fit(path) -> dict:
+    written = json.loads((cache_folder(path) / "features.json").read_text())
+    return {"top": written["top"], "fitted_top": written["fitted_top"]}
+
+
+def test_a_later_process_extends_the_cache_on_disk_with_the_fit_kept_there(tmp_path, monkeypatch):
+    # hilt import in one process, the server's retrain in another: the fitted vocabulary is
+    # read back from the cache folder (fitted.pkl), so the new rows are the same as in-process.
+    path = tmp_path / "p.hilt"
+    with Project.create(path, partly_labelled(reviews(40)), LABELS, id_column="id", label_column="sentiment",
+                        features="tfidf+embeddings", eval_share=0, seed=0) as project:
+        project.retrain(wait=True)
+    assert written_fit(path) == {"top": 40, "fitted_top": 40}
+    new = more_reviews(6, 0, seed=1, extra_word="zebra")
+    with Project.open(path) as project:
+        project.import_items(new)
+    counted = embedded_rows(monkeypatch)
+    with Project.open(path) as project:
+        project.retrain(wait=True)
+        assert project._job.last_report.features_source == "extended" and sum(counted) == 6
+        X = cached_matrix(project)
+        assert new_items_ranked(project, new["id"]) == set(new["id"])
+    assert written_fit(path) == {"top": 46, "fitted_top": 40}
+    with Project.open(path) as project:  # and read back as extended
+        assert project.warm() == "disk"
+        np.testing.assert_array_equal(dense(cached_matrix(project)), dense(X))
+
+
+def test_a_refit_of_tfidf_plus_embeddings_embeds_only_the_new_texts(tmp_path, monkeypatch):
+    path = tmp_path / "p.hilt"
+    with Project.create(path, partly_labelled(reviews(40)), LABELS, id_column="id", label_column="sentiment",
+                        eval_share=0, seed=0, retrain_every=1000) as project:
+        project.retrain(wait=True)
+        counted = embedded_rows(monkeypatch)
+        project.import_items(more_reviews(12, 0, seed=1, extra_word="zebra"))  # 30 %: due
+        project.retrain(wait=True)
+        assert project._job.last_report.features_source == "built"
+        assert sum(counted) == 12  # the TF-IDF block fitted again, the old embeddings kept
+        X = cached_matrix(project)
+        fresh = fresh_build(path, "tfidf+embeddings")[0]
+        np.testing.assert_array_equal(dense(X), dense(fresh))
+
+
+def test_a_table_project_scales_new_rows_with_the_fitted_means(tmp_path):
+    frame = table(40)
+    with Project.create(tmp_path / "t.hilt", frame, ["high", "low"], label_column="label", eval_share=0,
+                        seed=0, retrain_every=1000) as project:
+        project.retrain(wait=True)
+        scaler = StandardScaler().fit(frame[["a", "b", "c"]])
+        new = table(5, seed=1).drop(columns="label")
+        project.import_items(new)
+        project.retrain(wait=True)
+        assert project._job.last_report.features_source == "extended"
+        np.testing.assert_allclose(cached_matrix(project)[40:], scaler.transform(new[["a", "b", "c"]]), rtol=1e-5, atol=1e-5)
+
+
+def test_a_user_transformer_is_rebuilt_after_an_import(tmp_path):
+    with Project.create(tmp_path / "p.hilt", partly_labelled(reviews(30)), LABELS, id_column="id",
+                        label_column="sentiment", features=CountVectorizer(), eval_share=0, seed=0) as project:
+        project.retrain(wait=True)
+        project.import_items(more_reviews(3, 0, seed=1, extra_word="zebra"))
+        project.retrain(wait=True)
+        assert project._job.last_report.features_source == "built"
+        assert project._features.last_transformed == 33
+        assert "zebra" in project._features.featurizer._fitted.vocabulary_
+
+
+@pytest.mark.xdist_group("dask")
+@pytest.mark.parametrize("features", ["tfidf", "embeddings"])
+def test_the_cluster_extends_and_refits_as_the_local_cache_does(tmp_path, dask_cluster, monkeypatch, features):
+    monkeypatch.setenv("HILT_DASK_PARTITION_ITEMS", "16")
+    first, second = tmp_path / "local.hilt", tmp_path / "dask.hilt"
+    Project.create(first, partly_labelled(reviews(40)), LABELS, id_column="id", label_column="sentiment",
+                   features=features, eval_share=0, seed=0, retrain_every=1000).close()
+    shutil.copy(first, second)
+    address = dask_cluster.scheduler_address
+    local = Project.open(first)
+    dask = Project.open(second, scheduler=address)
+    try:
+        def both(data=None):
+            for project in (local, dask):
+                if data is not None:
+                    project.import_items(data)
+                project.retrain(wait=True)
+            sources = (local._job.last_report.features_source, dask._job.last_report.features_source)
+            transformed = (local._features.last_transformed, dask._job.features.last_transformed)
+            assert [key for key, _, _ in local._store.ranking()] == [key for key, _, _ in dask._store.ranking()]
+            parts, ranges, _ = dask._job.features.get(dask._store)
+            client = dask._job.client  # the futures are the project's client's
+            rows = client.gather([client.submit(lambda p: p.X, part, pure=False) for part in parts])
+            joined = np.vstack([dense(getattr(r, "tocsr", lambda: r)()) for r in rows])
+            np.testing.assert_array_equal(joined, dense(cached_matrix(local)))
+            return sources, transformed, ranges
+
+        assert both()[:2] == (("built", "built"), (40, 40))
+        sources, transformed, ranges = both(more_reviews(8, 0, seed=1, extra_word="zebra"))
+        assert sources == ("extended", "extended") and transformed == (8, 8)
+        assert ranges[-1] == (41, 48)  # a partition of its own for the new items
+        sources, transformed, _ = both(more_reviews(4, 60, seed=2, extra_word="zebra"))  # 12 since the fit
+        if features == "tfidf":  # a quarter of the 40 fitted on: fitted again, on both
+            assert sources == ("built", "built") and transformed == (52, 52)
+        else:
+            assert sources == ("extended", "extended") and transformed == (4, 4)
+    finally:
+        local.close()
+        dask.close()

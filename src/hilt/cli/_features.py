@@ -66,6 +66,9 @@ def describe_source(source: str | None, scheduler: str | None) -> str:
         return f"found on {where} (kept there by an earlier run)"
     if source == "disk":
         return "loaded from the cache beside the project"
+    if source == "extended":
+        return f"the cached ones, with the items imported since added on {where}" if scheduler else \
+            "the cached ones, with the items imported since added"
     if source == "memory":
         return f"already in memory ({where})" if scheduler else "already in memory"
     return f"being rebuilt (the items changed); the next retrain builds them on {where}"

@@ -39,6 +39,13 @@ class Featurizer(BaseEstimator, TransformerMixin):
     #: The regularisation strength (scikit-learn's ``C``) of the default logistic regression on
     #: these features, measured per featurizer (see the docs' benchmarks, features).
     classifier_C: float = 1.0
+    #: How rows of items added after the fit are made (:class:`hilt.project.features.FeatureCache`):
+    #: ``"per_item"``: a row depends on its item alone (embeddings), so new rows are exactly what a
+    #: fit on the whole pool gives and are only appended; ``"kept"``: new items are transformed
+    #: with what the fit learnt (TF-IDF's vocabulary and weights, the scaler's means) until a
+    #: retrain refits it (:data:`hilt.project.features.REFIT_SHARE`); ``None``: every import
+    #: rebuilds all rows (a user's transformer: nothing says its transform suits new items).
+    incremental: str | None = None
 
     def params(self) -> dict:
         """The parameters that change the matrix (JSON-able)."""
@@ -82,7 +89,20 @@ class Featurizer(BaseEstimator, TransformerMixin):
 
     def transform_matrix(self, items: Any) -> Any:
         """Features of new ``items`` with what was learnt, as :meth:`fit_matrix` gives them."""
-        return self.join([check_rows(b, _count(items), self.name) for b in self._transform_blocks(items)])
+        return self.join(self.transform_blocks(items))
+
+    def transform_blocks(self, items: Any) -> list[Any]:
+        """The blocks of new ``items`` with what was learnt (float32, one row per item): what a
+        project's feature cache appends for items imported after the fit."""
+        return [check_rows(b, _count(items), self.name) for b in self._transform_blocks(items)]
+
+    def refit_blocks(self, items: Any, kept: Sequence[Any], *, progress: Progress | None = None,
+                     cancelled: Callable[[], bool] = lambda: False) -> list[Any]:
+        """Fit again on ``items`` (the whole pool), given ``kept``: the blocks of its first rows
+        from the previous fit. The same as :meth:`fit_blocks`; a featurizer with blocks that
+        depend on each item alone (embeddings beside TF-IDF) keeps those rows instead of
+        computing them again."""
+        return self.fit_blocks(items, progress=progress, cancelled=cancelled)
 
     def fit_transform(self, items: Any, y: Any = None) -> Any:
         """scikit-learn's protocol: :meth:`fit_matrix` as one matrix (blocks joined into CSR),

@@ -24,6 +24,8 @@ class ScaleFeatures(Featurizer):
     name = "scale"
     kinds = ("table",)
     classifier_C = 1.0
+    #: New rows are scaled by the fitted means and spreads until a retrain refits them.
+    incremental = "kept"
 
     def __init__(self) -> None:
         self._scaler: Any = None

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from hilt import strategies
 from hilt.cluster import connect, is_connected, partitions
 from hilt.errors import HiltError, InputError
+from hilt.project.features import refit_due
 from hilt.project.worker import RetrainJob, RunReport, _Labels, describe_error
 from hilt.sampling import score
 from hilt.strategies.registry import METHODS
@@ -82,14 +83,23 @@ class ClusterFeatures:
         self._key: str | None = None
         self._parts: list[Any] = []
         self._ranges: list[tuple[int, int]] = []
+        #: What :meth:`get` last found or made: the dict published on the scheduler.
+        self._held: dict | None = None
+        #: How many row ids the last :meth:`get` featurized (0 when it found them all).
+        self.last_transformed = 0
         #: What the last :meth:`get` did: "memory" (this process's), "cluster" (published by
-        #: another process) or "built".
+        #: another process), "extended" (partitions added for new items) or "built".
         self.last_source: str | None = None
 
     def key_for(self, uid: str, top: int, size: int) -> str:
+        """The key of the features of the items up to row id ``top``."""
+        return hashlib.sha256(f"{self.base_for(uid, size)}:{int(top)}".encode()).hexdigest()
+
+    def base_for(self, uid: str, size: int) -> str:
+        """The key of everything but the item count: partitions under the same base can be extended."""
         # The store's address too: a copied project file keeps its uid, and its items may differ.
         spec = self.featurizer.spec()
-        return hashlib.sha256(json.dumps([_FORMAT, uid, str(self.source), top, size, self.kind,
+        return hashlib.sha256(json.dumps([_FORMAT, uid, str(self.source), size, self.kind,
                                           self.feature_columns, spec], sort_keys=True).encode()).hexdigest()
 
     def dataset_name(self, uid: str) -> str:
@@ -100,36 +110,90 @@ class ClusterFeatures:
         """Drop the features held here (the next :meth:`get` looks for them again, and rebuilds
         them when they are gone): after a run failed, perhaps for a partition the cluster lost."""
         with self._lock:
-            self._key, self._parts, self._ranges = None, [], []
+            self._key, self._parts, self._ranges, self._held = None, [], [], None
 
-    def get(self, store: Store, cancelled: Callable[[], bool] = lambda: False,
+    def get(self, store: Store, cancelled: Callable[[], bool] = lambda: False, *, refit: bool = False,
             ) -> tuple[list[Any], list[tuple[int, int]], int]:
-        """``(part futures, their row-id ranges, the highest row id they cover)``."""
+        """``(part futures, their row-id ranges, the highest row id they cover)``.
+
+        As the local cache (:class:`hilt.project.features.FeatureCache`) does, items added since
+        the partitions were built get partitions of their own, built by the featurizer as fitted
+        (embeddings exactly, TF-IDF and scaling with the fitted vocabulary and weights);
+        ``refit=True`` (a retrain) fits a ``"kept"`` featurizer again on the whole pool when
+        :func:`hilt.project.features.refit_due`, so both backends give the same rows."""
         uid, top = store.item_set_version()
         size = partitions.partition_items()
+        base = self.base_for(uid, size)
         key = self.key_for(uid, top, size)
         name = self.dataset_name(uid)
         with self._lock:
-            if self._key == key and self._parts and _alive(self._parts):
-                self.last_source = "memory"
+            self.last_transformed = 0
+            held, source = None, None
+            if self._key == key and self._held is not None and _alive(self._futures(self._held)):
+                held, source = self._held, "memory"
+            else:
+                published = self.client.get_dataset(name, default=None)
+                if published is not None and published.get("key") == key and _alive(self._futures(published)):
+                    held, source = dict(published), "cluster"
+            kept = self.featurizer.incremental == "kept"
+            if held is not None and not (refit and kept and refit_due(held["fitted_top"], top)):
+                self._keep(key, held)
+                self.last_source = source
                 return self._parts, self._ranges, top
-            published = self.client.get_dataset(name, default=None)
-            if published is not None and published.get("key") == key and _alive(published["parts"]):
-                self._parts, self._ranges, self._key = list(published["parts"]), list(published["ranges"]), key
-                self.last_source = "cluster"
-                return self._parts, self._ranges, top
-            ranges = partitions.plan(top, size)
-            parts = self._build(ranges, key, cancelled)
+            previous = held or self._previous(name, base, top)
+            if previous is not None and previous["top"] < top and self._extends(previous, top, refit):
+                held, self.last_source = self._extend(previous, key, top, size, cancelled), "extended"
+            else:
+                ranges = partitions.plan(top, size)
+                parts, fitted = self._build(ranges, key, cancelled)
+                held = {"key": key, "base": base, "top": top, "fitted_top": top, "parts": parts,
+                        "ranges": ranges, "fitted": fitted}
+                self.last_transformed = top
+                self.last_source = "built"  # the first fit, or one again on a grown pool
             try:
                 self.client.unpublish_dataset(name)
             except KeyError:
                 pass
-            self.client.publish_dataset(**{name: {"key": key, "parts": parts, "ranges": ranges}})
-            self._parts, self._ranges, self._key = parts, ranges, key
-            self.last_source = "built"
-            return parts, ranges, top
+            self.client.publish_dataset(**{name: held})
+            self._keep(key, held)
+            return self._parts, self._ranges, top
 
-    def _build(self, ranges: list[tuple[int, int]], key: str, cancelled: Callable[[], bool]) -> list[Any]:
+    @staticmethod
+    def _futures(held: dict) -> list[Any]:
+        return list(held["parts"]) + ([held["fitted"]] if held.get("fitted") is not None else [])
+
+    def _keep(self, key: str, held: dict) -> None:
+        self._held, self._key = held, key
+        self._parts, self._ranges = list(held["parts"]), list(held["ranges"])
+
+    def _previous(self, name: str, base: str, top: int) -> dict | None:
+        """The furthest partitions of the same featurizer and project: held here or published."""
+        mine = self._held if self._held is not None and self._held.get("base") == base else None
+        published = self.client.get_dataset(name, default=None)
+        candidates = [h for h in (mine, published) if h is not None and h.get("base") == base
+                      and h.get("fitted") is not None and h["top"] <= top and _alive(self._futures(h))]
+        return max(candidates, key=lambda h: h["top"], default=None)
+
+    def _extends(self, previous: dict, top: int, refit: bool) -> bool:
+        how = self.featurizer.incremental
+        if how == "per_item":
+            return True
+        return how == "kept" and previous["fitted_top"] > 0 and not (refit and refit_due(previous["fitted_top"], top))
+
+    def _extend(self, previous: dict, key: str, top: int, size: int, cancelled: Callable[[], bool]) -> dict:
+        """``previous`` with partitions of the row ids after its top, by its fitted featurizer."""
+        client, fields = self.client, self.feature_columns
+        ranges = [(low, min(low + size - 1, top)) for low in range(previous["top"] + 1, top + 1, size)]
+        first = len(previous["parts"])
+        parts = [client.submit(partitions.build_part, self.source, low, high, self.kind, fields, previous["fitted"],
+                               key=f"hilt-part-{key[:16]}-{first + i}", retries=_RETRIES)
+                 for i, (low, high) in enumerate(ranges)]
+        _wait(parts, cancelled)
+        self.last_transformed = top - previous["top"]
+        return {**previous, "key": key, "top": top, "parts": list(previous["parts"]) + parts,
+                "ranges": list(previous["ranges"]) + ranges}
+
+    def _build(self, ranges: list[tuple[int, int]], key: str, cancelled: Callable[[], bool]) -> tuple[list[Any], Any]:
         client, fields = self.client, self.feature_columns
         # One pass for the fit: each partition's statistics, merged pairwise on the cluster.
         level = [client.submit(partitions.partition_stats, self.source, low, high, self.kind, fields,
@@ -140,13 +204,14 @@ class ClusterFeatures:
         fitted = pickle.loads(pickle.dumps(self.featurizer))  # the project's own stays unfitted
         if level:
             fitted.fit_stats(_result(level[0], cancelled))
-        shared = _shared(client, fitted)
+        # Kept on the cluster with the partitions: what the partitions of later imports are built by.
+        shared = _shared(client, fitted) if level else None
         # The second pass: every partition's rows, kept on the workers (named by the key).
         parts = [client.submit(partitions.build_part, self.source, low, high, self.kind, fields, shared,
                                key=f"hilt-part-{key[:16]}-{i}", retries=_RETRIES)
                  for i, (low, high) in enumerate(ranges)]
         _wait(parts, cancelled)
-        return parts
+        return parts, shared
 
 
 def _same(value: Any) -> Any:
@@ -282,7 +347,7 @@ class ClusterRetrainJob(RetrainJob):
 
     def _run_on_cluster(self, cancelled: Callable[[], bool]) -> RunReport | None:
         t0 = time.perf_counter()
-        parts, ranges, top = self.features.get(self.store, cancelled)
+        parts, ranges, top = self.features.get(self.store, cancelled, refit=True)  # as the local run
         source = self.features.last_source
         t1 = time.perf_counter()
         train, y = _covered(self.store.current_labels(is_eval=False), top)

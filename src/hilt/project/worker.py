@@ -248,7 +248,8 @@ class RetrainJob:
     # -- in this process -------------------------------------------------------------------
     def _run_here(self, cancelled: Callable[[], bool]) -> RunReport | None:
         t0 = time.perf_counter()
-        X, rowids, is_eval = self.features.get(self.store, cancelled)
+        # A retrain is where a featurizer that kept its fit through imports is fitted again.
+        X, rowids, is_eval = self.features.get(self.store, cancelled, refit=True)
         source = self.features.last_source
         if self.uses_features:  # the diversity strategies' view, cached with the features
             self.features.dense_view()
