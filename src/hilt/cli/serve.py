@@ -49,6 +49,8 @@ def run_web(project, *, host: str, port: int, links: dict[str, str], open_browse
     sock = bind(host, port, any_free_if_busy=any_free_if_busy)
     bound_port = sock.getsockname()[1]
     base = base_url(host, bound_port)
+    # So that `hilt annotator add` links to this server, not to the default port.
+    project.record_address(base)
     if not is_loopback(host):
         console.print(
             f"[bold yellow]Warning:[/] --host {host} makes the labelling UI reachable from other "
@@ -69,7 +71,8 @@ def run_web(project, *, host: str, port: int, links: dict[str, str], open_browse
             console.print(f"  {name}: {annotator_link(base, token)}", soft_wrap=True)
             if project.is_reviewer(name):
                 console.print(f"  {name} (review): {annotator_link(base, token, 'review')}", soft_wrap=True)
-    others = sorted(set(project.annotators()) - set(links) - {"import"})
+    others = sorted({entry["name"] for entry in project.annotator_list()
+                     if entry["role"] in ("annotator", "reviewer")} - set(links))
     if others:
         console.print(
             f"  Other annotators ({', '.join(others)}) use the links `hilt annotator add` printed "
@@ -127,7 +130,11 @@ def serve_command(
 def annotator_add(
     project_path: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     name: str = typer.Argument(..., metavar="NAME", help="Annotator name: 1-64 letters, digits or _-.@"),
-    url: str = typer.Option("http://127.0.0.1:8000", help="Where `hilt serve` will listen, for the link."),
+    url: Optional[str] = typer.Option(
+        None, metavar="URL", show_default=False,
+        help="The address the link starts with, e.g. http://labels.example:9000 (default: where `hilt serve` "
+        "last listened on this project, else http://127.0.0.1:8000).",
+    ),
     reviewer: Optional[bool] = typer.Option(
         None, "--reviewer/--no-reviewer", show_default=False,
         help="Make them a reviewer: they settle disagreements and likely label errors on the review page "
@@ -143,14 +150,22 @@ def annotator_add(
     Example: hilt annotator add reviews.hilt alice --reviewer
     """
     with open_project(project_location(project_path), cluster=False) as project:
+        where = project.link_base(url)  # a malformed --url is refused before a token is made
         token = project.add_annotator(name, reviewer=reviewer)
         is_reviewer = project.is_reviewer(name)
-    base = url.rstrip("/")
+    base = where["url"]
     typer.echo(f"token: {token}")
     typer.echo(f"role:  {'reviewer' if is_reviewer else 'annotator'}")
     typer.echo(f"link:  {annotator_link(base, token)}")
     if is_reviewer:
         typer.echo(f"review: {annotator_link(base, token, 'review')}")
+    if where["source"] == "served":
+        since = f" (since {where['at'][:16].replace('T', ' ')} UTC)" if where["at"] else ""
+        console.print(f"The link points where hilt serve last listened on this project{since}; give --url if it "
+                      "listens elsewhere now.")
+    elif where["source"] == "default":
+        console.print(f"The link assumes hilt serve's default address ({base}): hilt serve has not run on this "
+                      "project yet. Give --url if it will listen elsewhere.")
 
 
 @annotator_app.command("list")

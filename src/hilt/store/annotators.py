@@ -1,18 +1,27 @@
 """The annotators of a project file: listing them with what they did, and removing one.
 
 Part of :class:`hilt.store.Store` (a mixin, so that the store stays split by concern).
+
+A removed person's token row is deleted; that they were removed is kept as the meta key
+``removed_annotator:NAME`` (the time), written in the same transaction and deleted when they
+get a token again. One key per name, so two removals at once never overwrite each other, and no
+schema change.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import text
 
-from hilt.store.common import ANNOTATOR, utc_now
+from hilt.store.common import ANNOTATOR, set_meta, utc_now
 from hilt.store.engine import read, write
 
-__all__ = ["AnnotatorsMixin"]
+__all__ = ["AnnotatorsMixin", "REMOVED_PREFIX"]
+
+#: The meta key prefix that marks a removed annotator (``removed_annotator:ada``).
+REMOVED_PREFIX = "removed_annotator:"
 
 
 class AnnotatorsMixin:
@@ -23,11 +32,17 @@ class AnnotatorsMixin:
     def annotator_stats(self) -> list[dict[str, Any]]:
         """Registered annotators and everyone who answered, sorted by name: ``name``,
         ``registered`` (has a token), ``added_at``, ``answers`` (current answers, skips
-        included), ``retracted``, ``last_seen`` (their latest answer or undo, ISO UTC) and
-        ``registered_role`` (``"annotator"`` or ``"reviewer"``; ``None`` when not registered)."""
+        included), ``retracted``, ``last_seen`` (their latest answer or undo, ISO UTC),
+        ``registered_role`` (``"annotator"`` or ``"reviewer"``; ``None`` when not registered) and
+        ``removed_at`` (when :meth:`remove_annotator` removed them and no token was given since,
+        else ``None``)."""
         with read(self._engine) as conn:
             registered = {name: (at, role) for name, at, role in conn.execute(
                 text("SELECT name, created_at, role FROM annotators"))}
+            # Prefix bounds instead of LIKE: "_" in a name would be a LIKE wildcard.
+            removed = {key[len(REMOVED_PREFIX):]: json.loads(value) for key, value in conn.execute(
+                text("SELECT key, value FROM meta WHERE key >= :lo AND key < :hi"),
+                {"lo": REMOVED_PREFIX, "hi": REMOVED_PREFIX[:-1] + chr(ord(REMOVED_PREFIX[-1]) + 1)})}
             rows = conn.execute(text(
                 "SELECT annotator, SUM(CASE WHEN retracted = 0 THEN 1 ELSE 0 END), SUM(retracted), "
                 "CASE WHEN MAX(created_at) >= COALESCE(MAX(retracted_at), '') THEN MAX(created_at) "
@@ -37,16 +52,19 @@ class AnnotatorsMixin:
             {"name": name, "registered": name in registered, "added_at": registered.get(name, (None, None))[0],
              "registered_role": registered.get(name, (None, None))[1],
              "answers": answered.get(name, (0, 0, None))[0], "retracted": answered.get(name, (0, 0, None))[1],
-             "last_seen": answered.get(name, (0, 0, None))[2]}
+             "last_seen": answered.get(name, (0, 0, None))[2],
+             "removed_at": None if name in registered else removed.get(name)}
             for name in sorted(set(registered) | set(answered))
         ]
 
     def remove_annotator(self, name: str) -> bool:
-        """Delete ``name``'s token (it stops working at once) and release their leases; their
-        answers stay. Returns whether ``name`` was registered."""
+        """Delete ``name``'s token (it stops working at once), release their leases and mark
+        them removed (``removed_at`` in :meth:`annotator_stats`); their answers stay. Returns
+        whether ``name`` was registered."""
         with write(self._engine) as conn:
             found = conn.execute(text("DELETE FROM annotators WHERE name = :n"), {"n": name}).rowcount
             conn.execute(text("DELETE FROM leases WHERE annotator = :n"), {"n": name})
+            set_meta(conn, REMOVED_PREFIX + name, utc_now())
         return bool(found)
 
     def set_annotator_token(self, name: str, token_hash: str, *, role: str | None = None) -> None:
@@ -62,6 +80,7 @@ class AnnotatorsMixin:
                      + ("" if role is None else ", role = excluded.role")),
                 {"n": name, "h": token_hash, "now": utc_now(), "role": role or ANNOTATOR},
             )
+            conn.execute(text("DELETE FROM meta WHERE key = :k"), {"k": REMOVED_PREFIX + name})
 
     def annotator_by_token_hash(self, token_hash: str) -> str | None:
         with read(self._engine) as conn:
