@@ -219,6 +219,24 @@ def test_label_issues_table_and_json(slipped):
     assert set(rows[0]) == {"item_id", "label", "suggested", "score", "annotator", "disagreement"}
 
 
+def test_label_issues_never_cuts_an_item_id_at_80_columns(tmp_path):
+    """`hilt label-issues` cut long item ids with an ellipsis at 80 columns: they could not be copied."""
+    rows = [{"id": f"review-{i:02d}-" + "x" * 50, "text": f"{(GOOD if i % 2 == 0 else BAD)[i % 6]} fun film {i}",
+             "y": "pos" if i % 2 == 0 else "neg"} for i in range(24)]
+    rows[0]["y"] = "neg"
+    assert len(rows[0]["id"]) == 60
+    path = tmp_path / "long.hilt"
+    Project.create(path, pd.DataFrame(rows), ["pos", "neg"], id_column="id", label_column="y",
+                   features="tfidf").close()
+    result = hilt("label-issues", path, env={"COLUMNS": "80"})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert rows[0]["id"] in result.stdout  # whole, on one line
+    listed = [line for line in lines if "review-" in line]
+    assert listed and all(re.search(r"review-\d\d-x{50}", line) for line in listed)
+
+
 @pytest.mark.parametrize("limit", ["0", "-3"])
 def test_label_issues_bad_limit_is_a_user_error(slipped, limit):
     assert "Expected limit to be a whole number >= 1" in user_error(hilt("label-issues", slipped, "--limit", limit))

@@ -159,8 +159,15 @@ def label_issues_command(
     others = sum(max(len(headers[i]), *(len(cell[i]) for cell in cells)) for i in range(len(headers)) if i != 1)
     room = max(12, min(TEXT_WIDTH, stdout.width - others - 3 * len(headers) - 1))
     table = Table(title=f"likely label errors in {short_name(location)}, most likely first")
+    longest_id = max(len(cell[0]) for cell in cells)
     for header in headers:
-        table.add_column(header, no_wrap=True, justify="right" if header == "score" else "left")
+        if header == "item":
+            # An id is for copying: never cut it with an ellipsis. It keeps its full width (the
+            # text gives way); on a terminal narrower than the id itself it folds onto a second
+            # line whole rather than lose characters.
+            table.add_column(header, min_width=longest_id, overflow="fold")
+        else:
+            table.add_column(header, no_wrap=True, justify="right" if header == "score" else "left")
     for cell in cells:
         table.add_row(*cell[:1], _shorten(cell[1], room), *cell[2:])
     stdout.print(table)
