@@ -62,3 +62,24 @@ def test_hilt_config_shows_and_changes_settings(project_path):
         result = hilt("config", project_path, *args)
         assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
         assert message in " ".join(result.stderr.split())
+
+
+def test_hilt_config_shows_the_settings_made_at_init(tmp_path, project_path):
+    """`hilt config` left out the overlap, the annotators per item and the features."""
+    shown = hilt("config", project_path)
+    assert shown.returncode == 0, shown.stderr
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in shown.stdout.splitlines()
+            if line.count("│") == 3}
+    assert rows["features"] == "tfidf  (set at hilt init)"
+    assert rows["overlap"].startswith("0 (each item is labelled once)")
+    assert rows["annotators_per_item"].startswith("1")
+    for key in ("labels", "strategy", "retrain_every", "eval_share", "lease_seconds"):  # what configure changes
+        assert key in rows
+    frame = pd.DataFrame({"text": [f"review number {i}" for i in range(10)]})
+    team = tmp_path / "team.hilt"
+    Project.create(team, frame, ["pos", "neg"], overlap=0.25, annotators_per_item=3, features="tfidf").close()
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in hilt("config", team).stdout.splitlines() if line.count("│") == 3}
+    assert rows["overlap"] == "0.25 of items  (set at hilt init)"
+    assert rows["annotators_per_item"] == "3  (set at hilt init)"
+

@@ -643,6 +643,17 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
     return changes
 
 
+def init_settings(project: Any) -> dict[str, str]:
+    """The settings ``hilt config`` shows but cannot change (made at ``hilt init``): the features,
+    the overlap and how many people label each overlapped item."""
+    shared = project.overlap or {}
+    return {
+        "features": str(project.featurizer.name),
+        "overlap": f"{shared['share']:g} of items" if shared else "0 (each item is labelled once)",
+        "annotators_per_item": str(shared["annotators_per_item"]) if shared else "1",
+    }
+
+
 @app.command("config")
 @user_errors
 def config(
@@ -662,12 +673,15 @@ def config(
     with _open(location) as opened:
         before = opened.settings()
         after = opened.configure(**changes) if changes else {**before, "renamed": 0}
+        fixed = init_settings(opened)
     table = Table(show_header=False)
     table.add_column(style="bold")
     table.add_column()
     for key in ("labels", "strategy", "retrain_every", "eval_share", "lease_seconds"):
         value = ", ".join(after[key]) if key == "labels" else str(after[key])
         table.add_row(key, value + ("  (changed)" if after[key] != before[key] else ""))
+    for key, value in fixed.items():
+        table.add_row(key, f"{value}  (set at hilt init)")
     stdout.print(table)
     if changes:
         console.print(f"Saved in {display_location(location)}"
