@@ -554,3 +554,25 @@ def test_learning_curve_draws_the_interval_band():
     assert svg.count('class="chart-band"') == 1 and svg.count("<circle") == 2
     assert "20 labels: 70.0% (95 % CI 48%–85%) on 20 evaluation items" in svg
     assert ">30%<" in svg  # the axis reaches down to the band's lowest point
+
+
+def test_a_servers_background_retrains_run_in_the_retrain_process_whatever_the_pool_size(tmp_path):
+    # A retrain in a thread of the server holds its GIL and delays the requests served meanwhile
+    # (the server benchmark's p99), so the app sends every background run to the child process,
+    # even for a 40-item pool that a notebook or `hilt label` retrains in a thread.
+    path, tokens = make_project(tmp_path / "p.hilt", retrain_every=4, features="tfidf")
+    app = create_app(path)
+    with TestClient(app) as client:
+        project = app.state.project
+        for k in range(12):  # enough training labels past the evaluation sample's share
+            item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]
+            reply = client.post("/api/answers", json={"item_id": item["id"], "label": LABELS[k % 2]},
+                                headers=bearer(tokens["alice"]))
+            assert reply.status_code == 200
+        deadline = time.monotonic() + 60
+        while not project.status()["runs"] and time.monotonic() < deadline:
+            time.sleep(0.1)  # the run happens in the background: wait for its row, not for time
+        assert project.status()["runs"], f"no background run within 60 s: {project.status()['retrain_error']}"
+        assert project._job._child is not None and project._job._child.poll() is None
+    with Project.open(path) as notebook:  # without a server, small pools keep the thread
+        assert notebook._job.child_min_items > 40

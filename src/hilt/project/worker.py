@@ -116,6 +116,9 @@ class RetrainJob:
         self.seed = seed
         self.queue_size = queue_size
         self.in_process = in_process
+        #: Background runs over at least this many items go to the child process
+        #: (:meth:`hilt.Project.isolate_retrains` sets 0: every one, for a server).
+        self.child_min_items = CHILD_PROCESS_MIN_ITEMS
         self._make_estimator = make_estimator
         self.model = AlignedModel(make_estimator(), labels)  # kept: warm starts across runs
         self.lock = threading.Lock()
@@ -172,7 +175,7 @@ class RetrainJob:
         choice = os.environ.get(PROCESS_ENV, "auto").strip().lower()
         if choice in ("always", "never"):
             return choice == "always"
-        return self.store.item_set_version()[1] >= CHILD_PROCESS_MIN_ITEMS
+        return self.store.item_set_version()[1] >= self.child_min_items
 
     def close(self) -> None:
         """Stop the child process (a run in progress is abandoned; its ranking is never served)."""
