@@ -39,10 +39,10 @@ class AnnotatorsMixin:
         with read(self._engine) as conn:
             registered = {name: (at, role) for name, at, role in conn.execute(
                 text("SELECT name, created_at, role FROM annotators"))}
-            # Prefix bounds instead of LIKE: "_" in a name would be a LIKE wildcard.
+            # Filtered here: meta is a few rows, and neither LIKE ("_" is a wildcard) nor a key range
+            # (PostgreSQL's collation may not order punctuation bytewise) matches a prefix exactly.
             removed = {key[len(REMOVED_PREFIX):]: json.loads(value) for key, value in conn.execute(
-                text("SELECT key, value FROM meta WHERE key >= :lo AND key < :hi"),
-                {"lo": REMOVED_PREFIX, "hi": REMOVED_PREFIX[:-1] + chr(ord(REMOVED_PREFIX[-1]) + 1)})}
+                text("SELECT key, value FROM meta")) if key.startswith(REMOVED_PREFIX)}
             rows = conn.execute(text(
                 "SELECT annotator, SUM(CASE WHEN retracted = 0 THEN 1 ELSE 0 END), SUM(retracted), "
                 "CASE WHEN MAX(created_at) >= COALESCE(MAX(retracted_at), '') THEN MAX(created_at) "
