@@ -237,6 +237,142 @@ def bench_size(n: int, c: int, dtype: str, peers, repeats: int, budget: float, l
     return result
 
 
+# --------------------------------------------------------------------------- one core busy
+
+BUSY_SPEEDUP_TARGET = 5.0  # hilt vs the fastest peer, with one core held by another process
+BUSY_FLOOR_TARGET = 2.5  # hilt / P.sum(), the same
+_SPIN = "import signal, sys\nsignal.signal(signal.SIGTERM, lambda *a: sys.exit(0))\nwhile True: pass\n"
+
+
+def _runnable() -> int | None:
+    try:
+        return int(Path("/proc/loadavg").read_text().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class BusyCore:
+    """A child process spinning on one core for the length of a ``with`` block."""
+
+    def __enter__(self):
+        self.child = subprocess.Popen([sys.executable, "-c", _SPIN])
+        time.sleep(0.5)  # let it start and settle on a core
+        return self
+
+    def __exit__(self, *exc):
+        self.child.terminate()
+        try:
+            self.child.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
+
+
+def _hilt_with_threads(method: str, probs: np.ndarray, k: int, choose):
+    """``rank`` with the kernels' thread choice replaced by ``choose(n_entries, max_threads)``."""
+    from hilt.sampling import _scheduling, rank
+
+    def run():
+        real = _scheduling.threads_for
+        _scheduling.threads_for = choose
+        try:
+            return rank(probs, k, method)
+        finally:
+            _scheduling.threads_for = real
+
+    return run
+
+
+def busy_candidates(method: str, probs: np.ndarray, peers) -> dict:
+    from hilt.sampling import rank
+
+    candidates = {
+        "hilt": lambda: rank(probs, K, method),
+        # The choice the kernels made before they looked at the machine: every thread, always.
+        "hilt, all threads": _hilt_with_threads(method, probs, K, lambda n, most: most),
+        "hilt, one thread": _hilt_with_threads(method, probs, K, lambda n, most: 1),
+        "P.sum()": floor_sum(probs),
+    }
+    for module, version, _ in peers:
+        if version is None:
+            continue
+        if module.NAME == "small-text" and method != "least":
+            continue  # per-row Python, seconds a call: never the fastest peer (see the full table)
+        fn = module.make(method, probs, K)
+        if fn is not None:
+            candidates[module.NAME] = fn
+    return candidates
+
+
+def busy_rounds(peers, rounds: int, repeats: int, budget: float, quick: bool, log) -> list:
+    """Quiet and one-core-busy side by side, ``rounds`` times, at the main size."""
+    n, c, dtype = QUICK_SIZES[0] if quick else MAIN_SIZE
+    probs = make_probs(n, c).astype(dtype)
+    names = [m.NAME for m, v, _ in peers if v is not None]
+    out = []
+    log(f"  quiet vs one core busy, {n:,} x {c} {dtype}: ", end="")
+    for number in range(1, rounds + 1):
+        for condition in ("quiet", "busy"):
+            log(f"{number}:{condition} ", end="")
+            spinner = BusyCore() if condition == "busy" else None
+            if spinner:
+                spinner.__enter__()
+            try:
+                methods = {}
+                runnable = []
+                for method in METHODS:
+                    runnable.append(_runnable())
+                    timed = measure(busy_candidates(method, probs, peers), repeats, budget)
+                    methods[method] = {name: t["seconds"] * 1e3 for name, t in timed.items()}
+                load = os.getloadavg()[0]
+            finally:
+                if spinner:
+                    spinner.__exit__(None, None, None)
+            known = [r for r in runnable if r is not None]
+            out.append({
+                "round": number, "condition": condition, "load": load,
+                "runnable": max(known) if known else None, "methods": methods,
+            })
+    log("done")
+    for entry in out:
+        for method, row in entry["methods"].items():
+            peer_ms = [(row[p], p) for p in names if p in row]
+            ms, name = min(peer_ms) if peer_ms else (None, None)
+            row["fastest peer"] = name
+            row["speedup"] = None if ms is None else ms / row["hilt"]
+            row["vs floor"] = row["hilt"] / row["P.sum()"]
+    return out
+
+
+def busy_checks(rounds: list, quick: bool) -> list:
+    checks = []
+    for entry in rounds:
+        if entry["condition"] != "busy":
+            continue
+        for method, row in entry["methods"].items():
+            met = None if quick or row["speedup"] is None else (
+                row["speedup"] >= BUSY_SPEEDUP_TARGET and row["vs floor"] <= BUSY_FLOOR_TARGET)
+            checks.append({"round": entry["round"], "method": method, "load": entry["load"],
+                           "speedup": row["speedup"], "vs_floor": row["vs floor"], "met": met})
+    return checks
+
+
+def busy_table(rounds: list, markdown: bool) -> str:
+    headers = ["round", "machine", "load avg", "method", "hilt", "hilt, all threads", "hilt, one thread",
+               "P.sum()", "hilt ÷ P.sum()", "fastest peer", "fastest peer ÷ hilt"]
+    rows = []
+    for entry in rounds:
+        machine = "quiet" if entry["condition"] == "quiet" else "one core busy"
+        for method, row in entry["methods"].items():
+            speedup = "-" if row["speedup"] is None else f"{row['speedup']:.1f}x"
+            peer = "-" if row["fastest peer"] is None else f"{_fmt_ms(row[row['fastest peer']])} ({row['fastest peer']})"
+            rows.append([entry["round"], machine, f"{entry['load']:.2f}", method, _fmt_ms(row["hilt"]),
+                         _fmt_ms(row["hilt, all threads"]), _fmt_ms(row["hilt, one thread"]),
+                         _fmt_ms(row["P.sum()"]), f"{row['vs floor']:.2f}", peer,
+                         f"**{speedup}**" if markdown else speedup])
+    return table(headers, rows, markdown)
+
+
 # --------------------------------------------------------------------------- first call
 
 _FIRST_CALL = r"""
@@ -464,7 +600,35 @@ def first_call_table(fc: dict, markdown: bool) -> str:
     return table(["what", "numba cache", "ms", "notes"], rows, markdown)
 
 
-def report(results, first, checks, peers, machine, args) -> str:
+def busy_report(busy: dict, args) -> str:
+    md = args.markdown
+    h = "#### " if md else "== "
+    n, c, dtype = QUICK_SIZES[0] if args.quick else MAIN_SIZE
+    out = [
+        f"{h}Quiet and with one core busy, side by side: {n:,} x {c} {dtype}, best of {busy['repeats']}, ms",
+        "",
+        "Each round measures the quiet machine, then again while a child process spins on one core "
+        "(started and stopped by the bench). **hilt**: `rank(P, 100, method)` as shipped (one thread per "
+        "free core); **hilt, all threads**: every numba thread, always (the kernels before they looked at "
+        "the machine); **hilt, one thread**: serially in the caller. Load avg: the 1-minute load average "
+        "at the end of that half-round. The floor is `P.sum()`, one read of P. small-text's per-row margin, "
+        "ratio and entropy (seconds a call) are left out here.",
+        "",
+        busy_table(busy["rounds"], md),
+        "",
+        f"{h}Targets with one core busy (every round): hilt >= {BUSY_SPEEDUP_TARGET:g}x the fastest peer "
+        f"and hilt ÷ P.sum() <= {BUSY_FLOOR_TARGET:g}",
+        "",
+    ]
+    status = {None: "not judged (--quick)" if args.quick else "-", True: "met", False: "MISSED"}
+    out.append(table(
+        ["round", "load avg", "method", "fastest peer ÷ hilt", "hilt ÷ P.sum()", "status"],
+        [[x["round"], f"{x['load']:.2f}", x["method"], "-" if x["speedup"] is None else f"{x['speedup']:.1f}x",
+          f"{x['vs_floor']:.2f}", status[x["met"]]] for x in busy["checks"]], md))
+    return "\n".join(out) + "\n"
+
+
+def report(results, first, checks, peers, machine, args, busy=None) -> str:
     md = args.markdown
     h = "#### " if md else "== "
     out = [
@@ -514,6 +678,8 @@ def report(results, first, checks, peers, machine, args) -> str:
                      [[c["method"], c["target"], c["text"], status(c)] for c in checks], md))
     out += ["", f"{h}First call (fresh interpreter; times from before `import hilt.sampling`)", ""]
     out.append(first_call_table(first, md))
+    if busy is not None:
+        out += ["", busy_report(busy, args).rstrip("\n")]
     return "\n".join(out) + "\n"
 
 
@@ -540,7 +706,13 @@ def main(argv=None) -> int:
     parser.add_argument("--budget", type=float, default=None,
                         help="seconds one implementation may spend per cell before it stops repeating")
     parser.add_argument("--check", action="store_true", help="exit 1 if a target is missed")
+    parser.add_argument("--busy-rounds", type=int, default=None,
+                        help="rounds of quiet vs one-core-busy at the main size (default 3; 1 with --quick)")
+    parser.add_argument("--busy-only", action="store_true",
+                        help="only the quiet vs one-core-busy rounds (a few minutes), printed and written "
+                             "to bench/results/sampling-busy.json / .md")
     args = parser.parse_args(argv)
+    args.busy_rounds = args.busy_rounds if args.busy_rounds is not None else (1 if args.quick else 3)
     args.repeats = args.repeats or (3 if args.quick else 15)
     budget = args.budget if args.budget is not None else (0.2 if args.quick else 8.0)
     sizes = QUICK_SIZES if args.quick else FULL_SIZES
@@ -568,17 +740,22 @@ def main(argv=None) -> int:
     log("bench_sampling: " + ", ".join(
         f"{m.NAME} {v}" if v else f"{m.NAME} not installed" for m, v, _ in peers))
     started = time.perf_counter()
+    busy_repeats = min(args.repeats, 3 if args.quick else 10)
+    if args.busy_only:
+        return _busy_only(peers, machine, args, busy_repeats, budget, log)
     results = [bench_size(n, c, dtype, peers, args.repeats, budget, log) for n, c, dtype in sizes]
+    rounds = busy_rounds(peers, args.busy_rounds, busy_repeats, budget, args.quick, log)
+    busy = {"repeats": busy_repeats, "rounds": rounds, "checks": busy_checks(rounds, args.quick)}
     first = first_call(args.quick, log)
     machine["load_after"] = os.getloadavg()[0]
     machine["seconds"] = round(time.perf_counter() - started, 1)
     checks = check_targets(results, peers, args.quick)
-    print(report(results, first, checks, peers, machine, args))
+    print(report(results, first, checks, peers, machine, args, busy))
     data = {
         "k": K, "repeats": args.repeats, "quick": args.quick, "machine": machine,
         "command": "python bench/bench_sampling.py" + (" --quick" if args.quick else ""),
         "peers": {m.NAME: {"version": v, "missing": r, "how": m.HOW} for m, v, r in peers},
-        "sizes": results, "targets": checks, "first_call": first,
+        "sizes": results, "targets": checks, "first_call": first, "busy": busy,
     }
     json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(data, indent=2) + "\n")
@@ -586,7 +763,26 @@ def main(argv=None) -> int:
         md_args = argparse.Namespace(**{**vars(args), "markdown": True})
         (RESULTS / f"{stem}.md").write_text(report(results, first, checks, peers, machine, md_args))
     log(f"wrote {json_path}" + ("" if args.json else f" and {RESULTS / (stem + '.md')}"))
-    if args.check and any(c["met"] is False for c in checks):
+    if args.check and any(c["met"] is False for c in [*checks, *busy["checks"]]):
+        return 1
+    return 0
+
+
+def _busy_only(peers, machine, args, repeats: int, budget: float, log) -> int:
+    rounds = busy_rounds(peers, args.busy_rounds, repeats, budget, args.quick, log)
+    busy = {"repeats": repeats, "rounds": rounds, "checks": busy_checks(rounds, args.quick)}
+    print(busy_report(busy, args))
+    stem = "sampling-busy-quick" if args.quick else "sampling-busy"
+    json_path = Path(args.json) if args.json else RESULTS / f"{stem}.json"
+    data = {"k": K, "machine": machine, "command": "python bench/bench_sampling.py --busy-only"
+            + (" --quick" if args.quick else ""), "busy": busy}
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(data, indent=2) + "\n")
+    if not args.json:
+        md_args = argparse.Namespace(**{**vars(args), "markdown": True})
+        (RESULTS / f"{stem}.md").write_text(busy_report(busy, md_args))
+    log(f"wrote {json_path}")
+    if args.check and any(c["met"] is False for c in busy["checks"]):
         return 1
     return 0
 

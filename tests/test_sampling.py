@@ -421,3 +421,161 @@ def test_auto_engine_takes_warm_kernels_for_mid_sized_input(monkeypatch):
     assert resolve_engine(mid, "auto") == "numpy"
     assert resolve_engine(np.full((300_000, 2), 0.5), "auto") == "numpy"
     np.testing.assert_array_equal(sampling.rank(np.full((300_000, 2), 0.5), 2, "entropy"), [0, 1])
+
+
+# ------------------------------------------------- threads on a busy machine
+# A large call runs on one thread per free core (hilt.sampling._scheduling): a parallel loop
+# waits for its thread on a core another process holds. Serial or parallel, same bits.
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+from hilt.sampling import _scheduling  # noqa: E402
+
+
+def _kernels():
+    from hilt.sampling.uncertainty import _fast_kernels
+
+    sampling.warmup()
+    return _fast_kernels()
+
+
+def _awkward_rows(dtype):
+    """Peaked, flat, one-hot, tied and invalid rows: every branch of every row function."""
+    rng = np.random.default_rng(11)
+    probs = np.concatenate([_softmax_rows(3_000, 7, 2.0, seed=1), _softmax_rows(3_000, 7, 0.1, seed=2)])
+    probs[::97] = np.eye(7)[rng.integers(0, 7, size=probs[::97].shape[0])]
+    probs[5::101] = 1.0 / 7.0
+    probs[7] = [0.3, 0.3, 0.1, 0.1, 0.1, 0.1, 0.0]
+    probs[11, 0] = np.nan
+    probs[13, 1] = -0.1
+    probs[17] *= 1.01
+    return probs.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_serial_and_parallel_loops_give_the_same_bits(dtype):
+    kernels = _kernels()
+    probs = _awkward_rows(dtype)
+    threads = kernels.numba.get_num_threads()
+    tol = 1e-6 * 7
+    for name, kernel in kernels.KERNELS.items():
+        for raw in (False, True):
+            serial = kernel.serial(probs, raw, tol)
+            parallel = _scheduling.run_parallel(kernel.parallel, (probs, raw, tol), threads, threads)
+            assert np.isnan(serial[[11, 13, 17]]).all(), name
+            np.testing.assert_array_equal(serial, parallel, err_msg=f"{name} raw={raw}")
+    for p_max, spread_max in ((0.6, 0.9), (1.0, 2.0), (0.2, 0.1)):
+        args = (probs, tol, p_max, spread_max, -1.0)
+        serial = kernels.entropy_pruned.serial(*args)
+        parallel = _scheduling.run_parallel(kernels.entropy_pruned.parallel, args, threads, threads)
+        np.testing.assert_array_equal(serial, parallel)
+
+
+def test_choose_threads_leaves_taken_cores_alone():
+    big = 10_000_000
+    assert _scheduling.choose_threads(big, 2, 2, 0) == 2
+    assert _scheduling.choose_threads(big, 2, 2, 1) == 1  # one of two cores taken
+    assert _scheduling.choose_threads(big, 2, 2, 5) == 1  # never fewer than one
+    assert _scheduling.choose_threads(big, 8, 8, 3) == 5
+    assert _scheduling.choose_threads(big, 4, 16, 2) == 4  # at most numba's threads
+    assert _scheduling.choose_threads(big, 2, 2, None) == 2  # nothing known: as before
+    assert _scheduling.choose_threads(_scheduling.PARALLEL_MIN_SIZE - 1, 2, 2, 0) == 1
+
+
+def _count_parallel_calls(monkeypatch):
+    calls = []
+    real = _scheduling.run_parallel
+
+    def spy(kernel, args, threads, max_threads):
+        calls.append(threads)
+        return real(kernel, args, threads, max_threads)
+
+    monkeypatch.setattr(_scheduling, "run_parallel", spy)
+    monkeypatch.setattr(_scheduling, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(_scheduling, "_own_workers_running", lambda: 0)
+    return calls
+
+
+@pytest.mark.parametrize("method", sampling.METHODS)
+def test_a_taken_core_makes_large_calls_serial_with_the_same_result(monkeypatch, method):
+    kernels = _kernels()
+    if kernels.numba.get_num_threads() < 2:
+        pytest.fail("these tests need numba to have 2 threads or more")
+    probs = _softmax_rows(_scheduling.PARALLEL_MIN_SIZE // 10 + 1_000, 10, 2.0, seed=3)
+    expected_scores = _score(probs, method, False, engine="numpy")
+    expected_rank = sampling.top_k(expected_scores, 100)
+    calls = _count_parallel_calls(monkeypatch)
+    monkeypatch.setattr(_scheduling, "_read_running", lambda: 2)  # the caller + one other task
+    np.testing.assert_allclose(sampling.score(probs, method), expected_scores, rtol=1e-12)
+    np.testing.assert_array_equal(sampling.rank(probs, 100, method), expected_rank)
+    assert calls == []
+    monkeypatch.setattr(_scheduling, "_read_running", lambda: 1)  # only the caller
+    serial_bits = sampling.score(probs, method)  # (parallel now)
+    assert calls == [2]
+    monkeypatch.setattr(_scheduling, "_read_running", lambda: 3)
+    np.testing.assert_array_equal(sampling.score(probs, method), serial_bits)
+    np.testing.assert_array_equal(sampling.rank(probs, 100, method), expected_rank)
+    assert calls == [2]
+
+
+def test_small_calls_never_read_the_load(monkeypatch):
+    _kernels()
+    calls = _count_parallel_calls(monkeypatch)
+
+    def unreadable():
+        raise AssertionError("a small call read /proc/loadavg")
+
+    monkeypatch.setattr(_scheduling, "_read_running", unreadable)
+    probs = _softmax_rows(20_000, 10, 2.0, seed=4)  # 200,000 entries: numba, serial
+    np.testing.assert_allclose(
+        sampling.score(probs, "margin"), _score(probs, "margin", False, engine="numpy"), rtol=1e-12
+    )
+    assert calls == []
+
+
+def test_own_spinning_workers_are_not_counted_as_load():
+    kernels = _kernels()
+    threads = kernels.numba.get_num_threads()
+    probs = np.full((4, 3), 1.0 / 3.0)
+    _scheduling.run_parallel(kernels.least_confidence.parallel, (probs, False, 1e-5), threads, threads)
+    workers = set(_scheduling._local.workers)
+    tasks = {int(t) for t in os.listdir("/proc/self/task")}
+    assert len(workers) >= threads - 1
+    assert workers <= tasks and threading.get_native_id() not in workers
+
+
+def test_running_workers_are_read_from_their_stat_files(monkeypatch, tmp_path):
+    # A command name may hold spaces and parentheses: the state letter follows the last ")".
+    for tid, stat in ((111, "111 (py (x) y) R 1 2"), (222, "222 (python) S 1 2"), (333, "333 (a) R 1")):
+        (tmp_path / str(tid)).mkdir()
+        (tmp_path / str(tid) / "stat").write_text(stat)
+    monkeypatch.setattr(_scheduling, "_TASKS", str(tmp_path))
+    monkeypatch.setattr(_scheduling._local, "workers", (111, 222, 444), raising=False)  # 444: gone
+    monkeypatch.setattr(_scheduling, "_read_running", lambda: 3)
+    assert _scheduling._own_workers_running() == 1
+    assert _scheduling.other_running() == 1  # 3 runnable - the caller - worker 111
+    monkeypatch.setattr(_scheduling, "_read_running", lambda: None)  # no /proc/loadavg
+    assert _scheduling.other_running() is None
+
+
+def test_a_core_held_by_another_process_is_left_alone():
+    kernels = _kernels()
+    if _scheduling.usable_cpus() < 2 or kernels.numba.get_num_threads() < 2:
+        pytest.fail("this test needs 2 cores and 2 numba threads")
+    probs = _softmax_rows(200_000, 10, 2.0, seed=8)
+    quiet = {m: sampling.score(probs, m) for m in sampling.METHODS}
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        deadline = time.monotonic() + 10.0
+        while _scheduling.other_running() < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        threads = _scheduling.threads_for(probs.size, kernels.numba.get_num_threads())
+        assert threads <= _scheduling.usable_cpus() - 1
+        for method in sampling.METHODS:
+            np.testing.assert_array_equal(sampling.score(probs, method), quiet[method])
+    finally:
+        spinner.kill()
+        spinner.wait()

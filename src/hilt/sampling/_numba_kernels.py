@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from numba import njit, prange
+
+from hilt.sampling import _scheduling
 
 _INV_LN2 = 1.0 / math.log(2.0)
 
@@ -37,49 +40,86 @@ def _scan_top_two(probs, i, tol):
     return p1, p2, ok
 
 
+@njit(inline="always")
+def _least_row(probs, i, raw, tol, scale):
+    p1, p2, ok = _scan_top_two(probs, i, tol)
+    if not ok:
+        return np.nan
+    return p1 if raw else min((1.0 - p1) * scale, 1.0)
+
+
+@njit(inline="always")
+def _margin_row(probs, i, raw, tol):
+    p1, p2, ok = _scan_top_two(probs, i, tol)
+    if not ok:
+        return np.nan
+    return p1 - p2 if raw else 1.0 - (p1 - p2)
+
+
+@njit(inline="always")
+def _ratio_row(probs, i, raw, tol):
+    p1, p2, ok = _scan_top_two(probs, i, tol)
+    if not ok:
+        return np.nan
+    if raw:
+        return p1 / p2 if p2 > 0.0 else np.inf
+    return p2 / p1
+
+
+# Each score has a parallel loop and a serial one over the same inlined row function (no
+# fastmath, so no reassociation): a row gets the same bits from either. ``Kernel`` picks one
+# per call (see ``hilt.sampling._scheduling``).
+
+
 @njit(parallel=True, cache=True)
-def least_confidence(probs, raw, tol):
+def _least_parallel(probs, raw, tol):
     n_rows, n_classes = probs.shape
     scale = n_classes / (n_classes - 1.0)
     out = np.empty(n_rows, dtype=np.float64)
     for i in prange(n_rows):
-        p1, p2, ok = _scan_top_two(probs, i, tol)
-        if not ok:
-            out[i] = np.nan
-        elif raw:
-            out[i] = p1
-        else:
-            out[i] = min((1.0 - p1) * scale, 1.0)
+        out[i] = _least_row(probs, i, raw, tol, scale)
+    return out
+
+
+@njit(cache=True)
+def _least_serial(probs, raw, tol):
+    n_rows, n_classes = probs.shape
+    scale = n_classes / (n_classes - 1.0)
+    out = np.empty(n_rows, dtype=np.float64)
+    for i in range(n_rows):
+        out[i] = _least_row(probs, i, raw, tol, scale)
     return out
 
 
 @njit(parallel=True, cache=True)
-def margin_confidence(probs, raw, tol):
-    n_rows = probs.shape[0]
-    out = np.empty(n_rows, dtype=np.float64)
-    for i in prange(n_rows):
-        p1, p2, ok = _scan_top_two(probs, i, tol)
-        if not ok:
-            out[i] = np.nan
-        elif raw:
-            out[i] = p1 - p2
-        else:
-            out[i] = 1.0 - (p1 - p2)
+def _margin_parallel(probs, raw, tol):
+    out = np.empty(probs.shape[0], dtype=np.float64)
+    for i in prange(probs.shape[0]):
+        out[i] = _margin_row(probs, i, raw, tol)
+    return out
+
+
+@njit(cache=True)
+def _margin_serial(probs, raw, tol):
+    out = np.empty(probs.shape[0], dtype=np.float64)
+    for i in range(probs.shape[0]):
+        out[i] = _margin_row(probs, i, raw, tol)
     return out
 
 
 @njit(parallel=True, cache=True)
-def ratio_confidence(probs, raw, tol):
-    n_rows = probs.shape[0]
-    out = np.empty(n_rows, dtype=np.float64)
-    for i in prange(n_rows):
-        p1, p2, ok = _scan_top_two(probs, i, tol)
-        if not ok:
-            out[i] = np.nan
-        elif raw:
-            out[i] = p1 / p2 if p2 > 0.0 else np.inf
-        else:
-            out[i] = p2 / p1
+def _ratio_parallel(probs, raw, tol):
+    out = np.empty(probs.shape[0], dtype=np.float64)
+    for i in prange(probs.shape[0]):
+        out[i] = _ratio_row(probs, i, raw, tol)
+    return out
+
+
+@njit(cache=True)
+def _ratio_serial(probs, raw, tol):
+    out = np.empty(probs.shape[0], dtype=np.float64)
+    for i in range(probs.shape[0]):
+        out[i] = _ratio_row(probs, i, raw, tol)
     return out
 
 
@@ -105,7 +145,7 @@ def _row_entropy(probs, i, tol, raw, norm):
 
 
 @njit(parallel=True, cache=True)
-def entropy_based(probs, raw, tol):
+def _entropy_parallel(probs, raw, tol):
     n_rows, n_classes = probs.shape
     norm = math.log(n_classes) * _INV_LN2
     out = np.empty(n_rows, dtype=np.float64)
@@ -114,34 +154,87 @@ def entropy_based(probs, raw, tol):
     return out
 
 
-@njit(parallel=True, cache=True)
-def entropy_pruned(probs, tol, p_max, spread_max, skipped):
-    """Normalized entropy of the rows that may score high; ``skipped`` for the others.
+@njit(cache=True)
+def _entropy_serial(probs, raw, tol):
+    n_rows, n_classes = probs.shape
+    norm = math.log(n_classes) * _INV_LN2
+    out = np.empty(n_rows, dtype=np.float64)
+    for i in range(n_rows):
+        out[i] = _row_entropy(probs, i, tol, raw, norm)
+    return out
 
-    A row is kept when its top probability is ``<= p_max`` and its L1 distance from the
-    uniform row is ``<= spread_max`` (the bounds of ``hilt.sampling._entropy_top_k``).
-    Validates every row (NaN for a bad one) but takes logarithms only of the rows kept,
-    which is what makes ``rank(..., "entropy")`` cheap.
-    """
+
+@njit(inline="always")
+def _pruned_row(probs, i, tol, p_max, spread_max, skipped, norm, uniform):
+    # The same branch-free scan as least confidence; the rare kept row is read again
+    # from cache. (Folding the distance into this scan made the pass 3-5x slower.)
+    p1, p2, ok = _scan_top_two(probs, i, tol)
+    if not ok:
+        return np.nan
+    if p1 > p_max:
+        return skipped
+    spread = 0.0
+    for j in range(probs.shape[1]):
+        spread += abs(np.float64(probs[i, j]) - uniform)
+    return skipped if spread > spread_max else _row_entropy(probs, i, tol, False, norm)
+
+
+@njit(parallel=True, cache=True)
+def _pruned_parallel(probs, tol, p_max, spread_max, skipped):
     n_rows, n_classes = probs.shape
     norm = math.log(n_classes) * _INV_LN2
     uniform = 1.0 / n_classes
     out = np.empty(n_rows, dtype=np.float64)
     for i in prange(n_rows):
-        # The same branch-free scan as least confidence; the rare kept row is read again
-        # from cache. (Folding the distance into this scan made the pass 3-5x slower.)
-        p1, p2, ok = _scan_top_two(probs, i, tol)
-        if not ok:
-            out[i] = np.nan
-            continue
-        if p1 > p_max:
-            out[i] = skipped
-            continue
-        spread = 0.0
-        for j in range(n_classes):
-            spread += abs(np.float64(probs[i, j]) - uniform)
-        out[i] = skipped if spread > spread_max else _row_entropy(probs, i, tol, False, norm)
+        out[i] = _pruned_row(probs, i, tol, p_max, spread_max, skipped, norm, uniform)
     return out
+
+
+@njit(cache=True)
+def _pruned_serial(probs, tol, p_max, spread_max, skipped):
+    n_rows, n_classes = probs.shape
+    norm = math.log(n_classes) * _INV_LN2
+    uniform = 1.0 / n_classes
+    out = np.empty(n_rows, dtype=np.float64)
+    for i in range(n_rows):
+        out[i] = _pruned_row(probs, i, tol, p_max, spread_max, skipped, norm, uniform)
+    return out
+
+
+class Kernel:
+    """One score's two loops; a call runs on as many threads as there are free cores.
+
+    ``serial`` and ``parallel`` are the numba functions (both compiled by
+    :func:`hilt.sampling.warmup`); calling the ``Kernel`` picks one with
+    :func:`hilt.sampling._scheduling.threads_for`. The result is the same either way.
+    """
+
+    def __init__(self, name: str, serial, parallel) -> None:
+        self.name = name
+        self.serial = serial
+        self.parallel = parallel
+
+    def __call__(self, probs, *args):
+        max_threads = numba.get_num_threads()
+        threads = _scheduling.threads_for(probs.size, max_threads)
+        if threads <= 1:
+            return self.serial(probs, *args)
+        return _scheduling.run_parallel(self.parallel, (probs, *args), threads, max_threads)
+
+    def __repr__(self) -> str:
+        return f"Kernel({self.name!r})"
+
+
+least_confidence = Kernel("least", _least_serial, _least_parallel)
+margin_confidence = Kernel("margin", _margin_serial, _margin_parallel)
+ratio_confidence = Kernel("ratio", _ratio_serial, _ratio_parallel)
+entropy_based = Kernel("entropy", _entropy_serial, _entropy_parallel)
+#: Normalized entropy of the rows that may score high; ``skipped`` for the others.
+#: A row is kept when its top probability is ``<= p_max`` and its L1 distance from the
+#: uniform row is ``<= spread_max`` (the bounds of ``hilt.sampling._entropy_top_k``).
+#: Validates every row (NaN for a bad one) but takes logarithms only of the rows kept,
+#: which is what makes ``rank(..., "entropy")`` cheap.
+entropy_pruned = Kernel("entropy_pruned", _pruned_serial, _pruned_parallel)
 
 
 KERNELS = {
@@ -152,4 +245,6 @@ KERNELS = {
 }
 
 #: Every kernel ``warmup`` compiles (``hilt.sampling.uncertainty`` checks them all are ready).
-ALL_KERNELS = (*KERNELS.values(), entropy_pruned)
+KERNEL_PAIRS = (*KERNELS.values(), entropy_pruned)
+#: The numba functions behind them, serial and parallel.
+ALL_KERNELS = tuple(f for kernel in KERNEL_PAIRS for f in (kernel.serial, kernel.parallel))
