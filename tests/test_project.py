@@ -950,7 +950,7 @@ def test_warm_builds_the_features_once(where, frame):
     with Project.open(path) as reopened:
         assert reopened.warm() == "disk"  # kept beside the project file, or in this host's cache folder
         reopened.import_items(pd.DataFrame({"id": ["n1"], "text": ["a new item"]}))
-        assert reopened.warm() == "built"  # a new item set needs new features
+        assert reopened.warm() == "extended"  # a new item: its rows are added to the kept ones
 
 
 # --- custom models ---------------------------------------------------------------------------

@@ -561,7 +561,7 @@ class Project(QualityMixin):
         if undo_id is not None and (not isinstance(undo_id, str) or not 1 <= len(undo_id) <= 128):
             raise InputError(f"Expected undo_id to be a string of 1-128 characters; got {undo_id!r}.")
         row = self._store.undo(annotator, lease_seconds=self.lease_seconds, undo_id=undo_id)
-        return None if row is None else _item(row, self._display, self.shows_guesses)
+        return None if row is None else _item(row, self._display)
 
     # -- the model -------------------------------------------------------------------------
     def isolate_retrains(self) -> None:
@@ -569,8 +569,9 @@ class Project(QualityMixin):
 
         A server calls this: a retrain in a thread of the serving process holds Python's GIL
         for much of its work (tokenising, the solver's Python loop), and the requests served
-        meanwhile wait for it. Side by side on 50 people-paced annotators over 12,000 items
-        (docs' benchmarks, server page) that moved the server's p99 from 60-83 ms to 19-25 ms.
+        meanwhile wait for it. With 50 people-paced annotators over 12,000 items
+        (``bench/bench_server.py``, two consecutive runs) the server's p99 went from 60-83 ms in
+        a thread to 19-25 ms in the child process.
         Without a server (a notebook, ``hilt label``) small pools keep retraining in a thread,
         which starts no process. A cluster job already runs its retrains on the cluster.
 
