@@ -556,14 +556,14 @@ def test_learning_curve_draws_the_interval_band():
     assert ">30%<" in svg  # the axis reaches down to the band's lowest point
 
 
-def test_a_servers_background_retrains_run_in_the_retrain_process_whatever_the_pool_size(tmp_path):
+def test_isolate_retrains_sends_a_served_projects_background_runs_to_the_retrain_process(tmp_path):
     # A retrain in a thread of the server holds its GIL and delays the requests served meanwhile
-    # (the server benchmark's p99), so the app sends every background run to the child process,
-    # even for a 40-item pool that a notebook or `hilt label` retrains in a thread.
+    # (the server benchmark's p99): isolate_retrains sends every background run to the child
+    # process, even for a 40-item pool that a notebook or `hilt label` retrains in a thread.
     path, tokens = make_project(tmp_path / "p.hilt", retrain_every=4, features="tfidf")
-    app = create_app(path)
-    with TestClient(app) as client:
-        project = app.state.project
+    project = Project.open(path)
+    project.isolate_retrains()
+    with TestClient(create_app(project)) as client:
         for k in range(12):  # enough training labels past the evaluation sample's share
             item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]
             reply = client.post("/api/answers", json={"item_id": item["id"], "label": LABELS[k % 2]},
@@ -574,5 +574,6 @@ def test_a_servers_background_retrains_run_in_the_retrain_process_whatever_the_p
             time.sleep(0.1)  # the run happens in the background: wait for its row, not for time
         assert project.status()["runs"], f"no background run within 60 s: {project.status()['retrain_error']}"
         assert project._job._child is not None and project._job._child.poll() is None
+    project.close()
     with Project.open(path) as notebook:  # without a server, small pools keep the thread
         assert notebook._job.child_min_items > 40

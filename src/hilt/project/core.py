@@ -567,7 +567,7 @@ class Project(QualityMixin):
     def isolate_retrains(self) -> None:
         """Run every background retrain in the retrain child process, whatever the pool size.
 
-        A server calls this: a retrain in a thread of the serving process holds Python's GIL
+        For a server: a retrain in a thread of the serving process holds Python's GIL
         for much of its work (tokenising, the solver's Python loop), and the requests served
         meanwhile wait for it. With 50 people-paced annotators over 12,000 items
         (``bench/bench_server.py``, two consecutive runs) the server's p99 went from 60-83 ms in

@@ -163,7 +163,6 @@ def create_app(project_path: Any) -> FastAPI:
 
     owned = not isinstance(project_path, Project)
     project = Project.open(project_path) if owned else project_path
-    project.isolate_retrains()  # retrains never hold this process's GIL while it serves
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
