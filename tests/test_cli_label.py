@@ -80,15 +80,55 @@ def test_render_text_item_with_guess_and_keys():
         assert part in screen
 
 
-def test_render_eval_item_hides_the_guess():
-    """Issue 11, defect 4: an evaluation item shows no guess, and says so without claiming that
-    there is no model (and without saying that it is an evaluation item)."""
+def test_the_screen_never_depends_on_is_eval():
+    """The terminal shows what the project hands it: an evaluation item and a training item
+    with the same fields give the same screen, with or without a guess, and an item without a
+    guess never says "no model" once one exists (nor that it is an evaluation item)."""
+    for guess, uncertainty in ((None, None), ("neg", 0.1)):
+        screens = []
+        for is_eval in (False, True):
+            out = console()
+            item = Item(id="e1", data={"text": "Hm."}, is_eval=is_eval, guess=guess, uncertainty=uncertainty)
+            out.print(render_item(item, ["pos", "neg"], "text", has_model=True))
+            screens.append(out.file.getvalue())
+        assert screens[0] == screens[1]
+        assert "no model" not in screens[0] and "evaluation" not in screens[0]
+    assert "model's guess: not shown" in render_text(Item("e1", {"text": "Hm."}, True), has_model=True)
+
+
+def render_text(item: Item, **options) -> str:
     out = console()
-    item = Item(id="e1", data={"text": "Hm."}, is_eval=True, guess="neg", uncertainty=0.1)
-    out.print(render_item(item, ["pos", "neg"], "text", has_model=True))
-    guess_line = next(line for line in out.file.getvalue().splitlines() if "guess" in line)
-    assert guess_line.strip() == "model's guess: no guess shown for this item"
-    assert "no model" not in out.file.getvalue() and "evaluation" not in out.file.getvalue()
+    out.print(render_item(item, ["pos", "neg"], "text", **options))
+    return out.file.getvalue()
+
+
+def test_the_label_loop_shows_guesses_on_no_item_while_the_evaluation_sample_is_served(tmp_path):
+    """Once a model exists, `hilt label` showed a guess on every training item and "no guess
+    shown for this item" on exactly the evaluation items. Now the guess line reads the same on
+    every item (exact counts, fixed seed), and the session says once why guesses are not shown."""
+    path = tmp_path / "eval.hilt"
+    frame = pd.DataFrame({"id": [f"t{i}" for i in range(120)],
+                          "text": [f"{'good' if i % 2 else 'bad'} film {i}" for i in range(120)]})
+    truth = {f"t{i}": "pos" if i % 2 else "neg" for i in range(120)}
+    with Project.create(path, frame, ["pos", "neg"], id_column="id", eval_share=0.3, retrain_every=1000,
+                        seed=3, features="tfidf") as opened:
+        for _ in range(20):
+            item = opened.next_item("bo")
+            opened.answer(item.id, truth[item.id], "bo")
+        opened.retrain(wait=True)
+        assert opened.status()["runs"][-1]["eval_accuracy"] is not None
+        is_eval = {item.id: item.is_eval for item in opened.peek_items("nobody", 1000)}
+        out = console()
+        run_label_loop(opened, "ana", iter(["s"] * 60 + ["q"]), out, wait_for_model=0)
+    screen = out.file.getvalue()
+    ids = shown_ids(screen)
+    lines = [line.strip() for line in screen.splitlines() if line.strip().startswith("model's guess")]
+    assert len(ids) == len(lines) == 61
+    table: dict[tuple[bool, str], int] = {}
+    for item_id, line in zip(ids, lines):
+        table[is_eval[item_id], line] = table.get((is_eval[item_id], line), 0) + 1
+    assert table == {(False, "model's guess: not shown"): 42, (True, "model's guess: not shown"): 19}
+    assert screen.count("guesses are not shown") == 1
 
 
 def test_render_table_item_as_key_value_rows():
@@ -316,7 +356,7 @@ def test_item_handed_back_by_undo_does_not_claim_there_is_no_model(tmp_path):
     screen = out.file.getvalue()
     assert f"undone: item {first.id} is back" in screen
     after_undo = screen[screen.index("undone: item"):]
-    assert "model's guess: no guess shown for this item" in after_undo
+    assert "model's guess: not shown" in after_undo
     assert "no model trained" not in screen
 
 
@@ -352,3 +392,23 @@ def test_loop_writes_a_bounded_screen_per_huge_item_and_v_shows_it_whole(tmp_pat
     with Project.open(path) as opened:
         run_label_loop(opened, "ana", iter(["v", "q"]), viewing, wait_for_model=0)
     assert long_text in viewing.file.getvalue()
+
+
+def test_a_single_digit_label_is_its_own_key(tmp_path):
+    """Issue 21, defect 7: with labels 0..9, key 1 meant label "0"; now each digit is its own label."""
+    digits = [str(d) for d in range(10)]
+    path = tmp_path / "digits.hilt"
+    frame = pd.DataFrame({"text": [f"a drawing of a digit, number {i}" for i in range(20)]})
+    Project.create(path, frame, digits, eval_share=0.0, retrain_every=100, features="tfidf").close()
+    out = console()
+    with Project.open(path) as opened:
+        run_label_loop(opened, "ana", iter(["1", "0", "7", "9", "q"]), out, wait_for_model=0)
+    screen = out.file.getvalue()
+    assert all(f"[{d}] {d} " in screen for d in digits)
+    ids = shown_ids(screen)
+    stored = current_labels(path)
+    assert [stored[i] for i in ids[:4]] == ["1", "0", "7", "9"]
+    # Mixed labels: the digit labels keep their digit, the others take the keys left over.
+    assert label_keys(["cat", "1", "dog"]) == ["2", "1", "3"]
+    assert parse_key("1", ["cat", "1", "dog"]) == ("label", "1")
+    assert parse_key("2", ["cat", "1", "dog"]) == ("label", "cat")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import pickle
 from pathlib import Path
 
 import pytest
@@ -58,7 +59,7 @@ def test_import_counts_added_duplicates_and_labelled(tmp_path, project):
         [("r01", "already there", "pos"), ("r09", "Grand and moving.", "pos"),
          ("r10", "Tedious.", ""), ("r10", "Tedious again.", "")],
     )
-    result = hilt("import", project, more, "--label-column", "sentiment")
+    result = hilt("import", project, more, "--label-column", "sentiment", "--drop-duplicate-ids")
     assert result.returncode == 0, result.stderr
     message = " ".join(result.stderr.split())
     assert "2 added, 1 of them with a label; 1 already in the project" in message
@@ -254,7 +255,7 @@ def test_import_stores_labels_of_items_already_there_and_names_repeated_ids(tmp_
         [("r03", "The cast is wonderful and the script sings.", "pos"), ("r01", "already labelled", "neg"),
          ("r09", "Same words.", ""), ("r10", "Same words.", ""), ("r09", "repeated id", "")],
     )
-    result = hilt("import", project, more, "--label-column", "sentiment")
+    result = hilt("import", project, more, "--label-column", "sentiment", "--drop-duplicate-ids")
     assert result.returncode == 0, result.stderr
     message = " ".join(result.stderr.split())
     assert "2 added" in message and "2 already in the project" in message
@@ -321,3 +322,85 @@ def test_help_shows_no_bool_placeholder_for_flags():
         result = hilt(*command, "--help")
         assert result.returncode == 0, result.stderr
         assert "<bool>" not in result.stdout and "--help" in result.stdout, command
+
+
+def digits_csv(tmp_path: Path) -> Path:
+    """scikit-learn's digits (first 300) as a CSV nobody here wrote: an integer ``digit`` and 64 pixels."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits(as_frame=True)
+    frame = bunch.data.rename(columns=lambda c: "px" + c.replace("pixel_", "").replace("_", "")).iloc[:300]
+    frame.insert(0, "digit", bunch.target.iloc[:300].astype(int))
+    path = tmp_path / "digits.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+DIGIT_LABELS = ",".join(str(d) for d in range(10))
+
+
+def test_init_never_uses_nor_shows_an_integer_label_column(tmp_path):
+    """Issue 21, defect 1: `digit` (the labels as integers) was shown first and was the model's first feature."""
+    data, path = digits_csv(tmp_path), tmp_path / "d.hilt"
+    result = hilt("init", path, "--data", data, "--labels", DIGIT_LABELS)
+    assert result.returncode == 0, result.stderr
+    message = " ".join(result.stderr.split())
+    uses = message.split("The model uses: ")[1].split(" (change with")[0]
+    assert "digit" not in uses and uses.endswith("columns)") and len(uses) < 80  # shortened, not 64 names
+    assert "Columns digit," in message and "--label-column COLUMN" in message
+    with Project.open(path) as opened:
+        assert "digit" not in opened.feature_columns
+        assert "digit" not in opened.next_item("ana").data
+        used = list(opened.feature_columns)
+        for n, item_id in enumerate(["0", "1", "2", "3", "10", "11", "12", "13"]):
+            opened.answer(item_id, str(n % 2), "ana")
+    model = tmp_path / "m.pickle"
+    result = hilt("export", path, "-o", tmp_path / "labels.csv", "--model", model)
+    assert result.returncode == 0, result.stderr
+    with open(model, "rb") as saved:
+        bundle = pickle.load(saved)
+    assert bundle["feature_columns"] == used and len(used) >= 40
+
+
+def test_init_with_the_label_column_named_uses_every_pixel_and_imports_the_labels(tmp_path):
+    data, path = digits_csv(tmp_path), tmp_path / "d.hilt"
+    result = hilt("init", path, "--data", data, "--labels", DIGIT_LABELS, "--label-column", "digit",
+                  "--features", "scale")
+    assert result.returncode == 0, result.stderr
+    with Project.open(path) as opened:
+        assert len(opened.feature_columns) == 64 and "digit" not in opened.feature_columns
+        assert opened.status()["n_answered"] == 300
+
+
+def test_init_feature_and_exclude_columns_say_what_the_model_uses(tmp_path):
+    data = digits_csv(tmp_path)
+    result = hilt("init", tmp_path / "a.hilt", "--data", data, "--labels", DIGIT_LABELS, "--label-column", "digit",
+                  "--features", "scale", "--feature-columns", "px00,px01,px02")
+    assert result.returncode == 0, result.stderr
+    assert "The model uses: px00, px01, px02 (change with" in " ".join(result.stderr.split())
+    with Project.open(tmp_path / "a.hilt") as opened:
+        assert opened.feature_columns == ["px00", "px01", "px02"]
+    result = hilt("init", tmp_path / "b.hilt", "--data", data, "--labels", DIGIT_LABELS, "--label-column", "digit",
+                  "--features", "scale", "--exclude-columns", "px00,px01")
+    assert result.returncode == 0, result.stderr
+    with Project.open(tmp_path / "b.hilt") as opened:
+        assert len(opened.feature_columns) == 62 and "px00" not in opened.feature_columns
+    message = user_error(hilt("init", tmp_path / "c.hilt", "--data", data, "--labels", DIGIT_LABELS,
+                              "--exclude-columns", "px99"))
+    assert "'px99' is not among them" in message and "The columns are: digit, px00" in message
+    assert not (tmp_path / "c.hilt").exists()
+
+
+def test_init_refuses_an_id_column_with_repeats_unless_asked_to_drop_them(tmp_path, reviews_csv):
+    """Issue 21, defect 4: --id-column naming a 3-value column made a 3-item project and exited 0."""
+    rows = [(f"topic{i % 3}", f"text number {i}") for i in range(30)]
+    data = write_csv(tmp_path / "t.csv", rows, header=("topic", "text"))
+    path = tmp_path / "t.hilt"
+    message = user_error(hilt("init", path, "--data", data, "--labels", "a,b", "--id-column", "topic"))
+    assert "27 rows repeat the id of an earlier row (3 distinct ids in 30 rows)" in message
+    assert "'topic0' (line 5, first on line 2)" in message and "--drop-duplicate-ids" in message
+    assert not path.exists()
+    result = hilt("init", path, "--data", data, "--labels", "a,b", "--id-column", "topic", "--drop-duplicate-ids")
+    assert result.returncode == 0, result.stderr
+    with Project.open(path) as opened:
+        assert opened.status()["n_items"] == 3

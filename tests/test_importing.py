@@ -294,9 +294,25 @@ def test_infinite_feature_value_in_dataframe():
         read_items(frame)
 
 
-def test_duplicate_ids_are_skipped_and_counted(tmp_path):
+def test_duplicate_ids_are_refused_naming_count_values_and_lines(tmp_path):
     path = write(tmp_path / "r.csv", "id,text\na,first\nb,second\na,again\na,and again\n")
-    items = read_items(path, id_column="id")
+    with pytest.raises(InputError) as error:
+        read_items(path, id_column="id")
+    message = str(error.value)
+    assert "r.csv: expected unique ids in column 'id', but 2 rows repeat the id of an earlier row" in message
+    assert "'a' (line 4, first on line 2); 'a' (line 5, first on line 2)" in message
+    assert "--drop-duplicate-ids" in message and "drop_duplicate_ids=True" in message
+
+
+def test_an_id_column_with_three_values_in_many_rows_is_refused():
+    frame = pd.DataFrame({"topic": ["a", "b", "c"] * 40, "text": [f"text {i}" for i in range(120)]})
+    with pytest.raises(InputError, match=r"117 rows repeat .*\(3 distinct ids in 120 rows\).*'a' \(row 3 \(counting from 0\)"):
+        read_items(frame, id_column="topic")
+
+
+def test_duplicate_ids_are_skipped_and_counted_when_asked(tmp_path):
+    path = write(tmp_path / "r.csv", "id,text\na,first\nb,second\na,again\na,and again\n")
+    items = read_items(path, id_column="id", drop_duplicate_ids=True)
     assert items.ids == ["a", "b"]
     assert items.duplicates == 2
     assert items.frame["text"].tolist() == ["first", "second"]  # the first one wins
@@ -460,6 +476,110 @@ def test_an_id_like_column_beside_a_text_column_is_context():
 def test_repeated_ids_are_named_with_their_lines_and_identical_texts_counted(tmp_path):
     """Issue 11, defect 8: "1 rows with a repeated id skipped" named neither id nor line; copies uncounted."""
     path = write(tmp_path / "d.csv", "id,text\na,same\nb,same\na,other\nc,same\n")
-    items = read_items(path, id_column="id")
+    items = read_items(path, id_column="id", drop_duplicate_ids=True)
     assert items.duplicates == 1 and items.repeated_ids == [("a", "line 4")]
     assert items.identical_texts == 2
+
+
+# --- which columns the model sees -----------------------------------------------------------
+
+
+@pytest.fixture
+def digits_frame() -> pd.DataFrame:
+    """scikit-learn's digits as a table nobody here wrote: 64 pixel columns and an integer ``digit``."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits(as_frame=True)
+    frame = bunch.data.rename(columns=lambda c: c.replace("pixel_", "px").replace("_", ""))
+    frame.insert(0, "digit", bunch.target.astype(int))
+    return frame
+
+
+DIGITS = [str(d) for d in range(10)]
+
+
+def test_an_integer_label_column_is_neither_a_feature_nor_taken_for_one(digits_frame):
+    items = read_items(digits_frame, labels=DIGITS)
+    assert items.kind == "table"
+    assert "digit" not in items.feature_columns and "digit" in items.label_like
+    # Pixel columns whose values happen to lie in 0..9 fall under the same rule (they could be the
+    # answer just as well); the rest are features.
+    assert all(c in items.feature_columns or c in items.label_like for c in digits_frame.columns)
+    assert len(items.feature_columns) >= 40
+
+
+def test_an_integer_label_column_in_a_csv_is_not_a_feature(tmp_path, digits_frame):
+    path = tmp_path / "digits.csv"
+    digits_frame.to_csv(path, index=False)
+    items = read_items(path, labels=DIGITS)
+    assert "digit" not in items.feature_columns and "digit" in items.label_like
+    assert read_items(path, labels=DIGITS, label_column="digit").labels[:3] == ["0", "1", "2"]
+
+
+def test_with_the_label_column_named_pixel_columns_of_small_numbers_stay_features(digits_frame):
+    # The answer's column is known, so a pixel column whose values lie in 0..9 is data, not a copy of it.
+    items = read_items(digits_frame, labels=DIGITS, label_column="digit")
+    assert items.feature_columns == [c for c in digits_frame.columns if c != "digit"]
+    assert items.label_like == []
+    assert items.labels[:3] == ["0", "1", "2"]
+
+
+def test_with_the_label_column_named_a_text_column_of_label_names_is_still_hidden():
+    frame = pd.DataFrame({"text": ["good", "bad"], "gold": ["pos", "neg"], "label": ["pos", None]})
+    items = read_items(frame, labels=["pos", "neg"], label_column="label")
+    assert items.label_like == ["gold"]
+
+
+def test_feature_columns_and_exclude_columns_say_what_the_model_sees(digits_frame):
+    chosen = read_items(digits_frame, labels=DIGITS, feature_columns=["px10", "px20", "digit"])
+    assert chosen.feature_columns == ["px10", "px20", "digit"]  # asked for, so used
+    assert "digit" in chosen.label_like  # and still not shown unless asked
+    default = read_items(digits_frame, labels=DIGITS).feature_columns
+    excluded = read_items(digits_frame, labels=DIGITS, exclude_columns=["px10", "px20"]).feature_columns
+    assert excluded == [c for c in default if c not in ("px10", "px20")]
+
+
+def test_an_unknown_feature_or_excluded_column_names_the_columns_there(tmp_path):
+    path = write(tmp_path / "t.csv", "height,width\n1.5,2\n2.5,3\n")
+    with pytest.raises(InputError, match=r"'hieght' is not among them\. The columns are: height, width\."):
+        read_items(path, exclude_columns=["hieght"])
+    with pytest.raises(InputError, match=r"missing: hieght \(the columns are: height, width\)"):
+        read_items(path, feature_columns=["hieght"])
+    with pytest.raises(InputError, match="Expected feature_columns as a list of column names"):
+        read_items(path, feature_columns="height")
+
+
+def test_a_table_whose_numbers_are_all_label_names_says_how_to_use_them(tmp_path):
+    path = write(tmp_path / "t.csv", "a,b\n0,1\n1,0\n")
+    with pytest.raises(InputError, match=r"'a', 'b' hold only label names.*--feature-columns a,b"):
+        read_items(path, labels=["0", "1"])
+    assert read_items(path, labels=["0", "1"], feature_columns=["a", "b"]).feature_columns == ["a", "b"]
+
+
+# --- compressed files ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["t.csv.gz", "t.tsv.gz", "t.jsonl.gz"])
+def test_gzip_compressed_text_files_are_read_with_their_line_numbers(tmp_path, name):
+    import gzip
+
+    if name.endswith(".jsonl.gz"):
+        content, bad, line = '{"text": "good", "n": 1}\n' * 3, '{"text": "", "n": 4}\n', 4
+    else:
+        sep = "\t" if ".tsv" in name else ","
+        content, bad, line = f"text{sep}n\ngood{sep}1\nfine{sep}2\nok{sep}3\n", f"{sep}4\n", 5
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(content.encode()))
+    items = read_items(path)
+    assert items.kind == "text" and len(items) == 3 and items.records()[0]["n"] == 1
+    path.write_bytes(gzip.compress((content + bad).encode()))
+    with pytest.raises(InputError, match=rf"{name.replace('.', '[.]')}, line {line}: expected text in column 'text'"):
+        read_items(path)
+
+
+def test_a_gz_file_that_is_not_gzip_is_a_clear_error(tmp_path):
+    path = write(tmp_path / "t.csv.gz", "text\nplain\n")
+    with pytest.raises(InputError, match=r"Expected a gzip-compressed file at .*t\.csv\.gz.*drop the \.gz"):
+        read_items(path)
+    with pytest.raises(InputError, match=r"Expected a file ending in"):
+        read_items(write(tmp_path / "t.parquet.gz", "x"))

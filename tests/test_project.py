@@ -384,7 +384,7 @@ def test_non_utf8_file_reads_with_the_suggested_encoding(where, tmp_path):
 
 def test_duplicate_ids_on_create_are_skipped_and_counted(where):
     frame = pd.DataFrame({"id": ["a", "b", "a", "c", "b"], "text": ["first a", "b", "second a", "c", "again b"]})
-    with Project.create(where, frame, LABELS, id_column="id", eval_share=0) as project:
+    with Project.create(where, frame, LABELS, id_column="id", eval_share=0, drop_duplicate_ids=True) as project:
         assert counts(project.created_import) == {"added": 3, "duplicates": 2, "labelled": 0}
         assert project.status()["n_items"] == 3
         served = {item.id: item.data["text"] for item in serve_all(project, "ana")}
@@ -395,7 +395,7 @@ def test_duplicate_ids_on_import_are_skipped_and_counted(project, frame):
     project.answer("r000", "neg", "ana")
     new = pd.DataFrame({"id": ["r000", "r001", "n1", "n1", "n2"],
                         "text": ["changed", "changed", "new one", "new one again", "new two"]})
-    assert counts(project.import_items(new)) == {"added": 2, "duplicates": 3, "labelled": 0}
+    assert counts(project.import_items(new, drop_duplicate_ids=True)) == {"added": 2, "duplicates": 3, "labelled": 0}
     status = project.status()
     assert status["n_items"] == 32 and status["n_answered"] == 1
     served = {item.id: item.data["text"] for item in serve_all(project, "ana")}
@@ -554,16 +554,51 @@ def test_after_retrain_the_most_uncertain_items_come_first(where):
             item = project.next_item("bob")
             row = int(item.id)
             served_eval[item.is_eval] += 1
-            if item.is_eval:
-                assert item.guess is None and item.uncertainty is None
-            else:
+            # With an evaluation sample no item carries a guess (see the next test).
+            assert item.guess is None and item.uncertainty is None
+            if not item.is_eval:
                 best = max(uncertainty[c] for c in candidates if not is_eval.get(c, True))
                 assert uncertainty[row] >= best - 1e-5, (uncertainty[row], best)
-                assert item.uncertainty == pytest.approx(uncertainty[row], abs=1e-5)
-                assert item.guess == model.predict(X[row : row + 1])[0]
             candidates.discard(row)
             project.answer(item.id, None, "bob")
         assert served_eval[1] >= 4  # evaluation items stay mixed in after the first model
+        # Without one, the ranked items carry the model's guess and the strategy's score.
+        project.configure(eval_share=0)
+        item = project.next_item("bob")
+        row = int(item.id)
+        assert not item.is_eval
+        assert item.uncertainty == pytest.approx(uncertainty[row], abs=1e-5)
+        assert item.guess == model.predict(X[row : row + 1])[0]
+
+
+def test_whether_an_item_has_a_guess_never_tells_an_evaluation_item_apart(where):
+    """Once a model exists, an item's guess (and uncertainty) is there or not whatever its
+    is_eval: guesses on training items alone marked every item without one as an evaluation
+    item. Exact counts (fixed seed) over the items served, leased and previewed."""
+    frame = reviews(200, seed=2)
+    right = truth(frame)
+    with Project.create(where, frame[["id", "text"]], LABELS, id_column="id", eval_share=0.3,
+                        retrain_every=10_000, seed=5, features="tfidf") as project:
+        for _ in range(30):
+            item = project.next_item("ana")
+            project.answer(item.id, right[item.id], "ana")
+        project.retrain(wait=True)
+        assert project.status()["runs"][-1]["eval_accuracy"] is not None  # a model, measured
+        table: dict[tuple[bool, bool, bool], int] = {}
+
+        def count(item: Item) -> None:
+            key = (item.is_eval, item.guess is not None, item.uncertainty is not None)
+            table[key] = table.get(key, 0) + 1
+
+        item = project.next_item("bob")
+        for n in range(100):
+            count(item)
+            for ahead in project.peek_items("bob", 2):
+                count(ahead)
+            item = project.answer(item.id, None, "bob", lease_next=True)["next"]
+        # 30 % of the serves are evaluation items; none of the 300 items carries a guess.
+        assert table == {(False, False, False): 210, (True, False, False): 90}
+        assert project.shows_guesses is False
 
 
 def test_eval_share_of_served_items(where):
@@ -989,12 +1024,12 @@ def test_custom_model_with_only_decision_function(where):
         run = project.status()["runs"][-1]
         assert run["n_train"] + run["n_eval"] == 20 and run["n_eval"] > 0
         assert 0.0 <= run["eval_accuracy"] <= 1.0
+        project.configure(eval_share=0)  # guesses are shown without an evaluation sample to serve
         uncertainties = []
         for _ in range(10):
             item = project.next_item("ana")
-            if not item.is_eval:
-                assert item.guess in ("low", "high")
-                uncertainties.append(item.uncertainty)
+            assert not item.is_eval and item.guess in ("low", "high")
+            uncertainties.append(item.uncertainty)
             project.answer(item.id, None, "ana")
         assert all(0.0 <= u <= 1.0 for u in uncertainties)
         assert uncertainties == sorted(uncertainties, reverse=True)  # most uncertain first
@@ -1146,3 +1181,35 @@ def test_recent_answers_do_not_show_hidden_columns(where):
         item = project.next_item("ada")
         project.answer(item.id, "pos", "ada")
         assert [set(a["data"]) for a in project.recent_answers("ada")] == [{"text"}]
+
+
+def test_feature_columns_are_kept_for_later_imports_and_exclude_columns_stay_in_the_data(tmp_path):
+    """Issue 21, defect 1: Python arguments say which columns the model sees, for good."""
+    frame = pd.DataFrame({"id": [f"r{i}" for i in range(30)], "age": np.arange(30.0),
+                          "height": np.arange(30.0) * 2, "ticket": np.arange(30.0) + 1000})
+    path = tmp_path / "t.hilt"
+    with Project.create(path, frame, ["low", "high"], id_column="id", exclude_columns=["ticket"],
+                        features="scale") as project:
+        assert project.feature_columns == ["age", "height"]
+        assert "ticket" in project.next_item("ana").data  # not a feature, still shown
+        more = pd.DataFrame({"id": ["r99"], "age": [5.0], "height": [10.0], "ticket": [9.0]})
+        assert project.import_items(more)["added"] == 1
+        assert project.feature_columns == ["age", "height"]
+    with Project.create(tmp_path / "u.hilt", frame, ["low", "high"], id_column="id",
+                        feature_columns=["height"], features="scale") as project:
+        assert project.feature_columns == ["height"]
+
+
+def test_a_file_whose_ids_repeat_makes_no_project_and_imports_nothing(tmp_path):
+    """Issue 21, defect 4: a repeated id is refused unless drop_duplicate_ids=True; nothing is left behind."""
+    frame = pd.DataFrame({"id": ["a", "b", "a"], "text": ["one", "two", "three"]})
+    path = tmp_path / "d.hilt"
+    with pytest.raises(InputError, match=r"1 row repeats the id of an earlier row .*'a' \(row 2"):
+        Project.create(path, frame, LABELS, id_column="id")
+    assert not path.exists()
+    with Project.create(path, frame, LABELS, id_column="id", drop_duplicate_ids=True) as project:
+        assert project.created_import["duplicates"] == 1
+        before = project.status()["n_items"]
+        with pytest.raises(InputError, match="repeat"):
+            project.import_items(pd.DataFrame({"id": ["c", "c"], "text": ["x", "y"]}))
+        assert project.status()["n_items"] == before == 2

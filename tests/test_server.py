@@ -373,6 +373,34 @@ def test_next_hides_is_eval(where):
         assert client.get("/api/status", headers=bearer(tokens["alice"])).json()["n_eval"] > 0
 
 
+def test_with_a_model_no_reply_tells_an_evaluation_item_by_its_guess(where):
+    """Once a model existed, /api/next gave a guess on every training item and on no evaluation
+    item. The fields of every item in /api/next, /api/answers?next=1 (``next`` and ``ahead``)
+    are the same whatever its is_eval, and so is whether the guess is null (exact counts)."""
+    path, tokens = make_project(where, n=120, eval_share=0.3, retrain_every=10_000, seed=3, features="tfidf")
+    with Project.open(path) as project:
+        for k in range(20):
+            item = project.next_item("carol")
+            project.answer(item.id, "good" if int(item.id[1:]) % 2 else "bad", "carol")
+        project.retrain(wait=True)
+        assert project.status()["runs"][-1]["eval_accuracy"] is not None
+        is_eval = {item.id: item.is_eval for item in project.peek_items("nobody", 1000)}
+    with TestClient(create_app(path)) as client:
+        first = client.get("/api/next?ahead=1", headers=bearer(tokens["alice"])).json()
+        items, held = [first["item"], first["ahead"]], first["item"]
+        for n in range(60):
+            reply = client.post("/api/answers?next=1&ahead=1", headers=bearer(tokens["alice"]),
+                                json={"item_id": held["id"], "label": None, "answer_id": f"g-{n}"}).json()
+            held = reply["next"]
+            items += [held, reply["ahead"]]
+    table: dict[tuple, int] = {}
+    for item in items:
+        key = (is_eval[item["id"]], tuple(sorted(item)), item["guess"] is None, item["uncertainty"] is None)
+        table[key] = table.get(key, 0) + 1
+    fields = ("data", "guess", "id", "uncertainty")
+    assert table == {(False, fields, True, True): 85, (True, fields, True, True): 37}
+
+
 def test_a_wrong_token_page_links_to_the_port_being_served(tmp_path):
     """Issue 11, defect 12: the no-token page's example link uses this server's address."""
     # A file only: `hilt serve` as a real process, see the CLI faces above.
@@ -577,3 +605,16 @@ def test_isolate_retrains_sends_a_served_projects_background_runs_to_the_retrain
     project.close()
     with Project.open(path) as notebook:  # without a server, small pools keep the thread
         assert notebook._job.child_min_items > 40
+
+
+def test_a_single_digit_label_is_its_own_key_on_the_page(tmp_path):
+    """Issue 21, defect 7: with labels 0..9 the button of label "0" had key 1."""
+    digits = [str(d) for d in range(10)]
+    rows = pd.DataFrame({"text": [f"digit drawing {k}" for k in range(12)]})
+    path = tmp_path / "d.hilt"
+    with Project.create(path, rows, digits, features="tfidf") as project:
+        token = project.add_annotator("alice")
+    with TestClient(create_app(path)) as client:
+        page = client.get(f"/?token={token}").text
+    for digit in digits:
+        assert f'data-label="{digit}" data-key="{digit}"' in page

@@ -19,6 +19,7 @@ Items without an id column get their 0-based data row number as id (``"0"``, ``"
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 import math
@@ -31,11 +32,15 @@ import pandas as pd
 
 from hilt.errors import InputError
 
-__all__ = ["SUPPORTED_SUFFIXES", "ImportedItems", "read_items"]
+__all__ = ["SUPPORTED_SUFFIXES", "ImportedItems", "read_items", "shorten_columns"]
 
 #: File suffixes :func:`read_items` understands ("json" is read as JSON lines, or as one
-#: JSON array of objects when the file starts with ``[``).
+#: JSON array of objects when the file starts with ``[``). The text formats may also be
+#: gzip-compressed: ``.csv.gz``, ``.tsv.gz``, ``.jsonl.gz``, ``.ndjson.gz``, ``.json.gz``.
 SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
+
+#: The suffixes that may carry a ``.gz`` after them (Parquet compresses inside the file).
+COMPRESSIBLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
 
 #: How many skipped repeated ids :class:`ImportedItems` names (with their lines) for messages.
 REPORTED_REPEATS = 5
@@ -125,6 +130,8 @@ def read_items(
     labels: Sequence[str] | None = None,
     encoding: str = "utf-8",
     feature_columns: Sequence[str] | None = None,
+    exclude_columns: Sequence[str] | None = None,
+    drop_duplicate_ids: bool = False,
 ) -> ImportedItems:
     """Read and check the items of a file or DataFrame.
 
@@ -132,13 +139,15 @@ def read_items(
     ----------
     data : str, pathlib.Path or pandas.DataFrame
         A ``.csv``, ``.tsv``, ``.jsonl`` / ``.ndjson`` / ``.json`` (JSON lines) or ``.parquet``
-        file, or a DataFrame.
+        file (the text formats also gzip-compressed: ``.csv.gz``, ``.jsonl.gz``, ...), or a
+        DataFrame.
     text_column : str, optional
         The column holding the text. Default: the only string column, or the column named
         ``"text"`` when there are several; with no string column the items are table rows
         whose numeric columns are the features.
     id_column : str, optional
-        A column of unique item ids (kept as text). Default: the 0-based data row number.
+        A column of unique item ids (kept as text). Default: the 0-based data row number. An id
+        that repeats an earlier row's is an error unless ``drop_duplicate_ids``.
     label_column : str, optional
         A column of labels already known (empty cells: not labelled).
     labels : sequence of str, optional
@@ -148,7 +157,15 @@ def read_items(
     feature_columns : sequence of str, optional
         Read table items with exactly these feature columns (e.g. a project's, for a later
         import): each must be present and hold numbers; a cell that is not a number is an
-        error naming its line. Excludes ``text_column``.
+        error naming its line. Excludes ``text_column``. Default: every numeric column except
+        ``exclude_columns`` and the columns whose values (as text) are all label names, which may
+        be the answers.
+    exclude_columns : sequence of str, optional
+        Columns the model never sees (neither the text nor a feature); they stay in the item's
+        data. An unknown name is an error.
+    drop_duplicate_ids : bool, default False
+        Keep the first row of each id and skip later rows with the same id (counted in
+        ``duplicates``, the first few named in ``repeated_ids``), instead of refusing the input.
 
     Returns
     -------
@@ -159,8 +176,8 @@ def read_items(
     hilt.errors.InputError
         For a missing or unreadable file, an unknown suffix, a missing column, no rows, a
         malformed line, bytes that are not in ``encoding``, an empty text, a missing or
-        infinite feature value, an empty id, or a label outside ``labels``. The message names
-        the file and the line (or row) and column.
+        infinite feature value, an empty id, a repeated id (unless ``drop_duplicate_ids``), or a
+        label outside ``labels``. The message names the file and the line (or row) and column.
 
     Examples
     --------
@@ -168,13 +185,21 @@ def read_items(
     >>> from hilt.importing import read_items
     >>> frame = pd.DataFrame({"id": ["a", "b", "a"], "text": ["good", "bad", "again"],
     ...                       "label": ["pos", None, "neg"]})
-    >>> items = read_items(frame, id_column="id", label_column="label", labels=["pos", "neg"])
+    >>> items = read_items(frame, id_column="id", label_column="label", labels=["pos", "neg"],
+    ...                    drop_duplicate_ids=True)
     >>> items.kind, items.text_column, items.ids, items.labels, items.duplicates
     ('text', 'text', ['a', 'b'], ['pos', None], 1)
     >>> list(items.frame.columns)
     ['text']
     >>> read_items(pd.DataFrame({"h": [1.0, 2.0], "w": [3, 4]})).feature_columns
     ['h', 'w']
+
+    A numeric column whose values are all label names is not a feature (it may be the answer):
+
+    >>> digits = pd.DataFrame({"digit": [3, 7], "px0": [0.0, 14.0], "px1": [12.0, 2.5]})
+    >>> items = read_items(digits, labels=[str(d) for d in range(10)])
+    >>> items.feature_columns, items.label_like
+    (['px0', 'px1'], ['digit'])
     """
     if isinstance(data, pd.DataFrame):
         raw = _Raw(data.copy(), source="DataFrame", lines=None)
@@ -189,7 +214,38 @@ def read_items(
     if feature_columns is not None and text_column is not None:
         raise InputError("Expected either text_column (text items) or feature_columns (table rows), not both.")
     return _check(raw, text_column=text_column, id_column=id_column, label_column=label_column, labels=labels,
-                  feature_columns=None if feature_columns is None else [str(c) for c in feature_columns])
+                  feature_columns=_names(feature_columns, "feature_columns"),
+                  exclude_columns=_names(exclude_columns, "exclude_columns") or [],
+                  drop_duplicate_ids=bool(drop_duplicate_ids))
+
+
+def _names(columns: Sequence[str] | None, option: str) -> list[str] | None:
+    """A list of column names (``None`` stays ``None``); a lone string is a mistake, not one name per letter."""
+    if columns is None:
+        return None
+    if isinstance(columns, str) or not all(isinstance(c, (str, int)) for c in columns):
+        raise InputError(f"Expected {option} as a list of column names like ['age', 'height']; got {columns!r}.")
+    names = [str(c) for c in columns]
+    if option == "feature_columns" and not names:
+        raise InputError("Expected at least one name in feature_columns (--feature-columns); got none.")
+    return names
+
+
+def shorten_columns(names: Sequence[str], limit: int = 8) -> str:
+    """Column names for a message: all of them when few, else the first, the last and the count.
+
+    Examples
+    --------
+    >>> from hilt.importing import shorten_columns
+    >>> shorten_columns(["age", "height"])
+    'age, height'
+    >>> shorten_columns([f"px{i}" for i in range(784)])
+    'px0, px1, ... px783 (784 columns)'
+    """
+    names = [str(n) for n in names]
+    if len(names) <= limit:
+        return ", ".join(names)
+    return f"{names[0]}, {names[1]}, ... {names[-1]} ({len(names):,} columns)"
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -219,20 +275,35 @@ def _read_file(path: Path, *, encoding: str, text_columns: list[str]) -> _Raw:
     if path.is_dir():
         raise InputError(f"Expected a data file, but {path} is a directory.")
     suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
+    compressed = suffix == ".gz"
+    if compressed:
+        suffix = Path(path.stem).suffix.lower()
+    if suffix not in (COMPRESSIBLE_SUFFIXES if compressed else SUPPORTED_SUFFIXES):
         raise InputError(
-            f"Expected a file ending in {', '.join(SUPPORTED_SUFFIXES)}; got {path.name!r}. "
-            "Convert it to CSV or JSON lines, or load it with pandas and pass the DataFrame."
+            f"Expected a file ending in {', '.join(SUPPORTED_SUFFIXES)} (the text formats also "
+            f"gzip-compressed, e.g. .csv.gz); got {path.name!r}. Convert it to CSV or JSON lines, "
+            "or load it with pandas and pass the DataFrame."
         )
     if suffix in (".parquet", ".pq"):
         return _read_parquet(path)
-    content = path.read_bytes()
+    content = _gunzip(path) if compressed else path.read_bytes()
     if not content.strip():
         raise InputError(f"Expected items in {path.name}, but the file is empty.")
     text = _decode(content, encoding, path.name)
     if suffix in (".csv", ".tsv"):
         return _read_csv(text, path.name, delimiter="\t" if suffix == ".tsv" else ",", text_columns=text_columns)
     return _read_json(text, path.name)
+
+
+def _gunzip(path: Path) -> bytes:
+    try:
+        return gzip.decompress(path.read_bytes())
+    except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError; a cut file an EOFError
+        raise InputError(
+            f"Expected a gzip-compressed file at {path} (its name ends in .gz), but it could not be "
+            f"decompressed: {error}. Check that the file is complete, or drop the .gz from its name if it "
+            "is not compressed."
+        ) from None
 
 
 def _decode(content: bytes, encoding: str, name: str) -> str:
@@ -370,6 +441,8 @@ def _check(
     label_column: str | None,
     labels: Sequence[str] | None,
     feature_columns: list[str] | None = None,
+    exclude_columns: Sequence[str] = (),
+    drop_duplicate_ids: bool = False,
 ) -> ImportedItems:
     frame = raw.frame.reset_index(drop=True)
     if len(frame) == 0:
@@ -381,16 +454,43 @@ def _check(
                 f"Expected {option} column named {column!r} in {raw.source}; the columns are: "
                 f"{', '.join(columns)}."
             )
+    unknown = [c for c in exclude_columns if c not in columns]  # (unknown feature columns: _as_numbers)
+    if unknown:
+        raise InputError(
+            f"Expected --exclude-columns (exclude_columns=) to name columns of {raw.source}; "
+            f"{', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not among them. "
+            f"The columns are: {', '.join(columns)}."
+        )
+    if feature_columns is not None:
+        clash = [c for c in feature_columns if c in exclude_columns or c in (id_column, label_column)]
+        if clash:
+            raise InputError(
+                f"Expected the feature columns to leave out the excluded, id and label columns; "
+                f"{', '.join(map(repr, clash))} {'is' if len(clash) == 1 else 'are'} both."
+            )
 
     ids = _ids(frame, id_column, raw)
-    keep, seen = [], set()
+    keep, first = [], {}
+    repeats: list[int] = []
     for position, item_id in enumerate(ids):
-        if item_id not in seen:
-            seen.add(item_id)
+        if item_id not in first:
+            first[item_id] = position
             keep.append(position)
-    duplicates = len(ids) - len(keep)
-    kept = set(keep)
-    repeated = [(ids[p], raw.place(p)) for p in range(len(ids)) if p not in kept][:REPORTED_REPEATS]
+        else:
+            repeats.append(position)
+    duplicates = len(repeats)
+    if repeats and not drop_duplicate_ids:
+        named = "; ".join(f"{ids[p]!r} ({raw.place(p)}, first on {raw.place(first[ids[p]])})"
+                          for p in repeats[:REPORTED_REPEATS])
+        raise InputError(
+            f"{raw.source}: expected unique ids in column {id_column!r}, but {duplicates:,} "
+            f"row{'s' if duplicates != 1 else ''} repeat{'' if duplicates != 1 else 's'} the id of an "
+            f"earlier row ({len(first):,} distinct ids in {len(ids):,} rows): {named}"
+            f"{'; and more' if duplicates > REPORTED_REPEATS else ''}. Check that {id_column!r} is the id "
+            "column; to keep the first row of each id and skip the rest, pass --drop-duplicate-ids "
+            "(Python: drop_duplicate_ids=True)."
+        )
+    repeated = [(ids[p], raw.place(p)) for p in repeats[:REPORTED_REPEATS]]
     ids = [ids[p] for p in keep]
 
     row_labels = _labels(frame, label_column, labels, raw, keep) if label_column else None
@@ -406,15 +506,20 @@ def _check(
         kind, text, features = "table", None, feature_columns
         data = _as_numbers(data, features, raw, keep)
     else:
-        kind, text, features = _kind(data, text_column, raw, keep, labels)
+        # With the labels' column named, the answer is known: a number column of values 0-9 beside
+        # it is data (pixels of a digit), not a second copy of the answer.
+        kind, text, features = _kind(data, text_column, raw, keep, labels, exclude_columns,
+                                     numeric_answers=label_column is None)
     identical = 0
     if kind == "text":
         _check_texts(data[text], text, raw, keep)
         identical = int(data[text].duplicated().sum())
     else:
         _check_features(data, features, raw, keep)
+    # Hidden from people even when asked for as a feature: showing is asked for separately.
     label_like = [] if labels is None else [
-        c for c in data.columns if c != text and c not in features and _holds_labels(data[c], labels)]
+        c for c in data.columns if c != text and (label_column is None or _is_string_column(data[c]))
+        and _holds_labels(data[c], labels)]
     return ImportedItems(
         frame=_jsonable_frame(data, features),
         ids=ids,
@@ -489,10 +594,11 @@ def _as_numbers(data: pd.DataFrame, features: list[str], raw: _Raw, keep: list[i
 
 def _kind(
     data: pd.DataFrame, text_column: str | None, raw: _Raw, keep: list[int], labels: Sequence[str] | None = None,
+    exclude: Sequence[str] = (), *, numeric_answers: bool = True,
 ) -> tuple[str, str | None, list[str]]:
     if text_column is not None:
         return "text", text_column, []
-    strings = [c for c in data.columns if _is_string_column(data[c])]
+    strings = [c for c in data.columns if c not in exclude and _is_string_column(data[c])]
     # A number column with a stray word in it ("unknown", "1,5") is read as strings. It is not
     # the text: taking it for the text would make a project that labels numbers.
     broken = [c for c in strings if _mostly_numbers(data[c])]
@@ -541,17 +647,28 @@ def _kind(
             f"{', '.join(candidates)}. Say which holds the text: --text-column NAME "
             "(Python: text_column='NAME')."
         )
-    features = [c for c in data.columns if _is_numeric_column(data[c])]
+    numeric = [c for c in data.columns if c not in exclude and _is_numeric_column(data[c])]
+    # A number column of label names (a digit 0-9 beside pixels, with labels 0..9) is the answer
+    # written as numbers: as a feature it would hand the model the answer.
+    answers = [c for c in numeric if numeric_answers and labels is not None and _holds_labels(data[c], labels)]
+    features = [c for c in numeric if c not in answers]
     if not features:
+        held = (f" Column{'s' if len(answers) > 1 else ''} {', '.join(map(repr, answers))} "
+                f"hold{'s' if len(answers) == 1 else ''} only label names, so {'they are' if len(answers) > 1 else 'it is'} "
+                f"not used as features (import labels with --label-column {answers[0]}; to use "
+                f"{'them' if len(answers) > 1 else 'it'} anyway: --feature-columns {','.join(answers)})."
+                if answers else "")
         raise InputError(
             f"Expected a text column or numeric feature columns in {raw.source}; got neither "
-            f"(columns: {', '.join(map(str, data.columns))})."
+            f"(columns: {', '.join(map(str, data.columns))}).{held}"
         )
     return "table", None, features
 
 
 def _holds_labels(column: pd.Series, labels: Sequence[str]) -> bool:
-    """Every present value of a (non-numeric) column is one of ``labels``.
+    """Every present value of a column, written as text, is one of ``labels``, whatever its dtype.
+
+    Numbers are compared the way a label column reads them (``3`` and ``3.0`` are ``"3"``).
 
     Examples
     --------
@@ -559,14 +676,28 @@ def _holds_labels(column: pd.Series, labels: Sequence[str]) -> bool:
     >>> from hilt.importing import _holds_labels
     >>> _holds_labels(pd.Series(["benign", None, "malignant "]), ["malignant", "benign"])
     True
-    >>> _holds_labels(pd.Series([0, 1]), ["0", "1"])  # numbers are features, not answers
+    >>> _holds_labels(pd.Series([0, 1, 1.0]), ["0", "1"])  # the answers written as numbers
+    True
+    >>> _holds_labels(pd.Series([0.5, 1]), ["0", "1"])
     False
     """
-    if not _is_string_column(column):
-        return False
     allowed = {str(label) for label in labels}
-    present = [v.strip() for v in column.dropna().tolist() if v.strip()]
-    return bool(present) and all(v in allowed for v in present)
+    try:
+        distinct = pd.unique(column.dropna())
+    except TypeError:  # lists or dicts from JSON: not label names
+        return False
+    if len(distinct) == 0:
+        return False
+    present = set()
+    for value in distinct:
+        text = _as_text(value)
+        if not isinstance(text, str) or isinstance(_plain(value), (list, dict)):
+            return False
+        if text.strip():
+            present.add(text.strip())
+        if len(present) > len(allowed):  # more distinct values than labels: stop early
+            return False
+    return bool(present) and present <= allowed
 
 
 #: Longest value an id-like column holds; texts worth labelling are longer or hold spaces.

@@ -22,6 +22,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hilt.errors import HiltError
+from hilt.project import keys as project_keys
 from hilt.project.keys import LABEL_KEYS
 
 __all__ = [
@@ -36,6 +37,9 @@ QUIT_KEYS = ("q", "quit", "\x03", "\x04")
 _KEY_ORDER = list(LABEL_KEYS)
 #: At most this many labels get single keys; more are typed as a number + Enter.
 MAX_KEYED_LABELS = len(_KEY_ORDER)
+#: Said once at the start of a session in a project that shows no guesses.
+NO_GUESSES = ("The model's guesses are not shown: this project measures the model on a random sample of "
+              "the items you label, and a guess would sway those answers.")
 #: Characters of an item's text shown at once. A 20 MB text written whole takes minutes to
 #: scroll past; the rest is one key (v) away, and the model always sees the whole text.
 SHOWN_CHARS = 3_000
@@ -53,21 +57,25 @@ class Session:
     nothing_left: bool = False
 
 
-def label_keys(n_labels: int) -> list[str]:
-    """The single keys of the first ``n_labels`` labels: 1-9, 0, then letters no command uses.
-
-    Labels past :data:`MAX_KEYED_LABELS` get no key (they are typed as a number + Enter), so
-    the list may be shorter than ``n_labels``.
+def label_keys(labels: Sequence[str] | int) -> list[str]:
+    """The single key of each label (:func:`hilt.project.keys.label_keys`, the web page's
+    scheme): a single-digit label is its own key, the others take 1-9, 0, then letters no
+    command uses; labels past the :data:`MAX_KEYED_LABELS` keys get ``""`` (they are typed as
+    a number + Enter).
 
     Examples
     --------
     >>> from hilt.cli._label_loop import label_keys
     >>> label_keys(12)
     ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', 'a', 'b']
+    >>> label_keys(["0", "1", "2"])
+    ['0', '1', '2']
     >>> label_keys(40)[16:22]  # q, s, u and v are commands
     ['g', 'h', 'i', 'j', 'k', 'l']
+    >>> label_keys(40)[-1]
+    ''
     """
-    return _KEY_ORDER[:max(0, n_labels)]
+    return project_keys.label_keys(labels)
 
 
 def parse_key(key: str, labels: Sequence[str]) -> tuple[str, str | None]:
@@ -88,16 +96,19 @@ def parse_key(key: str, labels: Sequence[str]) -> tuple[str, str | None]:
     >>> twelve = [f"topic{i}" for i in range(1, 13)]
     >>> parse_key("0", twelve), parse_key("b", twelve), parse_key("12", twelve)
     (('label', 'topic10'), ('label', 'topic12'), ('label', 'topic12'))
+    >>> parse_key("1", [str(d) for d in range(10)])  # a digit label is its own key
+    ('label', '1')
     """
     key = key.strip() if key.strip() else key
-    keys = label_keys(len(labels))
+    keys = label_keys(labels)
     # The keys shown on screen come first; letter keys are taken case-blind (Caps Lock).
     if len(key) == 1 and key.lower() in keys:
         return "label", labels[keys.index(key.lower())]
-    if key.isdigit() and 1 <= int(key) <= len(labels):
-        return "label", labels[int(key) - 1]
+    # A label's own name before its number: with labels 0-40, "12" + Enter means label "12".
     if key in labels:
         return "label", key
+    if key.isdigit() and 1 <= int(key) <= len(labels):
+        return "label", labels[int(key) - 1]
     lowered = key.lower()
     if lowered in QUIT_KEYS:
         return "quit", None
@@ -110,26 +121,23 @@ def parse_key(key: str, labels: Sequence[str]) -> tuple[str, str | None]:
     return "unknown", None
 
 
-def keys_hint(n_labels: int) -> str:
-    """The label keys as a range for messages: ``1-9, 0, a-b`` for 12 labels.
+def keys_hint(labels: Sequence[str] | int) -> str:
+    """The label keys as ranges for messages: ``1-9, 0, a-b`` for 12 labels, plus how to
+    type the labels past the single keys.
 
     Examples
     --------
     >>> from hilt.cli._label_loop import keys_hint
     >>> keys_hint(2), keys_hint(10), keys_hint(11), keys_hint(12)
     ('1-2', '1-9, 0', '1-9, 0, a', '1-9, 0, a-b')
+    >>> keys_hint(["cat", "7"])
+    '1, 7'
     """
-    keys = label_keys(n_labels)
-    digits = [k for k in keys if k != "0" and k.isdigit()]
-    parts = [digits[0] if len(digits) == 1 else f"{digits[0]}-{digits[-1]}"] if digits else []
-    if "0" in keys:
-        parts.append("0")
-    letters = [k for k in keys if k.isalpha()]
-    if letters:
-        parts.append(letters[0] if len(letters) == 1 else f"{letters[0]}-{letters[-1]}")
-    if n_labels > len(keys):
-        parts.append(f"or a number up to {n_labels} + Enter")
-    return ", ".join(parts)
+    n_labels = labels if isinstance(labels, int) else len(labels)
+    hint = project_keys.keys_hint(labels)
+    if not all(label_keys(labels)):
+        hint += f", or a number up to {n_labels} + Enter"
+    return hint
 
 
 def describe_uncertainty(score: float) -> str:
@@ -178,17 +186,16 @@ def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "",
 
 
 def _guess_line(item: Any, has_model: bool) -> Text:
-    # The guess is hidden on evaluation items: a person shown the model's answer tends to
-    # agree with it, and the evaluation sample is what measures the model honestly. The line
-    # reads the same for them as for any other item without a guess (one handed back by undo),
-    # so the person cannot tell an evaluation item apart either.
+    # The project decides which items carry a guess (never by is_eval: see
+    # Project.shows_guesses); this line only shows what it was given, so it reads the same for
+    # an evaluation item as for any other.
     guess = getattr(item, "guess", None)
-    if guess is not None and not item.is_eval:
+    if guess is not None:
         uncertainty = item.uncertainty
         unsure = "" if uncertainty is None else f" ({describe_uncertainty(uncertainty)}: uncertainty {uncertainty:.2f})"
         return Text.assemble("model's guess: ", (str(guess), "bold"), unsure)
     if has_model:
-        return Text("model's guess: no guess shown for this item", style="dim")
+        return Text("model's guess: not shown", style="dim")
     return Text("model's guess: none yet (no model trained)", style="dim")
 
 
@@ -248,11 +255,11 @@ def _format_value(value: Any) -> str:
 
 
 def _keys_line(labels: Sequence[str], view: bool = False) -> Text:
-    keys = label_keys(len(labels))
+    keys = label_keys(labels)
     line = Text()
     for number, label in enumerate(labels, start=1):
         # A label past the single keys shows its number, typed + Enter.
-        line.append(f"[{keys[number - 1] if number <= len(keys) else number}]", style="bold cyan")
+        line.append(f"[{keys[number - 1] or number}]", style="bold cyan")
         line.append(f" {label}   ")
     line.append("s", style="bold")
     line.append(" skip   ")
@@ -340,6 +347,8 @@ def run_label_loop(
     # both before and after a terminal's clear, it stood twice in the scrollback.
     notice: Text | None = None
     item = project.next_item(annotator)
+    if item is not None and not getattr(project, "shows_guesses", True):
+        out.print(NO_GUESSES, style="dim")
     while item is not None:
         status = project.status()
         screen = render_item(item, labels, project.kind, progress_line(status, session),
@@ -392,7 +401,7 @@ def _next_action(keys: Iterator[str], labels: Sequence[str], out: Console) -> tu
             return action, label
         shown = key.strip() if key.isprintable() else repr(key)
         out.print(
-            f"[yellow]{shown!r} is not a key here:[/] press {keys_hint(len(labels))} "
+            f"[yellow]{shown!r} is not a key here:[/] press {keys_hint(labels)} "
             "for a label, s to skip, u to undo, v to view a shortened text whole, q to quit."
         )
     return "quit", None

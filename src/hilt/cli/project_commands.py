@@ -114,6 +114,18 @@ def init(
         "holding only label names).",
     ),
     hide_columns: Optional[str] = typer.Option(None, help="Columns annotators do not see, comma-separated."),
+    feature_columns: Optional[str] = typer.Option(
+        None, help="Columns the model uses, comma-separated (table items; default: every numeric column but "
+        "those holding only label names and --exclude-columns).",
+    ),
+    exclude_columns: Optional[str] = typer.Option(
+        None, help="Columns the model never uses, comma-separated (they stay in the items' data).",
+    ),
+    drop_duplicate_ids: bool = typer.Option(
+        False, "--drop-duplicate-ids",
+        help="With --id-column: keep the first row of each id and skip later rows with the same id "
+        "(default: such a file is refused).",
+    ),
     overlap: float = typer.Option(
         0.0, help="Share of items (0 to 1) that several different people label, for agreement figures "
         "and review (hilt agreement); the rest are labelled once. E.g. 0.1.",
@@ -151,6 +163,9 @@ def init(
         eval_share=eval_share,
         show_columns=parse_columns(show_columns, "--show-columns"),
         hide_columns=parse_columns(hide_columns, "--hide-columns"),
+        feature_columns=parse_columns(feature_columns, "--feature-columns"),
+        exclude_columns=parse_columns(exclude_columns, "--exclude-columns"),
+        drop_duplicate_ids=drop_duplicate_ids,
         overlap=overlap,
         annotators_per_item=annotators_per_item,
     )
@@ -169,6 +184,7 @@ def init(
                 f"{quoted(location)} -o labels.csv)."
             )
         options["exist_ok"] = True
+    from hilt.importing import shorten_columns
     from hilt.project import Project  # after the checks above: it imports scikit-learn
 
     # With a scheduler, the features are built (and kept) on its workers: the first hilt serve,
@@ -177,6 +193,8 @@ def init(
         status = created.status()
         report = created.created_import
         shown, hidden = created.shown_columns, created.hidden_columns
+        model_columns = created.feature_columns if created.kind == "table" else None
+        text_from = created.text_column
         shared = created.overlap
         warm_features(created)  # so that the first session starts at once
         on_cluster = created.scheduler
@@ -192,8 +210,12 @@ def init(
         console.print(f"Features built on the Dask cluster at {on_cluster}; give --scheduler {on_cluster} "
                       "(or set HILT_DASK_SCHEDULER) to hilt serve, hilt label and hilt retrain to use them.")
     console.print(
-        f"Annotators will see: {', '.join(shown) or 'nothing but the text'}"
-        + (f" (hidden: {', '.join(hidden)}; change with --show-columns / --hide-columns)." if hidden else ".")
+        f"The model uses: {shorten_columns(model_columns)} (change with --feature-columns / --exclude-columns)."
+        if model_columns else f"The model uses: the text (column {text_from!r})."
+    )
+    console.print(
+        f"Annotators will see: {shorten_columns(shown) or 'nothing but the text'}"
+        + (f" (hidden: {shorten_columns(hidden)}; change with --show-columns / --hide-columns)." if hidden else ".")
     )
     if shared:
         console.print(
@@ -201,10 +223,18 @@ def init(
             f"{shared['annotators_per_item']} different annotators each, so you can see how far people agree "
             f"(hilt agreement {quoted(location)}) and a reviewer can settle their disagreements."
         )
-    for column in report.get("label_like", []):
+    label_like = report.get("label_like", [])
+    if label_like:
+        many = len(label_like) > 1
+        them = "them" if many else "it"
+        used = [c for c in label_like if c in (model_columns or [])]
+        model = ("the model uses only those named in --feature-columns" if used
+                 else f"neither does the model (--feature-columns uses {them})")
         console.print(
-            f"Column {column!r} holds only label names, so annotators do not see it. If it holds labels "
-            f"you already know, import them as labels: run this again with --label-column {column} --force."
+            f"Column{'s' if many else ''} {shorten_columns(label_like)} hold{'' if many else 's'} only label names "
+            f"(the answers, perhaps), so annotators do not see {them} (--show-columns shows {them}); {model}. "
+            f"If {'one' if many else 'it'} holds labels you already know, import them as labels: run this again "
+            f"with --label-column {'COLUMN' if many else label_like[0]} --force."
         )
     console.print(f"Next: hilt label {quoted(location)}")
 
@@ -240,6 +270,11 @@ def import_(
     data: Path = typer.Argument(..., metavar="FILE", help="More items: .csv, .tsv, .jsonl or .parquet, with the project's columns."),
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known."),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV/JSON file, e.g. latin-1."),
+    drop_duplicate_ids: bool = typer.Option(
+        False, "--drop-duplicate-ids",
+        help="Keep the first row of each id and skip later rows of the file with the same id (default: such a "
+        "file is refused).",
+    ),
 ) -> None:
     """Add items from another file to a project (items whose id is already there are not added again;
     a label the file gives them is stored when they have none yet).
@@ -248,6 +283,8 @@ def import_(
     """
     location = project_location(project)
     options: dict[str, Any] = {"label_column": label_column}
+    if drop_duplicate_ids:
+        options["drop_duplicate_ids"] = True
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
     with _open(location) as opened:

@@ -179,6 +179,9 @@ class Project(QualityMixin):
         seed: int | None = None,
         show_columns: Sequence[str] | None = None,
         hide_columns: Sequence[str] | None = None,
+        feature_columns: Sequence[str] | None = None,
+        exclude_columns: Sequence[str] | None = None,
+        drop_duplicate_ids: bool = False,
         overlap: float = 0.0,
         annotators_per_item: int = 2,
         scheduler: Any = None,
@@ -229,6 +232,15 @@ class Project(QualityMixin):
             but ``hide_columns``. By default all but the columns whose values are all label
             names (they may be the answers); :attr:`shown_columns` lists what is shown.
             The id and label columns are never part of an item's data.
+        feature_columns, exclude_columns : sequence of str, optional
+            Which columns the model sees (table items): exactly ``feature_columns``, or every
+            numeric column but ``exclude_columns`` and those whose values are all label names
+            (see :func:`hilt.importing.read_items`). Kept in the project: later imports and every
+            retrain use the same columns. An unknown name is an :class:`hilt.errors.InputError`
+            that lists the columns there are.
+        drop_duplicate_ids : bool, default False
+            With ``id_column``, keep the first row of each id and skip the rest (counted in
+            :attr:`created_import`) instead of refusing a file whose ids repeat.
         overlap : float, default 0.0
             Share of items (chosen at random, evaluation items too, also in later imports) that
             ``annotators_per_item`` different people label, for agreement figures and review;
@@ -271,7 +283,8 @@ class Project(QualityMixin):
         scheduler = _connect(scheduler)  # an unreachable cluster fails before the data is read
         try:
             items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
-                               labels=labels, encoding=encoding)
+                               labels=labels, encoding=encoding, feature_columns=feature_columns,
+                               exclude_columns=exclude_columns, drop_duplicate_ids=drop_duplicate_ids)
         except BaseException:
             _disconnect(scheduler)
             raise
@@ -408,14 +421,17 @@ class Project(QualityMixin):
         return [c for c in self._data_columns if not self._display.shows(c)]
 
     # -- items -----------------------------------------------------------------------------
-    def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8") -> dict:
+    def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
+                     drop_duplicate_ids: bool = False) -> dict:
         """Add items from a file or DataFrame read the way the project's first file was.
 
         All or nothing: a bad file raises and leaves the project exactly as it was. Items whose
         id is already in the project are not added again, but a label the file gives them (in
         ``label_column``) is stored by the ``import`` annotator when the item has no current
         label; a label someone already gave is kept. Without an id column, new items are
-        numbered on from the items already there.
+        numbered on from the items already there. An id that repeats an earlier row of the same
+        file is an :class:`hilt.errors.InputError` unless ``drop_duplicate_ids=True`` (the first
+        row is kept).
 
         Returns a dict: ``added`` (new items), ``labelled`` (new items with a label),
         ``existing`` (ids already in the project), ``relabelled`` (of those, labels added from
@@ -440,7 +456,8 @@ class Project(QualityMixin):
         table = self.kind == "table"
         items = read_items(data, text_column=self.text_column, id_column=self.id_column,
                            label_column=label_column, labels=self.labels, encoding=encoding,
-                           feature_columns=self.feature_columns if table else None)
+                           feature_columns=self.feature_columns if table else None,
+                           drop_duplicate_ids=drop_duplicate_ids)
         # Row numbers are per file: without an id column the store numbers the new items on
         # from the project's, inside the import transaction (two imports at once never collide).
         ids = items.ids if self.id_column is not None else None
@@ -471,6 +488,34 @@ class Project(QualityMixin):
         self._store.set_meta("data_columns", self._data_columns)
 
     # -- labelling -------------------------------------------------------------------------
+    @property
+    def shows_guesses(self) -> bool:
+        """Whether served items carry the model's guess (``Item.guess``, ``Item.uncertainty``).
+
+        Only in a project without an evaluation sample to serve (``eval_share=0``). The ranking
+        holds guesses for training items only, and the evaluation items must not carry one: a
+        person shown the model's answer tends to agree with it, which lifts the accuracy measured
+        on those items above the model's real accuracy. Guesses on training items alone would
+        instead mark every item without one as an evaluation item (to a person, and to anyone
+        reading the page's replies), and people answer items they know are a test differently.
+        So while evaluation items are served, no item carries a guess, and items look the same
+        whether they are in the evaluation sample or not.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> frame = pd.DataFrame({"text": ["good", "bad", "fine"]})
+        >>> with Project.create(folder / "p.hilt", frame, ["pos", "neg"], features="tfidf") as project:
+        ...     project.shows_guesses, project.eval_share
+        (False, 0.1)
+        >>> with Project.create(folder / "q.hilt", frame, ["pos", "neg"], eval_share=0, features="tfidf") as project:
+        ...     project.shows_guesses
+        True
+        """
+        return self.eval_share == 0
+
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator``; ``None`` when nothing is left for them.
 
@@ -481,13 +526,13 @@ class Project(QualityMixin):
         check_annotator(annotator)
         self._maybe_retrain()
         row = self._store.claim(annotator, lease_seconds=self.lease_seconds, eval_share=self.eval_share)
-        return None if row is None else _item(row, self._display)
+        return None if row is None else _item(row, self._display, self.shows_guesses)
 
     def peek_items(self, annotator: str, n: int) -> list[Item]:
         """The next ``n`` items ``annotator`` would be served (ranked ones first), without leasing."""
         check_annotator(annotator)
         _check_number("n", n, 1, None, whole=True)
-        return [_item(row, self._display) for row in self._store.peek(annotator, int(n))]
+        return [_item(row, self._display, self.shows_guesses) for row in self._store.peek(annotator, int(n))]
 
     def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
                lease_next: bool = False) -> dict:
@@ -527,7 +572,7 @@ class Project(QualityMixin):
         self._maybe_retrain()  # also when only next_item's check would have started a due run
         reply = {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
         if lease_next:
-            reply["next"] = None if row is None else _item(row, self._display)
+            reply["next"] = None if row is None else _item(row, self._display, self.shows_guesses)
         return reply
 
     def _check_answer(self, label: str | None, annotator: str, answer_id: str | None) -> str:
@@ -561,7 +606,7 @@ class Project(QualityMixin):
         if undo_id is not None and (not isinstance(undo_id, str) or not 1 <= len(undo_id) <= 128):
             raise InputError(f"Expected undo_id to be a string of 1-128 characters; got {undo_id!r}.")
         row = self._store.undo(annotator, lease_seconds=self.lease_seconds, undo_id=undo_id)
-        return None if row is None else _item(row, self._display)
+        return None if row is None else _item(row, self._display, self.shows_guesses)
 
     # -- the model -------------------------------------------------------------------------
     def isolate_retrains(self) -> None:
@@ -1068,11 +1113,13 @@ class Project(QualityMixin):
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
 
 
-def _item(row: ItemRow, display: Display) -> Item:
+def _item(row: ItemRow, display: Display, guesses: bool) -> Item:
     data = display.filter(row.data)  # columns that may hold the answer stay out of every face
-    if row.is_eval:  # the guess would bias the answer that measures the model
-        return Item(row.key, data, True)
-    return Item(row.key, data, False, row.guess, None if row.guess is None else row.score)
+    # Whether an item carries a guess never depends on is_eval (see Project.shows_guesses):
+    # the ranking holds guesses for training items only, so they go out on all items or none.
+    if not guesses or row.guess is None:
+        return Item(row.key, data, row.is_eval)
+    return Item(row.key, data, row.is_eval, row.guess, row.score)
 
 
 def _stored_names(items: ImportedItems) -> dict[str, str]:

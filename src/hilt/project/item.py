@@ -22,8 +22,10 @@ class Item:
     is_eval : bool
         Part of the random evaluation sample (never trained on; it measures accuracy).
     guess : str or None
-        The current model's most probable label (``None`` before the first model, and for
-        evaluation items, where showing it would bias the answer).
+        The current model's most probable label. ``None`` before the first model, for items
+        outside the ranking, and on every item of a project that serves an evaluation sample
+        (see :attr:`hilt.Project.shows_guesses`): whether an item has a guess never says
+        whether it is an evaluation item.
     uncertainty : float or None
         The strategy's score in [0, 1], 1 = most uncertain (``None`` when ``guess`` is).
 

@@ -257,7 +257,7 @@ def get_review(
     project = request.app.state.project
     rows = project.review_items(annotator, limit)
     labels = list(project.labels)
-    keys = {label: key for label, key in zip(labels, label_keys(len(labels))) if key}
+    keys = {label: key for label, key in zip(labels, label_keys(labels)) if key}
     return {"items": [review_json(row) for row in rows], "labels": labels, "keys": keys}
 
 

@@ -109,7 +109,7 @@ def labelling_page(request: Request):
     if isinstance(who, RedirectResponse):
         return who
     context = _project_context(request, who)
-    context["keys"] = label_keys(len(context["labels"]))
+    context["keys"] = label_keys(context["labels"])
     return templates.TemplateResponse(request, "label.html", context)
 
 
@@ -125,7 +125,7 @@ def review_page(request: Request):
     if isinstance(who, RedirectResponse):
         return who
     context = _project_context(request, who)
-    context["keys"] = label_keys(len(context["labels"]))
+    context["keys"] = label_keys(context["labels"])
     if not context["reviewer"]:
         return templates.TemplateResponse(request, "not_reviewer.html", context, status_code=403)
     return templates.TemplateResponse(request, "review.html", context)

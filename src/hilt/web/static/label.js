@@ -34,10 +34,13 @@
     historyList: document.getElementById("history-list"),
   };
   const labels = els.choices.map((b) => b.dataset.label);
-  // Each label's key is on its button (1-9, 0, then letters; the server picks them).
+  // Each label's key is on its button (a single-digit label is its own key, the others take
+  // 1-9, 0, then letters; the server picks them: hilt.project.keys).
   const keyToLabel = new Map();
   for (const b of els.choices) if (b.dataset.key) keyToLabel.set(b.dataset.key, b.dataset.label);
-  const NO_GUESS = "No guess is shown for this item.";
+  // The server sends guesses on all items or on none (never by evaluation sample), so this
+  // reads the same after any item: none is told apart as an evaluation item.
+  const NO_GUESS = "The model's guesses are not shown (it is measured on a random sample of the items).";
   const NO_MODEL = "No model yet: it trains after the first few labels.";
 
   // The item on screen is `shown`. It is "confirmed" once the server said it is leased to this
@@ -194,8 +197,9 @@
   }
 
   // Does a model exist? A guess on any item says so; otherwise ask /api/status, at most every
-  // few seconds (an item without a guess is an evaluation item or one brought back, once a
-  // model exists, and the page must not say "no model yet" then).
+  // few seconds (once a model exists, an item comes without a guess in a project that shows
+  // none, or when it was served from outside the ranking, and the page must not say "no model
+  // yet" then).
   function knowModel() {
     if (state.hasModel) return Promise.resolve(true);
     const now = Date.now();
