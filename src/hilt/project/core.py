@@ -29,6 +29,7 @@ from hilt.project.annotators import (
     record_address,
 )
 from hilt.project.display import Display
+from hilt.project.image_view import ImageView, check_image_setting, image_view
 from hilt.project.export import export_columns, export_row, write_rows
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
@@ -419,6 +420,32 @@ class Project(QualityMixin):
     def hidden_columns(self) -> list[str]:
         """The item columns annotators do not see (kept in the project and the export)."""
         return [c for c in self._data_columns if not self._display.shows(c)]
+
+    @property
+    def image_view(self) -> ImageView | None:
+        """The shown columns that faces draw as a square image (:mod:`hilt.project.image_view`),
+        or ``None``. Read from the file each time, so ``hilt config`` reaches a running server's
+        next page.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({f"px{k}": [k, 1] for k in range(16)})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["a", "b"]) as project:
+        ...     side = project.image_view.side
+        ...     _ = project.set_image_columns("off")
+        ...     side, project.image_view
+        (4, None)
+        """
+        return image_view(self.shown_columns, self._store.meta().get("image_columns", "auto"))
+
+    def set_image_columns(self, setting: str | Sequence[str]) -> ImageView | None:
+        """Set which shown columns are drawn as an image: ``"auto"`` (found by name, the
+        default), ``"off"``, or column names / patterns (``"px*"``) in row-major order. Returns
+        the :attr:`image_view` it gives."""
+        self._store.set_meta("image_columns", check_image_setting(setting, self.shown_columns))
+        return self.image_view
 
     # -- items -----------------------------------------------------------------------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
