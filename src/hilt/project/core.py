@@ -29,7 +29,7 @@ from hilt.project.annotators import (
     record_address,
 )
 from hilt.project.display import Display
-from hilt.project.image_view import ImageView, check_image_setting, image_view
+from hilt.project.image_view import ImageView, check_image_setting, image_view, not_pixels
 from hilt.project.export import export_columns, export_row, write_rows
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
@@ -290,6 +290,7 @@ class Project(QualityMixin):
             _disconnect(scheduler)
             raise
         stored = _stored_names(items)
+        items.label_like = not_pixels(items.label_like, stored)  # pixels are data, not the answer
         display = Display.choose(stored, always=["text"] if items.kind == "text" else [],
                                  label_like=items.label_like, show=show_columns, hide=hide_columns)
         featurizer = get_featurizer(features, items.kind, model=model)

@@ -34,7 +34,7 @@ from typing import Any, Mapping, Sequence
 
 from hilt.errors import InputError
 
-__all__ = ["ImageView", "MIN_SIDE", "check_image_setting", "find_image", "grey_levels", "image_view"]
+__all__ = ["ImageView", "MIN_SIDE", "check_image_setting", "find_image", "grey_levels", "image_view", "not_pixels"]
 
 #: The smallest side of an image found by name alone (4×4 = 16 pixels).
 MIN_SIDE = 4
@@ -240,3 +240,22 @@ def grey_levels(values: Sequence[float]) -> list[int]:
     if high <= low:
         return [0] * len(values)
     return [round(255 * (v - low) / (high - low)) for v in values]
+
+
+def not_pixels(label_like: Sequence[str], stored: Mapping[str, str]) -> list[str]:
+    """The ``label_like`` columns (values all label names) that are not pixels of the image all
+    the item columns make (``stored``: column name -> stored key).
+
+    With ``--labels 0,1,...,9`` a digit's blank border (pixels that are 0 in every row, or never
+    above 9) holds only label names, yet it is a picture's edge, not the answer: hiding it would
+    leave the square incomplete and no image drawn.
+
+    Examples
+    --------
+    >>> columns = {f"px{k}": f"px{k}" for k in range(16)} | {"digit": "digit"}
+    >>> not_pixels(["px0", "px15", "digit"], columns)
+    ['digit']
+    """
+    view = find_image(list(stored.values()))
+    pixels = set(view.pixels) if view is not None else set()
+    return [c for c in label_like if stored.get(c, c) not in pixels]

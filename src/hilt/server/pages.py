@@ -77,6 +77,14 @@ def unauthorized_context(request: Request) -> dict:
 
 router = APIRouter()
 
+
+def image_context(project: Any) -> dict | None:
+    """Which shown columns the page draws as an image (``{"side", "pixels"}``), or ``None``:
+    decided by :mod:`hilt.project.image_view`, so the page and ``hilt label`` agree. Only shown
+    columns can be pixels, and item data carries no others: nothing hidden reaches the page."""
+    view = project.image_view
+    return None if view is None else view.to_json()
+
 #: How long the token cookie lives (the annotator's link sets it again at any time).
 COOKIE_SECONDS = 30 * 24 * 3600
 
@@ -110,6 +118,7 @@ def labelling_page(request: Request):
         return who
     context = _project_context(request, who)
     context["keys"] = label_keys(context["labels"])
+    context["image"] = image_context(request.app.state.project)
     return templates.TemplateResponse(request, "label.html", context)
 
 
@@ -126,6 +135,7 @@ def review_page(request: Request):
         return who
     context = _project_context(request, who)
     context["keys"] = label_keys(context["labels"])
+    context["image"] = image_context(request.app.state.project)
     if not context["reviewer"]:
         return templates.TemplateResponse(request, "not_reviewer.html", context, status_code=403)
     return templates.TemplateResponse(request, "review.html", context)

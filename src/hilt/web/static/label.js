@@ -21,6 +21,7 @@
   const els = {
     text: document.getElementById("item-text"),
     table: document.getElementById("item-table"),
+    image: document.getElementById("item-image"),
     item: document.getElementById("item"),
     done: document.getElementById("done"),
     position: document.getElementById("position"),
@@ -132,6 +133,7 @@
       els.table.tBodies[0].replaceChildren();
       els.text.hidden = false;
       els.table.hidden = true;
+      els.image.hidden = true;
       els.showAll.hidden = true;
       els.text.textContent = showDone ? "" : "Loading the next item…";
       els.itemId.textContent = "";

@@ -7,10 +7,64 @@
   // decision rarely needs more than the start. The model always sees the whole item.
   const SHOWN_CHARS = 5000;
 
+  // The largest an image is drawn (CSS px): a whole number of screen pixels per image pixel
+  // up to this, so 8x8 digits and 28x28 MNIST both come out about 280 px wide and crisp.
+  const IMAGE_PX = 288;
+
+  // Which columns are an image's pixels: decided on the server (hilt.project.image_view) and
+  // written on #item as data-image = {"side", "pixels"} (row-major); null when none are.
+  function imageOf(els) {
+    if (els.imageView === undefined) {
+      const raw = els.item && els.item.dataset.image;
+      els.imageView = raw ? JSON.parse(raw) : null;
+    }
+    return els.imageView;
+  }
+
+  // The pixels' values in row-major order, or null when one is missing or not a number (the row
+  // is then listed as a table, as it is).
+  function pixelValues(view, data) {
+    const values = new Array(view.pixels.length);
+    for (let k = 0; k < view.pixels.length; k++) {
+      const value = data[view.pixels[k]];
+      if (typeof value !== "number" || !Number.isFinite(value)) return null;
+      values[k] = value;
+    }
+    return values;
+  }
+
+  // Grey from the row's lowest value to its highest (as hilt.project.image_view.grey_levels):
+  // that fits scikit-learn's digits (0-16), MNIST (0-255) and standardized pixels alike. High
+  // values are drawn dark on light, like ink on the page (and matplotlib's gray_r digit plots).
+  function drawImage(canvas, side, values) {
+    let low = Infinity;
+    let high = -Infinity;
+    for (const v of values) {
+      if (v < low) low = v;
+      if (v > high) high = v;
+    }
+    const span = high > low ? high - low : 1;
+    canvas.width = side;
+    canvas.height = side;
+    const ctx = canvas.getContext("2d");
+    const picture = ctx.createImageData(side, side);
+    for (let k = 0; k < values.length; k++) {
+      const ink = 255 - Math.round((255 * (values[k] - low)) / span);
+      picture.data.set([ink, ink, ink, 255], 4 * k);
+    }
+    ctx.putImageData(picture, 0, 0);
+    const scale = Math.max(1, Math.floor(IMAGE_PX / side));
+    canvas.style.width = scale * side + "px";  // height: auto keeps it square
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", side + "×" + side + " image drawn from " + values.length + " columns");
+  }
+
   // An item's fields (`data`) into the page's elements: `text` large in els.text, any other
   // fields in the key/value table els.table (in columns when there are many), so a table item is
-  // the table alone. A field longer than SHOWN_CHARS is shortened unless `whole`; els.showAll
-  // then offers the rest. Values go in with textContent only: HTML or script in them stays inert.
+  // the table alone. When the server named an image's pixel columns, they are drawn on
+  // els.image instead and the table lists the other fields beside it. A field longer than
+  // SHOWN_CHARS is shortened unless `whole`; els.showAll then offers the rest. Values go in with
+  // textContent only: HTML or script in them stays inert.
   function showFields(els, data, whole) {
     let cut = 0;  // characters of the item longer than a field shows shortened
     const show = (value) => {
@@ -22,7 +76,15 @@
     const hasText = Object.prototype.hasOwnProperty.call(data, "text");
     els.text.hidden = !hasText;
     els.text.textContent = hasText ? show(data.text) : "";
-    const keys = Object.keys(data).filter((key) => key !== "text");
+    const view = els.image ? imageOf(els) : null;
+    const values = view ? pixelValues(view, data) : null;
+    const pixels = new Set(values ? view.pixels : []);
+    if (els.image) {
+      els.image.hidden = !values;
+      if (values) drawImage(els.image, view.side, values);
+    }
+    if (els.table.parentElement) els.table.parentElement.classList.toggle("has-image", !!values);
+    const keys = Object.keys(data).filter((key) => key !== "text" && !pixels.has(key));
     els.table.hidden = keys.length === 0;
     els.table.classList.toggle("many", keys.length > 8);
     const rows = keys.map((key) => {

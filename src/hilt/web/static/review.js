@@ -19,6 +19,7 @@
     item: document.getElementById("item"),
     text: document.getElementById("item-text"),
     table: document.getElementById("item-table"),
+    image: document.getElementById("item-image"),
     showAll: document.getElementById("show-all"),
     verdicts: document.getElementById("verdicts"),
     finalLabel: document.getElementById("final-label"),
