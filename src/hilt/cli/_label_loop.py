@@ -21,8 +21,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from hilt.cli._pixels import PixelImage
 from hilt.errors import HiltError
 from hilt.project import keys as project_keys
+from hilt.project.image_view import ImageView
 from hilt.project.keys import LABEL_KEYS
 
 __all__ = [
@@ -157,12 +159,14 @@ def describe_uncertainty(score: float) -> str:
 
 
 def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "", *,
-                has_model: bool = False) -> Group:
+                has_model: bool = False, image: ImageView | None = None) -> Group:
     """The screen for one item: progress, the item (a long text shortened), the model's guess,
     the keys.
 
     ``has_model`` says whether the project has trained a model yet: an item without a guess
-    then says that no guess is shown for it, not that there is no model.
+    then says that no guess is shown for it, not that there is no model. ``image`` (the
+    project's :attr:`hilt.Project.image_view`) names the columns drawn as a picture
+    (:class:`hilt.cli._pixels.PixelImage`) instead of listed, the other fields beside it.
 
     Examples
     --------
@@ -177,7 +181,7 @@ def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "",
     parts: list[Any] = []
     if progress:
         parts.append(Text(progress, style="dim"))
-    parts.append(_item_body(item, kind))
+    parts.append(_item_body(item, kind, image))
     parts.append(_guess_line(item, has_model))
     text_key = _text_key(dict(item.data)) if kind == "text" else None
     shortened = text_key is not None and len(str(item.data[text_key])) > SHOWN_CHARS
@@ -199,9 +203,14 @@ def _guess_line(item: Any, has_model: bool) -> Text:
     return Text("model's guess: none yet (no model trained)", style="dim")
 
 
-def _item_body(item: Any, kind: str) -> Any:
+def _item_body(item: Any, kind: str, image: ImageView | None = None) -> Any:
     data = dict(item.data)
     title = f"item {item.id}"
+    split = image.split(data) if image is not None else None
+    picture = None
+    if split is not None:  # a row of pixels: drawn, and the other fields listed beside it
+        values, data = split
+        picture = PixelImage(image.side, values)
     if kind == "text":
         text_key = _text_key(data)
         text = str(data.pop(text_key, "")) if text_key else ""
@@ -210,12 +219,21 @@ def _item_body(item: Any, kind: str) -> Any:
             context = Text("  ".join(f"{k}: {shorten(str(v), SHOWN_VALUE_CHARS)}" for k, v in data.items()),
                            style="dim")
             body = Group(body, Text(""), context)
+        if picture is not None:
+            body = Group(body, Text(""), picture)
         return Panel(body, title=title, title_align="left")
     table = Table(show_header=False, box=None, padding=(0, 2))
     table.add_column(style="bold")
     table.add_column(justify="right")
     for name, value in data.items():
         table.add_row(str(name), shorten(_format_value(value), SHOWN_VALUE_CHARS))
+    if picture is not None:
+        beside = Table.grid(padding=(0, 3))
+        if data:
+            beside.add_row(picture, table)
+        else:
+            beside.add_row(picture)
+        return Panel(beside, title=title, title_align="left", expand=False)
     return Panel(table, title=title, title_align="left", expand=False)
 
 
@@ -346,13 +364,14 @@ def run_label_loop(
     # The last action's feedback. It is printed once, at the top of the next screen: printed
     # both before and after a terminal's clear, it stood twice in the scrollback.
     notice: Text | None = None
+    image = project.image_view  # decided once: which columns are drawn as a picture
     item = project.next_item(annotator)
     if item is not None and not getattr(project, "shows_guesses", True):
         out.print(NO_GUESSES, style="dim")
     while item is not None:
         status = project.status()
         screen = render_item(item, labels, project.kind, progress_line(status, session),
-                             has_model=bool(status.get("runs")))
+                             has_model=bool(status.get("runs")), image=image)
         if out.is_terminal:  # a real terminal gets one item per screen
             out.clear()
         if notice is not None:
