@@ -90,3 +90,23 @@ def test_image_off_lists_every_column(tmp_path):
         run_label_loop(project, "ana", iter(["q"]), out, wait_for_model=0)
     screen = out.export_text()
     assert "px15" in screen and "▀" not in screen
+
+
+def test_hilt_config_turns_the_image_off_names_columns_and_refuses_bad_ones(tmp_path):
+    from helpers import hilt
+
+    frame = pd.DataFrame({f"px{k}": [k, 2 * k] for k in range(16)} | {"odd": [1.5, 2.5]})
+    path = tmp_path / "p.hilt"
+    Project.create(path, frame, ["a", "b"], eval_share=0).close()
+    shown = hilt("config", path)
+    assert shown.returncode == 0 and "auto: a 4x4 image of px0 … px15" in shown.stdout
+    off = hilt("config", path, "image_columns=off")
+    assert off.returncode == 0 and "off  (changed)" in off.stdout
+    with Project.open(path) as project:
+        assert project.image_view is None and project.image_columns == "off"
+    named = hilt("config", path, "image_columns=px*")
+    assert named.returncode == 0 and "px*: a 4x4 image" in named.stdout
+    bad = hilt("config", path, "image_columns=px1,px2,odd")
+    assert bad.returncode == 2 and "square number" in bad.stdout + bad.stderr
+    with Project.open(path) as project:
+        assert project.image_columns == ["px*"]  # a refused setting changes nothing

@@ -639,7 +639,29 @@ CONFIG_KEYS = {
     "lease_seconds": "a number of seconds >= 1",
     "labels": "all current labels plus new ones, comma-separated",
     "rename": "OLD:NEW, renaming a label and its answers",
+    "image_columns": "auto, off, or the columns that are an image's pixels in row-major order (names or "
+                     "patterns such as px*, comma-separated)",
 }
+
+
+def image_words(project: Any) -> str:
+    """What ``hilt config`` says of the image setting: whether rows are drawn as a picture.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from hilt.project.image_view import ImageView
+    >>> image_words(SimpleNamespace(image_columns="auto", image_view=ImageView(2, ("a", "b", "c", "d"))))
+    'auto: a 2x2 image of a … d'
+    >>> image_words(SimpleNamespace(image_columns="off", image_view=None))
+    'off'
+    """
+    setting = project.image_columns
+    view = project.image_view
+    said = setting if isinstance(setting, str) else ",".join(setting)
+    if view is None:
+        return said if setting == "off" else f"{said}: no image (the rows are listed)"
+    return f"{said}: a {view.side}x{view.side} image of {view.pixels[0]} … {view.pixels[-1]}"
 
 
 def parse_settings(pairs: list[str]) -> dict[str, Any]:
@@ -698,18 +720,27 @@ def config(
     settings: Optional[list[str]] = typer.Argument(
         None, metavar="[KEY=VALUE]...",
         help="Settings to change: strategy, retrain_every, eval_share, lease_seconds, labels (add labels: "
-        "labels=pos,neg,meh), rename (rename=neg:negative renames a label and its answers).",
+        "labels=pos,neg,meh), rename (rename=neg:negative renames a label and its answers), image_columns "
+        "(auto: rows of pixels such as px0..px783 or pixel_0_0..pixel_7_7 are drawn as an image; off; "
+        "or the pixel columns, e.g. image_columns='px*').",
     ),
 ) -> None:
     """Show a project's settings, or change them (each change is recorded in the project).
 
     Example: hilt config reviews.hilt retrain_every=20 labels=pos,neg,meh
+
+    Example: hilt config digits.hilt image_columns=off
     """
     location = project_location(project)
     changes = parse_settings(settings or [])
+    image = changes.pop("image_columns", None)
     with _open(location) as opened:
         before = opened.settings()
+        image_before = image_words(opened)
+        if image is not None:  # drawn from the file on every page: no retrain, no restart
+            opened.set_image_columns(image)
         after = opened.configure(**changes) if changes else {**before, "renamed": 0}
+        image_after = image_words(opened)
         fixed = init_settings(opened)
     table = Table(show_header=False)
     table.add_column(style="bold")
@@ -717,10 +748,11 @@ def config(
     for key in ("labels", "strategy", "retrain_every", "eval_share", "lease_seconds"):
         value = ", ".join(after[key]) if key == "labels" else str(after[key])
         table.add_row(key, value + ("  (changed)" if after[key] != before[key] else ""))
+    table.add_row("image_columns", image_after + ("  (changed)" if image_after != image_before else ""))
     for key, value in fixed.items():
         table.add_row(key, f"{value}  (set at hilt init)")
     stdout.print(table)
-    if changes:
+    if changes or image is not None:
         console.print(f"Saved in {display_location(location)}"
                       + (f"; {after['renamed']:,} answers renamed" if "rename" in changes else "")
                       + ". A running hilt serve uses the new settings after a restart.")

@@ -439,7 +439,12 @@ class Project(QualityMixin):
         ...     side, project.image_view
         (4, None)
         """
-        return image_view(self.shown_columns, self._store.meta().get("image_columns", "auto"))
+        return image_view(self.shown_columns, self.image_columns)
+
+    @property
+    def image_columns(self) -> str | list[str]:
+        """The image setting :meth:`set_image_columns` made (``"auto"`` unless changed)."""
+        return self._store.meta().get("image_columns", "auto")
 
     def set_image_columns(self, setting: str | Sequence[str]) -> ImageView | None:
         """Set which shown columns are drawn as an image: ``"auto"`` (found by name, the
