@@ -99,13 +99,13 @@ def test_hilt_config_turns_the_image_off_names_columns_and_refuses_bad_ones(tmp_
     path = tmp_path / "p.hilt"
     Project.create(path, frame, ["a", "b"], eval_share=0).close()
     shown = hilt("config", path)
-    assert shown.returncode == 0 and "auto: a 4x4 image of px0 … px15" in shown.stdout
+    assert shown.returncode == 0 and "auto: 4x4 pixels, px0 … px15" in shown.stdout
     off = hilt("config", path, "image_columns=off")
     assert off.returncode == 0 and "off  (changed)" in off.stdout
     with Project.open(path) as project:
         assert project.image_view is None and project.image_columns == "off"
     named = hilt("config", path, "image_columns=px*")
-    assert named.returncode == 0 and "px*: a 4x4 image" in named.stdout
+    assert named.returncode == 0 and "px*: 4x4 pixels" in named.stdout
     bad = hilt("config", path, "image_columns=px1,px2,odd")
     assert bad.returncode == 2 and "square number" in bad.stdout + bad.stderr
     with Project.open(path) as project:

@@ -652,7 +652,7 @@ def image_words(project: Any) -> str:
     >>> from types import SimpleNamespace
     >>> from hilt.project.image_view import ImageView
     >>> image_words(SimpleNamespace(image_columns="auto", image_view=ImageView(2, ("a", "b", "c", "d"))))
-    'auto: a 2x2 image of a … d'
+    'auto: 2x2 pixels, a … d'
     >>> image_words(SimpleNamespace(image_columns="off", image_view=None))
     'off'
     """
@@ -661,7 +661,7 @@ def image_words(project: Any) -> str:
     said = setting if isinstance(setting, str) else ",".join(setting)
     if view is None:
         return said if setting == "off" else f"{said}: no image (the rows are listed)"
-    return f"{said}: a {view.side}x{view.side} image of {view.pixels[0]} … {view.pixels[-1]}"
+    return f"{said}: {view.side}x{view.side} pixels, {view.pixels[0]} … {view.pixels[-1]}"
 
 
 def parse_settings(pairs: list[str]) -> dict[str, Any]:
