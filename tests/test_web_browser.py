@@ -433,3 +433,101 @@ def test_a_huge_text_is_shown_shortened_with_a_way_to_see_it_all(tmp_path, brows
         wait_saved(page)
     with Project.open(path) as project:
         assert project.labelled_items().loc["big", "text"] == huge
+
+
+def several_runs_project(tmp_path, rounds=5):
+    """A project with ``rounds`` model runs of growing training sets (a learning curve to draw)."""
+    from hilt.datasets import load_movie_reviews
+
+    reviews = load_movie_reviews().head(200)
+    truth = dict(zip(reviews["id"], reviews["sentiment"]))
+    path = tmp_path / "customer-feedback-for-the-spring-campaign.hilt"
+    with Project.create(path, reviews[["id", "text"]], ["fresh", "rotten"], text_column="text", id_column="id",
+                        features="tfidf", eval_share=0.3, retrain_every=1000) as project:
+        token = project.add_annotator("annotator-number-one")
+        for _ in range(rounds):
+            for _ in range(12):
+                item = project.next_item("annotator-number-one")
+                project.answer(item.id, truth[item.id], "annotator-number-one")
+            project.retrain(wait=True)
+        assert len(project.status()["runs"]) == rounds
+    return path, token
+
+
+def layout_facts(page, selector):
+    """Page width, the shown element's box, and its text labels' boxes and font sizes (CSS px)."""
+    return page.evaluate(
+        """(selector) => {
+            const chart = Array.from(document.querySelectorAll(selector)).find((el) => el.getClientRects().length);
+            const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+            const texts = Array.from(chart.querySelectorAll("text")).filter((t) => t.getBBox().width > 0);
+            return {
+                scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth,
+                chart: box(chart),
+                labels: texts.map((t) => ({text: t.textContent, box: box(t),
+                                          size: t.getBoundingClientRect().height,
+                                          font: parseFloat(getComputedStyle(t).fontSize) *
+                                                (chart.getBoundingClientRect().width / chart.viewBox.baseVal.width)})),
+            };
+        }""", selector)
+
+
+def overlaps(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("width", [360, 390, 800, 1280])
+def test_the_accuracy_chart_is_readable_on_a_phone_and_a_desktop(tmp_path, browser_context, width):
+    """Issue 21, defect 7: at 390 px the chart was scaled to a third (tick labels 4 px high)."""
+    path, token = several_runs_project(tmp_path)
+    with server_in_this_process(path) as base:
+        page = browser_context.new_page()
+        page.set_viewport_size({"width": width, "height": 844})
+        page.goto(f"{base}/dashboard?token={token}")
+        chart = page.locator(".chart:visible")
+        expect(chart).to_have_count(1)
+        expect(chart.locator("circle")).to_have_count(5)
+        facts = layout_facts(page, ".chart-panel .chart")
+        page.screenshot(path=str(screenshots_folder(tmp_path) / f"dashboard-{width}.png"), full_page=True)
+        assert facts["scroll"] <= facts["client"] <= width, facts["scroll"]
+        left, top, right, bottom = facts["chart"]
+        assert 0 <= left and right <= width, facts["chart"]
+        assert facts["labels"], "no axis or tick labels drawn"
+        for label in facts["labels"]:
+            assert label["font"] >= 11, label  # as rendered, after the SVG is scaled to fit
+            assert left - 1 <= label["box"][0] and label["box"][2] <= right + 1, label  # inside the chart
+        boxes = facts["labels"]
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not overlaps(a["box"], b["box"]), (a, b)
+
+
+def test_the_labelling_page_fits_a_phone(tmp_path, browser_context):
+    """Issue 21, defect 7: the labelling page at 390 px, measured as the dashboard is."""
+    path, token = several_runs_project(tmp_path, rounds=1)
+    with server_in_this_process(path) as base:
+        page = browser_context.new_page()
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{base}/?token={token}")
+        current_id(page)
+        page.screenshot(path=str(screenshots_folder(tmp_path) / "labelling-390.png"), full_page=True)
+        facts = page.evaluate(
+            """() => {
+                const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+                const shown = (sel) => Array.from(document.querySelectorAll(sel)).filter((el) => el.getClientRects().length);
+                return {
+                    scroll: document.documentElement.scrollWidth,
+                    boxes: shown("#item, .choice, #skip, #undo, #feedback, .hint").map(box),
+                    buttons: shown(".choice, #skip, #undo").map(box),
+                    fonts: shown("#item-text, .choice, #skip, #undo, .hint, #position").map(
+                        (el) => parseFloat(getComputedStyle(el).fontSize)),
+                };
+            }""")
+        assert facts["scroll"] <= 390
+        assert all(0 <= left and right <= 390 for left, _, right, _ in facts["boxes"]), facts["boxes"]
+        assert all(size >= 11 for size in facts["fonts"]), facts["fonts"]
+        buttons = facts["buttons"]
+        assert all(top >= 0 and bottom <= 844 for _, top, _, bottom in buttons)  # the keys stay in view
+        for i, a in enumerate(buttons):
+            for b in buttons[i + 1:]:
+                assert not overlaps(a, b), (a, b)

@@ -176,7 +176,7 @@ def test_the_dashboard_shows_the_interval_and_agreement(tmp_path, browser_contex
         expect(page.locator("#latest-accuracy")).to_have_text(
             f"Latest: {run['eval_accuracy'] * 100:.0f} % (95 % CI {low * 100:.0f}–{high * 100:.0f} %) "
             f"on {run['n_eval']} evaluation items")
-        expect(page.locator(".chart .chart-band")).to_be_visible()
+        expect(page.locator(".chart-wide .chart-band")).to_be_visible()
         expect(page.locator("#agreement-items")).to_have_text("60")
         expect(page.locator("#agreement-pairs")).to_contain_text("alice · bob")
         page.screenshot(path=str(tmp_path / "dashboard-review.png"), full_page=True)

@@ -11,7 +11,16 @@ import math
 from html import escape
 from typing import Iterable, Mapping
 
-__all__ = ["learning_curve_svg"]
+__all__ = ["learning_curve_svg", "responsive_learning_curve", "LAYOUTS"]
+
+#: The chart's layouts, widest first: (name, width, height, about how many x ticks). The page
+#: shows one per screen width (hilt.css: .chart-wide above 1000 px, .chart-medium down to 641 px,
+#: .chart-narrow below), never drawn larger than its own size, so that text drawn at 12-13 px
+#: is shown at 11.5 px or more on any screen from 360 px up. One drawing scaled to fit all
+#: widths put 4 px tick labels on a phone.
+LAYOUTS = (("wide", 920, 300, 5), ("medium", 560, 280, 5), ("narrow", 340, 280, 4))
+#: Vertical room (drawing px) a y tick label needs; closer ticks are thinned to every 20 %.
+MIN_TICK_GAP = 26
 
 
 def _nice_step(span: float, target: int = 5) -> float:
@@ -27,6 +36,8 @@ def learning_curve_svg(
     width: int = 920,
     height: int = 300,
     title: str = "Evaluation accuracy by number of training labels",
+    x_ticks: int = 5,
+    css_class: str = "chart",
 ) -> str:
     """Draw evaluation accuracy against training labels as an inline SVG document.
 
@@ -42,6 +53,10 @@ def learning_curve_svg(
         Size of the drawing in pixels.
     title : str
         Accessible title (``<title>``) of the chart.
+    x_ticks : int
+        About how many intervals the x axis is cut into (fewer on a narrow drawing).
+    css_class : str
+        The ``class`` of the ``<svg>``.
 
     Returns
     -------
@@ -69,19 +84,21 @@ def learning_curve_svg(
     left, right, top, bottom = 52, 16, 28, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="{escape(css_class)}" role="img" '
         f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">',
         f"<title>{escape(title)}</title>",
     ]
     if not points:
-        parts.append(
-            f'<text x="{width / 2:.0f}" y="{height / 2:.0f}" text-anchor="middle" class="chart-empty">'
-            "No model run with evaluation labels yet: keep labelling.</text></svg>"
-        )
+        lines = (["No model run with evaluation labels yet: keep labelling."] if width >= 600
+                 else ["No model run with evaluation", "labels yet: keep labelling."])
+        for k, line in enumerate(lines):
+            parts.append(f'<text x="{width / 2:.0f}" y="{height / 2 + 20 * k:.0f}" text-anchor="middle" '
+                         f'class="chart-empty">{line}</text>')
+        parts.append("</svg>")
         return "".join(parts)
 
     x_max = max(n for n, _ in points)
-    x_step = _nice_step(x_max)
+    x_step = _nice_step(x_max, x_ticks)
     x_top = max(x_step, x_step * -(-x_max // x_step))
     y_low = min(0.5, min(low for low, _ in bands))
     y_low = max(0.0, (int(y_low * 10)) / 10)
@@ -93,6 +110,8 @@ def learning_curve_svg(
         return top + plot_h * (1 - (a - y_low) / (1 - y_low))
 
     parts.append('<g class="chart-grid">')
+    y_step = 0.1 if plot_h * 0.1 / (1 - y_low) >= MIN_TICK_GAP else 0.2
+    y_low = round(math.floor(round(y_low / y_step, 6)) * y_step, 10)  # the axis starts and ends on a tick
     tick = y_low
     while tick <= 1.0 + 1e-9:
         y = sy(tick)
@@ -100,7 +119,7 @@ def learning_curve_svg(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}"/>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{tick:.0%}</text>'
         )
-        tick = round(tick + 0.1, 10)
+        tick = round(tick + y_step, 10)
     n = 0.0
     while n <= x_top + 1e-9:
         x = sx(n)
@@ -137,3 +156,19 @@ def learning_curve_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def responsive_learning_curve(runs: Iterable[Mapping]) -> str:
+    """The learning curve in each of :data:`LAYOUTS`, for the page to show the one that fits
+    the screen (classes ``chart chart-wide``, ``chart chart-medium``, ``chart chart-narrow``).
+
+    Examples
+    --------
+    >>> runs = [{"n_train": 10, "eval_accuracy": 0.55}, {"n_train": 20, "eval_accuracy": 0.7}]
+    >>> markup = responsive_learning_curve(runs)
+    >>> markup.count("<svg"), 'class="chart chart-narrow"' in markup
+    (3, True)
+    """
+    runs = list(runs)
+    return "".join(learning_curve_svg(runs, width=width, height=height, x_ticks=ticks, css_class=f"chart chart-{name}")
+                   for name, width, height, ticks in LAYOUTS)

@@ -19,7 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hilt.project.keys import LABEL_KEYS, label_keys
 from hilt.server.auth import TOKEN_COOKIE, annotator_for, request_token
-from hilt.server.charts import learning_curve_svg
+from hilt.server.charts import responsive_learning_curve
 
 __all__ = ["router", "templates", "WEB_DIR", "label_keys", "LABEL_KEYS", "project_name"]
 
@@ -216,7 +216,7 @@ def dashboard_context(request: Request, annotator: str) -> dict:
         latest_accuracy=accuracy_text(next((r for r in reversed(runs) if r.get("eval_accuracy") is not None), None)),
         agreement=agreement_context(status.get("agreement")),
         n_runs=len(runs),
-        chart=learning_curve_svg(runs),
+        chart=responsive_learning_curve(runs),
     )
     return context
 
