@@ -15,9 +15,9 @@ __all__ = ["learning_curve_svg", "responsive_learning_curve", "LAYOUTS"]
 
 #: The chart's layouts, widest first: (name, width, height, about how many x ticks). The page
 #: shows one per screen width (hilt.css: .chart-wide above 1000 px, .chart-medium down to 641 px,
-#: .chart-narrow below), never drawn larger than its own size, so that text drawn at 12-13 px
-#: is shown at 11.5 px or more on any screen from 360 px up. One drawing scaled to fit all
-#: widths put 4 px tick labels on a phone.
+#: .chart-narrow below), at most 1.3 times its size and, on screens from 360 px up, at least
+#: 0.9 times, so text drawn at 12-13 px is shown between 11.5 and 17 px. One 920 px drawing
+#: scaled to fit every width put 4 px tick labels on a phone.
 LAYOUTS = (("wide", 920, 300, 5), ("medium", 560, 280, 5), ("narrow", 340, 280, 4))
 #: Vertical room (drawing px) a y tick label needs; closer ticks are thinned to every 20 %.
 MIN_TICK_GAP = 26
@@ -81,7 +81,7 @@ def learning_curve_svg(
     bands = [(float(run["eval_ci"][0]), float(run["eval_ci"][1])) if run.get("eval_ci") else (a, a)
              for run, (_, a) in zip(scored, points)]
     counts = [int(run.get("n_eval") or 0) for run in scored]
-    left, right, top, bottom = 52, 16, 28, 40
+    left, right, top, bottom = 52, 16, 28, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="{escape(css_class)}" role="img" '
