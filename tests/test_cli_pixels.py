@@ -110,3 +110,14 @@ def test_hilt_config_turns_the_image_off_names_columns_and_refuses_bad_ones(tmp_
     assert bad.returncode == 2 and "square number" in bad.stdout + bad.stderr
     with Project.open(path) as project:
         assert project.image_columns == ["px*"]  # a refused setting changes nothing
+
+
+def test_hilt_init_says_rows_are_drawn_as_images(tmp_path):
+    from helpers import hilt
+
+    data = tmp_path / "scans.csv"
+    pd.DataFrame({f"px{k}": [k % 16, 15 - k % 16] for k in range(784)}).to_csv(data, index=False)
+    made = hilt("init", tmp_path / "scans.hilt", "--data", data, "--labels", "ink,blank", "--features", "scale")
+    assert made.returncode == 0, made.stdout + made.stderr
+    said = " ".join((made.stdout + made.stderr).split())
+    assert "Rows are drawn as 28x28 images (px0 … px783)" in said and "image_columns=off" in said

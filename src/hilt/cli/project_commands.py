@@ -193,6 +193,7 @@ def init(
         status = created.status()
         report = created.created_import
         shown, hidden = created.shown_columns, created.hidden_columns
+        image = created.image_view
         model_columns = created.feature_columns if created.kind == "table" else None
         text_from = created.text_column
         shared = created.overlap
@@ -217,6 +218,9 @@ def init(
         f"Annotators will see: {shorten_columns(shown) or 'nothing but the text'}"
         + (f" (hidden: {shorten_columns(hidden)}; change with --show-columns / --hide-columns)." if hidden else ".")
     )
+    if image is not None:
+        console.print(f"Rows are drawn as {image.side}x{image.side} images ({image.pixels[0]} … {image.pixels[-1]}); "
+                      f"list them instead with: hilt config {quoted(location)} image_columns=off")
     if shared:
         console.print(
             f"Overlap: about {round(100 * shared['share'], 1):g} % of items go to "
