@@ -120,3 +120,22 @@ def test_a_table_without_pixels_has_no_canvas(tmp_path, browser_context):
         current_id(page)
         assert page.get_attribute("#item", "data-image") is None
         assert page.is_hidden("#item-image") and page.locator("#item-table tr").count() == 2
+
+
+def test_the_review_page_draws_the_digit_too(tmp_path, browser_context):
+    """Two people disagree on a digit; the reviewer sees it drawn, the answer column still hidden."""
+    path, _, frame = digits_project(tmp_path, n=12, overlap=1.0, annotators_per_item=2)
+    with Project.open(path) as project:
+        reviewer = project.add_annotator("rita", reviewer=True)
+        first = str(frame.index[0])
+        project.answer(first, "3", "alice")
+        project.answer(first, "5", "bob")
+    with server_in_this_process(path) as base:
+        page = browser_context.new_page()
+        page.goto(f"{base}/review?token={reviewer}")
+        page.wait_for_selector("#item[data-item-id]")
+        expect(page.locator("#item-image")).to_be_visible()
+        assert page.evaluate("() => [document.querySelector('#item-image').width,"
+                             " document.querySelector('#item-image').height]") == [8, 8]
+        rows = page.eval_on_selector_all("#item-table tr", "rs => rs.map(r => r.cells[0].textContent)")
+        assert rows == ["writer"] and "digit" not in page.inner_text("#item")
