@@ -488,7 +488,7 @@ def test_the_accuracy_chart_is_readable_on_a_phone_and_a_desktop(tmp_path, brows
         expect(chart).to_have_count(1)
         expect(chart.locator("circle")).to_have_count(5)
         facts = layout_facts(page, ".chart-panel .chart")
-        page.screenshot(path=str(screenshots_folder(tmp_path) / f"dashboard-{width}.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / f"dashboard-{width}.png"), full_page=True)  # to look at when it fails
         assert facts["scroll"] <= facts["client"] <= width, facts["scroll"]
         left, top, right, bottom = facts["chart"]
         assert 0 <= left and right <= width, facts["chart"]
@@ -510,7 +510,7 @@ def test_the_labelling_page_fits_a_phone(tmp_path, browser_context):
         page.set_viewport_size({"width": 390, "height": 844})
         page.goto(f"{base}/?token={token}")
         current_id(page)
-        page.screenshot(path=str(screenshots_folder(tmp_path) / "labelling-390.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / "labelling-390.png"), full_page=True)
         facts = page.evaluate(
             """() => {
                 const box = (el) => { const r = el.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };

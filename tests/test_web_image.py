@@ -107,7 +107,7 @@ def test_a_digits_row_fits_a_narrow_screen(tmp_path, browser_context):
         box = page.locator("#item-image").bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] >= 200
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
-        page.screenshot(path=str(screenshots_folder(tmp_path) / "digits-narrow.png"), full_page=True)
+        page.screenshot(path=str(tmp_path / "digits-narrow.png"), full_page=True)
 
 
 def test_a_table_without_pixels_has_no_canvas(tmp_path, browser_context):
