@@ -3,6 +3,7 @@ Chromium against the server in this process."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from playwright.sync_api import expect
@@ -139,3 +140,23 @@ def test_the_review_page_draws_the_digit_too(tmp_path, browser_context):
                              " document.querySelector('#item-image').height]") == [8, 8]
         rows = page.eval_on_selector_all("#item-table tr", "rs => rs.map(r => r.cells[0].textContent)")
         assert rows == ["writer"] and "digit" not in page.inner_text("#item")
+
+
+def test_an_mnist_row_is_drawn_28x28_not_23000_px_of_numbers(tmp_path, browser_context):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.integers(0, 256, size=(6, 784)), columns=[f"px{k}" for k in range(784)])
+    frame.insert(0, "id", [f"m{k}" for k in range(6)])
+    path = tmp_path / "mnist.hilt"
+    with Project.create(path, frame, DIGITS, id_column="id") as project:
+        token = project.add_annotator("ana")
+    with server_in_this_process(path) as base:
+        page = browser_context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{base}/?token={token}")
+        current_id(page)
+        facts = page.evaluate(
+            "() => { const c = document.querySelector('#item-image');"
+            " return [c.width, c.height, c.getBoundingClientRect().width,"
+            " document.querySelector('#item').getBoundingClientRect().height]; }")
+        assert facts[:3] == [28, 28, 280]  # 10 screen px a pixel
+        assert facts[3] < 400 and page.is_hidden("#item-table")
