@@ -607,6 +607,28 @@ def test_isolate_retrains_sends_a_served_projects_background_runs_to_the_retrain
         assert notebook._job.child_min_items > 40
 
 
+def test_isolate_retrains_with_start_has_the_child_ready_before_the_first_run(tmp_path, monkeypatch):
+    # `hilt serve` starts the child with the server: begun at the first run, its seconds of
+    # imports delayed that run past the end of a short session.
+    path, tokens = make_project(tmp_path / "p.hilt", retrain_every=4, features="tfidf")
+    with Project.open(path) as project:
+        project.isolate_retrains(start=True)
+        child = project._job._child
+        assert child is not None and child.poll() is None and not project.status()["runs"]
+        for k in range(12):
+            item = project.next_item("alice")
+            project.answer(item.id, LABELS[k % 2], "alice")
+        deadline = time.monotonic() + 60
+        while not project.status()["runs"] and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert project.status()["runs"], project.status()["retrain_error"]
+        assert project._job._child is child  # the run went to the child started up front
+    monkeypatch.setenv("HILT_RETRAIN_PROCESS", "never")  # where starting processes is not allowed
+    with Project.open(path) as project:
+        project.isolate_retrains(start=True)
+        assert project._job._child is None
+
+
 def test_a_single_digit_label_is_its_own_key_on_the_page(tmp_path):
     """Issue 21, defect 7: with labels 0..9 the button of label "0" had key 1."""
     digits = [str(d) for d in range(10)]

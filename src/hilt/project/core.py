@@ -609,7 +609,7 @@ class Project(QualityMixin):
         return None if row is None else _item(row, self._display, self.shows_guesses)
 
     # -- the model -------------------------------------------------------------------------
-    def isolate_retrains(self) -> None:
+    def isolate_retrains(self, *, start: bool = False) -> None:
         """Run every background retrain in the retrain child process, whatever the pool size.
 
         For a server: a retrain in a thread of the serving process holds Python's GIL
@@ -620,6 +620,10 @@ class Project(QualityMixin):
         Without a server (a notebook, ``hilt label``) small pools keep retraining in a thread,
         which starts no process. A cluster job already runs its retrains on the cluster.
 
+        ``start=True`` starts the child now (``hilt serve`` does, before it accepts requests):
+        its imports take seconds, and begun at the first retrain they delayed that run past the
+        end of a short session. The child starts in the background; this returns at once.
+
         Examples
         --------
         >>> import pandas as pd, tempfile, pathlib
@@ -628,7 +632,11 @@ class Project(QualityMixin):
         >>> with Project.create(path, pd.DataFrame({"text": ["a b", "c d"]}), ["x", "y"]) as project:
         ...     project.isolate_retrains()
         """
+        if self.scheduler is not None:  # a cluster job: its runs are already elsewhere
+            return
         self._job.child_min_items = 0
+        if start:
+            self._job.start_child()
 
     def warm(self, progress: Any = None) -> str:
         """Build (or load) the item features now, so that the first retrain does not.

@@ -221,6 +221,18 @@ class RetrainJob:
             raise value
         return value
 
+    def start_child(self) -> None:
+        """Start the child process now, unless runs stay here (``in_process``, or
+        ``HILT_RETRAIN_PROCESS=never``); the first run then finds it ready. Never raises: a
+        child that cannot start is started again (and its error raised) by the first run."""
+        if self.in_process or os.environ.get(PROCESS_ENV, "auto").strip().lower() == "never":
+            return
+        try:
+            self._start_child()
+        except Exception as error:
+            log.warning("hilt: the retrain process did not start (%s); the first retrain tries again",
+                        describe_error(error))
+
     def _log_path(self) -> Any:
         return self.features.folder / "retrain.log"
 
