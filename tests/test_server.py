@@ -376,7 +376,7 @@ def test_next_hides_is_eval(where):
 def test_with_a_model_no_reply_tells_an_evaluation_item_by_its_guess(where):
     """Once a model existed, /api/next gave a guess on every training item and on no evaluation
     item. The fields of every item in /api/next, /api/answers?next=1 (``next`` and ``ahead``)
-    are the same whatever its is_eval, and so is whether the guess is null (exact counts)."""
+    are the same whatever its is_eval, and every one carries a guess (exact counts)."""
     path, tokens = make_project(where, n=120, eval_share=0.3, retrain_every=10_000, seed=3, features="tfidf")
     with Project.open(path) as project:
         for k in range(20):
