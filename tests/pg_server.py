@@ -213,7 +213,11 @@ class PostgresServer:
         """Create an empty database (default name ``hilt_test_<uuid hex>``); return its SQLAlchemy URL."""
         name = name or f"hilt_test_{uuid.uuid4().hex}"
         with self.connect() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            # FILE_COPY (PostgreSQL 15+) copies the small template's files instead of writing
+            # every block to the WAL: create and drop together took 0.63 s a database with
+            # the default, 0.11 s with this (the suite makes one per PostgreSQL test).
+            fast = conn.info.server_version >= 150000
+            conn.execute(f'CREATE DATABASE "{name}"' + (" STRATEGY FILE_COPY" if fast else ""))
         return self.url_for(name)
 
     def drop_database(self, name: str) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from rich.console import Console
 
-from hilt.cli._label_loop import label_keys, parse_key, render_item, run_label_loop
+from hilt.cli._label_loop import answer_notice, label_keys, parse_key, render_item, run_label_loop
 from hilt.datasets import load_movie_reviews
 from hilt.project import Item, Project
 
@@ -70,14 +70,17 @@ def test_parse_key_covers_every_action():
     assert parse_key("x", labels) == ("unknown", None)
 
 
-def test_render_text_item_with_guess_and_keys():
+def test_render_text_item_with_keys_and_the_guess_after_the_answer():
     out = console()
-    item = Item(id="r7", data={"text": "A fine film.", "movie": "Up"}, is_eval=False, guess="pos", uncertainty=0.8)
-    out.print(render_item(item, ["pos", "neg"], "text", "answered 3"))
+    item = Item(id="r7", data={"text": "A fine film.", "movie": "Up"}, is_eval=False, guess="neg", uncertainty=0.8)
+    out.print(render_item(item, ["pos", "neg"], "text", "answered 3", has_model=True))
     screen = out.file.getvalue()
-    for part in ("item r7", "A fine film.", "movie: Up", "model's guess: pos", "very unsure", "0.80",
+    for part in ("item r7", "A fine film.", "movie: Up", "model's guess: shown after you answer",
                  "[1] pos", "[2] neg", "s skip", "u undo", "q quit", "answered 3"):
         assert part in screen
+    assert "neg" not in screen.replace("[2] neg", "")  # the guess never sways the answer
+    out.print(answer_notice(item, "pos"))
+    assert "saved: pos for item r7 · the model guessed neg (very unsure: uncertainty 0.80)" in out.file.getvalue()
 
 
 def test_the_screen_never_depends_on_is_eval():
@@ -93,7 +96,7 @@ def test_the_screen_never_depends_on_is_eval():
             screens.append(out.file.getvalue())
         assert screens[0] == screens[1]
         assert "no model" not in screens[0] and "evaluation" not in screens[0]
-    assert "model's guess: not shown" in render_text(Item("e1", {"text": "Hm."}, True), has_model=True)
+        assert "neg" not in screens[0].replace("[2] neg", "")  # the guess is not on the screen
 
 
 def render_text(item: Item, **options) -> str:
@@ -102,10 +105,11 @@ def render_text(item: Item, **options) -> str:
     return out.file.getvalue()
 
 
-def test_the_label_loop_shows_guesses_on_no_item_while_the_evaluation_sample_is_served(tmp_path):
+def test_the_label_loop_tells_no_evaluation_item_apart_and_shows_every_guess_after_the_answer(tmp_path):
     """Once a model exists, `hilt label` showed a guess on every training item and "no guess
-    shown for this item" on exactly the evaluation items. Now the guess line reads the same on
-    every item (exact counts, fixed seed), and the session says once why guesses are not shown."""
+    shown for this item" on exactly the evaluation items. Now every screen reads the same
+    before the answer, and after it every item's notice names the model's guess (exact
+    counts, fixed seed)."""
     path = tmp_path / "eval.hilt"
     frame = pd.DataFrame({"id": [f"t{i}" for i in range(120)],
                           "text": [f"{'good' if i % 2 else 'bad'} film {i}" for i in range(120)]})
@@ -119,7 +123,7 @@ def test_the_label_loop_shows_guesses_on_no_item_while_the_evaluation_sample_is_
         assert opened.status()["runs"][-1]["eval_accuracy"] is not None
         is_eval = {item.id: item.is_eval for item in opened.peek_items("nobody", 1000)}
         out = console()
-        run_label_loop(opened, "ana", iter(["s"] * 60 + ["q"]), out, wait_for_model=0)
+        run_label_loop(opened, "ana", iter(["1"] * 60 + ["q"]), out, wait_for_model=0)
     screen = out.file.getvalue()
     ids = shown_ids(screen)
     lines = [line.strip() for line in screen.splitlines() if line.strip().startswith("model's guess")]
@@ -127,8 +131,10 @@ def test_the_label_loop_shows_guesses_on_no_item_while_the_evaluation_sample_is_
     table: dict[tuple[bool, str], int] = {}
     for item_id, line in zip(ids, lines):
         table[is_eval[item_id], line] = table.get((is_eval[item_id], line), 0) + 1
-    assert table == {(False, "model's guess: not shown"): 42, (True, "model's guess: not shown"): 19}
-    assert screen.count("guesses are not shown") == 1
+    assert table == {(False, "model's guess: shown after you answer"): 42,
+                     (True, "model's guess: shown after you answer"): 19}
+    notices = [line for line in screen.splitlines() if line.startswith("saved: pos for item")]
+    assert len(notices) == 60 and all("· the model" in line for line in notices)
 
 
 def test_render_table_item_as_key_value_rows():
@@ -356,7 +362,7 @@ def test_item_handed_back_by_undo_does_not_claim_there_is_no_model(tmp_path):
     screen = out.file.getvalue()
     assert f"undone: item {first.id} is back" in screen
     after_undo = screen[screen.index("undone: item"):]
-    assert "model's guess: not shown" in after_undo
+    assert "model's guess: shown after you answer" in after_undo
     assert "no model trained" not in screen
 
 

@@ -95,7 +95,11 @@ def retrained(where, scheduler=None, strategy: str | None = None) -> dict:
         project.retrain(wait=True)
         report = project._job.last_report
         run = project.status()["runs"][-1]
-        return {"ranking": project._store.ranking(100), "n_train": run["n_train"], "n_eval": run["n_eval"],
+        # The guesses the run wrote for the evaluation items served next (never served as ranked).
+        evaluation = [(item.id, item.guess, item.uncertainty) for item in project.peek_items("nobody", QUEUE)
+                      if item.is_eval]
+        return {"ranking": project._store.ranking(100), "evaluation": evaluation,
+                "n_train": run["n_train"], "n_eval": run["n_eval"],
                 "eval_accuracy": run["eval_accuracy"], "source": report.features_source,
                 "scheduler": project.status()["scheduler"], "run_id": report.run_id}
 
@@ -106,6 +110,9 @@ def assert_same_run(local: dict, dask: dict) -> None:
     assert [r[2] for r in dask["ranking"]] == [r[2] for r in local["ranking"]]  # the guesses
     assert [r[1] for r in dask["ranking"]] == pytest.approx([r[1] for r in local["ranking"]], rel=1e-12, abs=1e-12)
     assert dask["n_train"] == local["n_train"] > 0
+    assert local["evaluation"] and all(guess is not None for _, guess, _ in local["evaluation"])
+    assert [e[:2] for e in dask["evaluation"]] == [e[:2] for e in local["evaluation"]]
+    assert [e[2] for e in dask["evaluation"]] == pytest.approx([e[2] for e in local["evaluation"]], rel=1e-9, abs=1e-9)
     assert dask["n_eval"] == local["n_eval"]
     assert dask["eval_accuracy"] == local["eval_accuracy"]
 

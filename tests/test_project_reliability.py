@@ -261,9 +261,8 @@ def test_answers_stream_in_while_a_slow_retrain_runs_without_stalling_and_the_ra
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-    # eval_share=0: only then do served items carry the ranking's guess (Project.shows_guesses).
     project = Project.create(path, reviews(20_000), ["pos", "neg"], id_column="id", retrain_every=5,
-                             model=SlowLogisticRegression(delay=1.0), seed=4, eval_share=0)
+                             model=SlowLogisticRegression(delay=1.0), seed=4)
     try:
         def work(annotator: str, stop: threading.Event) -> None:
             try:

@@ -162,6 +162,11 @@ def test_two_hilt_serve_processes_on_one_database_share_leases_answers_and_undo_
             assert client.post(f"{one}/api/undo", json={"undo_id": "lost"}).json()["item"]["id"] == second
             assert client.post(f"{two}/api/undo", json={"undo_id": "lost"}).json()["item"]["id"] == second
             assert client.get(f"{two}/api/status").json()["by_annotator"]["alice"] == 1
+            # The retrains run in each server's child process (started with the server): wait
+            # for a finished run, not for time, before the servers stop and abandon one.
+            deadline = time.monotonic() + 90
+            while not client.get(f"{one}/api/status").json()["runs"] and time.monotonic() < deadline:
+                time.sleep(0.2)
     labels = current_labels(postgres_url)
     assert labels[first] == "good" and second not in labels
     # both processes retrained as labels came in, one run at a time (the claim): no two overlap

@@ -97,6 +97,7 @@ class Clock:
 def downgrade_to_v2(path: Path) -> None:
     """Turn a current file into what hilt wrote at schema version 2 (no overlap, roles, or
     several leases per item)."""
+    downgrade_to_v4(path)
     with sqlite3.connect(path) as conn:
         conn.execute("DROP TABLE IF EXISTS undos")  # version 4
         conn.execute("DROP INDEX items_started")
@@ -112,6 +113,30 @@ def downgrade_to_v2(path: Path) -> None:
         conn.execute("INSERT INTO leases SELECT item, annotator, expires_at FROM leases_v3")
         conn.execute("DROP TABLE leases_v3")
         conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+
+
+def downgrade_to_v4(path: Path) -> None:
+    """Turn a current file into what hilt wrote at schema version 4 (no queue_item index)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP INDEX queue_item")
+        conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
+
+
+def test_a_version_4_file_gains_the_queue_item_index_and_serves_evaluation_guesses(tmp_path):
+    store = make_store(tmp_path / "p.hilt")
+    run = store.start_run("margin")
+    store.write_queue(run, np.array([3, 4]), np.array([0.9, 0.8]), ["b", "a"])
+    store.finish_run(run, n_train=1, eval_accuracy=None, n_eval=0)
+    held = store.claim("ann", lease_seconds=600, eval_share=0.0)
+    store.close()
+    downgrade_to_v4(tmp_path / "p.hilt")
+    assert "queue_item" not in [r[0] for r in raw(tmp_path / "p.hilt", "SELECT name FROM sqlite_master")]
+    store = Store.open(tmp_path / "p.hilt")
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 5
+    assert "queue_item" in [r[0] for r in raw(tmp_path / "p.hilt", "SELECT name FROM sqlite_master")]
+    again = store.claim("ann", lease_seconds=600, eval_share=0.0)  # the live lease, with its guess
+    assert (again.rowid, again.guess, again.score) == (held.rowid, "b", 0.9)
+    store.close()
 
 
 def downgrade_to_v1(path: Path) -> None:
@@ -131,7 +156,7 @@ def test_a_file_of_an_older_schema_version_is_upgraded_on_open_and_keeps_its_dat
     assert "guess" not in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
 
     store = Store.open(tmp_path / "p.hilt")
-    assert store.meta()["schema_version"] == SCHEMA_VERSION == 4
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 5
     assert "guess" in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
     assert store.n_items() == 10
     assert [(a["item_id"], a["label"]) for a in store.answer_rows()] == [(row.key, "a")]

@@ -395,7 +395,7 @@ def test_an_item_without_a_guess_does_not_say_no_model_when_a_model_exists(tmp_p
         press_and_next(page, "1")
         page.wait_for_function("() => document.querySelector('#feedback').textContent.includes('guess')")
         feedback = page.text_content("#feedback")
-        assert "The model's guesses are not shown" in feedback and "No model yet" not in feedback
+        assert "The model had no guess for this item" in feedback and "No model yet" not in feedback
 
     (tmp_path / "fresh").mkdir()
     fresh, fresh_token, _ = reviews_project(tmp_path / "fresh", n=20)  # no model yet: it says so

@@ -28,7 +28,7 @@ from hilt.project.image_view import ImageView
 from hilt.project.keys import LABEL_KEYS
 
 __all__ = [
-    "Session", "label_keys", "line_keys", "parse_key", "render_item", "run_label_loop", "terminal_keys",
+    "Session", "answer_notice", "label_keys", "line_keys", "parse_key", "render_item", "run_label_loop", "terminal_keys",
 ]
 
 #: Keys that end the session: q, Ctrl-C and Ctrl-D (the last two arrive as characters in
@@ -39,9 +39,6 @@ QUIT_KEYS = ("q", "quit", "\x03", "\x04")
 _KEY_ORDER = list(LABEL_KEYS)
 #: At most this many labels get single keys; more are typed as a number + Enter.
 MAX_KEYED_LABELS = len(_KEY_ORDER)
-#: Said once at the start of a session in a project that shows no guesses.
-NO_GUESSES = ("The model's guesses are not shown: this project measures the model on a random sample of "
-              "the items you label, and a guess would sway those answers.")
 #: Characters of an item's text shown at once. A 20 MB text written whole takes minutes to
 #: scroll past; the rest is one key (v) away, and the model always sees the whole text.
 SHOWN_CHARS = 3_000
@@ -160,13 +157,14 @@ def describe_uncertainty(score: float) -> str:
 
 def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "", *,
                 has_model: bool = False, image: ImageView | None = None) -> Group:
-    """The screen for one item: progress, the item (a long text shortened), the model's guess,
-    the keys.
+    """The screen for one item: progress, the item (a long text shortened), whether there is
+    a model yet, the keys.
 
-    ``has_model`` says whether the project has trained a model yet: an item without a guess
-    then says that no guess is shown for it, not that there is no model. ``image`` (the
-    project's :attr:`hilt.Project.image_view`) names the columns drawn as a picture
-    (:class:`hilt.cli._pixels.PixelImage`) instead of listed, the other fields beside it.
+    The model's guess is not on it: it is shown after the answer (:func:`answer_notice`), as on
+    the web page, so that it never sways the answer. ``has_model`` says whether the project
+    has trained a model yet. ``image`` (the project's :attr:`hilt.Project.image_view`) names the
+    columns drawn as a picture (:class:`hilt.cli._pixels.PixelImage`) instead of listed, the
+    other fields beside it.
 
     Examples
     --------
@@ -182,25 +180,41 @@ def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "",
     if progress:
         parts.append(Text(progress, style="dim"))
     parts.append(_item_body(item, kind, image))
-    parts.append(_guess_line(item, has_model))
+    parts.append(_model_line(has_model))
     text_key = _text_key(dict(item.data)) if kind == "text" else None
     shortened = text_key is not None and len(str(item.data[text_key])) > SHOWN_CHARS
     parts.append(_keys_line(labels, view=shortened))
     return Group(*parts)
 
 
-def _guess_line(item: Any, has_model: bool) -> Text:
-    # The project decides which items carry a guess (never by is_eval: see
-    # Project.shows_guesses); this line only shows what it was given, so it reads the same for
-    # an evaluation item as for any other.
-    guess = getattr(item, "guess", None)
-    if guess is not None:
-        uncertainty = item.uncertainty
-        unsure = "" if uncertainty is None else f" ({describe_uncertainty(uncertainty)}: uncertainty {uncertainty:.2f})"
-        return Text.assemble("model's guess: ", (str(guess), "bold"), unsure)
+def _model_line(has_model: bool) -> Text:
+    # The same line on every item: whether an item is an evaluation item never shows.
     if has_model:
-        return Text("model's guess: not shown", style="dim")
+        return Text("model's guess: shown after you answer", style="dim")
     return Text("model's guess: none yet (no model trained)", style="dim")
+
+
+def answer_notice(item: Any, label: str) -> Text:
+    """What the screen says once ``label`` was saved for ``item``: and what the model guessed.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_loop import answer_notice
+    >>> from hilt.project import Item
+    >>> answer_notice(Item("7", {"text": "Fine."}, False, "neg", 0.8), "pos").plain
+    'saved: pos for item 7 · the model guessed neg (very unsure: uncertainty 0.80)'
+    >>> answer_notice(Item("8", {"text": "Good."}, False, "pos", 0.1), "pos").plain
+    'saved: pos for item 8 · the model agreed'
+    """
+    notice = Text.assemble("saved: ", (str(label), "bold green"), f" for item {item.id}")
+    guess = getattr(item, "guess", None)
+    if guess is None:
+        return notice
+    if guess == label:
+        return notice.append(" · the model agreed", style="dim")
+    uncertainty = item.uncertainty
+    unsure = "" if uncertainty is None else f" ({describe_uncertainty(uncertainty)}: uncertainty {uncertainty:.2f})"
+    return notice.append_text(Text.assemble(" · the model guessed ", (str(guess), "bold"), unsure))
 
 
 def _item_body(item: Any, kind: str, image: ImageView | None = None) -> Any:
@@ -366,8 +380,6 @@ def run_label_loop(
     notice: Text | None = None
     image = project.image_view  # decided once: which columns are drawn as a picture
     item = project.next_item(annotator)
-    if item is not None and not getattr(project, "shows_guesses", True):
-        out.print(NO_GUESSES, style="dim")
     while item is not None:
         status = project.status()
         screen = render_item(item, labels, project.kind, progress_line(status, session),
@@ -401,7 +413,7 @@ def run_label_loop(
                 notice = Text(f"skipped item {item.id}", style="dim")
             else:
                 session.labelled += 1
-                notice = Text.assemble("saved: ", (str(label), "bold green"), f" for item {item.id}")
+                notice = answer_notice(item, label)
         item = project.next_item(annotator)
     else:
         session.nothing_left = True

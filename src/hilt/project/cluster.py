@@ -366,6 +366,9 @@ class ClusterRetrainJob(RetrainJob):
             model = self.model
         t2 = time.perf_counter()
         items, shown, guesses = self._rank_on_cluster(parts, ranges, rows, train, labels, model, run_id, cancelled)
+        if model is not None:
+            items, shown, guesses = self._with_eval_guesses(
+                items, shown, guesses, lambda wanted: self._covered_rows(parts, ranges, top, wanted, cancelled))
         t3 = time.perf_counter()
         self.store.write_queue(run_id, items, shown, guesses)
         self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
@@ -389,6 +392,12 @@ class ClusterRetrainJob(RetrainJob):
             return None
         X = self.features.featurizer.join(blocks)
         return X[np.searchsorted(ids, rowids)]
+
+    def _covered_rows(self, parts: list[Any], ranges: list[tuple[int, int]], top: int, wanted: np.ndarray,
+                      cancelled: Callable[[], bool]) -> tuple[np.ndarray, Any]:
+        """The ids of ``wanted`` the partitions cover (up to row id ``top``) and their rows."""
+        wanted = wanted[wanted <= top]
+        return (wanted, self._rows(parts, ranges, wanted, cancelled)) if wanted.size else (wanted, None)
 
     def _rank_on_cluster(self, parts: list[Any], ranges: list[tuple[int, int]], rows: Any, train: np.ndarray,
                          labels: _Labels, model: Any, run_id: int, cancelled: Callable[[], bool],

@@ -521,34 +521,6 @@ class Project(QualityMixin):
         self._store.set_meta("data_columns", self._data_columns)
 
     # -- labelling -------------------------------------------------------------------------
-    @property
-    def shows_guesses(self) -> bool:
-        """Whether served items carry the model's guess (``Item.guess``, ``Item.uncertainty``).
-
-        Only in a project without an evaluation sample to serve (``eval_share=0``). The ranking
-        holds guesses for training items only, and the evaluation items must not carry one: a
-        person shown the model's answer tends to agree with it, which lifts the accuracy measured
-        on those items above the model's real accuracy. Guesses on training items alone would
-        instead mark every item without one as an evaluation item (to a person, and to anyone
-        reading the page's replies), and people answer items they know are a test differently.
-        So while evaluation items are served, no item carries a guess, and items look the same
-        whether they are in the evaluation sample or not.
-
-        Examples
-        --------
-        >>> import tempfile, pathlib, pandas as pd
-        >>> from hilt import Project
-        >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> frame = pd.DataFrame({"text": ["good", "bad", "fine"]})
-        >>> with Project.create(folder / "p.hilt", frame, ["pos", "neg"], features="tfidf") as project:
-        ...     project.shows_guesses, project.eval_share
-        (False, 0.1)
-        >>> with Project.create(folder / "q.hilt", frame, ["pos", "neg"], eval_share=0, features="tfidf") as project:
-        ...     project.shows_guesses
-        True
-        """
-        return self.eval_share == 0
-
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator``; ``None`` when nothing is left for them.
 
@@ -559,13 +531,13 @@ class Project(QualityMixin):
         check_annotator(annotator)
         self._maybe_retrain()
         row = self._store.claim(annotator, lease_seconds=self.lease_seconds, eval_share=self.eval_share)
-        return None if row is None else _item(row, self._display, self.shows_guesses)
+        return None if row is None else _item(row, self._display)
 
     def peek_items(self, annotator: str, n: int) -> list[Item]:
         """The next ``n`` items ``annotator`` would be served (ranked ones first), without leasing."""
         check_annotator(annotator)
         _check_number("n", n, 1, None, whole=True)
-        return [_item(row, self._display, self.shows_guesses) for row in self._store.peek(annotator, int(n))]
+        return [_item(row, self._display) for row in self._store.peek(annotator, int(n))]
 
     def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
                lease_next: bool = False) -> dict:
@@ -605,7 +577,7 @@ class Project(QualityMixin):
         self._maybe_retrain()  # also when only next_item's check would have started a due run
         reply = {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
         if lease_next:
-            reply["next"] = None if row is None else _item(row, self._display, self.shows_guesses)
+            reply["next"] = None if row is None else _item(row, self._display)
         return reply
 
     def _check_answer(self, label: str | None, annotator: str, answer_id: str | None) -> str:
@@ -639,10 +611,10 @@ class Project(QualityMixin):
         if undo_id is not None and (not isinstance(undo_id, str) or not 1 <= len(undo_id) <= 128):
             raise InputError(f"Expected undo_id to be a string of 1-128 characters; got {undo_id!r}.")
         row = self._store.undo(annotator, lease_seconds=self.lease_seconds, undo_id=undo_id)
-        return None if row is None else _item(row, self._display, self.shows_guesses)
+        return None if row is None else _item(row, self._display)
 
     # -- the model -------------------------------------------------------------------------
-    def isolate_retrains(self) -> None:
+    def isolate_retrains(self, *, start: bool = False) -> None:
         """Run every background retrain in the retrain child process, whatever the pool size.
 
         For a server: a retrain in a thread of the serving process holds Python's GIL
@@ -653,6 +625,10 @@ class Project(QualityMixin):
         Without a server (a notebook, ``hilt label``) small pools keep retraining in a thread,
         which starts no process. A cluster job already runs its retrains on the cluster.
 
+        ``start=True`` starts the child now (``hilt serve`` does, before it accepts requests):
+        its imports take seconds, and begun at the first retrain they delayed that run past the
+        end of a short session. The child starts in the background; this returns at once.
+
         Examples
         --------
         >>> import pandas as pd, tempfile, pathlib
@@ -661,7 +637,11 @@ class Project(QualityMixin):
         >>> with Project.create(path, pd.DataFrame({"text": ["a b", "c d"]}), ["x", "y"]) as project:
         ...     project.isolate_retrains()
         """
+        if self.scheduler is not None:  # a cluster job: its runs are already elsewhere
+            return
         self._job.child_min_items = 0
+        if start:
+            self._job.start_child()
 
     def warm(self, progress: Any = None) -> str:
         """Build (or load) the item features now, so that the first retrain does not.
@@ -1146,11 +1126,11 @@ class Project(QualityMixin):
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
 
 
-def _item(row: ItemRow, display: Display, guesses: bool) -> Item:
+def _item(row: ItemRow, display: Display) -> Item:
     data = display.filter(row.data)  # columns that may hold the answer stay out of every face
-    # Whether an item carries a guess never depends on is_eval (see Project.shows_guesses):
-    # the ranking holds guesses for training items only, so they go out on all items or none.
-    if not guesses or row.guess is None:
+    # Evaluation items carry the run's guess like ranked ones (RetrainJob._with_eval_guesses):
+    # whether an item has a guess never says whether it is an evaluation item.
+    if row.guess is None:
         return Item(row.key, data, row.is_eval)
     return Item(row.key, data, row.is_eval, row.guess, row.score)
 

@@ -22,10 +22,12 @@ class Item:
     is_eval : bool
         Part of the random evaluation sample (never trained on; it measures accuracy).
     guess : str or None
-        The current model's most probable label. ``None`` before the first model, for items
-        outside the ranking, and on every item of a project that serves an evaluation sample
-        (see :attr:`hilt.Project.shows_guesses`): whether an item has a guess never says
-        whether it is an evaluation item.
+        The current model's most probable label: on the ranked items and on the evaluation
+        items served next alike, so that whether an item has a guess never says whether it is
+        an evaluation item. ``None`` before the first model, with the ``random`` strategy (no
+        ranking), and for items served from outside the ranking. The faces show it only after
+        the person answered, so it never sways an answer (least of all one that measures the
+        model).
     uncertainty : float or None
         The strategy's score in [0, 1], 1 = most uncertain (``None`` when ``guess`` is).
 

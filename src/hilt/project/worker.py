@@ -221,6 +221,18 @@ class RetrainJob:
             raise value
         return value
 
+    def start_child(self) -> None:
+        """Start the child process now, unless runs stay here (``in_process``, or
+        ``HILT_RETRAIN_PROCESS=never``); the first run then finds it ready. Never raises: a
+        child that cannot start is started again (and its error raised) by the first run."""
+        if self.in_process or os.environ.get(PROCESS_ENV, "auto").strip().lower() == "never":
+            return
+        try:
+            self._start_child()
+        except Exception as error:
+            log.warning("hilt: the retrain process did not start (%s); the first retrain tries again",
+                        describe_error(error))
+
     def _log_path(self) -> Any:
         return self.features.folder / "retrain.log"
 
@@ -265,6 +277,7 @@ class RetrainJob:
         accuracy, n_eval = self._evaluate(X, labels)
         t2 = time.perf_counter()
         items, scores, guesses = self._rank(X, rowids, is_eval, labels, cancelled, run_id)
+        items, scores, guesses = self._with_eval_guesses(items, scores, guesses, lambda wanted: _rows_of(X, rowids, wanted))
         t3 = time.perf_counter()
         self.store.write_queue(run_id, items, scores, guesses)
         n_train = len(labels.y)
@@ -300,6 +313,28 @@ class RetrainJob:
         probs = self.model.predict_proba(X[top]) if top.size else np.empty((0, len(self.labels)))
         shown = score(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
         return rowids[top], shown, [self.labels[b] for b in probs.argmax(axis=1)]
+
+    def _with_eval_guesses(self, items: np.ndarray, scores: np.ndarray, guesses: list[str | None],
+                           rows_of: Callable[[np.ndarray], tuple[np.ndarray, Any]],
+                           ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+        """The ranked queue followed by the model's guess (and shown score) for the evaluation
+        items served next, as many as the queue holds.
+
+        An evaluation item is then served with a guess like a ranked training item: served
+        without one, it stood out as an evaluation item (10 of 10 in a new user's session). The
+        faces show a guess only after the person answered, so it never sways the answers that
+        measure the model. ``rows_of(row ids)`` gives the ids the features cover and their rows.
+        """
+        if not len(items) or not self.model.is_fitted:  # no ranking (random, cold start): no guesses at all
+            return items, scores, guesses
+        wanted = self.store.eval_items_next(self.queue_size)
+        wanted, rows = rows_of(wanted[~np.isin(wanted, items)])
+        if not wanted.size:
+            return items, scores, guesses
+        probs = self.model.predict_proba(rows)
+        shown = score(probs, strategies.display_method(self.strategy))
+        return (np.concatenate([np.asarray(items, dtype=np.int64), wanted]), np.concatenate([scores, shown]),
+                [*guesses, *(self.labels[b] for b in probs.argmax(axis=1))])
 
     def _select(self, context: strategies.QueryContext) -> np.ndarray:
         """The queue: first the batch served until the next run, chosen exactly as
@@ -362,6 +397,13 @@ def _positions(rowids: np.ndarray, label_of: dict[int, str]) -> tuple[np.ndarray
     pos, ok = covered(rowids, ids)
     labels = list(label_of.values())
     return pos[ok], [labels[i] for i in np.flatnonzero(ok)]
+
+
+def _rows_of(X: Any, rowids: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, Any]:
+    """The ids of ``wanted`` that the features cover (items imported since the features were
+    built are not), and their rows of ``X``."""
+    pos, ok = covered(rowids, wanted)
+    return wanted[ok], X[pos[ok]]
 
 
 def covered(rowids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

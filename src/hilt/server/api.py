@@ -52,7 +52,8 @@ def item_json(item: Any) -> dict | None:
 
     ``is_eval`` stays on the server: the person labelling must not be able to tell evaluation
     items apart (they would answer them differently, and the accuracy measured on them would no
-    longer be honest). Evaluation items already come without a guess.
+    longer be honest). Evaluation items carry a guess like ranked items (the page shows it only
+    after the answer).
 
     Examples
     --------

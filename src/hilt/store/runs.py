@@ -40,6 +40,9 @@ class RunsMixin:
                     guesses: Sequence[str | None], batch: int = 250) -> None:
         """Write a run's ranked queue (not served until :meth:`finish_run` flips to it).
 
+        Rows of evaluation items (written after the ranked ones) are never served from the
+        queue: they only carry the run's guess for those items, served in their random order.
+
         Written in short transactions of ``batch`` rows so that answers never wait long for
         the write lock, and without an fsync each (``durable=False``): a queue is rebuilt by
         the next run if a power cut takes it, and :meth:`finish_run`'s durable commit flushes
@@ -60,13 +63,31 @@ class RunsMixin:
             with read(self._engine) as conn:
                 conn.exec_driver_sql("ANALYZE queue")
 
+    def eval_items_next(self, limit: int) -> np.ndarray:
+        """Row ids of up to ``limit`` evaluation items still to be labelled, in the order they
+        are served (sorted by row id).
+
+        A run writes the model's guess for these after its ranked queue (see
+        :meth:`write_queue`), so that an evaluation item is served with a guess like a ranked
+        training item: an item without one was a tell that it belongs to the evaluation sample.
+        """
+        with read(self._engine) as conn:
+            found = conn.execute(
+                text("SELECT i.id FROM items i WHERE i.is_eval = 1 AND ((i.needed = 1 AND NOT EXISTS "
+                     "(SELECT 1 FROM answers a WHERE a.item = i.id AND a.retracted = 0 AND a.label IS NOT NULL)) "
+                     "OR (i.needed > 1 AND i.answered < i.needed)) ORDER BY i.shuffle LIMIT :n"),
+                {"n": int(limit)},
+            ).scalars().all()
+        return np.sort(np.asarray(found, dtype=np.int64))
+
     def ranking(self, limit: int | None = None) -> list[tuple[str, float, str | None]]:
         """The served ranking, best first: ``(item key, score shown, model's guess)`` of up to
-        ``limit`` queue rows (answered ones too: this is what the last run ranked)."""
+        ``limit`` queue rows (answered ones too: this is what the last run ranked; the guesses
+        the run wrote for evaluation items are not part of it)."""
         with read(self._engine) as conn:
             return [tuple(r) for r in conn.execute(
                 text("SELECT i.key, q.score, q.guess FROM queue q JOIN items i ON i.id = q.item "
-                     "WHERE q.run_id = :run ORDER BY q.position LIMIT :n"),
+                     "WHERE q.run_id = :run AND i.is_eval = 0 ORDER BY q.position LIMIT :n"),
                 {"run": get_meta(conn, "queue_run"), "n": -1 if limit is None and not self.postgres else limit},
             ).all()]
 

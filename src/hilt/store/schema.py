@@ -27,7 +27,7 @@ from sqlalchemy import (
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "metadata"]
 
 #: The version this hilt writes. Bump it together with a new entry in :data:`MIGRATIONS`.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 _STARTED = "needed > 1 AND answered > 0 AND answered < needed"
@@ -113,6 +113,9 @@ queue = Table(
     Column("item", Integer, nullable=False),
     Column("score", Float, nullable=False),
     Column("guess", String, nullable=True),  # added in schema version 2
+    # Version 5: an item's row in the served run, found without reading the run's whole queue
+    # (the guesses of evaluation items, served in their random order, and of items served again).
+    Index("queue_item", "run_id", "item"),
 )
 
 #: One lease per annotator (by construction: a claim drops the annotator's others) and per
@@ -169,5 +172,10 @@ def _v3_to_v4(conn: Connection) -> None:
     undos.create(conn, checkfirst=True)
 
 
+def _v4_to_v5(conn: Connection) -> None:
+    # Version 5 looks queue rows up by item: runs write guesses for evaluation items too.
+    conn.execute(text("CREATE INDEX IF NOT EXISTS queue_item ON queue (run_id, item)"))
+
+
 #: ``MIGRATIONS[v]`` turns a version ``v`` file into a version ``v + 1`` file.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}

@@ -43,10 +43,14 @@ _SERVABLE = "(({n} = 1 AND " + _SINGLE + ") OR ({n} > 1 AND " + _SHARED + "))"
 # query returns the item's own columns too (a join) rather than costing a second look-up.
 _FROM_QUEUE = text(
     "SELECT q.item, i.key, i.data, i.is_eval, q.guess, q.score FROM queue q JOIN items i ON i.id = q.item "
-    "WHERE q.run_id = :run AND " + _SERVABLE.format(x="q.item", n="i.needed") + " ORDER BY q.position LIMIT :n"
+    "WHERE q.run_id = :run AND i.is_eval = 0 AND " + _SERVABLE.format(x="q.item", n="i.needed")
+    + " ORDER BY q.position LIMIT :n"
 )
+# The random order (cold start, the evaluation sample, a queue that ran dry), with the guess
+# the served run wrote for the item, if any (for the evaluation items it guessed for).
 _FROM_SHUFFLE = text(
-    "SELECT i.id, i.key, i.data, i.is_eval FROM items i WHERE i.is_eval = :eval AND "
+    "SELECT i.id, i.key, i.data, i.is_eval, q.guess, q.score FROM items i "
+    "LEFT JOIN queue q ON q.run_id = :run AND q.item = i.id WHERE i.is_eval = :eval AND "
     + _SERVABLE.format(x="i.id", n="i.needed") + " ORDER BY i.shuffle LIMIT :n"
 )
 # Overlapped items someone has started (labelled, fewer people than needed): served before the
@@ -175,10 +179,10 @@ class ServingMixin:
         if len(rows) < n:  # cold start, the evaluation sample, or a queue that ran dry
             seen = {r.rowid for r in rows}
             found = conn.execute(
-                _FROM_SHUFFLE, {**args, "eval": int(source == "eval"), "n": n - len(rows) + len(seen)}
+                _FROM_SHUFFLE, {**args, "run": run or 0, "eval": int(source == "eval"), "n": n - len(rows) + len(seen)}
             )
-            rows += [ItemRow(int(item), key, json.loads(data), bool(is_eval))
-                     for item, key, data, is_eval in found if item not in seen][: n - len(rows)]
+            rows += [ItemRow(int(item), key, json.loads(data), bool(is_eval), guess, score)
+                     for item, key, data, is_eval, guess, score in found if item not in seen][: n - len(rows)]
         return rows
 
     def undo(self, annotator: str, *, lease_seconds: float, undo_id: str | None = None) -> ItemRow | None:

@@ -39,9 +39,9 @@
   // 1-9, 0, then letters; the server picks them: hilt.project.keys).
   const keyToLabel = new Map();
   for (const b of els.choices) if (b.dataset.key) keyToLabel.set(b.dataset.key, b.dataset.label);
-  // The server sends guesses on all items or on none (never by evaluation sample), so this
-  // reads the same after any item: none is told apart as an evaluation item.
-  const NO_GUESS = "The model's guesses are not shown (it is measured on a random sample of the items).";
+  // Evaluation items come with a guess like ranked ones (the server writes one for the next
+  // of them each run); an item served from outside the ranking has none.
+  const NO_GUESS = "The model had no guess for this item.";
   const NO_MODEL = "No model yet: it trains after the first few labels.";
 
   // The item on screen is `shown`. It is "confirmed" once the server said it is leased to this
