@@ -1,9 +1,10 @@
-"""Read items to label from CSV, TSV, JSON lines, Parquet or a pandas DataFrame.
+"""The checks every chunk of items goes through, and the result of reading them whole.
 
-:func:`read_items` is the one door data comes in through. It decides what kind of items the
-file holds (``"text"``: one string column; ``"table"``: numeric feature columns), takes the
-ids and optional labels out, and checks every row, so that a bad file fails here with a
-message that says what was expected, what came, and where -- never later, inside a model.
+:func:`check_chunk` takes one chunk as read (a :class:`RawChunk`: a DataFrame and the file
+line each row started on) and returns it checked (:class:`CheckedChunk`), or raises an
+:class:`hilt.errors.InputError` that says what was expected, what came and where. The first
+chunk of an input also decides what kind of items it holds (:class:`Decided`); every later
+chunk is checked against that decision (see :class:`hilt.importing.ItemStream`).
 
 Where a message points into the input it uses:
 
@@ -18,13 +19,8 @@ Items without an id column get their 0-based data row number as id (``"0"``, ``"
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
@@ -32,23 +28,10 @@ import pandas as pd
 
 from hilt.errors import InputError
 
-__all__ = ["SUPPORTED_SUFFIXES", "ImportedItems", "read_items", "shorten_columns"]
-
-#: File suffixes :func:`read_items` understands ("json" is read as JSON lines, or as one
-#: JSON array of objects when the file starts with ``[``). The text formats may also be
-#: gzip-compressed: ``.csv.gz``, ``.tsv.gz``, ``.jsonl.gz``, ``.ndjson.gz``, ``.json.gz``.
-SUPPORTED_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json", ".parquet", ".pq")
-
-#: The suffixes that may carry a ``.gz`` after them (Parquet compresses inside the file).
-COMPRESSIBLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".json")
+__all__ = ["CheckedChunk", "Decided", "ImportedItems", "RawChunk", "check_chunk", "shorten_columns"]
 
 #: How many skipped repeated ids :class:`ImportedItems` names (with their lines) for messages.
 REPORTED_REPEATS = 5
-
-#: The longest CSV field read (characters). Python's csv module stops at 131,072 by default,
-#: which a long document passes; JSON lines and pandas have no such limit, so neither does hilt
-#: short of what a C long holds on every platform.
-CSV_FIELD_LIMIT = 2**31 - 1
 
 
 @dataclass
@@ -121,104 +104,6 @@ class ImportedItems:
         ]
 
 
-def read_items(
-    data: Any,
-    *,
-    text_column: str | None = None,
-    id_column: str | None = None,
-    label_column: str | None = None,
-    labels: Sequence[str] | None = None,
-    encoding: str = "utf-8",
-    feature_columns: Sequence[str] | None = None,
-    exclude_columns: Sequence[str] | None = None,
-    drop_duplicate_ids: bool = False,
-) -> ImportedItems:
-    """Read and check the items of a file or DataFrame.
-
-    Parameters
-    ----------
-    data : str, pathlib.Path or pandas.DataFrame
-        A ``.csv``, ``.tsv``, ``.jsonl`` / ``.ndjson`` / ``.json`` (JSON lines) or ``.parquet``
-        file (the text formats also gzip-compressed: ``.csv.gz``, ``.jsonl.gz``, ...), or a
-        DataFrame.
-    text_column : str, optional
-        The column holding the text. Default: the only string column, or the column named
-        ``"text"`` when there are several; with no string column the items are table rows
-        whose numeric columns are the features.
-    id_column : str, optional
-        A column of unique item ids (kept as text). Default: the 0-based data row number. An id
-        that repeats an earlier row's is an error unless ``drop_duplicate_ids``.
-    label_column : str, optional
-        A column of labels already known (empty cells: not labelled).
-    labels : sequence of str, optional
-        The allowed labels; a label-column value outside them is an error.
-    encoding : str, default "utf-8"
-        The text encoding of CSV and JSON files (a UTF-8 byte-order mark is ignored).
-    feature_columns : sequence of str, optional
-        Read table items with exactly these feature columns (e.g. a project's, for a later
-        import): each must be present and hold numbers; a cell that is not a number is an
-        error naming its line. Excludes ``text_column``. Default: every numeric column except
-        ``exclude_columns`` and the columns whose values (as text) are all label names, which may
-        be the answers.
-    exclude_columns : sequence of str, optional
-        Columns the model never sees (neither the text nor a feature); they stay in the item's
-        data. An unknown name is an error.
-    drop_duplicate_ids : bool, default False
-        Keep the first row of each id and skip later rows with the same id (counted in
-        ``duplicates``, the first few named in ``repeated_ids``), instead of refusing the input.
-
-    Returns
-    -------
-    ImportedItems
-
-    Raises
-    ------
-    hilt.errors.InputError
-        For a missing or unreadable file, an unknown suffix, a missing column, no rows, a
-        malformed line, bytes that are not in ``encoding``, an empty text, a missing or
-        infinite feature value, an empty id, a repeated id (unless ``drop_duplicate_ids``), or a
-        label outside ``labels``. The message names the file and the line (or row) and column.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> from hilt.importing import read_items
-    >>> frame = pd.DataFrame({"id": ["a", "b", "a"], "text": ["good", "bad", "again"],
-    ...                       "label": ["pos", None, "neg"]})
-    >>> items = read_items(frame, id_column="id", label_column="label", labels=["pos", "neg"],
-    ...                    drop_duplicate_ids=True)
-    >>> items.kind, items.text_column, items.ids, items.labels, items.duplicates
-    ('text', 'text', ['a', 'b'], ['pos', None], 1)
-    >>> list(items.frame.columns)
-    ['text']
-    >>> read_items(pd.DataFrame({"h": [1.0, 2.0], "w": [3, 4]})).feature_columns
-    ['h', 'w']
-
-    A numeric column whose values are all label names is not a feature (it may be the answer):
-
-    >>> digits = pd.DataFrame({"digit": [3, 7], "px0": [0.0, 14.0], "px1": [12.0, 2.5]})
-    >>> items = read_items(digits, labels=[str(d) for d in range(10)])
-    >>> items.feature_columns, items.label_like
-    (['px0', 'px1'], ['digit'])
-    """
-    if isinstance(data, pd.DataFrame):
-        raw = _Raw(data.copy(), source="DataFrame", lines=None)
-        raw.frame.columns = _column_names(raw.frame.columns, raw.source)
-    elif isinstance(data, (str, Path)):
-        raw = _read_file(Path(data), encoding=encoding, text_columns=[c for c in (text_column, id_column, label_column) if c])
-    else:
-        raise InputError(
-            "Expected the items as a file path (CSV, JSON lines, Parquet) or a pandas DataFrame; "
-            f"got {type(data).__name__}."
-        )
-    if feature_columns is not None and text_column is not None:
-        raise InputError("Expected either text_column (text items) or feature_columns (table rows), not both.")
-    return _check(raw, text_column=text_column, id_column=id_column, label_column=label_column, labels=labels,
-                  feature_columns=_names(feature_columns, "feature_columns"),
-                  exclude_columns=_names(exclude_columns, "exclude_columns") or [],
-                  drop_duplicate_ids=bool(drop_duplicate_ids))
-
-
 def _names(columns: Sequence[str] | None, option: str) -> list[str] | None:
     """A list of column names (``None`` stays ``None``); a lone string is a mistake, not one name per letter."""
     if columns is None:
@@ -248,178 +133,37 @@ def shorten_columns(names: Sequence[str], limit: int = 8) -> str:
     return f"{names[0]}, {names[1]}, ... {names[-1]} ({len(names):,} columns)"
 
 
-# --- reading -------------------------------------------------------------------------------
+# --- chunks as read -----------------------------------------------------------------------
 
 
 @dataclass
-class _Raw:
-    """A frame as read, and the 1-based file line each row started on (None: no lines)."""
+class RawChunk:
+    """A chunk as read: a frame, and the 1-based file line each row started on (None: no lines).
+
+    ``offset`` is how many data rows of the input came before this chunk: it numbers the rows
+    of sources without lines (``row N (counting from 0)``) and the items without an id column.
+    """
 
     frame: pd.DataFrame
     source: str
     lines: list[int] | None
+    offset: int = 0
 
     def where(self, position: int) -> str:
         return f"{self.source}, {self.place(position)}"
 
     def place(self, position: int) -> str:
         """``line N`` (a file line) or ``row N (counting from 0)``."""
-        if self.lines is not None:
-            return f"line {self.lines[position]}"
-        return f"row {position} (counting from 0)"
+        return _place(self.number(position), self.lines is not None)
+
+    def number(self, position: int) -> int:
+        """The line (or the 0-based row of the input) of the chunk's row ``position``."""
+        return self.lines[position] if self.lines is not None else self.offset + position
 
 
-def _read_file(path: Path, *, encoding: str, text_columns: list[str]) -> _Raw:
-    if not path.exists():
-        raise InputError(f"Expected a data file at {path}, but there is no such file.")
-    if path.is_dir():
-        raise InputError(f"Expected a data file, but {path} is a directory.")
-    suffix = path.suffix.lower()
-    compressed = suffix == ".gz"
-    if compressed:
-        suffix = Path(path.stem).suffix.lower()
-    if suffix not in (COMPRESSIBLE_SUFFIXES if compressed else SUPPORTED_SUFFIXES):
-        raise InputError(
-            f"Expected a file ending in {', '.join(SUPPORTED_SUFFIXES)} (the text formats also "
-            f"gzip-compressed, e.g. .csv.gz); got {path.name!r}. Convert it to CSV or JSON lines, "
-            "or load it with pandas and pass the DataFrame."
-        )
-    if suffix in (".parquet", ".pq"):
-        return _read_parquet(path)
-    content = _gunzip(path) if compressed else path.read_bytes()
-    if not content.strip():
-        raise InputError(f"Expected items in {path.name}, but the file is empty.")
-    text = _decode(content, encoding, path.name)
-    if suffix in (".csv", ".tsv"):
-        return _read_csv(text, path.name, delimiter="\t" if suffix == ".tsv" else ",", text_columns=text_columns)
-    return _read_json(text, path.name)
+def _place(number: int, is_line: bool) -> str:
+    return f"line {number}" if is_line else f"row {number} (counting from 0)"
 
-
-def _gunzip(path: Path) -> bytes:
-    try:
-        return gzip.decompress(path.read_bytes())
-    except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError; a cut file an EOFError
-        raise InputError(
-            f"Expected a gzip-compressed file at {path} (its name ends in .gz), but it could not be "
-            f"decompressed: {error}. Check that the file is complete, or drop the .gz from its name if it "
-            "is not compressed."
-        ) from None
-
-
-def _decode(content: bytes, encoding: str, name: str) -> str:
-    codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
-    try:
-        return content.decode(codec)
-    except LookupError:
-        raise InputError(f"Expected a known text encoding (e.g. utf-8, latin-1); got {encoding!r}.") from None
-    except UnicodeDecodeError as error:
-        line = content[: error.start].count(b"\n") + 1
-        bad = content[error.start : error.start + 1].hex()
-        raise InputError(
-            f"{name}, line {line}: expected {encoding} text, but byte 0x{bad} at byte offset "
-            f"{error.start} is not valid {encoding}. If the file uses another encoding, say which: "
-            "--encoding latin-1 (Python: encoding='latin-1')."
-        ) from None
-
-
-def _read_csv(text: str, name: str, *, delimiter: str, text_columns: list[str]) -> _Raw:
-    # The csv module gives the file line every record starts on and catches a wrong field
-    # count, which pandas silently pads (too few) or reports without the header (too many).
-    # The limit is process-wide; it is only ever raised here, so concurrent reads cannot lower it.
-    if csv.field_size_limit() < CSV_FIELD_LIMIT:
-        csv.field_size_limit(CSV_FIELD_LIMIT)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    header: list[str] | None = None
-    lines: list[int] = []
-    start = last_line = 0
-    try:
-        for record in reader:
-            start, last_line = last_line + 1, reader.line_num
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue  # blank lines are skipped (pandas does the same)
-            if header is None:
-                header = record
-                continue
-            if len(record) != len(header):
-                raise InputError(
-                    f"{name}, line {start}: expected {len(header)} fields like the header "
-                    f"({', '.join(header)}), got {len(record)}. Check for an unquoted "
-                    f"{'comma' if delimiter == ',' else 'tab'} or a missing value."
-                )
-            lines.append(start)
-    except csv.Error as error:
-        raise InputError(
-            f"{name}, line {last_line + 1}: expected a well-formed CSV row, but {error} "
-            "(is a quote opened and never closed?)."
-        ) from None
-    if header is None:
-        raise InputError(f"Expected a header line and rows in {name}, but the file has no lines.")
-    duplicated = sorted({c for c in header if header.count(c) > 1})
-    if duplicated:
-        raise InputError(f"{name}, line 1: expected distinct column names, got {duplicated} more than once.")
-    if not lines:
-        raise InputError(f"Expected rows in {name}, but it has only the header line ({', '.join(header)}).")
-    # Ids, labels and an explicit text column stay text ("007" must not become 7).
-    as_text = {c: str for c in text_columns if c in header}
-    try:
-        frame = pd.read_csv(io.StringIO(text), sep=delimiter, dtype=as_text or None)
-    except (pd.errors.ParserError, ValueError) as error:
-        raise InputError(f"{name}: expected a well-formed CSV file, but pandas could not read it: {error}") from None
-    if len(frame) != len(lines):  # a construct pandas reads differently: fall back to positions
-        return _Raw(frame, f"{name} (data rows counted from 0)", None)
-    return _Raw(frame, name, lines)
-
-
-def _read_json(text: str, name: str) -> _Raw:
-    if text.lstrip().startswith("["):  # a .json file holding one array of objects
-        try:
-            values = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise InputError(f"{name}, line {error.lineno}: invalid JSON: {error.msg}.") from None
-        records, lines = values, None
-        for i, value in enumerate(values):
-            if not isinstance(value, dict):
-                raise InputError(
-                    f"{name}, element {i} of the array: expected a JSON object, got {_json_type(value)}."
-                )
-    else:
-        records, lines = [], []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                value = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise InputError(
-                    f"{name}, line {number}: invalid JSON ({error.msg} at column {error.colno}). "
-                    "Expected one JSON object per line."
-                ) from None
-            if not isinstance(value, dict):
-                raise InputError(
-                    f"{name}, line {number}: expected a JSON object like {{\"text\": ...}}, "
-                    f"got {_json_type(value)}."
-                )
-            records.append(value)
-            lines.append(number)
-    if not records:
-        raise InputError(f"Expected items in {name}, but it holds no JSON objects.")
-    frame = pd.DataFrame.from_records(records)
-    frame.columns = _column_names(frame.columns, name)
-    return _Raw(frame, name, lines)
-
-
-def _read_parquet(path: Path) -> _Raw:
-    try:
-        frame = pd.read_parquet(path)
-    except Exception as error:  # pyarrow raises several types for a file that is not Parquet
-        raise InputError(f"Expected a Parquet file at {path}, but it could not be read: {error}") from None
-    frame.columns = _column_names(frame.columns, path.name)
-    return _Raw(frame.reset_index(drop=True), path.name, None)
-
-
-def _json_type(value: Any) -> str:
-    names = {list: "an array", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
-    return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
 def _column_names(columns: Any, source: str) -> list[str]:
@@ -433,8 +177,38 @@ def _column_names(columns: Any, source: str) -> list[str]:
 # --- checking ------------------------------------------------------------------------------
 
 
-def _check(
-    raw: _Raw,
+@dataclass(frozen=True)
+class Decided:
+    """What the first chunk of an input decided, and every later chunk is held to.
+
+    Attributes
+    ----------
+    kind : {"text", "table"}
+    text_column : str or None
+    feature_columns : list of str
+    label_like : list of str
+        Columns of the first chunk whose values are all label names (hidden from annotators).
+    """
+
+    kind: str
+    text_column: str | None
+    feature_columns: list[str]
+    label_like: list[str]
+
+
+@dataclass
+class CheckedChunk:
+    """One chunk, checked: the rows to store (repeated ids dropped when asked) and their ids."""
+
+    frame: pd.DataFrame
+    ids: list[str]
+    labels: list[str | None] | None
+    #: Data rows of the input this chunk consumed (repeats included).
+    rows: int
+
+
+def check_chunk(
+    raw: RawChunk,
     *,
     text_column: str | None,
     id_column: str | None,
@@ -442,11 +216,73 @@ def _check(
     labels: Sequence[str] | None,
     feature_columns: list[str] | None = None,
     exclude_columns: Sequence[str] = (),
-    drop_duplicate_ids: bool = False,
-) -> ImportedItems:
+    unique: Any = None,
+    decided: Decided | None = None,
+) -> tuple[CheckedChunk, Decided]:
+    """Check one chunk; the first (``decided=None``) also decides the kind, text and features.
+
+    ``unique`` (a :class:`hilt.importing.ids.UniqueIds`) tells which ids came earlier in the
+    same input and refuses them (or drops them, as it was asked). A later chunk is read as the
+    first decided: its text column must hold text, its feature columns numbers, and a column the
+    first chunk had that a later one lacks (a JSON line without the key) counts as empty cells.
+    """
     frame = raw.frame.reset_index(drop=True)
     if len(frame) == 0:
         raise InputError(f"Expected items in {raw.source}, but it has no rows.")
+    if decided is None:
+        _check_columns(frame, raw, text_column=text_column, id_column=id_column, label_column=label_column,
+                       feature_columns=feature_columns, exclude_columns=exclude_columns)
+    else:
+        wanted = [c for c in (decided.text_column, id_column, label_column, *decided.feature_columns) if c]
+        missing = [c for c in wanted if c not in frame.columns]
+        if missing:
+            frame = frame.assign(**{c: None for c in missing})
+    columns = list(frame.columns)
+
+    ids = _ids(frame, id_column, raw)
+    keep = unique.keep(ids, raw) if unique is not None else list(range(len(ids)))
+    ids = ids if len(keep) == len(ids) else [ids[p] for p in keep]
+
+    row_labels = _labels(frame, label_column, labels, raw, keep) if label_column else None
+    data = frame.drop(columns=[c for c in (id_column, label_column) if c])
+    if len(keep) != len(frame):
+        data = data.iloc[keep].reset_index(drop=True)
+    if data.shape[1] == 0:
+        raise InputError(
+            f"Expected item columns in {raw.source} besides the id and label columns; "
+            f"the columns are: {', '.join(columns)}."
+        )
+
+    if decided is not None:
+        kind, text, features = decided.kind, decided.text_column, decided.feature_columns
+        if kind == "table":
+            data = _as_numbers(data, features, raw, keep)
+    elif feature_columns is not None:
+        kind, text, features = "table", None, feature_columns
+        data = _as_numbers(data, features, raw, keep)
+    else:
+        # With the labels' column named, the answer is known: a number column of values 0-9 beside
+        # it is data (pixels of a digit), not a second copy of the answer.
+        kind, text, features = _kind(data, text_column, raw, keep, labels, exclude_columns,
+                                     numeric_answers=label_column is None)
+    if kind == "text":
+        _check_texts(data[text], text, raw, keep)
+    else:
+        _check_features(data, features, raw, keep)
+    if decided is None:
+        # Hidden from people even when asked for as a feature: showing is asked for separately.
+        label_like = [] if labels is None else [
+            c for c in data.columns if c != text and (label_column is None or _is_string_column(data[c]))
+            and _holds_labels(data[c], labels)]
+        decided = Decided(kind, text, list(features), label_like)
+    checked = CheckedChunk(frame=_jsonable_frame(data, features), ids=ids, labels=row_labels, rows=len(frame))
+    return checked, decided
+
+
+def _check_columns(frame: pd.DataFrame, raw: RawChunk, *, text_column: str | None, id_column: str | None,
+                   label_column: str | None, feature_columns: list[str] | None,
+                   exclude_columns: Sequence[str]) -> None:
+    """The named columns exist (the first chunk: a CSV's header, a JSON file's first lines)."""
     columns = list(frame.columns)
     for option, column in (("a text", text_column), ("an id", id_column), ("a label", label_column)):
         if column is not None and column not in columns:
@@ -469,75 +305,10 @@ def _check(
                 f"{', '.join(map(repr, clash))} {'is' if len(clash) == 1 else 'are'} both."
             )
 
-    ids = _ids(frame, id_column, raw)
-    keep, first = [], {}
-    repeats: list[int] = []
-    for position, item_id in enumerate(ids):
-        if item_id not in first:
-            first[item_id] = position
-            keep.append(position)
-        else:
-            repeats.append(position)
-    duplicates = len(repeats)
-    if repeats and not drop_duplicate_ids:
-        named = "; ".join(f"{ids[p]!r} ({raw.place(p)}, first on {raw.place(first[ids[p]])})"
-                          for p in repeats[:REPORTED_REPEATS])
-        raise InputError(
-            f"{raw.source}: expected unique ids in column {id_column!r}, but {duplicates:,} "
-            f"row{'s' if duplicates != 1 else ''} repeat{'' if duplicates != 1 else 's'} the id of an "
-            f"earlier row ({len(first):,} distinct ids in {len(ids):,} rows): {named}"
-            f"{'; and more' if duplicates > REPORTED_REPEATS else ''}. Check that {id_column!r} is the id "
-            "column; to keep the first row of each id and skip the rest, pass --drop-duplicate-ids "
-            "(Python: drop_duplicate_ids=True)."
-        )
-    repeated = [(ids[p], raw.place(p)) for p in repeats[:REPORTED_REPEATS]]
-    ids = [ids[p] for p in keep]
 
-    row_labels = _labels(frame, label_column, labels, raw, keep) if label_column else None
-    data = frame.drop(columns=[c for c in (id_column, label_column) if c]).iloc[keep]
-    data = data.reset_index(drop=True)
-    if data.shape[1] == 0:
-        raise InputError(
-            f"Expected item columns in {raw.source} besides the id and label columns; "
-            f"the columns are: {', '.join(columns)}."
-        )
-
-    if feature_columns is not None:
-        kind, text, features = "table", None, feature_columns
-        data = _as_numbers(data, features, raw, keep)
-    else:
-        # With the labels' column named, the answer is known: a number column of values 0-9 beside
-        # it is data (pixels of a digit), not a second copy of the answer.
-        kind, text, features = _kind(data, text_column, raw, keep, labels, exclude_columns,
-                                     numeric_answers=label_column is None)
-    identical = 0
-    if kind == "text":
-        _check_texts(data[text], text, raw, keep)
-        identical = int(data[text].duplicated().sum())
-    else:
-        _check_features(data, features, raw, keep)
-    # Hidden from people even when asked for as a feature: showing is asked for separately.
-    label_like = [] if labels is None else [
-        c for c in data.columns if c != text and (label_column is None or _is_string_column(data[c]))
-        and _holds_labels(data[c], labels)]
-    return ImportedItems(
-        frame=_jsonable_frame(data, features),
-        ids=ids,
-        kind=kind,
-        text_column=text,
-        feature_columns=features,
-        labels=row_labels,
-        duplicates=duplicates,
-        source=raw.source,
-        label_like=label_like,
-        repeated_ids=repeated,
-        identical_texts=identical,
-    )
-
-
-def _ids(frame: pd.DataFrame, id_column: str | None, raw: _Raw) -> list[str]:
+def _ids(frame: pd.DataFrame, id_column: str | None, raw: RawChunk) -> list[str]:
     if id_column is None:
-        return [str(i) for i in range(len(frame))]
+        return [str(i) for i in range(raw.offset, raw.offset + len(frame))]
     ids = []
     for position, value in enumerate(frame[id_column].tolist()):
         text = _as_text(value)
@@ -550,7 +321,7 @@ def _ids(frame: pd.DataFrame, id_column: str | None, raw: _Raw) -> list[str]:
 
 
 def _labels(
-    frame: pd.DataFrame, label_column: str, labels: Sequence[str] | None, raw: _Raw, keep: list[int]
+    frame: pd.DataFrame, label_column: str, labels: Sequence[str] | None, raw: RawChunk, keep: list[int]
 ) -> list[str | None]:
     allowed = None if labels is None else {str(label) for label in labels}
     values = frame[label_column].tolist()
@@ -568,7 +339,7 @@ def _labels(
     return result
 
 
-def _as_numbers(data: pd.DataFrame, features: list[str], raw: _Raw, keep: list[int]) -> pd.DataFrame:
+def _as_numbers(data: pd.DataFrame, features: list[str], raw: RawChunk, keep: list[int]) -> pd.DataFrame:
     """``data`` with the given feature columns as numbers; a missing column or a word is an error."""
     missing = [c for c in features if c not in data.columns]
     if missing:
@@ -593,7 +364,7 @@ def _as_numbers(data: pd.DataFrame, features: list[str], raw: _Raw, keep: list[i
 
 
 def _kind(
-    data: pd.DataFrame, text_column: str | None, raw: _Raw, keep: list[int], labels: Sequence[str] | None = None,
+    data: pd.DataFrame, text_column: str | None, raw: RawChunk, keep: list[int], labels: Sequence[str] | None = None,
     exclude: Sequence[str] = (), *, numeric_answers: bool = True,
 ) -> tuple[str, str | None, list[str]]:
     if text_column is not None:
@@ -673,7 +444,7 @@ def _holds_labels(column: pd.Series, labels: Sequence[str]) -> bool:
     Examples
     --------
     >>> import pandas as pd
-    >>> from hilt.importing import _holds_labels
+    >>> from hilt.importing.checks import _holds_labels
     >>> _holds_labels(pd.Series(["benign", None, "malignant "]), ["malignant", "benign"])
     True
     >>> _holds_labels(pd.Series([0, 1, 1.0]), ["0", "1"])  # the answers written as numbers
@@ -710,7 +481,7 @@ def _looks_like_ids(column: pd.Series) -> bool:
     Examples
     --------
     >>> import pandas as pd
-    >>> from hilt.importing import _looks_like_ids
+    >>> from hilt.importing.checks import _looks_like_ids
     >>> _looks_like_ids(pd.Series(["w001", "w002", "w003"])), _looks_like_ids(pd.Series(["good film", "bad"]))
     (True, False)
     """
@@ -750,7 +521,7 @@ def _is_numeric_column(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_complex_dtype(column)
 
 
-def _check_texts(texts: pd.Series, name: str, raw: _Raw, keep: list[int]) -> None:
+def _check_texts(texts: pd.Series, name: str, raw: RawChunk, keep: list[int]) -> None:
     for position, value in zip(keep, texts.tolist()):
         if isinstance(value, str):
             if value.strip():
@@ -766,7 +537,7 @@ def _check_texts(texts: pd.Series, name: str, raw: _Raw, keep: list[int]) -> Non
         )
 
 
-def _check_features(data: pd.DataFrame, features: list[str], raw: _Raw, keep: list[int]) -> None:
+def _check_features(data: pd.DataFrame, features: list[str], raw: RawChunk, keep: list[int]) -> None:
     values = data[features].to_numpy(dtype=np.float64)
     bad = ~np.isfinite(values)
     if bad.any():
