@@ -499,6 +499,8 @@ def _is_string_column(column: pd.Series) -> bool:
     if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)
             or isinstance(column.dtype, pd.CategoricalDtype)):
         return False
+    if isinstance(column.dtype, pd.StringDtype):  # only strings by construction (pandas 3's default)
+        return bool(column.notna().any())
     present = column.dropna()
     return len(present) > 0 and all(isinstance(v, str) for v in present)
 
@@ -557,6 +559,9 @@ def _jsonable_frame(data: pd.DataFrame, features: list[str]) -> pd.DataFrame:
             continue
         if pd.api.types.is_datetime64_any_dtype(column):
             frame[name] = [None if pd.isna(v) else v.isoformat() for v in column]
+        elif pd.api.types.is_string_dtype(column) and not isinstance(column.dtype, pd.CategoricalDtype) \
+                and not column.isna().any() and _is_string_column(column):
+            frame[name] = column.astype(object)  # plain str already: no per-value conversion (the common text column)
         elif not pd.api.types.is_numeric_dtype(column) or column.isna().any():
             frame[name] = [_plain(v) for v in column.astype(object)]
     return frame

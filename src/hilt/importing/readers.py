@@ -119,12 +119,18 @@ def _gzip_error(path: Path, error: Exception) -> InputError:
     )
 
 
+#: Bytes read and decoded at a time (cut after the block's last line end).
+_BLOCK = 1 << 20
+
+
 def _lines(binary: BinaryIO, path: Path, encoding: str, compressed: bool) -> Iterator[str]:
     """The decoded lines of the file, line ends kept; an undecodable byte names its line and offset.
 
-    Lines are split on the byte ``\\n`` and decoded one by one, which is right for every encoding
-    that writes ``\\n`` as that one byte (UTF-8, Latin-1, cp1252, ...). Others (UTF-16) are
-    decoded whole first. A file of nothing but blanks is "empty".
+    The file is read in blocks of about a megabyte cut after their last ``\\n`` byte, each decoded
+    at once and split into lines the way ``io.StringIO(text, newline="")`` splits them (what the
+    whole-file reader did). That is right for every encoding that writes ``\\n`` as that one byte
+    (UTF-8, Latin-1, cp1252, ...); others (UTF-16) are decoded whole first. A file of nothing
+    but blanks is "empty".
     """
     codec = "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
     try:
@@ -132,10 +138,13 @@ def _lines(binary: BinaryIO, path: Path, encoding: str, compressed: bool) -> Ite
     except LookupError:
         raise InputError(f"Expected a known text encoding (e.g. utf-8, latin-1); got {encoding!r}.") from None
     try:
-        ascii_lines = "\n".encode(codec) == b"\n"
-    except UnicodeError:
+        encoder = codecs.getincrementalencoder(codec)()
+        encoder.encode("a")  # a byte-order mark comes out first, if the codec writes one
+        ascii_lines = encoder.encode("\n") == b"\n"
+    except (UnicodeError, TypeError):
         ascii_lines = False
-    offset, number, blank = 0, 0, True
+    offset, line, blank = 0, 1, True
+    pending = bytearray()
     try:
         if not ascii_lines:
             content = binary.read()
@@ -143,13 +152,22 @@ def _lines(binary: BinaryIO, path: Path, encoding: str, compressed: bool) -> Ite
                 raise InputError(f"Expected items in {path.name}, but the file is empty.")
             yield from io.StringIO(_decode(content, codec, encoding, path.name, 0, 1), newline="")
             return
-        for raw in binary:
-            number += 1
-            if blank and raw.strip():
+        while True:
+            data = binary.read(_BLOCK)
+            if not data and not pending:
+                break
+            pending += data
+            cut = pending.rfind(b"\n") + 1 if data else len(pending)
+            if cut == 0:
+                continue  # a line longer than a block: read on
+            block = bytes(pending[:cut])
+            del pending[:cut]
+            if blank and block.strip():
                 blank = False
-            # The BOM is only ever at the start: decoding later lines as utf-8-sig costs nothing.
-            yield _decode(raw, codec, encoding, path.name, offset, number)
-            offset += len(raw)
+            # The BOM is only ever at the start: decoding later blocks as utf-8-sig costs nothing.
+            yield from io.StringIO(_decode(block, codec, encoding, path.name, offset, line), newline="")
+            offset += len(block)
+            line += block.count(b"\n")
     except (OSError, EOFError) as error:  # gzip.BadGzipFile is an OSError; a cut file an EOFError
         if compressed:
             raise _gzip_error(path, error) from None

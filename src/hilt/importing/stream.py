@@ -221,9 +221,9 @@ exclude_columns, drop_duplicate_ids
         """Rows whose text is the same as an earlier row's (text items; they are kept)."""
         if not self._texts:
             return 0
-        hashes = np.concatenate(self._texts)
+        hashes = np.sort(np.concatenate(self._texts))  # sorted: equal texts are neighbours
         self._texts = [hashes]
-        return int(len(hashes) - len(np.unique(hashes)))
+        return int(np.count_nonzero(hashes[1:] == hashes[:-1]))
 
     def chunks(self) -> Iterator[ItemChunk]:
         """The checked chunks, the first one included; a stream is read once."""
