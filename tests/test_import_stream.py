@@ -195,3 +195,22 @@ def test_progress_is_called_with_the_rows_done(tmp_path):
         project.import_items(csv_of(tmp_path / "more.csv", 12, ids=False), chunk_rows=5, progress=seen.append)
         assert seen == [5, 10, 12]
         assert project.status()["n_items"] == 37
+
+
+def test_the_progress_bar_shows_past_20000_rows_on_a_terminal_only():
+    import io
+
+    from rich.console import Console
+
+    from hilt.cli._progress import ImportProgress
+
+    terminal = io.StringIO()
+    with ImportProgress(Console(file=terminal, force_terminal=True), "big.csv") as progress:
+        progress(20_000)
+        assert not progress.shown
+        progress(40_000)
+        assert progress.shown
+    assert "big.csv" in terminal.getvalue() and "40,000 rows" in terminal.getvalue()
+    with ImportProgress(Console(file=io.StringIO(), force_terminal=False), "big.csv") as quiet:
+        quiet(1_000_000)
+    assert not quiet.shown and quiet.rows == 1_000_000
