@@ -6,6 +6,8 @@ One path for every input, in chunks, so that an import's memory does not grow wi
   in batches, a DataFrame as one chunk), each with the file line of every row;
 * :mod:`hilt.importing.checks` checks a chunk and says what was expected, what came and where,
   so that a bad file fails here -- never later, inside a model;
+* :mod:`hilt.importing.kinds` tells text from table items, label-like and id-like columns
+  (on the first chunk), :mod:`hilt.importing.values` turns cells into plain Python values;
 * :mod:`hilt.importing.ids` finds ids repeated across chunks;
 * :mod:`hilt.importing.stream` puts them together: :class:`ItemStream` (what projects import
   from) and :func:`read_items` (the same, all in memory).
