@@ -80,7 +80,7 @@ bench-incremental-features: $(BENCH_STAMP)
 	$(PY) bench/bench_incremental_features.py
 
 # Streaming imports of 1M and 10M short texts into SQLite and PostgreSQL (time, items/s, peak RSS),
-# the whole-file import before it as the anchor, and the first retrain after 10 % more (issue 21).
+# the whole-file import before it as the anchor, and the first retrain after 10 % more.
 bench-import: $(BENCH_STAMP) postgres
 	$(PY) bench/bench_import.py
 
