@@ -214,3 +214,28 @@ def test_the_progress_bar_shows_past_20000_rows_on_a_terminal_only():
     with ImportProgress(Console(file=io.StringIO(), force_terminal=False), "big.csv") as quiet:
         quiet(1_000_000)
     assert not quiet.shown and quiet.rows == 1_000_000
+
+
+def test_blocks_keep_exact_lines_and_byte_offsets_for_a_bad_byte_far_down(tmp_path, monkeypatch):
+    import hilt.importing.readers as readers
+
+    monkeypatch.setattr(readers, "_BLOCK", 64)  # many blocks, and a line longer than one
+    long = "word " * 40
+    body = "".join(f"t{i},{long if i == 3 else 'text'}\n" for i in range(30)).encode()
+    bad = body + b"t30,caf\xe9\n"
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"id,text\n" + bad)
+    offset = len(b"id,text\n") + len(body) + len(b"t30,caf")
+    with pytest.raises(InputError, match=rf"latin\.csv, line 32: expected utf-8 text, but byte 0xe9 at byte offset {offset} "):
+        read_items(path, id_column="id", chunk_rows=4)
+    assert read_items(path, id_column="id", encoding="latin-1", chunk_rows=4).records()[3] == {"text": long}
+
+
+def test_a_gzipped_json_lines_file_names_the_line_of_a_late_error(tmp_path):
+    import gzip
+
+    path = tmp_path / "items.jsonl.gz"
+    lines = [json.dumps({"id": f"j{i}", "text": f"text {i}"}) for i in range(12)] + ["", '{"id": "j12", "text": 5}']
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+    with pytest.raises(InputError, match=r"items\.jsonl\.gz, line 14: expected text in column 'text', but got int 5"):
+        read_items(path, id_column="id", chunk_rows=5)
