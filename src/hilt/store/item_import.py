@@ -17,7 +17,7 @@ overlapped share) come from three streams seeded by the project seed, each consu
 order, so they do not depend on how the input was cut into batches, nor on the database.
 The evaluation draws are the ones every hilt made (the first ``n`` numbers of
 ``numpy.random.default_rng(seed)``); ``shuffle`` and the overlap draws have streams of their
-own (children of ``numpy.random.SeedSequence(seed)``) since 0.x's streaming import: before, they
+own (children of ``numpy.random.SeedSequence(seed)``) since imports stream: before, they
 followed the evaluation draws in the same stream, which needs the number of new items before the
 first one is written.
 """
