@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test screenshots bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-incremental-features bench-quality bench-dask simulate-report docs browser postgres clean
+.PHONY: demo test screenshots bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-incremental-features bench-quality bench-dask bench-import simulate-report docs browser postgres clean
 
 # A fresh virtualenv with the package (editable) and its test extras; redone when pyproject changes.
 # --no-compile: Python compiles the modules it imports on first use; compiling all of them at
@@ -78,6 +78,11 @@ bench-features-speed: $(BENCH_STAMP)
 # The first retrain after importing 10 % more items: new rows added vs every row rebuilt.
 bench-incremental-features: $(BENCH_STAMP)
 	$(PY) bench/bench_incremental_features.py
+
+# Streaming imports of 1M and 10M short texts into SQLite and PostgreSQL (time, items/s, peak RSS),
+# the whole-file import before it as the anchor, and the first retrain after 10 % more.
+bench-import: $(BENCH_STAMP) postgres
+	$(PY) bench/bench_import.py
 
 # Agreement, likely label errors and review at 100,000 items / 20,000 answers (issue 13).
 bench-quality: $(BENCH_STAMP)

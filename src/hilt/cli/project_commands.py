@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from hilt.cli._features import warm_features
+from hilt.cli._progress import ImportProgress
 from hilt.cli._project import (
     PROJECT_HELP,
     SCHEDULER_HELP,
@@ -189,7 +190,9 @@ def init(
 
     # With a scheduler, the features are built (and kept) on its workers: the first hilt serve,
     # hilt label or hilt retrain given the same scheduler finds them there.
-    with Project.create(location, data, parsed, scheduler=scheduler, **options) as created:
+    with ImportProgress(console, data.name) as progress:
+        created = Project.create(location, data, parsed, scheduler=scheduler, progress=progress, **options)
+    with created:
         status = created.status()
         report = created.created_import
         shown, hidden = created.shown_columns, created.hidden_columns
@@ -291,8 +294,8 @@ def import_(
         options["drop_duplicate_ids"] = True
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
-    with _open(location) as opened:
-        result = opened.import_items(data, **options)
+    with _open(location) as opened, ImportProgress(console, data.name) as progress:
+        result = opened.import_items(data, progress=progress, **options)
     existing = result["existing"]
     console.print(
         f"Imported {data} into {display_location(location)}: {result['added']:,} added, "

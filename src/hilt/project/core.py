@@ -9,14 +9,14 @@ import shutil
 import threading
 import uuid
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd
 
 from hilt._version import __version__
 from hilt.errors import ConflictError, InputError
-from hilt.importing import ImportedItems, read_items
+from hilt.importing import DEFAULT_CHUNK_ROWS, ItemStream
 from hilt.features import Featurizer, TransformerFeatures, get_featurizer
 from hilt.models import AlignedModel, default_classifier, fresh_copy
 from hilt.project.annotators import (
@@ -35,7 +35,7 @@ from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
 from hilt.project.quality import QualityMixin
 from hilt.project.worker import RetrainJob, RetrainWorker, covered
-from hilt.store import ItemRow, Store, utc_now
+from hilt.store import ItemBatch, ItemRow, Store, utc_now
 from hilt.store.database import describe_url, drop_project_at as drop_database_project
 from hilt.store.engine import is_database_url
 from hilt.store.store import ANNOTATOR, REVIEWER
@@ -186,6 +186,8 @@ class Project(QualityMixin):
         overlap: float = 0.0,
         annotators_per_item: int = 2,
         scheduler: Any = None,
+        chunk_rows: int = DEFAULT_CHUNK_ROWS,
+        progress: Callable[[int], Any] | None = None,
     ) -> "Project":
         """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame).
 
@@ -253,11 +255,19 @@ class Project(QualityMixin):
             pool (:mod:`hilt.cluster`); default :data:`hilt.cluster.SCHEDULER_ENV`
             (``HILT_DASK_SCHEDULER``), else none: everything runs in this process. Checked before
             the data is read: an unreachable scheduler is an :class:`hilt.errors.InputError`.
+        chunk_rows : int, default 100000
+            Rows read, checked and written at a time: the import's memory is that of one chunk,
+            whatever the size of ``data``. The first chunk decides the kind of items, the text
+            column and the columns hidden for holding label names (see
+            :class:`hilt.importing.ItemStream`).
+        progress : callable, optional
+            Called with the number of data rows imported so far, after each chunk.
 
         Returns
         -------
         Project
-            The open project. Nothing is left behind when the data cannot be read.
+            The open project. Nothing is left behind when the data cannot be read, wherever in
+            the file the problem is: the project file (or the database's tables) is removed.
         """
         in_database = is_database_url(path)
         path = path if in_database else Path(path)
@@ -283,26 +293,33 @@ class Project(QualityMixin):
             get_featurizer(features, "text" if features.strip().lower() != "scale" else "table")
         scheduler = _connect(scheduler)  # an unreachable cluster fails before the data is read
         try:
-            items = read_items(data, text_column=text_column, id_column=id_column, label_column=label_column,
+            # Reads and checks the first chunk only: the rest is read as it is stored.
+            items = ItemStream(data, text_column=text_column, id_column=id_column, label_column=label_column,
                                labels=labels, encoding=encoding, feature_columns=feature_columns,
-                               exclude_columns=exclude_columns, drop_duplicate_ids=drop_duplicate_ids)
+                               exclude_columns=exclude_columns, drop_duplicate_ids=drop_duplicate_ids,
+                               chunk_rows=chunk_rows)
         except BaseException:
             _disconnect(scheduler)
             raise
-        stored = _stored_names(items)
-        items.label_like = not_pixels(items.label_like, stored)  # pixels are data, not the answer
-        display = Display.choose(stored, always=["text"] if items.kind == "text" else [],
-                                 label_like=items.label_like, show=show_columns, hide=hide_columns)
-        featurizer = get_featurizer(features, items.kind, model=model)
-        if isinstance(featurizer, TransformerFeatures) or model is not None:
-            _check_features(featurizer, model, items, labels)
-        if not in_database and path.exists():
-            if not exist_ok:
-                raise ConflictError(
-                    f"Expected no file at {path}, but one exists. Open it with Project.open, choose "
-                    "another name, or pass exist_ok=True to replace it."
-                )
-            _remove_project_files(path)
+        try:
+            stored = dict(items.names)
+            label_like = not_pixels(items.label_like, stored)  # pixels are data, not the answer
+            display = Display.choose(stored, always=["text"] if items.kind == "text" else [],
+                                     label_like=label_like, show=show_columns, hide=hide_columns)
+            featurizer = get_featurizer(features, items.kind, model=model)
+            if isinstance(featurizer, TransformerFeatures) or model is not None:
+                _check_features(featurizer, model, items, labels)
+            if not in_database and path.exists():
+                if not exist_ok:
+                    raise ConflictError(
+                        f"Expected no file at {path}, but one exists. Open it with Project.open, choose "
+                        "another name, or pass exist_ok=True to replace it."
+                    )
+                _remove_project_files(path)
+        except BaseException:
+            items.close()
+            _disconnect(scheduler)
+            raise
         meta = {
             "labels": labels, "strategy": strategy, "kind": items.kind, "text_column": items.text_column,
             "id_column": id_column, "feature_columns": items.feature_columns,
@@ -321,13 +338,17 @@ class Project(QualityMixin):
         try:
             store = Store.create(path, meta, replace=exist_ok)
         except BaseException:
+            items.close()
             _disconnect(scheduler)
             raise
         try:
-            result = store.add_items(items.ids, _records(items), items.labels, eval_share=eval_share, seed=seed,
-                                     **_overlap_arguments(meta["overlap"]))
+            result = store.import_batches(_batches(items, numbered=False, progress=progress), eval_share=eval_share,
+                                          seed=seed, **_overlap_arguments(meta["overlap"]))
+            if list(items.names.values()) != meta["data_columns"]:  # keys first seen in a later chunk
+                store.set_meta("data_columns", list(items.names.values()))
             project = cls(store, scheduler=scheduler)
         except BaseException:
+            items.close()
             store.close()
             _disconnect(scheduler)
             _remove_project_files(path)
@@ -338,7 +359,7 @@ class Project(QualityMixin):
         #: ``label_like`` (columns of label names, hidden from annotators unless shown).
         project.created_import = {**result, "duplicates": result["duplicates"] + items.duplicates,
                                   "repeated_ids": items.repeated_ids, "identical_texts": items.identical_texts,
-                                  "label_like": [stored[c] for c in items.label_like]}
+                                  "label_like": [stored[c] for c in label_like]}
         return project
 
     @classmethod
@@ -455,10 +476,15 @@ class Project(QualityMixin):
 
     # -- items -----------------------------------------------------------------------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
-                     drop_duplicate_ids: bool = False) -> dict:
+                     drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                     progress: Callable[[int], Any] | None = None) -> dict:
         """Add items from a file or DataFrame read the way the project's first file was.
 
-        All or nothing: a bad file raises and leaves the project exactly as it was. Items whose
+        All or nothing: a bad file raises and leaves the project exactly as it was, wherever in
+        the file the problem is. The file is read, checked and written ``chunk_rows`` rows at a
+        time in one transaction (see :meth:`create`), so its size does not bound the memory,
+        and no annotator is served an item of the import before all of it is in; ``progress``
+        is called with the number of data rows imported so far after each chunk. Items whose
         id is already in the project are not added again, but a label the file gives them (in
         ``label_column``) is stored by the ``import`` annotator when the item has no current
         label; a label someone already gave is kept. Without an id column, new items are
@@ -487,15 +513,18 @@ class Project(QualityMixin):
         """
         # Read the way the project's items are: its text column, or exactly its feature columns.
         table = self.kind == "table"
-        items = read_items(data, text_column=self.text_column, id_column=self.id_column,
+        items = ItemStream(data, text_column=self.text_column, id_column=self.id_column,
                            label_column=label_column, labels=self.labels, encoding=encoding,
                            feature_columns=self.feature_columns if table else None,
-                           drop_duplicate_ids=drop_duplicate_ids)
+                           drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows)
         # Row numbers are per file: without an id column the store numbers the new items on
         # from the project's, inside the import transaction (two imports at once never collide).
-        ids = items.ids if self.id_column is not None else None
-        result = self._store.add_items(ids, _records(items), items.labels, eval_share=self.eval_share,
-                                       label_existing=True, **_overlap_arguments(self.overlap))
+        batches = _batches(items, numbered=self.id_column is None, progress=progress)
+        try:
+            result = self._store.import_batches(batches, eval_share=self.eval_share, label_existing=True,
+                                                **_overlap_arguments(self.overlap))
+        finally:
+            items.close()
         result = {**result, "existing": result["duplicates"], "repeated": items.duplicates,
                   "repeated_ids": items.repeated_ids, "identical_texts": items.identical_texts,
                   "duplicates": result["duplicates"] + items.duplicates}
@@ -506,10 +535,10 @@ class Project(QualityMixin):
                 self._since_retrain = max(self._since_retrain, self.retrain_every)
         return result
 
-    def _hide_new_label_like(self, items: ImportedItems) -> None:
+    def _hide_new_label_like(self, items: ItemStream) -> None:
         """Columns first seen in a later import: recorded, and hidden when they hold label names
         (unless the project shows only chosen columns, which hides every new column anyway)."""
-        stored = _stored_names(items)
+        stored = items.names
         new = [key for key in stored.values() if key not in self._data_columns]
         if not new:
             return
@@ -1135,35 +1164,14 @@ def _item(row: ItemRow, display: Display) -> Item:
     return Item(row.key, data, row.is_eval, row.guess, row.score)
 
 
-def _stored_names(items: ImportedItems) -> dict[str, str]:
-    """Column name in the data -> key in the stored item data (see :func:`_records`)."""
-    columns = [str(c) for c in items.frame.columns]
-    name = items.text_column
-    if items.kind != "text" or name in (None, "text"):
-        return {c: c for c in columns}
-    moved = _free_name("other_text", columns)
-    return {c: "text" if c == name else (moved if c == "text" else c) for c in columns}
-
-
-def _records(items: ImportedItems) -> list[dict]:
-    records = items.records()
-    name = items.text_column
-    if items.kind == "text" and name != "text" and name is not None:
-        # Faces show data["text"] and the feature cache reads it: the text goes there whatever its
-        # column's name. A different column that is itself called "text" is kept as context under
-        # another name (``other_text``), so it can neither hide the text nor be lost.
-        moved = _free_name("other_text", [str(c) for c in items.frame.columns])
-        records = [
-            {"text": r.pop(name), **{(moved if k == "text" else k): v for k, v in r.items()}}
-            for r in records
-        ]
-    return records
-
-
-def _free_name(name: str, taken: list[str]) -> str:
-    while name in taken:
-        name = "_" + name
-    return name
+def _batches(items: ItemStream, *, numbered: bool, progress: Callable[[int], Any] | None) -> Iterator[ItemBatch]:
+    """The stream's chunks as the store's batches (``numbered``: keys left for the store to give);
+    ``progress`` is told the rows done once the store asks for the next batch, i.e. once the
+    previous one is written."""
+    for chunk in items.chunks():
+        yield ItemBatch(None if numbered else chunk.ids, chunk.payloads(), chunk.labels)
+        if progress is not None:
+            progress(chunk.rows_done)
 
 
 def _featurizer_from_meta(meta: dict) -> Featurizer:
@@ -1180,11 +1188,11 @@ def _featurizer_from_meta(meta: dict) -> Featurizer:
 TRANSFORMER_CHECK_ITEMS = 200
 
 
-def _check_features(featurizer: Featurizer, model: Any, items: ImportedItems, labels: list[str]) -> None:
+def _check_features(featurizer: Featurizer, model: Any, items: ItemStream, labels: list[str]) -> None:
     """Try the featurizer (a user's transformer) and the model (a user's classifier) on the first
     items: one that cannot fit them, or returns the wrong number of rows, is an
     :class:`InputError` now, before anything is created, not a failed retrain later."""
-    frame = items.frame.head(TRANSFORMER_CHECK_ITEMS)
+    frame = items.first_frame.head(TRANSFORMER_CHECK_ITEMS)
     if items.kind == "text":
         sample: Any = ["" if v is None else str(v) for v in frame[items.text_column].tolist()]
     else:

@@ -7,6 +7,6 @@ version and the migrations from older files; :mod:`hilt.store.engine` the connec
 """
 
 from hilt.store.schema import SCHEMA_VERSION
-from hilt.store.store import IMPORT_ANNOTATOR, ItemRow, Store, utc_now
+from hilt.store.store import IMPORT_ANNOTATOR, ItemBatch, ItemRow, Store, utc_now
 
-__all__ = ["IMPORT_ANNOTATOR", "SCHEMA_VERSION", "ItemRow", "Store", "utc_now"]
+__all__ = ["IMPORT_ANNOTATOR", "SCHEMA_VERSION", "ItemBatch", "ItemRow", "Store", "utc_now"]

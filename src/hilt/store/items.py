@@ -1,4 +1,4 @@
-"""The items of a project: importing them (all or nothing), and reading them back in bulk.
+"""The items of a project: adding a few (importing many: :mod:`hilt.store.item_import`), reading them back in bulk.
 
 Part of :class:`hilt.store.Store` (a mixin, so that the store stays split by concern).
 """
@@ -10,23 +10,16 @@ import uuid
 from typing import Any, Iterator, Sequence
 
 import numpy as np
-from sqlalchemy import Connection, text
+from sqlalchemy import text
 
 from hilt.errors import NotFoundError
-from hilt.store.common import IMPORT_ANNOTATOR, RECOUNT, ItemRow, get_meta, item_row, set_meta, utc_now
+from hilt.store.common import ItemRow, get_meta, item_row, set_meta
 from hilt.store.engine import read, write
+from hilt.store.item_import import ItemBatch
 
 __all__ = ["ItemsMixin"]
 
 
-_INSERT_BATCH = 20_000
-#: Imports of at least this many items shrink the write-ahead log afterwards.
-_TRUNCATE_AFTER = 50_000
-#: One encoder for all item rows: ``json.dumps(..., ensure_ascii=False)`` builds a new
-#: encoder per call, which is half the cost of importing a million items.
-_JSON = json.JSONEncoder(ensure_ascii=False)
-#: Page cache of an import's connection, in KiB.
-_IMPORT_CACHE_KB = 256 * 1024
 
 
 class ItemsMixin:
@@ -38,7 +31,7 @@ class ItemsMixin:
     def add_items(
         self,
         keys: Sequence[str] | None,
-        records: Sequence[dict],
+        records: Sequence[dict | str],
         labels: Sequence[str | None] | None = None,
         *,
         eval_share: float,
@@ -49,92 +42,12 @@ class ItemsMixin:
     ) -> dict[str, int]:
         """Add items (and the labels known for them) in one transaction: all or nothing.
 
-        Keys already in the store are skipped and counted as duplicates. With
-        ``label_existing=True`` the labels given for such items are stored too (by the
-        ``import`` annotator) where the item has no current label yet; ``relabelled`` counts
-        them, ``label_kept`` the items whose current, different label was kept. ``keys=None``
-        numbers the new items on from the items already there (``"0"``, ``"1"``, ... in a
-        new store), counted inside the same transaction, so two processes importing at
-        once can never hand out the same number. A random ``eval_share`` of the new items
-        without a label become the evaluation sample, and a random ``overlap`` share of the new
-        items (evaluation items too) is to be labelled by ``annotators_per_item`` different people.
+        One batch of :meth:`hilt.store.item_import.ItemImportMixin.import_batches`, which says
+        what the arguments do; ``records`` are dicts or their JSON text.
         """
-        rng = np.random.default_rng(seed)
-        now = utc_now()
-        with write(self._engine) as conn:
-            # Room for the indexes' pages (the shuffle index is filled in random order): with
-            # SQLite's default 2 MB cache a million-item import spills pages again and again.
-            if not self.postgres:
-                conn.exec_driver_sql(f"PRAGMA cache_size=-{_IMPORT_CACHE_KB}")
-            known: set[str] = set()
-            start = conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM items")).scalar() + 1
-            if keys is None:
-                count = int(conn.execute(text("SELECT COUNT(*) FROM items")).scalar())
-                keys = [str(count + j) for j in range(len(records))]
-            if start > 1:
-                known = set(conn.execute(text("SELECT key FROM items")).scalars())
-            keep = [i for i, key in enumerate(keys) if key not in known]
-            n = len(keep)
-            has_label = np.array([labels is not None and labels[i] is not None for i in keep], dtype=bool)
-            is_eval = (rng.random(n) < eval_share) & ~has_label if n else np.zeros(0, dtype=bool)
-            shuffle = rng.integers(0, 2**62, size=n)
-            # Drawn after the draws above, so a project without overlap keeps the order and
-            # evaluation sample the same seed always gave.
-            needed = (np.where(rng.random(n) < overlap, annotators_per_item, 1) if overlap > 0
-                      else np.ones(n, dtype=np.int64))
-            rowids = range(start, start + n)
-            sql = ("INSERT INTO items (id, key, data, is_eval, shuffle, created_at, needed) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)")
-            for lo in range(0, n, _INSERT_BATCH):
-                conn.exec_driver_sql(self._sql(sql), [
-                    (rowids[j], keys[keep[j]], _JSON.encode(records[keep[j]]),
-                     int(is_eval[j]), int(shuffle[j]), now, int(needed[j]))
-                    for j in range(lo, min(lo + _INSERT_BATCH, n))
-                ])
-            labelled = [(uuid.uuid4().hex, rowids[j], IMPORT_ANNOTATOR, labels[keep[j]], now)
-                        for j in np.flatnonzero(has_label)] if labels is not None else []
-            if labelled:
-                conn.exec_driver_sql(self._sql(
-                    "INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
-                    "VALUES (?, ?, ?, ?, ?, 0)"), labelled)
-            relabelled, kept = (self._label_existing(conn, keys, labels, known, now)
-                                if label_existing and labels is not None and known else ([], 0))
-            # Labels read from the file count on overlapped items (only existing ones can be
-            # overlapped when this import itself has no overlap).
-            recount = (labelled if overlap > 0 else []) + relabelled
-            if recount:
-                conn.execute(RECOUNT, [{"item": row[1]} for row in recount])
-            if not self.postgres:
-                conn.exec_driver_sql("PRAGMA cache_size=-2000")  # the pooled connection's default again
-        if n >= _TRUNCATE_AFTER:
-            # The whole import went through the write-ahead log, which SQLite keeps at its
-            # largest size: give the disk back (a 1M-item import would otherwise double the file).
-            self.checkpoint(truncate=True)
-        result = {"added": n, "duplicates": len(keys) - n, "labelled": len(labelled)}
-        if label_existing:
-            result.update(relabelled=len(relabelled), label_kept=kept)
-        return result
-
-    def _label_existing(self, conn: Connection, keys: Sequence[str], labels: Sequence[str | None],
-                        known: set[str], now: str) -> tuple[list[tuple], int]:
-        """Answers by ``import`` for items already stored that have no current label; a label
-        someone already gave is kept (the file does not overrule a person)."""
-        wanted = {key: labels[i] for i, key in enumerate(keys) if key in known and labels[i] is not None}
-        rows, kept = [], 0
-        for key, label in wanted.items():
-            rowid, current = conn.execute(text(
-                "SELECT i.id, (SELECT a.label FROM answers a WHERE a.item = i.id AND a.retracted = 0 "
-                "AND a.label IS NOT NULL ORDER BY a.id DESC LIMIT 1) FROM items i WHERE i.key = :k"),
-                {"k": key}).one()
-            if current is None:
-                rows.append((uuid.uuid4().hex, rowid, IMPORT_ANNOTATOR, label, now))
-            elif current != label:
-                kept += 1
-        if rows:
-            conn.exec_driver_sql(self._sql(
-                "INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted) "
-                "VALUES (?, ?, ?, ?, ?, 0)"), rows)
-        return rows, kept
+        return self.import_batches([ItemBatch(keys, records, labels)], eval_share=eval_share,  # type: ignore[attr-defined]
+                                   seed=seed, label_existing=label_existing, overlap=overlap,
+                                   annotators_per_item=annotators_per_item)
 
     def n_items(self) -> int:
         with read(self._engine) as conn:

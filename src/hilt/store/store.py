@@ -4,7 +4,7 @@ layer writes SQL.
 Everything a project knows lives here: items, the append-only answers, annotators, model runs,
 the ranked queue and the leases. :class:`Store` speaks in item *keys* (the user's ids) and
 plain Python values; the project layer above it never sees SQL. This module opens and creates a
-store; its methods come from one module per concern: :mod:`~hilt.store.items`,
+store; its methods come from one module per concern: :mod:`~hilt.store.items`, :mod:`~hilt.store.item_import`,
 :mod:`~hilt.store.serving`, :mod:`~hilt.store.answers`, :mod:`~hilt.store.runs`,
 :mod:`~hilt.store.annotators`, :mod:`~hilt.store.settings` and :mod:`~hilt.store.shared_state`.
 The same statements run on both databases (:mod:`hilt.store.engine` says how writes are
@@ -28,16 +28,17 @@ from hilt.store.annotators import AnnotatorsMixin
 from hilt.store.answers import AnswersMixin
 from hilt.store.common import ANNOTATOR, IMPORT_ANNOTATOR, REVIEWER, ItemRow, set_meta, utc_now
 from hilt.store.engine import is_database_url, make_engine, read, write
+from hilt.store.item_import import ItemBatch, ItemImportMixin
 from hilt.store.items import ItemsMixin
 from hilt.store.runs import RunsMixin
 from hilt.store.serving import ServingMixin
 from hilt.store.settings import SettingsMixin
 from hilt.store.shared_state import SharedStateMixin
 
-__all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemRow", "Store", "utc_now"]
+__all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemBatch", "ItemRow", "Store", "utc_now"]
 
 
-class Store(ItemsMixin, ServingMixin, AnswersMixin, RunsMixin, AnnotatorsMixin, SettingsMixin, SharedStateMixin):
+class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, AnnotatorsMixin, SettingsMixin, SharedStateMixin):
     """A project: a file or a database. Create one with :meth:`create`, open one with :meth:`open`.
 
     Every method runs its own short transaction on a connection of the calling thread, so a
