@@ -96,12 +96,24 @@ def retrained(where, scheduler=None, strategy: str | None = None) -> dict:
         report = project._job.last_report
         run = project.status()["runs"][-1]
         # The guesses the run wrote for the evaluation items served next (never served as ranked).
-        evaluation = [(item.id, item.guess, item.uncertainty) for item in project.peek_items("nobody", QUEUE)
-                      if item.is_eval]
+        evaluation = eval_guesses(project)
         return {"ranking": project._store.ranking(100), "evaluation": evaluation,
                 "n_train": run["n_train"], "n_eval": run["n_eval"],
                 "eval_accuracy": run["eval_accuracy"], "source": report.features_source,
                 "scheduler": project.status()["scheduler"], "run_id": report.run_id}
+
+
+def eval_guesses(project: Project) -> list[tuple[str, str, float]]:
+    """The guesses the served run wrote for evaluation items (never served as ranked), by key."""
+    from sqlalchemy import text
+
+    from hilt.store.common import get_meta
+    from hilt.store.engine import read
+
+    with read(project._store._engine) as conn:
+        return [tuple(row) for row in conn.execute(text(
+            "SELECT i.key, q.guess, q.score FROM queue q JOIN items i ON i.id = q.item "
+            "WHERE q.run_id = :run AND i.is_eval = 1 ORDER BY i.key"), {"run": get_meta(conn, "queue_run")})]
 
 
 def assert_same_run(local: dict, dask: dict) -> None:
