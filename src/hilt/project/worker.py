@@ -227,11 +227,19 @@ class RetrainJob:
         child that cannot start is started again (and its error raised) by the first run."""
         if self.in_process or os.environ.get(PROCESS_ENV, "auto").strip().lower() == "never":
             return
-        try:
-            self._start_child()
-        except Exception as error:
-            log.warning("hilt: the retrain process did not start (%s); the first retrain tries again",
-                        describe_error(error))
+
+        def start() -> None:
+            try:
+                self._start_child()
+            except Exception as error:
+                log.warning("hilt: the retrain process did not start (%s); the first retrain tries again",
+                            describe_error(error))
+
+        # In a thread: the set-up message (the fitted featurizer) fills the pipe, and the write
+        # waits until the child has finished its imports and reads it (seconds). A server that
+        # waited for that in its start-up left its first requests waiting ~3 s in the listen
+        # queue (bench_server: next p99 3.0-3.3 s). A run meanwhile waits on _child_lock.
+        threading.Thread(target=start, name="hilt-retrain-start", daemon=True).start()
 
     def _log_path(self) -> Any:
         return self.features.folder / "retrain.log"
