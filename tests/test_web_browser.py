@@ -443,7 +443,7 @@ def several_runs_project(tmp_path, rounds=5):
     truth = dict(zip(reviews["id"], reviews["sentiment"]))
     path = tmp_path / "customer-feedback-for-the-spring-campaign.hilt"
     with Project.create(path, reviews[["id", "text"]], ["fresh", "rotten"], text_column="text", id_column="id",
-                        features="tfidf", eval_share=0.3, retrain_every=1000) as project:
+                        features="tfidf", eval_share=0.3, retrain_every=1000, seed=1) as project:
         token = project.add_annotator("annotator-number-one")
         for _ in range(rounds):
             for _ in range(12):
