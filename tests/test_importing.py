@@ -502,10 +502,15 @@ def test_an_integer_label_column_is_neither_a_feature_nor_taken_for_one(digits_f
     items = read_items(digits_frame, labels=DIGITS)
     assert items.kind == "table"
     assert "digit" not in items.feature_columns and "digit" in items.label_like
-    # Pixel columns whose values happen to lie in 0..9 fall under the same rule (they could be the
-    # answer just as well); the rest are features.
-    assert all(c in items.feature_columns or c in items.label_like for c in digits_frame.columns)
-    assert len(items.feature_columns) >= 40
+    # Pixel columns whose values happen to lie in 0..9 (a digit's blank border) are pixels of the
+    # 8x8 image their names make (px00 .. px77): data, every one a feature.
+    assert items.feature_columns == [c for c in digits_frame.columns if c != "digit"]
+
+
+def test_a_numbered_column_of_label_names_that_is_no_image_pixel_is_still_not_a_feature():
+    frame = pd.DataFrame({"x1": [0.5, 2.5, 7.5, 1.5], "x2": [0, 1, 1, 0], "x3": [3.0, 1.0, 2.0, 4.0]})
+    items = read_items(frame, labels=["0", "1"])
+    assert items.feature_columns == ["x1", "x3"] and "x2" in items.label_like
 
 
 def test_an_integer_label_column_in_a_csv_is_not_a_feature(tmp_path, digits_frame):

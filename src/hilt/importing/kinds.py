@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Sequence
 import pandas as pd
 
 from hilt.errors import InputError
+from hilt.importing.image_columns import find_image
 from hilt.importing.values import _as_text, _plain
 
 if TYPE_CHECKING:
@@ -75,8 +76,12 @@ def _kind(
         )
     numeric = [c for c in data.columns if c not in exclude and _is_numeric_column(data[c])]
     # A number column of label names (a digit 0-9 beside pixels, with labels 0..9) is the answer
-    # written as numbers: as a feature it would hand the model the answer.
-    answers = [c for c in numeric if numeric_answers and labels is not None and _holds_labels(data[c], labels)]
+    # written as numbers: as a feature it would hand the model the answer. A pixel of the image
+    # the column names make is data even when its values stay in 0-9 (a digit's blank border).
+    image = find_image([str(c) for c in data.columns]) if numeric_answers and labels is not None else None
+    pixels = set(image.pixels) if image is not None else set()
+    answers = [c for c in numeric if numeric_answers and labels is not None and str(c) not in pixels
+               and _holds_labels(data[c], labels)]
     features = [c for c in numeric if c not in answers]
     if not features:
         held = (f" Column{'s' if len(answers) > 1 else ''} {', '.join(map(repr, answers))} "
