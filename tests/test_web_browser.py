@@ -500,6 +500,16 @@ def test_the_accuracy_chart_is_readable_on_a_phone_and_a_desktop(tmp_path, brows
         for i, a in enumerate(boxes):
             for b in boxes[i + 1:]:
                 assert not overlaps(a["box"], b["box"]), (a, b)
+        # The latest run's figures each fit on one line: their text's boxes share one top.
+        rows = page.evaluate("""() => Array.from(document.querySelectorAll('#latest-run dd')).map((dd) => {
+            const range = document.createRange();
+            range.selectNodeContents(dd);
+            const tops = Array.from(range.getClientRects()).map((r) => r.top);
+            return [dd.textContent, Math.max(...tops) - Math.min(...tops)];
+        })""")
+        assert len(rows) == 4, rows
+        for text, spread in rows if width > 360 else rows[1:]:  # at 360 px the interval may wrap once
+            assert spread < 5, (text, spread)
 
 
 def test_the_labelling_page_fits_a_phone(tmp_path, browser_context):
