@@ -140,18 +140,54 @@ class Configuration:
 
     # -- columns ---------------------------------------------------------------------------
     def shown_columns(self) -> list[str]:
+        """The item columns annotators see (as stored: the text column is ``"text"``).
+
+        Set at creation by ``show_columns`` / ``hide_columns``; columns whose values are all
+        label names are hidden unless shown explicitly. Projects made before the setting show
+        every column.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad"], "stars": [5, 1], "hint": ["pos", "neg"]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"],
+        ...                     text_column="text") as project:
+        ...     project.shown_columns
+        ['text', 'stars']
+        """
         return self.display.visible(self.data_columns)
 
     def hidden_columns(self) -> list[str]:
+        """The item columns annotators do not see (kept in the project and the export)."""
         return [c for c in self.data_columns if not self.display.shows(c)]
 
     def image_columns(self) -> str | list[str]:
+        """The image setting :meth:`set_image_columns` made (``"auto"`` unless changed)."""
         return self._store.meta().get("image_columns", "auto")
 
     def image_view(self) -> ImageView | None:
+        """The shown columns that faces draw as a square image (:mod:`hilt.project.image_view`),
+        or ``None``. Read from the file each time, so ``hilt config`` reaches a running server's
+        next page.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({f"px{k}": [k, 1] for k in range(16)})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["a", "b"]) as project:
+        ...     side = project.image_view.side
+        ...     _ = project.set_image_columns("off")
+        ...     side, project.image_view
+        (4, None)
+        """
         return image_view(self.shown_columns(), self.image_columns())
 
     def set_image_columns(self, setting: str | Sequence[str]) -> ImageView | None:
+        """Set which shown columns are drawn as an image: ``"auto"`` (found by name, the
+        default), ``"off"``, or column names / patterns (``"px*"``) in row-major order. Returns
+        the :meth:`image_view` it gives."""
         self._store.set_meta("image_columns", check_image_setting(setting, self.shown_columns()))
         return self.image_view()
 
@@ -173,8 +209,33 @@ class Configuration:
     def plan_change(self, *, model: Any, strategy: str | None, retrain_every: int | None,
                     eval_share: float | None, lease_seconds: float | None, labels: Sequence[str] | None,
                     rename: tuple[str, str] | None) -> tuple[dict[str, Any], tuple[str, str] | None]:
-        """The meta values a :meth:`hilt.Project.configure` call writes, and its checked rename;
-        each value checked as :meth:`ProjectSettings.checked` checks it. Nothing is written here."""
+        """Change settings after creation, recorded in the project file (with a dated entry in
+        its ``config_history``); each value is checked as :meth:`hilt.Project.create` checks it.
+
+        ``labels`` may add labels (every current label must stay: answers use them);
+        ``rename=(old, new)`` renames a label together with every answer that gave it.
+        ``eval_share`` sets how often evaluation items are served; the evaluation sample
+        itself was drawn at import and stays. The project's training (its background worker)
+        restarts with the new settings; other processes that have the project open (a running
+        ``hilt serve``) see them when they open it again.
+
+        Returns the meta values to write and the checked rename; :meth:`hilt.Project.configure`
+        writes them, rebuilds training and returns :meth:`hilt.Project.settings` after the change,
+        plus ``renamed`` (answers renamed).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad", "fine"]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"]) as project:
+        ...     item = project.next_item("ada")
+        ...     _ = project.answer(item.id, "neg", "ada")
+        ...     changed = project.configure(labels=["pos", "neg", "meh"], rename=("neg", "negative"),
+        ...                                 retrain_every=5)
+        ...     changed["labels"], changed["renamed"], project.status()["by_label"]
+        (['pos', 'negative', 'meh'], 1, {'negative': 1})
+        """
         current = list(self.settings.labels)
         if rename is not None:
             if (isinstance(rename, str) or not isinstance(rename, Sequence) or len(rename) != 2

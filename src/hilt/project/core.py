@@ -68,16 +68,8 @@ class Project:
     or use it as a context manager. A project may be used from several threads, and several
     processes may open the same file at once.
 
-    The model
-    ---------
-    Items are featurized once by the project's featurizer (``features=``: by default TF-IDF
-    beside sentence embeddings for text, scaling for tables; see :mod:`hilt.features`) and
-    the features are cached in ``<path>.d/``; a retrain refits only the classifier, a logistic
-    regression with the strength chosen for those features. ``model`` (any
-    scikit-learn classifier with ``predict_proba`` or ``decision_function``) replaces the
-    default logistic regression and is fitted on those cached features, so it must accept
-    a sparse matrix for text items. It is kept in the project file (pickled), so only open
-    project files you trust, as with any pickled model.
+    How items become features and which classifier is fitted on them: :class:`hilt.project.training.Training`.
+    A ``model`` is kept pickled in the project file: only open project files you trust.
 
     Examples
     --------
@@ -148,115 +140,21 @@ class Project:
         self._closed = False
 
     @classmethod
-    def create(
-        cls,
-        path: str | Path | ProjectLocation,
-        data: Any,
-        labels: Sequence[str],
-        *,
-        text_column: str | None = None,
-        id_column: str | None = None,
-        label_column: str | None = None,
-        strategy: str = "margin",
-        model: Any = None,
-        features: Any = None,
-        retrain_every: int = 10,
-        eval_share: float = 0.1,
-        lease_seconds: float = 600,
-        exist_ok: bool = False,
-        encoding: str = "utf-8",
-        queue_size: int = DEFAULT_QUEUE_SIZE,
-        seed: int | None = None,
-        show_columns: Sequence[str] | None = None,
-        hide_columns: Sequence[str] | None = None,
-        feature_columns: Sequence[str] | None = None,
-        exclude_columns: Sequence[str] | None = None,
-        drop_duplicate_ids: bool = False,
-        overlap: float = 0.0,
-        annotators_per_item: int = 2,
-        scheduler: Any = None,
-        chunk_rows: int = DEFAULT_CHUNK_ROWS,
-        progress: Callable[[int], Any] | None = None,
-    ) -> "Project":
-        """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame).
+    def create(cls, path: str | Path | ProjectLocation, data: Any, labels: Sequence[str], *,
+               text_column: str | None = None, id_column: str | None = None, label_column: str | None = None,
+               strategy: str = "margin", model: Any = None, features: Any = None, retrain_every: int = 10,
+               eval_share: float = 0.1, lease_seconds: float = 600, exist_ok: bool = False, encoding: str = "utf-8",
+               queue_size: int = DEFAULT_QUEUE_SIZE, seed: int | None = None,
+               show_columns: Sequence[str] | None = None, hide_columns: Sequence[str] | None = None,
+               feature_columns: Sequence[str] | None = None, exclude_columns: Sequence[str] | None = None,
+               drop_duplicate_ids: bool = False, overlap: float = 0.0, annotators_per_item: int = 2,
+               scheduler: Any = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+               progress: Callable[[int], Any] | None = None) -> "Project":
+        """Create a project at ``path`` (a file, or a ``postgresql://`` URL) from ``data`` (a
+        CSV/TSV/JSONL/Parquet path or a DataFrame) with the annotators' ``labels``; returns it open.
 
-        Parameters
-        ----------
-        path : str, pathlib.Path or hilt.store.location.ProjectLocation
-            The project file to create, e.g. ``reviews.hilt``, or a ``postgresql://`` database URL.
-        data : str, pathlib.Path or pandas.DataFrame
-            The items, read by :func:`hilt.importing.read_items`.
-        labels : sequence of str
-            The labels annotators choose from (at least two, distinct).
-        text_column, id_column, label_column : str, optional
-            See :func:`hilt.importing.read_items`. Labels from ``label_column`` are stored as
-            answers by the reserved annotator ``"import"`` and count as training labels.
-        strategy : str, default "margin"
-            A name from :data:`hilt.strategies.STRATEGIES` (``margin``, ``margin+diverse``,
-            ``cluster``, ``outlier``, ``representative``, ``committee``, …) or a mix such as
-            ``margin+diverse:8/random:1/outlier:1`` (shares of each batch of ``retrain_every``).
-        model : scikit-learn classifier, optional
-            Replaces the default classifier; fitted on the cached features (see the class notes).
-        features : str or scikit-learn transformer, optional
-            How items become feature rows: a name from :data:`hilt.features.FEATURIZERS`
-            (``tfidf``, ``embeddings``, ``tfidf+embeddings`` for text; ``scale`` for tables) or
-            any scikit-learn transformer (kept pickled in the project file, like ``model``).
-            Default: :data:`hilt.features.DEFAULT_FEATURES` for the items' kind
-            (``tfidf+embeddings`` for text). Recorded in the project with its parameters and
-            library version; the feature cache is keyed by it.
-        retrain_every : int, default 10
-            Retrain in the background after this many new training labels.
-        eval_share : float, default 0.1
-            Share of served items drawn from a random evaluation sample (never trained on).
-        lease_seconds : float, default 600
-            How long a served item stays reserved for its annotator.
-        exist_ok : bool, default False
-            Replace an existing project at ``path`` (its labels are lost) instead of raising
-            :class:`hilt.errors.ConflictError`.
-        encoding : str, default "utf-8"
-            Text encoding of a CSV/JSON file.
-        queue_size : int, default 2000
-            Ranked items kept per model run.
-        seed : int, optional
-            Seeds the evaluation sample and the random order (for reproducible tests).
-        show_columns, hide_columns : sequence of str, optional
-            Which item columns annotators see (the text always): only ``show_columns``, or all
-            but ``hide_columns``. By default all but the columns whose values are all label
-            names (they may be the answers); :attr:`shown_columns` lists what is shown.
-            The id and label columns are never part of an item's data.
-        feature_columns, exclude_columns : sequence of str, optional
-            Which columns the model sees (table items): exactly ``feature_columns``, or every
-            numeric column but ``exclude_columns`` and those whose values are all label names
-            (see :func:`hilt.importing.read_items`). Kept in the project: later imports and every
-            retrain use the same columns. An unknown name is an :class:`hilt.errors.InputError`
-            that lists the columns there are.
-        drop_duplicate_ids : bool, default False
-            With ``id_column``, keep the first row of each id and skip the rest (counted in
-            :attr:`created_import`) instead of refusing a file whose ids repeat.
-        overlap : float, default 0.0
-            Share of items (chosen at random, evaluation items too, also in later imports) that
-            ``annotators_per_item`` different people label, for agreement figures and review;
-            the rest are labelled once. Nobody is served an item twice.
-        annotators_per_item : int, default 2
-            How many different people label an overlapped item (at least 2 when ``overlap > 0``).
-        scheduler : str or distributed.Client, optional
-            A Dask scheduler (``tcp://host:8786``) whose workers build the features and score the
-            pool (:mod:`hilt.cluster`); default :data:`hilt.cluster.SCHEDULER_ENV`
-            (``HILT_DASK_SCHEDULER``), else none: everything runs in this process. Checked before
-            the data is read: an unreachable scheduler is an :class:`hilt.errors.InputError`.
-        chunk_rows : int, default 100000
-            Rows read, checked and written at a time: the import's memory is that of one chunk,
-            whatever the size of ``data``. The first chunk decides the kind of items, the text
-            column and the columns hidden for holding label names (see
-            :class:`hilt.importing.ItemStream`).
-        progress : callable, optional
-            Called with the number of data rows imported so far, after each chunk.
-
-        Returns
-        -------
-        Project
-            The open project. Nothing is left behind when the data cannot be read, wherever in
-            the file the problem is: the project file (or the database's tables) is removed.
+        Every parameter is described at :func:`hilt.project.creation.create_project` (the class
+        example shows one). Nothing is left behind when the data cannot be read.
         """
         options = dict(locals())  # every parameter, passed on by name
         del options["cls"], options["path"], options["data"], options["labels"]
@@ -264,16 +162,9 @@ class Project:
 
     @classmethod
     def open(cls, path: str | Path | ProjectLocation, *, model: Any = None, scheduler: Any = None) -> "Project":
-        """Open the project file (or ``postgresql://`` database) at ``path``.
-
-        ``model`` overrides the classifier kept in the file for this session. ``scheduler``
-        (``tcp://host:8786``, or a :class:`distributed.Client`; default ``HILT_DASK_SCHEDULER``;
-        ``False``: none, whatever the environment says) builds features and scores the pool on a
-        Dask cluster (:mod:`hilt.cluster`). Raises
-        :class:`hilt.errors.NotFoundError` for a missing file and :class:`hilt.errors.InputError`
-        for a file that is not a hilt project or was written by a newer hilt, and for a
-        scheduler that cannot be reached (within ``HILT_DASK_TIMEOUT`` seconds, default 10).
-        """
+        """Open the project file (or ``postgresql://`` database) at ``path``; ``model`` overrides the
+        file's classifier for this session, ``scheduler`` puts features and scores on a Dask
+        cluster (see :func:`hilt.project.creation.open_project` for both and the errors raised)."""
         return open_project(cls, path, model=model, scheduler=scheduler)
 
     def close(self) -> None:
@@ -297,22 +188,7 @@ class Project:
     # -- columns (configuration) -----------------------------------------------------------
     @property
     def shown_columns(self) -> list[str]:
-        """The item columns annotators see (as stored: the text column is ``"text"``).
-
-        Set at creation by ``show_columns`` / ``hide_columns``; columns whose values are all
-        label names are hidden unless shown explicitly. Projects made before the setting show
-        every column.
-
-        Examples
-        --------
-        >>> import tempfile, pathlib, pandas as pd
-        >>> from hilt import Project
-        >>> frame = pd.DataFrame({"text": ["good", "bad"], "stars": [5, 1], "hint": ["pos", "neg"]})
-        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"],
-        ...                     text_column="text") as project:
-        ...     project.shown_columns
-        ['text', 'stars']
-        """
+        """The item columns annotators see (:meth:`Configuration.shown_columns <hilt.project.configuration.Configuration.shown_columns>`)."""
         return self._config.shown_columns()
 
     @property
@@ -322,21 +198,7 @@ class Project:
 
     @property
     def image_view(self) -> ImageView | None:
-        """The shown columns that faces draw as a square image (:mod:`hilt.project.image_view`),
-        or ``None``. Read from the file each time, so ``hilt config`` reaches a running server's
-        next page.
-
-        Examples
-        --------
-        >>> import tempfile, pathlib, pandas as pd
-        >>> from hilt import Project
-        >>> frame = pd.DataFrame({f"px{k}": [k, 1] for k in range(16)})
-        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["a", "b"]) as project:
-        ...     side = project.image_view.side
-        ...     _ = project.set_image_columns("off")
-        ...     side, project.image_view
-        (4, None)
-        """
+        """The shown columns faces draw as an image, or ``None`` (:meth:`Configuration.image_view <hilt.project.configuration.Configuration.image_view>`)."""
         return self._config.image_view()
 
     @property
@@ -345,15 +207,16 @@ class Project:
         return self._config.image_columns()
 
     def set_image_columns(self, setting: str | Sequence[str]) -> ImageView | None:
-        """Set which shown columns are drawn as an image: ``"auto"`` (found by name, the
-        default), ``"off"``, or column names / patterns (``"px*"``) in row-major order. Returns
-        the :attr:`image_view` it gives."""
+        """Set which shown columns are drawn as an image (:meth:`Configuration.set_image_columns <hilt.project.configuration.Configuration.set_image_columns>`)."""
         return self._config.set_image_columns(setting)
 
     # -- items and labelling (hilt.project.item_import, hilt.project.labelling) ------------
-    def import_items(self, data: Any, **options: Any) -> dict:
+    def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
+                     drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                     progress: Callable[[int], Any] | None = None) -> dict:
         """Add items read the way the first file was (:meth:`ItemImport.import_items <hilt.project.item_import.ItemImport.import_items>`)."""
-        return self._import.import_items(data, **options)
+        return self._import.import_items(data, label_column=label_column, encoding=encoding,
+                                         drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress)
 
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator`` (:meth:`Labelling.next_item <hilt.project.labelling.Labelling.next_item>`)."""
@@ -382,40 +245,15 @@ class Project:
 
     # -- the model (hilt.project.training) -------------------------------------------------
     def isolate_retrains(self, *, start: bool = False) -> None:
-        """Run every background retrain in the retrain child process, whatever the pool size.
-
-        For a server: a retrain in a thread of the serving process holds Python's GIL for much
-        of its work, and the requests served meanwhile wait for it (``bench/bench_server.py``:
-        p99 60-83 ms in a thread, 19-25 ms in the child). Without a server small pools keep
-        retraining in a thread. A cluster job already runs its retrains on the cluster.
-        ``start=True`` starts the child now, in the background (``hilt serve`` does).
-
-        Examples
-        --------
-        >>> import pandas as pd, tempfile, pathlib
-        >>> from hilt import Project
-        >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.hilt"
-        >>> with Project.create(path, pd.DataFrame({"text": ["a b", "c d"]}), ["x", "y"]) as project:
-        ...     project.isolate_retrains()
-        """
+        """Run every background retrain in the retrain child process (:meth:`Training.isolate_retrains <hilt.project.training.Training.isolate_retrains>`)."""
         self._training.isolate_retrains(start=start)
 
     def warm(self, progress: Any = None) -> str:
-        """Build (or load) the item features now, so that the first retrain does not.
-
-        A server calls this before it accepts requests. ``progress(done, total)``, if given, is
-        called as the build advances. Returns where the features came from: ``"built"``,
-        ``"disk"`` (the cache beside the project file) or ``"memory"``.
-        """
+        """Build (or load) the item features now, so that the first retrain does not (:meth:`Training.warm <hilt.project.training.Training.warm>`)."""
         return self._training.warm(progress)
 
     def retrain(self, wait: bool = False) -> None:
-        """Refit on all training labels and re-rank the queue.
-
-        ``wait=False`` hands the work to the background worker and returns at once;
-        ``wait=True`` runs it in the calling thread and returns when the new ranking is served.
-        Nothing happens while fewer than two different labels exist.
-        """
+        """Refit on all training labels and re-rank the queue (:meth:`Training.retrain <hilt.project.training.Training.retrain>`)."""
         self._training.retrain(wait)
 
     def predictions(self) -> pd.DataFrame:
@@ -456,38 +294,14 @@ class Project:
 
     # -- settings (hilt.project.configuration) ---------------------------------------------
     def settings(self) -> dict:
-        """The settings :meth:`configure` changes: ``labels``, ``strategy``, ``retrain_every``,
-        ``eval_share``, ``lease_seconds``."""
+        """The settings :meth:`configure` changes: labels, strategy, retrain_every, eval_share, lease_seconds."""
         return self._config.settings.summary()
 
     def configure(self, *, strategy: str | None = None, retrain_every: int | None = None,
                   eval_share: float | None = None, lease_seconds: float | None = None,
                   labels: Sequence[str] | None = None, rename: tuple[str, str] | None = None) -> dict:
-        """Change settings after creation, recorded in the project file (with a dated entry in
-        its ``config_history``); each value is checked as :meth:`create` checks it.
-
-        ``labels`` may add labels (every current label must stay: answers use them);
-        ``rename=(old, new)`` renames a label together with every answer that gave it.
-        ``eval_share`` sets how often evaluation items are served; the evaluation sample
-        itself was drawn at import and stays. The project's training (its background worker)
-        restarts with the new settings; other processes that have the project open (a running
-        ``hilt serve``) see them when they open it again.
-
-        Returns :meth:`settings` after the change, plus ``renamed`` (answers renamed).
-
-        Examples
-        --------
-        >>> import tempfile, pathlib, pandas as pd
-        >>> from hilt import Project
-        >>> frame = pd.DataFrame({"text": ["good", "bad", "fine"]})
-        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"]) as project:
-        ...     item = project.next_item("ada")
-        ...     _ = project.answer(item.id, "neg", "ada")
-        ...     changed = project.configure(labels=["pos", "neg", "meh"], rename=("neg", "negative"),
-        ...                                 retrain_every=5)
-        ...     changed["labels"], changed["renamed"], project.status()["by_label"]
-        (['pos', 'negative', 'meh'], 1, {'negative': 1})
-        """
+        """Change settings after creation, recorded in the project file, and restart training with
+        them; returns :meth:`settings` plus ``renamed`` (:meth:`Configuration.plan_change <hilt.project.configuration.Configuration.plan_change>`)."""
         values, rename = self._config.plan_change(
             model=self.model, strategy=strategy, retrain_every=retrain_every, eval_share=eval_share,
             lease_seconds=lease_seconds, labels=labels, rename=rename)

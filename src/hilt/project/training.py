@@ -40,6 +40,17 @@ class Training:
 
     ``scheduler`` is a Dask client (from :func:`connect`) whose workers build the features and
     score the pool, or ``None`` to run everything in this process.
+
+    The model
+    ---------
+    Items are featurized once by the project's featurizer (``features=``: by default TF-IDF
+    beside sentence embeddings for text, scaling for tables; see :mod:`hilt.features`) and
+    the features are cached in ``<path>.d/``; a retrain refits only the classifier, a logistic
+    regression with the strength chosen for those features. ``model`` (any
+    scikit-learn classifier with ``predict_proba`` or ``decision_function``) replaces the
+    default logistic regression and is fitted on those cached features, so it must accept
+    a sparse matrix for text items. It is kept in the project file (pickled), so only open
+    project files you trust, as with any pickled model.
     """
 
     def __init__(self, store: Store, settings: ProjectSettings, meta: dict, *, model: Any = None,
@@ -137,7 +148,28 @@ class Training:
 
     # -- running retrains ------------------------------------------------------------------
     def isolate_retrains(self, *, start: bool = False) -> None:
-        """Run every background retrain in the retrain child process (see :meth:`hilt.Project.isolate_retrains`)."""
+        """Run every background retrain in the retrain child process, whatever the pool size.
+
+        For a server: a retrain in a thread of the serving process holds Python's GIL
+        for much of its work (tokenising, the solver's Python loop), and the requests served
+        meanwhile wait for it. With 50 people-paced annotators over 12,000 items
+        (``bench/bench_server.py``, two consecutive runs) the server's p99 went from 60-83 ms in
+        a thread to 19-25 ms in the child process.
+        Without a server (a notebook, ``hilt label``) small pools keep retraining in a thread,
+        which starts no process. A cluster job already runs its retrains on the cluster.
+
+        ``start=True`` starts the child now (``hilt serve`` does, before it accepts requests):
+        its imports take seconds, and begun at the first retrain they delayed that run past the
+        end of a short session. The child starts in the background; this returns at once.
+
+        Examples
+        --------
+        >>> import pandas as pd, tempfile, pathlib
+        >>> from hilt import Project
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.hilt"
+        >>> with Project.create(path, pd.DataFrame({"text": ["a b", "c d"]}), ["x", "y"]) as project:
+        ...     project.isolate_retrains()
+        """
         if self.scheduler is not None:  # a cluster job: its runs are already elsewhere
             return
         self.job.child_min_items = 0
@@ -145,7 +177,13 @@ class Training:
             self.job.start_child()
 
     def warm(self, progress: Any = None) -> str:
-        """Build (or load) the item features now; where they came from (see :meth:`hilt.Project.warm`)."""
+        """Build (or load) the item features now, so that the first retrain does not.
+
+        A server calls this before it accepts requests: the first feature build over a large
+        pool takes seconds (embeddings: about a second per 10,000 texts). ``progress(done,
+        total)``, if given, is called as the build advances. Returns where the features came
+        from: ``"built"``, ``"disk"`` (the cache beside the project file) or ``"memory"``.
+        """
         if self.scheduler is not None:  # on the cluster's workers ("cluster": published by another process)
             return self.job.warm()
         self.job.features.get(self._store, progress=progress)
@@ -155,7 +193,12 @@ class Training:
         return source
 
     def retrain(self, wait: bool = False) -> None:
-        """Refit now: in the calling thread with ``wait=True``, else by the background worker."""
+        """Refit on all training labels and re-rank the queue.
+
+        ``wait=False`` hands the work to the background worker and returns at once;
+        ``wait=True`` runs it in the calling thread and returns when the new ranking is served.
+        Nothing happens while fewer than two different labels exist.
+        """
         with self._counter_lock:
             self.since_retrain = 0
         if wait:
