@@ -188,7 +188,7 @@ class Project:
     # -- columns (configuration) -----------------------------------------------------------
     @property
     def shown_columns(self) -> list[str]:
-        """The item columns annotators see (:meth:`Configuration.shown_columns <hilt.project.configuration.Configuration.shown_columns>`)."""
+        """The item columns annotators see (:meth:`~hilt.project.configuration.Configuration.shown_columns`)."""
         return self._config.shown_columns()
 
     @property
@@ -198,7 +198,7 @@ class Project:
 
     @property
     def image_view(self) -> ImageView | None:
-        """The shown columns faces draw as an image, or ``None`` (:meth:`Configuration.image_view <hilt.project.configuration.Configuration.image_view>`)."""
+        """The shown columns faces draw as an image, or ``None`` (:meth:`~hilt.project.configuration.Configuration.image_view`)."""
         return self._config.image_view()
 
     @property
@@ -207,61 +207,61 @@ class Project:
         return self._config.image_columns()
 
     def set_image_columns(self, setting: str | Sequence[str]) -> ImageView | None:
-        """Set which shown columns are drawn as an image (:meth:`Configuration.set_image_columns <hilt.project.configuration.Configuration.set_image_columns>`)."""
+        """Set which shown columns are drawn as an image (:meth:`~hilt.project.configuration.Configuration.set_image_columns`)."""
         return self._config.set_image_columns(setting)
 
     # -- items and labelling (hilt.project.item_import, hilt.project.labelling) ------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
                      drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                      progress: Callable[[int], Any] | None = None) -> dict:
-        """Add items read the way the first file was (:meth:`ItemImport.import_items <hilt.project.item_import.ItemImport.import_items>`)."""
+        """Add items read the way the first file was (:meth:`~hilt.project.item_import.ItemImport.import_items`)."""
         return self._import.import_items(data, label_column=label_column, encoding=encoding,
                                          drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress)
 
     def next_item(self, annotator: str) -> Item | None:
-        """Lease the next item to ``annotator`` (:meth:`Labelling.next_item <hilt.project.labelling.Labelling.next_item>`)."""
+        """Lease the next item to ``annotator`` (:meth:`~hilt.project.labelling.Labelling.next_item`)."""
         return self._labelling.next_item(annotator)
 
     def peek_items(self, annotator: str, n: int) -> list[Item]:
-        """The next ``n`` items ``annotator`` would be served, without leasing (:meth:`Labelling.peek_items <hilt.project.labelling.Labelling.peek_items>`)."""
+        """The next ``n`` items ``annotator`` would be served, without leasing (:meth:`~hilt.project.labelling.Labelling.peek_items`)."""
         return self._labelling.peek_items(annotator, n)
 
     def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
                lease_next: bool = False) -> dict:
-        """Record an answer, committed before it returns (:meth:`Labelling.answer <hilt.project.labelling.Labelling.answer>`)."""
+        """Record an answer, committed before it returns (:meth:`~hilt.project.labelling.Labelling.answer`)."""
         return self._labelling.answer(item_id, label, annotator, answer_id, lease_next=lease_next)
 
     def undo(self, annotator: str, undo_id: str | None = None) -> Item | None:
-        """Retract ``annotator``'s latest answer and lease the item back (:meth:`Labelling.undo <hilt.project.labelling.Labelling.undo>`)."""
+        """Retract ``annotator``'s latest answer and lease the item back (:meth:`~hilt.project.labelling.Labelling.undo`)."""
         return self._labelling.undo(annotator, undo_id)
 
     def recent_answers(self, annotator: str, limit: int = 20) -> list[dict]:
-        """``annotator``'s latest current answers, newest first (:meth:`Labelling.recent_answers <hilt.project.labelling.Labelling.recent_answers>`)."""
+        """``annotator``'s latest current answers, newest first (:meth:`~hilt.project.labelling.Labelling.recent_answers`)."""
         return self._labelling.recent_answers(annotator, limit)
 
     def change_answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None) -> dict:
-        """Change an earlier answer, the old one kept (:meth:`Labelling.change_answer <hilt.project.labelling.Labelling.change_answer>`)."""
+        """Change an earlier answer, the old one kept (:meth:`~hilt.project.labelling.Labelling.change_answer`)."""
         return self._labelling.change_answer(item_id, label, annotator, answer_id)
 
     # -- the model (hilt.project.training) -------------------------------------------------
     def isolate_retrains(self, *, start: bool = False) -> None:
-        """Run every background retrain in the retrain child process (:meth:`Training.isolate_retrains <hilt.project.training.Training.isolate_retrains>`)."""
+        """Run every background retrain in the retrain child process (:meth:`~hilt.project.training.Training.isolate_retrains`)."""
         self._training.isolate_retrains(start=start)
 
     def warm(self, progress: Any = None) -> str:
-        """Build (or load) the item features now, so that the first retrain does not (:meth:`Training.warm <hilt.project.training.Training.warm>`)."""
+        """Build (or load) the item features now, so that the first retrain does not (:meth:`~hilt.project.training.Training.warm`)."""
         return self._training.warm(progress)
 
     def retrain(self, wait: bool = False) -> None:
-        """Refit on all training labels and re-rank the queue (:meth:`Training.retrain <hilt.project.training.Training.retrain>`)."""
+        """Refit on all training labels and re-rank the queue (:meth:`~hilt.project.training.Training.retrain`)."""
         self._training.retrain(wait)
 
     def predictions(self) -> pd.DataFrame:
-        """Every item's predicted label and probabilities from a fresh fit (:meth:`Training.predictions <hilt.project.training.Training.predictions>`)."""
+        """Every item's predicted label and probabilities from a fresh fit (:meth:`~hilt.project.training.Training.predictions`)."""
         return self._training.predictions()
 
     def save_model(self, path: str | Path, *, overwrite: bool = True) -> dict:
-        """Fit on all training labels and pickle model and featurizer (:meth:`Training.save_model <hilt.project.training.Training.save_model>`)."""
+        """Fit on all training labels and pickle model and featurizer (:meth:`~hilt.project.training.Training.save_model`)."""
         return self._training.save_model(path, overwrite=overwrite)
 
     # -- reporting and export (hilt.project.status, hilt.project.export) -------------------
@@ -276,12 +276,12 @@ class Project:
                            scheduler=self.scheduler)
 
     def export_rows(self, include_retracted: bool = False) -> list[dict]:
-        """One flat dict per current label (:meth:`Export.export_rows <hilt.project.export.Export.export_rows>`)."""
+        """One flat dict per current label (:meth:`~hilt.project.export.Export.export_rows`)."""
         return self._export.export_rows(include_retracted)
 
     def export(self, path: Any, *, include_retracted: bool = False, format: str | None = None,
                overwrite: bool = True) -> int:
-        """Write the labels to a file or stream (:meth:`Export.export <hilt.project.export.Export.export>`)."""
+        """Write the labels to a file or stream (:meth:`~hilt.project.export.Export.export`)."""
         return self._export.export(path, include_retracted=include_retracted, format=format, overwrite=overwrite)
 
     def export_predictions(self, path: Any, *, format: str | None = None, overwrite: bool = True) -> int:
@@ -301,7 +301,7 @@ class Project:
                   eval_share: float | None = None, lease_seconds: float | None = None,
                   labels: Sequence[str] | None = None, rename: tuple[str, str] | None = None) -> dict:
         """Change settings after creation, recorded in the project file, and restart training with
-        them; returns :meth:`settings` plus ``renamed`` (:meth:`Configuration.plan_change <hilt.project.configuration.Configuration.plan_change>`)."""
+        them; returns :meth:`settings` plus ``renamed`` (:meth:`~hilt.project.configuration.Configuration.plan_change`)."""
         values, rename = self._config.plan_change(
             model=self.model, strategy=strategy, retrain_every=retrain_every, eval_share=eval_share,
             lease_seconds=lease_seconds, labels=labels, rename=rename)
@@ -313,7 +313,7 @@ class Project:
 
     # -- the team (hilt.project.team) ------------------------------------------------------
     def add_annotator(self, name: str, *, reviewer: bool | None = None) -> str:
-        """Register ``name`` and return a fresh access token (:meth:`Team.add_annotator <hilt.project.team.Team.add_annotator>`)."""
+        """Register ``name`` and return a fresh access token (:meth:`~hilt.project.team.Team.add_annotator`)."""
         return self._team.add_annotator(name, reviewer=reviewer)
 
     def annotator_for_token(self, token: str) -> str | None:
@@ -325,11 +325,11 @@ class Project:
         return self._team.annotators()
 
     def annotator_list(self) -> list[dict]:
-        """Who labels this project, one dict per annotator (:meth:`Team.annotator_list <hilt.project.team.Team.annotator_list>`)."""
+        """Who labels this project, one dict per annotator (:meth:`~hilt.project.team.Team.annotator_list`)."""
         return self._team.annotator_list()
 
     def remove_annotator(self, name: str) -> dict:
-        """Revoke ``name``'s token and release their item; answers stay (:meth:`Team.remove_annotator <hilt.project.team.Team.remove_annotator>`)."""
+        """Revoke ``name``'s token and release their item; answers stay (:meth:`~hilt.project.team.Team.remove_annotator`)."""
         return self._team.remove_annotator(name)
 
     def is_reviewer(self, name: str) -> bool:
@@ -337,26 +337,26 @@ class Project:
         return self._team.is_reviewer(name)
 
     def record_address(self, url: str) -> None:
-        """Record ``url`` as where this project is served (:meth:`Team.record_address <hilt.project.team.Team.record_address>`)."""
+        """Record ``url`` as where this project is served (:meth:`~hilt.project.team.Team.record_address`)."""
         self._team.record_address(url)
 
     def link_base(self, url: str | None = None) -> dict:
-        """Where annotator links point (:meth:`Team.link_base <hilt.project.team.Team.link_base>`)."""
+        """Where annotator links point (:meth:`~hilt.project.team.Team.link_base`)."""
         return self._team.link_base(url)
 
     # -- quality (hilt.project.quality) ----------------------------------------------------
     def agreement(self) -> dict:
-        """Agreement between annotators on overlapped items (:meth:`Quality.agreement <hilt.project.quality.Quality.agreement>`)."""
+        """Agreement between annotators on overlapped items (:meth:`~hilt.project.quality.Quality.agreement`)."""
         return self._quality.agreement()
 
     def label_issues(self, limit: int = 50) -> list[dict]:
-        """Labelled items whose label is most likely wrong (:meth:`Quality.label_issues <hilt.project.quality.Quality.label_issues>`)."""
+        """Labelled items whose label is most likely wrong (:meth:`~hilt.project.quality.Quality.label_issues`)."""
         return self._quality.label_issues(limit)
 
     def review_items(self, reviewer: str, limit: int = 20, *, include_issues: bool = True) -> list[dict]:
-        """What ``reviewer`` should look at, in order (:meth:`Quality.review_items <hilt.project.quality.Quality.review_items>`)."""
+        """What ``reviewer`` should look at, in order (:meth:`~hilt.project.quality.Quality.review_items`)."""
         return self._quality.review_items(reviewer, limit, include_issues=include_issues)
 
     def review(self, item_id: str, label: str, reviewer: str, answer_id: str | None = None) -> dict:
-        """Record a reviewer's decision: the item's final label (:meth:`Quality.review <hilt.project.quality.Quality.review>`)."""
+        """Record a reviewer's decision: the item's final label (:meth:`~hilt.project.quality.Quality.review`)."""
         return self._quality.review(item_id, label, reviewer, answer_id)

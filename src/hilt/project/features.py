@@ -1,9 +1,10 @@
-"""The feature matrix of a project's items, computed once and cached beside the project file.
+"""The feature matrix of a project's items, computed once and cached in the project's cache folder.
 
 The project's featurizer (one of :mod:`hilt.features`: TF-IDF, sentence embeddings, both,
 scaling for tables, or a user's transformer) is unsupervised, so it is fitted once on the whole
 pool; every retrain then only refits the classifier and every rescore is a matrix product over
-the cached rows. The cache lives in ``<project>.d/``: one file per block of the featurizer's
+the cached rows. The cache lives in the project's cache folder (:func:`cache_folder`: ``<project>.d/``
+beside a project file, a folder of this host's own for a database): one file per block of the featurizer's
 output (``features-0.npz`` for a sparse block, ``features-1.npy`` for a dense one, so that
 embeddings take 4 bytes a value), ``index.npz`` with the item row ids, and ``features.json``
 with the key, written last, and ``fitted.pkl``, the featurizer as fitted. The key names the item

@@ -1,7 +1,7 @@
 """A project's status: the one dict that :meth:`Project.status` and ``hilt status`` show.
 
-:func:`status_dict` builds it from the store; :func:`read_status` does so from the project file
-alone, without building the featurizer or the model. That keeps ``hilt status`` to the store's
+:func:`status_dict` builds it from the store; :func:`read_status` does so from the project's store
+alone (its file or database), without building the featurizer or the model. That keeps ``hilt status`` to the store's
 own libraries (SQLAlchemy, numpy): scikit-learn, pandas and the embeddings take about two
 seconds to import, far longer than the status takes to read.
 """
