@@ -183,6 +183,8 @@ class AlignedModel:
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Probabilities of shape ``(n_items, len(labels))``, rows summing to 1."""
+        # Task seam: one row per item, one column per label, rows summing to 1 (single label); a
+        # multi-label task gives independent per-label probabilities, a span task per-token ones.
         if not self.is_fitted:
             raise InputError("The model is not fitted yet: teach it at least two labels first.")
         if isinstance(X, FeatureBlocks):

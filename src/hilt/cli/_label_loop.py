@@ -98,6 +98,8 @@ def parse_key(key: str, labels: Sequence[str]) -> tuple[str, str | None]:
     >>> parse_key("1", [str(d) for d in range(10)])  # a digit label is its own key
     ('label', '1')
     """
+    # Task seam: one key press = one label (the single-label widget); a task layer gives the
+    # terminal its own input for a label set or spans.
     key = key.strip() if key.strip() else key
     keys = label_keys(labels)
     # The keys shown on screen come first; letter keys are taken case-blind (Caps Lock).

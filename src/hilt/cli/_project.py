@@ -1,10 +1,10 @@
 """The PROJECT argument every command takes: a project file or a PostgreSQL database URL.
 
-Commands take PROJECT as a plain string and turn it into what the library accepts with
-:func:`project_location` (a ``Path`` for a file, the URL string for a database): a ``Path``
-argument would mangle a URL (pathlib folds ``postgresql://`` into ``postgresql:/``). Messages
-name a project with :func:`display_location` (a URL loses its password) and commands a person may
-copy with :func:`quoted` (shell-quoted as well).
+Commands take PROJECT as a plain string and parse it once with :func:`project_location` into a
+:class:`~hilt.store.location.ProjectLocation` (a file path or a database URL), which everything
+below takes as it is: a ``Path`` argument would mangle a URL (pathlib folds ``postgresql://``
+into ``postgresql:/``). Messages name a project with :func:`display_location` (a URL loses its
+password) and commands a person may copy with :func:`quoted` (shell-quoted as well).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from hilt.cluster.connect import SCHEDULER_ENV
 from hilt.errors import InputError
 from hilt.store.database import parse_url, url_without_password
-from hilt.store.engine import is_database_url
+from hilt.store.location import ProjectLocation
 
 __all__ = ["PROJECT_HELP", "SCHEDULER_HELP", "default_scheduler", "display_location", "open_project",
            "project_location", "quoted", "short_name"]
@@ -33,35 +33,36 @@ SCHEDULER_HELP = (
 
 
 
-def project_location(value: str) -> Path | str:
-    """A command's PROJECT as the library takes it: the URL of a PostgreSQL database as given,
-    anything else as a file path.
+def project_location(value: str) -> ProjectLocation:
+    """A command's PROJECT parsed once: the URL of a PostgreSQL database as given, anything else
+    as a file path.
 
     Examples
     --------
     >>> from hilt.cli._project import project_location
     >>> project_location("reviews.hilt")
-    PosixPath('reviews.hilt')
-    >>> project_location("postgresql://ana@db.example:5432/labels")
+    ProjectLocation(target=PosixPath('reviews.hilt'))
+    >>> project_location("postgresql://ana@db.example:5432/labels").url
     'postgresql://ana@db.example:5432/labels'
     >>> project_location("mysql://ana@db.example/labels")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     hilt.errors.InputError: Expected a project file or a PostgreSQL URL (...); got a mysql:// URL, ...
     """
-    if is_database_url(value):
-        _parse(value)  # a malformed URL is reported here, not as a driver's traceback
-        return value
+    location = ProjectLocation.of(value)
+    if location.is_database:
+        _parse(location.url)  # a malformed URL is reported here, not as a driver's traceback
+        return location
     scheme, sep, _ = value.partition("://")
     if sep and scheme.replace("+", "").isalnum():  # another database's URL, not a file name
         raise InputError(
             "Expected a project file or a PostgreSQL URL (postgresql://USER:PASSWORD@HOST:PORT/DATABASE); "
             f"got a {scheme}:// URL, which hilt cannot keep a project in."
         )
-    return Path(value)
+    return location
 
 
-def display_location(location: Path | str) -> str:
+def display_location(location: ProjectLocation | Path | str) -> str:
     """How messages name a project: the file's path, or the database URL without its password
     (a person copies it from the screen; the password stays in their shell history or PGPASSWORD).
 
@@ -74,12 +75,13 @@ def display_location(location: Path | str) -> str:
     >>> display_location(Path("reviews.hilt"))
     'reviews.hilt'
     """
-    if not is_database_url(location):
+    location = ProjectLocation.of(location)
+    if not location.is_database:
         return str(location)
-    return url_without_password(str(location))
+    return url_without_password(location.url)
 
 
-def quoted(location: Path | str) -> str:
+def quoted(location: ProjectLocation | Path | str) -> str:
     """:func:`display_location`, quoted for a shell command line (``hilt label 'my reviews.hilt'``).
 
     Examples
@@ -91,7 +93,7 @@ def quoted(location: Path | str) -> str:
     return shlex.quote(display_location(location))
 
 
-def short_name(location: Path | str) -> str:
+def short_name(location: ProjectLocation | Path | str) -> str:
     """A project's name in a title: the file's name, or ``database@host:port`` for a URL.
 
     Examples
@@ -101,9 +103,10 @@ def short_name(location: Path | str) -> str:
     >>> short_name(Path("data/reviews.hilt")), short_name("postgresql://ana:pw@db.example/labels")
     ('reviews.hilt', 'labels@db.example:5432')
     """
-    if not is_database_url(location):
-        return Path(location).name
-    parsed = _parse(str(location))
+    location = ProjectLocation.of(location)
+    if not location.is_database:
+        return location.path.name
+    parsed = _parse(location.url)
     return f"{parsed.database or ''}@{parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
@@ -126,7 +129,7 @@ def default_scheduler() -> str | None:
     return os.environ.get(SCHEDULER_ENV, "").strip() or None
 
 
-def open_project(location: Path | str, *, scheduler: str | None = None, cluster: bool = True) -> Any:
+def open_project(location: ProjectLocation, *, scheduler: str | None = None, cluster: bool = True) -> Any:
     """Open the project at ``location`` (from :func:`project_location`) for a command.
 
     ``cluster=True`` (``hilt label``, ``hilt serve``, ``hilt retrain``, ``hilt label-issues``):

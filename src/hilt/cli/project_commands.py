@@ -29,6 +29,7 @@ from hilt.cli._project import (
 )
 from hilt.cli.app import app, console, user_errors
 from hilt.errors import ConflictError, InputError
+from hilt.store.location import ProjectLocation
 
 #: The command's own output (tables, JSON); ``console`` (stderr) keeps the messages.
 stdout = Console(highlight=False)
@@ -79,7 +80,7 @@ def parse_columns(text: str | None, option: str) -> list[str] | None:
     return columns
 
 
-def _open(location: Path | str):
+def _open(location: ProjectLocation):
     """A project for a command that neither retrains nor ranks: no Dask scheduler is contacted."""
     return open_project(location, cluster=False)
 
@@ -173,11 +174,11 @@ def init(
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
     parsed = parse_labels(labels)  # a typo in --labels is reported before the data is read
-    if isinstance(location, str):
+    if location.is_database:
         # Whether the database holds a project is known once connected: the library refuses one
         # unless it may replace it, and says --force.
         options["exist_ok"] = force
-    elif location.exists() and not location.is_dir():
+    elif location.path.exists() and not location.path.is_dir():
         if not force:
             raise ConflictError(
                 f"Expected no file at {location}, but one exists. Choose another name, or pass --force "

@@ -1,9 +1,17 @@
-"""Labelling projects: one SQLite file, a ranked queue, and a background retrain worker.
+"""Labelling projects: a SQLite file or a PostgreSQL database, a ranked queue, and a background
+retrain worker.
 
 :class:`Project` is the library the CLI and the web server are thin faces over; :class:`Item`
-is what they show. The parts: :mod:`hilt.project.core` (the project), :mod:`~hilt.project.worker`
-(retraining), :mod:`~hilt.project.features` (the cached feature matrix),
-:mod:`~hilt.project.export` and :mod:`~hilt.project.annotators`.
+is what they show. :class:`Project` (:mod:`hilt.project.core`) is a facade over services with
+one job each: :mod:`~hilt.project.labelling` (queue, leases, answers, undo, history),
+:mod:`~hilt.project.team` (annotators, roles, tokens; the rules in
+:mod:`~hilt.project.annotators`), :mod:`~hilt.project.training` (features, the retrain worker
+of :mod:`~hilt.project.worker` and the Dask job of :mod:`~hilt.project.cluster`, model fits),
+:mod:`~hilt.project.quality` (agreement, label issues, review), :mod:`~hilt.project.configuration`
+(settings and shown columns), :mod:`~hilt.project.item_import` and :mod:`~hilt.project.export`;
+:mod:`~hilt.project.creation` makes and opens projects, :mod:`~hilt.project.status` reads the
+status (also without opening a project), :mod:`~hilt.project.features` caches the feature matrix.
+Where a project is, a file or a database, is a :class:`hilt.store.location.ProjectLocation`.
 """
 
 from typing import Any

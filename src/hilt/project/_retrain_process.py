@@ -4,8 +4,8 @@ Why a process and not a thread: fitting and scoring a million rows spends much o
 in C code that holds Python's GIL (sparse products, numba kernels, the solver's Python loop);
 a serving thread of the same process then waits for the GIL after each SQLite call and a
 2 ms answer takes 20-40 ms while a retrain runs. A child process shares no GIL, runs at a
-lower CPU priority (``nice``), and talks to the project only through the project file, which
-SQLite already makes safe between processes.
+lower CPU priority (``nice``), and talks to the project only through its store: the project
+file, which SQLite already makes safe between processes, or the project's PostgreSQL database.
 
 Protocol: the parent writes pickled messages to the child's stdin and reads pickled replies
 from its stdout, each framed by an 8-byte length. The first message sets the job up; each

@@ -1,4 +1,5 @@
-"""Writing answers out: the row shape of an export, and the JSON lines / CSV / Parquet writers."""
+"""Writing answers out: the :class:`Export` service, the row shape of an export, and the JSON
+lines / CSV / Parquet writers."""
 
 from __future__ import annotations
 
@@ -17,7 +18,11 @@ from hilt.errors import InputError
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["EXPORT_FORMATS", "EXPORT_SUFFIXES", "export_columns", "export_row", "json_text", "json_value",
+    from hilt.project.configuration import Configuration
+    from hilt.project.training import Training
+    from hilt.store import Store
+
+__all__ = ["EXPORT_FORMATS", "EXPORT_SUFFIXES", "Export", "export_columns", "export_row", "json_text", "json_value",
            "write_rows"]
 
 EXPORT_SUFFIXES = (".jsonl", ".csv", ".parquet")
@@ -26,6 +31,74 @@ EXPORT_FORMATS = tuple(suffix[1:] for suffix in EXPORT_SUFFIXES)
 _FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted", "role")
 #: Columns only an export of every answer has (``include_retracted``).
 _ALL_ONLY = ("retracted", "role")
+
+
+class Export:
+    """The labels (and the model's predictions) of the project in ``store``, as rows and files."""
+
+    def __init__(self, store: "Store", config: "Configuration", training: "Training"):
+        self._store = store
+        self._config = config
+        self._training = training
+
+    def export_rows(self, include_retracted: bool = False) -> list[dict]:
+        """One flat dict per current label (or per answer of any kind with ``include_retracted``):
+        ``item_id, label, annotator, answered_at, answer_id[, retracted]`` and the item's data."""
+        return [export_row(a, include_retracted=include_retracted)
+                for a in self._store.answer_rows(include_retracted=include_retracted)]
+
+    def export(self, path: Any, *, include_retracted: bool = False, format: str | None = None,
+               overwrite: bool = True) -> int:
+        """Write :meth:`export_rows` to ``path``; returns the row count.
+
+        ``path`` ends in ``.jsonl``, ``.csv`` or ``.parquet`` (or ``format`` says which), or is an
+        open text stream such as ``sys.stdout`` (``jsonl`` unless ``format="csv"``). The header
+        always has the item's data columns, also when nothing is labelled yet. With
+        ``overwrite=False`` an existing file is refused (:class:`hilt.errors.InputError`).
+
+        Examples
+        --------
+        >>> import io, tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad"], "stars": [5, 1]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"]) as project:
+        ...     out = io.StringIO()
+        ...     project.export(out, format="csv")
+        ...     print(out.getvalue().strip())
+        0
+        item_id,label,annotator,answered_at,answer_id,text,stars
+        """
+        rows = self.export_rows(include_retracted=include_retracted)
+        columns = export_columns(self._config.data_columns or self._first_item_columns(),
+                                 include_retracted=include_retracted)
+        for row in rows:
+            columns += [c for c in row if c not in columns]
+        return write_rows(path, rows, columns, format=format, overwrite=overwrite)
+
+    def _first_item_columns(self) -> list[str]:
+        """The data columns of a project made before they were recorded: the first item's."""
+        batches = self._store.iter_item_data(batch=1)
+        try:
+            _, datas = next(batches, ([], []))
+        finally:
+            batches.close()
+        return list(datas[0]) if datas else []
+
+    def export_predictions(self, path: Any, *, format: str | None = None, overwrite: bool = True) -> int:
+        """Write :meth:`hilt.Project.predictions` to ``path`` (as :meth:`export` writes); returns the row count."""
+        frame = self._training.predictions()
+        rows = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+                for row in frame.to_dict("records")]
+        return write_rows(path, rows, list(frame.columns), format=format, overwrite=overwrite)
+
+    def labelled_items(self) -> "pd.DataFrame":
+        """Items with a current label: their data columns plus ``label``, indexed by item id."""
+        import pandas as pd
+
+        rows = self._store.labelled_rows()
+        frame = pd.DataFrame([{**data, "label": label} for _, data, label in rows])
+        frame.index = pd.Index([key for key, _, _ in rows], name="item_id")
+        return frame
 
 
 def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, Any]:
@@ -41,6 +114,8 @@ def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, 
     ...            include_retracted=False)
     {'item_id': '1', 'label': 'pos', 'annotator': 'ada', 'answered_at': 't', 'answer_id': 'u', 'text': 'hi', 'data_label': 3}
     """
+    # Task seam: one label string per row; a task layer encodes its answer (a set of labels,
+    # spans) into export columns here, and reads them back on import.
     row = {k: answer[k] for k in _FIXED if include_retracted or k not in _ALL_ONLY}
     for name, value in answer["data"].items():
         row[f"data_{name}" if name in _FIXED else name] = value

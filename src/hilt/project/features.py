@@ -1,9 +1,10 @@
-"""The feature matrix of a project's items, computed once and cached beside the project file.
+"""The feature matrix of a project's items, computed once and cached in the project's cache folder.
 
 The project's featurizer (one of :mod:`hilt.features`: TF-IDF, sentence embeddings, both,
 scaling for tables, or a user's transformer) is unsupervised, so it is fitted once on the whole
 pool; every retrain then only refits the classifier and every rescore is a matrix product over
-the cached rows. The cache lives in ``<project>.d/``: one file per block of the featurizer's
+the cached rows. The cache lives in the project's cache folder (:func:`cache_folder`: ``<project>.d/``
+beside a project file, a folder of this host's own for a database): one file per block of the featurizer's
 output (``features-0.npz`` for a sparse block, ``features-1.npy`` for a dense one, so that
 embeddings take 4 bytes a value), ``index.npz`` with the item row ids, and ``features.json``
 with the key, written last, and ``fitted.pkl``, the featurizer as fitted. The key names the item
@@ -30,8 +31,7 @@ import scipy.sparse as sp
 from hilt.features import Featurizer, get_featurizer
 from hilt.features.base import Progress
 from hilt.store import Store
-from hilt.store.database import database_folder_name
-from hilt.store.engine import is_database_url
+from hilt.store.location import ProjectLocation
 
 __all__ = ["FeatureCache", "REFIT_SHARE", "cache_folder", "refit_due"]
 
@@ -39,12 +39,11 @@ __all__ = ["FeatureCache", "REFIT_SHARE", "cache_folder", "refit_due"]
 _CACHE_FORMAT = 4
 
 
-def cache_folder(project_path: Path | str) -> Path:
-    """The folder that holds a project's rebuildable files: ``reviews.hilt.d`` beside a project
-    file; for a project in a PostgreSQL database, a folder of this host's own under
-    ``$HILT_CACHE_DIR`` (default ``~/.cache/hilt``) named after the database. Servers on other
-    hosts keep their own copies: nothing in it has to be shared, everything is rebuilt from the
-    database when it is missing or stale (the cache key holds the project's uid and item count).
+def cache_folder(project_path: ProjectLocation | Path | str) -> Path:
+    """The folder that holds a project's rebuildable files
+    (:attr:`hilt.store.location.ProjectLocation.cache_folder`): ``reviews.hilt.d`` beside a
+    project file; for a project in a PostgreSQL database, a folder of this host's own under
+    ``$HILT_CACHE_DIR`` (default ``~/.cache/hilt``) named after the database.
 
     Examples
     --------
@@ -53,11 +52,7 @@ def cache_folder(project_path: Path | str) -> Path:
     >>> cache_folder("postgresql://ana:pw@db.example:5433/labels").name
     'db.example-5433-labels'
     """
-    if is_database_url(project_path):
-        root = Path(os.environ.get("HILT_CACHE_DIR") or Path.home() / ".cache" / "hilt")
-        return root / database_folder_name(str(project_path))
-    project_path = Path(project_path)
-    return project_path.with_name(project_path.name + ".d")
+    return ProjectLocation.of(project_path).cache_folder
 
 
 #: A retrain fits a ``"kept"`` featurizer (TF-IDF, scaling) again once the items added since its

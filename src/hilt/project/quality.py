@@ -1,33 +1,47 @@
-"""Labels a team can trust: agreement, likely label errors and review, as methods of a project.
+"""Labels a team can trust: the :class:`Quality` service (agreement, likely label errors, review).
 
-Part of :class:`hilt.project.Project` (a mixin, so that ``core.py`` keeps to serving and
-training). The math lives in :mod:`hilt.quality`; the rule for an item's final label in
-:mod:`hilt.store.consensus`.
+It is given what it uses explicitly: the store, the project's configuration (labels, shown
+columns), the training service (feature rows, fresh estimators, the retrain count), the
+labelling service (an answer's checks) and the team (who reviews). The math lives in
+:mod:`hilt.quality`; the rule for an item's final label in :mod:`hilt.store.consensus`.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 import numpy as np
 
-from hilt.errors import ForbiddenError, InputError
+from hilt.errors import InputError
+from hilt.project.configuration import Configuration
 from hilt.store import Store
 from hilt.store.consensus import REVIEW, Decision, final_labels
-from hilt.store.store import REVIEWER
 
-__all__ = ["QualityMixin"]
+if TYPE_CHECKING:
+    from hilt.project.labelling import Labelling
+    from hilt.project.team import Team
+    from hilt.project.training import Training
+
+__all__ = ["Quality"]
 
 #: Folds of the out-of-fold predictions label issues are found from.
 ISSUE_FOLDS = 5
 
 
-class QualityMixin:
-    """Agreement, likely label errors and review: methods of :class:`hilt.project.Project`."""
+class Quality:
+    """Agreement, likely label errors and review of the project in ``store``."""
 
-    _store: Store
-    labels: list[str]
+    def __init__(self, store: Store, config: Configuration, training: "Training", labelling: "Labelling",
+                 team: "Team"):
+        self._store = store
+        self._config = config
+        self._training = training
+        self._labelling = labelling
+        self._team = team
+        self._issues_lock = threading.Lock()
+        #: ``(answers key, rows)`` of the last label issues computed.
+        self._issues_cache: tuple | None = None
 
     # -- agreement -------------------------------------------------------------------------
     def agreement(self) -> dict:
@@ -77,12 +91,11 @@ class QualityMixin:
         changes (review decisions only remove rows, so they do not cost a refit)."""
         answers = self._store.current_answers()
         key = tuple((a["order"], a["role"]) for a in answers if a["role"] != REVIEW)
-        lock = self.__dict__.setdefault("_issues_lock", threading.Lock())
-        with lock:
-            cached = self.__dict__.get("_issues_cache")
+        with self._issues_lock:
+            cached = self._issues_cache
             if cached is None or cached[0] != key:
                 cached = (key, self._compute_issue_rows(answers))
-                self.__dict__["_issues_cache"] = cached
+                self._issues_cache = cached
         reviewed = {a["item_id"] for a in answers if a["role"] == REVIEW}
         return [row for row in cached[1] if row["item_id"] not in reviewed]
 
@@ -94,12 +107,15 @@ class QualityMixin:
             return []
         by_order = {a["order"]: a for a in answers}
         # The labelled items' rows only (from the cluster's workers when the project has one).
-        X, kept = self._feature_rows(sorted(decisions))  # type: ignore[attr-defined]
+        X, kept = self._training.feature_rows(sorted(decisions))
         items = [int(r) for r in kept]
-        code = {label: j for j, label in enumerate(self.labels)}
+        labels = list(self._config.settings.labels)
+        # Task seam: label issues compare one final label per item with the model's per-label
+        # probabilities; a multi-label or span task flags issues per label or per span here.
+        code = {label: j for j, label in enumerate(labels)}
         y = np.array([code[decisions[r].label] for r in items], dtype=np.int64)
-        probs = out_of_fold_probabilities(self._new_estimator, X, y,  # type: ignore[attr-defined]
-                                          folds=ISSUE_FOLDS, n_classes=len(self.labels))
+        probs = out_of_fold_probabilities(self._training.new_estimator, X, y,
+                                          folds=ISSUE_FOLDS, n_classes=len(labels))
         flagged, scores, suggested = find_label_issues(y, probs)
         score_of = {int(i): (float(s), int(g)) for i, s, g in zip(flagged, scores, suggested)}
         rows = []
@@ -112,16 +128,12 @@ class QualityMixin:
             else:  # a disagreement the model does not flag: ranked by the model's doubt in the label
                 score, better = float(1.0 - probs[i, y[i]]), int(np.argmax(probs[i]))
             first = by_order[decision.order]
-            rows.append({"item_id": first["item_id"], "label": decision.label, "suggested": self.labels[better],
+            rows.append({"item_id": first["item_id"], "label": decision.label, "suggested": labels[better],
                          "score": score, "annotator": first["annotator"], "disagreement": decision.disagreement})
         rows.sort(key=lambda row: -row["score"])
         return rows
 
     # -- review ----------------------------------------------------------------------------
-    def is_reviewer(self, name: str) -> bool:
-        """Whether ``name`` was added as a reviewer (``add_annotator(name, reviewer=True)``)."""
-        return self._store.annotator_role(name) == REVIEWER
-
     def review_items(self, reviewer: str, limit: int = 20, *, include_issues: bool = True) -> list[dict]:
         """What ``reviewer`` should look at, in order: items whose annotators disagree (oldest
         first), then likely label errors (:meth:`label_issues`), none a reviewer decided yet.
@@ -132,7 +144,7 @@ class QualityMixin:
         ``suggested`` and ``score`` (from :meth:`label_issues`, ``None`` for a disagreement the
         model does not flag). Raises :class:`hilt.errors.ForbiddenError` for a non-reviewer.
         """
-        self._check_reviewer(reviewer)
+        self._team.check_reviewer(reviewer)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InputError(f"Expected limit to be a whole number >= 1; got {limit!r}.")
         answers = self._store.current_answers()
@@ -150,7 +162,7 @@ class QualityMixin:
         for key in order[:limit]:
             issue = issue_of.get(key)
             rows.append({
-                "item_id": key, "data": self._display.filter(self._store.item(key).data),  # type: ignore[attr-defined]
+                "item_id": key, "data": self._config.display.filter(self._store.item(key).data),
                 "label": decided[key].label,
                 "answers": [{k: a[k] for k in ("annotator", "label", "role", "answered_at")} for a in by_item[key]],
                 "reason": "disagreement" if decided[key].disagreement else "likely error",
@@ -170,22 +182,18 @@ class QualityMixin:
         Returns ``{"saved": True, "answer_id", "duplicate", "label"}`` (``label``: the item's
         final label now).
         """
-        self._check_reviewer(reviewer)
+        self._team.check_reviewer(reviewer)
         if label is None:
-            raise InputError(f"Expected a review decision to be one of {', '.join(self.labels)}; got None.")
-        answer_id = self._check_answer(label, reviewer, answer_id)  # type: ignore[attr-defined]
+            raise InputError(
+                f"Expected a review decision to be one of {', '.join(self._config.settings.labels)}; got None.")
+        answer_id = self._labelling.check_answer(label, reviewer, answer_id)
         result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW)
-        self._count_training(result)  # type: ignore[attr-defined]
-        self._maybe_retrain()  # type: ignore[attr-defined]  # a decision that completes a batch starts the run
+        self._training.count_training(result)
+        self._training.maybe_retrain()  # a decision that completes a batch starts the run
         final = _decisions_by_key(a for a in self._store.current_answers() if a["item_id"] == str(item_id))
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"],
                 "label": final[str(item_id)].label}
 
-    def _check_reviewer(self, name: str) -> None:
-        if not self.is_reviewer(name):
-            raise ForbiddenError(
-                f"Expected a reviewer; {name!r} is not one. Add one with: hilt annotator add PROJECT NAME --reviewer"
-            )
 
 
 def _decisions_by_key(answers: Iterable[dict]) -> dict[str, Decision]:

@@ -1,7 +1,7 @@
 """A project's status: the one dict that :meth:`Project.status` and ``hilt status`` show.
 
-:func:`status_dict` builds it from the store; :func:`read_status` does so from the project file
-alone, without building the featurizer or the model. That keeps ``hilt status`` to the store's
+:func:`status_dict` builds it from the store; :func:`read_status` does so from the project's store
+alone (its file or database), without building the featurizer or the model. That keeps ``hilt status`` to the store's
 own libraries (SQLAlchemy, numpy): scikit-learn, pandas and the embeddings take about two
 seconds to import, far longer than the status takes to read.
 """
@@ -24,7 +24,7 @@ RUN_KEYS = ("n_train", "eval_accuracy", "n_eval", "strategy", "started_at", "fin
 
 def features_name(meta: dict) -> str:
     """The featurizer's name as the project recorded it (``tfidf`` or ``scale`` for projects
-    made before featurizers were recorded, as :mod:`hilt.project.core` reads them)."""
+    made before featurizers were recorded, as :mod:`hilt.project.training` reads them)."""
     spec = meta.get("features") or {}
     return str(spec.get("name") or ("tfidf" if meta["kind"] == "text" else "scale"))
 
@@ -89,16 +89,16 @@ def read_status(path: str | Path) -> dict[str, Any]:
     >>> read_status(path)["n_items"], read_status(path)["features"]
     (2, 'tfidf')
     """
+    from hilt.project.configuration import ProjectSettings  # the defaults an older file lacks, as Project's
+
     store = Store.open(path)
     try:
         meta = store.meta()
-        settings = meta.get("settings") or {}
-        # The same defaults as Project.__init__ for settings an older file lacks.
+        settings = ProjectSettings.from_meta(meta)
         return status_dict(
-            store, labels=list(meta["labels"]), strategy=meta["strategy"], kind=meta["kind"],
-            text_column=meta.get("text_column"), retrain_every=int(settings.get("retrain_every", 10)),
-            eval_share=float(settings.get("eval_share", 0.1)), features=features_name(meta),
-            overlap=meta.get("overlap"),
+            store, labels=list(settings.labels), strategy=settings.strategy, kind=settings.kind,
+            text_column=settings.text_column, retrain_every=settings.retrain_every,
+            eval_share=settings.eval_share, features=features_name(meta), overlap=settings.overlap,
         )
     finally:
         store.close()

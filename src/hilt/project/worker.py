@@ -8,7 +8,7 @@ Serving and answering therefore never wait for training.
 Nor do they wait for Python's GIL: a background run over a large pool (see
 :data:`CHILD_PROCESS_MIN_ITEMS`) happens in a child process (:mod:`hilt.project._retrain_process`,
 started on the first such run and kept, with the feature matrix in its memory), which works on
-the same project file. The background thread of :class:`RetrainWorker` only waits for it.
+the same project (its file or database). The background thread of :class:`RetrainWorker` only waits for it.
 
 One run at a time for the whole project, not just for this process: several server processes
 may serve one project (a PostgreSQL database behind a load balancer), each with its own worker.

@@ -206,7 +206,7 @@ def get_export(
         raise InputError(f"Expected format=jsonl or format=csv, got format={format!r}.")
     project = request.app.state.project
     folder = Path(tempfile.mkdtemp(prefix="hilt-export-"))
-    path = folder / f"{project_name(project.path)}-labels.{format}"
+    path = folder / f"{project_name(project.location)}-labels.{format}"
     project.export(path, include_retracted=include_retracted)
 
     def cleanup() -> None:

@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hilt.project.keys import LABEL_KEYS, label_keys
+from hilt.store.location import ProjectLocation
 from hilt.server.auth import TOKEN_COOKIE, annotator_for, request_token
 from hilt.server.charts import responsive_learning_curve
 
@@ -45,9 +46,10 @@ def project_name(location: Any) -> str:
     >>> project_name("postgresql://ana:secret@db.example:5432/labels?sslmode=require")
     'labels'
     """
-    if isinstance(location, str) and "://" in location:
-        return urlsplit(location).path.strip("/") or "hilt"
-    return Path(location).stem
+    location = ProjectLocation.of(location)
+    if location.is_database:
+        return urlsplit(location.url).path.strip("/") or "hilt"
+    return location.path.stem
 
 
 def when(value: str | None) -> str:
@@ -106,7 +108,7 @@ def _page_annotator(request: Request) -> str | RedirectResponse:
 
 def _project_context(request: Request, annotator: str) -> dict:
     project = request.app.state.project
-    return {"annotator": annotator, "project_name": project_name(project.path), "labels": list(project.labels),
+    return {"annotator": annotator, "project_name": project_name(project.location), "labels": list(project.labels),
             "reviewer": project.is_reviewer(annotator)}
 
 

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from hilt.errors import InputError, NotFoundError
-from hilt.store.database import describe_url
-from hilt.store.engine import is_database_url
+from hilt.store.location import ProjectLocation
 
 __all__ = ["NAMED_DATASETS", "LabelledData", "load_data"]
 
@@ -46,7 +45,7 @@ def load_data(
     label_column: str | None = None,
     text_column: str | None = None,
     id_column: str | None = None,
-    project: str | Path | None = None,
+    project: str | Path | ProjectLocation | None = None,
 ) -> LabelledData:
     """Resolve the ``data`` argument of :func:`hilt.simulate.run`.
 
@@ -67,7 +66,7 @@ def load_data(
             raise InputError(
                 f"Expected either a data set or --project, not both; got {data!r} and project {str(project)!r}."
             )
-        return _from_project(project if is_database_url(project) else Path(project))
+        return _from_project(ProjectLocation.of(project))
     if data is None:
         raise InputError(
             "Expected a data set: a file (CSV, JSONL or Parquet) with --label-column, one of "
@@ -99,7 +98,8 @@ def load_data(
 
 def project_name(project) -> str:
     """How messages name a project: its file name, or its database without the password."""
-    return describe_url(project.path) if is_database_url(project.path) else Path(project.path).name
+    location = project.location
+    return location.display if location.is_database else location.path.name
 
 
 def _named(name: str) -> LabelledData:
@@ -110,9 +110,9 @@ def _named(name: str) -> LabelledData:
     return _read(name, load_sklearn(name), label_column="label")
 
 
-def _from_project(path: Path | str) -> LabelledData:
-    if isinstance(path, Path) and not path.is_file():
-        raise NotFoundError(f"Expected a hilt project file at {str(path)!r}, but there is no such file.")
+def _from_project(path: ProjectLocation) -> LabelledData:
+    if not path.is_database and not path.path.is_file():
+        raise NotFoundError(f"Expected a hilt project file at {str(path.path)!r}, but there is no such file.")
     from hilt.project import Project
 
     with Project.open(path, scheduler=False) as project:  # only its labelled items are read
@@ -139,7 +139,7 @@ def _from_project(path: Path | str) -> LabelledData:
             f"{len(frame)} labelled item{'s' if len(frame) != 1 else ''} all have {found[0]!r}. "
             "Label items of other classes first, then simulate again."
         )
-    stem = Path(path).stem if isinstance(path, Path) else name.rsplit("/", 1)[-1]
+    stem = name.rsplit("/", 1)[-1] if path.is_database else path.path.stem
     data = _read(stem, frame, label_column="label", text_column=text_column if kind == "text" else None)
     data.notes.append(f"Replaying the {len(data)} labelled items of project {name} (its other items are left out).")
     data.featurizer = featurizer

@@ -43,6 +43,8 @@ class AnswersMixin:
         from (not a skip, not an evaluation item). An ``answer_id`` seen before stores nothing
         and returns ``duplicate=True``.
         """
+        # Task seam: an answer is stored as one label string (or NULL for a skip) in
+        # answers.label; a task layer encodes its answer (a label set, spans) into that column here.
         with write(self._engine) as conn:
             return self._record_answer(conn, key, label, annotator, answer_id, role)
 

@@ -69,6 +69,8 @@ def final_labels(answers: Iterable[tuple[Hashable, int, str, str, str]]) -> dict
     >>> final_labels([(9, 1, "ada", "pos", "annotate"), (9, 2, "bob", "neg", "annotate")])[9].label
     'pos'
     """
+    # Task seam: the final-answer rule of single-label items (a reviewer's decision, else the
+    # majority, ties to the earliest); a task layer (multi-label, spans) brings its own rule.
     latest_vote: dict[Hashable, dict[str, tuple[int, str]]] = {}
     review: dict[Hashable, tuple[int, str]] = {}
     for item, order, annotator, label, role in answers:

@@ -51,7 +51,10 @@ from typing import Iterator
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
-__all__ = ["BUSY_TIMEOUT_MS", "is_database_url", "make_engine", "read", "write"]
+# The location's parser, re-exported here where it was first defined.
+from hilt.store.location import DATABASE_SCHEMES, ProjectLocation, is_database_url
+
+__all__ = ["BUSY_TIMEOUT_MS", "DATABASE_SCHEMES", "is_database_url", "make_engine", "read", "write"]
 
 #: How long a writer waits for the write lock before "database is locked" (milliseconds).
 BUSY_TIMEOUT_MS = 30_000
@@ -60,27 +63,15 @@ _BEGIN_OPTION = "hilt_begin"
 _SYNC_OPTION = "hilt_synchronous"
 #: The advisory lock every write to a PostgreSQL project takes (one project per database).
 WRITE_LOCK_KEY = 0x68696C74  # "hilt"
-#: The URL schemes of a PostgreSQL project.
-DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 
-def is_database_url(location: object) -> bool:
-    """Whether ``location`` names a PostgreSQL database rather than a project file.
-
-    Examples
-    --------
-    >>> is_database_url("postgresql://ana@db.example:5432/labels"), is_database_url("labels.hilt")
-    (True, False)
-    """
-    return isinstance(location, str) and location.startswith(DATABASE_SCHEMES)
-
-
-def make_engine(location: Path | str) -> Engine:
+def make_engine(location: ProjectLocation | Path | str) -> Engine:
     """An engine over the SQLite file at ``location`` or the PostgreSQL database it names; each
     thread checks out its own connection."""
-    if is_database_url(location):
-        return _postgres_engine(str(location))
-    return _sqlite_engine(Path(location))
+    location = ProjectLocation.of(location)
+    if location.is_database:
+        return _postgres_engine(location.url)
+    return _sqlite_engine(location.path)
 
 
 def _postgres_engine(url: str) -> Engine:

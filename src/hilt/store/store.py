@@ -27,7 +27,8 @@ from hilt.store import database, schema
 from hilt.store.annotators import AnnotatorsMixin
 from hilt.store.answers import AnswersMixin
 from hilt.store.common import ANNOTATOR, IMPORT_ANNOTATOR, REVIEWER, ItemRow, set_meta, utc_now
-from hilt.store.engine import is_database_url, make_engine, read, write
+from hilt.store.engine import read, write
+from hilt.store.location import ProjectLocation
 from hilt.store.item_import import ItemBatch, ItemImportMixin
 from hilt.store.items import ItemsMixin
 from hilt.store.runs import RunsMixin
@@ -60,12 +61,14 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
     >>> store.close()
     """
 
-    def __init__(self, location: Path | str, engine: Any):
+    def __init__(self, location: ProjectLocation | Path | str, engine: Any):
+        #: Where the project is (:class:`~hilt.store.location.ProjectLocation`).
+        self.location = ProjectLocation.of(location)
         #: The project file, or the ``postgresql://`` URL of the project's database.
-        self.path: Path | str = location if is_database_url(location) else Path(location)
+        self.path: Path | str = self.location.target
         self._engine = engine
         #: PostgreSQL rather than SQLite: the few statements that differ check this.
-        self.postgres = is_database_url(location)
+        self.postgres = self.location.is_database
 
     def _sql(self, statement: str) -> str:
         """A driver-level statement written with SQLite's ``?`` placeholders, for this dialect
@@ -75,17 +78,18 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
-    def create(cls, path: str | Path, meta: dict[str, Any], *, replace: bool = False) -> "Store":
+    def create(cls, path: ProjectLocation | str | Path, meta: dict[str, Any], *, replace: bool = False) -> "Store":
         """A new, empty project with ``meta`` settings: a file at ``path`` (which must not exist),
         or the tables of a project in the PostgreSQL database a ``postgresql://`` URL names
         (which must not hold one already, unless ``replace=True``)."""
-        if is_database_url(path):
-            store = cls._database(str(path))
+        location = ProjectLocation.of(path)
+        if location.is_database:
+            store = cls._database(location)
             if database.has_project(store._engine):
                 if not replace:
                     store.close()
                     raise ConflictError(
-                        f"Expected an empty database, but {database.describe_url(str(path))} already holds a "
+                        f"Expected an empty database, but {location.display} already holds a "
                         "hilt project. Open it, name another database, or replace it (hilt init --force; "
                         "Python: exist_ok=True): its labels are then lost."
                     )
@@ -93,17 +97,17 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
             elif clashing := database.hilt_named_tables(store._engine):
                 store.close()  # another application's tables: never touched, never dropped
                 raise ConflictError(
-                    f"Expected an empty database, but {database.describe_url(str(path))} holds tables that are "
+                    f"Expected an empty database, but {location.display} holds tables that are "
                     f"not a hilt project's and are named like hilt's own ({', '.join(clashing)}). Name another "
                     "database: hilt leaves other applications' tables alone."
                 )
         else:
-            path = Path(path)
-            if path.exists():
+            path = location.path
+            if location.has_project():
                 raise ConflictError(f"Expected no file at {path}, but one exists.")
             if not path.parent.is_dir():
                 raise NotFoundError(f"Expected a folder for the project at {path.parent}, but there is none.")
-            store = cls(path, make_engine(path))
+            store = cls(location, location.engine())
         with write(store._engine) as conn:
             schema.metadata.create_all(conn)
             values = {**meta, "schema_version": schema.SCHEMA_VERSION, "queue_run": 0,
@@ -115,28 +119,29 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
         return store
 
     @classmethod
-    def open(cls, path: str | Path) -> "Store":
+    def open(cls, path: ProjectLocation | str | Path) -> "Store":
         """Open an existing project (a file, or a ``postgresql://`` database URL), migrating an
         older schema; refuse a newer one."""
-        if is_database_url(path):
-            store = cls._database(str(path))
+        location = ProjectLocation.of(path)
+        if location.is_database:
+            store = cls._database(location)
             if not database.has_project(store._engine):
                 store.close()
                 raise NotFoundError(
-                    f"Expected a hilt project in the database {database.describe_url(str(path))}, but it holds "
+                    f"Expected a hilt project in the database {location.display}, but it holds "
                     "none. Create one with: hilt init URL --data FILE --labels a,b"
                 )
         else:
-            path = Path(path)
+            path = location.path
             if not path.is_file():
                 raise NotFoundError(f"Expected a hilt project file at {path}, but there is no such file.")
-            _check_is_project(path)  # before the engine, whose connections switch a file to WAL mode
-            store = cls(path, make_engine(path))
+            _check_is_project(location)  # before the engine, whose connections switch a file to WAL mode
+            store = cls(location, location.engine())
         try:
             version = store._schema_version()
             if version > schema.SCHEMA_VERSION:
                 raise InputError(
-                    f"{_describe(path)} was written by a newer hilt (schema version {version}; this hilt reads "
+                    f"{_describe(location)} was written by a newer hilt (schema version {version}; this hilt reads "
                     f"versions up to {schema.SCHEMA_VERSION}). Upgrade hilt: pip install -U hilt."
                 )
             if version < schema.SCHEMA_VERSION:
@@ -147,11 +152,11 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
         return store
 
     @classmethod
-    def _database(cls, url: str) -> "Store":
-        """A store over the PostgreSQL database at ``url``, its connection checked."""
-        store = cls(url, make_engine(url))
+    def _database(cls, location: ProjectLocation) -> "Store":
+        """A store over the PostgreSQL database at ``location``, its connection checked."""
+        store = cls(location, location.engine())
         try:
-            database.check_connection(store._engine, url)
+            database.check_connection(store._engine, location.url)
         except BaseException:
             store.close()
             raise
@@ -164,7 +169,7 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
         except (OperationalError, DatabaseError):
             value = None
         if value is None:
-            raise _not_a_project(self.path)
+            raise _not_a_project(self.location)
         return int(json.loads(value))
 
     def _migrate(self) -> None:
@@ -201,36 +206,37 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
             return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
 
 
-def _describe(location: Path | str) -> str:
+def _describe(location: ProjectLocation) -> str:
     """A project file's path, or "the project in the database user@host:port/db": never a password."""
-    if is_database_url(location):
-        return f"The project in the database {database.describe_url(str(location))}"
-    return str(location)
+    if location.is_database:
+        return f"The project in the database {location.display}"
+    return location.display
 
 
-def _not_a_project(path: Path | str) -> InputError:
-    if is_database_url(path):
+def _not_a_project(location: ProjectLocation) -> InputError:
+    if location.is_database:
         return InputError(
-            f"Expected a hilt project in the database {database.describe_url(str(path))}, but it is not one "
+            f"Expected a hilt project in the database {location.display}, but it is not one "
             "(its meta table has no schema version). Create a project with: hilt init URL --data FILE --labels a,b"
         )
     return InputError(
-        f"Expected a hilt project file at {path}, but it is not one (no hilt schema inside). "
+        f"Expected a hilt project file at {location.display}, but it is not one (no hilt schema inside). "
         "Create a project with: hilt init PROJECT --data FILE --labels a,b"
     )
 
 
-def _check_is_project(path: Path) -> None:
+def _check_is_project(location: ProjectLocation) -> None:
     """Raise :class:`InputError` unless ``path`` is a SQLite file with hilt's ``meta`` table.
 
     Looks without writing: an empty file and a non-SQLite file are refused from their first
     bytes, and a SQLite file is read through a read-only connection, so that opening some
     other application's database by mistake leaves it exactly as it was.
     """
+    path = location.path
     with open(path, "rb") as handle:
         header = handle.read(16)
     if header != b"SQLite format 3\x00":
-        raise _not_a_project(path)
+        raise _not_a_project(location)
     try:
         conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
@@ -240,4 +246,4 @@ def _check_is_project(path: Path) -> None:
     except sqlite3.DatabaseError:  # no meta table, or not a database after all
         found = None
     if found is None:
-        raise _not_a_project(path)
+        raise _not_a_project(location)

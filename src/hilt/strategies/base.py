@@ -45,6 +45,9 @@ class QueryContext:
         (given separately when ``X`` holds raw items that a user's pipeline featurizes).
     """
 
+    # Task seam: strategies read one label per labelled item (y) and per-label probabilities
+    # from the model; a task layer turns its answers and model output into these per-item inputs.
+
     X: Any
     candidates: np.ndarray
     labelled: np.ndarray

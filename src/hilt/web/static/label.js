@@ -411,6 +411,8 @@
   // ---- actions --------------------------------------------------------------------------------
 
   function answer(label) {
+    // Task seam: one button or key = one label (the single-label widget); a task layer gives the
+    // page its own widget for a label set or spans, and the answer body it sends.
     const item = current();
     if (state.fatal) return;
     if (!item) {

@@ -1,0 +1,131 @@
+"""Adding items: the :class:`ItemImport` service, and the checks a new project's first items get.
+
+Files and frames are read in chunks by :class:`hilt.importing.ItemStream` and written by the
+store in one transaction (:mod:`hilt.store.item_import`); this service reads later files the way
+the project's first one was read, records columns first seen in them, and counts the labels
+they bring toward the next retrain.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import TYPE_CHECKING, Any, Callable, Iterator
+
+from hilt.errors import InputError
+from hilt.features import Featurizer
+from hilt.importing import DEFAULT_CHUNK_ROWS, ItemStream
+from hilt.models import AlignedModel, fresh_copy
+from hilt.project.configuration import Configuration
+from hilt.store import ItemBatch, Store
+
+if TYPE_CHECKING:
+    from hilt.project.training import Training
+
+__all__ = ["ItemImport", "TRANSFORMER_CHECK_ITEMS", "batches", "check_features"]
+
+#: Items a user's transformer is tried on when a project is created (a quick, early check).
+TRANSFORMER_CHECK_ITEMS = 200
+
+
+class ItemImport:
+    """Imports into the project in ``store`` after its creation."""
+
+    def __init__(self, store: Store, config: Configuration, training: "Training"):
+        self._store = store
+        self._config = config
+        self._training = training
+
+    def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
+                     drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
+                     progress: Callable[[int], Any] | None = None) -> dict:
+        """Add items from a file or DataFrame read the way the project's first file was.
+
+        All or nothing: a bad file raises and leaves the project exactly as it was, wherever in
+        the file the problem is. The file is read, checked and written ``chunk_rows`` rows at a
+        time in one transaction (see :meth:`hilt.Project.create`), so its size does not bound the
+        memory, and no annotator is served an item of the import before all of it is in;
+        ``progress`` is called with the number of data rows imported so far after each chunk.
+        Items whose id is already in the project are not added again, but a label the file gives
+        them (in ``label_column``) is stored by the ``import`` annotator when the item has no
+        current label; a label someone already gave is kept. Without an id column, new items are
+        numbered on from the items already there. An id that repeats an earlier row of the same
+        file is an :class:`hilt.errors.InputError` unless ``drop_duplicate_ids=True`` (the first
+        row is kept).
+
+        Returns a dict: ``added`` (new items), ``labelled`` (new items with a label),
+        ``existing`` (ids already in the project), ``relabelled`` (of those, labels added from
+        the file), ``label_kept`` (of those, a different current label kept), ``repeated``
+        (rows skipped because their id came earlier in the same file) and ``repeated_ids``
+        (the first few of them with their lines), ``identical_texts`` (rows whose text equals
+        an earlier row's; kept), and ``duplicates`` (``existing + repeated``).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> first = pd.DataFrame({"id": ["a", "b"], "text": ["good", "bad"]})
+        >>> more = pd.DataFrame({"id": ["a", "c"], "text": ["good", "fine"], "topic": ["pos", None]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", first, ["pos", "neg"],
+        ...                     id_column="id") as project:
+        ...     result = project.import_items(more, label_column="topic")
+        >>> result["added"], result["existing"], result["relabelled"]
+        (1, 1, 1)
+        """
+        settings = self._config.settings
+        # Read the way the project's items are: its text column, or exactly its feature columns.
+        table = settings.kind == "table"
+        items = ItemStream(data, text_column=settings.text_column, id_column=settings.id_column,
+                           label_column=label_column, labels=list(settings.labels), encoding=encoding,
+                           feature_columns=list(settings.feature_columns) if table else None,
+                           drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows)
+        # Row numbers are per file: without an id column the store numbers the new items on
+        # from the project's, inside the import transaction (two imports at once never collide).
+        chunks = batches(items, numbered=settings.id_column is None, progress=progress)
+        try:
+            result = self._store.import_batches(chunks, eval_share=settings.eval_share, label_existing=True,
+                                                **settings.overlap_arguments())
+        finally:
+            items.close()
+        result = {**result, "existing": result["duplicates"], "repeated": items.duplicates,
+                  "repeated_ids": items.repeated_ids, "identical_texts": items.identical_texts,
+                  "duplicates": result["duplicates"] + items.duplicates}
+        self._config.add_columns(items.names, items.label_like)
+        self._training.count_import(result)
+        return result
+
+
+def batches(items: ItemStream, *, numbered: bool, progress: Callable[[int], Any] | None) -> Iterator[ItemBatch]:
+    """The stream's chunks as the store's batches (``numbered``: keys left for the store to give);
+    ``progress`` is told the rows done once the store asks for the next batch, i.e. once the
+    previous one is written."""
+    for chunk in items.chunks():
+        yield ItemBatch(None if numbered else chunk.ids, chunk.payloads(), chunk.labels)
+        if progress is not None:
+            progress(chunk.rows_done)
+
+
+def check_features(featurizer: Featurizer, model: Any, items: ItemStream, labels: list[str]) -> None:
+    """Try the featurizer (a user's transformer) and the model (a user's classifier) on the first
+    items: one that cannot fit them, or returns the wrong number of rows, is an
+    :class:`InputError` now, before anything is created, not a failed retrain later."""
+    frame = items.first_frame.head(TRANSFORMER_CHECK_ITEMS)
+    if items.kind == "text":
+        sample: Any = ["" if v is None else str(v) for v in frame[items.text_column].tolist()]
+    else:
+        sample = frame[items.feature_columns].to_numpy(dtype="float64")
+    try:
+        copy = pickle.loads(pickle.dumps(featurizer))
+    except Exception as error:  # it is kept pickled in the project file and sent to the retrain process
+        raise InputError(f"Expected a transformer that can be pickled; {featurizer.name[7:]} cannot: {error}") from None
+    X = copy.fit_matrix(sample)
+    if model is None or X.shape[0] < 2:
+        return
+    y = [labels[i % 2] for i in range(X.shape[0])]  # any two labels: only whether it fits is asked
+    try:
+        AlignedModel(fresh_copy(model), labels).fit(X, y)
+    except Exception as error:
+        raise InputError(
+            f"Expected the model {type(model).__name__} to fit the {featurizer.name} features; it raised "
+            f"{type(error).__name__}: {error} Choose other features (features='tfidf' has no negative "
+            "values) or another model."
+        ) from None

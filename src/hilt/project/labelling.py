@@ -1,0 +1,205 @@
+"""Serving and answering: the :class:`Labelling` service.
+
+The queue and the leases live in the store (:mod:`hilt.store.serving`); this service checks what
+a face sends (annotator names, labels, answer ids), filters the columns annotators do not see,
+and tells the training service about every new training label so that retrains start on time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+from hilt.errors import InputError
+from hilt.project.annotators import check_annotator
+from hilt.project.configuration import Configuration, check_number
+from hilt.project.display import Display
+from hilt.project.item import Item
+from hilt.store import ItemRow, Store
+
+if TYPE_CHECKING:
+    from hilt.project.training import Training
+
+__all__ = ["Labelling", "served_item"]
+
+
+class Labelling:
+    """The queue, leases, answers, undo and answer history of the project in ``store``."""
+
+    def __init__(self, store: Store, config: Configuration, training: "Training"):
+        self._store = store
+        self._config = config
+        self._training = training
+
+    def next_item(self, annotator: str) -> Item | None:
+        """Lease the next item to ``annotator``; ``None`` when nothing is left for them.
+
+        The most uncertain unlabelled item by the current ranking (random items before the
+        first model), with a share ``eval_share`` of random evaluation items mixed in. Asking
+        again before answering returns the same item. The lease expires after ``lease_seconds``.
+        """
+        check_annotator(annotator)
+        self._training.maybe_retrain()
+        settings = self._config.settings
+        row = self._store.claim(annotator, lease_seconds=settings.lease_seconds, eval_share=settings.eval_share)
+        return None if row is None else served_item(row, self._config.display)
+
+    def peek_items(self, annotator: str, n: int) -> list[Item]:
+        """The next ``n`` items ``annotator`` would be served (ranked ones first), without leasing."""
+        check_annotator(annotator)
+        check_number("n", n, 1, None, whole=True)
+        return [served_item(row, self._config.display) for row in self._store.peek(annotator, int(n))]
+
+    def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
+               lease_next: bool = False) -> dict:
+        """Record ``annotator``'s ``label`` for ``item_id`` (``label=None`` skips the item).
+
+        Committed to disk before it returns. Repeating an ``answer_id`` stores nothing new and
+        returns ``duplicate=True``, so a client may retry safely.
+
+        Any item may be answered, also one leased to someone else: a lease decides who is
+        *served* an item, it does not lock answering. A person whose lease ran out while they
+        were thinking keeps their label instead of losing the work; the item then has a label,
+        so it is served to nobody again, and a second label from the lease holder is kept too
+        (the item's label is then decided as for any item with several answers: see
+        :func:`hilt.store.consensus.final_labels`; ``export(..., include_retracted=True)``
+        shows both). Rejecting the late answer
+        would instead break safe retries: a retried skip must stay a duplicate even after the
+        item was leased on.
+
+        Raises :class:`hilt.errors.InputError` for a label outside the project's labels or a bad
+        ``answer_id``, :class:`hilt.errors.NotFoundError` for an unknown ``item_id``, and
+        :class:`hilt.errors.ConflictError` when an ``answer_id`` comes back with a different answer.
+
+        With ``lease_next=True`` the annotator's next item is leased in the same transaction
+        (one commit for the usual "answer, show the next item" step of a labelling face) and
+        returned under ``"next"`` (an :class:`Item`, or ``None`` when nothing is left), exactly as
+        :meth:`next_item` would have served it. A retried answer gets the item it was first given.
+
+        Returns ``{"saved": True, "answer_id": ..., "duplicate": bool}`` (plus ``"next"``).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> frame = pd.DataFrame({"text": ["good", "bad", "fine"]})
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"]) as project:
+        ...     item = project.next_item("ada")
+        ...     reply = project.answer(item.id, "pos", "ada", answer_id="a1", lease_next=True)
+        ...     reply["saved"], reply["next"] is not None, project.answer(item.id, "pos", "ada", "a1")["duplicate"]
+        (True, True, True)
+        """
+        answer_id = self.check_answer(label, annotator, answer_id)
+        settings = self._config.settings
+        if lease_next:
+            result, row = self._store.answer_and_claim(str(item_id), label, annotator, answer_id,
+                                                       lease_seconds=settings.lease_seconds,
+                                                       eval_share=settings.eval_share)
+        else:
+            result, row = self._store.record_answer(str(item_id), label, annotator, answer_id), None
+        self._training.count_training(result)
+        self._training.maybe_retrain()  # also when only next_item's check would have started a due run
+        reply = {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
+        if lease_next:
+            reply["next"] = None if row is None else served_item(row, self._config.display)
+        return reply
+
+    def check_answer(self, label: str | None, annotator: str, answer_id: str | None) -> str:
+        """Check an answer's parts (one of the project's labels or None, a valid annotator name
+        and answer id); returns the answer id, a new one when none was given."""
+        check_annotator(annotator)
+        labels = self._config.settings.labels
+        # Task seam: a single-label answer is one of the labels or None (a skip); a task layer
+        # validates its own answer shape here (a set of labels, spans over the text).
+        if label is not None and label not in labels:
+            raise InputError(
+                f"Expected a label from {', '.join(labels)} (or None to skip); got {label!r}."
+            )
+        if answer_id is None:
+            return uuid.uuid4().hex
+        if not isinstance(answer_id, str) or not 1 <= len(answer_id) <= 128:
+            raise InputError(f"Expected answer_id to be a string of 1-128 characters; got {answer_id!r}.")
+        return answer_id
+
+    def undo(self, annotator: str, undo_id: str | None = None) -> Item | None:
+        """Retract ``annotator``'s latest current answer (kept, marked retracted) and lease the
+        item back to them; returns it, or ``None`` when they have nothing left to undo.
+
+        When the item has meanwhile been leased to someone else (``annotator`` skipped it and it
+        went to the next person), the answer is retracted all the same, but the item stays with
+        the person holding it, so that it is never on two screens at once: ``undo`` then returns
+        ``None`` and ``annotator`` keeps their current item.
+
+        ``undo_id`` (1-128 characters) makes a retry safe, like ``answer_id``: an undo repeated
+        with the same id (within a day, by any process over the project) retracts nothing more
+        and returns what the first one returned.
+        """
+        check_annotator(annotator)
+        if undo_id is not None and (not isinstance(undo_id, str) or not 1 <= len(undo_id) <= 128):
+            raise InputError(f"Expected undo_id to be a string of 1-128 characters; got {undo_id!r}.")
+        row = self._store.undo(annotator, lease_seconds=self._config.settings.lease_seconds, undo_id=undo_id)
+        return None if row is None else served_item(row, self._config.display)
+
+    def recent_answers(self, annotator: str, limit: int = 20) -> list[dict]:
+        """``annotator``'s latest current answers, newest first (skips have ``label=None``).
+
+        Each is a dict with ``item_id``, ``label``, ``answered_at``, ``answer_id`` and the item's
+        ``data``. What a labelling face lists so that an earlier answer can be changed with
+        :meth:`change_answer`.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> project = Project.create(folder / "p.hilt", pd.DataFrame({"text": ["a", "b", "c"]}), ["x", "y"])
+        >>> item = project.next_item("ada")
+        >>> _ = project.answer(item.id, "x", "ada")
+        >>> [(a["item_id"], a["label"]) for a in project.recent_answers("ada")] == [(item.id, "x")]
+        True
+        >>> project.close()
+        """
+        check_annotator(annotator)
+        check_number("limit", limit, 1, 1000, whole=True)
+        answers = self._store.recent_answers(annotator, int(limit))
+        for answer in answers:  # the columns annotators are not shown stay hidden here too
+            answer["data"] = self._config.display.filter(answer["data"])
+        return answers
+
+    def change_answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None) -> dict:
+        """Change ``annotator``'s answer for an item answered earlier: a new answer, the old kept.
+
+        The new answer is stored and the annotator's earlier answers on the item are retracted in
+        the same transaction (kept in the file, shown by ``export(..., include_retracted=True)``),
+        so the item counts once for them and the export has its new label. Validation, retries
+        with the same ``answer_id`` and the reply are as in :meth:`answer`.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> project = Project.create(folder / "p.hilt", pd.DataFrame({"text": ["a", "b", "c"]}), ["x", "y"])
+        >>> item = project.next_item("ada")
+        >>> _ = project.answer(item.id, "x", "ada")
+        >>> project.change_answer(item.id, "y", "ada")["saved"]
+        True
+        >>> [row["label"] for row in project.export_rows()]
+        ['y']
+        >>> project.close()
+        """
+        answer_id = self.check_answer(label, annotator, answer_id)
+        result = self._store.change_answer(str(item_id), label, annotator, answer_id)
+        self._training.count_training(result)
+        self._training.maybe_retrain()
+        return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
+
+
+def served_item(row: ItemRow, display: Display) -> Item:
+    """The :class:`Item` a face shows for a store row: only the columns annotators see."""
+    data = display.filter(row.data)  # columns that may hold the answer stay out of every face
+    # Evaluation items carry the run's guess like ranked ones (RetrainJob._with_eval_guesses):
+    # whether an item has a guess never says whether it is an evaluation item.
+    if row.guess is None:
+        return Item(row.key, data, row.is_eval)
+    return Item(row.key, data, row.is_eval, row.guess, row.score)
