@@ -27,6 +27,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
+from hilt import settings
 from hilt.features import Featurizer, get_featurizer
 from hilt.features.base import Progress
 from hilt.store import Store
@@ -54,7 +55,7 @@ def cache_folder(project_path: Path | str) -> Path:
     'db.example-5433-labels'
     """
     if is_database_url(project_path):
-        root = Path(os.environ.get("HILT_CACHE_DIR") or Path.home() / ".cache" / "hilt")
+        root = settings.CACHE_DIR.read()
         return root / database_folder_name(str(project_path))
     project_path = Path(project_path)
     return project_path.with_name(project_path.name + ".d")
