@@ -34,7 +34,7 @@ import numpy as np
 from hilt import settings, strategies
 from hilt.errors import HiltError
 from hilt.models import AlignedModel
-from hilt.project import _retrain_process
+from hilt.project import _pipe
 from hilt.project.features import FeatureCache
 from hilt.sampling import score
 from hilt.store import Store
@@ -202,8 +202,8 @@ class RetrainJob:
     def _run_in_child(self) -> RunReport | None:
         child = self._start_child()
         try:
-            _retrain_process.send(child.stdin, "run")
-            status, value = _retrain_process.receive(child.stdout)
+            _pipe.send(child.stdin, "run")
+            status, value = _pipe.receive(child.stdout)
         except (EOFError, OSError, ValueError):  # ValueError: a pipe closed by close()
             with self._child_lock:
                 if self._child is child:
@@ -258,7 +258,7 @@ class RetrainJob:
                     [sys.executable, "-c", "from hilt.project._retrain_process import main; main()"],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
                 )
-            _retrain_process.send(child.stdin, {
+            _pipe.send(child.stdin, {
                 "path": self.store.path, "folder": self.features.folder, "kind": self.features.kind,
                 "feature_columns": self.features.feature_columns, "featurizer": self.features.featurizer,
                 "labels": self.labels,
