@@ -1,4 +1,5 @@
-"""The modules of src/hilt import each other without a circle.
+"""The modules of src/hilt import each other without a circle, and each layer imports only the
+layers below it (DESIGN.md, "Layers").
 
 The graph is read from the source with :mod:`ast`, so it holds every import: those at the top
 of a module, those inside a function (a late import still ties the two modules together) and
@@ -118,6 +119,39 @@ def test_no_module_of_hilt_imports_itself_round_a_circle():
     found = cycles(import_graph())
     assert found == [], "import circles (break each by moving the shared piece into the lower module):\n" + "\n".join(
         " <-> ".join(component) for component in found)
+
+
+#: The layers from the bottom up, by the top-level module or package of src/hilt; a layer may
+#: import its own modules and those of any layer below it. A module not named here (one added
+#: since) is not checked until it is placed.
+LAYERS = [
+    {"hilt", "errors", "_version"},
+    {"settings"},  # below everything: hilt.sampling reads HILT_NO_NUMBA through it
+    {"sampling", "datasets", "importing"},
+    {"features"},
+    {"models"},
+    {"strategies", "quality"},
+    {"learner", "store"},
+    {"cluster"},
+    {"project"},
+    {"simulate", "server"},
+    {"cli"},
+]
+
+
+def _layer(module: str) -> int | None:
+    top = module.split(".")[1] if "." in module else "hilt"
+    return next((rank for rank, layer in enumerate(LAYERS) if top in layer), None)
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    upward = []
+    for module, targets in sorted(import_graph().items()):
+        for target in sorted(targets):
+            mine, theirs = _layer(module), _layer(target)
+            if mine is not None and theirs is not None and theirs > mine:
+                upward.append(f"{module} -> {target}")
+    assert not upward, "imports of a higher layer:\n" + "\n".join(upward)
 
 
 def test_the_cycle_finder_finds_a_circle_through_several_modules():
