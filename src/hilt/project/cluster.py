@@ -228,14 +228,15 @@ def _result(future: Any, cancelled: Callable[[], bool]) -> Any:
 def _wait(futures: list[Any], cancelled: Callable[[], bool]) -> None:
     """Wait for ``futures``, checking ``cancelled`` every second; raise a task's error, or
     :class:`TimeoutError` after :data:`RUN_TIMEOUT_ENV` seconds."""
-    deadline = time.monotonic() + settings.DASK_RUN_TIMEOUT.read()
+    timeout = settings.DASK_RUN_TIMEOUT.read()
+    deadline = time.monotonic() + timeout
     pending = [f for f in futures if not f.done()]
     pause = 0.01
     while pending:
         if cancelled():
             raise InterruptedError("retrain cancelled")
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the Dask cluster did not finish within {settings.DASK_RUN_TIMEOUT.read():g} s ({RUN_TIMEOUT_ENV})")
+            raise TimeoutError(f"the Dask cluster did not finish within {timeout:g} s ({RUN_TIMEOUT_ENV})")
         # Polled (the client is not the process's default, which distributed.wait needs);
         # at most a quarter second late.
         time.sleep(pause)
