@@ -6,6 +6,19 @@ are a tie, and a tie with random is no gain over it. No strategy is recommended 
 is not learnable as configured, and a caution is added when the test split is too small to tell
 the winner from its runner-up. Functions over :class:`~hilt.simulate.curves.LearningCurves`;
 :class:`hilt.simulate.SimulationResult` presents them as properties.
+
+Examples
+--------
+>>> from hilt.simulate import recommend
+>>> from hilt.simulate.curves import Curve, LearningCurves
+>>> curves = LearningCurves("toy", 0.9, {"budget": 30}, [
+...     Curve("random", 0, [10, 20, 30], [0.5, 0.7, 0.8]),
+...     Curve("margin", 0, [10, 20, 30], [0.5, 0.86, 0.9])])
+>>> recommend.recommended(curves)
+['margin']
+>>> best, tied = recommend.choice(curves.summary())
+>>> best.strategy, tied
+('margin', [])
 """
 
 from __future__ import annotations
