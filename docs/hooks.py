@@ -6,6 +6,9 @@
 * ``<!-- hilt:http-routes -->`` (docs/reference/http-api.md) becomes one section per route of the
   web server's routers (:mod:`hilt.server.api`, :mod:`hilt.server.pages`): method, path, query
   parameters, body fields, extra status codes, and the endpoint's own docstring.
+* ``<!-- hilt:environment -->`` (docs/reference/configuration.md) becomes the tables of the
+  environment variables hilt reads, from :mod:`hilt.settings` (name, type, default, who reads
+  it, meaning): a variable added there is on the page.
 
 Nothing here touches the network; it imports hilt from the environment mkdocs runs in.
 """
@@ -22,6 +25,7 @@ from typing import Any, Iterator
 
 CLI_MARKER = "<!-- hilt:cli -->"
 ROUTES_MARKER = "<!-- hilt:http-routes -->"
+ENVIRONMENT_MARKER = "<!-- hilt:environment -->"
 #: The width the help is rendered at: what a page's code block shows without scrolling.
 WIDTH = 80
 
@@ -251,6 +255,25 @@ def _body_model(annotation: Any) -> Any:
     return None
 
 
+# ---- the environment variables ---------------------------------------------------------------
+
+
+def environment_tables() -> str:
+    """Markdown: a table of the ``HILT_*`` variables of :data:`hilt.settings.VARIABLES`, then one
+    of the other variables hilt reads (:data:`hilt.settings.OTHER_VARIABLES`)."""
+    from hilt import settings
+
+    rows = ["| variable | value | default | read by | meaning |", "| --- | --- | --- | --- | --- |"]
+    for variable in settings.VARIABLES:
+        rows.append(f"| `{variable.name}` | {variable.kind.expected} | {variable.default_text} | "
+                    f"{variable.read_by} | {variable.meaning} |")
+    others = ["| variable | meaning |", "| --- | --- |"]
+    for other in settings.OTHER_VARIABLES:
+        names = ", ".join(f"`{name}`" for name in other.names) + (f" {other.also}" if other.also else "")
+        others.append(f"| {names} | {other.meaning} |")
+    return "\n".join(rows) + "\n\nOther variables hilt reads:\n\n" + "\n".join(others)
+
+
 # ---- the MkDocs event ----------------------------------------------------------------------
 
 
@@ -260,6 +283,8 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Any) -> str:
         markdown = markdown.replace(CLI_MARKER, cli_reference())
     if ROUTES_MARKER in markdown:
         markdown = markdown.replace(ROUTES_MARKER, route_table())
+    if ENVIRONMENT_MARKER in markdown:
+        markdown = markdown.replace(ENVIRONMENT_MARKER, environment_tables())
     return markdown
 
 
@@ -285,3 +310,4 @@ if __name__ == "__main__":  # a quick look without a build: python docs/hooks.py
     os.environ.setdefault("NO_COLOR", "1")
     print(cli_reference())
     print(route_table())
+    print(environment_tables())

@@ -130,6 +130,18 @@ def test_the_http_reference_has_every_route(site):
 
 
 @site_group
+def test_the_configuration_page_lists_every_environment_variable_of_hilt_settings(site):
+    from hilt import settings
+
+    text = _text(_built(site, "reference/configuration.md"))
+    assert "hilt:environment" not in text  # the marker was replaced
+    for variable in settings.VARIABLES:
+        assert variable.name in text, f"{variable.name} is not on the configuration page"
+    for other in settings.OTHER_VARIABLES:
+        assert all(name in text for name in other.names)
+
+
+@site_group
 def test_the_python_reference_renders_the_public_api(site):
     page = _built(site, "reference/python-api.md")
     for name in ["hilt.project.core.Project.create", "hilt.project.core.Project.next_item",

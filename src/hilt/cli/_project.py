@@ -9,12 +9,11 @@ password) and commands a person may copy with :func:`quoted` (shell-quoted as we
 
 from __future__ import annotations
 
-import os
 import shlex
 from pathlib import Path
 from typing import Any
 
-from hilt.cluster.connect import SCHEDULER_ENV
+from hilt import settings
 from hilt.errors import InputError
 from hilt.store.database import parse_url, url_without_password
 from hilt.store.location import ProjectLocation
@@ -126,7 +125,7 @@ def default_scheduler() -> str | None:
     >>> default_scheduler() is None
     True
     """
-    return os.environ.get(SCHEDULER_ENV, "").strip() or None
+    return settings.DASK_SCHEDULER.read()
 
 
 def open_project(location: ProjectLocation, *, scheduler: str | None = None, cluster: bool = True) -> Any:

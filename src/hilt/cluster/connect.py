@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
 from typing import Any
 
+from hilt import settings
 from hilt.errors import InputError
 
 __all__ = ["CONNECT_TIMEOUT_ENV", "SCHEDULER_ENV", "check_address", "connect", "is_connected", "scheduler_address",
            "DEFAULT_CONNECT_TIMEOUT"]
 
 #: The scheduler a project uses when none is given (``tcp://host:8786``); unset or empty: none.
-SCHEDULER_ENV = "HILT_DASK_SCHEDULER"
+SCHEDULER_ENV = settings.DASK_SCHEDULER.name
 #: Seconds to wait for the scheduler (and for its first worker) before giving up.
-CONNECT_TIMEOUT_ENV = "HILT_DASK_TIMEOUT"
-DEFAULT_CONNECT_TIMEOUT = 10.0
+CONNECT_TIMEOUT_ENV = settings.DASK_TIMEOUT.name
+DEFAULT_CONNECT_TIMEOUT = settings.DASK_TIMEOUT.default
 
 #: The address schemes Dask's comms speak (``distributed.comm.registry.backends``); no scheme is tcp.
 SCHEMES = ("tcp", "tls", "ws", "wss", "ucx", "inproc")
@@ -49,7 +49,7 @@ def scheduler_address(scheduler: Any = None) -> Any:
         return None
     origin = ""
     if scheduler is None:
-        scheduler = os.environ.get(SCHEDULER_ENV, "").strip() or None
+        scheduler = settings.DASK_SCHEDULER.read()
         origin = f" (from ${SCHEDULER_ENV})"
     if scheduler is None or not isinstance(scheduler, str):
         return scheduler
@@ -106,17 +106,6 @@ def is_connected(client: Any) -> bool:
     return getattr(client, "status", "running") == "running"
 
 
-def _timeout() -> float:
-    text = os.environ.get(CONNECT_TIMEOUT_ENV, "").strip()
-    try:
-        value = float(text) if text else DEFAULT_CONNECT_TIMEOUT
-    except ValueError:
-        raise InputError(f"Expected {CONNECT_TIMEOUT_ENV} to be a number of seconds; got {text!r}.") from None
-    if not value > 0:
-        raise InputError(f"Expected {CONNECT_TIMEOUT_ENV} to be > 0 seconds; got {text!r}.")
-    return value
-
-
 def connect(scheduler: Any, timeout: float | None = None) -> Any:
     """A :class:`distributed.Client` of the scheduler at ``scheduler`` (an address, or a client,
     returned as it is), with at least one worker that runs this hilt version.
@@ -137,7 +126,7 @@ def connect(scheduler: Any, timeout: float | None = None) -> Any:
             f"Expected Dask to score on the scheduler {scheduler}; it is not installed. Install it with "
             "pip install 'hilt[dask]' (on the workers too)."
         ) from None
-    timeout = _timeout() if timeout is None else float(timeout)
+    timeout = settings.DASK_TIMEOUT.read() if timeout is None else float(timeout)
     address = scheduler if "://" in scheduler else f"tcp://{scheduler}"
 
     def failed(error: Any) -> InputError:

@@ -15,29 +15,21 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from hilt import settings
+
 __all__ = ["PARTITION_ITEMS", "PARTITION_ITEMS_ENV", "Part", "Top", "plan", "partition_stats",
            "build_part", "take_rows", "score_part", "merge_tops", "combine_tops"]
 
 #: Items per partition: a task reads, featurizes and scores this many at once. 250,000 short
 #: texts are ~100 MB of TF-IDF rows (~250 MB with 256-dimension embeddings) in a worker.
-PARTITION_ITEMS = 250_000
-PARTITION_ITEMS_ENV = "HILT_DASK_PARTITION_ITEMS"
+PARTITION_ITEMS: int = settings.DASK_PARTITION_ITEMS.default
+PARTITION_ITEMS_ENV = settings.DASK_PARTITION_ITEMS.name
 
 
 def partition_items() -> int:
-    """:data:`PARTITION_ITEMS`, or the whole number in :data:`PARTITION_ITEMS_ENV`."""
-    text = os.environ.get(PARTITION_ITEMS_ENV, "").strip()
-    if not text:
-        return PARTITION_ITEMS
-    from hilt.errors import InputError
-
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise InputError(f"Expected {PARTITION_ITEMS_ENV} to be a whole number >= 1; got {text!r}.")
-    return value
+    """:data:`PARTITION_ITEMS`, or the whole number in :data:`PARTITION_ITEMS_ENV`
+    (:data:`hilt.settings.DASK_PARTITION_ITEMS`)."""
+    return settings.DASK_PARTITION_ITEMS.read()
 
 
 def plan(top: int, size: int) -> list[tuple[int, int]]:

@@ -61,16 +61,6 @@ class Featurizer(BaseEstimator, TransformerMixin):
         """``{"name", "params", "version"}``: what the project records and the cache is keyed by."""
         return {"name": self.name, "params": self.params(), "version": self.version()}
 
-    def check_kind(self, kind: str) -> None:
-        """Raise :class:`InputError` unless this featurizer accepts items of ``kind``."""
-        if kind not in self.kinds:
-            from hilt.features.registry import names_for
-
-            raise InputError(
-                f"Expected features for {kind} items ({', '.join(names_for(kind))}); got {self.name!r}, "
-                f"which works on {' or '.join(self.kinds)} items only."
-            )
-
     def fit_blocks(self, items: Any, *, progress: Progress | None = None,
                    cancelled: Callable[[], bool] = lambda: False) -> list[Any]:
         """Fit on ``items`` and return their blocks (float32, one row per item).

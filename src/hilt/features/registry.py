@@ -10,7 +10,7 @@ from hilt.features.custom import TransformerFeatures
 from hilt.features.table import ScaleFeatures
 from hilt.features.text import EmbeddingFeatures, TfidfEmbeddingFeatures, TfidfFeatures
 
-__all__ = ["FEATURIZERS", "DEFAULT_FEATURES", "get_featurizer", "names_for", "describe"]
+__all__ = ["FEATURIZERS", "DEFAULT_FEATURES", "check_kind", "get_featurizer", "names_for", "describe"]
 
 #: Name -> (factory, one line for ``--help``).
 FEATURIZERS: dict[str, tuple[Callable[[], Featurizer], str]] = {
@@ -27,6 +27,28 @@ DEFAULT_FEATURES = {"text": "tfidf+embeddings", "table": "scale"}
 def names_for(kind: str) -> list[str]:
     """The registry names that accept items of ``kind``."""
     return [name for name, (make, _) in FEATURIZERS.items() if kind in make.kinds]
+
+
+def check_kind(featurizer: Featurizer, kind: str) -> None:
+    """Raise :class:`~hilt.errors.InputError` unless ``featurizer`` accepts items of ``kind``;
+    the message lists the registry's featurizers that do (which is why the check lives here,
+    beside the registry, and not on :class:`~hilt.features.Featurizer`).
+
+    Examples
+    --------
+    >>> from hilt.features import ScaleFeatures
+    >>> from hilt.features.registry import check_kind
+    >>> check_kind(ScaleFeatures(), "table")
+    >>> check_kind(ScaleFeatures(), "text")
+    Traceback (most recent call last):
+    ...
+    hilt.errors.InputError: Expected features for text items (tfidf, embeddings, tfidf+embeddings); got 'scale', which works on table items only.
+    """
+    if kind not in featurizer.kinds:
+        raise InputError(
+            f"Expected features for {kind} items ({', '.join(names_for(kind))}); got {featurizer.name!r}, "
+            f"which works on {' or '.join(featurizer.kinds)} items only."
+        )
 
 
 def describe() -> str:
@@ -68,7 +90,7 @@ def get_featurizer(features: Any, kind: str, *, model: Any = None) -> Featurizer
         featurizer = features
     else:
         featurizer = TransformerFeatures(features)
-    featurizer.check_kind(kind)
+    check_kind(featurizer, kind)
     return featurizer
 
 

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from hilt.errors import InputError
+from hilt.importing.chunk import RawChunk
 from hilt.importing.kinds import _holds_labels, _is_number, _is_numeric_column, _is_string_column, _kind
 from hilt.importing.values import _as_text, _is_missing, _plain
 
@@ -132,39 +133,6 @@ def shorten_columns(names: Sequence[str], limit: int = 8) -> str:
     if len(names) <= limit:
         return ", ".join(names)
     return f"{names[0]}, {names[1]}, ... {names[-1]} ({len(names):,} columns)"
-
-
-# --- chunks as read -----------------------------------------------------------------------
-
-
-@dataclass
-class RawChunk:
-    """A chunk as read: a frame, and the 1-based file line each row started on (None: no lines).
-
-    ``offset`` is how many data rows of the input came before this chunk: it numbers the rows
-    of sources without lines (``row N (counting from 0)``) and the items without an id column.
-    """
-
-    frame: pd.DataFrame
-    source: str
-    lines: list[int] | None
-    offset: int = 0
-
-    def where(self, position: int) -> str:
-        return f"{self.source}, {self.place(position)}"
-
-    def place(self, position: int) -> str:
-        """``line N`` (a file line) or ``row N (counting from 0)``."""
-        return _place(self.number(position), self.lines is not None)
-
-    def number(self, position: int) -> int:
-        """The line (or the 0-based row of the input) of the chunk's row ``position``."""
-        return self.lines[position] if self.lines is not None else self.offset + position
-
-
-def _place(number: int, is_line: bool) -> str:
-    return f"line {number}" if is_line else f"row {number} (counting from 0)"
-
 
 
 def _column_names(columns: Any, source: str) -> list[str]:

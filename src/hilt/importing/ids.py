@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from hilt.errors import InputError
-from hilt.importing.checks import REPORTED_REPEATS, RawChunk, _place
+from hilt.importing.checks import REPORTED_REPEATS
+from hilt.importing.chunk import RawChunk, _place
 
 __all__ = ["UniqueIds"]
 
@@ -35,7 +36,7 @@ class UniqueIds:
     Examples
     --------
     >>> import pandas as pd
-    >>> from hilt.importing.checks import RawChunk
+    >>> from hilt.importing.chunk import RawChunk
     >>> from hilt.importing.ids import UniqueIds
     >>> unique = UniqueIds("id", drop=True)
     >>> unique.keep(["a", "b"], RawChunk(pd.DataFrame(), "f.csv", [2, 3]))

@@ -5,16 +5,14 @@ only label names (the answers, perhaps) or look like ids. Decided on an input's 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
 import pandas as pd
 
 from hilt.errors import InputError
+from hilt.importing.chunk import RawChunk
 from hilt.importing.image_columns import find_image
 from hilt.importing.values import _as_text, _plain
-
-if TYPE_CHECKING:
-    from hilt.importing.checks import RawChunk
 
 __all__: list[str] = []
 

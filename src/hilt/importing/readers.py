@@ -1,6 +1,6 @@
 """Read an input in chunks: CSV/TSV and JSON lines (also gzip-compressed), Parquet, a DataFrame.
 
-:func:`raw_chunks` yields :class:`hilt.importing.checks.RawChunk` objects of at most
+:func:`raw_chunks` yields :class:`hilt.importing.chunk.RawChunk` objects of at most
 ``chunk_rows`` rows (and, for the text formats, about ``chunk_bytes`` of text), each with the
 file line every row started on, so that a message about row 9,000,001 names its line as
 exactly as one about row 2. Memory stays that of one chunk whatever the size of the file,
@@ -27,7 +27,8 @@ from typing import Any, BinaryIO, Iterator
 import pandas as pd
 
 from hilt.errors import InputError
-from hilt.importing.checks import RawChunk, _column_names
+from hilt.importing.checks import _column_names
+from hilt.importing.chunk import RawChunk
 
 __all__ = ["COMPRESSIBLE_SUFFIXES", "DEFAULT_CHUNK_BYTES", "DEFAULT_CHUNK_ROWS", "SUPPORTED_SUFFIXES", "raw_chunks"]
 

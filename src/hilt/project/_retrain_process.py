@@ -7,45 +7,25 @@ a serving thread of the same process then waits for the GIL after each SQLite ca
 lower CPU priority (``nice``), and talks to the project only through its store: the project
 file, which SQLite already makes safe between processes, or the project's PostgreSQL database.
 
-Protocol: the parent writes pickled messages to the child's stdin and reads pickled replies
-from its stdout, each framed by an 8-byte length. The first message sets the job up; each
-further one asks for a run and is answered with ``("ok", RunReport | None)`` or
-``("error", exception)``. End of input (the parent closed the pipe, or died) ends the child.
+The parent and the child talk over the child's stdin and stdout, in framed pickles
+(:mod:`hilt.project._pipe`). The first message sets the job up; each further one asks for a run
+and is answered with ``("ok", RunReport | None)`` or ``("error", exception)``. End of input (the
+parent closed the pipe, or died) ends the child.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
-import struct
 import sys
-from typing import Any, BinaryIO
 
-__all__ = ["receive", "send"]
+from hilt.project._pipe import receive, send
 
-_HEADER = struct.Struct("<Q")
-
-
-def send(stream: BinaryIO, message: Any) -> None:
-    """Write one framed pickle and flush."""
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
-    stream.flush()
-
-
-def receive(stream: BinaryIO) -> Any:
-    """Read one framed pickle; raise :class:`EOFError` at the end of the stream."""
-    header = stream.read(_HEADER.size)
-    if len(header) < _HEADER.size:
-        raise EOFError("the other side closed the pipe")
-    size = _HEADER.unpack(header)[0]
-    data = stream.read(size)
-    if len(data) < size:
-        raise EOFError("the other side closed the pipe mid-message")
-    return pickle.loads(data)
+__all__ = ["main"]
 
 
 def main() -> None:
+    """Serve the parent's runs until its end of the pipe closes."""
     # stdout carries the protocol: anything a library prints goes to stderr instead
     replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr
@@ -55,6 +35,7 @@ def main() -> None:
     except (AttributeError, OSError):
         pass
 
+    # Imported once the priority is lowered: the imports are a second or two of CPU.
     from hilt.project.features import FeatureCache
     from hilt.project.worker import RetrainJob
     from hilt.store import Store

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import pickle
 import threading
 import time
@@ -22,7 +21,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 
-from hilt import strategies
+from hilt import settings, strategies
 from hilt.cluster import connect, is_connected, partitions
 from hilt.errors import HiltError, InputError
 from hilt.project.features import refit_due
@@ -39,21 +38,12 @@ log = logging.getLogger("hilt.cluster")
 #: items per queued item, and as many drawn at random (10 x the 2,000 queue: 40,000 rows).
 POOL_PER_QUEUE_ITEM = 10
 #: Seconds a run waits for the cluster before it fails (and serving goes on with the old ranking).
-RUN_TIMEOUT_ENV = "HILT_DASK_RUN_TIMEOUT"
-_RUN_TIMEOUT = 3600.0
+RUN_TIMEOUT_ENV = settings.DASK_RUN_TIMEOUT.name
 #: Bump when what a partition holds changes, so published features of older versions are rebuilt.
 _FORMAT = 1
 #: Task retries after an error in the task itself (a worker that dies is handled by Dask: its
 #: tasks, and the partitions it held, are computed again on the others).
 _RETRIES = 2
-
-
-def _run_timeout() -> float:
-    try:
-        return float(os.environ.get(RUN_TIMEOUT_ENV, "") or _RUN_TIMEOUT)
-    except ValueError:
-        raise InputError(f"Expected {RUN_TIMEOUT_ENV} to be a number of seconds; got "
-                         f"{os.environ.get(RUN_TIMEOUT_ENV)!r}.") from None
 
 
 class ClusterFeatures:
@@ -238,14 +228,15 @@ def _result(future: Any, cancelled: Callable[[], bool]) -> Any:
 def _wait(futures: list[Any], cancelled: Callable[[], bool]) -> None:
     """Wait for ``futures``, checking ``cancelled`` every second; raise a task's error, or
     :class:`TimeoutError` after :data:`RUN_TIMEOUT_ENV` seconds."""
-    deadline = time.monotonic() + _run_timeout()
+    timeout = settings.DASK_RUN_TIMEOUT.read()
+    deadline = time.monotonic() + timeout
     pending = [f for f in futures if not f.done()]
     pause = 0.01
     while pending:
         if cancelled():
             raise InterruptedError("retrain cancelled")
         if time.monotonic() > deadline:
-            raise TimeoutError(f"the Dask cluster did not finish within {_run_timeout():g} s ({RUN_TIMEOUT_ENV})")
+            raise TimeoutError(f"the Dask cluster did not finish within {timeout:g} s ({RUN_TIMEOUT_ENV})")
         # Polled (the client is not the process's default, which distributed.wait needs);
         # at most a quarter second late.
         time.sleep(pause)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import pickle
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence, TypeVar
+from typing import Any, Callable, Sequence, TypeVar
 
 from hilt._version import __version__
 from hilt.errors import ConflictError, InputError
@@ -24,14 +24,14 @@ from hilt.project.image_view import not_pixels
 from hilt.project.item_import import batches, check_features
 from hilt.project.training import connect, disconnect
 from hilt.store import Store, utc_now
+from hilt.store.existing import drop_project, has_project
 from hilt.store.location import ProjectLocation
-
-if TYPE_CHECKING:
-    from hilt.project.core import Project
 
 __all__ = ["create_project", "open_project"]
 
-P = TypeVar("P", bound="Project")
+#: The project class asked to create or open (:class:`hilt.Project`, or a subclass of it); not
+#: imported here, since :mod:`hilt.project.core` builds on this module.
+P = TypeVar("P")
 
 
 def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, labels: Sequence[str], *,
@@ -159,13 +159,13 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         featurizer = get_featurizer(features, items.kind, model=model)
         if isinstance(featurizer, TransformerFeatures) or model is not None:
             check_features(featurizer, model, items, labels)
-        if not location.is_database and location.has_project():
+        if not location.is_database and has_project(location):
             if not exist_ok:
                 raise ConflictError(
                     f"Expected no file at {location.path}, but one exists. Open it with Project.open, choose "
                     "another name, or pass exist_ok=True to replace it."
                 )
-            location.drop()
+            drop_project(location)
     except BaseException:
         items.close()
         disconnect(client)
@@ -198,7 +198,7 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         items.close()
         store.close()
         disconnect(client)
-        location.drop()
+        drop_project(location)
         raise
     project._training.adopt(client)
     #: What the first import did: ``{"added", "duplicates", "labelled"}`` (duplicate ids in the file are skipped),

@@ -31,10 +31,10 @@ from typing import Any, Callable, ContextManager
 
 import numpy as np
 
-from hilt import strategies
+from hilt import settings, strategies
 from hilt.errors import HiltError
 from hilt.models import AlignedModel
-from hilt.project import _retrain_process
+from hilt.project import _pipe
 from hilt.project.features import FeatureCache
 from hilt.sampling import score
 from hilt.store import Store
@@ -50,7 +50,7 @@ CHILD_PROCESS_MIN_ITEMS = 100_000
 
 #: Overrides the choice: ``always`` / ``never`` use a child process for every background run
 #: or for none (e.g. where starting processes is not allowed); ``auto`` is the default.
-PROCESS_ENV = "HILT_RETRAIN_PROCESS"
+PROCESS_ENV = settings.RETRAIN_PROCESS.name
 
 
 
@@ -172,7 +172,7 @@ class RetrainJob:
         return self.store.retrain_claim(self.features.folder)
 
     def _wants_child(self) -> bool:
-        choice = os.environ.get(PROCESS_ENV, "auto").strip().lower()
+        choice = settings.RETRAIN_PROCESS.read()
         if choice in ("always", "never"):
             return choice == "always"
         return self.store.item_set_version()[1] >= self.child_min_items
@@ -202,8 +202,8 @@ class RetrainJob:
     def _run_in_child(self) -> RunReport | None:
         child = self._start_child()
         try:
-            _retrain_process.send(child.stdin, "run")
-            status, value = _retrain_process.receive(child.stdout)
+            _pipe.send(child.stdin, "run")
+            status, value = _pipe.receive(child.stdout)
         except (EOFError, OSError, ValueError):  # ValueError: a pipe closed by close()
             with self._child_lock:
                 if self._child is child:
@@ -225,7 +225,7 @@ class RetrainJob:
         """Start the child process now, unless runs stay here (``in_process``, or
         ``HILT_RETRAIN_PROCESS=never``); the first run then finds it ready. Never raises: a
         child that cannot start is started again (and its error raised) by the first run."""
-        if self.in_process or os.environ.get(PROCESS_ENV, "auto").strip().lower() == "never":
+        if self.in_process or settings.RETRAIN_PROCESS.read() == "never":
             return
 
         def start() -> None:
@@ -258,7 +258,7 @@ class RetrainJob:
                     [sys.executable, "-c", "from hilt.project._retrain_process import main; main()"],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, env=env,
                 )
-            _retrain_process.send(child.stdin, {
+            _pipe.send(child.stdin, {
                 "path": self.store.path, "folder": self.features.folder, "kind": self.features.kind,
                 "feature_columns": self.features.feature_columns, "featurizer": self.features.featurizer,
                 "labels": self.labels,

@@ -11,11 +11,11 @@ Both give the same numbers.
 
 from __future__ import annotations
 
-import os
 from typing import Callable
 
 import numpy as np
 
+from hilt import settings
 from hilt.errors import InputError
 from hilt.sampling import _numpy_kernels
 from hilt.sampling._validate import (
@@ -50,7 +50,7 @@ def _fast_kernels():
     """Import the numba kernels on first need (keeps ``import hilt`` and the CLI quick)."""
     global _numba_kernels
     if _numba_kernels is None:
-        if os.environ.get("HILT_NO_NUMBA"):
+        if settings.NO_NUMBA.read():
             _numba_kernels = False
         else:
             try:

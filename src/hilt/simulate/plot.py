@@ -1,6 +1,8 @@
 """The learning-curve plot: mean and band per strategy, random as the baseline, full-data accuracy.
 
-The recommended strategy (:attr:`SimulationResult.recommended`) is drawn so that it stands out:
+It draws any :class:`~hilt.simulate.curves.LearningCurves` (a
+:class:`~hilt.simulate.SimulationResult` is one). The recommended strategy
+(:func:`hilt.simulate.recommend.recommended`) is drawn so that it stands out:
 a solid line three times as thick as the others, drawn on top, named "(recommended)" in the
 legend and in the title; random, the baseline, is grey and dashed and named "(baseline)".
 """
@@ -11,11 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hilt.errors import InputError
+from hilt.simulate.recommend import recommended as recommended_strategies
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from hilt.simulate.results import SimulationResult
+    from hilt.simulate.curves import LearningCurves
 
 __all__ = ["plot_result", "learning_curve_figure"]
 
@@ -44,7 +47,7 @@ def _style(strategy: str) -> str:
     return "-"
 
 
-def plot_result(result: "SimulationResult", path: Path) -> Path:
+def plot_result(result: "LearningCurves", path: Path) -> Path:
     """Draw ``result``'s learning curves to the PNG file ``path``.
 
     Uses matplotlib's object API on an Agg canvas: no pyplot, no global backend, no display.
@@ -57,7 +60,7 @@ def plot_result(result: "SimulationResult", path: Path) -> Path:
     return path
 
 
-def learning_curve_figure(result: "SimulationResult") -> "Figure":
+def learning_curve_figure(result: "LearningCurves") -> "Figure":
     """The learning curves as a matplotlib ``Figure`` (one axes), unsaved.
 
     Examples
@@ -75,7 +78,8 @@ def learning_curve_figure(result: "SimulationResult") -> "Figure":
     from matplotlib.figure import Figure
 
     summary = result.summary()
-    recommended = set(result.recommended)
+    chosen_names = recommended_strategies(result)
+    recommended = set(chosen_names)
     many = len(summary) > len(_COLOURS) + 1
     figure = Figure(figsize=(10.5 if many else 7.5, 5.2 if many else 4.6), dpi=100)
     FigureCanvasAgg(figure)
@@ -110,7 +114,7 @@ def learning_curve_figure(result: "SimulationResult") -> "Figure":
     settings = result.settings
     n_seeds = len(result.seeds)
     band = "band = ±1 sd" if len(summary) <= _MAX_BANDS else "band: random, recommended ±1 sd"
-    names = [result.display_name(name) for name in result.recommended]
+    names = [result.display_name(name) for name in chosen_names]
     verdict = f"\nrecommended: {' or '.join(names)}" if names else "\nno strategy recommended"
     ax.set_title(
         f"{result.dataset}: test accuracy by labels used "

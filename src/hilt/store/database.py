@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from hilt.errors import InputError
 
 __all__ = [
-    "check_connection", "database_folder_name", "describe_url", "drop_project", "drop_project_at", "has_project",
+    "check_connection", "database_folder_name", "describe_url", "drop_project", "has_project",
     "hilt_named_tables", "parse_url", "url_without_password",
 ]
 
@@ -110,17 +110,6 @@ def hilt_named_tables(engine: Engine) -> list[str]:
     """Tables of the database named like one of hilt's (a project's, or another application's)."""
     existing = set(inspect(engine).get_table_names())
     return [table for table in TABLES if table in existing]
-
-
-def drop_project_at(url: str) -> None:
-    """:func:`drop_project` in the database at ``url`` (a failed create cleans up with it)."""
-    from hilt.store.engine import make_engine
-
-    engine = make_engine(url)
-    try:
-        drop_project(engine)
-    finally:
-        engine.dispose()
 
 
 def drop_project(engine: Engine) -> None:

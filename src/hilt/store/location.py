@@ -3,17 +3,19 @@
 A location is parsed once, where it comes in (``Project.create`` / ``Project.open``, a CLI
 argument, :class:`hilt.store.Store`), and passed down as this value: nothing below asks again
 whether a string is a URL. It knows how a message names the project (never with a password),
-where the project's rebuildable files go (its cache folder), whether a project is there, how to
-drop one, and how to make the database engine.
+where the project's rebuildable files go (its cache folder). What needs a connection is one
+layer up, so that parsing a location imports no database code: the engine
+(:func:`hilt.store.engine.make_engine`), whether a project is there and dropping one
+(:mod:`hilt.store.existing`).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
+
+from hilt import settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -24,7 +26,7 @@ __all__ = ["DATABASE_SCHEMES", "ProjectLocation", "is_database_url"]
 DATABASE_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
 
 #: Files SQLite keeps beside a project file (its write-ahead log, shared memory, rollback journal).
-_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 
 def is_database_url(location: object) -> bool:
@@ -106,40 +108,9 @@ class ProjectLocation:
         if isinstance(self.target, str):
             from hilt.store.database import database_folder_name
 
-            root = Path(os.environ.get("HILT_CACHE_DIR") or Path.home() / ".cache" / "hilt")
+            root = settings.CACHE_DIR.read()
             return root / database_folder_name(self.target)
         return self.target.with_name(self.target.name + ".d")
-
-    def has_project(self) -> bool:
-        """Whether something is there that creating a project would replace: a file at the path,
-        or a hilt project's tables in the database (this connects to it)."""
-        if not isinstance(self.target, str):
-            return self.target.exists()
-        from hilt.store.database import has_project
-
-        engine = self.engine()
-        try:
-            return has_project(engine)
-        finally:
-            engine.dispose()
-
-    def drop(self) -> None:
-        """Remove the project: the file and SQLite's side files, or the project's tables (the
-        database itself stays); and its cache folder."""
-        if isinstance(self.target, str):
-            from hilt.store.database import drop_project_at
-
-            drop_project_at(self.target)
-        else:
-            for extra in ("", *_SQLITE_SIDE_FILES):
-                Path(str(self.target) + extra).unlink(missing_ok=True)
-        shutil.rmtree(self.cache_folder, ignore_errors=True)
-
-    def engine(self) -> "Engine":
-        """A new engine over the file or the database (:func:`hilt.store.engine.make_engine`)."""
-        from hilt.store.engine import make_engine
-
-        return make_engine(self)
 
     def __str__(self) -> str:
         return str(self.target)

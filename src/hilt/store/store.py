@@ -6,7 +6,7 @@ the ranked queue and the leases. :class:`Store` speaks in item *keys* (the user'
 plain Python values; the project layer above it never sees SQL. This module opens and creates a
 store; its methods come from one module per concern: :mod:`~hilt.store.items`, :mod:`~hilt.store.item_import`,
 :mod:`~hilt.store.serving`, :mod:`~hilt.store.answers`, :mod:`~hilt.store.runs`,
-:mod:`~hilt.store.annotators`, :mod:`~hilt.store.settings` and :mod:`~hilt.store.shared_state`.
+:mod:`~hilt.store.annotators`, :mod:`~hilt.store.meta` and :mod:`~hilt.store.shared_state`.
 The same statements run on both databases (:mod:`hilt.store.engine` says how writes are
 serialized on each).
 """
@@ -27,19 +27,20 @@ from hilt.store import database, schema
 from hilt.store.annotators import AnnotatorsMixin
 from hilt.store.answers import AnswersMixin
 from hilt.store.common import ANNOTATOR, IMPORT_ANNOTATOR, REVIEWER, ItemRow, set_meta, utc_now
-from hilt.store.engine import read, write
+from hilt.store.engine import make_engine, read, write
+from hilt.store.existing import has_project
 from hilt.store.location import ProjectLocation
 from hilt.store.item_import import ItemBatch, ItemImportMixin
 from hilt.store.items import ItemsMixin
 from hilt.store.runs import RunsMixin
 from hilt.store.serving import ServingMixin
-from hilt.store.settings import SettingsMixin
+from hilt.store.meta import MetaMixin
 from hilt.store.shared_state import SharedStateMixin
 
 __all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemBatch", "ItemRow", "Store", "utc_now"]
 
 
-class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, AnnotatorsMixin, SettingsMixin, SharedStateMixin):
+class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, AnnotatorsMixin, MetaMixin, SharedStateMixin):
     """A project: a file or a database. Create one with :meth:`create`, open one with :meth:`open`.
 
     Every method runs its own short transaction on a connection of the calling thread, so a
@@ -103,11 +104,11 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
                 )
         else:
             path = location.path
-            if location.has_project():
+            if has_project(location):
                 raise ConflictError(f"Expected no file at {path}, but one exists.")
             if not path.parent.is_dir():
                 raise NotFoundError(f"Expected a folder for the project at {path.parent}, but there is none.")
-            store = cls(location, location.engine())
+            store = cls(location, make_engine(location))
         with write(store._engine) as conn:
             schema.metadata.create_all(conn)
             values = {**meta, "schema_version": schema.SCHEMA_VERSION, "queue_run": 0,
@@ -136,7 +137,7 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
             if not path.is_file():
                 raise NotFoundError(f"Expected a hilt project file at {path}, but there is no such file.")
             _check_is_project(location)  # before the engine, whose connections switch a file to WAL mode
-            store = cls(location, location.engine())
+            store = cls(location, make_engine(location))
         try:
             version = store._schema_version()
             if version > schema.SCHEMA_VERSION:
@@ -154,7 +155,7 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
     @classmethod
     def _database(cls, location: ProjectLocation) -> "Store":
         """A store over the PostgreSQL database at ``location``, its connection checked."""
-        store = cls(location, location.engine())
+        store = cls(location, make_engine(location))
         try:
             database.check_connection(store._engine, location.url)
         except BaseException:

@@ -1,4 +1,4 @@
-"""Changing a project's settings after it was created: part of :class:`hilt.store.Store`."""
+"""Changing a project's meta (its stored settings) after it was created: part of :class:`hilt.store.Store`."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from sqlalchemy import text
 
 from hilt.store.engine import write
 
-__all__ = ["SettingsMixin"]
+__all__ = ["MetaMixin"]
 
 
-class SettingsMixin:
-    """Settings changes, each in one transaction: methods of :class:`hilt.store.Store`."""
+class MetaMixin:
+    """Meta changes, each in one transaction: methods of :class:`hilt.store.Store`."""
 
     _engine: Any
 

@@ -1,0 +1,143 @@
+"""The keys of ``hilt label``: which key does what, and reading them from a terminal or a pipe.
+
+:func:`parse_key` turns one key press (or typed line) into an action; :func:`terminal_keys`
+reads single key presses, :func:`line_keys` one key per line of a pipe. The label keys follow
+:mod:`hilt.project.keys`, the web page's scheme, so a label has one key wherever it is labelled.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import IO, Iterator, Sequence
+
+from hilt.project import keys as project_keys
+from hilt.project.keys import LABEL_KEYS
+
+__all__ = ["MAX_KEYED_LABELS", "QUIT_KEYS", "keys_hint", "label_keys", "line_keys", "parse_key", "terminal_keys"]
+
+#: Keys that end the session: q, Ctrl-C and Ctrl-D (the last two arrive as characters in
+#: single-key mode).
+QUIT_KEYS = ("q", "quit", "\x03", "\x04")
+#: Label keys in the order labels get them (hilt.project.keys: the web page's scheme too, so a
+#: label has one key wherever it is labelled).
+_KEY_ORDER = list(LABEL_KEYS)
+#: At most this many labels get single keys; more are typed as a number + Enter.
+MAX_KEYED_LABELS = len(_KEY_ORDER)
+
+
+def label_keys(labels: Sequence[str] | int) -> list[str]:
+    """The single key of each label (:func:`hilt.project.keys.label_keys`, the web page's
+    scheme): a single-digit label is its own key, the others take 1-9, 0, then letters no
+    command uses; labels past the :data:`MAX_KEYED_LABELS` keys get ``""`` (they are typed as
+    a number + Enter).
+
+    Examples
+    --------
+    >>> from hilt.cli._label_keys import label_keys
+    >>> label_keys(12)
+    ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', 'a', 'b']
+    >>> label_keys(["0", "1", "2"])
+    ['0', '1', '2']
+    >>> label_keys(40)[16:22]  # q, s, u and v are commands
+    ['g', 'h', 'i', 'j', 'k', 'l']
+    >>> label_keys(40)[-1]
+    ''
+    """
+    return project_keys.label_keys(labels)
+
+
+def parse_key(key: str, labels: Sequence[str]) -> tuple[str, str | None]:
+    """Interpret one key press (or typed line) as ``(action, label)``.
+
+    ``action`` is ``"label"`` (with the label), ``"skip"``, ``"undo"``, ``"view"`` (show a
+    shortened text whole), ``"quit"``, or ``"unknown"``. A label's key (:func:`label_keys`)
+    picks it; so does its 1-based number typed out (``12`` + Enter), or, in line mode, the
+    label itself.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_keys import parse_key
+    >>> parse_key("2", ["pos", "neg"]), parse_key("neg", ["pos", "neg"]), parse_key("s", ["pos", "neg"])
+    (('label', 'neg'), ('label', 'neg'), ('skip', None))
+    >>> parse_key("7", ["pos", "neg"])
+    ('unknown', None)
+    >>> twelve = [f"topic{i}" for i in range(1, 13)]
+    >>> parse_key("0", twelve), parse_key("b", twelve), parse_key("12", twelve)
+    (('label', 'topic10'), ('label', 'topic12'), ('label', 'topic12'))
+    >>> parse_key("1", [str(d) for d in range(10)])  # a digit label is its own key
+    ('label', '1')
+    """
+    # Task seam: one key press = one label (the single-label widget); a task layer gives the
+    # terminal its own input for a label set or spans.
+    key = key.strip() if key.strip() else key
+    keys = label_keys(labels)
+    # The keys shown on screen come first; letter keys are taken case-blind (Caps Lock).
+    if len(key) == 1 and key.lower() in keys:
+        return "label", labels[keys.index(key.lower())]
+    # A label's own name before its number: with labels 0-40, "12" + Enter means label "12".
+    if key in labels:
+        return "label", key
+    if key.isdigit() and 1 <= int(key) <= len(labels):
+        return "label", labels[int(key) - 1]
+    lowered = key.lower()
+    if lowered in QUIT_KEYS:
+        return "quit", None
+    if lowered in ("s", "skip"):
+        return "skip", None
+    if lowered in ("u", "undo"):
+        return "undo", None
+    if lowered in ("v", "view"):
+        return "view", None
+    return "unknown", None
+
+
+def keys_hint(labels: Sequence[str] | int) -> str:
+    """The label keys as ranges for messages: ``1-9, 0, a-b`` for 12 labels, plus how to
+    type the labels past the single keys.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_keys import keys_hint
+    >>> keys_hint(2), keys_hint(10), keys_hint(11), keys_hint(12)
+    ('1-2', '1-9, 0', '1-9, 0, a', '1-9, 0, a-b')
+    >>> keys_hint(["cat", "7"])
+    '1, 7'
+    """
+    n_labels = labels if isinstance(labels, int) else len(labels)
+    hint = project_keys.keys_hint(labels)
+    if not all(label_keys(labels)):
+        hint += f", or a number up to {n_labels} + Enter"
+    return hint
+
+
+def line_keys(stream: IO[str]) -> Iterator[str]:
+    """One key per line of ``stream`` (for pipes and scripts: ``printf '1\\n2\\nq\\n' | hilt label``)."""
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def terminal_keys(stream: IO[str] | None = None) -> Iterator[str]:
+    """Single key presses from a terminal, without waiting for Enter.
+
+    The terminal is put in cbreak mode (keys arrive at once, output still wraps lines and
+    Ctrl-C is read as a key here) and restored when the iterator is closed.
+    """
+    import os
+    import termios
+    import tty
+
+    fd = (stream or sys.stdin).fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setcbreak(fd)
+        mode = termios.tcgetattr(fd)
+        mode[3] &= ~termios.ISIG  # read Ctrl-C as a key so quitting still prints the summary
+        termios.tcsetattr(fd, termios.TCSANOW, mode)
+        while True:
+            # One read takes a whole key press, so an arrow key's escape sequence is one key.
+            pressed = os.read(fd, 32)
+            if not pressed:
+                return
+            yield pressed.decode("utf-8", errors="replace")
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
