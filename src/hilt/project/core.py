@@ -34,6 +34,7 @@ from hilt.project.export import export_columns, export_row, write_rows
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
 from hilt.project.quality import QualityMixin
+from hilt.project.results import AnswerReply, Status
 from hilt.project.worker import RetrainJob, RetrainWorker, covered
 from hilt.store import ItemBatch, ItemRow, Store, utc_now
 from hilt.store.database import describe_url, drop_project_at as drop_database_project
@@ -569,7 +570,7 @@ class Project(QualityMixin):
         return [_item(row, self._display) for row in self._store.peek(annotator, int(n))]
 
     def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
-               lease_next: bool = False) -> dict:
+               lease_next: bool = False) -> AnswerReply:
         """Record ``annotator``'s ``label`` for ``item_id`` (``label=None`` skips the item).
 
         Committed to disk before it returns. Repeating an ``answer_id`` stores nothing new and
@@ -594,7 +595,8 @@ class Project(QualityMixin):
         returned under ``"next"`` (an :class:`Item`, or ``None`` when nothing is left), exactly as
         :meth:`next_item` would have served it. A retried answer gets the item it was first given.
 
-        Returns ``{"saved": True, "answer_id": ..., "duplicate": bool}`` (plus ``"next"``).
+        Returns an :class:`~hilt.project.results.AnswerReply`: ``{"saved": True, "answer_id": ...,
+        "duplicate": bool}`` (plus ``"next"``).
         """
         answer_id = self._check_answer(label, annotator, answer_id)
         if lease_next:
@@ -604,10 +606,9 @@ class Project(QualityMixin):
             result, row = self._store.record_answer(str(item_id), label, annotator, answer_id), None
         self._count_training(result)
         self._maybe_retrain()  # also when only next_item's check would have started a due run
-        reply = {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
-        if lease_next:
-            reply["next"] = None if row is None else _item(row, self._display)
-        return reply
+        following = None if row is None else _item(row, self._display)
+        return AnswerReply(saved=True, answer_id=result["answer_id"], duplicate=result["duplicate"],
+                           next=following, leased_next=lease_next)
 
     def _check_answer(self, label: str | None, annotator: str, answer_id: str | None) -> str:
         """Check an answer's parts (one of the project's labels or None, a valid annotator name
@@ -724,8 +725,8 @@ class Project(QualityMixin):
             self._worker.request()
 
     # -- reporting -------------------------------------------------------------------------
-    def status(self) -> dict:
-        """Progress and model runs as a JSON-able dict.
+    def status(self) -> Status:
+        """Progress and model runs: a :class:`~hilt.project.results.Status` (``to_dict()``: JSON).
 
         Keys: ``n_items``; ``n_answered`` (items with a current label); ``n_skipped`` (current
         skips); ``n_left`` (items without a label); ``n_eval`` (evaluation items with a label)

@@ -13,6 +13,7 @@ from typing import Iterable
 import numpy as np
 
 from hilt.errors import ForbiddenError, InputError
+from hilt.project.results import LabelIssue
 from hilt.store import Store
 from hilt.store.consensus import REVIEW, Decision, final_labels
 from hilt.store.store import REVIEWER
@@ -39,7 +40,7 @@ class QualityMixin:
         return store_agreement(self._store)
 
     # -- likely label errors ---------------------------------------------------------------
-    def label_issues(self, limit: int = 50) -> list[dict]:
+    def label_issues(self, limit: int = 50) -> list[LabelIssue]:
         """Labelled items whose label is most likely wrong, most likely first.
 
         Every labelled item (evaluation items too) gets a predicted probability from a copy of
@@ -49,7 +50,8 @@ class QualityMixin:
         contradicts. Items whose annotators disagree (and no reviewer settled) come too, flagged
         or not. Items a reviewer decided are left out: a person already looked.
 
-        Returns rows ``{"item_id", "label", "suggested", "score", "annotator", "disagreement"}``:
+        Returns :class:`~hilt.project.results.LabelIssue` rows ``{"item_id", "label", "suggested",
+        "score", "annotator", "disagreement"}``:
         ``score`` in [0, 1] (higher: more likely wrong), ``suggested`` the label the model
         prefers, ``annotator`` who gave the label. An empty list while fewer than two
         different labels exist.
@@ -65,12 +67,12 @@ class QualityMixin:
         >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"],
         ...                     label_column="y", features="tfidf") as project:
         ...     found = project.label_issues(limit=1)
-        >>> found[0]["item_id"], found[0]["label"], found[0]["suggested"]
+        >>> found[0].item_id, found[0].label, found[0].suggested
         ('0', 'neg', 'pos')
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InputError(f"Expected limit to be a whole number >= 1; got {limit!r}.")
-        return self._issue_rows()[:limit]
+        return [LabelIssue(**row) for row in self._issue_rows()[:limit]]
 
     def _issue_rows(self) -> list[dict]:
         """Every row :meth:`label_issues` can return, ranked; cached until an annotator's answer
