@@ -156,13 +156,9 @@ def post_answer(
         # With next: the answer and the next lease in one transaction, one commit.
         result = project.answer(str(body.item_id), body.label, annotator, answer_id=body.answer_id,
                                 lease_next=next)
-    reply: dict[str, Any] = {
-        "saved": True,
-        "answer_id": result.get("answer_id", body.answer_id),
-        "duplicate": bool(result.get("duplicate", False)),
-    }
+    reply: dict[str, Any] = {"saved": True, "answer_id": result.answer_id, "duplicate": bool(result.duplicate)}
     if next:
-        following = result.get("next")
+        following = result.next
         reply["next"] = item_json(following)
         if ahead:
             reply["ahead"] = ahead_of(project, annotator, following)
@@ -190,8 +186,9 @@ def post_undo(
 
 @router.get("/status")
 def get_status(request: Request, annotator: str = Depends(api_annotator)):
-    """The project's status dict (counts, per label, per annotator, model runs)."""
-    return request.app.state.project.status()
+    """The project's status (counts, per label, per annotator, model runs, agreement, settings):
+    :meth:`hilt.Project.status` as JSON."""
+    return request.app.state.project.status().to_dict()
 
 
 @router.get("/export")
