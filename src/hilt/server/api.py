@@ -145,7 +145,8 @@ def post_answer(
     next: bool = Query(False, description="Also lease and return the annotator's next item."),
     ahead: bool = Query(False, description="With next: also a preview of the item after it."),
 ):
-    """Commit one answer (``label`` null = skip); ``{"saved": true}`` only after the commit.
+    """Commit one answer (``label`` null = skip); ``{"saved": true, "answer_id", "duplicate"}``
+    only after the commit (``duplicate``: that ``answer_id`` was stored before, nothing new was).
 
     With ``?next=1`` the reply also carries ``"next"``: the annotator's next item, leased in the
     same transaction as the answer, so the page shows it without another round trip or commit; ``&ahead=1`` adds a
