@@ -13,14 +13,7 @@ import typer
 
 from hilt.cli._features import warm_features
 from hilt.cli._progress import ImportProgress
-from hilt.cli._project import (
-    PROJECT_HELP,
-    SCHEDULER_HELP,
-    display_location,
-    open_project,
-    project_location,
-    quoted,
-)
+from hilt.cli._project import PROJECT_HELP, SCHEDULER_HELP, display_location, open_project, project_location, quoted
 from hilt.cli.app import app, console, user_errors
 from hilt.errors import ConflictError, InputError
 
