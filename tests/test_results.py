@@ -120,6 +120,7 @@ def test_a_project_returns_typed_results(tmp_path):
         assert isinstance(status, Status) and list(status.to_dict()) == STATUS_KEYS
         assert isinstance(status.runs[0], RunSummary) and status.runs[0].n_train == status["runs"][0]["n_train"]
         assert isinstance(status.agreement, Agreement) and status.agreement.n_items == 0
+        assert isinstance(project.agreement(), Agreement) and project.agreement() == status.agreement
         issues = project.label_issues(limit=1)
         assert isinstance(issues[0], LabelIssue) and issues[0].item_id == "0"
         assert list(issues[0].to_dict()) == ["item_id", "label", "suggested", "score", "annotator", "disagreement"]

@@ -34,7 +34,7 @@ from hilt.project.export import export_columns, export_row, write_rows
 from hilt.project.features import FeatureCache, cache_folder
 from hilt.project.item import Item
 from hilt.project.quality import QualityMixin
-from hilt.project.results import AnswerReply, Status
+from hilt.project.results import AnnotatorRow, AnswerReply, Status
 from hilt.project.worker import RetrainJob, RetrainWorker, covered
 from hilt.store import ItemBatch, ItemRow, Store, utc_now
 from hilt.store.database import describe_url, drop_project_at as drop_database_project
@@ -1032,7 +1032,7 @@ class Project(QualityMixin):
         """Registered annotators and everyone who answered (including ``"import"``), sorted."""
         return self._store.annotator_names()
 
-    def annotator_list(self) -> list[dict]:
+    def annotator_list(self) -> list[AnnotatorRow]:
         """Who labels this project: one dict per annotator, sorted by name.
 
         Keys: ``name``; ``role`` (``"annotator"``: has a token for the web UI; ``"reviewer"``: has

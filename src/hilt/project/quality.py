@@ -13,7 +13,7 @@ from typing import Iterable
 import numpy as np
 
 from hilt.errors import ForbiddenError, InputError
-from hilt.project.results import LabelIssue
+from hilt.project.results import Agreement, LabelIssue
 from hilt.store import Store
 from hilt.store.consensus import REVIEW, Decision, final_labels
 from hilt.store.store import REVIEWER
@@ -31,13 +31,14 @@ class QualityMixin:
     labels: list[str]
 
     # -- agreement -------------------------------------------------------------------------
-    def agreement(self) -> dict:
-        """Agreement between annotators on items two or more of them labelled (overlap):
-        ``items``, ``alpha`` (Krippendorff's, nominal), ``by_annotator`` and ``pairs`` (Cohen's
-        kappa); see :func:`hilt.quality.agreement`. Also ``status()["agreement"]``."""
+    def agreement(self) -> Agreement:
+        """Agreement between annotators on items two or more of them labelled (overlap): an
+        :class:`~hilt.project.results.Agreement` with ``items``, ``alpha`` (Krippendorff's,
+        nominal), ``by_annotator`` and ``pairs`` (Cohen's kappa); see
+        :func:`hilt.quality.agreement`. Also ``status().agreement``."""
         from hilt.project.status import store_agreement
 
-        return store_agreement(self._store)
+        return Agreement.from_report(store_agreement(self._store))
 
     # -- likely label errors ---------------------------------------------------------------
     def label_issues(self, limit: int = 50) -> list[LabelIssue]:
