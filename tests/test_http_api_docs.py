@@ -127,3 +127,28 @@ def test_every_json_call_of_the_api_is_in_the_replies_table():
              if getattr(route, "include_in_schema", True)}
     in_table = {name for name in documented() if re.fullmatch(r"[A-Z]+ /api/\S+", name)}
     assert in_table == calls - NOT_IN_TABLE
+
+
+def test_the_openapi_description_of_the_status_has_the_documented_keys(replies):
+    """``GET /api/openapi.json`` describes the status reply with the keys the page and the server give."""
+    from hilt.project.results import Agreement, RunSummary, Status
+    from hilt.server.schemas import response_model
+
+    table = documented()
+    for result, reply in ((Status, "GET /api/status"), (RunSummary, "a model run (each of the status's `runs`)"),
+                          (Agreement, "the status's `agreement`")):
+        assert list(response_model(result).model_fields) == list(replies[reply][0])
+        assert set(response_model(result).model_fields) == table[reply][0]
+    schema = create_app_schema()
+    assert schema["paths"]["/api/status"]["get"]["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Status"}
+    assert list(schema["components"]["schemas"]["Status"]["properties"]) == list(replies["GET /api/status"][0])
+
+
+def create_app_schema() -> dict:
+    """The OpenAPI description a server gives (of a throwaway project)."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp()) / "p.hilt"
+    Project.create(path, pd.DataFrame({"text": ["a b", "c d"]}), LABELS, features="tfidf").close()
+    return create_app(path).openapi()

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -65,6 +66,20 @@ class _Result(Mapping):
         """``(key, attribute)`` of each key of :meth:`to_dict`, in order (a subclass may leave out
         an absent one)."""
         return _layout(type(self))
+
+    @classmethod
+    def json_fields(cls) -> list[tuple[str, Any]]:
+        """``(key, type)`` of each key :meth:`to_dict` can give, in order (the type of the
+        attribute behind it, resolved): what a JSON schema of the result is made from.
+
+        Examples
+        --------
+        >>> from hilt.project.results import PairAgreement
+        >>> PairAgreement.json_fields()
+        [('items', <class 'int'>), ('kappa', float | None)]
+        """
+        hints = typing.get_type_hints(cls)
+        return [(key, hints[name]) for key, name in _layout(cls)]
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain dicts and lists: today's JSON, same keys in the same order."""

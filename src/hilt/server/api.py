@@ -22,6 +22,7 @@ from hilt.errors import InputError, NotFoundError
 from hilt.project.keys import label_keys
 from hilt.server.auth import annotator_for, request_token
 from hilt.server.pages import project_name
+from hilt.server.schemas import status_response
 
 __all__ = ["router", "item_json", "snippet"]
 
@@ -185,7 +186,7 @@ def post_undo(
     return _item_reply(project, annotator, item, ahead)
 
 
-@router.get("/status")
+@router.get("/status", responses=status_response())
 def get_status(request: Request, annotator: str = Depends(api_annotator)):
     """The project's status (counts, per label, per annotator, model runs, agreement, settings):
     :meth:`hilt.Project.status` as JSON."""
