@@ -65,7 +65,7 @@ class _Result(Mapping):
     def _layout(self) -> tuple[tuple[str, str], ...]:
         """``(key, attribute)`` of each key of :meth:`to_dict`, in order (a subclass may leave out
         an absent one)."""
-        return _layout(type(self))
+        return _class_layout(type(self))
 
     @classmethod
     def json_fields(cls) -> list[tuple[str, Any]]:
@@ -79,7 +79,7 @@ class _Result(Mapping):
         [('items', <class 'int'>), ('kappa', float | None)]
         """
         hints = typing.get_type_hints(cls)
-        return [(key, hints[name]) for key, name in _layout(cls)]
+        return [(key, hints[name]) for key, name in _class_layout(cls)]
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain dicts and lists: today's JSON, same keys in the same order."""
@@ -101,8 +101,8 @@ class _Result(Mapping):
         return any(known == key for known, _ in self._layout())
 
 
-@functools.cache
-def _layout(cls: type) -> tuple[tuple[str, str], ...]:
+@functools.cache  # a class's fields never change: read them once
+def _class_layout(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple((field.metadata.get("key", field.name), field.name) for field in dataclasses.fields(cls)
                  if not field.metadata.get("hidden"))
 
@@ -390,5 +390,5 @@ class AnswerReply(_Result):
     leased_next: bool = dataclasses.field(default=False, metadata={"hidden": True})
 
     def _layout(self) -> tuple[tuple[str, str], ...]:
-        layout = _layout(type(self))
+        layout = _class_layout(type(self))
         return layout if self.leased_next else layout[:3]
