@@ -236,7 +236,9 @@ def route_table() -> str:
                 lines.append("")
                 lines += [f"- {_describe_field(name, info)}" for name, info in model.model_fields.items()]
                 lines.append("")
-            extra = {code: value.get("description", "") for code, value in (route.responses or {}).items()}
+            # The 200 reply is the route's own (its keys: the page's Replies table); the others are extra.
+            extra = {code: value.get("description", "") for code, value in (route.responses or {}).items()
+                     if str(code) != "200"}
             if extra:
                 lines.append("Other replies: " + "; ".join(f"**{code}** {text}" for code, text in extra.items()))
                 lines.append("")

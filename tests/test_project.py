@@ -79,7 +79,7 @@ def wait_for(condition, timeout: float = 120.0, what: str = "condition"):
 
 def state(project: Project) -> tuple:
     """Everything a user can see of a project: counts, runs, every answer, and what is served next."""
-    status = project.status()
+    status = project.status().to_dict()  # a Status is read-only: its dict form to change
     status.pop("retraining")  # whether the worker thread is busy right now, not project state
     return status, project.export_rows(include_retracted=True), project.peek_items("zed", 10_000)
 
@@ -837,7 +837,7 @@ def test_status_counts(where, frame):
         assert status["by_annotator"] == {"import": 2, "ana": 3, "bob": 1}
         assert status["labels"] == LABELS and status["strategy"] == "margin" and status["kind"] == "text"
         assert status["runs"] == []
-        json.dumps(status)  # JSON-able, as the server and `hilt status --json` send it
+        json.dumps(status.to_dict())  # JSON-able, as the server and `hilt status --json` send it
 
 
 # --- export ----------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ UUID = re.compile(r"^[0-9a-f]{32}$")
 
 def _normal(value: Any) -> Any:
     """``value`` with times replaced and floats rounded, recursively (JSON-able)."""
+    if hasattr(value, "to_dict"):  # a typed result (hilt.project.results): its JSON form
+        value = value.to_dict()
     if isinstance(value, dict):
         return {str(k): ("<time>" if k in TIME_KEYS and v is not None else _normal(v)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -76,7 +78,7 @@ def _text_phase(folder: Path) -> tuple[dict, Path]:
             item = project.next_item("ada")
             record["served"].append([item.id, item.is_eval, item.guess, _normal(item.uncertainty)])
             label = None if step % 11 == 5 else truth[item.id]
-            reply = project.answer(item.id, label, "ada", answer_id=f"ada-{step}", lease_next=step % 3 == 0)
+            reply = project.answer(item.id, label, "ada", answer_id=f"ada-{step}", lease_next=step % 3 == 0).to_dict()
             following = reply.pop("next", None)
             record["replies"].append([reply, None if following is None else following.id])
             if step % 10 == 9:

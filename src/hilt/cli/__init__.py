@@ -7,7 +7,11 @@ from hilt.cli.app import app
 # Each module registers its commands on ``app`` when imported.
 from hilt.cli import version as _version  # noqa: F401,E402
 from hilt.cli import demo as _demo  # noqa: F401,E402
-from hilt.cli import project_commands as _project_commands  # noqa: F401,E402
+# The project's life cycle, in the order hilt --help lists it: init, import, status, retrain, export, config.
+from hilt.cli import create as _create  # noqa: F401,E402
+from hilt.cli import status as _status  # noqa: F401,E402
+from hilt.cli import export as _export  # noqa: F401,E402
+from hilt.cli import config as _config  # noqa: F401,E402
 from hilt.cli import quality as _quality  # noqa: F401,E402
 from hilt.cli import label as _label  # noqa: F401,E402
 from hilt.cli import simulate as _simulate  # noqa: F401,E402

@@ -34,7 +34,7 @@ def warm_features(project: Any, *, announce: bool = True) -> str | None:
             console.print(f"Features ({project.featurizer.name}) {describe_source(source, project.scheduler)} "
                           f"in {time.perf_counter() - started:.1f} s.")
         return source
-    n_items = project.status()["n_items"]
+    n_items = project.status().n_items
     if n_items < SHOW_AFTER_ITEMS or not console.is_terminal:
         return _warm(project, None)
     started = time.perf_counter()

@@ -26,6 +26,9 @@ app = typer.Typer(
 # soft_wrap: a long path in a message must stay whole (copy-pastable), not be broken by a newline.
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
+#: A command's own output (tables, JSON) that a script may read; ``console`` keeps the messages.
+stdout = Console(highlight=False)
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Exit code for a user mistake (bad input, missing file); 1 stays for bugs.

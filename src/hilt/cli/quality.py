@@ -21,9 +21,10 @@ from hilt.cli._project import (
     quoted,
     short_name,
 )
-from hilt.cli.app import app, console, user_errors
-from hilt.cli.project_commands import alpha_words, stdout
+from hilt.cli.app import app, console, stdout, user_errors
+from hilt.cli.status import alpha_words
 from hilt.project.export import json_text
+from hilt.project.results import Agreement
 
 #: Characters of an item's text a table row shows.
 TEXT_WIDTH = 60
@@ -47,12 +48,12 @@ def agreement_command(
 
     location = project_location(project)
     status = read_status(location)
-    report = status["agreement"]
+    report = status.agreement
     if as_json:
-        typer.echo(json_text(report, indent=2))
+        typer.echo(json_text(report.to_dict(), indent=2))
         return
-    if not report["items"]:
-        console.print(_no_overlap_message(display_location(location), status["overlap"]))
+    if not report.n_items:
+        console.print(_no_overlap_message(display_location(location), status.overlap))
         return
     for renderable in agreement_tables(report, title=display_location(location)):
         stdout.print(renderable)
@@ -74,36 +75,35 @@ def _no_overlap_message(project: str, shared: dict | None) -> str:
     )
 
 
-def agreement_tables(report: dict[str, Any], title: str = "project") -> list[Any]:
-    """Rich renderables for an agreement report (``status()["agreement"]``): the overview, then
+def agreement_tables(report: Agreement, title: str = "project") -> list[Any]:
+    """Rich renderables for an agreement report (``status().agreement``): the overview, then
     the annotators (least agreeing first) and the pairs."""
     overview = Table(show_header=False)
     overview.add_column(style="bold")
     overview.add_column()
-    overview.add_row("items labelled by 2+ people", f"{report['items']:,}")
-    overview.add_row("Krippendorff's alpha", alpha_words(report.get("alpha")))
+    overview.add_row("items labelled by 2+ people", f"{report.n_items:,}")
+    overview.add_row("Krippendorff's alpha", alpha_words(report.alpha))
     renderables: list[Any] = [Text(title, style="bold"), overview]
 
     annotators = Table(title="annotators (least agreeing first)")
     annotators.add_column("annotator")
     annotators.add_column("shared items", justify="right")
     annotators.add_column("agrees with the others", justify="right")
-    by_annotator = report.get("by_annotator", {})
-    ranked = sorted(by_annotator.items(), key=lambda pair: (pair[1]["agree"], -pair[1]["items"], pair[0]))
+    ranked = sorted(report.by_annotator.items(), key=lambda pair: (pair[1].agree, -pair[1].n_items, pair[0]))
     for name, figures in ranked:
-        annotators.add_row(name, f"{figures['items']:,}", f"{100 * figures['agree']:.1f} %")
+        annotators.add_row(name, f"{figures.n_items:,}", f"{100 * figures.agree:.1f} %")
     renderables.append(annotators)
 
-    pairs = report.get("pairs", {})
+    pairs = report.pairs
     if pairs:
         table = Table(title="pairs")
         table.add_column("pair")
         table.add_column("shared items", justify="right")
         table.add_column("Cohen's kappa", justify="right")
-        for key, figures in sorted(pairs.items(), key=lambda pair: (_none_last(pair[1]["kappa"]), pair[0])):
-            kappa = figures["kappa"]
+        for key, figures in sorted(pairs.items(), key=lambda pair: (_none_last(pair[1].kappa), pair[0])):
+            kappa = figures.kappa
             shown = "-" if kappa is None else f"{kappa:.3f}"
-            table.add_row(key.replace("|", " & "), f"{figures['items']:,}", shown)
+            table.add_row(key.replace("|", " & "), f"{figures.n_items:,}", shown)
         renderables.append(table)
     else:
         renderables.append(Text("pairs: none with 10 or more shared items yet (a kappa over fewer says little)."))
@@ -139,12 +139,12 @@ def label_issues_command(
         status = opened.status()
         with console.status("Looking for likely label errors (a model fit per fold)..."):
             rows = opened.label_issues(limit=limit)
-        texts = _item_texts(opened, [row["item_id"] for row in rows]) if rows and not as_json else {}
+        texts = _item_texts(opened, [row.item_id for row in rows]) if rows and not as_json else {}
     if as_json:
-        typer.echo(json_text(rows, indent=2))
+        typer.echo(json_text([row.to_dict() for row in rows], indent=2))
         return
     if not rows:
-        kinds = sum(1 for n in status.get("by_label", {}).values() if n)
+        kinds = sum(1 for n in status.by_label.values() if n)
         if kinds < 2:
             console.print(f"No label issues to look for yet: {display_location(location)} needs labels of at "
                           f"least two kinds (it has {kinds}).")
@@ -153,8 +153,8 @@ def label_issues_command(
                           "every label it was not trained on, and no annotators disagree.")
         return
     headers = ("item", "text", "label", "suggested", "score", "annotator", "disagree")
-    cells = [(str(row["item_id"]), texts.get(row["item_id"], ""), str(row["label"]), str(row["suggested"]),
-              f"{row['score']:.2f}", str(row["annotator"]), "yes" if row["disagreement"] else "") for row in rows]
+    cells = [(str(row.item_id), texts.get(row.item_id, ""), str(row.label), str(row.suggested),
+              f"{row.score:.2f}", str(row.annotator), "yes" if row.disagreement else "") for row in rows]
     # The text gets the width the other columns leave (each cell has a border and two spaces).
     others = sum(max(len(headers[i]), *(len(cell[i]) for cell in cells)) for i in range(len(headers)) if i != 1)
     room = max(12, min(TEXT_WIDTH, stdout.width - others - 3 * len(headers) - 1))

@@ -74,8 +74,8 @@ def run_web(project, *, host: str, port: int, links: dict[str, str], open_browse
             console.print(f"  {name}: {annotator_link(base, token)}", soft_wrap=True)
             if project.is_reviewer(name):
                 console.print(f"  {name} (review): {annotator_link(base, token, 'review')}", soft_wrap=True)
-    others = sorted({entry["name"] for entry in project.annotator_list()
-                     if entry["role"] in ("annotator", "reviewer")} - set(links))
+    others = sorted({entry.name for entry in project.annotator_list()
+                     if entry.role in ("annotator", "reviewer")} - set(links))
     if others:
         console.print(
             f"  Other annotators ({', '.join(others)}) use the links `hilt annotator add` printed "
@@ -190,7 +190,7 @@ def annotator_list(
     with open_project(location, cluster=False) as project:
         listed = project.annotator_list()
     if as_json:
-        typer.echo(json_text(listed, indent=2))
+        typer.echo(json_text([entry.to_dict() for entry in listed], indent=2))
         return
     if not listed:
         console.print(f"{display_location(location)} has no annotators yet. Add one: "
@@ -200,8 +200,8 @@ def annotator_list(
     for column, justify in (("name", "left"), ("role", "left"), ("answers", "right"), ("last seen", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for entry in listed:
-        seen = entry["last_seen"]
-        table.add_row(entry["name"], entry["role"], f"{entry['answers']:,}",
+        seen = entry.last_seen
+        table.add_row(entry.name, entry.role, f"{entry.answers:,}",
                       seen[:19].replace("T", " ") + " UTC" if seen else "-")
     Console(highlight=False).print(table)
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from hilt.errors import InputError
 from hilt.importing.chunk import RawChunk
-from hilt.importing.image_columns import find_image
+from hilt.image_columns import find_image
 from hilt.importing.values import _as_text, _plain
 
 __all__: list[str] = []

@@ -9,6 +9,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from hilt.errors import InputError, NotFoundError
+from hilt.project.results import AnnotatorRow
 
 if TYPE_CHECKING:
     from hilt.store import Store
@@ -58,27 +59,29 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def annotator_entries(store: "Store") -> list[dict[str, Any]]:
-    """Who labels the project in ``store`` (:meth:`hilt.Project.annotator_list`): one dict per
-    person, sorted by name, with ``role`` one of ``"annotator"``, ``"reviewer"``, ``"import"``,
-    ``"removed"`` (their token was revoked; their answers still count) or ``"no token"``
-    (answered without one, in the terminal or from Python)."""
-    listed = store.annotator_stats()
-    for entry in listed:
-        removed_at = entry.pop("removed_at")
-        role = entry.pop("registered_role")
-        entry["role"] = ("import" if entry["name"] == _IMPORT else role if entry["registered"]
-                         else "removed" if removed_at else "no token")
-        entry["removed_at"] = removed_at
+def annotator_entries(store: "Store") -> list[AnnotatorRow]:
+    """Who labels the project in ``store`` (:meth:`hilt.Project.annotator_list`): one
+    :class:`~hilt.project.results.AnnotatorRow` per person, sorted by name, with ``role`` one of
+    ``"annotator"``, ``"reviewer"``, ``"import"``, ``"removed"`` (their token was revoked; their
+    answers still count) or ``"no token"`` (answered without one, in the terminal or from Python)."""
+    listed = []
+    for entry in store.annotator_stats():
+        removed_at = entry["removed_at"]
+        role = ("import" if entry["name"] == _IMPORT else entry["registered_role"] if entry["registered"]
+                else "removed" if removed_at else "no token")
+        listed.append(AnnotatorRow(
+            name=entry["name"], registered=entry["registered"], added_at=entry["added_at"], answers=entry["answers"],
+            retracted=entry["retracted"], last_seen=entry["last_seen"], role=role, removed_at=removed_at,
+        ))
     return listed
 
 
-def known_annotator(store: "Store", name: str) -> dict[str, Any]:
+def known_annotator(store: "Store", name: str) -> AnnotatorRow:
     """``name``'s entry of :func:`annotator_entries`, else :class:`hilt.errors.NotFoundError`
     listing the people one may mean: not ``import``, not the removed."""
-    entries = {entry["name"]: entry for entry in annotator_entries(store)}
+    entries = {entry.name: entry for entry in annotator_entries(store)}
     if name not in entries:
-        others = ", ".join(n for n, entry in entries.items() if entry["role"] not in ("import", "removed"))
+        others = ", ".join(n for n, entry in entries.items() if entry.role not in ("import", "removed"))
         raise NotFoundError(f"Expected an annotator of this project; {name!r} is not one (annotators: "
                             f"{others or 'none yet'}).")
     return entries[name]

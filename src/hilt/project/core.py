@@ -25,6 +25,7 @@ from hilt.project.item import Item
 from hilt.project.item_import import TRANSFORMER_CHECK_ITEMS, ItemImport
 from hilt.project.labelling import Labelling
 from hilt.project.quality import Quality
+from hilt.project.results import Agreement, AnnotatorRow, AnswerReply, LabelIssue, Status
 from hilt.project.team import Team
 from hilt.project.training import Training
 from hilt.store import Store
@@ -227,7 +228,7 @@ class Project:
         return self._labelling.peek_items(annotator, n)
 
     def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
-               lease_next: bool = False) -> dict:
+               lease_next: bool = False) -> AnswerReply:
         """Record an answer, committed before it returns (:meth:`~hilt.project.labelling.Labelling.answer`)."""
         return self._labelling.answer(item_id, label, annotator, answer_id, lease_next=lease_next)
 
@@ -265,8 +266,8 @@ class Project:
         return self._training.save_model(path, overwrite=overwrite)
 
     # -- reporting and export (hilt.project.status, hilt.project.export) -------------------
-    def status(self) -> dict:
-        """Progress and model runs as a JSON-able dict (:func:`hilt.project.status.status_dict` lists the keys)."""
+    def status(self) -> Status:
+        """Progress and model runs: a :class:`~hilt.project.results.Status` (``to_dict()``: JSON)."""
         from hilt.project.status import status_dict  # shared with hilt status's light path
 
         s = self._config.settings
@@ -324,7 +325,7 @@ class Project:
         """Registered annotators and everyone who answered (including ``"import"``), sorted."""
         return self._team.annotators()
 
-    def annotator_list(self) -> list[dict]:
+    def annotator_list(self) -> list[AnnotatorRow]:
         """Who labels this project, one dict per annotator (:meth:`~hilt.project.team.Team.annotator_list`)."""
         return self._team.annotator_list()
 
@@ -345,11 +346,11 @@ class Project:
         return self._team.link_base(url)
 
     # -- quality (hilt.project.quality) ----------------------------------------------------
-    def agreement(self) -> dict:
+    def agreement(self) -> Agreement:
         """Agreement between annotators on overlapped items (:meth:`~hilt.project.quality.Quality.agreement`)."""
         return self._quality.agreement()
 
-    def label_issues(self, limit: int = 50) -> list[dict]:
+    def label_issues(self, limit: int = 50) -> list[LabelIssue]:
         """Labelled items whose label is most likely wrong (:meth:`~hilt.project.quality.Quality.label_issues`)."""
         return self._quality.label_issues(limit)
 

@@ -5,7 +5,7 @@ A 784-column row of numbers (MNIST's ``px0..px783``) laid out as a key/value tab
 of digits nobody can read; drawn as the 28×28 image it is, it is labelled at a glance.
 
 The automatic rule (setting ``"auto"``, the default) reads column names only: see
-:mod:`hilt.importing.image_columns`. Only the shown columns count: one pixel hidden from
+:mod:`hilt.image_columns`. Only the shown columns count: one pixel hidden from
 annotators leaves the square incomplete, and no image is drawn (a hidden column stays hidden, in
 the image too).
 
@@ -22,7 +22,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Mapping, Sequence
 
 from hilt.errors import InputError
-from hilt.importing.image_columns import MIN_SIDE, ImageView, find_image, square_side
+from hilt.image_columns import MIN_SIDE, ImageView, find_image, square_side
 
 __all__ = ["ImageView", "MIN_SIDE", "check_image_setting", "find_image", "grey_levels", "image_view", "not_pixels"]
 

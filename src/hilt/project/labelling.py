@@ -15,6 +15,7 @@ from hilt.project.annotators import check_annotator
 from hilt.project.configuration import Configuration, check_number
 from hilt.project.display import Display
 from hilt.project.item import Item
+from hilt.project.results import AnswerReply
 from hilt.store import ItemRow, Store
 
 if TYPE_CHECKING:
@@ -51,7 +52,7 @@ class Labelling:
         return [served_item(row, self._config.display) for row in self._store.peek(annotator, int(n))]
 
     def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
-               lease_next: bool = False) -> dict:
+               lease_next: bool = False) -> AnswerReply:
         """Record ``annotator``'s ``label`` for ``item_id`` (``label=None`` skips the item).
 
         Committed to disk before it returns. Repeating an ``answer_id`` stores nothing new and
@@ -76,7 +77,8 @@ class Labelling:
         returned under ``"next"`` (an :class:`Item`, or ``None`` when nothing is left), exactly as
         :meth:`next_item` would have served it. A retried answer gets the item it was first given.
 
-        Returns ``{"saved": True, "answer_id": ..., "duplicate": bool}`` (plus ``"next"``).
+        Returns an :class:`~hilt.project.results.AnswerReply`: ``{"saved": True, "answer_id": ...,
+        "duplicate": bool}`` (plus ``"next"``).
 
         Examples
         --------
@@ -99,10 +101,9 @@ class Labelling:
             result, row = self._store.record_answer(str(item_id), label, annotator, answer_id), None
         self._training.count_training(result)
         self._training.maybe_retrain()  # also when only next_item's check would have started a due run
-        reply = {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
-        if lease_next:
-            reply["next"] = None if row is None else served_item(row, self._config.display)
-        return reply
+        following = None if row is None else served_item(row, self._config.display)
+        return AnswerReply(saved=True, answer_id=result["answer_id"], duplicate=result["duplicate"],
+                           next=following, leased_next=lease_next)
 
     def check_answer(self, label: str | None, annotator: str, answer_id: str | None) -> str:
         """Check an answer's parts (one of the project's labels or None, a valid annotator name

@@ -15,6 +15,7 @@ import numpy as np
 
 from hilt.errors import InputError
 from hilt.project.configuration import Configuration
+from hilt.project.results import Agreement, LabelIssue
 from hilt.store import Store
 from hilt.store.consensus import REVIEW, Decision, final_labels
 
@@ -44,16 +45,17 @@ class Quality:
         self._issues_cache: tuple | None = None
 
     # -- agreement -------------------------------------------------------------------------
-    def agreement(self) -> dict:
-        """Agreement between annotators on items two or more of them labelled (overlap):
-        ``items``, ``alpha`` (Krippendorff's, nominal), ``by_annotator`` and ``pairs`` (Cohen's
-        kappa); see :func:`hilt.quality.agreement`. Also ``status()["agreement"]``."""
+    def agreement(self) -> Agreement:
+        """Agreement between annotators on items two or more of them labelled (overlap): an
+        :class:`~hilt.project.results.Agreement` with ``items``, ``alpha`` (Krippendorff's,
+        nominal), ``by_annotator`` and ``pairs`` (Cohen's kappa); see
+        :func:`hilt.quality.agreement`. Also ``status().agreement``."""
         from hilt.project.status import store_agreement
 
-        return store_agreement(self._store)
+        return Agreement.from_report(store_agreement(self._store))
 
     # -- likely label errors ---------------------------------------------------------------
-    def label_issues(self, limit: int = 50) -> list[dict]:
+    def label_issues(self, limit: int = 50) -> list[LabelIssue]:
         """Labelled items whose label is most likely wrong, most likely first.
 
         Every labelled item (evaluation items too) gets a predicted probability from a copy of
@@ -63,7 +65,8 @@ class Quality:
         contradicts. Items whose annotators disagree (and no reviewer settled) come too, flagged
         or not. Items a reviewer decided are left out: a person already looked.
 
-        Returns rows ``{"item_id", "label", "suggested", "score", "annotator", "disagreement"}``:
+        Returns :class:`~hilt.project.results.LabelIssue` rows ``{"item_id", "label", "suggested",
+        "score", "annotator", "disagreement"}``:
         ``score`` in [0, 1] (higher: more likely wrong), ``suggested`` the label the model
         prefers, ``annotator`` who gave the label. An empty list while fewer than two
         different labels exist.
@@ -79,12 +82,12 @@ class Quality:
         >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", frame, ["pos", "neg"],
         ...                     label_column="y", features="tfidf") as project:
         ...     found = project.label_issues(limit=1)
-        >>> found[0]["item_id"], found[0]["label"], found[0]["suggested"]
+        >>> found[0].item_id, found[0].label, found[0].suggested
         ('0', 'neg', 'pos')
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InputError(f"Expected limit to be a whole number >= 1; got {limit!r}.")
-        return self._issue_rows()[:limit]
+        return [LabelIssue(**row) for row in self._issue_rows()[:limit]]
 
     def _issue_rows(self) -> list[dict]:
         """Every row :meth:`label_issues` can return, ranked; cached until an annotator's answer

@@ -1,4 +1,5 @@
-"""A project's status: the one dict that :meth:`Project.status` and ``hilt status`` show.
+"""A project's status: the one :class:`~hilt.project.results.Status` that :meth:`Project.status`
+and ``hilt status`` show.
 
 :func:`status_dict` builds it from the store; :func:`read_status` does so from the project's store
 alone (its file or database), without building the featurizer or the model. That keeps ``hilt status`` to the store's
@@ -11,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from hilt.project.results import Agreement, RunSummary, Status
 from hilt.quality.agreement import agreement
 from hilt.quality.intervals import wilson_interval
 from hilt.store import IMPORT_ANNOTATOR, Store
@@ -31,17 +33,17 @@ def features_name(meta: dict) -> str:
 
 def status_dict(store: Store, *, labels: list[str], strategy: str, kind: str, text_column: str | None,
                 retrain_every: int, eval_share: float, features: str, retraining: bool = False,
-                overlap: dict | None = None, scheduler: str | None = None) -> dict[str, Any]:
+                overlap: dict | None = None, scheduler: str | None = None) -> Status:
     """The status of the project in ``store`` with the given settings (see :meth:`Project.status`).
     ``retrain_error`` comes from the store: the last retrain's failure, whichever process ran it."""
-    runs = [{**{k: r[k] for k in RUN_KEYS}, "eval_ci": eval_interval(r["eval_accuracy"], r["n_eval"])}
+    runs = [RunSummary(**{k: r[k] for k in RUN_KEYS}, eval_ci=eval_interval(r["eval_accuracy"], r["n_eval"]))
             for r in store.runs()]
-    return {
-        **store.counts(), "runs": runs, "agreement": store_agreement(store), "labels": list(labels), "strategy": strategy, "kind": kind,
-        "text_column": text_column, "retraining": retraining, "retrain_error": store.run_error(),
-        "retrain_every": retrain_every, "eval_share": eval_share, "features": features, "overlap": overlap,
-        "scheduler": scheduler,
-    }
+    return Status(
+        **store.counts(), runs=runs, agreement=Agreement.from_report(store_agreement(store)), labels=list(labels),
+        strategy=strategy, kind=kind, text_column=text_column, retraining=retraining,
+        retrain_error=store.run_error(), retrain_every=retrain_every, eval_share=eval_share, features=features,
+        overlap=overlap, scheduler=scheduler,
+    )
 
 
 def eval_interval(accuracy: float | None, n_eval: int) -> list[float] | None:
@@ -70,7 +72,7 @@ def store_agreement(store: Store) -> dict[str, Any]:
     return agreement(rows)
 
 
-def read_status(path: str | Path) -> dict[str, Any]:
+def read_status(path: str | Path) -> Status:
     """:meth:`hilt.project.Project.status` of the project file at ``path``, read without opening
     the project (no featurizer, model or retrain worker; ``retraining`` is ``False``, as for a
     project just opened).
@@ -86,7 +88,7 @@ def read_status(path: str | Path) -> dict[str, Any]:
     >>> from hilt.project.status import read_status
     >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.hilt"
     >>> Project.create(path, pd.DataFrame({"text": ["a b", "c d"]}), ["x", "y"], features="tfidf").close()
-    >>> read_status(path)["n_items"], read_status(path)["features"]
+    >>> read_status(path).n_items, read_status(path).features
     (2, 'tfidf')
     """
     from hilt.project.configuration import ProjectSettings  # the defaults an older file lacks, as Project's

@@ -16,6 +16,7 @@ from hilt.project.annotators import (
     new_token,
     record_address,
 )
+from hilt.project.results import AnnotatorRow
 from hilt.store import Store, utc_now
 from hilt.store.store import ANNOTATOR, REVIEWER
 
@@ -50,7 +51,7 @@ class Team:
         """Registered annotators and everyone who answered (including ``"import"``), sorted."""
         return self._store.annotator_names()
 
-    def annotator_list(self) -> list[dict]:
+    def annotator_list(self) -> list[AnnotatorRow]:
         """Who labels this project: one dict per annotator, sorted by name.
 
         Keys: ``name``; ``role`` (``"annotator"``: has a token for the web UI; ``"reviewer"``: has

@@ -22,6 +22,7 @@ from hilt.errors import InputError, NotFoundError
 from hilt.project.keys import label_keys
 from hilt.server.auth import annotator_for, request_token
 from hilt.server.pages import project_name
+from hilt.server.schemas import status_response
 
 __all__ = ["router", "item_json", "snippet"]
 
@@ -145,7 +146,8 @@ def post_answer(
     next: bool = Query(False, description="Also lease and return the annotator's next item."),
     ahead: bool = Query(False, description="With next: also a preview of the item after it."),
 ):
-    """Commit one answer (``label`` null = skip); ``{"saved": true}`` only after the commit.
+    """Commit one answer (``label`` null = skip); ``{"saved": true, "answer_id", "duplicate"}``
+    only after the commit (``duplicate``: that ``answer_id`` was stored before, nothing new was).
 
     With ``?next=1`` the reply also carries ``"next"``: the annotator's next item, leased in the
     same transaction as the answer, so the page shows it without another round trip or commit; ``&ahead=1`` adds a
@@ -156,13 +158,9 @@ def post_answer(
         # With next: the answer and the next lease in one transaction, one commit.
         result = project.answer(str(body.item_id), body.label, annotator, answer_id=body.answer_id,
                                 lease_next=next)
-    reply: dict[str, Any] = {
-        "saved": True,
-        "answer_id": result.get("answer_id", body.answer_id),
-        "duplicate": bool(result.get("duplicate", False)),
-    }
+    reply: dict[str, Any] = {"saved": True, "answer_id": result.answer_id, "duplicate": bool(result.duplicate)}
     if next:
-        following = result.get("next")
+        following = result.next
         reply["next"] = item_json(following)
         if ahead:
             reply["ahead"] = ahead_of(project, annotator, following)
@@ -188,10 +186,11 @@ def post_undo(
     return _item_reply(project, annotator, item, ahead)
 
 
-@router.get("/status")
+@router.get("/status", responses=status_response())
 def get_status(request: Request, annotator: str = Depends(api_annotator)):
-    """The project's status dict (counts, per label, per annotator, model runs)."""
-    return request.app.state.project.status()
+    """The project's status (counts, per label, per annotator, model runs, agreement, settings):
+    :meth:`hilt.Project.status` as JSON."""
+    return request.app.state.project.status().to_dict()
 
 
 @router.get("/export")

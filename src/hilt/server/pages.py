@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hilt.project.keys import LABEL_KEYS, label_keys
+from hilt.project.results import Agreement, RunSummary
 from hilt.store.location import ProjectLocation
 from hilt.server.auth import TOKEN_COOKIE, annotator_for, request_token
 from hilt.server.charts import responsive_learning_curve
@@ -158,7 +159,7 @@ def percent(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.0f}{NBSP}%"
 
 
-def accuracy_text(run: dict | None) -> str | None:
+def accuracy_text(run: RunSummary | None) -> str | None:
     """The latest evaluation accuracy in words, with its 95 % interval and how many evaluation
     items stand behind it; ``None`` when the run has no evaluation accuracy.
 
@@ -166,45 +167,48 @@ def accuracy_text(run: dict | None) -> str | None:
     --------
     Numbers and their ``%`` are joined by no-break spaces (a line never starts with ``%``).
 
-    >>> text = accuracy_text({"eval_accuracy": 0.72, "eval_ci": [0.61, 0.81], "n_eval": 45})
+    >>> def run(accuracy, ci, n_eval):
+    ...     return RunSummary(20, accuracy, n_eval, "margin", "2026-12-07T10:00:00+00:00",
+    ...                       "2026-12-07T10:00:01+00:00", ci)
+    >>> text = accuracy_text(run(0.72, [0.61, 0.81], 45))
     >>> text.replace(NBSP, " ")
     '72 % (95 % CI 61–81 %) on 45 evaluation items'
-    >>> accuracy_text({"eval_accuracy": 1.0, "eval_ci": None, "n_eval": 1}).replace(NBSP, " ")
+    >>> accuracy_text(run(1.0, None, 1)).replace(NBSP, " ")
     '100 % on 1 evaluation item'
-    >>> accuracy_text({"eval_accuracy": None, "eval_ci": None, "n_eval": 0}) is None
+    >>> accuracy_text(run(None, None, 0)) is None
     True
     """
-    if not run or run.get("eval_accuracy") is None:
+    if run is None or run.eval_accuracy is None:
         return None
-    text = percent(run["eval_accuracy"])
-    interval = run.get("eval_ci")
+    text = percent(run.eval_accuracy)
+    interval = run.eval_ci
     if interval:
         text += f" (95{NBSP}% CI {interval[0] * 100:.0f}–{interval[1] * 100:.0f}{NBSP}%)"
-    n_eval = int(run.get("n_eval") or 0)
+    n_eval = int(run.n_eval or 0)
     return text + f" on {n_eval} evaluation item{'' if n_eval == 1 else 's'}"
 
 
-def agreement_context(agreement: dict | None) -> dict | None:
-    """The agreement panel's rows from ``status()["agreement"]``; ``None`` without overlap."""
-    if not agreement or not agreement.get("items"):
+def agreement_context(agreement: Agreement | None) -> dict | None:
+    """The agreement panel's rows from ``status().agreement``; ``None`` without overlap."""
+    if agreement is None or not agreement.n_items:
         return None
-    by_annotator = sorted((agreement.get("by_annotator") or {}).items(), key=lambda kv: (-kv[1]["items"], kv[0]))
-    pairs = sorted((agreement.get("pairs") or {}).items(), key=lambda kv: (-kv[1]["items"], kv[0]))
+    by_annotator = sorted(agreement.by_annotator.items(), key=lambda kv: (-kv[1].n_items, kv[0]))
+    pairs = sorted(agreement.pairs.items(), key=lambda kv: (-kv[1].n_items, kv[0]))
     return {
-        "n_items": agreement["items"],
-        "alpha": agreement.get("alpha"),
-        "by_annotator": [(name, row["items"], row["agree"]) for name, row in by_annotator],
-        "pairs": [(pair.replace("|", " · "), row["items"], row["kappa"]) for pair, row in pairs],
+        "n_items": agreement.n_items,
+        "alpha": agreement.alpha,
+        "by_annotator": [(name, row.n_items, row.agree) for name, row in by_annotator],
+        "pairs": [(pair.replace("|", " · "), row.n_items, row.kappa) for pair, row in pairs],
     }
 
 
 def dashboard_context(request: Request, annotator: str) -> dict:
     """Everything the dashboard shows, from one ``project.status()`` call."""
     status = request.app.state.project.status()
-    runs = status.get("runs") or []
-    n_items = status.get("n_items", 0)
-    n_left = status["n_left"]
-    by_label = status.get("by_label") or {}
+    runs = status.runs
+    n_items = status.n_items
+    n_left = status.n_left
+    by_label = status.by_label
     total_labels = sum(by_label.values()) or 1
     context = _project_context(request, annotator)
     context.update(
@@ -212,11 +216,11 @@ def dashboard_context(request: Request, annotator: str) -> dict:
         n_left=n_left,
         done_share=(n_items - n_left) / n_items if n_items else 0.0,
         by_label=[(label, n, n / total_labels) for label, n in by_label.items()],
-        by_annotator=sorted((status.get("by_annotator") or {}).items(), key=lambda kv: -kv[1]),
+        by_annotator=sorted(status.by_annotator.items(), key=lambda kv: -kv[1]),
         latest_run=runs[-1] if runs else None,
         # The chart's latest point: the latest run that had evaluation labels to score.
-        latest_accuracy=accuracy_text(next((r for r in reversed(runs) if r.get("eval_accuracy") is not None), None)),
-        agreement=agreement_context(status.get("agreement")),
+        latest_accuracy=accuracy_text(next((r for r in reversed(runs) if r.eval_accuracy is not None), None)),
+        agreement=agreement_context(status.agreement),
         n_runs=len(runs),
         chart=responsive_learning_curve(runs),
     )

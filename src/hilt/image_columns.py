@@ -1,7 +1,9 @@
 """Which columns of a table are, by their names alone, the pixels of a square image:
-:func:`find_image`. Below the project layer because two layers ask: the import (a pixel column
-whose values happen to lie in ``--labels``, such as a digit's blank border, is data, not the
-answer) and the faces that draw the image (:mod:`hilt.project.image_view`).
+:func:`find_image`. A module of its own, below the project layer and outside
+:mod:`hilt.importing` (whose package imports pandas), because two layers ask: the import (a pixel
+column whose values happen to lie in ``--labels``, such as a digit's blank border, is data, not
+the answer) and the faces that draw the image (:mod:`hilt.project.image_view`, read by the light
+``hilt status`` too).
 
 The rule (the project setting ``image_columns="auto"``, the default) reads column names only:
 

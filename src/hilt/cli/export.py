@@ -1,0 +1,70 @@
+"""``hilt export``: a project's labels, its model's predictions or the trained model, to files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from hilt.cli._project import PROJECT_HELP, project_location
+from hilt.cli.app import app, console, user_errors
+from hilt.cli.create import open_light
+from hilt.errors import InputError
+
+
+@app.command()
+@user_errors
+def export(
+    project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
+    output: Optional[str] = typer.Option(
+        None, "--output", "-o", metavar="FILE",
+        help="Where to write: a .jsonl, .csv or .parquet file, or - for standard output (JSON lines; "
+        "--format csv for CSV).",
+    ),
+    format: Optional[str] = typer.Option(None, "--format", help="jsonl, csv or parquet (default: from the file name)."),
+    include_retracted: bool = typer.Option(
+        False, "--all", help="Write every answer instead: each annotator's answers (several per item with "
+        "--overlap), reviewers' decisions and retracted (undone) answers, with the columns role (annotate or "
+        "review) and retracted.",
+    ),
+    predictions: bool = typer.Option(
+        False, "--predictions", help="Write the model's predicted label and probability for every item "
+        "instead of the labels (a fresh fit on all training labels).",
+    ),
+    model: Optional[Path] = typer.Option(
+        None, "--model", metavar="FILE", help="Also save the trained model (with its featurizer) as a pickle "
+        "file. Loading a pickle runs code from it: share it only with people who trust you.",
+    ),
+    force: bool = typer.Option(False, "--force", help="Replace existing output files."),
+) -> None:
+    """Write the labels out, one row per labelled item, with who labelled it and when; or the
+    model's predictions for every item (--predictions); or the trained model (--model).
+
+    An item's label is its final one: a reviewer's latest decision, else the majority of its
+    annotators (a tie: the earliest answer), else its single answer. --all writes every answer.
+
+    Example: hilt export reviews.hilt -o labels.csv
+    """
+    import sys
+
+    location = project_location(project)
+    if output is None and model is None:
+        raise InputError("Expected where to write: -o FILE (or -o - for standard output), --model FILE, or both.")
+    with open_light(location) as opened:
+        if output is not None:
+            target: Any = sys.stdout if output == "-" else Path(output)
+            if predictions:
+                n = opened.export_predictions(target, format=format, overwrite=force)
+            else:
+                n = opened.export(target, include_retracted=include_retracted, format=format, overwrite=force)
+            what = "predictions" if predictions else "rows"
+            console.print(f"Wrote {n:,} {what} to {'standard output' if output == '-' else output}.")
+        if model is not None:
+            saved = opened.save_model(model, overwrite=force)
+            console.print(
+                f"Saved the model (trained on {saved['n_train']:,} labels) to {model}. It is a pickle: "
+                "loading it runs code from the file, so load only model files you trust. In Python: "
+                "bundle = pickle.load(open(PATH, 'rb')); "
+                "bundle['model'].predict_proba(bundle['featurizer'].transform_matrix(texts))."
+            )

@@ -1,0 +1,394 @@
+"""The typed results a project hands its faces: status, model runs, agreement, annotators,
+label issues and the reply to an answer.
+
+Each is a frozen dataclass that the CLI, the server and the pages read by attribute, so that a
+face reading a field that does not exist fails in a test (``AttributeError``) instead of
+showing a blank in front of a user, as a ``.get("...")`` on a dict would. ``to_dict()`` gives
+the JSON the HTTP API and ``--json`` print, key for key and in the same order as before these
+types existed.
+
+For the code written against the dicts these results used to be, each is also a read-only
+:class:`collections.abc.Mapping` over the same keys: ``project.status()["n_answered"]``,
+``status.get("runs")``, ``"agreement" in status`` and ``dict(status)`` keep working, and a
+result compares equal to the dict it used to be. A nested result (a run in ``status["runs"]``)
+is the typed object; ``to_dict()`` turns the whole tree into plain dicts and lists.
+
+Examples
+--------
+>>> from hilt.project.results import RunSummary
+>>> run = RunSummary(n_train=12, eval_accuracy=0.75, n_eval=4, strategy="margin",
+...                  started_at="2026-12-07T10:00:00+00:00", finished_at="2026-12-07T10:00:01+00:00",
+...                  eval_ci=[0.301, 0.954])
+>>> run.n_train, run["eval_accuracy"], run.get("n_eval")
+(12, 0.75, 4)
+>>> list(run)[:3]
+['n_train', 'eval_accuracy', 'n_eval']
+>>> run == run.to_dict()
+True
+>>> run.n_trian
+Traceback (most recent call last):
+...
+AttributeError: 'RunSummary' object has no attribute 'n_trian'
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import typing
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+__all__ = [
+    "Agreement",
+    "AnnotatorAgreement",
+    "AnnotatorRow",
+    "AnswerReply",
+    "LabelIssue",
+    "PairAgreement",
+    "RunSummary",
+    "Status",
+]
+
+
+class _Result(Mapping):
+    """Base of the results: ``to_dict()`` and the read-only mapping over the fields.
+
+    Subclasses are ``@dataclass(frozen=True, eq=False)``: equality is the mapping's (equal to
+    another result or a dict with the same keys and values), as it was for the dicts. A field
+    whose JSON key would shadow a mapping method (``items``) takes another attribute name and
+    names its key in its metadata: ``n_items: int = field(metadata={"key": "items"})``.
+    """
+
+    __slots__ = ()
+
+    def _layout(self) -> tuple[tuple[str, str], ...]:
+        """``(key, attribute)`` of each key of :meth:`to_dict`, in order (a subclass may leave out
+        an absent one)."""
+        return _class_layout(type(self))
+
+    @classmethod
+    def json_fields(cls) -> list[tuple[str, Any]]:
+        """``(key, type)`` of each key :meth:`to_dict` can give, in order (the type of the
+        attribute behind it, resolved): what a JSON schema of the result is made from.
+
+        Examples
+        --------
+        >>> from hilt.project.results import PairAgreement
+        >>> PairAgreement.json_fields()
+        [('items', <class 'int'>), ('kappa', float | None)]
+        """
+        hints = typing.get_type_hints(cls)
+        return [(key, hints[name]) for key, name in _class_layout(cls)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain dicts and lists: today's JSON, same keys in the same order."""
+        return {key: _plain(getattr(self, name)) for key, name in self._layout()}
+
+    def __getitem__(self, key: str) -> Any:
+        for known, name in self._layout():
+            if known == key:
+                return getattr(self, name)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return (key for key, _ in self._layout())
+
+    def __len__(self) -> int:
+        return len(self._layout())
+
+    def __contains__(self, key: object) -> bool:
+        return any(known == key for known, _ in self._layout())
+
+
+@functools.cache  # a class's fields never change: read them once
+def _class_layout(cls: type) -> tuple[tuple[str, str], ...]:
+    return tuple((field.metadata.get("key", field.name), field.name) for field in dataclasses.fields(cls)
+                 if not field.metadata.get("hidden"))
+
+
+def _items_field() -> Any:
+    """The field of an ``"items"`` count (an attribute ``items`` would hide ``Mapping.items()``)."""
+    return dataclasses.field(metadata={"key": "items"})
+
+
+def _plain(value: Any) -> Any:
+    """``value`` with every result in it turned into its dict (lists and dicts walked)."""
+    if isinstance(value, _Result):
+        return value.to_dict()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class RunSummary(_Result):
+    """One finished model run, as :meth:`hilt.Project.status` lists them (oldest first).
+
+    Attributes
+    ----------
+    n_train : int
+        Training labels the model was fitted on (never evaluation items).
+    eval_accuracy : float or None
+        Accuracy on the evaluation labels (``None`` without any).
+    n_eval : int
+        Evaluation labels it was measured on.
+    strategy : str
+        The query strategy the run ranked the queue with.
+    started_at, finished_at : str
+        ISO-8601 UTC.
+    eval_ci : list of float or None
+        The 95 % Wilson interval ``[low, high]`` of ``eval_accuracy`` (``None`` without one).
+    """
+
+    n_train: int
+    eval_accuracy: float | None
+    n_eval: int
+    strategy: str
+    started_at: str
+    finished_at: str
+    eval_ci: list[float] | None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class AnnotatorAgreement(_Result):
+    """How one annotator's answers compare with the others' majority on the items they shared.
+
+    Attributes
+    ----------
+    n_items : int
+        Their answers on items someone else also answered (key ``"items"``).
+    agree : float
+        The share (0 to 1) of those equal to the others' majority label.
+    """
+
+    n_items: int = _items_field()
+    agree: float
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class PairAgreement(_Result):
+    """Cohen's kappa of two annotators over the items both answered.
+
+    Attributes
+    ----------
+    n_items : int
+        Items both answered (key ``"items"``).
+    kappa : float or None
+        Cohen's kappa (``None`` when undefined).
+    """
+
+    n_items: int = _items_field()
+    kappa: float | None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Agreement(_Result):
+    """Agreement between annotators (``status().agreement``; see :func:`hilt.quality.agreement`).
+
+    Attributes
+    ----------
+    n_items : int
+        Items with answers from two or more annotators (0 without overlap; key ``"items"``).
+    alpha : float or None
+        Krippendorff's alpha (nominal) over those items; ``None`` when undefined.
+    by_annotator : dict of str to AnnotatorAgreement
+    pairs : dict of str to PairAgreement
+        Keyed ``"alice|bob"`` (names sorted) for pairs with enough shared items.
+
+    Examples
+    --------
+    >>> from hilt.project.results import Agreement
+    >>> report = Agreement.from_report({"items": 2, "alpha": 0.5, "pairs": {},
+    ...                                 "by_annotator": {"ann": {"items": 2, "agree": 0.5}}})
+    >>> report.by_annotator["ann"].agree, report.to_dict()["by_annotator"]
+    (0.5, {'ann': {'items': 2, 'agree': 0.5}})
+    """
+
+    n_items: int = _items_field()
+    alpha: float | None
+    by_annotator: dict[str, AnnotatorAgreement]
+    pairs: dict[str, PairAgreement]
+
+    @classmethod
+    def from_report(cls, report: Mapping[str, Any]) -> "Agreement":
+        """From the report :func:`hilt.quality.agreement` returns."""
+        return cls(
+            n_items=report["items"], alpha=report["alpha"],
+            by_annotator={name: AnnotatorAgreement(n_items=row["items"], agree=row["agree"])
+                          for name, row in report["by_annotator"].items()},
+            pairs={key: PairAgreement(n_items=row["items"], kappa=row["kappa"]) for key, row in report["pairs"].items()},
+        )
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class Status(_Result):
+    """A project's progress, model runs and settings: what :meth:`hilt.Project.status`,
+    ``hilt status`` and ``GET /api/status`` report (``to_dict()`` is the JSON).
+
+    Attributes
+    ----------
+    n_items : int
+    n_answered : int
+        Items with a current (final) label.
+    n_skipped : int
+        Current skips.
+    n_left : int
+        Items without a label.
+    n_eval : int
+        Evaluation items with a label.
+    n_eval_items : int
+        The evaluation sample's size.
+    by_label : dict of str to int
+        Items per current label.
+    by_annotator : dict of str to int
+        Current labels per annotator (``"import"`` for a label column).
+    runs : list of RunSummary
+        Finished model runs, oldest first.
+    agreement : Agreement
+    labels : list of str
+    strategy, kind : str
+    text_column : str or None
+    retraining : bool
+        A run is going in this process.
+    retrain_error : str or None
+        Why the project's last retrain failed, in whichever process it ran.
+    retrain_every : int
+    eval_share : float
+    features : str
+        The featurizer's name.
+    overlap : dict or None
+        ``{"share", "annotators_per_item"}``, or ``None`` without overlap.
+    scheduler : str or None
+        The Dask scheduler retrains run on (``None``: this process).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> from hilt import Project
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.hilt"
+    >>> with Project.create(path, pd.DataFrame({"text": ["a b", "c d"]}), ["x", "y"], features="tfidf") as project:
+    ...     status = project.status()
+    >>> status.n_items, status["n_answered"], status.runs, list(status.to_dict())[:4]
+    (2, 0, [], ['n_items', 'n_answered', 'n_skipped', 'n_left'])
+    """
+
+    n_items: int
+    n_answered: int
+    n_skipped: int
+    n_left: int
+    n_eval: int
+    n_eval_items: int
+    by_label: dict[str, int]
+    by_annotator: dict[str, int]
+    runs: list[RunSummary]
+    agreement: Agreement
+    labels: list[str]
+    strategy: str
+    kind: str
+    text_column: str | None
+    retraining: bool
+    retrain_error: str | None
+    retrain_every: int
+    eval_share: float
+    features: str
+    overlap: dict[str, Any] | None
+    scheduler: str | None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class AnnotatorRow(_Result):
+    """One person of :meth:`hilt.Project.annotator_list` (``hilt annotator list``).
+
+    Attributes
+    ----------
+    name : str
+    registered : bool
+        Has a token.
+    added_at : str or None
+        When the token was given (ISO UTC).
+    answers : int
+        Current answers, skips included.
+    retracted : int
+    last_seen : str or None
+        Their latest answer or undo (ISO UTC).
+    role : str
+        ``"annotator"``, ``"reviewer"``, ``"import"``, ``"removed"`` or ``"no token"``.
+    removed_at : str or None
+    """
+
+    name: str
+    registered: bool
+    added_at: str | None
+    answers: int
+    retracted: int
+    last_seen: str | None
+    role: str
+    removed_at: str | None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class LabelIssue(_Result):
+    """A labelled item whose label is likely wrong (:meth:`hilt.Project.label_issues`).
+
+    Attributes
+    ----------
+    item_id : str
+    label : str
+        Its final label now.
+    suggested : str
+        The label the model prefers.
+    score : float
+        0 to 1, higher: more likely wrong.
+    annotator : str
+        Who gave the label.
+    disagreement : bool
+        Its annotators disagree (and no reviewer settled it).
+    """
+
+    item_id: str
+    label: str
+    suggested: str
+    score: float
+    annotator: str
+    disagreement: bool
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class AnswerReply(_Result):
+    """The reply of :meth:`hilt.Project.answer`.
+
+    Attributes
+    ----------
+    saved : bool
+        Always ``True``: the reply comes after the commit.
+    answer_id : str
+    duplicate : bool
+        The ``answer_id`` was stored before: nothing new was stored.
+    next : Item or None
+        With ``lease_next=True``: the next item, leased (``None`` when nothing is left). Without
+        it the key ``"next"`` is absent from the mapping and from :meth:`to_dict`.
+    leased_next : bool
+        Whether ``lease_next=True`` was asked (not a key of the reply).
+
+    Examples
+    --------
+    >>> from hilt.project.results import AnswerReply
+    >>> reply = AnswerReply(saved=True, answer_id="a1", duplicate=False)
+    >>> reply.to_dict(), "next" in reply
+    ({'saved': True, 'answer_id': 'a1', 'duplicate': False}, False)
+    >>> AnswerReply(True, "a1", False, next=None, leased_next=True).to_dict()["next"] is None
+    True
+    """
+
+    saved: bool
+    answer_id: str
+    duplicate: bool
+    next: Any = None
+    leased_next: bool = dataclasses.field(default=False, metadata={"hidden": True})
+
+    def _layout(self) -> tuple[tuple[str, str], ...]:
+        layout = _class_layout(type(self))
+        return layout if self.leased_next else layout[:3]
