@@ -3,17 +3,22 @@
 :func:`parse_key` turns one key press (or typed line) into an action; :func:`terminal_keys`
 reads single key presses, :func:`line_keys` one key per line of a pipe. The label keys follow
 :mod:`hilt.project.keys`, the web page's scheme, so a label has one key wherever it is labelled.
+
+A multi-label project reads its keys with :func:`parse_set_key` instead: a label's key ticks or
+unticks it (:func:`toggle`), Enter saves the ticked set, :data:`NONE_KEY` answers "none of
+these" (the empty set), and a typed line of several labels is that set at once.
 """
 
 from __future__ import annotations
 
 import sys
-from typing import IO, Iterator, Sequence
+from typing import IO, Any, Iterator, Sequence
 
 from hilt.project import keys as project_keys
 from hilt.project.keys import LABEL_KEYS
 
-__all__ = ["MAX_KEYED_LABELS", "QUIT_KEYS", "keys_hint", "label_keys", "line_keys", "parse_key", "terminal_keys"]
+__all__ = ["ENTER_KEYS", "MAX_KEYED_LABELS", "NONE_KEY", "QUIT_KEYS", "keys_hint", "label_keys", "line_keys",
+           "parse_key", "parse_set_key", "terminal_keys", "toggle"]
 
 #: Keys that end the session: q, Ctrl-C and Ctrl-D (the last two arrive as characters in
 #: single-key mode).
@@ -23,6 +28,13 @@ QUIT_KEYS = ("q", "quit", "\x03", "\x04")
 _KEY_ORDER = list(LABEL_KEYS)
 #: At most this many labels get single keys; more are typed as a number + Enter.
 MAX_KEYED_LABELS = len(_KEY_ORDER)
+#: Multi-label: the key that answers "none of these" (the empty set: an answer, not a skip).
+#: Never a label's key (digits and letters) nor a command's, so it is the same in every project;
+#: the web pages use the same key (``hilt.server.pages.NONE_KEY``).
+NONE_KEY = "-"
+#: Multi-label: what Enter arrives as: a newline or carriage return in single-key mode, an empty
+#: line from a pipe.
+ENTER_KEYS = ("\n", "\r", "\r\n", "")
 
 
 def label_keys(labels: Sequence[str] | int) -> list[str]:
@@ -89,6 +101,72 @@ def parse_key(key: str, labels: Sequence[str]) -> tuple[str, str | None]:
     if lowered in ("v", "view"):
         return "view", None
     return "unknown", None
+
+
+def _one_label(key: str, labels: Sequence[str], keys: Sequence[str]) -> str | None:
+    """The label one key, name or 1-based number stands for (as :func:`parse_key` reads them)."""
+    if len(key) == 1 and key.lower() in keys:
+        return labels[keys.index(key.lower())]
+    if key in labels:
+        return key
+    if key.isdigit() and 1 <= int(key) <= len(labels):
+        return labels[int(key) - 1]
+    return None
+
+
+def parse_set_key(key: str, labels: Sequence[str]) -> tuple[str, Any]:
+    """Interpret one key press (or typed line) of a multi-label project as ``(action, value)``.
+
+    ``action`` is ``"toggle"`` (``value``: the label to tick or untick), ``"submit"`` (Enter:
+    save the ticked set), ``"none"`` (:data:`NONE_KEY`: the empty set), ``"set"`` (a typed line
+    of several labels, by key, name or number, separated by commas or spaces: ``value`` is that
+    set in label order, saved at once), ``"skip"``, ``"undo"``, ``"view"``, ``"quit"`` or
+    ``"unknown"``. A label is named as :func:`parse_key` names it.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_keys import parse_set_key
+    >>> labels = ["sports", "politics", "tech"]
+    >>> parse_set_key("1", labels), parse_set_key("tech", labels), parse_set_key("\\n", labels)
+    (('toggle', 'sports'), ('toggle', 'tech'), ('submit', None))
+    >>> parse_set_key("-", labels), parse_set_key("3, 1", labels), parse_set_key("s", labels)
+    (('none', ()), ('set', ('sports', 'tech')), ('skip', None))
+    >>> parse_set_key("1 9", labels)  # 9 is no label: nothing is saved
+    ('unknown', None)
+    """
+    if key in ENTER_KEYS:
+        return "submit", None
+    key = key.strip() if key.strip() else key
+    keys = label_keys(labels)
+    label = _one_label(key, labels, keys)
+    if label is not None:
+        return "toggle", label
+    lowered = key.lower()
+    if lowered in (NONE_KEY, "none"):
+        return "none", ()
+    parts = [part for part in key.replace(",", " ").split() if part]
+    if len(parts) > 1:
+        named = [_one_label(part, labels, keys) for part in parts]
+        if all(name is not None for name in named):
+            chosen = set(named)
+            return "set", tuple(label for label in labels if label in chosen)
+        return "unknown", None
+    action, _ = parse_key(key, labels)
+    return (action, None) if action in ("quit", "skip", "undo", "view") else ("unknown", None)
+
+
+def toggle(ticked: Sequence[str], label: str, labels: Sequence[str]) -> tuple[str, ...]:
+    """``ticked`` with ``label`` ticked if it was not, unticked if it was; in label order.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_keys import toggle
+    >>> labels = ["sports", "politics", "tech"]
+    >>> toggle((), "tech", labels), toggle(("tech",), "sports", labels), toggle(("sports", "tech"), "tech", labels)
+    (('tech',), ('sports', 'tech'), ('sports',))
+    """
+    chosen = set(ticked) ^ {label}
+    return tuple(name for name in labels if name in chosen)
 
 
 def keys_hint(labels: Sequence[str] | int) -> str:

@@ -7,6 +7,11 @@ stdin (:func:`line_keys`). Every answer goes straight to the project, which comm
 leases the next item and retrains in the background; quitting and starting again later
 continues with the next item. What the keys mean is :mod:`hilt.cli._label_keys`'s, what the
 screen shows :mod:`hilt.cli._label_screen`'s.
+
+A multi-label project (task ``multilabel``) gets toggles: a label's key ticks or unticks it and
+the screen shows the ticks, Enter saves the ticked set, ``-`` saves "none of these" (``[]``).
+The ticks start empty on every item (the model's guess is shown after the answer, never as
+ticks); an undo brings back the ticks of the answer it takes back.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ from typing import Any, Iterator, Sequence
 from rich.console import Console
 from rich.text import Text
 
-from hilt.cli._label_keys import (MAX_KEYED_LABELS, QUIT_KEYS, keys_hint, label_keys, line_keys, parse_key,
-                                  terminal_keys)
+from hilt.cli._label_keys import (MAX_KEYED_LABELS, NONE_KEY, QUIT_KEYS, keys_hint, label_keys, line_keys,
+                                  parse_key, parse_set_key, terminal_keys, toggle)
 from hilt.cli._label_screen import answer_notice, render_item, view_whole
 from hilt.errors import HiltError
 
@@ -115,19 +120,30 @@ def run_label_loop(
     # both before and after a terminal's clear, it stood twice in the scrollback.
     notice: Text | None = None
     image = project.image_view  # decided once: which columns are drawn as a picture
+    multilabel = task_name(project) == "multilabel"
+    ticks = Ticks()  # multi-label: what is ticked on the item shown, what each answer was
     item = project.next_item(annotator)
     while item is not None:
         status = project.status()
-        screen = render_item(item, labels, project.kind, progress_line(status, session),
-                             has_model=bool(status.get("runs")), image=image)
+        progress = progress_line(status, session)
+        has_model = bool(status.get("runs"))
+        ticked = ticks.on(item.id) if multilabel else None
+
+        def draw(ticked: Sequence[str] | None = ticked) -> None:
+            out.print(render_item(item, labels, project.kind, progress, has_model=has_model, image=image,
+                                  ticked=ticked))
+
         if out.is_terminal:  # a real terminal gets one item per screen
             out.clear()
         if notice is not None:
             out.print(notice)
             notice = None
         out.print()
-        out.print(screen)
-        action, label = _next_action(keys, labels, out)
+        draw()
+        if multilabel:
+            action, label = _next_set_action(keys, labels, out, ticks, item.id, draw)
+        else:
+            action, label = _next_action(keys, labels, out)
         if action == "quit":
             break
         if action == "view":
@@ -138,6 +154,7 @@ def run_label_loop(
             if undone is not None:
                 session.undone += 1
                 item = undone
+                ticks.restore(item.id)
             continue
         try:
             project.answer(item.id, label, annotator, answer_id=uuid.uuid4().hex)
@@ -150,6 +167,7 @@ def run_label_loop(
             else:
                 session.labelled += 1
                 notice = answer_notice(item, label)
+            ticks.answered(item.id, label)
         item = project.next_item(annotator)
     else:
         session.nothing_left = True
@@ -171,6 +189,90 @@ def _next_action(keys: Iterator[str], labels: Sequence[str], out: Console) -> tu
             f"[yellow]{shown!r} is not a key here:[/] press {keys_hint(labels)} "
             "for a label, s to skip, u to undo, v to view a shortened text whole, q to quit."
         )
+    return "quit", None
+
+
+def task_name(project: Any) -> str:
+    """The project's task (``"single"`` or ``"multilabel"``): which keys the loop reads."""
+    task = getattr(project, "task", None)
+    return str(getattr(task, "name", task) or "single")
+
+
+class Ticks:
+    """Multi-label: the labels ticked on the item on screen, and what this session answered
+    per item (an undo brings back the ticks of the answer it takes back).
+
+    Examples
+    --------
+    >>> from hilt.cli._label_loop import Ticks
+    >>> ticks = Ticks()
+    >>> ticks.on("7")
+    ()
+    >>> ticks.set("7", ("tech",)); ticks.on("7"), ticks.on("8")  # another item starts empty
+    (('tech',), ())
+    >>> ticks.answered("8", ["sports", "tech"]); ticks.restore("8"); ticks.on("8")
+    ('sports', 'tech')
+    """
+
+    def __init__(self) -> None:
+        self._item: Any = None
+        self._ticked: tuple[str, ...] = ()
+        self._given: dict[str, tuple[str, ...]] = {}
+
+    def on(self, item_id: Any) -> tuple[str, ...]:
+        """The labels ticked on ``item_id`` (none, for an item not seen just before)."""
+        if item_id != self._item:
+            self._item, self._ticked = item_id, ()
+        return self._ticked
+
+    def set(self, item_id: Any, ticked: Sequence[str]) -> None:
+        self._item, self._ticked = item_id, tuple(ticked)
+
+    def answered(self, item_id: Any, label: Any) -> None:
+        """Remember the answer given to ``item_id`` (a skip as no ticks); the next item starts empty."""
+        if len(self._given) >= 100:  # a session's recent answers are enough for undo
+            self._given.pop(next(iter(self._given)))
+        self._given[str(item_id)] = tuple(label or ())
+        self._item, self._ticked = None, ()
+
+    def restore(self, item_id: Any) -> None:
+        """``item_id`` is back (undone): tick what its answer was."""
+        self.set(item_id, self._given.get(str(item_id), ()))
+
+
+def _next_set_action(keys: Iterator[str], labels: Sequence[str], out: Console, ticks: Ticks, item_id: Any,
+                     draw: Any) -> tuple[str, Any]:
+    """Multi-label: read keys until one ends the item: ``("label", [labels])`` (Enter on the
+    ticked set, the none key's ``[]``, or a typed line of labels), skip, undo, view or quit.
+    Toggles redraw the screen on a terminal, or say what is ticked in a pipe."""
+    for key in keys:
+        action, value = parse_set_key(key, labels)
+        if action == "toggle":
+            ticked = toggle(ticks.on(item_id), str(value), labels)
+            ticks.set(item_id, ticked)
+            if out.is_terminal:
+                out.clear()
+                draw(ticked)
+            else:
+                out.print(f"ticked: {', '.join(ticked) if ticked else 'nothing'}", style="dim")
+            continue
+        if action == "submit":
+            if not ticks.on(item_id):
+                out.print(f"[yellow]Nothing is ticked:[/] press a label's key ({keys_hint(labels)}) to tick it, "
+                          f"{NONE_KEY} for none of these, s to skip.")
+                continue
+            return "label", list(ticks.on(item_id))
+        if action in ("none", "set"):
+            return "label", list(value)
+        if action == "unknown":
+            shown = key.strip() if key.isprintable() else repr(key)
+            out.print(
+                f"[yellow]{shown!r} is not a key here:[/] press {keys_hint(labels)} to tick a label, Enter to "
+                f"save the ticked labels, {NONE_KEY} for none of these, s to skip, u to undo, v to view a "
+                "shortened text whole, q to quit."
+            )
+            continue
+        return action, None
     return "quit", None
 
 

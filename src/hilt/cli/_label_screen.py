@@ -14,12 +14,12 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from hilt.cli._label_keys import MAX_KEYED_LABELS, label_keys
+from hilt.cli._label_keys import MAX_KEYED_LABELS, NONE_KEY, label_keys
 from hilt.cli._pixels import PixelImage
 from hilt.project.image_view import ImageView
 
-__all__ = ["SHOWN_CHARS", "SHOWN_VALUE_CHARS", "answer_notice", "describe_uncertainty", "render_item", "shorten",
-           "view_whole"]
+__all__ = ["SHOWN_CHARS", "SHOWN_VALUE_CHARS", "answer_notice", "answer_text", "describe_uncertainty",
+           "render_item", "shorten", "ticks_line", "view_whole"]
 
 #: Characters of an item's text shown at once. A 20 MB text written whole takes minutes to
 #: scroll past; the rest is one key (v) away, and the model always sees the whole text.
@@ -44,8 +44,32 @@ def describe_uncertainty(score: float) -> str:
     return "very unsure"
 
 
+def answer_text(label: Any) -> str:
+    """An answer in words: a label as it is; a label set (multi-label) as its labels, ``none of
+    these`` when empty; ``skipped`` for ``None``.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_screen import answer_text
+    >>> answer_text("pos"), answer_text(["sports", "tech"]), answer_text([]), answer_text(None)
+    ('pos', 'sports, tech', 'none of these', 'skipped')
+    """
+    if label is None:
+        return "skipped"
+    if isinstance(label, (list, tuple, set, frozenset)):
+        return ", ".join(map(str, label)) if label else "none of these"
+    return str(label)
+
+
+def _same_answer(guess: Any, label: Any) -> bool:
+    if isinstance(label, (list, tuple, set, frozenset)) and isinstance(guess, (list, tuple, set, frozenset)):
+        return set(map(str, guess)) == set(map(str, label))
+    return guess == label
+
+
 def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "", *,
-                has_model: bool = False, image: ImageView | None = None) -> Group:
+                has_model: bool = False, image: ImageView | None = None,
+                ticked: Sequence[str] | None = None) -> Group:
     """The screen for one item: progress, the item (a long text shortened), whether there is
     a model yet, the keys.
 
@@ -53,7 +77,8 @@ def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "",
     the web page, so that it never sways the answer. ``has_model`` says whether the project
     has trained a model yet. ``image`` (the project's :attr:`hilt.Project.image_view`) names the
     columns drawn as a picture (:class:`hilt.cli._pixels.PixelImage`) instead of listed, the
-    other fields beside it.
+    other fields beside it. ``ticked`` (a multi-label project: the labels ticked so far, maybe
+    none) shows the labels as toggles instead (:func:`ticks_line`).
 
     Examples
     --------
@@ -72,8 +97,48 @@ def render_item(item: Any, labels: Sequence[str], kind: str, progress: str = "",
     parts.append(_model_line(has_model))
     text_key = _text_key(dict(item.data)) if kind == "text" else None
     shortened = text_key is not None and len(str(item.data[text_key])) > SHOWN_CHARS
-    parts.append(_keys_line(labels, view=shortened))
+    parts.append(_keys_line(labels, view=shortened) if ticked is None else ticks_line(labels, ticked, view=shortened))
     return Group(*parts)
+
+
+def ticks_line(labels: Sequence[str], ticked: Sequence[str], view: bool = False) -> Text:
+    """The keys of a multi-label screen: each label's key and whether it is ticked, then Enter
+    (save the ticked set), :data:`NONE_KEY` (none of these) and the commands.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_screen import ticks_line
+    >>> print(ticks_line(["sports", "politics", "tech"], ["tech"]).plain)
+    [1] [ ] sports   [2] [ ] politics   [3] [x] tech
+    Enter save: tech   - none of these   s skip   u undo   q quit
+    """
+    keys = label_keys(labels)
+    chosen = set(ticked)
+    line = Text()
+    for number, label in enumerate(labels, start=1):
+        on = label in chosen
+        line.append(f"[{keys[number - 1] or number}]", style="bold cyan")
+        line.append(" [x] " if on else " [ ] ", style="bold green" if on else "dim")
+        line.append(label, style="bold green" if on else "")
+        line.append("   " if number < len(labels) else "")
+    line.append("\n")
+    line.append("Enter", style="bold")
+    line.append(f" save: {', '.join(name for name in labels if name in chosen)}   " if chosen
+                else " save the ticked labels   ")
+    line.append(NONE_KEY, style="bold")
+    line.append(" none of these   ")
+    line.append("s", style="bold")
+    line.append(" skip   ")
+    line.append("u", style="bold")
+    line.append(" undo   ")
+    if view:
+        line.append("v", style="bold")
+        line.append(" view it all   ")
+    line.append("q", style="bold")
+    line.append(" quit")
+    if len(labels) > MAX_KEYED_LABELS:
+        line.append("   (type a number + Enter to tick it; an empty line saves)", style="dim")
+    return line
 
 
 def _model_line(has_model: bool) -> Text:
@@ -83,7 +148,7 @@ def _model_line(has_model: bool) -> Text:
     return Text("model's guess: none yet (no model trained)", style="dim")
 
 
-def answer_notice(item: Any, label: str) -> Text:
+def answer_notice(item: Any, label: Any) -> Text:
     """What the screen says once ``label`` was saved for ``item``: and what the model guessed.
 
     Examples
@@ -94,16 +159,23 @@ def answer_notice(item: Any, label: str) -> Text:
     'saved: pos for item 7 · the model guessed neg (very unsure: uncertainty 0.80)'
     >>> answer_notice(Item("8", {"text": "Good."}, False, "pos", 0.1), "pos").plain
     'saved: pos for item 8 · the model agreed'
+
+    A multi-label answer is a set (``[]``: none of these), and so is the model's guess:
+
+    >>> answer_notice(Item("9", {"text": "Goal!"}, False, ["sports"], 0.3), ["sports", "tech"]).plain
+    'saved: sports, tech for item 9 · the model guessed sports (fairly sure: uncertainty 0.30)'
+    >>> answer_notice(Item("10", {"text": "Hm."}, False, [], 0.2), []).plain
+    'saved: none of these for item 10 · the model agreed'
     """
-    notice = Text.assemble("saved: ", (str(label), "bold green"), f" for item {item.id}")
+    notice = Text.assemble("saved: ", (answer_text(label), "bold green"), f" for item {item.id}")
     guess = getattr(item, "guess", None)
     if guess is None:
         return notice
-    if guess == label:
+    if _same_answer(guess, label):
         return notice.append(" · the model agreed", style="dim")
     uncertainty = item.uncertainty
     unsure = "" if uncertainty is None else f" ({describe_uncertainty(uncertainty)}: uncertainty {uncertainty:.2f})"
-    return notice.append_text(Text.assemble(" · the model guessed ", (str(guess), "bold"), unsure))
+    return notice.append_text(Text.assemble(" · the model guessed ", (answer_text(guess), "bold"), unsure))
 
 
 def _item_body(item: Any, kind: str, image: ImageView | None = None) -> Any:

@@ -38,7 +38,7 @@ def label(
 ) -> None:
     """Label items in the terminal: the model asks about what it is least sure of.
 
-    Keys: each label's key is shown beside it (a label that is a single digit, 0-9, is its own key; the others take 1-9, 0, then a, b, c, ...), s skips, u undoes your last answer, v shows a shortened long text whole, q quits. Every answer is saved at once; run the command again later to continue where you stopped. Keys can also be piped in, one per line.
+    Keys: each label's key is shown beside it (a label that is a single digit, 0-9, is its own key; the others take 1-9, 0, then a, b, c, ...), s skips, u undoes your last answer, v shows a shortened long text whole, q quits. In a multi-label project a label's key ticks or unticks it, Enter saves the ticked labels and - saves "none of these". Every answer is saved at once; run the command again later to continue where you stopped. Keys can also be piped in, one per line (an empty line is Enter; a line such as "1,3" saves that set).
 
     Example: hilt label reviews.hilt --annotator ana
     """

@@ -23,7 +23,7 @@ from hilt.store.location import ProjectLocation
 from hilt.server.auth import TOKEN_COOKIE, annotator_for, request_token
 from hilt.server.charts import responsive_learning_curve
 
-__all__ = ["router", "templates", "WEB_DIR", "label_keys", "LABEL_KEYS", "project_name"]
+__all__ = ["router", "templates", "WEB_DIR", "label_keys", "LABEL_KEYS", "NONE_KEY", "page_task", "project_name"]
 
 #: The package folder with ``templates/`` and ``static/``.
 WEB_DIR = Path(str(resources.files("hilt.web")))
@@ -107,6 +107,31 @@ def _page_annotator(request: Request) -> str | RedirectResponse:
     return annotator_for(request, request_token(request), page=True)
 
 
+#: The key that answers "none of these" on a multi-label page (the empty set: an answer, not a
+#: skip). Never a label's key (those are digits and letters, :data:`LABEL_KEYS`) nor a command's,
+#: so it is the same key in every project; ``hilt label`` uses the same one
+#: (:data:`hilt.cli._label_keys.NONE_KEY`).
+NONE_KEY = "-"
+
+#: What the button that saves the ticked labels says, per page.
+SUBMIT_TEXT = {"label.html": "save the ticked labels", "review.html": "decide the ticked labels"}
+
+
+def page_task(project: Any) -> str:
+    """The name of the project's task (``"single"`` or ``"multilabel"``): which widget the pages
+    show. A project without one is ``single``."""
+    task = getattr(project, "task", None)
+    return str(getattr(task, "name", task) or "single")
+
+
+def task_context(project: Any, template: str) -> dict:
+    """What the label buttons need to know of the task: the page config (``task``), whether they
+    are toggles (``multilabel``), the none-of-these key and the save button's text."""
+    task = page_task(project)
+    return {"task": task, "multilabel": task == "multilabel", "none_key": NONE_KEY,
+            "submit_text": SUBMIT_TEXT.get(template, "save")}
+
+
 def _project_context(request: Request, annotator: str) -> dict:
     project = request.app.state.project
     return {"annotator": annotator, "project_name": project_name(project.location), "labels": list(project.labels),
@@ -122,6 +147,7 @@ def labelling_page(request: Request):
     context = _project_context(request, who)
     context["keys"] = label_keys(context["labels"])
     context["image"] = image_context(request.app.state.project)
+    context.update(task_context(request.app.state.project, "label.html"))
     return templates.TemplateResponse(request, "label.html", context)
 
 
@@ -139,6 +165,7 @@ def review_page(request: Request):
     context = _project_context(request, who)
     context["keys"] = label_keys(context["labels"])
     context["image"] = image_context(request.app.state.project)
+    context.update(task_context(request.app.state.project, "review.html"))
     if not context["reviewer"]:
         return templates.TemplateResponse(request, "not_reviewer.html", context, status_code=403)
     return templates.TemplateResponse(request, "review.html", context)

@@ -13,6 +13,11 @@
 // Key presses are never dropped: a label key pressed while no item is on screen (the preview ran
 // out and the server has not replied yet) waits in `presses` and labels the next item the moment
 // it shows; the page says how many presses wait. Undo first takes back a press still waiting.
+//
+// A multi-label project (data-task="multilabel") has toggles: a label's key ticks or unticks it
+// on the item shown, Enter sends the ticked set (in the project's label order), the none key
+// sends [] ("none of these", an answer), s skips (null). The ticks start empty on every item:
+// the model's guess never feeds the answer (it shows after the answer, as for one label).
 "use strict";
 (function () {
   const root = document.getElementById("labeller");
@@ -33,7 +38,11 @@
     itemId: document.getElementById("item-id"),
     showAll: document.getElementById("show-all"),
     historyList: document.getElementById("history-list"),
+    submitSet: document.getElementById("submit-set"),
+    noneSet: document.getElementById("none"),
   };
+  const multilabel = root.dataset.task === "multilabel";
+  const NONE_KEY = root.dataset.noneKey || "-";
   const labels = els.choices.map((b) => b.dataset.label);
   // Each label's key is on its button (a single-digit label is its own key, the others take
   // 1-9, 0, then letters; the server picks them: hilt.project.keys).
@@ -72,11 +81,19 @@
     historyLoading: false,
     historyDirty: false,
     changing: null,  // item id whose history entry shows its label chooser
+    // Multi-label: the labels ticked on the item `tickedFor` (another item on screen starts
+    // empty), what this page answered per item (an undo brings its ticks back), and the ticks of
+    // the history entry being changed.
+    ticked: new Set(),
+    tickedFor: null,
+    given: new Map(),
+    changingSet: new Set(),
   };
 
   // Shared with the review page: net.js (requests) and page.js (an item's fields, key presses).
   const { uuid } = window.hiltNet;
   const { showFields, pressedKey } = window.hiltPage;
+  const { asSet, inLabelOrder, sameSet, setText } = window.hiltPage.sets;
   const reliably = (method, url, body) => window.hiltNet.reliably(method, url, body, showRetrying);
 
   function current() {
@@ -104,7 +121,10 @@
   // the preview on screen, so a burst of presses drains as far as previews reach.
   function drainPresses() {
     while (state.presses.length && current() && !state.fatal) {
-      answer(state.presses.shift());
+      const press = state.presses.shift();
+      if (press && press.kind === "toggle") toggle(press.label);
+      else if (press && press.kind === "submit") submitSet();
+      else answer(press);
     }
     if (!current() && state.exhausted && state.presses.length && !state.ops.length) {
       const n = state.presses.length;
@@ -196,6 +216,28 @@
     for (const b of els.choices) b.disabled = disabled;
     els.skip.disabled = disabled;
     els.undo.disabled = !!state.fatal;
+    if (multilabel) renderTicks(disabled);
+  }
+
+  // The toggles show the ticks of the item on screen; an item seen for the first time starts
+  // with none ticked.
+  function renderTicks(disabled) {
+    const item = current();
+    if (item && state.tickedFor !== item.id) {
+      state.tickedFor = item.id;
+      state.ticked = new Set();
+    }
+    for (const b of els.choices) {
+      const on = !!item && state.ticked.has(b.dataset.label);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      b.classList.toggle("on", on);
+    }
+    els.submitSet.disabled = disabled;
+    els.noneSet.disabled = disabled;
+    const n = item ? state.ticked.size : 0;
+    els.submitSet.lastChild.textContent = n
+      ? "save " + n + " ticked label" + (n === 1 ? "" : "s")
+      : "save the ticked labels";
   }
 
   // Does a model exist? A guess on any item says so; otherwise ask /api/status, at most every
@@ -220,6 +262,10 @@
   function showFeedback(item, label) {
     if (label === null) {
       say("Skipped.");
+      return;
+    }
+    if (multilabel) {
+      showSetFeedback(item, label);
       return;
     }
     const said = "You said “" + label + "”. ";
@@ -248,6 +294,35 @@
     els.feedback.append("You said “" + label + "”; the model ", verdict, tail);
   }
 
+  // The multi-label answer and, once the model exists, its guessed set beside it.
+  function showSetFeedback(item, chosen) {
+    const said = "You said “" + setText(chosen) + "”";
+    const guess = asSet(item.guess);
+    if (guess === null) {
+      const seq = say(said + ". " + (state.hasModel ? NO_GUESS : ""));
+      if (!state.hasModel) {
+        knowModel().then((has) => {
+          if (seq !== state.feedbackSeq) return;  // a newer message is on screen
+          els.feedback.textContent = said + ". " + (has === true ? NO_GUESS : has === false ? NO_MODEL : "");
+        });
+      }
+      return;
+    }
+    state.hasModel = true;
+    const agree = sameSet(guess, chosen);
+    state.recent.push(agree);
+    if (state.recent.length > 20) state.recent.shift();
+    const hits = state.recent.filter(Boolean).length;
+    const verdict = document.createElement("strong");
+    verdict.className = agree ? "agree" : "disagree";
+    verdict.textContent = agree ? "agreed" : "guessed “" + setText(guess) + "”";
+    const tail = document.createElement("span");
+    tail.className = "muted";
+    tail.textContent = " · it matched your whole set on " + hits + " of your last " + state.recent.length + " answers";
+    say("");
+    els.feedback.append(said + "; the model ", verdict, tail);
+  }
+
   // ---- the history list: this annotator's recent answers, any of them changeable ----------
 
   async function refreshHistory() {
@@ -271,6 +346,7 @@
   }
 
   function labelText(label) {
+    if (multilabel) return setText(label);
     return label === null ? "skipped" : label;
   }
 
@@ -296,10 +372,13 @@
       open.append(id, chosen, text);
       open.addEventListener("click", () => {
         state.changing = state.changing === answer.item_id ? null : answer.item_id;
+        state.changingSet = new Set(asSet(answer.label) || []);
         renderHistory();
       });
       li.append(open);
-      if (state.changing === answer.item_id) {
+      if (state.changing === answer.item_id && multilabel) {
+        li.append(setChooser(answer));
+      } else if (state.changing === answer.item_id) {
         const chooser = document.createElement("div");
         chooser.className = "history-choices";
         for (const label of [...labels, null]) {
@@ -317,6 +396,44 @@
       entries.push(li);
     }
     els.historyList.replaceChildren(...entries);
+  }
+
+  // A history entry's chooser for a label set: toggles started from the answer given, then
+  // "save" (the ticked set), "none of these" ([]) or "skip" (null).
+  function setChooser(answer) {
+    const chooser = document.createElement("div");
+    chooser.className = "history-choices";
+    const given = asSet(answer.label);
+    for (const label of labels) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "history-choice history-toggle";
+      b.dataset.label = label;
+      b.textContent = label;
+      b.setAttribute("aria-pressed", state.changingSet.has(label) ? "true" : "false");
+      b.addEventListener("click", () => {
+        if (state.changingSet.has(label)) state.changingSet.delete(label);
+        else state.changingSet.add(label);
+        renderHistory();
+      });
+      chooser.append(b);
+    }
+    const chosen = inLabelOrder(state.changingSet, labels);
+    const actions = [
+      ["history-save", "save", chosen, chosen.length === 0 || (given !== null && sameSet(given, chosen))],
+      ["history-none", "none of these", [], given !== null && given.length === 0],
+      ["history-skip", "skip", null, given === null],
+    ];
+    for (const [cls, text, value, same] of actions) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "history-choice " + cls;
+      b.textContent = text;
+      b.disabled = same;
+      b.addEventListener("click", () => changeAnswer(answer.item_id, value));
+      chooser.append(b);
+    }
+    return chooser;
   }
 
   // A new answer for an item answered earlier; the server keeps the old one (retracted).
@@ -426,6 +543,10 @@
     }
     state.history.push(item);
     if (state.history.length > 100) state.history.shift();
+    if (multilabel) {
+      state.given.set(item.id, label);
+      if (state.given.size > 100) state.given.delete(state.given.keys().next().value);
+    }
     state.ops.push({ kind: "answer", body: { item_id: item.id, label: label, answer_id: uuid() } });
     // Prefetch: the preview goes on screen at once; the reply confirms or corrects it.
     state.shown = state.ahead;
@@ -451,6 +572,10 @@
       state.shown = expected;
       state.confirmed = false;
       state.exhausted = false;
+      if (multilabel) {  // the ticks come back as they were answered, to mend one of them
+        state.tickedFor = expected.id;
+        state.ticked = new Set(asSet(state.given.get(expected.id)) || []);
+      }
       say("Undoing…");
     }
     state.ops.push({ kind: "undo", undoId: uuid() });
@@ -458,9 +583,57 @@
     pump();
   }
 
+  // Multi-label: tick or untick a label on the item shown (or, while none is, on the next one).
+  function toggle(label) {
+    if (state.fatal) return;
+    const item = current();
+    if (!item) {
+      if (state.exhausted && !state.ops.length && !state.loading) {
+        say("Nothing is left to label: that key press was not used.");
+      } else {
+        state.presses.push({ kind: "toggle", label: label });
+        renderSaveState();
+      }
+      return;
+    }
+    if (state.tickedFor !== item.id) {
+      state.tickedFor = item.id;
+      state.ticked = new Set();
+    }
+    if (state.ticked.has(label)) state.ticked.delete(label);
+    else state.ticked.add(label);
+    renderTicks(false);
+  }
+
+  // Multi-label: send the ticked set. Nothing ticked sends nothing: "none of these" is its own
+  // key, so a stray Enter never records that no label applies.
+  function submitSet() {
+    if (state.fatal) return;
+    const item = current();
+    if (!item) {
+      if (state.exhausted && !state.ops.length && !state.loading) {
+        say("Nothing is left to label: that key press was not used.");
+      } else {
+        state.presses.push({ kind: "submit" });
+        renderSaveState();
+      }
+      return;
+    }
+    const chosen = state.tickedFor === item.id ? inLabelOrder(state.ticked, labels) : [];
+    if (!chosen.length) {
+      say("Nothing is ticked: press a label's key to tick it, " + NONE_KEY + " for none of these, or s to skip.");
+      return;
+    }
+    answer(chosen);
+  }
+
   els.choices.forEach((button) => {
-    button.addEventListener("click", () => answer(button.dataset.label));
+    button.addEventListener("click", () => (multilabel ? toggle(button.dataset.label) : answer(button.dataset.label)));
   });
+  if (multilabel) {
+    els.submitSet.addEventListener("click", () => submitSet());
+    els.noneSet.addEventListener("click", () => answer([]));
+  }
   els.skip.addEventListener("click", () => answer(null));
   els.undo.addEventListener("click", () => undo());
   els.showAll.addEventListener("click", () => toggleWhole());
@@ -477,7 +650,14 @@
     if (key === null) return;
     if (keyToLabel.has(key)) {
       event.preventDefault();
-      answer(keyToLabel.get(key));
+      if (multilabel) toggle(keyToLabel.get(key));
+      else answer(keyToLabel.get(key));
+    } else if (multilabel && key === "Enter") {
+      event.preventDefault();  // also keeps a focused button from being clicked by the Enter
+      submitSet();
+    } else if (multilabel && key === NONE_KEY) {
+      event.preventDefault();
+      answer([]);
     } else if (key === "v") {
       event.preventDefault();
       toggleWhole();

@@ -112,5 +112,45 @@
     return event.key.length === 1 ? event.key.toLowerCase() : event.key;
   }
 
-  window.hiltPage = { showFields: showFields, pressedKey: pressedKey };
+  // ---- label sets (the multi-label task) ------------------------------------------------------
+  // A multi-label answer is a list of labels in the project's label order; [] is "none of
+  // these" (an answer), null a skip. The server sends lists; a JSON array in a string (as the
+  // store keeps it) is read the same way.
+
+  // The labels of `value` as an array (null stays null: a skip, or no guess).
+  function asSet(value) {
+    if (value === null || value === undefined) return null;
+    if (Array.isArray(value)) return value.map(String);
+    if (typeof value === "string" && value.startsWith("[")) {
+      try {
+        const parsed = JSON.parse(value);
+        if (Array.isArray(parsed)) return parsed.map(String);
+      } catch (ignored) { /* not a list after all */ }
+    }
+    return [String(value)];
+  }
+
+  // The labels of `chosen` (any iterable) in the project's order `labels`.
+  function inLabelOrder(chosen, labels) {
+    const set = new Set(chosen);
+    return labels.filter((label) => set.has(label));
+  }
+
+  function sameSet(a, b) {
+    if (a === null || b === null) return a === b;
+    const left = new Set(a);
+    return left.size === new Set(b).size && b.every((label) => left.has(label));
+  }
+
+  // A set in words: "pos, funny", or "none of these" for the empty set.
+  function setText(value) {
+    const set = asSet(value);
+    if (set === null) return "skipped";
+    return set.length ? set.join(", ") : "none of these";
+  }
+
+  window.hiltPage = {
+    showFields: showFields, pressedKey: pressedKey,
+    sets: { asSet: asSet, inLabelOrder: inLabelOrder, sameSet: sameSet, setText: setText },
+  };
 })();

@@ -6,6 +6,11 @@
 // the commit, so "saved" on screen means stored. The reply's final label shows for a moment, then
 // the next item. Keys pressed meanwhile wait in `presses` and act on the items that follow, in
 // order. Item text goes in with textContent only: HTML or script in the data stays inert.
+//
+// A multi-label project (data-task="multilabel") shows each person's set side by side (a table:
+// a row per label, a column per person) and the same toggles as the labelling page, ticked as
+// the final answer is now: a label's key ticks or unticks, Enter decides the ticked set, the
+// none key decides [] ("none of these").
 "use strict";
 (function () {
   const root = document.getElementById("reviewer");
@@ -33,8 +38,14 @@
     next: document.getElementById("next"),
     back: document.getElementById("back"),
     feedback: document.getElementById("feedback"),
+    submitSet: document.getElementById("submit-set"),
+    noneSet: document.getElementById("none"),
+    sets: document.getElementById("answer-sets"),
   };
   const me = root.dataset.reviewer;
+  const multilabel = root.dataset.task === "multilabel";
+  const NONE_KEY = root.dataset.noneKey || "-";
+  const labels = els.choices.map((b) => b.dataset.label);
   const keyToLabel = new Map();
   for (const b of els.choices) if (b.dataset.key) keyToLabel.set(b.dataset.key, b.dataset.label);
   const BATCH = 20;
@@ -58,11 +69,16 @@
     fatal: null,
     showAll: null,
     justSaved: false,
+    ticked: new Set(),  // multi-label: the labels ticked on the item `tickedFor`
+    tickedFor: null,
   };
 
   // Shared with the labelling page: net.js (requests) and page.js (an item's fields, key presses).
   const { uuid, sleep } = window.hiltNet;
   const { showFields, pressedKey } = window.hiltPage;
+  const { asSet, inLabelOrder, sameSet, setText } = window.hiltPage.sets;
+  // How a final label or an answer reads: the label, or for a label set its labels in words.
+  const answerText = (label) => (multilabel ? setText(label) : label === null ? "skipped" : label);
   const reliably = (method, url, body) => window.hiltNet.reliably(method, url, body, showRetrying);
 
   function current() {
@@ -110,7 +126,7 @@
       model.textContent = " · the model suggests ";
       const label = document.createElement("strong");
       label.className = "suggested";
-      label.textContent = "“" + item.suggested + "”";
+      label.textContent = "“" + (multilabel ? setText(item.suggested) : item.suggested) + "”";
       parts.push(model, label);
       if (item.score !== null && item.score !== undefined) {
         const score = document.createElement("span");
@@ -128,7 +144,72 @@
     showFields(els, item.data || {}, state.showAll === item.item_id);
   }
 
+  // Multi-label: each person's set side by side, a column per person (the reviewer's decision
+  // last), a row per label that anyone ticked, ✓ where they ticked it.
+  function renderSets(item) {
+    const answers = item.answers || [];
+    const given = answers.map((answer) => asSet(answer.label));
+    const used = new Set(given.flatMap((set) => set || []));
+    const head = document.createElement("tr");
+    const corner = document.createElement("th");
+    corner.scope = "col";
+    corner.textContent = "label";
+    head.append(corner);
+    answers.forEach((answer) => {
+      const th = document.createElement("th");
+      th.scope = "col";
+      th.className = "set-who" + (answer.role === "review" ? " review-answer" : "");
+      th.textContent = answer.annotator;
+      th.title = when(answer.answered_at);
+      if (answer.role === "review") {
+        const role = document.createElement("span");
+        role.className = "role";
+        role.textContent = "reviewer";
+        th.append(" ", role);
+      }
+      head.append(th);
+    });
+    const rows = labels.filter((label) => used.has(label)).map((label) => {
+      const row = document.createElement("tr");
+      row.dataset.label = label;
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = label;
+      row.append(th);
+      given.forEach((set) => {
+        const td = document.createElement("td");
+        const on = !!set && set.includes(label);
+        td.className = "set-cell" + (on ? " on" : "") + (set === null ? " skipped" : "");
+        td.textContent = on ? "✓" : set === null ? "skip" : "·";
+        row.append(td);
+      });
+      return row;
+    });
+    // A person who ticked nothing said so: "none of these" (or skipped).
+    if (given.some((set) => set === null || set.length === 0)) {
+      const row = document.createElement("tr");
+      row.className = "set-none";
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = "none of these";
+      row.append(th);
+      given.forEach((set) => {
+        const td = document.createElement("td");
+        td.className = "set-cell" + (set && set.length === 0 ? " on" : "") + (set === null ? " skipped" : "");
+        td.textContent = set === null ? "skipped" : set.length === 0 ? "✓" : "·";
+        row.append(td);
+      });
+      rows.push(row);
+    }
+    els.sets.tHead.replaceChildren(head);
+    els.sets.tBodies[0].replaceChildren(...rows);
+  }
+
   function renderAnswers(item) {
+    if (multilabel) {
+      renderSets(item);
+      return;
+    }
     const rows = (item.answers || []).map((answer) => {
       const row = document.createElement("tr");
       if (answer.role === "review") row.className = "review-answer";
@@ -213,7 +294,7 @@
       renderData(item);
       renderAnswers(item);
       els.verdicts.hidden = false;
-      els.finalLabel.textContent = item.label === null ? "none" : item.label;
+      els.finalLabel.textContent = multilabel ? setText(item.label) : item.label === null ? "none" : item.label;
       els.finalLabel.classList.toggle("just-saved", state.showing);
       els.verdicts.classList.toggle("just-saved", state.showing);
     } else {
@@ -226,14 +307,42 @@
       els.showAll.hidden = true;
       els.text.textContent = nothing ? "" : "Loading…";
     }
+    const final = multilabel && item ? asSet(item.label) || [] : null;
     for (const b of els.choices) {
       b.disabled = !item || !!state.fatal;
-      b.classList.toggle("is-final", !!item && b.dataset.label === item.label);
+      b.classList.toggle("is-final", !!item && (multilabel ? final.includes(b.dataset.label) : b.dataset.label === item.label));
     }
+    if (multilabel) renderTicks(item);
     els.next.disabled = !item || !!state.fatal;
     els.back.disabled = !state.visited.length || !!state.fatal;
     renderSaveState();
     renderPosition();
+  }
+
+  // Multi-label: the toggles start as the final answer is now (Enter confirms it; a reviewer
+  // is there to check the people's answers, not to answer afresh).
+  function renderTicks(item) {
+    if (item && state.tickedFor !== item.item_id) {
+      state.tickedFor = item.item_id;
+      state.ticked = new Set(asSet(item.label) || []);
+    }
+    for (const b of els.choices) {
+      const on = !!item && state.ticked.has(b.dataset.label);
+      b.setAttribute("aria-pressed", on ? "true" : "false");
+      b.classList.toggle("on", on);
+    }
+    const disabled = !item || !!state.fatal;
+    els.submitSet.disabled = disabled;
+    els.noneSet.disabled = disabled;
+  }
+
+  function toggle(label) {
+    const item = current();
+    if (!item) return;
+    renderTicks(item);
+    if (state.ticked.has(label)) state.ticked.delete(label);
+    else state.ticked.add(label);
+    renderTicks(item);
   }
 
   // ---- loading --------------------------------------------------------------------------------
@@ -272,6 +381,8 @@
       return;
     }
     if (action.kind === "decide") decide(action.label);
+    else if (action.kind === "toggle") toggle(action.label);
+    else if (action.kind === "ticked") decideTicked();
     else if (action.kind === "next") next();
     else back();
   }
@@ -301,6 +412,23 @@
     }
   }
 
+  // Multi-label: decide the ticked set; nothing ticked decides nothing ("none of these" is its
+  // own key, so a stray Enter never records that no label applies).
+  function decideTicked() {
+    const item = current();
+    if (!item) {
+      say("Nothing to review: that key press was not used.");
+      return;
+    }
+    renderTicks(item);
+    const chosen = inLabelOrder(state.ticked, labels);
+    if (!chosen.length) {
+      say("Nothing is ticked: press a label's key to tick it, or " + NONE_KEY + " to decide none of these.");
+      return;
+    }
+    decide(chosen);
+  }
+
   async function decide(label) {
     const item = current();
     if (!item) {
@@ -324,8 +452,9 @@
       state.saving = null;
       state.justSaved = true;
       state.showing = true;
-      els.finalNote.textContent = before === data.label ? "(unchanged, now settled by you)" : "(was “" + before + "”)";
-      say("Saved: item " + item.item_id + " is now “" + data.label + "”.");
+      const same = multilabel ? sameSet(asSet(before), asSet(data.label)) : before === data.label;
+      els.finalNote.textContent = same ? "(unchanged, now settled by you)" : "(was “" + answerText(before) + "”)";
+      say("Saved: item " + item.item_id + " is now “" + answerText(data.label) + "”.");
       render();
       await sleep(SHOW_DECISION_MS);
       state.showing = false;
@@ -372,8 +501,13 @@
   }
 
   els.choices.forEach((button) => {
-    button.addEventListener("click", () => act({ kind: "decide", label: button.dataset.label }));
+    button.addEventListener("click", () => act(multilabel ? { kind: "toggle", label: button.dataset.label }
+      : { kind: "decide", label: button.dataset.label }));
   });
+  if (multilabel) {
+    els.submitSet.addEventListener("click", () => act({ kind: "ticked" }));
+    els.noneSet.addEventListener("click", () => act({ kind: "decide", label: [] }));
+  }
   els.next.addEventListener("click", () => act({ kind: "next" }));
   els.back.addEventListener("click", () => act({ kind: "back" }));
   els.showAll.addEventListener("click", () => toggleWhole());
@@ -395,7 +529,13 @@
     // Label keys first: with 24 labels or more, "n" is a label's key (see hilt.project.keys).
     if (keyToLabel.has(key)) {
       event.preventDefault();
-      act({ kind: "decide", label: keyToLabel.get(key) });
+      act(multilabel ? { kind: "toggle", label: keyToLabel.get(key) } : { kind: "decide", label: keyToLabel.get(key) });
+    } else if (multilabel && key === "Enter") {
+      event.preventDefault();  // also keeps a focused button from being clicked by the Enter
+      act({ kind: "ticked" });
+    } else if (multilabel && key === NONE_KEY) {
+      event.preventDefault();
+      act({ kind: "decide", label: [] });
     } else if (key === "ArrowRight" || key === "s" || key === "n") {
       event.preventDefault();
       act({ kind: "next" });
