@@ -546,6 +546,7 @@
     if (multilabel) {
       state.given.set(item.id, label);
       if (state.given.size > 100) state.given.delete(state.given.keys().next().value);
+      state.tickedFor = null;  // answered: should the item come back, it starts afresh (or as undo sets it)
     }
     state.ops.push({ kind: "answer", body: { item_id: item.id, label: label, answer_id: uuid() } });
     // Prefetch: the preview goes on screen at once; the reply confirms or corrects it.
