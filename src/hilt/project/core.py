@@ -108,6 +108,8 @@ class Project:
     lease_seconds = _Setting()
     #: ``{"share", "annotators_per_item"}`` when some items go to several people, else ``None``.
     overlap = _Setting()
+    #: What an answer is: ``single`` or ``multilabel`` (:mod:`hilt.tasks`).
+    task = _Setting()
     #: The user's classifier, or ``None`` for the default logistic regression.
     model = _Training("model")
     #: The featurizer (:mod:`hilt.features`) the project's items are turned into rows by.
@@ -150,7 +152,8 @@ class Project:
                feature_columns: Sequence[str] | None = None, exclude_columns: Sequence[str] | None = None,
                drop_duplicate_ids: bool = False, overlap: float = 0.0, annotators_per_item: int = 2,
                scheduler: Any = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-               progress: Callable[[int], Any] | None = None) -> "Project":
+               progress: Callable[[int], Any] | None = None, task: str = "single",
+               label_separator: str | None = None) -> "Project":
         """Create a project at ``path`` (a file, or a ``postgresql://`` URL) from ``data`` (a
         CSV/TSV/JSONL/Parquet path or a DataFrame) with the annotators' ``labels``; returns it open.
 
@@ -214,10 +217,11 @@ class Project:
     # -- items and labelling (hilt.project.item_import, hilt.project.labelling) ------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
                      drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                     progress: Callable[[int], Any] | None = None) -> dict:
+                     progress: Callable[[int], Any] | None = None, label_separator: str | None = None) -> dict:
         """Add items read the way the first file was (:meth:`~hilt.project.item_import.ItemImport.import_items`)."""
         return self._import.import_items(data, label_column=label_column, encoding=encoding,
-                                         drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress)
+                                         drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress,
+                                         label_separator=label_separator)
 
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator`` (:meth:`~hilt.project.labelling.Labelling.next_item`)."""
