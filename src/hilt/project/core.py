@@ -231,7 +231,7 @@ class Project:
         """The next ``n`` items ``annotator`` would be served, without leasing (:meth:`~hilt.project.labelling.Labelling.peek_items`)."""
         return self._labelling.peek_items(annotator, n)
 
-    def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
+    def answer(self, item_id: str, label: Any, annotator: str, answer_id: str | None = None, *,
                lease_next: bool = False) -> AnswerReply:
         """Record an answer, committed before it returns (:meth:`~hilt.project.labelling.Labelling.answer`)."""
         return self._labelling.answer(item_id, label, annotator, answer_id, lease_next=lease_next)
@@ -244,7 +244,7 @@ class Project:
         """``annotator``'s latest current answers, newest first (:meth:`~hilt.project.labelling.Labelling.recent_answers`)."""
         return self._labelling.recent_answers(annotator, limit)
 
-    def change_answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None) -> dict:
+    def change_answer(self, item_id: str, label: Any, annotator: str, answer_id: str | None = None) -> dict:
         """Change an earlier answer, the old one kept (:meth:`~hilt.project.labelling.Labelling.change_answer`)."""
         return self._labelling.change_answer(item_id, label, annotator, answer_id)
 
@@ -285,13 +285,16 @@ class Project:
         return self._export.export_rows(include_retracted)
 
     def export(self, path: Any, *, include_retracted: bool = False, format: str | None = None,
-               overwrite: bool = True) -> int:
+               overwrite: bool = True, label_separator: str = ";", one_hot: bool = False) -> int:
         """Write the labels to a file or stream (:meth:`~hilt.project.export.Export.export`)."""
-        return self._export.export(path, include_retracted=include_retracted, format=format, overwrite=overwrite)
+        return self._export.export(path, include_retracted=include_retracted, format=format, overwrite=overwrite,
+                                   label_separator=label_separator, one_hot=one_hot)
 
-    def export_predictions(self, path: Any, *, format: str | None = None, overwrite: bool = True) -> int:
+    def export_predictions(self, path: Any, *, format: str | None = None, overwrite: bool = True,
+                           label_separator: str = ";") -> int:
         """Write :meth:`predictions` to ``path`` (as :meth:`export` writes); returns the row count."""
-        return self._export.export_predictions(path, format=format, overwrite=overwrite)
+        return self._export.export_predictions(path, format=format, overwrite=overwrite,
+                                               label_separator=label_separator)
 
     def labelled_items(self) -> pd.DataFrame:
         """Items with a current label: their data columns plus ``label``, indexed by item id."""
@@ -362,6 +365,6 @@ class Project:
         """What ``reviewer`` should look at, in order (:meth:`~hilt.project.quality.Quality.review_items`)."""
         return self._quality.review_items(reviewer, limit, include_issues=include_issues)
 
-    def review(self, item_id: str, label: str, reviewer: str, answer_id: str | None = None) -> dict:
+    def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None) -> dict:
         """Record a reviewer's decision: the item's final label (:meth:`~hilt.project.quality.Quality.review`)."""
         return self._quality.review(item_id, label, reviewer, answer_id)
