@@ -143,15 +143,14 @@ class MultiLabel:
         return MultiLabelModel(estimator, list(labels))
 
     def uncertainty(self, probs: Any, method: str) -> Any:
-        """The mean over labels of ``method`` applied to each label's ``[p, 1 - p]`` (the
-        strategies' per-label form; :func:`hilt.sampling.score`)."""
-        from hilt.sampling import score
+        """The mean over labels of ``method`` applied to each label's ``[p, 1 - p]``
+        (:func:`hilt.sampling.multilabel_score`, as the strategies score the pool)."""
+        from hilt.sampling import multilabel_score
 
-        p = np.clip(np.asarray(probs, dtype=np.float64), 0.0, 1.0)
+        p = np.asarray(probs, dtype=np.float64)
         if not p.size:
             return np.empty(p.shape[0])
-        pairs = np.stack([p.ravel(), 1.0 - p.ravel()], axis=1)
-        return score(pairs, method).reshape(p.shape).mean(axis=1)
+        return multilabel_score(p, method)
 
     def guesses(self, model: Any, probs: Any, labels: Sequence[str]) -> list[str | None]:
         chosen = np.asarray(probs) >= 0.5
