@@ -91,6 +91,7 @@ def test_the_shown_uncertainty_is_the_mean_of_each_labels_binary_margin():
     probs = np.array([[0.5, 0.5, 0.5, 0.5], [1.0, 0.0, 1.0, 0.0], [0.75, 0.5, 1.0, 0.0]])
     # margin on [p, 1 - p]: 1 - |2p - 1|
     assert TASK.uncertainty(probs, "margin").tolist() == pytest.approx([1.0, 0.0, (0.5 + 1.0) / 4])
+    assert TASK.uncertainty(probs, "margin:max").tolist() == pytest.approx([1.0, 0.0, 1.0])
 
 
 # -- the final-answer rule ----------------------------------------------------------------------

@@ -298,3 +298,27 @@ def test_a_multilabel_project_on_either_store(where):
     with Project.open(where) as project:
         assert project.task == "multilabel"
         assert project.status().by_label == {"red": 1, "green": 1}
+
+
+# -- the ranked queue -------------------------------------------------------------------------------------
+
+def test_served_items_carry_the_predicted_set_evaluation_items_too(tmp_path):
+    with make(tmp_path / "p.hilt", n=120, labelled=40, strategy="margin:max", eval_share=0.2,
+              retrain_every=1000) as project:
+        project.retrain(wait=True)
+        seen = []
+        for _ in range(30):
+            item = project.next_item("ada")
+            seen.append((item.is_eval, item.guess, item.uncertainty))
+            project.answer(item.id, tags_of(item.id), "ada")
+        assert {is_eval for is_eval, _, _ in seen} == {True, False}
+        for _, guess, uncertainty in seen:  # the same for both: nothing tells an evaluation item
+            assert isinstance(guess, list) and set(guess) <= set(LABELS)
+            assert guess == [label for label in LABELS if label in guess] and 0.0 <= uncertainty <= 1.0
+
+
+def test_a_multilabel_only_strategy_is_refused_for_a_single_project(tmp_path):
+    with pytest.raises(InputError, match="Expected a strategy for task 'single'"):
+        Project.create(tmp_path / "p.hilt", frame(4), ["a", "b"], strategy="margin:max")
+    with make(tmp_path / "m.hilt", n=8) as project:
+        assert project.configure(strategy="cardinality")["strategy"] == "cardinality"

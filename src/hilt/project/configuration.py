@@ -92,7 +92,7 @@ class ProjectSettings:
 
         task = check_task(task)
         labels = check_labels(labels)
-        strategy = check_strategy(strategy)
+        strategy = check_strategy(strategy, task=task)
         check_number("retrain_every", retrain_every, 1, None, whole=True)
         check_number("eval_share", eval_share, 0.0, 0.9)
         check_number("lease_seconds", lease_seconds, 1, None)
@@ -268,7 +268,7 @@ class Configuration:
         if strategy is not None:
             from hilt.strategies import check_strategy
 
-            strategy = check_strategy(strategy)
+            strategy = check_strategy(strategy, task=self.settings.task)
         if retrain_every is not None:
             check_number("retrain_every", retrain_every, 1, None, whole=True)
         if eval_share is not None:

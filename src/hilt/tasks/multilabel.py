@@ -143,14 +143,16 @@ class MultiLabel:
         return MultiLabelModel(estimator, list(labels))
 
     def uncertainty(self, probs: Any, method: str) -> Any:
-        """The mean over labels of ``method`` applied to each label's ``[p, 1 - p]``
-        (:func:`hilt.sampling.multilabel_score`, as the strategies score the pool)."""
+        """``method`` applied to each label's ``[p, 1 - p]``, the mean over labels (``margin``) or
+        the maximum (``margin:max``), as the strategies score the pool
+        (:func:`hilt.sampling.multilabel_score`)."""
         from hilt.sampling import multilabel_score
 
         p = np.asarray(probs, dtype=np.float64)
         if not p.size:
             return np.empty(p.shape[0])
-        return multilabel_score(p, method)
+        base, _, combine = method.partition(":")
+        return multilabel_score(p, base, combine or "mean")
 
     def guesses(self, model: Any, probs: Any, labels: Sequence[str]) -> list[str | None]:
         chosen = np.asarray(probs) >= 0.5
