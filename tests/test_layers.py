@@ -131,6 +131,7 @@ LAYERS = [
     {"features"},
     {"models"},
     {"strategies", "quality"},
+    {"tasks"},  # the shape of an answer: its rule, model (models) and agreement (quality)
     {"learner", "store"},
     {"cluster"},
     {"project"},

@@ -111,3 +111,109 @@ def test_bad_constructor_input(iris):
         ActiveLearner(iris[0], labels=[0, 1, 2], strategy="smallest")
     with pytest.raises(ValueError, match="empty pool"):
         ActiveLearner(np.zeros((0, 3)), labels=[0, 1])
+
+
+# -- several labels per item ------------------------------------------------------------------
+from sklearn.datasets import make_multilabel_classification  # noqa: E402
+
+from hilt.errors import InputError  # noqa: E402
+from hilt.models import MultiLabelModel  # noqa: E402
+from hilt.sampling import multilabel_rank  # noqa: E402
+from hilt.strategies import MULTILABEL_STRATEGIES  # noqa: E402
+
+TAGS = ["t0", "t1", "t2", "t3", "t4"]
+
+
+@pytest.fixture(scope="module")
+def tagged():
+    X, Y = make_multilabel_classification(n_samples=600, n_features=20, n_classes=5, n_labels=2,
+                                          random_state=0)
+    sets = [tuple(TAGS[j] for j in np.flatnonzero(row)) for row in Y]
+    return X.astype(np.float64), sets
+
+
+def test_a_multilabel_learner_is_cold_until_two_different_sets(tagged):
+    X, sets = tagged
+    learner = ActiveLearner(X, labels=TAGS, task="multilabel", strategy="margin:max", random_state=0)
+    assert learner.is_cold and isinstance(learner.model, MultiLabelModel) and learner.metric == "micro-F1"
+    learner.teach([0, 1], [["t0", "t1"], ("t1", "t0")])  # the same set twice (any order): still cold
+    assert learner.is_cold
+    learner.teach([2], [[]])  # "none of these" is an answer, and a different set
+    assert not learner.is_cold
+    assert learner.predict_proba().shape == (600, 5)
+
+
+def test_multilabel_uncertainty_query_equals_multilabel_rank_over_the_unlabelled(tagged):
+    X, sets = tagged
+    learner = ActiveLearner(X, labels=TAGS, task="multilabel", strategy="entropy:max", random_state=0)
+    learner.teach(np.arange(30), sets[:30])
+    remaining = learner.unlabelled_indices()
+    expected = remaining[multilabel_rank(learner.predict_proba()[remaining], 7, "entropy", "max")]
+    np.testing.assert_array_equal(learner.query(7), expected)
+
+
+@pytest.mark.parametrize("strategy", ["random", "margin", "committee", "outlier", *MULTILABEL_STRATEGIES,
+                                      "margin:max+diverse:8/random:1/outlier:1"])
+def test_every_multilabel_strategy_runs_through_the_learner(tagged, strategy):
+    X, sets = tagged
+    learner = ActiveLearner(X[:150], labels=TAGS, task="multilabel", strategy=strategy, random_state=1)
+    seen: set[int] = set()
+    while learner.n_labelled < 60:
+        batch = learner.query(10)
+        assert len(batch) == len(set(batch.tolist())) and not set(batch.tolist()) & seen
+        seen.update(batch.tolist())
+        learner.teach(batch, [sets[i] for i in batch])
+    assert not learner.is_cold
+
+
+def test_micro_f1_subset_accuracy_and_score_by_hand():
+    X = np.array([[0.0, 0.0], [5.0, 0.0], [0.0, 5.0], [5.0, 5.0]] * 10)
+    truth = [[], ["a"], ["b"], ["a", "b"]] * 10
+    learner = ActiveLearner(X, labels=["a", "b"], task="multilabel", random_state=0)
+    learner.teach(np.arange(40), truth)
+    assert learner.model.predict(learner.transform(X[:4])) == [(), ("a",), ("b",), ("a", "b")]
+    assert learner.micro_f1(X[:4], truth[:4]) == 1.0 and learner.score(X[:4], truth[:4]) == 1.0
+    # Against other truths: [a] for the first item (FN 1), [] for the last (FN... FP 2)
+    wrong = [["a"], ["a"], ["b"], []]
+    # TP: a on item 2, b on item 3 = 2; FP: a and b on item 4 = 2; FN: a on item 1 = 1 -> 2*2 / (4 + 2 + 1)
+    assert learner.micro_f1(X[:4], wrong) == pytest.approx(4 / 7)
+    assert learner.accuracy(X[:4], wrong) == 0.5  # items 2 and 3 exactly right
+    assert learner.micro_f1(X[:1], [[]]) == 1.0  # nothing predicted, nothing true
+
+
+def test_multilabel_learning_beats_random_in_micro_f1(tagged):
+    X, sets = tagged
+    test = slice(400, 600)
+    figures = {}
+    for strategy in ("random", "margin"):
+        learner = ActiveLearner(X[:400], labels=TAGS, task="multilabel", strategy=strategy, random_state=0)
+        learner.teach(np.arange(10), sets[:10])
+        while learner.n_labelled < 80:
+            picked = learner.query(10)
+            learner.teach(picked, [sets[i] for i in picked])
+        figures[strategy] = learner.score(X[test], sets[test])
+    assert figures["margin"] > 0.5 and figures["random"] > 0.4  # both learn; no claim on which wins here
+
+
+def test_texts_with_several_tags():
+    texts = ["great fun film", "awful boring film", "great acting", "boring plot", "fun and great", "awful"] * 4
+    tags = [["pos", "fun"], ["neg"], ["pos"], ["neg"], ["pos", "fun"], ["neg"]] * 4
+    learner = ActiveLearner(texts, labels=["pos", "neg", "fun"], task="multilabel", features="tfidf", random_state=0)
+    learner.teach(np.arange(12), tags[:12])
+    assert learner.micro_f1(["great fun", "boring awful"], [["pos", "fun"], ["neg"]]) == 1.0
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda X: ActiveLearner(X, labels=["a", "b"], task="multi"), "task to be one of single, multilabel"),
+    (lambda X: ActiveLearner(X, labels=["a", "b"], strategy="margin:max"), "task 'single'"),
+    (lambda X: ActiveLearner(X, labels=["a", "b"], task="multilabel").teach([0], ["a"]), "list of labels"),
+    (lambda X: ActiveLearner(X, labels=["a", "b"], task="multilabel").teach([0], [None]), "list of labels"),
+    (lambda X: ActiveLearner(X, labels=["a", "b"], task="multilabel").teach([0], [["c"]]), "unknown"),
+    (lambda X: ActiveLearner(X, labels=["a", "b"], task="multilabel").teach([0], [["a", "a"]]), "a label twice"),
+    (lambda X: ActiveLearner(X, labels=["a", "b"], task="multilabel").teach([0, 1], [["a"]]), "one label per"),
+    (lambda X: ActiveLearner(X, labels=["a", "b"]).micro_f1(X, ["a"]), "multilabel learner"),
+    (lambda X: ActiveLearner(X, labels=["a", "b"], task="multilabel").score(X, [["a"]]), "cold"),
+])
+def test_bad_multilabel_input(call, message):
+    with pytest.raises(InputError, match=message):
+        call(np.zeros((4, 2)))

@@ -115,8 +115,16 @@ def downgrade_to_v2(path: Path) -> None:
         conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
 
+def downgrade_to_v5(path: Path) -> None:
+    """Turn a current file into what hilt wrote at schema version 5 (no model_runs.metrics)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("ALTER TABLE model_runs DROP COLUMN metrics")
+        conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
+
+
 def downgrade_to_v4(path: Path) -> None:
     """Turn a current file into what hilt wrote at schema version 4 (no queue_item index)."""
+    downgrade_to_v5(path)
     with sqlite3.connect(path) as conn:
         conn.execute("DROP INDEX queue_item")
         conn.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
@@ -132,7 +140,7 @@ def test_a_version_4_file_gains_the_queue_item_index_and_serves_evaluation_guess
     downgrade_to_v4(tmp_path / "p.hilt")
     assert "queue_item" not in [r[0] for r in raw(tmp_path / "p.hilt", "SELECT name FROM sqlite_master")]
     store = Store.open(tmp_path / "p.hilt")
-    assert store.meta()["schema_version"] == SCHEMA_VERSION == 5
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 6
     assert "queue_item" in [r[0] for r in raw(tmp_path / "p.hilt", "SELECT name FROM sqlite_master")]
     again = store.claim("ann", lease_seconds=600, eval_share=0.0)  # the live lease, with its guess
     assert (again.rowid, again.guess, again.score) == (held.rowid, "b", 0.9)
@@ -156,7 +164,7 @@ def test_a_file_of_an_older_schema_version_is_upgraded_on_open_and_keeps_its_dat
     assert "guess" not in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
 
     store = Store.open(tmp_path / "p.hilt")
-    assert store.meta()["schema_version"] == SCHEMA_VERSION == 5
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 6
     assert "guess" in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
     assert store.n_items() == 10
     assert [(a["item_id"], a["label"]) for a in store.answer_rows()] == [(row.key, "a")]

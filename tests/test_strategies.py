@@ -318,3 +318,194 @@ def test_freeing_features_whose_view_was_measured_does_not_hang():
     )
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "done", result.stderr
+
+
+# -- multi-label models ------------------------------------------------------------------------
+from hilt.models import MultiLabelModel  # noqa: E402
+from hilt.sampling import multilabel_score  # noqa: E402
+from hilt.strategies import MULTILABEL_STRATEGIES, check_strategy, strategy_names  # noqa: E402
+from hilt.strategies.base import uncertainty_scorer  # noqa: E402
+from hilt.strategies.outlier import activations  # noqa: E402
+
+ML_LABELS = ["x", "y", "z"]
+ML_EVERY = list(strategy_names("multilabel")) + [
+    "margin:max:3/random:1", "margin:max+diverse:8/random:1/outlier:1", "cardinality:1/entropy:2",
+    "committee+diverse:2/random:1",
+]
+
+
+def ml_pool(n=60, seed=0):
+    """Points in 3-D whose labels are the positive coordinates (an item may have 0 to 3)."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, 3))
+    answers = [[label for label, v in zip(ML_LABELS, row) if v > 0] for row in X]
+    return X, answers
+
+
+def ml_context(X, answers, labelled, *, seed=0, batch=None, fit=True, estimator=None):
+    labelled = np.asarray(labelled, dtype=np.int64)
+    y = [answers[i] for i in labelled]
+    model = None
+    if fit and MultiLabelModel.can_fit(y):
+        model = MultiLabelModel(LogisticRegression(max_iter=1000) if estimator is None else estimator, ML_LABELS).fit(X[labelled], y)
+    candidates = np.setdiff1d(np.arange(X.shape[0]), labelled)
+    return QueryContext(X, candidates, labelled, y, model, np.random.default_rng(seed), batch=batch)
+
+
+def test_multilabel_names_are_registered_described_and_kept_apart_from_single():
+    for name in MULTILABEL_STRATEGIES:
+        assert name not in STRATEGIES and registry.MULTILABEL_DESCRIPTIONS[name]
+        assert get_strategy(name).name == name
+    assert set(registry.MULTILABEL_DESCRIPTIONS) == set(MULTILABEL_STRATEGIES)
+    assert {"least:max", "margin:max", "ratio:max", "entropy:max", "cardinality", "margin:max+diverse",
+            "cardinality+diverse", "entropy:max+dense"} <= set(MULTILABEL_STRATEGIES)
+    assert strategy_names() == STRATEGIES
+    assert strategy_names("multilabel") == STRATEGIES + MULTILABEL_STRATEGIES
+
+
+@pytest.mark.parametrize("spec", ["margin:max", "cardinality+diverse", "margin:max:3/random:1",
+                                  "random:1/entropy:max+dense:2"])
+def test_multilabel_only_names_are_refused_for_single_with_a_clear_error(spec):
+    assert check_strategy(spec, task="multilabel") == get_strategy(spec).name
+    for task in ("single", "spans"):
+        with pytest.raises(InputError, match=f"Expected a strategy for task '{task}'.*task 'multilabel'") as error:
+            check_strategy(spec, task=task)
+        assert "margin+diverse" in str(error.value)  # it lists what the task does take
+    with pytest.raises(InputError, match="task 'single'"):
+        check_strategy(spec)  # the default task is single: every current call keeps working
+
+
+def test_the_mix_grammar_takes_names_with_a_colon():
+    assert check_strategy(" margin:max : 3 / random:1 ", task="multilabel") == "margin:max:3/random:1"
+    assert [(p.name, w) for p, w in get_strategy("entropy:max+diverse:2/cardinality:1").parts] == \
+        [("entropy:max+diverse", 2.0), ("cardinality", 1.0)]
+    assert get_strategy("margin:4").parts[0][0].name == "margin"  # a one-part mix, as before
+
+
+@pytest.mark.parametrize("spec, message", [
+    ("margin:max/random:1", "a strategy without a weight (write margin:max:1)"),
+    ("margin:max:/random:1", "nothing after ':'"),
+    ("margin:maxx", "weight > 0"),
+    ("margin:mean", "weight > 0"),
+    ("margin:max:0/random:1", "weight > 0"),
+    ("magin:max:2/random:1", "got 'magin:max' (part 1"),
+    ("margin:max:1/margin:max:2", "once in a mix"),
+])
+def test_bad_multilabel_names_and_mixes(spec, message):
+    with pytest.raises(InputError) as error:
+        get_strategy(spec)
+    assert message in str(error.value)
+    assert "margin:max" in str(error.value) or "once" in str(error.value)
+
+
+@pytest.mark.parametrize("name", ML_EVERY)
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**16), k=st.integers(1, 30), n_labelled=st.integers(0, 14))
+def test_every_strategy_works_for_a_multilabel_model(name, seed, k, n_labelled):
+    X, answers = ml_pool(seed=seed % 7)
+    rng = np.random.default_rng(seed)
+    labelled = rng.choice(60, size=n_labelled, replace=False)
+    first = select(name, ml_context(X, answers, labelled, seed=seed, batch=8), k)
+    again = select(name, ml_context(X, answers, labelled, seed=seed, batch=8), k)
+    np.testing.assert_array_equal(first, again)
+    assert first.size == min(k, 60 - n_labelled)
+    assert len(set(first.tolist())) == first.size
+    assert not set(first.tolist()) & set(labelled.tolist())
+
+
+@pytest.mark.parametrize("name", ["margin", "entropy:max", "cardinality", "committee", "outlier",
+                                  "margin:max+diverse", "ratio+dense", "margin:max:3/random:1"])
+def test_multilabel_strategies_work_on_sparse_text_features(name):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    words = ["good", "bad", "film", "plot", "great", "awful", "actor", "boring", "fun", "dull"]
+    rng = np.random.default_rng(0)
+    texts = [" ".join(rng.choice(words, size=5)) for _ in range(80)]
+    X = TfidfVectorizer().fit_transform(texts).tocsr().astype(np.float32)
+    answers = [[lab for lab, word in zip(ML_LABELS, ("good", "film", "fun")) if word in t] for t in texts]
+    ctx = ml_context(X, answers, np.arange(12), batch=5)
+    picks = select(name, ctx, 10)
+    assert picks.size == 10 and len(set(picks.tolist())) == 10 and picks.min() >= 12
+
+
+def test_scores_dispatch_on_the_models_kind():
+    X, answers = ml_pool()
+    ctx = ml_context(X, answers, np.arange(20))
+    probs = ctx.model.predict_proba(X[ctx.candidates])
+    for method in METHODS:
+        np.testing.assert_allclose(ctx.scores(method), multilabel_score(probs, method, "mean"))
+        np.testing.assert_allclose(ctx.scores(f"{method}:max"), multilabel_score(probs, method, "max"))
+    picks = select("margin:max", ctx, 5)
+    np.testing.assert_array_equal(picks, ctx.candidates[np.argsort(-multilabel_score(probs, "margin", "max"),
+                                                                   kind="stable")[:5]])
+    single = context(blobs()[0], np.array([0, 30]), [0, 1])
+    with pytest.raises(InputError, match="multi-label models"):
+        single.scores("margin:max")
+    with pytest.raises(InputError, match="multi-label models"):
+        uncertainty_scorer("entropy:max", False)
+
+
+def test_cardinality_asks_first_about_items_whose_predicted_set_is_of_an_unusual_size():
+    X, answers = ml_pool(n=200, seed=1)
+    ctx = ml_context(X, answers, np.arange(40))
+    usual = np.mean([len(a) for a in ctx.y])
+    sizes = np.array([len(s) for s in ctx.model.predict(X[ctx.candidates])])
+    inconsistency = np.abs(sizes - usual)
+    picks = select("cardinality", ctx, 20)
+    chosen = inconsistency[np.searchsorted(ctx.candidates, picks)]
+    assert (np.diff(chosen) <= 0).all() and chosen[0] == inconsistency.max()  # by inconsistency first
+    with pytest.raises(InputError, match="multi-label model"):
+        get_strategy("cardinality").scores(context(blobs()[0], np.array([0, 30]), [0, 1]))
+
+
+def test_a_multilabel_committee_disputes_the_labels_near_their_boundaries():
+    X, answers = ml_pool(n=300, seed=2)
+    ctx = ml_context(X, answers, np.arange(60))
+    scores = get_strategy("committee").scores(ctx)
+    near = np.abs(X[ctx.candidates]).min(axis=1)  # the coordinate closest to its label's boundary
+    assert scores[near < 0.05].mean() > scores[near > 1.0].mean()
+    assert ((scores >= 0) & (scores <= 1 + 1e-3)).all()
+
+
+def test_multilabel_outliers_are_items_with_little_evidence_for_or_against_any_label():
+    rng = np.random.default_rng(0)
+    X = np.abs(rng.normal(size=(80, 4))) + 0.5
+    X[79] = 0.0  # no feature at all: no evidence either way
+    answers = [[lab for lab, v in zip(ML_LABELS, row) if v > 1.0] for row in X]
+    ctx = ml_context(X, answers, np.arange(30))
+    assert select("outlier", ctx, 1).tolist() == [79]
+    # the products over non-negative features equal the per-label elementwise evidence
+    fast = activations(ctx.model, X[:10])
+    shifted = activations(ctx.model, np.vstack([X[:10], -np.ones((1, 4))]))[:10]  # takes the slow path
+    np.testing.assert_allclose(fast, shifted, atol=1e-12)
+    from sklearn.ensemble import RandomForestClassifier
+
+    forest = ml_context(X, answers, np.arange(30), estimator=RandomForestClassifier(n_estimators=5, random_state=0))
+    assert activations(forest.model, X[:5]).shape == (5, 6)  # log p and log(1 - p) per label
+
+
+def test_multilabel_cold_start_draws_at_random_or_spreads_over_clusters():
+    X, answers = ml_pool()
+    for name in ("margin:max", "cardinality", "committee"):
+        ctx = ml_context(X, answers, [], fit=False)
+        assert ctx.is_cold and select(name, ctx, 5).size == 5
+    X4, _ = blobs(n_per=10)
+    cold = QueryContext(X4, np.arange(40), np.empty(0), [], None, np.random.default_rng(0), batch=4)
+    assert sorted({int(i) // 10 for i in select("margin:max+diverse", cold, 4)}) == [0, 1, 2, 3]
+
+
+def test_multilabel_diverse_spreads_a_batch_over_near_copies():
+    rng = np.random.default_rng(0)
+    hard = np.repeat([[0.0, -4.0], [0.0, 0.0], [0.0, 4.0]], 10, axis=0) + rng.normal(0, 0.01, (30, 2))
+    X = np.vstack([hard, [[-3.0, 0.0], [3.0, 0.0], [-3.0, 1.0], [3.0, 1.0]]])
+    answers = [[]] * 30 + [["x"], ["x", "y"], ["z"], ["x", "y", "z"]]
+    model = MultiLabelModel(LogisticRegression(), ML_LABELS).fit(X[30:], answers[30:])
+    ctx = QueryContext(X, np.arange(30), np.arange(30, 34), answers[30:], model, rng)
+    assert sorted({int(i) // 10 for i in select("margin:max+diverse", ctx, 3)}) == [0, 1, 2]
+
+
+def test_display_method_of_multilabel_strategies():
+    assert strategies.display_method("entropy:max") == "entropy:max"
+    assert strategies.display_method("margin:max:3/random:1") == "margin:max"
+    assert strategies.display_method("cardinality") == "margin"
+    assert strategies.display_method("margin+diverse") == "margin"  # single names as before

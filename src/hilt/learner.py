@@ -9,10 +9,13 @@ import pandas as pd
 
 from hilt import strategies
 from hilt.errors import InputError
-from hilt.models import AlignedModel, default_classifier, detect_kind, fresh_copy, make_featurizer
+from hilt.models import AlignedModel, MultiLabelModel, default_classifier, detect_kind, fresh_copy, make_featurizer
 from hilt.strategies import STRATEGIES, check_strategy
 
-__all__ = ["STRATEGIES", "ActiveLearner", "check_strategy"]
+__all__ = ["STRATEGIES", "TASKS", "ActiveLearner", "check_strategy"]
+
+#: The tasks a learner runs: one label per item, or a set of labels per item.
+TASKS = ("single", "multilabel")
 
 
 def as_indexable(items: Any) -> Any:
@@ -45,7 +48,8 @@ class ActiveLearner:
     strategy : str, default "margin"
         How :meth:`query` picks items: a name from :data:`hilt.strategies.STRATEGIES` (``margin``,
         ``margin+diverse``, ``cluster``, ``committee``, …) or a mix such as
-        ``margin+diverse:8/random:1/outlier:1``.
+        ``margin+diverse:8/random:1/outlier:1``; for ``task="multilabel"`` also the names of
+        :data:`hilt.strategies.MULTILABEL_STRATEGIES` (``margin:max``, ``cardinality``, …).
     model : scikit-learn classifier, optional
         Without ``features``: applied to the raw items (so a text model must include its
         vectorizer). With ``features``: fitted on the features. Default: logistic regression
@@ -57,6 +61,10 @@ class ActiveLearner:
         :data:`hilt.features.DEFAULT_FEATURES` for the pool's kind.
     random_state : int, optional
         Seeds the cold-start and ``random`` choices.
+    task : {"single", "multilabel"}, default "single"
+        ``single``: one label per item. ``multilabel``: each answer is a collection of labels
+        (``[]`` = none of these), the model a :class:`hilt.models.MultiLabelModel` (one
+        probability per label) and :meth:`score` the micro-averaged F1.
 
     Examples
     --------
@@ -72,6 +80,16 @@ class ActiveLearner:
     >>> nxt = learner.query(3)             # now the three most uncertain items
     >>> len(set(nxt) & set(learner.labelled_indices))
     0
+
+    Several labels per item:
+
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]] * 5)
+    >>> sets = [[], ["x"], ["y"], ["x", "y"]] * 5
+    >>> learner = ActiveLearner(X, labels=["x", "y"], task="multilabel", strategy="margin:max", random_state=0)
+    >>> learner.teach([0, 1, 2, 3], [sets[i] for i in range(4)])
+    >>> learner.query(2).size, learner.metric
+    (2, 'micro-F1')
     """
 
     def __init__(
@@ -83,8 +101,12 @@ class ActiveLearner:
         model: Any = None,
         features: Any = None,
         random_state: int | None = None,
+        task: str = "single",
     ):
-        self.strategy = check_strategy(strategy)
+        if task not in TASKS:
+            raise InputError(f"Expected task to be one of {', '.join(TASKS)}; got {task!r}.")
+        self.task = task
+        self.strategy = check_strategy(strategy, task=task)
         self._strategy = strategies.get_strategy(self.strategy)
         raw = as_indexable(pool)
         n_items = raw.shape[0]
@@ -105,7 +127,7 @@ class ActiveLearner:
         # user's pipeline takes the raw texts) the default featurizer's, made when first needed.
         self._raw = raw
         self._diversity_X: Any = None
-        self.model = AlignedModel(estimator, labels)
+        self.model = (MultiLabelModel if task == "multilabel" else AlignedModel)(estimator, labels)
         self.labels = self.model.labels
         self.n_items = n_items
         self._label_of: dict[int, Any] = {}
@@ -115,8 +137,14 @@ class ActiveLearner:
     # -- state -------------------------------------------------------------------------
     @property
     def is_cold(self) -> bool:
-        """True until a model has been fitted (that needs two different labels)."""
+        """True until a model has been fitted (that needs two different labels, or for
+        multi-label two different label sets)."""
         return not self.model.is_fitted
+
+    @property
+    def metric(self) -> str:
+        """What :meth:`score` measures: ``accuracy`` (single) or ``micro-F1`` (multilabel)."""
+        return "micro-F1" if self.task == "multilabel" else "accuracy"
 
     @property
     def labelled_indices(self) -> np.ndarray:
@@ -161,10 +189,14 @@ class ActiveLearner:
     def teach(self, indices: Any, labels: Sequence[Any], refit: bool = True) -> None:
         """Record ``labels`` for the pool positions ``indices``; refit unless ``refit=False``.
 
+        For ``task="multilabel"`` each label is a collection of labels (``[]`` = none of them).
         Teaching an item again replaces its label.
         """
         idx = np.atleast_1d(np.asarray(indices))
-        values = list(np.atleast_1d(np.asarray(labels, dtype=object)))
+        if self.task == "multilabel":
+            values = self._label_sets(labels)
+        else:
+            values = list(np.atleast_1d(np.asarray(labels, dtype=object)))
         if idx.ndim != 1 or idx.dtype.kind not in "iu":
             raise InputError(f"Expected a 1D sequence of integer pool positions, got {indices!r}.")
         if len(values) != idx.size:
@@ -176,7 +208,15 @@ class ActiveLearner:
             raise InputError("Expected each index at most once in one teach() call.")
         known = set(self.labels)
         for position, value in zip(idx.tolist(), values):
-            if value not in known:
+            if self.task == "multilabel":
+                unknown = [label for label in value if label not in known]
+                if unknown or len(set(value)) != len(value):
+                    problem = f"unknown {unknown!r}" if unknown else "a label twice"
+                    raise InputError(
+                        f"Expected a collection of distinct labels from {self.labels!r}, got {list(value)!r} "
+                        f"({problem}) for pool position {position}."
+                    )
+            elif value not in known:
                 raise InputError(
                     f"Expected a label from {self.labels!r}, got {value!r} for pool position {position}."
                 )
@@ -186,10 +226,25 @@ class ActiveLearner:
         if refit:
             self.refit()
 
+    def _label_sets(self, labels: Any) -> list[tuple[Any, ...]]:
+        """Each answer as a tuple of labels in label order (a string is not a collection)."""
+        order = {label: i for i, label in enumerate(self.labels)}
+        answers = list(labels) if not isinstance(labels, (str, bytes)) else [labels]
+        sets = []
+        for answer in answers:
+            if isinstance(answer, (str, bytes)) or answer is None or not hasattr(answer, "__iter__"):
+                raise InputError(
+                    f"Expected each answer of a multilabel learner to be a list of labels from {self.labels!r} "
+                    f"([] for none of them), got {answer!r}."
+                )
+            given = list(answer)
+            sets.append(tuple(sorted(given, key=lambda label: order.get(label, len(order)))))
+        return sets
+
     def refit(self) -> bool:
         """Fit the model on every label so far; returns False (and stays cold) with < 2 labels."""
         y = list(self._label_of.values())
-        if len(set(y)) < 2:
+        if not self.model.can_fit(y):
             return False
         self.model.fit(self._X[self.labelled_indices], y)
         return True
@@ -206,8 +261,36 @@ class ActiveLearner:
         return self.model.predict_proba(X)
 
     def accuracy(self, items: Any, true_labels: Sequence[Any]) -> float:
-        """Share of ``items`` whose most probable label equals ``true_labels``."""
+        """Share of ``items`` whose most probable label equals ``true_labels``; for
+        ``task="multilabel"`` the share whose predicted set equals the true set exactly
+        (subset accuracy; :meth:`score` gives the task's headline figure, micro-F1)."""
         if self.is_cold:
             raise InputError("The learner is cold: teach it at least two different labels first.")
         predicted = self.model.predict(self.transform(items))
+        if self.task == "multilabel":
+            truth = self._label_sets(true_labels)
+            return float(np.mean([set(p) == set(t) for p, t in zip(predicted, truth)]))
         return float(np.mean(predicted == np.asarray(true_labels, dtype=object)))
+
+    def micro_f1(self, items: Any, true_labels: Sequence[Any]) -> float:
+        """Micro-averaged F1 of the predicted label sets of ``items`` against ``true_labels``
+        (collections of labels): ``2 TP / (2 TP + FP + FN)`` over every (item, label) pair;
+        1.0 when neither holds a single label. For ``task="multilabel"`` only."""
+        if self.task != "multilabel":
+            raise InputError("Expected a multilabel learner for micro-F1; this one has task 'single' (see accuracy).")
+        if self.is_cold:
+            raise InputError("The learner is cold: teach it two different label sets first.")
+        from sklearn.metrics import f1_score
+
+        from hilt.models import label_indicator
+
+        truth = label_indicator(self._label_sets(true_labels), self.labels)
+        predicted = (self.model.predict_proba(self.transform(items)) >= 0.5).astype(np.uint8)
+        return float(f1_score(truth, predicted, average="micro", zero_division=1.0))
+
+    def score(self, items: Any, true_labels: Sequence[Any]) -> float:
+        """The task's headline figure on ``items`` (named by :attr:`metric`): accuracy for
+        ``single``, micro-F1 for ``multilabel``."""
+        if self.task == "multilabel":
+            return self.micro_f1(items, true_labels)
+        return self.accuracy(items, true_labels)

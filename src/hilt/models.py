@@ -10,15 +10,19 @@ Any scikit-learn classifier with ``predict_proba`` can replace the default; one 
 ``decision_function`` is turned into probabilities through :func:`hilt.sampling.softmax`.
 :class:`AlignedModel` always returns one column per label of the project's full label list,
 in that order, with probability 0 for a label the model has not seen in training yet.
+:class:`MultiLabelModel` is its multi-label counterpart: one independent probability per label
+(an item may carry any set of labels, the empty set included).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any, Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.exceptions import DataConversionWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 
@@ -30,9 +34,11 @@ from hilt.sampling import softmax
 __all__ = [
     "KINDS",
     "AlignedModel",
+    "MultiLabelModel",
     "default_classifier",
     "default_model",
     "detect_kind",
+    "label_indicator",
     "make_featurizer",
 ]
 
@@ -143,6 +149,9 @@ class AlignedModel:
     0.0
     """
 
+    #: One label per item (rows of ``predict_proba`` sum to 1); see :class:`MultiLabelModel`.
+    multilabel = False
+
     def __init__(self, estimator: Any, labels: Sequence[Any]):
         if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
             raise InputError(
@@ -158,6 +167,11 @@ class AlignedModel:
         self.labels = labels
         self._column_of = {label: i for i, label in enumerate(labels)}
         self.is_fitted = False
+
+    @staticmethod
+    def can_fit(y: Sequence[Any]) -> bool:
+        """Whether :meth:`fit` can learn from labels ``y``: two different labels at least."""
+        return len(set(y)) >= 2
 
     def fit(self, X: Any, y: Sequence[Any]) -> "AlignedModel":
         """Fit on items ``X`` with labels ``y`` (each one of ``labels``); needs two distinct labels."""
@@ -216,6 +230,234 @@ class AlignedModel:
         """The most probable label of each item (an object array of labels)."""
         probs = self.predict_proba(X)
         return np.asarray(self.labels, dtype=object)[probs.argmax(axis=1)]
+
+
+def label_indicator(answers: Sequence[Any], labels: Sequence[Any]) -> np.ndarray:
+    """The ``(n_items, n_labels)`` 0/1 matrix of ``answers`` (each a collection of labels).
+
+    Column ``j`` is 1 where ``labels[j]`` is in the item's set; ``[]`` ("none of these") is a
+    row of zeros. A string, ``None``, an unknown label or a label given twice is refused.
+
+    Examples
+    --------
+    >>> from hilt.models import label_indicator
+    >>> label_indicator([["a", "c"], [], ("b",)], ["a", "b", "c"]).tolist()
+    [[1, 0, 1], [0, 0, 0], [0, 1, 0]]
+    """
+    column_of = {label: j for j, label in enumerate(labels)}
+    matrix = np.zeros((len(answers), len(column_of)), dtype=np.uint8)
+    for i, answer in enumerate(answers):
+        if isinstance(answer, (str, bytes)) or not isinstance(answer, (Sequence, set, frozenset, np.ndarray)):
+            raise InputError(
+                f"Expected each answer to be a list of labels from {list(labels)!r} ([] for none of "
+                f"these), got {answer!r} ({type(answer).__name__}) for item {i}."
+            )
+        given = list(answer.tolist() if isinstance(answer, np.ndarray) else answer)
+        unknown = [label for label in given if label not in column_of]
+        if unknown:
+            raise InputError(f"Expected labels from {list(labels)!r}, got unknown {unknown!r} for item {i}.")
+        if len(set(given)) != len(given):
+            raise InputError(f"Expected each label at most once per answer, got {given!r} for item {i}.")
+        matrix[i, [column_of[label] for label in given]] = 1
+    return matrix
+
+
+class MultiLabelModel:
+    """Independent per-label probabilities: ``P(label in the item's set)`` for each label.
+
+    With an estimator that learns one target at a time (the default logistic regression, any
+    binary classifier) it is one-vs-rest: one copy of ``estimator`` per label, each refitted in
+    place on the next :meth:`fit`, so ``warm_start`` carries over as in :class:`AlignedModel`.
+    An estimator that supports multi-output targets itself (scikit-learn's tag
+    ``target_tags.multi_output``: random forests, k nearest neighbours, ``MultiOutputClassifier``,
+    ``ClassifierChain``) is fitted once on the 0/1 label matrix. A label that every training item
+    has (or none has) is not learnt: its probability is that constant, 1 (or 0).
+
+    Parameters
+    ----------
+    estimator : scikit-learn classifier
+        Anything with ``fit`` and ``predict_proba`` (or ``decision_function``, whose score
+        becomes a probability through the logistic function).
+    labels : sequence
+        The project's full label list; column ``j`` of :meth:`predict_proba` is ``labels[j]``.
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from hilt.models import MultiLabelModel
+    >>> model = MultiLabelModel(LogisticRegression(), labels=["a", "b", "c"])
+    >>> X = [[0.0], [1.0], [9.0], [10.0]]
+    >>> model = model.fit(X, [["a"], ["a"], ["b"], ["b"]])
+    >>> model.predict_proba([[0.0]]).shape  # rows do not sum to 1
+    (1, 3)
+    >>> float(model.predict_proba([[0.0]])[0, 2])  # "c" is never given: probability 0
+    0.0
+    >>> model.predict([[0.0], [10.0]])
+    [('a',), ('b',)]
+    """
+
+    #: Several labels per item: ``predict_proba`` gives one independent probability per label.
+    multilabel = True
+
+    def __init__(self, estimator: Any, labels: Sequence[Any]):
+        if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
+            raise InputError(
+                "Expected a scikit-learn classifier with predict_proba or decision_function, got "
+                f"{type(estimator).__name__} that has neither."
+            )
+        labels = list(labels)
+        if len(labels) < 2:
+            raise InputError(f"Expected at least 2 labels, got {labels!r}.")
+        if len(set(labels)) != len(labels):
+            raise InputError(f"Expected distinct labels, got {labels!r}.")
+        self.estimator = estimator
+        self.labels = labels
+        self.is_fitted = False
+        self.native = _supports_multi_output(estimator)
+        # Per label: a fitted binary copy (one-vs-rest), or a constant probability.
+        self.estimators_: list[Any] = [None] * len(labels)
+        self._constant = np.zeros(len(labels), dtype=np.float64)
+        self._learnt = np.zeros(len(labels), dtype=bool)
+        self._width: int | None = None
+        self._native_fitted: Any = None
+
+    @staticmethod
+    def can_fit(answers: Sequence[Any]) -> bool:
+        """Whether :meth:`fit` can learn from ``answers``: some label that some items have and
+        others lack (otherwise every probability would be a constant).
+
+        Examples
+        --------
+        >>> from hilt.models import MultiLabelModel
+        >>> MultiLabelModel.can_fit([["a"], ["a"]]), MultiLabelModel.can_fit([["a"], []])
+        (False, True)
+        """
+        sets = {frozenset(answer) for answer in answers if not isinstance(answer, (str, bytes))}
+        return len(sets) >= 2
+
+    def fit(self, X: Any, answers: Sequence[Any]) -> "MultiLabelModel":
+        """Fit on items ``X`` whose answers are label collections (``[]`` = none of these)."""
+        Y = label_indicator(answers, self.labels)
+        if Y.shape[0] != _n_rows(X):
+            raise InputError(f"Expected one answer per item: got {_n_rows(X)} items and {Y.shape[0]} answers.")
+        positives = Y.sum(axis=0)
+        learnt = (positives > 0) & (positives < Y.shape[0])
+        if not learnt.any():
+            raise InputError(
+                "Expected at least one label that some items have and others lack, to fit a model; "
+                "every label is on all of the items or on none."
+            )
+        width = X.shape[1] if hasattr(X, "shape") and len(X.shape) == 2 else None
+        if isinstance(X, FeatureBlocks):
+            X = X.tocsr()  # a fit sees the labelled rows: few, so joining them is cheap
+        if self._width != width:
+            # A warm start from coefficients over other feature columns (an import added words
+            # to the vocabulary) would fail: start every copy afresh.
+            self.estimators_ = [None] * len(self.labels)
+            self._native_fitted = None
+        self._constant = (positives == Y.shape[0]).astype(np.float64)
+        if self.native:
+            model = self._native_fitted if self._native_fitted is not None else clone(self.estimator)
+            with warnings.catch_warnings():
+                # One varying label is still a 2-D target (a multi-output wrapper needs one);
+                # the single-output estimators that take it warn about the column vector.
+                warnings.simplefilter("ignore", DataConversionWarning)
+                self._native_fitted = model.fit(X, Y[:, learnt])
+        else:
+            for j in np.flatnonzero(learnt):
+                model = self.estimators_[j] if self.estimators_[j] is not None else clone(self.estimator)
+                self.estimators_[j] = model.fit(X, Y[:, j])
+        for j in np.flatnonzero(~learnt):
+            self.estimators_[j] = None  # constant now: a later fit where it varies starts afresh
+        self._learnt = learnt
+        self._width = width
+        self.is_fitted = True
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Probabilities of shape ``(n_items, len(labels))``, float64, each in [0, 1]; column
+        ``j`` is the probability that ``labels[j]`` is in the item's set (rows need not sum to 1)."""
+        if not self.is_fitted:
+            raise InputError("The model is not fitted yet: teach it answers that differ first.")
+        n = _n_rows(X)
+        probs = np.repeat(self._constant[None, :], n, axis=0)
+        learnt = np.flatnonzero(self._learnt)
+        linear = None if self.native else _stacked_logistic([self.estimators_[j] for j in learnt])
+        if linear is not None:  # one product for every label; FeatureBlocks are never joined
+            from scipy.special import expit
+
+            weights, intercepts = linear
+            scores = np.asarray(X @ weights, dtype=np.float64).reshape(n, -1) + intercepts
+            probs[:, learnt] = expit(scores)
+            return probs
+        if isinstance(X, FeatureBlocks):  # any other model reads one matrix: a chunk at a time
+            parts = [self.predict_proba(X[lo:lo + BLOCK_CHUNK].tocsr()) for lo in range(0, n, BLOCK_CHUNK)]
+            return np.concatenate(parts) if parts else probs
+        if self.native:
+            probs[:, learnt] = _positive_columns(self._native_fitted, X, learnt.size)
+        else:
+            for j in learnt:
+                probs[:, j] = _positive_column(self.estimators_[j], X)
+        return np.clip(probs, 0.0, 1.0)
+
+    def predict(self, X: Any) -> list[tuple[Any, ...]]:
+        """Each item's predicted set: the labels with probability >= 0.5, in label order."""
+        chosen = self.predict_proba(X) >= 0.5
+        return [tuple(label for label, on in zip(self.labels, row) if on) for row in chosen]
+
+
+def _supports_multi_output(estimator: Any) -> bool:
+    """Whether scikit-learn's tags say ``estimator`` fits a 2-D target (several outputs)."""
+    try:
+        return bool(estimator.__sklearn_tags__().target_tags.multi_output)
+    except AttributeError:  # not a scikit-learn estimator (or an old one): one-vs-rest
+        return False
+
+
+def _n_rows(X: Any) -> int:
+    return X.shape[0] if hasattr(X, "shape") else len(X)
+
+
+def _stacked_logistic(models: list[Any]) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(weights (n_features, m), intercepts (m,))`` when every model is a fitted binary plain
+    logistic regression (its probability is then ``expit(x @ w + b)``), else None."""
+    if not models or not all(_is_plain_logistic(m) and len(m.classes_) == 2 for m in models):
+        return None
+    weights = np.column_stack([np.asarray(m.coef_[0], dtype=np.float64) for m in models])
+    return weights, np.array([float(m.intercept_[0]) for m in models])
+
+
+def _positive_column(model: Any, X: Any) -> np.ndarray:
+    """P(class 1) of a binary classifier fitted on 0/1 targets."""
+    if hasattr(model, "predict_proba"):
+        probs = np.asarray(model.predict_proba(X), dtype=np.float64)
+        return probs[:, list(model.classes_).index(1)]
+    from scipy.special import expit
+
+    return expit(np.asarray(model.decision_function(X), dtype=np.float64).ravel())
+
+
+def _positive_columns(model: Any, X: Any, m: int) -> np.ndarray:
+    """``(n, m)`` P(output j = 1) of a multi-output classifier, whatever shape it answers in:
+    a list of ``(n, n_classes_j)`` arrays (forests, nearest neighbours, ``MultiOutputClassifier``)
+    or one ``(n, m)`` array (``OneVsRestClassifier``, ``ClassifierChain``)."""
+    if not hasattr(model, "predict_proba"):
+        from scipy.special import expit
+
+        return expit(np.asarray(model.decision_function(X), dtype=np.float64).reshape(-1, m))
+    given = model.predict_proba(X)
+    if isinstance(given, list):
+        classes = getattr(model, "classes_", None)
+        columns = []
+        for j, part in enumerate(given):
+            part = np.asarray(part, dtype=np.float64)
+            seen = list(classes[j]) if isinstance(classes, list) else [0, 1][-part.shape[1]:]
+            columns.append(part[:, seen.index(1)] if 1 in seen else np.zeros(part.shape[0]))
+        return np.column_stack(columns)
+    given = np.asarray(given, dtype=np.float64)
+    if m == 1 and given.ndim == 2 and given.shape[1] == 2:  # one output answered as (n, 2)
+        return given[:, 1:]
+    return given.reshape(-1, m)
 
 
 def _is_plain_logistic(estimator: Any) -> bool:

@@ -29,6 +29,7 @@ from hilt.cli._label_keys import (MAX_KEYED_LABELS, NONE_KEY, QUIT_KEYS, keys_hi
                                   parse_key, parse_set_key, terminal_keys, toggle)
 from hilt.cli._label_screen import answer_notice, render_item, view_whole
 from hilt.errors import HiltError
+from hilt.tasks import get_task
 
 # The keys and the screen live in their own modules; their names stay importable from here,
 # where ``hilt label`` and the tests have always found them.
@@ -120,7 +121,8 @@ def run_label_loop(
     # both before and after a terminal's clear, it stood twice in the scrollback.
     notice: Text | None = None
     image = project.image_view  # decided once: which columns are drawn as a picture
-    multilabel = task_name(project) == "multilabel"
+    # The task's widget decides the keys: one key per answer, or toggles and Enter.
+    multilabel = get_task(project.task).widget == "toggles"
     ticks = Ticks()  # multi-label: what is ticked on the item shown, what each answer was
     item = project.next_item(annotator)
     while item is not None:
@@ -190,12 +192,6 @@ def _next_action(keys: Iterator[str], labels: Sequence[str], out: Console) -> tu
             "for a label, s to skip, u to undo, v to view a shortened text whole, q to quit."
         )
     return "quit", None
-
-
-def task_name(project: Any) -> str:
-    """The project's task (``"single"`` or ``"multilabel"``): which keys the loop reads."""
-    task = getattr(project, "task", None)
-    return str(getattr(task, "name", task) or "single")
 
 
 class Ticks:

@@ -88,9 +88,10 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
 
 def init_settings(project: Any) -> dict[str, str]:
     """The settings ``hilt config`` shows but cannot change (made at ``hilt init``): the features,
-    the overlap and how many people label each overlapped item."""
+    the overlap and how many people label each overlapped item; and the task."""
     shared = project.overlap or {}
     return {
+        "task": str(project.task),
         "features": str(project.featurizer.name),
         "overlap": f"{shared['share']:g} of items" if shared else "0 (each item is labelled once)",
         "annotators_per_item": str(shared["annotators_per_item"]) if shared else "1",

@@ -85,6 +85,14 @@ def init(
     text_column: Optional[str] = typer.Option(None, help="Column holding the text (default: the only string column, or 'text')."),
     id_column: Optional[str] = typer.Option(None, help="Column of unique item ids (default: the row number)."),
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known (empty cells: unlabelled)."),
+    task: str = typer.Option(
+        "single", "--task",
+        help="What an answer is: single (one label per item) or multilabel (a set of labels; [] = none of these).",
+    ),
+    label_separator: Optional[str] = typer.Option(
+        None, "--label-separator", metavar="SEP", show_default=False,
+        help="Multilabel: what joins the labels of a --label-column cell (default ';'; a JSON array is read as one).",
+    ),
     strategy: str = typer.Option(
         "margin",
         help="How the next item is chosen: a strategy (random, least, margin, ratio, entropy, outlier, "
@@ -140,9 +148,13 @@ def init(
     Example: hilt init reviews.hilt --data reviews.csv --labels pos,neg --id-column id
 
     Example: hilt init postgresql://ana@db.example:5432/reviews --data reviews.csv --labels pos,neg
+
+    Example: hilt init news.hilt --data news.csv --labels sport,politics,tech --task multilabel --label-column tags
     """
     location = project_location(project)
     options: dict[str, Any] = dict(
+        task=task,
+        label_separator=label_separator,
         text_column=text_column,
         id_column=id_column,
         label_column=label_column,
@@ -193,6 +205,7 @@ def init(
     console.print(
         f"Created {display_location(location)}: {status.n_items:,} {status.kind} items, labels "
         f"{', '.join(status.labels)}, strategy {status.strategy}, features {status.features}"
+        + (f", task {status.task}" if status.task != "single" else "")
         + (f", {status.n_answered:,} already labelled" if status.n_answered else "")
         + "."
     )
@@ -264,6 +277,10 @@ def import_(
     project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     data: Path = typer.Argument(..., metavar="FILE", help="More items: .csv, .tsv, .jsonl or .parquet, with the project's columns."),
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known."),
+    label_separator: Optional[str] = typer.Option(
+        None, "--label-separator", metavar="SEP", show_default=False,
+        help="Multilabel projects: what joins the labels of a --label-column cell (default ';').",
+    ),
     encoding: str = typer.Option("utf-8", help="Text encoding of a CSV/JSON file, e.g. latin-1."),
     drop_duplicate_ids: bool = typer.Option(
         False, "--drop-duplicate-ids",
@@ -278,6 +295,8 @@ def import_(
     """
     location = project_location(project)
     options: dict[str, Any] = {"label_column": label_column}
+    if label_separator is not None:
+        options["label_separator"] = label_separator
     if drop_duplicate_ids:
         options["drop_duplicate_ids"] = True
     if encoding.lower() not in ("utf-8", "utf8"):

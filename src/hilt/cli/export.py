@@ -36,6 +36,13 @@ def export(
         None, "--model", metavar="FILE", help="Also save the trained model (with its featurizer) as a pickle "
         "file. Loading a pickle runs code from it: share it only with people who trust you.",
     ),
+    label_separator: str = typer.Option(
+        ";", "--label-separator", metavar="SEP",
+        help="Multilabel projects: what joins an item's labels in CSV (JSON lines and Parquet hold lists).",
+    ),
+    one_hot: bool = typer.Option(
+        False, "--one-hot", help="Multilabel projects: also a 0/1 column label_NAME per label.",
+    ),
     force: bool = typer.Option(False, "--force", help="Replace existing output files."),
 ) -> None:
     """Write the labels out, one row per labelled item, with who labelled it and when; or the
@@ -44,7 +51,13 @@ def export(
     An item's label is its final one: a reviewer's latest decision, else the majority of its
     annotators (a tie: the earliest answer), else its single answer. --all writes every answer.
 
+    A multi-label project writes each item's set of labels: a list in JSON lines and Parquet, the
+    labels joined by --label-separator in CSV ([] for "none of these"); --predictions gives one
+    probability column per label.
+
     Example: hilt export reviews.hilt -o labels.csv
+
+    Example: hilt export news.hilt -o labels.csv --one-hot
     """
     import sys
 
@@ -55,9 +68,13 @@ def export(
         if output is not None:
             target: Any = sys.stdout if output == "-" else Path(output)
             if predictions:
-                n = opened.export_predictions(target, format=format, overwrite=force)
+                if one_hot:
+                    raise InputError("Expected --one-hot with the labels, not with --predictions (they have one "
+                                     "probability column per label already).")
+                n = opened.export_predictions(target, format=format, overwrite=force, label_separator=label_separator)
             else:
-                n = opened.export(target, include_retracted=include_retracted, format=format, overwrite=force)
+                n = opened.export(target, include_retracted=include_retracted, format=format, overwrite=force,
+                                  label_separator=label_separator, one_hot=one_hot)
             what = "predictions" if predictions else "rows"
             console.print(f"Wrote {n:,} {what} to {'standard output' if output == '-' else output}.")
         if model is not None:

@@ -128,6 +128,7 @@ def status_tables(info: Status, title: str = "project") -> list[Any]:
     overview.add_column(style="bold")
     overview.add_column(justify="right")
     overview.add_row("kind", str(info.kind))
+    overview.add_row("task", str(info.task))
     overview.add_row("strategy", str(info.strategy))
     overview.add_row("features", str(info.features))
     overview.add_row("items", f"{info.n_items:,}")
@@ -170,7 +171,8 @@ def status_tables(info: Status, title: str = "project") -> list[Any]:
     model_runs = Table(title="model runs")
     model_runs.add_column("#", justify="right")
     model_runs.add_column("labels", justify="right")
-    model_runs.add_column("eval accuracy (95 % CI)", justify="right")
+    multilabel = info.task == "multilabel"
+    model_runs.add_column("eval micro-F1 (95 % CI)" if multilabel else "eval accuracy (95 % CI)", justify="right")
     model_runs.add_column("eval items", justify="right")
     model_runs.add_column("finished")
     for number, run in enumerate(runs, start=1):
@@ -185,6 +187,9 @@ def status_tables(info: Status, title: str = "project") -> list[Any]:
     line = eval_line(runs)
     if line:
         tables.append(Text(line))
+    figures = figures_table(runs)
+    if figures is not None:
+        tables.append(figures)
     tables.extend(agreement_block(info.agreement, title))
     return tables
 
@@ -228,9 +233,30 @@ def eval_line(runs: list[RunSummary]) -> str | None:
     run = measured[-1]
     interval = _interval(run.eval_ci)
     n_eval = run.n_eval or 0
-    return (f"Latest eval accuracy {_percent(run.eval_accuracy)}"
+    return (f"Latest eval {'micro-F1' if run.metrics else 'accuracy'} {_percent(run.eval_accuracy)}"
             + (f" (95 % CI {interval})" if interval else "")
             + f" on {n_eval:,} evaluation item{'s' if n_eval != 1 else ''}.")
+
+
+#: How ``hilt status`` names a multi-label run's figures.
+FIGURE_NAMES = {"micro_f1": "micro-F1", "macro_f1": "macro-F1", "subset_accuracy": "subset accuracy",
+                "hamming_loss": "Hamming loss (lower is better)"}
+
+
+def figures_table(runs: list[RunSummary]) -> Table | None:
+    """A multi-label project's latest measured run, every figure with its 95 % interval
+    (``None`` for a single-label project, whose runs have the accuracy only)."""
+    measured = [run for run in runs if run.metrics]
+    if not measured:
+        return None
+    run = measured[-1]
+    table = Table(title=f"latest evaluation ({run.n_eval:,} items)")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    table.add_column("95 % CI", justify="right")
+    for name, figure in run.metrics.items():
+        table.add_row(FIGURE_NAMES.get(name, name), _percent(figure["value"]), _interval(figure["ci"]) or "-")
+    return table
 
 
 def alpha_words(alpha: float | None) -> str:
@@ -282,7 +308,10 @@ def agreement_block(report: Agreement, project: str) -> list[Any]:
     table.add_column(style="bold")
     table.add_column()
     table.add_row("items labelled by 2+ people", f"{report.n_items:,}")
-    table.add_row("Krippendorff's alpha", alpha_words(report.alpha))
+    table.add_row("Krippendorff's alpha" + (" (MASI)" if report.per_label is not None else ""),
+                  alpha_words(report.alpha))
+    for label, alpha in (report.per_label or {}).items():
+        table.add_row(f"  alpha of {label}", alpha_words(alpha))
     by_annotator = report.by_annotator
     if len(by_annotator) == 2:  # each agrees with "the others" exactly as often: say it once
         (first, figures), (second, _) = sorted(by_annotator.items())

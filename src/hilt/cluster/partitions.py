@@ -140,8 +140,8 @@ def score_part(part: Part, model: Any, method: str, k: int, excluded: np.ndarray
     """Score a partition's candidates (not in the evaluation sample, not in the sorted row ids
     ``excluded``) by ``method`` and keep the top ``k``; draw a ``sample_share`` of them at
     random with a generator seeded by ``seed`` (no model: only the sample)."""
-    from hilt.sampling import score, top_k
-    from hilt.strategies.base import PREDICT_CHUNK
+    from hilt.sampling import top_k
+    from hilt.strategies.base import PREDICT_CHUNK, uncertainty_scorer
 
     n_labels = len(model.labels) if model is not None else 0
     if part.X is None:
@@ -152,8 +152,10 @@ def score_part(part: Part, model: Any, method: str, k: int, excluded: np.ndarray
     sample = part.rowids[candidates[rng.random(candidates.size) < sample_share]] if sample_share > 0 else np.empty(0, np.int64)
     if model is None or k == 0:
         return Top(np.empty(0, np.int64), np.empty(0), np.empty((0, n_labels)), sample, int(candidates.size))
-    # As QueryContext.scores does it: chunk by chunk, so one chunk's probabilities at a time.
-    scores = np.concatenate([score(model.predict_proba(part.X[candidates[lo:lo + PREDICT_CHUNK]]), method)
+    # As QueryContext.scores does it: chunk by chunk, so one chunk's probabilities at a time (a
+    # multi-label model's per-label probabilities scored per label, as the strategies do).
+    score = uncertainty_scorer(method, bool(getattr(model, "multilabel", False)))
+    scores = np.concatenate([score(model.predict_proba(part.X[candidates[lo:lo + PREDICT_CHUNK]]))
                              for lo in range(0, candidates.size, PREDICT_CHUNK)] or [np.empty(0)])
     best = candidates[top_k(scores, k)]
     probs = model.predict_proba(part.X[best]) if best.size else np.empty((0, n_labels))

@@ -20,7 +20,7 @@ Items without an id column get their 0-based data row number as id (``"0"``, ``"
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -187,6 +187,7 @@ def check_chunk(
     exclude_columns: Sequence[str] = (),
     unique: Any = None,
     decided: Decided | None = None,
+    parse_label: Callable[[Any, str], str | None] | None = None,
 ) -> tuple[CheckedChunk, Decided]:
     """Check one chunk; the first (``decided=None``) also decides the kind, text and features.
 
@@ -194,6 +195,8 @@ def check_chunk(
     same input and refuses them (or drops them, as it was asked). A later chunk is read as the
     first decided: its text column must hold text, its feature columns numbers, and a column the
     first chunk had that a later one lacks (a JSON line without the key) counts as empty cells.
+    ``parse_label(cell, where)``, when given, reads each label cell instead of the one-label check
+    (a project's task gives it: a multi-label cell holds a list); it returns the stored answer.
     """
     frame = raw.frame.reset_index(drop=True)
     if len(frame) == 0:
@@ -212,7 +215,8 @@ def check_chunk(
     keep = unique.keep(ids, raw) if unique is not None else list(range(len(ids)))
     ids = ids if len(keep) == len(ids) else [ids[p] for p in keep]
 
-    row_labels = _labels(frame, label_column, labels, raw, keep) if label_column else None
+    row_labels = (None if not label_column else _labels(frame, label_column, labels, raw, keep) if parse_label is None
+                  else [parse_label(frame[label_column].iloc[p], f"{raw.where(p)}, column {label_column!r}") for p in keep])
     data = frame.drop(columns=[c for c in (id_column, label_column) if c])
     if len(keep) != len(frame):
         data = data.iloc[keep].reset_index(drop=True)

@@ -157,6 +157,7 @@ exclude_columns, drop_duplicate_ids
         drop_duplicate_ids: bool = False,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
+        parse_label: Callable[[Any, str], str | None] | None = None,
     ) -> None:
         if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise InputError(f"Expected chunk_rows to be a whole number >= 1; got {chunk_rows!r}.")
@@ -164,7 +165,8 @@ exclude_columns, drop_duplicate_ids
             raise InputError("Expected either text_column (text items) or feature_columns (table rows), not both.")
         self._options = dict(text_column=text_column, id_column=id_column, label_column=label_column,
                              labels=labels, feature_columns=_names(feature_columns, "feature_columns"),
-                             exclude_columns=_names(exclude_columns, "exclude_columns") or [])
+                             exclude_columns=_names(exclude_columns, "exclude_columns") or [],
+                             parse_label=parse_label)
         self._unique = UniqueIds(id_column, drop=bool(drop_duplicate_ids))
         self._raw = raw_chunks(data, encoding=encoding,
                                text_columns=[c for c in (text_column, id_column, label_column) if c],

@@ -25,8 +25,7 @@ from hilt import settings, strategies
 from hilt.cluster import connect, is_connected, partitions
 from hilt.errors import HiltError, InputError
 from hilt.project.features import refit_due
-from hilt.project.worker import RetrainJob, RunReport, _Labels, describe_error
-from hilt.sampling import score
+from hilt.project.worker import RetrainJob, RunReport, _Labels, decoded_answers, describe_error
 from hilt.strategies.registry import METHODS
 from hilt.store import Store
 
@@ -341,8 +340,8 @@ class ClusterRetrainJob(RetrainJob):
         parts, ranges, top = self.features.get(self.store, cancelled, refit=True)  # as the local run
         source = self.features.last_source
         t1 = time.perf_counter()
-        train, y = _covered(self.store.current_labels(is_eval=False), top)
-        evaluation, y_eval = _covered(self.store.current_labels(is_eval=True), top)
+        train, y = _covered(decoded_answers(self.store, self.labels, is_eval=False), top)
+        evaluation, y_eval = _covered(decoded_answers(self.store, self.labels, is_eval=True), top)
         cold = len(set(y)) < 2
         if cold and (not self.uses_features or self.store.runs()):
             return None
@@ -350,10 +349,10 @@ class ClusterRetrainJob(RetrainJob):
         rows = self._rows(parts, ranges, np.concatenate([train, evaluation]), cancelled)
         labels = _Labels(np.arange(len(train)), y, len(train) + np.arange(len(evaluation)), y_eval)
         model = None
-        accuracy, n_eval = None, 0
+        accuracy, n_eval, metrics = None, 0, None
         if not cold:
             self.model.fit(rows[labels.train], y)
-            accuracy, n_eval = self._evaluate(rows, labels)
+            accuracy, n_eval, metrics = self._evaluate(rows, labels)
             model = self.model
         t2 = time.perf_counter()
         items, shown, guesses = self._rank_on_cluster(parts, ranges, rows, train, labels, model, run_id, cancelled)
@@ -363,7 +362,7 @@ class ClusterRetrainJob(RetrainJob):
         t3 = time.perf_counter()
         self.store.write_queue(run_id, items, shown, guesses)
         self.store.finish_run(run_id, n_train=len(y), eval_accuracy=accuracy, n_eval=n_eval,
-                              swap_queue=self.strategy != "random")
+                              swap_queue=self.strategy != "random", metrics=metrics)
         self.store.checkpoint()
         t4 = time.perf_counter()
         return RunReport(run_id, len(y), accuracy, n_eval, t1 - t0, t2 - t1, t3 - t2, t4 - t3, source)
@@ -414,8 +413,8 @@ class ClusterRetrainJob(RetrainJob):
         top = _gather(self.client, level, cancelled)[0]
         if exact:  # the pool's top queue, as the local run ranks it
             probs = top.probs
-            return top.rowids, score(probs, method) if top.rowids.size else np.empty(0), \
-                [self.labels[b] for b in probs.argmax(axis=1)]
+            return top.rowids, self.task.uncertainty(probs, method) if top.rowids.size else np.empty(0), \
+                self.task.guesses(model, probs, self.labels)
         # The others choose among the merged candidates: the most uncertain and a random sample.
         candidates = np.union1d(top.rowids, top.sample)
         return self._choose(parts, ranges, rows, labels, candidates, model, run_id, cancelled)
@@ -438,8 +437,8 @@ class ClusterRetrainJob(RetrainJob):
         if model is None:
             return chosen, np.zeros(chosen.size), [None] * chosen.size
         probs = model.predict_proba(X[top]) if top.size else np.empty((0, len(self.labels)))
-        shown = score(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
-        return chosen, shown, [self.labels[b] for b in probs.argmax(axis=1)]
+        shown = self.task.uncertainty(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
+        return chosen, shown, self.task.guesses(model, probs, self.labels)
 
 
 def _address_of(client: Any) -> str:

@@ -61,6 +61,8 @@ class ProjectSettings:
     seed: int | None = None
     #: ``{"share", "annotators_per_item"}`` when some items go to several people, else ``None``.
     overlap: dict | None = None
+    #: What an answer is (:mod:`hilt.tasks`): ``single`` for every project made before tasks existed.
+    task: str = "single"
 
     @classmethod
     def from_meta(cls, meta: dict) -> "ProjectSettings":
@@ -75,19 +77,22 @@ class ProjectSettings:
             lease_seconds=float(settings.get("lease_seconds", 600)),
             queue_size=int(settings.get("queue_size", DEFAULT_QUEUE_SIZE)),
             seed=None if seed is None else int(seed), overlap=meta.get("overlap"),
+            task=meta.get("task") or "single",
         )
 
     @classmethod
     def checked(cls, labels: Any, strategy: str, *, retrain_every: Any = 10, eval_share: Any = 0.1,
                 lease_seconds: Any = 600, queue_size: Any = DEFAULT_QUEUE_SIZE, seed: Any = None,
-                overlap: Any = 0.0, annotators_per_item: Any = 2) -> "ProjectSettings":
+                overlap: Any = 0.0, annotators_per_item: Any = 2, task: Any = "single") -> "ProjectSettings":
         """The settings :meth:`hilt.Project.create` was given, each checked (in this order: the
         first mistake is the one reported); the items' kind and columns come later, from the data
         (:func:`dataclasses.replace`)."""
         from hilt.strategies import check_strategy
+        from hilt.tasks import check_task
 
+        task = check_task(task)
         labels = check_labels(labels)
-        strategy = check_strategy(strategy)
+        strategy = check_strategy(strategy, task=task)
         check_number("retrain_every", retrain_every, 1, None, whole=True)
         check_number("eval_share", eval_share, 0.0, 0.9)
         check_number("lease_seconds", lease_seconds, 1, None)
@@ -97,7 +102,7 @@ class ProjectSettings:
             raise InputError(f"Expected seed to be a whole number >= 0 or None; got {seed!r}.")
         return cls(labels=tuple(labels), strategy=strategy, retrain_every=int(retrain_every),
                    eval_share=float(eval_share), lease_seconds=float(lease_seconds), queue_size=int(queue_size),
-                   seed=None if seed is None else int(seed),
+                   seed=None if seed is None else int(seed), task=task,
                    overlap=({"share": float(overlap), "annotators_per_item": int(annotators_per_item)}
                             if overlap > 0 else None))
 
@@ -263,7 +268,7 @@ class Configuration:
         if strategy is not None:
             from hilt.strategies import check_strategy
 
-            strategy = check_strategy(strategy)
+            strategy = check_strategy(strategy, task=self.settings.task)
         if retrain_every is not None:
             check_number("retrain_every", retrain_every, 1, None, whole=True)
         if eval_share is not None:
@@ -315,7 +320,7 @@ def check_model(model: Any, labels: Sequence[str]) -> None:
 
 def check_labels(labels: Any) -> list[str]:
     """The labels, stripped, or an :class:`InputError`: at least two distinct non-empty strings."""
-    # Task seam: a task (multi-label, spans) decides what an answer's label set looks like.
+    # Every task names its labels this way: a multi-label answer is a set of these.
     if isinstance(labels, str) or not isinstance(labels, Sequence):
         raise InputError(f"Expected the labels as a list of strings like ['pos', 'neg']; got {labels!r}.")
     labels = [label.strip() if isinstance(label, str) else label for label in labels]

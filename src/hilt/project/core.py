@@ -108,6 +108,8 @@ class Project:
     lease_seconds = _Setting()
     #: ``{"share", "annotators_per_item"}`` when some items go to several people, else ``None``.
     overlap = _Setting()
+    #: What an answer is: ``single`` or ``multilabel`` (:mod:`hilt.tasks`).
+    task = _Setting()
     #: The user's classifier, or ``None`` for the default logistic regression.
     model = _Training("model")
     #: The featurizer (:mod:`hilt.features`) the project's items are turned into rows by.
@@ -150,7 +152,8 @@ class Project:
                feature_columns: Sequence[str] | None = None, exclude_columns: Sequence[str] | None = None,
                drop_duplicate_ids: bool = False, overlap: float = 0.0, annotators_per_item: int = 2,
                scheduler: Any = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-               progress: Callable[[int], Any] | None = None) -> "Project":
+               progress: Callable[[int], Any] | None = None, task: str = "single",
+               label_separator: str | None = None) -> "Project":
         """Create a project at ``path`` (a file, or a ``postgresql://`` URL) from ``data`` (a
         CSV/TSV/JSONL/Parquet path or a DataFrame) with the annotators' ``labels``; returns it open.
 
@@ -214,10 +217,11 @@ class Project:
     # -- items and labelling (hilt.project.item_import, hilt.project.labelling) ------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
                      drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                     progress: Callable[[int], Any] | None = None) -> dict:
+                     progress: Callable[[int], Any] | None = None, label_separator: str | None = None) -> dict:
         """Add items read the way the first file was (:meth:`~hilt.project.item_import.ItemImport.import_items`)."""
         return self._import.import_items(data, label_column=label_column, encoding=encoding,
-                                         drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress)
+                                         drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress,
+                                         label_separator=label_separator)
 
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator`` (:meth:`~hilt.project.labelling.Labelling.next_item`)."""
@@ -227,7 +231,7 @@ class Project:
         """The next ``n`` items ``annotator`` would be served, without leasing (:meth:`~hilt.project.labelling.Labelling.peek_items`)."""
         return self._labelling.peek_items(annotator, n)
 
-    def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
+    def answer(self, item_id: str, label: Any, annotator: str, answer_id: str | None = None, *,
                lease_next: bool = False) -> AnswerReply:
         """Record an answer, committed before it returns (:meth:`~hilt.project.labelling.Labelling.answer`)."""
         return self._labelling.answer(item_id, label, annotator, answer_id, lease_next=lease_next)
@@ -240,7 +244,7 @@ class Project:
         """``annotator``'s latest current answers, newest first (:meth:`~hilt.project.labelling.Labelling.recent_answers`)."""
         return self._labelling.recent_answers(annotator, limit)
 
-    def change_answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None) -> dict:
+    def change_answer(self, item_id: str, label: Any, annotator: str, answer_id: str | None = None) -> dict:
         """Change an earlier answer, the old one kept (:meth:`~hilt.project.labelling.Labelling.change_answer`)."""
         return self._labelling.change_answer(item_id, label, annotator, answer_id)
 
@@ -281,13 +285,16 @@ class Project:
         return self._export.export_rows(include_retracted)
 
     def export(self, path: Any, *, include_retracted: bool = False, format: str | None = None,
-               overwrite: bool = True) -> int:
+               overwrite: bool = True, label_separator: str = ";", one_hot: bool = False) -> int:
         """Write the labels to a file or stream (:meth:`~hilt.project.export.Export.export`)."""
-        return self._export.export(path, include_retracted=include_retracted, format=format, overwrite=overwrite)
+        return self._export.export(path, include_retracted=include_retracted, format=format, overwrite=overwrite,
+                                   label_separator=label_separator, one_hot=one_hot)
 
-    def export_predictions(self, path: Any, *, format: str | None = None, overwrite: bool = True) -> int:
+    def export_predictions(self, path: Any, *, format: str | None = None, overwrite: bool = True,
+                           label_separator: str = ";") -> int:
         """Write :meth:`predictions` to ``path`` (as :meth:`export` writes); returns the row count."""
-        return self._export.export_predictions(path, format=format, overwrite=overwrite)
+        return self._export.export_predictions(path, format=format, overwrite=overwrite,
+                                               label_separator=label_separator)
 
     def labelled_items(self) -> pd.DataFrame:
         """Items with a current label: their data columns plus ``label``, indexed by item id."""
@@ -358,6 +365,6 @@ class Project:
         """What ``reviewer`` should look at, in order (:meth:`~hilt.project.quality.Quality.review_items`)."""
         return self._quality.review_items(reviewer, limit, include_issues=include_issues)
 
-    def review(self, item_id: str, label: str, reviewer: str, answer_id: str | None = None) -> dict:
+    def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None) -> dict:
         """Record a reviewer's decision: the item's final label (:meth:`~hilt.project.quality.Quality.review`)."""
         return self._quality.review(item_id, label, reviewer, answer_id)

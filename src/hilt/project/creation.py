@@ -21,7 +21,7 @@ from hilt.models import fresh_copy
 from hilt.project.configuration import ProjectSettings, check_model
 from hilt.project.display import Display
 from hilt.project.image_view import not_pixels
-from hilt.project.item_import import batches, check_features
+from hilt.project.item_import import batches, check_features, label_parser
 from hilt.project.training import connect, disconnect
 from hilt.store import Store, utc_now
 from hilt.store.existing import drop_project, has_project
@@ -41,7 +41,8 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
                    show_columns: Sequence[str] | None, hide_columns: Sequence[str] | None,
                    feature_columns: Sequence[str] | None, exclude_columns: Sequence[str] | None,
                    drop_duplicate_ids: bool, overlap: float, annotators_per_item: int, scheduler: Any,
-                   chunk_rows: int, progress: Callable[[int], Any] | None) -> P:
+                   chunk_rows: int, progress: Callable[[int], Any] | None, task: str = "single",
+                   label_separator: str | None = None) -> P:
     """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame):
     what :meth:`hilt.Project.create` does (``cls``: the project class to return).
 
@@ -116,6 +117,12 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         :class:`hilt.importing.ItemStream`).
     progress : callable, optional
         Called with the number of data rows imported so far, after each chunk.
+    task : str, default "single"
+        What an answer is (:data:`hilt.tasks.TASKS`): ``single`` (one label per item) or
+        ``multilabel`` (a set of labels; ``[]`` is "none of these"). Kept in the project.
+    label_separator : str, optional
+        With ``task="multilabel"``: what joins the labels of a ``label_column`` cell (default
+        ``;``); a JSON array (a JSONL list, or its text in a cell) is read as it is.
 
     Returns
     -------
@@ -126,7 +133,7 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
     location = ProjectLocation.of(path)
     chosen = ProjectSettings.checked(labels, strategy, retrain_every=retrain_every, eval_share=eval_share,
                                      lease_seconds=lease_seconds, queue_size=queue_size, seed=seed,
-                                     overlap=overlap, annotators_per_item=annotators_per_item)
+                                     overlap=overlap, annotators_per_item=annotators_per_item, task=task)
     labels = list(chosen.labels)
     if not location.is_database:
         file = location.path
@@ -147,7 +154,7 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         items = ItemStream(data, text_column=text_column, id_column=id_column, label_column=label_column,
                            labels=labels, encoding=encoding, feature_columns=feature_columns,
                            exclude_columns=exclude_columns, drop_duplicate_ids=drop_duplicate_ids,
-                           chunk_rows=chunk_rows)
+                           chunk_rows=chunk_rows, parse_label=label_parser(chosen.task, labels, label_separator))
     except BaseException:
         disconnect(client)
         raise
@@ -180,7 +187,7 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         "featurizer": (base64.b64encode(pickle.dumps(featurizer)).decode()
                        if isinstance(featurizer, TransformerFeatures) else None),
         "created_at": utc_now(), "created_by": f"hilt {__version__}",
-        "overlap": chosen.overlap,
+        "overlap": chosen.overlap, "task": chosen.task,
     }
     try:
         store = Store.create(location, meta, replace=exist_ok)

@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, Sequence
 import numpy as np
 
 from hilt.errors import InputError
+from hilt.tasks.multilabel import DEFAULT_SEPARATOR
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -43,18 +44,27 @@ class Export:
 
     def export_rows(self, include_retracted: bool = False) -> list[dict]:
         """One flat dict per current label (or per answer of any kind with ``include_retracted``):
-        ``item_id, label, annotator, answered_at, answer_id[, retracted]`` and the item's data."""
-        return [export_row(a, include_retracted=include_retracted)
-                for a in self._store.answer_rows(include_retracted=include_retracted)]
+        ``item_id, label, annotator, answered_at, answer_id[, retracted]`` and the item's data.
+        ``label`` is the decoded answer: a list in label order for a multi-label project."""
+        task, labels = self._store.task, self._config.settings.labels
+        rows = []
+        for a in self._store.answer_rows(include_retracted=include_retracted):
+            a["label"] = task.decode(a["label"], labels)
+            rows.append(export_row(a, include_retracted=include_retracted))
+        return rows
 
     def export(self, path: Any, *, include_retracted: bool = False, format: str | None = None,
-               overwrite: bool = True) -> int:
+               overwrite: bool = True, label_separator: str = DEFAULT_SEPARATOR, one_hot: bool = False) -> int:
         """Write :meth:`export_rows` to ``path``; returns the row count.
 
         ``path`` ends in ``.jsonl``, ``.csv`` or ``.parquet`` (or ``format`` says which), or is an
         open text stream such as ``sys.stdout`` (``jsonl`` unless ``format="csv"``). The header
         always has the item's data columns, also when nothing is labelled yet. With
         ``overwrite=False`` an existing file is refused (:class:`hilt.errors.InputError`).
+
+        A multi-label project's ``label`` is a list in JSON lines and Parquet, and its labels
+        joined by ``label_separator`` (default ``;``) in CSV, ``[]`` for "none of these";
+        ``one_hot=True`` adds a 0/1 column ``label_<name>`` per label after ``label``.
 
         Examples
         --------
@@ -71,9 +81,41 @@ class Export:
         rows = self.export_rows(include_retracted=include_retracted)
         columns = export_columns(self._config.data_columns or self._first_item_columns(),
                                  include_retracted=include_retracted)
+        task, labels = self._store.task, list(self._config.settings.labels)
+        if one_hot and not task.multilabel:
+            raise InputError("Expected one_hot only for a multi-label project (one-hot columns of its label sets); "
+                             f"this project's task is {task.name!r}.")
+        if not isinstance(label_separator, str) or not label_separator:
+            raise InputError(f"Expected label_separator to be a non-empty string; got {label_separator!r}.")
+        if task.multilabel:
+            rows, columns = self._multilabel_rows(rows, columns, export_format(path, format), label_separator,
+                                                  one_hot, labels)
         for row in rows:
             columns += [c for c in row if c not in columns]
-        return write_rows(path, rows, columns, format=format, overwrite=overwrite)
+        return write_rows(path, rows, columns, format=format, overwrite=overwrite,
+                          list_columns=("label",) if task.multilabel else ())
+
+    def _multilabel_rows(self, rows: list[dict], columns: list[str], format: str, separator: str, one_hot: bool,
+                         labels: list[str]) -> tuple[list[dict], list[str]]:
+        """Rows whose sets are written as ``format`` holds them, with one-hot columns if asked."""
+        task = self._store.task
+        hot = [f"label_{name}" for name in labels] if one_hot else []
+        if hot:
+            at = columns.index("label") + 1
+            columns = columns[:at] + hot + columns[at:]
+        out = []
+        for row in rows:
+            chosen = row["label"]
+            fixed: dict[str, Any] = {}
+            for key, value in row.items():
+                if key != "label":
+                    fixed[key] = value
+                    continue
+                fixed["label"] = task.export_value(chosen, format=format, separator=separator)
+                for name in labels if hot else ():  # right after the set; a skip has none
+                    fixed[f"label_{name}"] = None if chosen is None else int(name in chosen)
+            out.append(fixed)
+        return out, columns
 
     def _first_item_columns(self) -> list[str]:
         """The data columns of a project made before they were recorded: the first item's."""
@@ -84,19 +126,29 @@ class Export:
             batches.close()
         return list(datas[0]) if datas else []
 
-    def export_predictions(self, path: Any, *, format: str | None = None, overwrite: bool = True) -> int:
-        """Write :meth:`hilt.Project.predictions` to ``path`` (as :meth:`export` writes); returns the row count."""
+    def export_predictions(self, path: Any, *, format: str | None = None, overwrite: bool = True,
+                           label_separator: str = DEFAULT_SEPARATOR) -> int:
+        """Write :meth:`hilt.Project.predictions` to ``path`` (as :meth:`export` writes); returns the
+        row count. One probability column ``prob_<label>`` per label; a multi-label project's
+        ``label`` and ``predicted`` sets are written as :meth:`export` writes ``label``."""
         frame = self._training.predictions()
         rows = [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
                 for row in frame.to_dict("records")]
-        return write_rows(path, rows, list(frame.columns), format=format, overwrite=overwrite)
+        task = self._store.task
+        if task.multilabel:
+            written = export_format(path, format)
+            rows = [{**row, **{k: task.export_value(row[k], format=written, separator=label_separator)
+                               for k in ("label", "predicted")}} for row in rows]
+        return write_rows(path, rows, list(frame.columns), format=format, overwrite=overwrite,
+                          list_columns=("label", "predicted") if task.multilabel else ())
 
     def labelled_items(self) -> "pd.DataFrame":
         """Items with a current label: their data columns plus ``label``, indexed by item id."""
         import pandas as pd
 
+        task, labels = self._store.task, self._config.settings.labels
         rows = self._store.labelled_rows()
-        frame = pd.DataFrame([{**data, "label": label} for _, data, label in rows])
+        frame = pd.DataFrame([{**data, "label": task.decode(label, labels)} for _, data, label in rows])
         frame.index = pd.Index([key for key, _, _ in rows], name="item_id")
         return frame
 
@@ -114,8 +166,7 @@ def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, 
     ...            include_retracted=False)
     {'item_id': '1', 'label': 'pos', 'annotator': 'ada', 'answered_at': 't', 'answer_id': 'u', 'text': 'hi', 'data_label': 3}
     """
-    # Task seam: one label string per row; a task layer encodes its answer (a set of labels,
-    # spans) into export columns here, and reads them back on import.
+    # ``label`` comes decoded by the project's task (Export writes a set as its format holds it).
     row = {k: answer[k] for k in _FIXED if include_retracted or k not in _ALL_ONLY}
     for name, value in answer["data"].items():
         row[f"data_{name}" if name in _FIXED else name] = value
@@ -185,8 +236,23 @@ def json_text(value: Any, *, indent: int | None = None, default: Any = None) -> 
     return json.dumps(json_value(value), indent=indent, ensure_ascii=False, allow_nan=False, default=default)
 
 
+def export_format(path: Any, format: str | None) -> str:
+    """The format an export to ``path`` is written in: ``format``, else the suffix's, else
+    ``jsonl`` (a stream, or a name :func:`write_rows` refuses anyway).
+
+    Examples
+    --------
+    >>> export_format("labels.CSV", None), export_format("x.jsonl", "parquet"), export_format(None, None)
+    ('csv', 'parquet', 'jsonl')
+    """
+    if format is not None:
+        return format
+    suffix = Path(path).suffix.lower() if isinstance(path, (str, Path)) else ""
+    return suffix[1:] if suffix in EXPORT_SUFFIXES else "jsonl"
+
+
 def write_rows(path: str | Path | IO[str], rows: Sequence[dict[str, Any]], columns: Sequence[str], *,
-               format: str | None = None, overwrite: bool = True) -> int:
+               format: str | None = None, overwrite: bool = True, list_columns: Sequence[str] = ()) -> int:
     """Write ``rows`` to ``path`` as JSON lines, CSV or Parquet (by its suffix); return the row count.
 
     The file is written beside ``path`` under a temporary name and moved into place when
@@ -198,7 +264,8 @@ def write_rows(path: str | Path | IO[str], rows: Sequence[dict[str, Any]], colum
 
     ``path`` may also be an open text stream (e.g. ``sys.stdout``), written in ``format``
     (``jsonl`` or ``csv``; default ``jsonl``). ``format`` overrides the suffix of a path.
-    With ``overwrite=False`` an existing file is refused (:class:`InputError`).
+    With ``overwrite=False`` an existing file is refused (:class:`InputError`). ``list_columns``
+    hold lists of strings that Parquet keeps as list columns (a multi-label project's sets).
 
     Examples
     --------
@@ -235,7 +302,7 @@ def write_rows(path: str | Path | IO[str], rows: Sequence[dict[str, Any]], colum
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         if suffix == ".parquet":
-            _parquet_frame(rows, columns).to_parquet(tmp, index=False)
+            _parquet_frame(rows, columns, list_columns).to_parquet(tmp, index=False)
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as out:
                 _write_text(out, rows, columns, suffix[1:])
@@ -256,12 +323,16 @@ def _write_text(out: IO[str], rows: Sequence[dict[str, Any]], columns: Sequence[
     frame.to_csv(out, index=False, lineterminator="\n")
 
 
-def _parquet_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
-    """Rows as a frame Parquet can store: a column of nested or mixed values becomes JSON text."""
+def _parquet_frame(rows: Sequence[dict[str, Any]], columns: Sequence[str],
+                   list_columns: Sequence[str] = ()) -> pd.DataFrame:
+    """Rows as a frame Parquet can store: a column of nested or mixed values becomes JSON text
+    (but ``list_columns``, lists of strings, stay lists)."""
     import pandas as pd
 
     frame = pd.DataFrame(list(rows), columns=list(columns))
     for name in frame.columns:
+        if name in list_columns:
+            continue
         values = [v for v in frame[name].tolist() if v is not None and not (isinstance(v, float) and v != v)]
         kinds = {type(v) for v in values}
         if kinds & {list, dict} or len(kinds - {int, float}) > 1 or (kinds - {int, float} and kinds & {int, float}):

@@ -37,7 +37,7 @@ class ItemImport:
 
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
                      drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                     progress: Callable[[int], Any] | None = None) -> dict:
+                     progress: Callable[[int], Any] | None = None, label_separator: str | None = None) -> dict:
         """Add items from a file or DataFrame read the way the project's first file was.
 
         All or nothing: a bad file raises and leaves the project exactly as it was, wherever in
@@ -59,6 +59,9 @@ class ItemImport:
         (the first few of them with their lines), ``identical_texts`` (rows whose text equals
         an earlier row's; kept), and ``duplicates`` (``existing + repeated``).
 
+        A multi-label project reads a ``label_column`` cell as a JSON array or as labels joined
+        by ``label_separator`` (default ``;``), as :meth:`hilt.Project.create` does.
+
         Examples
         --------
         >>> import tempfile, pathlib, pandas as pd
@@ -77,7 +80,8 @@ class ItemImport:
         items = ItemStream(data, text_column=settings.text_column, id_column=settings.id_column,
                            label_column=label_column, labels=list(settings.labels), encoding=encoding,
                            feature_columns=list(settings.feature_columns) if table else None,
-                           drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows)
+                           drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows,
+                           parse_label=label_parser(settings.task, list(settings.labels), label_separator))
         # Row numbers are per file: without an id column the store numbers the new items on
         # from the project's, inside the import transaction (two imports at once never collide).
         chunks = batches(items, numbered=settings.id_column is None, progress=progress)
@@ -92,6 +96,23 @@ class ItemImport:
         self._config.add_columns(items.names, items.label_like)
         self._training.count_import(result)
         return result
+
+
+def label_parser(task: str, labels: list[str], separator: str | None) -> Callable[[Any, str], str | None] | None:
+    """How a label-column cell becomes a stored answer for ``task``: ``None`` for ``single``,
+    whose cells the import checks as it always has (one label name each)."""
+    from hilt.tasks import get_task
+
+    chosen = get_task(task)
+    if separator is not None and (not isinstance(separator, str) or not separator):
+        raise InputError(f"Expected label_separator to be a non-empty string; got {separator!r}.")
+    if not chosen.multilabel:
+        if separator is not None:
+            raise InputError(
+                f"Expected no label_separator for a {chosen.name!r} project (one label per item); got {separator!r}. "
+                "Create the project with task='multilabel' (hilt init --task multilabel) for sets of labels.")
+        return None
+    return lambda value, where: chosen.import_value(value, labels, separator=separator, where=where)
 
 
 def batches(items: ItemStream, *, numbered: bool, progress: Callable[[int], Any] | None) -> Iterator[ItemBatch]:

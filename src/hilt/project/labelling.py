@@ -8,7 +8,7 @@ and tells the training service about every new training label so that retrains s
 from __future__ import annotations
 
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Sequence
 
 from hilt.errors import InputError
 from hilt.project.annotators import check_annotator
@@ -17,6 +17,7 @@ from hilt.project.display import Display
 from hilt.project.item import Item
 from hilt.project.results import AnswerReply
 from hilt.store import ItemRow, Store
+from hilt.tasks import Task
 
 if TYPE_CHECKING:
     from hilt.project.training import Training
@@ -43,17 +44,24 @@ class Labelling:
         self._training.maybe_retrain()
         settings = self._config.settings
         row = self._store.claim(annotator, lease_seconds=settings.lease_seconds, eval_share=settings.eval_share)
-        return None if row is None else served_item(row, self._config.display)
+        return None if row is None else self._served(row)
+
+    def _served(self, row: ItemRow) -> Item:
+        return served_item(row, self._config.display, self._store.task, self._config.settings.labels)
 
     def peek_items(self, annotator: str, n: int) -> list[Item]:
         """The next ``n`` items ``annotator`` would be served (ranked ones first), without leasing."""
         check_annotator(annotator)
         check_number("n", n, 1, None, whole=True)
-        return [served_item(row, self._config.display) for row in self._store.peek(annotator, int(n))]
+        return [self._served(row) for row in self._store.peek(annotator, int(n))]
 
-    def answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None, *,
+    def answer(self, item_id: str, label: Any, annotator: str, answer_id: str | None = None, *,
                lease_next: bool = False) -> AnswerReply:
         """Record ``annotator``'s ``label`` for ``item_id`` (``label=None`` skips the item).
+
+        ``label`` is what the project's task takes (:mod:`hilt.tasks`): one of the labels for
+        ``single``; for ``multilabel`` a list, tuple or set of labels (any order, no repeats),
+        ``[]`` for "none of these".
 
         Committed to disk before it returns. Repeating an ``answer_id`` stores nothing new and
         returns ``duplicate=True``, so a client may retry safely.
@@ -91,7 +99,7 @@ class Labelling:
         ...     reply["saved"], reply["next"] is not None, project.answer(item.id, "pos", "ada", "a1")["duplicate"]
         (True, True, True)
         """
-        answer_id = self.check_answer(label, annotator, answer_id)
+        label, answer_id = self.checked(label, annotator, answer_id)
         settings = self._config.settings
         if lease_next:
             result, row = self._store.answer_and_claim(str(item_id), label, annotator, answer_id,
@@ -101,21 +109,27 @@ class Labelling:
             result, row = self._store.record_answer(str(item_id), label, annotator, answer_id), None
         self._training.count_training(result)
         self._training.maybe_retrain()  # also when only next_item's check would have started a due run
-        following = None if row is None else served_item(row, self._config.display)
+        following = None if row is None else self._served(row)
         return AnswerReply(saved=True, answer_id=result["answer_id"], duplicate=result["duplicate"],
                            next=following, leased_next=lease_next)
 
-    def check_answer(self, label: str | None, annotator: str, answer_id: str | None) -> str:
-        """Check an answer's parts (one of the project's labels or None, a valid annotator name
-        and answer id); returns the answer id, a new one when none was given."""
-        check_annotator(annotator)
+    def checked(self, label: Any, annotator: str, answer_id: str | None) -> tuple[str | None, str]:
+        """``(stored answer, answer id)``: the answer checked and encoded by the project's task
+        (:meth:`hilt.tasks.base.Task.check_answer`), and :meth:`check_answer`'s id."""
+        answer_id = self.check_answer(label, annotator, answer_id)
         labels = self._config.settings.labels
-        # Task seam: a single-label answer is one of the labels or None (a skip); a task layer
-        # validates its own answer shape here (a set of labels, spans over the text).
-        if label is not None and label not in labels:
-            raise InputError(
-                f"Expected a label from {', '.join(labels)} (or None to skip); got {label!r}."
-            )
+        task = self._store.task
+        return task.encode(task.check_answer(label, labels), labels), answer_id
+
+    def decode(self, stored: str | None) -> Any:
+        """A stored answer as faces get it (a list in label order for ``multilabel``)."""
+        return self._store.task.decode(stored, self._config.settings.labels)
+
+    def check_answer(self, label: Any, annotator: str, answer_id: str | None) -> str:
+        """Check an answer's parts (an answer of the project's task, a valid annotator name and
+        answer id); returns the answer id, a new one when none was given."""
+        check_annotator(annotator)
+        self._store.task.check_answer(label, self._config.settings.labels)
         if answer_id is None:
             return uuid.uuid4().hex
         if not isinstance(answer_id, str) or not 1 <= len(answer_id) <= 128:
@@ -139,7 +153,7 @@ class Labelling:
         if undo_id is not None and (not isinstance(undo_id, str) or not 1 <= len(undo_id) <= 128):
             raise InputError(f"Expected undo_id to be a string of 1-128 characters; got {undo_id!r}.")
         row = self._store.undo(annotator, lease_seconds=self._config.settings.lease_seconds, undo_id=undo_id)
-        return None if row is None else served_item(row, self._config.display)
+        return None if row is None else self._served(row)
 
     def recent_answers(self, annotator: str, limit: int = 20) -> list[dict]:
         """``annotator``'s latest current answers, newest first (skips have ``label=None``).
@@ -165,9 +179,10 @@ class Labelling:
         answers = self._store.recent_answers(annotator, int(limit))
         for answer in answers:  # the columns annotators are not shown stay hidden here too
             answer["data"] = self._config.display.filter(answer["data"])
+            answer["label"] = self.decode(answer["label"])
         return answers
 
-    def change_answer(self, item_id: str, label: str | None, annotator: str, answer_id: str | None = None) -> dict:
+    def change_answer(self, item_id: str, label: Any, annotator: str, answer_id: str | None = None) -> dict:
         """Change ``annotator``'s answer for an item answered earlier: a new answer, the old kept.
 
         The new answer is stored and the annotator's earlier answers on the item are retracted in
@@ -189,18 +204,20 @@ class Labelling:
         ['y']
         >>> project.close()
         """
-        answer_id = self.check_answer(label, annotator, answer_id)
+        label, answer_id = self.checked(label, annotator, answer_id)
         result = self._store.change_answer(str(item_id), label, annotator, answer_id)
         self._training.count_training(result)
         self._training.maybe_retrain()
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
 
 
-def served_item(row: ItemRow, display: Display) -> Item:
-    """The :class:`Item` a face shows for a store row: only the columns annotators see."""
+def served_item(row: ItemRow, display: Display, task: Task | None = None, labels: Sequence[str] = ()) -> Item:
+    """The :class:`Item` a face shows for a store row: only the columns annotators see, and the
+    guess decoded by the project's ``task`` (a list of labels for ``multilabel``)."""
     data = display.filter(row.data)  # columns that may hold the answer stay out of every face
     # Evaluation items carry the run's guess like ranked ones (RetrainJob._with_eval_guesses):
     # whether an item has a guess never says whether it is an evaluation item.
     if row.guess is None:
         return Item(row.key, data, row.is_eval)
-    return Item(row.key, data, row.is_eval, row.guess, row.score)
+    guess = row.guess if task is None else task.decode(row.guess, labels)
+    return Item(row.key, data, row.is_eval, guess, row.score)

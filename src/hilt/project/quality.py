@@ -3,13 +3,13 @@
 It is given what it uses explicitly: the store, the project's configuration (labels, shown
 columns), the training service (feature rows, fresh estimators, the retrain count), the
 labelling service (an answer's checks) and the team (who reviews). The math lives in
-:mod:`hilt.quality`; the rule for an item's final label in :mod:`hilt.store.consensus`.
+:mod:`hilt.quality`; the rule for an item's final answer in the project's task (:mod:`hilt.tasks`).
 """
 
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 import numpy as np
 
@@ -17,7 +17,7 @@ from hilt.errors import InputError
 from hilt.project.configuration import Configuration
 from hilt.project.results import Agreement, LabelIssue
 from hilt.store import Store
-from hilt.store.consensus import REVIEW, Decision, final_labels
+from hilt.tasks import REVIEW, Decision
 
 if TYPE_CHECKING:
     from hilt.project.labelling import Labelling
@@ -106,6 +106,8 @@ class Quality:
         from hilt.quality.label_issues import find_label_issues, out_of_fold_probabilities
 
         decisions = self._store.decisions()
+        if self._store.task.multilabel:
+            return self._compute_pair_issues(answers, decisions)
         if len({d.label for d in decisions.values()}) < 2:
             return []
         by_order = {a["order"]: a for a in answers}
@@ -113,8 +115,8 @@ class Quality:
         X, kept = self._training.feature_rows(sorted(decisions))
         items = [int(r) for r in kept]
         labels = list(self._config.settings.labels)
-        # Task seam: label issues compare one final label per item with the model's per-label
-        # probabilities; a multi-label or span task flags issues per label or per span here.
+        # One final label per item against the model's per-label probabilities (single); a
+        # multi-label project flags (item, label) pairs instead (_compute_pair_issues).
         code = {label: j for j, label in enumerate(labels)}
         y = np.array([code[decisions[r].label] for r in items], dtype=np.int64)
         probs = out_of_fold_probabilities(self._training.new_estimator, X, y,
@@ -136,6 +138,55 @@ class Quality:
         rows.sort(key=lambda row: -row["score"])
         return rows
 
+    def _compute_pair_issues(self, answers: list[dict], decisions: dict[int, Decision]) -> list[dict]:
+        """Multi-label issues: one row per (item, label) pair whose yes/no the out-of-fold
+        probability of that label confidently contradicts (confident learning per label,
+        :func:`hilt.quality.label_sets.find_pair_issues`), with ``issue_label`` the label and
+        ``suggested`` the set with that label flipped; items whose annotators disagree come too."""
+        from hilt.quality.label_issues import out_of_fold_probabilities
+        from hilt.quality.label_sets import find_pair_issues
+
+        if not decisions:
+            return []
+        task, labels = self._store.task, list(self._config.settings.labels)
+        X, kept = self._training.feature_rows(sorted(decisions))
+        items = [int(r) for r in kept]
+        finals = [task.decode(decisions[r].label, labels) for r in items]
+        given = task.indicator(finals, labels)
+        probs = np.full(given.shape, np.nan)
+        for j in range(len(labels)):
+            y = given[:, j].astype(np.int64)
+            if y.min(initial=0) != y.max(initial=0):  # each label one-vs-rest, like the task's model
+                probs[:, j] = out_of_fold_probabilities(self._training.new_estimator, X, y, folds=ISSUE_FOLDS,
+                                                        n_classes=2)[:, 1]
+        usable = ~np.isnan(probs).any(axis=0)
+        found_items, found_labels, found_scores = find_pair_issues(
+            given[:, usable], np.nan_to_num(probs[:, usable]))
+        columns = np.flatnonzero(usable)
+        by_order = {a["order"]: a for a in answers}
+        rows, flagged = [], set()
+        for i, j, score in zip(found_items.tolist(), columns[found_labels].tolist(), found_scores.tolist()):
+            flagged.add(i)
+            rows.append(self._pair_row(items[i], decisions, by_order, finals[i], labels[j], float(score)))
+        for i, rowid in enumerate(items):  # disagreements the model does not flag, by its doubt
+            if i in flagged or not decisions[rowid].disagreement:
+                continue
+            p = np.nan_to_num(probs[i], nan=0.5)
+            doubt = np.where(given[i], 1.0 - p, p)
+            j = int(np.argmax(doubt))
+            rows.append(self._pair_row(rowid, decisions, by_order, finals[i], labels[j], float(doubt[j])))
+        rows.sort(key=lambda row: -row["score"])
+        return rows
+
+    def _pair_row(self, rowid: int, decisions: dict[int, Decision], by_order: dict, final: list[str],
+                  label: str, score: float) -> dict:
+        labels = list(self._config.settings.labels)
+        decision = decisions[rowid]
+        first = by_order[decision.order]
+        flipped = [name for name in labels if (name in final) != (name == label)]
+        return {"item_id": first["item_id"], "label": final, "suggested": flipped, "score": score,
+                "annotator": first["annotator"], "disagreement": decision.disagreement, "issue_label": label}
+
     # -- review ----------------------------------------------------------------------------
     def review_items(self, reviewer: str, limit: int = 20, *, include_issues: bool = True) -> list[dict]:
         """What ``reviewer`` should look at, in order: items whose annotators disagree (oldest
@@ -151,7 +202,7 @@ class Quality:
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise InputError(f"Expected limit to be a whole number >= 1; got {limit!r}.")
         answers = self._store.current_answers()
-        decided = _decisions_by_key(answers)
+        decided = self._decisions_by_key(answers)
         by_item: dict[str, list[dict]] = {}
         for a in answers:
             by_item.setdefault(a["item_id"], []).append(a)
@@ -166,14 +217,15 @@ class Quality:
             issue = issue_of.get(key)
             rows.append({
                 "item_id": key, "data": self._config.display.filter(self._store.item(key).data),
-                "label": decided[key].label,
-                "answers": [{k: a[k] for k in ("annotator", "label", "role", "answered_at")} for a in by_item[key]],
+                "label": self._labelling.decode(decided[key].label),
+                "answers": [{**{k: a[k] for k in ("annotator", "label", "role", "answered_at")},
+                             "label": self._labelling.decode(a["label"])} for a in by_item[key]],
                 "reason": "disagreement" if decided[key].disagreement else "likely error",
                 "suggested": issue["suggested"] if issue else None, "score": issue["score"] if issue else None,
             })
         return rows
 
-    def review(self, item_id: str, label: str, reviewer: str, answer_id: str | None = None) -> dict:
+    def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None) -> dict:
         """Record ``reviewer``'s decision on ``item_id``: it becomes the item's final label.
 
         Kept as an answer with the role ``review`` (``export(..., include_retracted=True)`` shows
@@ -181,6 +233,7 @@ class Quality:
         stores nothing new. Raises :class:`hilt.errors.ForbiddenError` when ``reviewer`` is
         not a reviewer, :class:`hilt.errors.InputError` for a label outside the project's
         labels, :class:`hilt.errors.NotFoundError` for an unknown item; nothing is stored then.
+        A multi-label reviewer gives a set (a list; ``[]``: none of these), which settles the item.
 
         Returns ``{"saved": True, "answer_id", "duplicate", "label"}`` (``label``: the item's
         final label now).
@@ -189,16 +242,16 @@ class Quality:
         if label is None:
             raise InputError(
                 f"Expected a review decision to be one of {', '.join(self._config.settings.labels)}; got None.")
-        answer_id = self._labelling.check_answer(label, reviewer, answer_id)
+        label, answer_id = self._labelling.checked(label, reviewer, answer_id)
         result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW)
         self._training.count_training(result)
         self._training.maybe_retrain()  # a decision that completes a batch starts the run
-        final = _decisions_by_key(a for a in self._store.current_answers() if a["item_id"] == str(item_id))
+        final = self._decisions_by_key(a for a in self._store.current_answers() if a["item_id"] == str(item_id))
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"],
-                "label": final[str(item_id)].label}
+                "label": self._labelling.decode(final[str(item_id)].label)}
 
-
-
-def _decisions_by_key(answers: Iterable[dict]) -> dict[str, Decision]:
-    """Item key -> :class:`~hilt.store.consensus.Decision` from :meth:`Store.current_answers` rows."""
-    return final_labels((a["item_id"], a["order"], a["annotator"], a["label"], a["role"]) for a in answers)
+    def _decisions_by_key(self, answers: Iterable[dict]) -> dict[str, Decision]:
+        """Item key -> :class:`~hilt.tasks.Decision` from :meth:`Store.current_answers` rows."""
+        return self._store.task.final_answers(
+            ((a["item_id"], a["order"], a["annotator"], a["label"], a["role"]) for a in answers),
+            list(self._config.settings.labels))

@@ -140,7 +140,12 @@ class RunSummary(_Result):
     started_at, finished_at : str
         ISO-8601 UTC.
     eval_ci : list of float or None
-        The 95 % Wilson interval ``[low, high]`` of ``eval_accuracy`` (``None`` without one).
+        The 95 % interval ``[low, high]`` of ``eval_accuracy`` (``None`` without one): Wilson's
+        for an accuracy, the bootstrap's for a multi-label project's micro-F1.
+    metrics : dict or None
+        A multi-label project's figures on the evaluation sample, name -> ``{"value", "ci"}``:
+        ``micro_f1`` (also in ``eval_accuracy``, the headline), ``macro_f1``,
+        ``subset_accuracy``, ``hamming_loss``. ``None`` (and not a key) for ``single`` runs.
     """
 
     n_train: int
@@ -150,6 +155,11 @@ class RunSummary(_Result):
     started_at: str
     finished_at: str
     eval_ci: list[float] | None
+    metrics: dict[str, Any] | None = None
+
+    def _layout(self) -> tuple[tuple[str, str], ...]:
+        layout = _class_layout(type(self))
+        return layout if self.metrics is not None else layout[:-1]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -197,6 +207,10 @@ class Agreement(_Result):
     by_annotator : dict of str to AnnotatorAgreement
     pairs : dict of str to PairAgreement
         Keyed ``"alice|bob"`` (names sorted) for pairs with enough shared items.
+    per_label : dict of str to (float or None), or None
+        Multi-label projects: each label's nominal alpha (its yes/no); ``alpha`` is then
+        Krippendorff's alpha with the MASI distance between sets, and ``by_annotator`` /
+        ``pairs`` compare whole sets. ``None`` (and not a key) for ``single``.
 
     Examples
     --------
@@ -211,15 +225,21 @@ class Agreement(_Result):
     alpha: float | None
     by_annotator: dict[str, AnnotatorAgreement]
     pairs: dict[str, PairAgreement]
+    per_label: dict[str, float | None] | None = None
+
+    def _layout(self) -> tuple[tuple[str, str], ...]:
+        layout = _class_layout(type(self))
+        return layout if self.per_label is not None else layout[:-1]
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> "Agreement":
-        """From the report :func:`hilt.quality.agreement` returns."""
+        """From the report :func:`hilt.quality.agreement` returns (plus ``per_label``, if any)."""
         return cls(
             n_items=report["items"], alpha=report["alpha"],
             by_annotator={name: AnnotatorAgreement(n_items=row["items"], agree=row["agree"])
                           for name, row in report["by_annotator"].items()},
             pairs={key: PairAgreement(n_items=row["items"], kappa=row["kappa"]) for key, row in report["pairs"].items()},
+            per_label=report.get("per_label"),
         )
 
 
@@ -263,6 +283,8 @@ class Status(_Result):
         ``{"share", "annotators_per_item"}``, or ``None`` without overlap.
     scheduler : str or None
         The Dask scheduler retrains run on (``None``: this process).
+    task : str
+        What an answer is: ``single`` or ``multilabel`` (:mod:`hilt.tasks`).
 
     Examples
     --------
@@ -296,6 +318,7 @@ class Status(_Result):
     features: str
     overlap: dict[str, Any] | None
     scheduler: str | None
+    task: str = "single"
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -346,14 +369,23 @@ class LabelIssue(_Result):
         Who gave the label.
     disagreement : bool
         Its annotators disagree (and no reviewer settled it).
+    issue_label : str or None
+        Multi-label projects: the label whose yes/no is likely wrong (``label`` and
+        ``suggested`` are then sets, ``suggested`` with that label flipped). ``None`` (and not a
+        key) for ``single``.
     """
 
     item_id: str
-    label: str
-    suggested: str
+    label: Any
+    suggested: Any
     score: float
     annotator: str
     disagreement: bool
+    issue_label: str | None = None
+
+    def _layout(self) -> tuple[tuple[str, str], ...]:
+        layout = _class_layout(type(self))
+        return layout if self.issue_label is not None else layout[:-1]
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

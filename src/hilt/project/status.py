@@ -36,13 +36,15 @@ def status_dict(store: Store, *, labels: list[str], strategy: str, kind: str, te
                 overlap: dict | None = None, scheduler: str | None = None) -> Status:
     """The status of the project in ``store`` with the given settings (see :meth:`Project.status`).
     ``retrain_error`` comes from the store: the last retrain's failure, whichever process ran it."""
-    runs = [RunSummary(**{k: r[k] for k in RUN_KEYS}, eval_ci=eval_interval(r["eval_accuracy"], r["n_eval"]))
+    runs = [RunSummary(**{k: r[k] for k in RUN_KEYS}, metrics=r["metrics"],
+                       eval_ci=(r["metrics"][store.task.metric]["ci"] if r["metrics"]  # the task's own interval
+                                else eval_interval(r["eval_accuracy"], r["n_eval"])))
             for r in store.runs()]
     return Status(
         **store.counts(), runs=runs, agreement=Agreement.from_report(store_agreement(store)), labels=list(labels),
         strategy=strategy, kind=kind, text_column=text_column, retraining=retraining,
         retrain_error=store.run_error(), retrain_every=retrain_every, eval_share=eval_share, features=features,
-        overlap=overlap, scheduler=scheduler,
+        overlap=overlap, scheduler=scheduler, task=store.task.name,
     )
 
 
@@ -69,7 +71,18 @@ def store_agreement(store: Store) -> dict[str, Any]:
     reviewers' decisions, which settle disagreements rather than take part in them)."""
     rows = [(a["item_id"], a["annotator"], a["label"]) for a in store.current_answers()
             if a["role"] == ANNOTATE and a["annotator"] != IMPORT_ANNOTATOR]
-    return agreement(rows)
+    report: dict[str, Any] = dict(agreement(rows))
+    task = store.task
+    if task.multilabel:  # sets: alpha with the MASI distance, and each label's own alpha
+        from hilt.quality.label_sets import krippendorff_alpha, per_label_alpha
+
+        labels = store.meta()["labels"]
+        latest = {(item, who): frozenset(task.decode(label, labels)) for item, who, label in rows}
+        units = [item for item, _ in latest]
+        values = list(latest.values())
+        report["alpha"] = krippendorff_alpha(units, values)
+        report["per_label"] = per_label_alpha(units, values, labels) if report["items"] else {}
+    return report
 
 
 def read_status(path: str | Path) -> Status:

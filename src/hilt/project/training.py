@@ -23,10 +23,10 @@ import pandas as pd
 from hilt._version import __version__
 from hilt.errors import InputError
 from hilt.features import Featurizer, get_featurizer
-from hilt.models import AlignedModel, default_classifier, fresh_copy
+from hilt.models import default_classifier, fresh_copy
 from hilt.project.configuration import ProjectSettings
 from hilt.project.features import FeatureCache
-from hilt.project.worker import RetrainJob, RetrainWorker, covered
+from hilt.project.worker import RetrainJob, RetrainWorker, covered, decoded_answers
 from hilt.store import Store
 
 __all__ = ["Training", "connect", "disconnect", "featurizer_from_meta"]
@@ -242,7 +242,9 @@ class Training:
         training labels (the features cached beside the project are reused).
 
         Columns: ``item_id``, ``label`` (the current label, ``None`` if none), ``predicted``,
-        ``probability`` (of ``predicted``), ``is_eval``, then ``prob_<label>`` per label.
+        ``probability`` (of ``predicted``), ``is_eval``, then ``prob_<label>`` per label. A
+        multi-label project's ``label`` and ``predicted`` are lists (the predicted set: labels
+        with ``p >= 0.5``), without ``probability``; ``prob_<label>`` is each label's own.
         Raises :class:`hilt.errors.InputError` while fewer than two different labels exist.
 
         Examples
@@ -258,20 +260,29 @@ class Training:
         """
         labels = list(self.settings.labels)
         model, X, rowids, is_eval = self.fit_on_labels()
-        # Task seam: one probability column per label (a single-label model); a multi-label or
-        # span task turns its model's output into per-item probabilities here.
+        # The task's model gives one probability column per label: rows summing to 1 (single),
+        # or each label's own probability (multilabel).
         probs = np.vstack([model.predict_proba(X[np.arange(lo, min(lo + _PREDICT_CHUNK, len(rowids)))])
                            for lo in range(0, len(rowids), _PREDICT_CHUNK)])
         keys = self._store.item_keys()
         current = self._store.current_labels()
-        best = probs.argmax(axis=1)
-        frame = pd.DataFrame({
-            "item_id": [keys[int(r)] for r in rowids],
-            "label": [current.get(int(r)) for r in rowids],
-            "predicted": [labels[b] for b in best],
-            "probability": probs[np.arange(len(best)), best],
-            "is_eval": is_eval.astype(bool),
-        })
+        task = self._store.task
+        if task.multilabel:  # the predicted set (p >= 0.5), no single "probability" of it
+            frame = pd.DataFrame({
+                "item_id": [keys[int(r)] for r in rowids],
+                "label": [task.decode(current.get(int(r)), labels) for r in rowids],
+                "predicted": [task.decode(g, labels) for g in task.guesses(model, probs, labels)],
+                "is_eval": is_eval.astype(bool),
+            })
+        else:
+            best = probs.argmax(axis=1)
+            frame = pd.DataFrame({
+                "item_id": [keys[int(r)] for r in rowids],
+                "label": [current.get(int(r)) for r in rowids],
+                "predicted": [labels[b] for b in best],
+                "probability": probs[np.arange(len(best)), best],
+                "is_eval": is_eval.astype(bool),
+            })
         for j, label in enumerate(labels):
             frame[f"prob_{label}"] = probs[:, j]
         return frame
@@ -329,14 +340,16 @@ class Training:
         cached, rowids, is_eval = self.features.get(self._store)
         X = cached if X is None else X
         position = {int(r): i for i, r in enumerate(rowids)}
-        label_of = {r: label for r, label in self._store.current_labels(is_eval=False).items() if r in position}
+        labels = list(self.settings.labels)
+        label_of = {r: label for r, label in decoded_answers(self._store, labels, is_eval=False).items()
+                    if r in position}
         if len(set(label_of.values())) < 2:
             raise InputError(
                 "Expected labels of at least two different kinds to fit a model; the project has "
-                f"{len(label_of)} training label(s) ({', '.join(sorted(set(label_of.values()))) or 'none'}). "
+                f"{len(label_of)} training label(s) ({', '.join(sorted(map(str, set(label_of.values())))) or 'none'}). "
                 "Label more items first."
             )
-        model = AlignedModel(self.new_estimator(), list(self.settings.labels))
+        model = self._store.task.make_model(self.new_estimator(), labels)
         model.fit(X[np.array([position[r] for r in label_of], dtype=np.int64)], list(label_of.values()))
         model.n_train = len(label_of)
         return model, X, rowids, is_eval

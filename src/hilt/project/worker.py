@@ -27,16 +27,14 @@ import threading
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, Callable, ContextManager
+from typing import Any, Callable, ContextManager, Sequence
 
 import numpy as np
 
 from hilt import settings, strategies
 from hilt.errors import HiltError
-from hilt.models import AlignedModel
 from hilt.project import _pipe
 from hilt.project.features import FeatureCache
-from hilt.sampling import score
 from hilt.store import Store
 
 __all__ = ["RetrainJob", "RetrainWorker", "RunReport", "describe_error"]
@@ -120,7 +118,9 @@ class RetrainJob:
         #: (:meth:`hilt.Project.isolate_retrains` sets 0: every one, for a server).
         self.child_min_items = CHILD_PROCESS_MIN_ITEMS
         self._make_estimator = make_estimator
-        self.model = AlignedModel(make_estimator(), labels)  # kept: warm starts across runs
+        #: The project's task (hilt.tasks): its model, metric and guesses.
+        self.task = store.task
+        self.model = self.task.make_model(make_estimator(), labels)  # kept: warm starts across runs
         self.lock = threading.Lock()
         self.last_report: RunReport | None = None
         #: How many runs found another process (or project object) retraining and were skipped.
@@ -277,12 +277,12 @@ class RetrainJob:
         if self.uses_features:  # the diversity strategies' view, cached with the features
             self.features.dense_view()
         t1 = time.perf_counter()
-        labels = _Labels.read(self.store, rowids)  # one snapshot for fitting, measuring and ranking
+        labels = _Labels.read(self.store, rowids, self.labels)  # one snapshot for fitting, measuring and ranking
         if len(set(labels.y)) < 2:
             return self._cold_queue(X, rowids, is_eval, labels, cancelled, t0, t1, source)
         run_id = self.store.start_run(self.strategy)
         self.model.fit(X[labels.train], labels.y)
-        accuracy, n_eval = self._evaluate(X, labels)
+        accuracy, n_eval, metrics = self._evaluate(X, labels)
         t2 = time.perf_counter()
         items, scores, guesses = self._rank(X, rowids, is_eval, labels, cancelled, run_id)
         items, scores, guesses = self._with_eval_guesses(items, scores, guesses, lambda wanted: _rows_of(X, rowids, wanted))
@@ -290,16 +290,19 @@ class RetrainJob:
         self.store.write_queue(run_id, items, scores, guesses)
         n_train = len(labels.y)
         self.store.finish_run(run_id, n_train=n_train, eval_accuracy=accuracy, n_eval=n_eval,
-                              swap_queue=self.strategy != "random")
+                              swap_queue=self.strategy != "random", metrics=metrics)
         self.store.checkpoint()
         t4 = time.perf_counter()
         return RunReport(run_id, n_train, accuracy, n_eval, t1 - t0, t2 - t1, t3 - t2, t4 - t3, source)
 
-    def _evaluate(self, X: Any, labels: "_Labels") -> tuple[float | None, int]:
+    def _evaluate(self, X: Any, labels: "_Labels") -> tuple[float | None, int, dict | None]:
+        """``(headline, n, metrics)`` by the task's metric (accuracy for ``single``, whose runs keep
+        no other figures: ``metrics`` is then ``None``)."""
         if not labels.y_eval:
-            return None, 0
+            return None, 0, None
         predicted = self.model.predict(X[labels.evaluation])
-        return float(np.mean(predicted == np.asarray(labels.y_eval, dtype=object))), len(labels.y_eval)
+        result = self.task.evaluate(labels.y_eval, predicted, self.labels, seed=self.seed)
+        return result.value, result.n, result.metrics or None
 
     def _context(self, X: Any, is_eval: np.ndarray, labels: "_Labels", cancelled: Callable[[], bool],
                  model: Any, run_id: int) -> strategies.QueryContext:
@@ -319,8 +322,8 @@ class RetrainJob:
         top = self._select(self._context(X, is_eval, labels, cancelled, self.model, run_id))
         # What annotators are shown beside an item: the model's guess and how unsure it is.
         probs = self.model.predict_proba(X[top]) if top.size else np.empty((0, len(self.labels)))
-        shown = score(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
-        return rowids[top], shown, [self.labels[b] for b in probs.argmax(axis=1)]
+        shown = self.task.uncertainty(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
+        return rowids[top], shown, self.task.guesses(self.model, probs, self.labels)
 
     def _with_eval_guesses(self, items: np.ndarray, scores: np.ndarray, guesses: list[str | None],
                            rows_of: Callable[[np.ndarray], tuple[np.ndarray, Any]],
@@ -340,9 +343,9 @@ class RetrainJob:
         if not wanted.size:
             return items, scores, guesses
         probs = self.model.predict_proba(rows)
-        shown = score(probs, strategies.display_method(self.strategy))
+        shown = self.task.uncertainty(probs, strategies.display_method(self.strategy))
         return (np.concatenate([np.asarray(items, dtype=np.int64), wanted]), np.concatenate([scores, shown]),
-                [*guesses, *(self.labels[b] for b in probs.argmax(axis=1))])
+                [*guesses, *self.task.guesses(self.model, probs, self.labels)])
 
     def _select(self, context: strategies.QueryContext) -> np.ndarray:
         """The queue: first the batch served until the next run, chosen exactly as
@@ -391,10 +394,20 @@ class _Labels:
     y_eval: list[str]
 
     @classmethod
-    def read(cls, store: Store, rowids: np.ndarray) -> "_Labels":
-        train, y = _positions(rowids, store.current_labels(is_eval=False))
-        evaluation, y_eval = _positions(rowids, store.current_labels(is_eval=True))
+    def read(cls, store: Store, rowids: np.ndarray, labels: Sequence[str]) -> "_Labels":
+        train, y = _positions(rowids, decoded_answers(store, labels, is_eval=False))
+        evaluation, y_eval = _positions(rowids, decoded_answers(store, labels, is_eval=True))
         return cls(train, y, evaluation, y_eval)
+
+
+def decoded_answers(store: Store, labels: Sequence[str], *, is_eval: bool) -> dict[int, Any]:
+    """Row id -> final answer as the task's model learns it: the label (``single``), or the
+    tuple of labels (``multilabel``: hashable, so that distinct answers can be counted)."""
+    task = store.task
+    current = store.current_labels(is_eval=is_eval)
+    if not task.multilabel:
+        return current
+    return {r: tuple(task.decode(stored, labels)) for r, stored in current.items()}
 
 
 def _positions(rowids: np.ndarray, label_of: dict[int, str]) -> tuple[np.ndarray, list[str]]:

@@ -129,8 +129,8 @@ def agreement(
     On ``q1`` ann's others (bob "yes", cy "no") tie; bob answered first, so the others'
     majority is "yes" and ann agrees there.
     """
-    # Task seam: agreement of one nominal label per (item, annotator); a multi-label or span task
-    # measures agreement per label or per span overlap instead.
+    # One nominal value per (item, annotator): a multi-label project passes its encoded sets here
+    # (exact-set agreement) and adds MASI and per-label alpha (hilt.quality.label_sets).
     # bool is an int to Python, but True is no count of items.
     counts = isinstance(min_pair_items, Integral) and not isinstance(min_pair_items, bool)
     if not counts or min_pair_items < 1:

@@ -1,7 +1,9 @@
 """Uncertainty sampling: probabilities in, scores and ranked indices out.
 
 Pure functions over numpy arrays, no state. The four methods of the seed, each in its raw form
-(``raw=True``) and its normalized form (default: 1 = most uncertain).
+(``raw=True``) and its normalized form (default: 1 = most uncertain); for multi-label
+probabilities (one independent probability per label) the same methods per label, combined by
+mean or max (:func:`multilabel_score`).
 
 Examples
 --------
@@ -23,12 +25,26 @@ from hilt.sampling.uncertainty import (
     score,
 )
 from hilt.sampling._warmup import warmup
+from hilt.sampling.multilabel import (
+    COMBINES,
+    cardinality_inconsistency,
+    check_label_probabilities,
+    multilabel_rank,
+    multilabel_score,
+    per_label_scores,
+)
 
 __all__ = [
+    "COMBINES",
     "METHODS",
+    "cardinality_inconsistency",
+    "check_label_probabilities",
     "entropy_based",
     "least_confidence",
     "margin_confidence",
+    "multilabel_rank",
+    "multilabel_score",
+    "per_label_scores",
     "rank",
     "ratio_confidence",
     "score",

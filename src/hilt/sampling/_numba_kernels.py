@@ -201,6 +201,62 @@ def _pruned_serial(probs, tol, p_max, spread_max, skipped):
     return out
 
 
+@njit(inline="always")
+def _binary_score(v, method):
+    """One label's normalized uncertainty by ``method`` (0 least, 1 margin, 2 ratio, 3
+    entropy) for the two-class row ``[v, 1 - v]``: the numbers of the one-label kernels."""
+    p1 = max(v, 1.0 - v)
+    p2 = 1.0 - p1
+    if method == 0:
+        return min((1.0 - p1) * 2.0, 1.0)
+    if method == 1:
+        return 1.0 - (p1 - p2)
+    if method == 2:
+        return p2 / p1
+    acc = p1 * math.log(p1)
+    if p2 > 0.0:
+        acc += p2 * math.log(p2)
+    return min(max(-acc * _INV_LN2, 0.0), 1.0)
+
+
+@njit(inline="always")
+def _multilabel_row(probs, i, method, use_max):
+    """Mean (or max) over the labels of row ``i``; NaN if a value is not in [0, 1].
+
+    Every per-label score falls as ``p1 = max(p, 1 - p)`` rises, so the maximum is the score
+    of the smallest ``p1``: one score per row instead of one per label (exact, same bits).
+    """
+    total = 0.0
+    closest = 1.0
+    ok = True
+    for j in range(probs.shape[1]):
+        v = np.float64(probs[i, j])
+        ok &= (v >= 0.0) and (v <= 1.0)  # False for NaN too
+        if use_max:
+            closest = min(closest, max(v, 1.0 - v))
+        else:
+            total += _binary_score(v, method)
+    if not ok:
+        return np.nan
+    return _binary_score(closest, method) if use_max else total / probs.shape[1]
+
+
+@njit(parallel=True, cache=True)
+def _multilabel_parallel(probs, method, use_max):
+    out = np.empty(probs.shape[0], dtype=np.float64)
+    for i in prange(probs.shape[0]):
+        out[i] = _multilabel_row(probs, i, method, use_max)
+    return out
+
+
+@njit(cache=True)
+def _multilabel_serial(probs, method, use_max):
+    out = np.empty(probs.shape[0], dtype=np.float64)
+    for i in range(probs.shape[0]):
+        out[i] = _multilabel_row(probs, i, method, use_max)
+    return out
+
+
 class Kernel:
     """One score's two loops; a call runs on as many threads as there are free cores.
 
@@ -235,6 +291,9 @@ entropy_based = Kernel("entropy", _entropy_serial, _entropy_parallel)
 #: Validates every row (NaN for a bad one) but takes logarithms only of the rows kept,
 #: which is what makes ``rank(..., "entropy")`` cheap.
 entropy_pruned = Kernel("entropy_pruned", _pruned_serial, _pruned_parallel)
+#: Multi-label: every label's score on ``[p, 1 - p]`` by a method code (the position in
+#: ``hilt.sampling.METHODS``), then their mean or (``use_max``) their maximum, in one pass.
+multilabel = Kernel("multilabel", _multilabel_serial, _multilabel_parallel)
 
 
 KERNELS = {
@@ -245,6 +304,6 @@ KERNELS = {
 }
 
 #: Every kernel ``warmup`` compiles (``hilt.sampling.uncertainty`` checks them all are ready).
-KERNEL_PAIRS = (*KERNELS.values(), entropy_pruned)
+KERNEL_PAIRS = (*KERNELS.values(), entropy_pruned, multilabel)
 #: The numba functions behind them, serial and parallel.
 ALL_KERNELS = tuple(f for kernel in KERNEL_PAIRS for f in (kernel.serial, kernel.parallel))

@@ -34,6 +34,7 @@ def warmup(verbose: bool = False) -> float:
         # busy the machine is at that moment, and neither should compile in front of a user.
         calls = [(kernel, (probs, raw, 1e-5)) for kernel in kernels.KERNELS.values() for raw in (False, True)]
         calls.append((kernels.entropy_pruned, (probs, 1e-5, 1.0, 2.0, -1.0)))
+        calls.append((kernels.multilabel, (probs, 0, False)))  # one compile serves every method
         for kernel, args in calls:
             kernel.serial(*args)
             kernels._scheduling.run_parallel(kernel.parallel, args, threads, threads)

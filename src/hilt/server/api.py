@@ -84,7 +84,8 @@ class AnswerIn(BaseModel):
     """Body of ``POST /api/answers``."""
 
     item_id: str | int
-    label: str | None = None
+    #: One label (``single``), a list of labels (``multilabel``; ``[]``: none of these), or null: a skip.
+    label: str | list[str] | None = None
     answer_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 
@@ -222,7 +223,8 @@ def get_me(request: Request, annotator: str = Depends(api_annotator)):
     may also open ``/review``), and the project's labels."""
     project = request.app.state.project
     role = "reviewer" if project.is_reviewer(annotator) else "annotator"
-    return {"annotator": annotator, "role": role, "labels": list(project.labels), "kind": project.kind}
+    return {"annotator": annotator, "role": role, "labels": list(project.labels), "kind": project.kind,
+            "task": project.task}
 
 
 # ---- review: a reviewer settles disagreements and likely label errors ------------------------
@@ -232,7 +234,8 @@ class ReviewIn(BaseModel):
     """Body of ``POST /api/review``: a reviewer's decision on one item."""
 
     item_id: str | int
-    label: str | None = None
+    #: One label (``single``), a list of labels (``multilabel``; ``[]``: none of these), or null: a skip.
+    label: str | list[str] | None = None
     answer_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 
@@ -312,7 +315,8 @@ class ChangeIn(BaseModel):
     """Body of ``POST /api/history``: a new answer for an item answered earlier."""
 
     item_id: str | int
-    label: str | None = None
+    #: One label (``single``), a list of labels (``multilabel``; ``[]``: none of these), or null: a skip.
+    label: str | list[str] | None = None
     answer_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 

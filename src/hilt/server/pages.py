@@ -20,10 +20,11 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from hilt.project.keys import LABEL_KEYS, label_keys
 from hilt.project.results import Agreement, RunSummary
 from hilt.store.location import ProjectLocation
+from hilt.tasks import get_task
 from hilt.server.auth import TOKEN_COOKIE, annotator_for, request_token
 from hilt.server.charts import responsive_learning_curve
 
-__all__ = ["router", "templates", "WEB_DIR", "label_keys", "LABEL_KEYS", "NONE_KEY", "page_task", "project_name"]
+__all__ = ["router", "templates", "WEB_DIR", "label_keys", "LABEL_KEYS", "NONE_KEY", "project_name", "task_context"]
 
 #: The package folder with ``templates/`` and ``static/``.
 WEB_DIR = Path(str(resources.files("hilt.web")))
@@ -117,18 +118,22 @@ NONE_KEY = "-"
 SUBMIT_TEXT = {"label.html": "save the ticked labels", "review.html": "decide the ticked labels"}
 
 
-def page_task(project: Any) -> str:
-    """The name of the project's task (``"single"`` or ``"multilabel"``): which widget the pages
-    show. A project without one is ``single``."""
-    task = getattr(project, "task", None)
-    return str(getattr(task, "name", task) or "single")
-
-
 def task_context(project: Any, template: str) -> dict:
-    """What the label buttons need to know of the task: the page config (``task``), whether they
-    are toggles (``multilabel``), the none-of-these key and the save button's text."""
-    task = page_task(project)
-    return {"task": task, "multilabel": task == "multilabel", "none_key": NONE_KEY,
+    """What the label buttons need to know of the project's task (:mod:`hilt.tasks`): its name
+    (the page config's ``task``), whether its widget is toggles (``multilabel``: keys tick labels,
+    Enter saves the set) rather than one button per answer, the none-of-these key and the save
+    button's text.
+
+    Examples
+    --------
+    >>> class Project:
+    ...     task = "multilabel"
+    >>> context = task_context(Project(), "label.html")
+    >>> context["task"], context["multilabel"], context["none_key"], context["submit_text"]
+    ('multilabel', True, '-', 'save the ticked labels')
+    """
+    task = get_task(project.task)
+    return {"task": task.name, "multilabel": task.widget == "toggles", "none_key": NONE_KEY,
             "submit_text": SUBMIT_TEXT.get(template, "save")}
 
 

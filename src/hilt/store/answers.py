@@ -13,8 +13,8 @@ from sqlalchemy import Connection, text
 
 from hilt.errors import ConflictError, NotFoundError
 from hilt.store.common import RECOUNT, utc_now
-from hilt.store.consensus import ANNOTATE, Decision, final_labels
 from hilt.store.engine import read, write
+from hilt.tasks import ANNOTATE, Decision, Task, get_task
 
 __all__ = ["AnswersMixin"]
 
@@ -33,18 +33,31 @@ class AnswersMixin:
     _engine: Any
     postgres: bool
 
+    @property
+    def task(self) -> Task:
+        """The project's task (:mod:`hilt.tasks`): the meta's ``task``, ``single`` for a project
+        made before tasks existed. Fixed at creation, so read once."""
+        task = self.__dict__.get("_task")
+        if task is None:
+            task = self.__dict__["_task"] = get_task(self.meta().get("task"))  # type: ignore[attr-defined]
+        return task
+
+    def _final(self, rows: Any) -> dict[Any, Decision]:
+        """The task's final answers of ``(item, order, annotator, stored, role)`` rows."""
+        task = self.task  # (single's rule needs no labels: no meta read for them)
+        return task.final_answers(rows, self.meta()["labels"] if task.multilabel else ())  # type: ignore[attr-defined]
+
     def record_answer(self, key: str, label: str | None, annotator: str, answer_id: str, *,
                       role: str = ANNOTATE) -> dict[str, Any]:
         """Store one answer (``label=None``: a skip) and release the annotator's lease on the item.
 
         ``role="review"`` records a reviewer's decision, which settles the item's final label
-        (:func:`hilt.store.consensus.final_labels`). Returns ``{"answer_id", "duplicate",
+        (the task's :meth:`~hilt.tasks.base.Task.final_answers`). Returns ``{"answer_id", "duplicate",
         "training"}``; ``training`` says whether the answer is a new label the model may learn
         from (not a skip, not an evaluation item). An ``answer_id`` seen before stores nothing
         and returns ``duplicate=True``.
         """
-        # Task seam: an answer is stored as one label string (or NULL for a skip) in
-        # answers.label; a task layer encodes its answer (a label set, spans) into that column here.
+        # ``label`` comes encoded by the project's task (hilt.tasks): one string, or NULL for a skip.
         with write(self._engine) as conn:
             return self._record_answer(conn, key, label, annotator, answer_id, role)
 
@@ -81,16 +94,17 @@ class AnswersMixin:
         return result
 
     def current_labels(self, *, is_eval: bool | None = None) -> dict[int, str]:
-        """Row id -> final label of every item with one (:func:`~hilt.store.consensus.final_labels`:
-        the latest review, else the annotators' majority, else the single answer).
+        """Row id -> final answer (encoded) of every item with one (the task's
+        :meth:`~hilt.tasks.base.Task.final_answers`: the latest review, else the annotators'
+        majority, else the single answer).
 
         ``is_eval=False``: the training labels; ``True``: the evaluation sample's labels.
         """
         return {item: d.label for item, d in self.decisions(is_eval=is_eval).items()}
 
     def decisions(self, *, is_eval: bool | None = None) -> dict[int, Decision]:
-        """Row id -> :class:`~hilt.store.consensus.Decision` (final label, votes, reviewed)."""
-        return final_labels(self._labelled_answers(is_eval=is_eval))
+        """Row id -> :class:`~hilt.tasks.Decision` (final answer, votes, reviewed)."""
+        return self._final(self._labelled_answers(is_eval=is_eval))
 
     def _labelled_answers(self, *, is_eval: bool | None = None) -> list[tuple[int, int, str, str, str]]:
         """``(item, answer id, annotator, label, role)`` of every current non-skip answer."""
@@ -128,12 +142,15 @@ class AnswersMixin:
                 n_skipped += 1
             else:
                 by_annotator[annotator] = by_annotator.get(annotator, 0) + 1
-        label_of = {item: d.label for item, d in final_labels(
+        label_of = {item: d.label for item, d in self._final(
             row[:5] for row in current if row[3] is not None).items()}
         eval_items &= label_of.keys()
         by_label: dict[str, int] = {}
-        for label in label_of.values():
-            by_label[label] = by_label.get(label, 0) + 1
+        task = self.task
+        labels = self.meta()["labels"] if task.multilabel else ()  # type: ignore[attr-defined]
+        for stored in label_of.values():
+            for label in task.counted_labels(stored, labels):  # each label of a final set counts
+                by_label[label] = by_label.get(label, 0) + 1
         return {
             "n_items": int(n_items), "n_answered": len(label_of), "n_skipped": n_skipped,
             "n_left": int(n_items) - len(label_of), "n_eval": len(eval_items),
@@ -145,7 +162,7 @@ class AnswersMixin:
 
         By default one row per item with a final label: the answer that decided it (the
         review, else the earliest vote for the majority label; see
-        :func:`~hilt.store.consensus.final_labels`). ``include_retracted=True``: every answer
+        the task's final-answer rule). ``include_retracted=True``: every answer
         ever given, skips, retracted answers and review decisions included, with its ``role``.
         """
         where = "" if include_retracted else " WHERE a.retracted = 0 AND a.label IS NOT NULL"
@@ -154,10 +171,13 @@ class AnswersMixin:
                 "SELECT i.key, a.label, a.annotator, a.created_at, a.answer_id, a.retracted, i.data, "
                 "a.role, a.item, a.id FROM answers a JOIN items i ON i.id = a.item" + where + " ORDER BY a.id").all()
         if not include_retracted:
-            deciding = {d.order for d in final_labels(
+            decided = self._final(
                 (item, order, annotator, label, role)
-                for _, label, annotator, _, _, _, _, role, item, order in rows).values()}
-            rows = [row for row in rows if row[9] in deciding]
+                for _, label, annotator, _, _, _, _, role, item, order in rows)
+            final = {d.order: d.label for d in decided.values()}
+            # The deciding answer's row, with the final answer (a multi-label majority may be a
+            # set nobody gave as a whole; single's is always the deciding answer's own label).
+            rows = [(*row[:1], final[row[9]], *row[2:]) for row in rows if row[9] in final]
         return [
             {"item_id": key, "label": label, "annotator": annotator, "answered_at": at,
              "answer_id": answer_id, "retracted": bool(retracted), "role": role, "data": json.loads(data)}

@@ -25,12 +25,31 @@ class MetaMixin:
             renamed = 0
             if rename is not None:
                 old, new = rename
-                renamed = conn.execute(text("UPDATE answers SET label = :new WHERE label = :old"),
-                                       {"old": old, "new": new}).rowcount
-                conn.execute(text("UPDATE queue SET guess = :new WHERE guess = :old"), {"old": old, "new": new})
+                task = self.task  # type: ignore[attr-defined]
+                if not task.multilabel:
+                    renamed = conn.execute(text("UPDATE answers SET label = :new WHERE label = :old"),
+                                           {"old": old, "new": new}).rowcount
+                    conn.execute(text("UPDATE queue SET guess = :new WHERE guess = :old"), {"old": old, "new": new})
+                else:  # a label inside stored sets: each answer (and guess) holding it, re-encoded
+                    renamed = self._rename_in_sets(conn, task, old, new, values["labels"])
             for key, value in values.items():
                 conn.execute(
                     text("INSERT INTO meta (key, value) VALUES (:k, :v) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
                     {"k": key, "v": json.dumps(value)})
             return int(renamed)
+
+    @staticmethod
+    def _rename_in_sets(conn: Any, task: Any, old: str, new: str, labels: list[str]) -> int:
+        renamed = 0
+        for table, column, key in (("answers", "label", "id"), ("queue", "guess", "run_id, position")):
+            rows = conn.execute(text(f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL")).all()
+            for row in rows:
+                stored = row[-1]
+                if old not in task.decode(stored, labels):
+                    continue
+                where = " AND ".join(f"{k.strip()} = :k{i}" for i, k in enumerate(key.split(",")))
+                conn.execute(text(f"UPDATE {table} SET {column} = :v WHERE {where}"),
+                             {"v": task.rename(stored, old, new, labels), **{f"k{i}": v for i, v in enumerate(row[:-1])}})
+                renamed += table == "answers"
+        return renamed

@@ -5,6 +5,7 @@ Part of :class:`hilt.store.Store` (a mixin, so that the store stays split by con
 
 from __future__ import annotations
 
+import json
 from typing import Any, Sequence
 
 import numpy as np
@@ -92,8 +93,10 @@ class RunsMixin:
             ).all()]
 
     def finish_run(self, run_id: int, *, n_train: int, eval_accuracy: float | None, n_eval: int,
-                   swap_queue: bool = True) -> None:
+                   swap_queue: bool = True, metrics: dict[str, Any] | None = None) -> None:
         """Mark the run finished and, in the same transaction, serve its queue.
+
+        ``metrics``: the task's figures beyond ``eval_accuracy`` (kept as JSON; ``None`` for ``single``).
 
         The pointer only moves forward: a slower, older run finishing late does not replace
         a newer ranking (two processes may each run a worker).
@@ -101,8 +104,9 @@ class RunsMixin:
         with write(self._engine) as conn:
             conn.execute(
                 text("UPDATE model_runs SET finished_at = :now, n_train = :n, eval_accuracy = :acc, "
-                     "n_eval = :ne WHERE id = :id"),
-                {"now": utc_now(), "n": n_train, "acc": eval_accuracy, "ne": n_eval, "id": run_id},
+                     "n_eval = :ne, metrics = :m WHERE id = :id"),
+                {"now": utc_now(), "n": n_train, "acc": eval_accuracy, "ne": n_eval, "id": run_id,
+                 "m": None if metrics is None else json.dumps(metrics)},
             )
             if swap_queue and run_id > get_meta(conn, "queue_run"):
                 set_meta(conn, "queue_run", run_id)
@@ -134,7 +138,7 @@ class RunsMixin:
         """Finished model runs, oldest first."""
         with read(self._engine) as conn:
             rows = conn.execute(
-                text("SELECT id, n_train, eval_accuracy, n_eval, strategy, started_at, finished_at "
+                text("SELECT id, n_train, eval_accuracy, n_eval, strategy, started_at, finished_at, metrics "
                      "FROM model_runs WHERE finished_at IS NOT NULL ORDER BY id")
             ).mappings().all()
-            return [dict(r) for r in rows]
+            return [{**r, "metrics": None if r["metrics"] is None else json.loads(r["metrics"])} for r in rows]

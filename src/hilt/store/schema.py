@@ -27,7 +27,7 @@ from sqlalchemy import (
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "metadata"]
 
 #: The version this hilt writes. Bump it together with a new entry in :data:`MIGRATIONS`.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 _STARTED = "needed > 1 AND answered > 0 AND answered < needed"
@@ -102,6 +102,9 @@ model_runs = Table(
     Column("strategy", String, nullable=False),
     Column("eval_accuracy", Float, nullable=True),
     Column("n_eval", Integer, nullable=False, default=0),
+    # Version 6: the task's figures beyond the headline in eval_accuracy (a JSON object of
+    # name -> {"value", "ci"}: micro-F1 and the rest for a multi-label project); NULL for single.
+    Column("metrics", Text, nullable=True),
 )
 
 #: The ranked queue of each run (only the run ``meta.queue_run`` points at is served).
@@ -177,5 +180,11 @@ def _v4_to_v5(conn: Connection) -> None:
     conn.execute(text("CREATE INDEX IF NOT EXISTS queue_item ON queue (run_id, item)"))
 
 
+def _v5_to_v6(conn: Connection) -> None:
+    # Version 6 keeps a run's figures by the project's task (multi-label: micro-F1 and three more).
+    conn.execute(text("ALTER TABLE model_runs ADD COLUMN metrics TEXT"))
+
+
 #: ``MIGRATIONS[v]`` turns a version ``v`` file into a version ``v + 1`` file.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
+                                                       5: _v5_to_v6}

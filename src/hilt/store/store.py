@@ -33,6 +33,7 @@ from hilt.store.location import ProjectLocation
 from hilt.store.item_import import ItemBatch, ItemImportMixin
 from hilt.store.items import ItemsMixin
 from hilt.store.runs import RunsMixin
+from hilt.tasks import get_task
 from hilt.store.serving import ServingMixin
 from hilt.store.meta import MetaMixin
 from hilt.store.shared_state import SharedStateMixin
@@ -117,6 +118,7 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
                 text("INSERT INTO meta (key, value) VALUES (:key, :value)"),
                 [{"key": k, "value": json.dumps(v)} for k, v in values.items()],
             )
+        store.__dict__["_task"] = get_task(meta.get("task"))  # known now: no read for it later
         return store
 
     @classmethod

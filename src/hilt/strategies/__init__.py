@@ -13,7 +13,10 @@ Families (Munro, *Human-in-the-Loop Machine Learning*):
 * diversity: ``cluster``, ``representative``, ``outlier`` (model-based outliers);
 * uncertainty then diversity: ``METHOD+diverse`` for each uncertainty method and committee;
 * mixes: ``NAME:WEIGHT/NAME:WEIGHT/...``, e.g. ``margin+diverse:8/random:1/outlier:1``;
-* ``random``, the baseline.
+* ``random``, the baseline;
+* multi-label models only: ``METHOD:max`` (the most uncertain label; plain ``METHOD`` is the
+  mean over labels) and ``cardinality`` (label cardinality inconsistency), each also with
+  ``+diverse`` and ``+dense``; in a mix the weight follows the last ``:`` (``margin:max:3/random:1``).
 
 Examples
 --------
@@ -36,11 +39,22 @@ from typing import Any
 import numpy as np
 
 from hilt.errors import InputError
-from hilt.strategies.base import QueryContext, Strategy
-from hilt.strategies.registry import DESCRIPTIONS, STRATEGIES, check_strategy, display_method, get_strategy
+from hilt.strategies.base import QueryContext, Strategy, uncertainty_scorer
+from hilt.strategies.registry import (
+    DESCRIPTIONS,
+    MULTILABEL_DESCRIPTIONS,
+    MULTILABEL_STRATEGIES,
+    STRATEGIES,
+    check_strategy,
+    display_method,
+    get_strategy,
+    strategy_names,
+)
 
 __all__ = [
     "DESCRIPTIONS",
+    "MULTILABEL_DESCRIPTIONS",
+    "MULTILABEL_STRATEGIES",
     "STRATEGIES",
     "QueryContext",
     "Strategy",
@@ -48,6 +62,8 @@ __all__ = [
     "display_method",
     "get_strategy",
     "select",
+    "strategy_names",
+    "uncertainty_scorer",
 ]
 
 

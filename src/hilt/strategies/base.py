@@ -7,7 +7,7 @@ from typing import Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["QueryContext", "Strategy", "PREDICT_CHUNK"]
+__all__ = ["QueryContext", "Strategy", "PREDICT_CHUNK", "uncertainty_scorer"]
 
 #: Rows per ``predict_proba`` call: bounds the memory of one chunk of probabilities.
 PREDICT_CHUNK = 131_072
@@ -26,9 +26,12 @@ class QueryContext:
     labelled : array of int
         Pool positions with a training label, in ``y``'s order.
     y : sequence
-        The training labels of ``labelled``.
-    model : hilt.models.AlignedModel or None
-        The model fitted on ``(X[labelled], y)``; ``None`` at cold start (no model yet).
+        The training labels of ``labelled``: one label each, or for a multi-label model one
+        collection of labels each (``[]`` = none of these).
+    model : hilt.models.AlignedModel, hilt.models.MultiLabelModel or None
+        The model fitted on ``(X[labelled], y)``; ``None`` at cold start (no model yet). Its
+        ``multilabel`` flag says how its probabilities read: rows summing to 1, or one
+        independent probability per label.
     rng : numpy.random.Generator
         The only source of randomness a strategy may use (so a seed fixes the picks).
     batch : int, optional
@@ -45,8 +48,8 @@ class QueryContext:
         (given separately when ``X`` holds raw items that a user's pipeline featurizes).
     """
 
-    # Task seam: strategies read one label per labelled item (y) and per-label probabilities
-    # from the model; a task layer turns its answers and model output into these per-item inputs.
+    # Task seam: strategies read the labelled items' answers (y) and the model's probabilities;
+    # ``model.multilabel`` says whether those are a distribution per item or one per label.
 
     X: Any
     candidates: np.ndarray
@@ -90,17 +93,26 @@ class QueryContext:
             return np.empty((0, len(self.model.labels)))
         return np.concatenate(parts)
 
+    @property
+    def multilabel(self) -> bool:
+        """Whether the model gives one independent probability per label (a multi-label task)."""
+        return bool(getattr(self.model, "multilabel", False))
+
     def scores(self, method: str) -> np.ndarray:
         """Uncertainty of each candidate by ``method`` (``least``, ``margin``, ``ratio``,
-        ``entropy``; 1 = most uncertain), computed once per method."""
-        from hilt.sampling import score
+        ``entropy``; 1 = most uncertain), computed once per method.
 
+        For a multi-label model (``model.multilabel``) the method is applied to each label's
+        ``[p, 1 - p]`` and averaged over labels; ``METHOD:max`` takes the most uncertain label
+        instead (:func:`hilt.sampling.multilabel_score`), and is refused for other models.
+        """
         key = f"score:{method}"
         if key not in self.memo:
+            scorer = uncertainty_scorer(method, self.multilabel)
             if self._probs is not None:
-                self.memo[key] = score(self._probs, method)
+                self.memo[key] = scorer(self._probs)
             else:  # chunk by chunk: the pool's probabilities are never all in memory at once
-                self.memo[key] = self.predict(self.candidates, lambda X: score(self.model.predict_proba(X), method))
+                self.memo[key] = self.predict(self.candidates, lambda X: scorer(self.model.predict_proba(X)))
         return self.memo[key]
 
     def view(self) -> np.ndarray:
@@ -125,6 +137,31 @@ class QueryContext:
             sub._probs = self._probs[keep]
         sub.memo = {name: values[keep] for name, values in self.memo.items()}
         return sub
+
+
+def uncertainty_scorer(method: str, multilabel: bool) -> Callable[[Any], np.ndarray]:
+    """``probs -> scores`` for ``method`` (``margin``, or ``margin:max`` for multi-label models).
+
+    Examples
+    --------
+    >>> from hilt.strategies.base import uncertainty_scorer
+    >>> uncertainty_scorer("margin", False)([[0.9, 0.1]]).round(3).tolist()
+    [0.2]
+    >>> uncertainty_scorer("margin:max", True)([[0.9, 0.5]]).round(3).tolist()
+    [1.0]
+    """
+    from hilt.errors import InputError
+    from hilt.sampling import multilabel_score, score
+
+    base, _, combine = method.partition(":")
+    if multilabel:
+        return lambda probs: multilabel_score(probs, base, combine or "mean")
+    if combine:
+        raise InputError(
+            f"Expected a method for one label per item ({base} ...), got {method!r}: a ':{combine}' "
+            "over labels is for multi-label models (task 'multilabel')."
+        )
+    return lambda probs: score(probs, base)
 
 
 class Strategy(Protocol):

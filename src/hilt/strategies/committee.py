@@ -5,6 +5,10 @@ on a bootstrap resample of the labels) votes on every candidate; the score is th
 entropy, normalised to [0, 1]. Votes of five members take few distinct values, so ties are
 broken by the entropy of the members' mean probabilities (the consensus), which never
 outweighs a difference in votes.
+
+For a multi-label model each member votes on every label (in the item's set or not): the vote
+entropy of each label's two-way vote, averaged over labels, with the mean per-label entropy of
+the consensus as the tie-break.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
-from hilt.models import AlignedModel
-from hilt.sampling import entropy_based, top_k
+from hilt.models import AlignedModel, MultiLabelModel
+from hilt.sampling import entropy_based, multilabel_score, top_k
 from hilt.strategies.base import QueryContext
 from hilt.strategies.uncertainty import random_pick
 
@@ -61,6 +65,9 @@ class CommitteeStrategy:
         """Vote entropy per candidate (plus a tie-break below its smallest step)."""
         if "committee" in context.memo:
             return context.memo["committee"]
+        if context.multilabel:
+            context.memo["committee"] = self._multilabel_scores(context)
+            return context.memo["committee"]
         labels = context.model.labels
         X_train = context.X[context.labelled]
         y = np.asarray(list(context.y), dtype=object)
@@ -75,6 +82,30 @@ class CommitteeStrategy:
         values = vote_entropy(votes, len(labels)) + _TIE_BREAK * entropy_based(_renormalised(mean))
         context.memo["committee"] = values
         return values
+
+    def _multilabel_scores(self, context: QueryContext) -> np.ndarray:
+        """Per label, the two-way vote entropy of the members; averaged over labels."""
+        labels = context.model.labels
+        X_train = context.X[context.labelled]
+        answers = [list(answer) for answer in context.y]
+        ids: dict = {}
+        sets = np.array([ids.setdefault(frozenset(answer), len(ids)) for answer in answers])  # one id per set
+        yes = np.zeros((context.candidates.size, len(labels)))  # how many members vote "in the set"
+        mean = np.zeros((context.candidates.size, len(labels)))
+        for member in range(MEMBERS):
+            model = MultiLabelModel(clone(context.model.estimator), labels)
+            rows = _bootstrap(sets, context.rng)
+            model.fit(X_train[rows], [answers[i] for i in rows])
+            probs = context.predict(context.candidates, model.predict_proba)
+            yes += probs >= 0.5
+            mean += probs / MEMBERS
+        share = yes / MEMBERS
+        # Each label's vote is two-way: its entropy is the binary entropy of the "yes" share
+        # (normalized by log2 2 = 1), which is what vote_entropy gives for two labels.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(share > 0, -share * np.log2(share), 0.0) + np.where(
+                share < 1, -(1 - share) * np.log2(1 - share), 0.0)
+        return terms.mean(axis=1) + _TIE_BREAK * multilabel_score(np.clip(mean, 0.0, 1.0), "entropy")
 
     def select(self, context: QueryContext, k: int) -> np.ndarray:
         if context.is_cold:

@@ -62,6 +62,7 @@ class DensityWeighted:
     def __init__(self, base):
         self.base = base
         self.name = f"{base.name}+dense"
+        self.multilabel_only = getattr(base, "multilabel_only", False)
 
     def scores(self, context: QueryContext) -> np.ndarray:
         key = f"dense:{self.base.name}"

@@ -58,6 +58,7 @@ class DiverseStrategy:
     def __init__(self, base, name: str | None = None):
         self.base = base
         self.name = name or f"{base.name}+diverse"
+        self.multilabel_only = getattr(base, "multilabel_only", False)
 
     def select(self, context: QueryContext, k: int) -> np.ndarray:
         if context.is_cold:

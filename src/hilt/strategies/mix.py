@@ -41,6 +41,7 @@ class MixStrategy:
         self.parts = parts
         self.name = name
         self.cold_uses_features = any(getattr(s, "cold_uses_features", False) for s, _ in parts)
+        self.multilabel_only = any(getattr(s, "multilabel_only", False) for s, _ in parts)
 
     def select(self, context: QueryContext, k: int) -> np.ndarray:
         k = min(k, context.candidates.size)

@@ -10,6 +10,11 @@ its per-label scores ``X @ coef.T + intercept``; with two labels a linear model 
 whose positive and negative contributions ``Σ max(0, w·x)`` and ``Σ max(0, -w·x)`` are the
 evidence for each label (an item with none of the words the model weighs has little of
 either). Other models: the log-probabilities.
+
+A multi-label model (one-vs-rest) has one linear score per label: each label's positive and
+negative contributions are two activations, so an item is an outlier when it has little
+evidence for or against any label. Multi-label models without ``coef_``: ``log p`` and
+``log (1 - p)`` per label.
 """
 
 from __future__ import annotations
@@ -44,6 +49,8 @@ def activations(model: Any, X: Any) -> np.ndarray:
 
     if isinstance(X, FeatureBlocks):  # a chunk of the pool's rows: joined, the rows' values are needed
         X = X.tocsr()
+    if getattr(model, "multilabel", False):
+        return _multilabel_activations(model, X)
     estimator = model.estimator
     coef = getattr(estimator, "coef_", None)
     if coef is not None and np.ndim(coef) == 2 and coef.shape[0] == 1:
@@ -61,6 +68,33 @@ def activations(model: Any, X: Any) -> np.ndarray:
         return np.asarray(estimator.decision_function(X), dtype=np.float64)
     probs = model.predict_proba(X)
     return np.log(np.clip(probs, 1e-12, None))
+
+
+def _multilabel_activations(model: Any, X: Any) -> np.ndarray:
+    """``(n, 2 m)``: the negative and positive evidence of each of the ``m`` labels a linear
+    copy was fitted for; for other models ``log p`` and ``log (1 - p)`` of every label."""
+    linear = [e for e in model.estimators_ if e is not None and np.ndim(getattr(e, "coef_", None)) == 2]
+    if not linear or len(linear) != int(np.sum([e is not None for e in model.estimators_])):
+        probs = np.clip(model.predict_proba(X), 1e-12, 1 - 1e-12)
+        return np.column_stack([np.log(probs), np.log1p(-probs)])
+    W = np.column_stack([np.asarray(e.coef_, dtype=np.float64).ravel() for e in linear])
+    nonnegative = (X.data.min(initial=0.0) >= 0) if sp.issparse(X) else (np.min(X, initial=0.0) >= 0)
+    if nonnegative:  # x >= 0: max(0, x w) = x max(0, w), so two products give every label's evidence
+        positive = np.asarray(X @ np.maximum(W, 0.0), dtype=np.float64)
+        negative = np.asarray(X @ np.maximum(-W, 0.0), dtype=np.float64)
+    else:
+        columns = []
+        for j in range(W.shape[1]):
+            if sp.issparse(X):
+                contributions = sp.csr_matrix(X).multiply(W[None, :, j]).tocsr()
+                columns.append((np.asarray((-contributions).maximum(0).sum(axis=1)).ravel(),
+                                np.asarray(contributions.maximum(0).sum(axis=1)).ravel()))
+            else:
+                contributions = np.asarray(X, dtype=np.float64) * W[None, :, j]
+                columns.append((np.maximum(-contributions, 0).sum(axis=1), np.maximum(contributions, 0).sum(axis=1)))
+        negative = np.column_stack([c[0] for c in columns])
+        positive = np.column_stack([c[1] for c in columns])
+    return np.column_stack([negative, positive])
 
 
 def outlier_scores(candidate_activations: np.ndarray, validation_activations: np.ndarray) -> np.ndarray:

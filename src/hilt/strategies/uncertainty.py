@@ -38,7 +38,9 @@ class RandomStrategy:
 class UncertaintyStrategy:
     """The ``k`` candidates the model is least sure about by ``method``, most uncertain first.
 
-    Cold start (no model): random items.
+    ``method`` is one of :data:`hilt.sampling.METHODS`; for a multi-label model its mean over
+    labels, and ``METHOD:max`` (multi-label only) its maximum over labels. Cold start (no
+    model): random items.
 
     Examples
     --------
@@ -58,6 +60,8 @@ class UncertaintyStrategy:
     def __init__(self, method: str):
         self.method = method
         self.name = method
+        #: ``METHOD:max`` combines over labels: it has a meaning for multi-label models only.
+        self.multilabel_only = ":" in method
 
     def scores(self, context: QueryContext) -> np.ndarray:
         """One uncertainty score per candidate (1 = most uncertain)."""
