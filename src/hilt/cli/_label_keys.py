@@ -18,7 +18,7 @@ from hilt.project import keys as project_keys
 from hilt.project.keys import LABEL_KEYS
 
 __all__ = ["ENTER_KEYS", "MAX_KEYED_LABELS", "NONE_KEY", "QUIT_KEYS", "keys_hint", "label_keys", "line_keys",
-           "parse_key", "parse_set_key", "terminal_keys", "toggle"]
+           "parse_key", "parse_set_key", "terminal_keys", "TerminalKeys", "toggle"]
 
 #: Keys that end the session: q, Ctrl-C and Ctrl-D (the last two arrive as characters in
 #: single-key mode).
@@ -194,28 +194,49 @@ def line_keys(stream: IO[str]) -> Iterator[str]:
         yield line.rstrip("\r\n")
 
 
-def terminal_keys(stream: IO[str] | None = None) -> Iterator[str]:
+def terminal_keys(stream: IO[str] | None = None) -> "TerminalKeys":
     """Single key presses from a terminal, without waiting for Enter.
 
-    The terminal is put in cbreak mode (keys arrive at once, output still wraps lines and
-    Ctrl-C is read as a key here) and restored when the iterator is closed.
+    The terminal is put in cbreak mode at once (keys arrive as pressed, output still wraps
+    lines and Ctrl-C is read as a key here), so that keys typed while the first screen is drawn
+    wait for it instead of being echoed and thrown away; it is restored when the iterator is
+    closed.
     """
-    import os
-    import termios
-    import tty
+    return TerminalKeys((stream or sys.stdin).fileno())
 
-    fd = (stream or sys.stdin).fileno()
-    saved = termios.tcgetattr(fd)
-    try:
-        tty.setcbreak(fd)
+
+class TerminalKeys:
+    """An iterator of key presses from the terminal ``fd`` in cbreak mode (:func:`terminal_keys`);
+    :meth:`close` restores the terminal's mode."""
+
+    def __init__(self, fd: int) -> None:
+        import termios
+        import tty
+
+        self._fd = fd
+        self._saved: list | None = termios.tcgetattr(fd)
+        tty.setcbreak(fd, termios.TCSANOW)  # TCSANOW: keys typed ahead are kept, not flushed
         mode = termios.tcgetattr(fd)
         mode[3] &= ~termios.ISIG  # read Ctrl-C as a key so quitting still prints the summary
         termios.tcsetattr(fd, termios.TCSANOW, mode)
-        while True:
-            # One read takes a whole key press, so an arrow key's escape sequence is one key.
-            pressed = os.read(fd, 32)
-            if not pressed:
-                return
-            yield pressed.decode("utf-8", errors="replace")
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    def __iter__(self) -> "TerminalKeys":
+        return self
+
+    def __next__(self) -> str:
+        import os
+
+        if self._saved is None:
+            raise StopIteration
+        # One read takes a whole key press, so an arrow key's escape sequence is one key.
+        pressed = os.read(self._fd, 32)
+        if not pressed:
+            raise StopIteration
+        return pressed.decode("utf-8", errors="replace")
+
+    def close(self) -> None:
+        import termios
+
+        if self._saved is not None:
+            termios.tcsetattr(self._fd, termios.TCSADRAIN, self._saved)
+            self._saved = None
