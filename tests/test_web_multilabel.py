@@ -281,8 +281,8 @@ def test_toggles_pressed_before_the_item_loads_answer_it_and_history_changes_a_s
         deadline = time.monotonic() + 20
         while not held and time.monotonic() < deadline:  # the route event may trail the fetch
             page.wait_for_timeout(50)
-        page.unroute("**/api/next*")
         held[0].continue_()
+        page.unroute("**/api/next*")
         wait_saved(page)
         rows = export(base, tokens["ana"])
         assert [row["label"] for row in rows] == [["sports", "politics"]]

@@ -206,7 +206,7 @@
     els.save.className = "save-state " + cls;
     els.position.textContent = state.saved
       ? state.saved + " answer" + (state.saved === 1 ? "" : "s") + " saved on this page"
-      : "Press a label's key to label";
+      : multilabel ? "Tick every label that applies, then Enter" : "Press a label's key to label";
   }
 
   function render() {
