@@ -334,3 +334,41 @@ def test_the_multilabel_pages_fit_a_phone(tmp_path, browser_context):
         expect(page.locator("#answer-sets thead th")).to_have_count(3)
         page.screenshot(path=str(tmp_path / "review-multilabel-390.png"), full_page=True)
         fits(page, 390)
+
+
+def test_the_dashboard_shows_the_set_figures_and_agreement(tmp_path, browser_context):
+    """A multi-label run: micro-F1 is the headline (the chart, "Latest"), and the latest run lists
+    the four figures with their intervals; the agreement panel has each label's alpha."""
+    frame = pd.DataFrame({"id": [f"s{k}" for k in range(60)],
+                          "text": [f"{STORIES[k % 10][1]} ({k})" for k in range(60)]})
+    truth = {f"s{k}": STORIES[k % 10][2] for k in range(60)}
+    path = tmp_path / "news-runs.hilt"
+    with Project.create(path, frame, LABELS, text_column="text", id_column="id", task="multilabel",
+                        eval_share=0.3, overlap=1.0, annotators_per_item=2, features="tfidf",
+                        retrain_every=1000, seed=0) as project:
+        token = project.add_annotator("rita", reviewer=True)
+        for name in ("ana", "bob"):
+            while (item := project.next_item(name)) is not None:
+                labels = truth[item.id]
+                if name == "bob" and item.id in ("s1", "s2", "s3"):
+                    labels = [label for label in LABELS if label not in labels]
+                project.answer(item.id, labels, name)
+        project.retrain(wait=True)
+        run = project.status().runs[-1]
+    assert run.metrics and run.n_eval > 0
+    with server_in_this_process(path) as base:
+        page = browser_context.new_page()
+        page.set_viewport_size({"width": 1280, "height": 800})
+        page.goto(f"{base}/dashboard?token={token}")
+        micro = run.metrics["micro_f1"]
+        expect(page.locator("#latest-accuracy")).to_contain_text(f"Latest micro-F1: {micro['value'] * 100:.0f} %")
+        chart = page.inner_html(".chart-wide")
+        assert "Evaluation micro-F1 by number of training labels" in chart and "eval micro-F1" in chart
+        latest = page.locator("#latest-run")
+        for name, key in (("micro-F1", "micro_f1"), ("macro-F1", "macro_f1"), ("subset accuracy", "subset_accuracy"),
+                          ("Hamming loss", "hamming_loss")):
+            expect(latest).to_contain_text(f"evaluation {name}{run.metrics[key]['value'] * 100:.1f} %")
+        expect(page.locator("#agreement")).to_contain_text("MASI")
+        rows = page.eval_on_selector_all("#agreement-per-label tr", "rows => rows.map(r => r.cells[0].textContent)")
+        assert rows == LABELS
+        page.screenshot(path=str(tmp_path / "dashboard-multilabel.png"), full_page=True)

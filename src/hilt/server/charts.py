@@ -38,6 +38,7 @@ def learning_curve_svg(
     title: str = "Evaluation accuracy by number of training labels",
     x_ticks: int = 5,
     css_class: str = "chart",
+    axis: str = "eval accuracy",
 ) -> str:
     """Draw evaluation accuracy against training labels as an inline SVG document.
 
@@ -57,6 +58,9 @@ def learning_curve_svg(
         About how many intervals the x axis is cut into (fewer on a narrow drawing).
     css_class : str
         The ``class`` of the ``<svg>``.
+    axis : str
+        The y axis's name (``eval micro-F1`` for a multi-label project, whose runs keep their
+        headline figure in ``eval_accuracy``).
 
     Returns
     -------
@@ -132,7 +136,7 @@ def learning_curve_svg(
     parts.append(
         f'<text class="chart-axis" x="{left + plot_w / 2:.0f}" y="{height - 4}" text-anchor="middle">'
         "training labels</text>"
-        f'<text class="chart-axis" x="{left}" y="{top - 10}" text-anchor="start">eval accuracy</text>'
+        f'<text class="chart-axis" x="{left}" y="{top - 10}" text-anchor="start">{escape(axis)}</text>'
     )
     if any(high > low for low, high in bands):
         xs = [n for n, _ in points]
@@ -158,7 +162,9 @@ def learning_curve_svg(
     return "".join(parts)
 
 
-def responsive_learning_curve(runs: Iterable[Mapping]) -> str:
+def responsive_learning_curve(runs: Iterable[Mapping],
+                              title: str = "Evaluation accuracy by number of training labels",
+                              axis: str = "eval accuracy") -> str:
     """The learning curve in each of :data:`LAYOUTS`, for the page to show the one that fits
     the screen (classes ``chart chart-wide``, ``chart chart-medium``, ``chart chart-narrow``).
 
@@ -170,5 +176,6 @@ def responsive_learning_curve(runs: Iterable[Mapping]) -> str:
     (3, True)
     """
     runs = list(runs)
-    return "".join(learning_curve_svg(runs, width=width, height=height, x_ticks=ticks, css_class=f"chart chart-{name}")
+    return "".join(learning_curve_svg(runs, width=width, height=height, x_ticks=ticks, css_class=f"chart chart-{name}",
+                                      title=title, axis=axis)
                    for name, width, height, ticks in LAYOUTS)

@@ -226,12 +226,47 @@ def agreement_context(agreement: Agreement | None) -> dict | None:
         return None
     by_annotator = sorted(agreement.by_annotator.items(), key=lambda kv: (-kv[1].n_items, kv[0]))
     pairs = sorted(agreement.pairs.items(), key=lambda kv: (-kv[1].n_items, kv[0]))
+    per_label = agreement.per_label
     return {
         "n_items": agreement.n_items,
         "alpha": agreement.alpha,
+        # Multi-label: alpha is over whole sets (MASI distance), and each label has its own.
+        "per_label": None if per_label is None else list(per_label.items()),
         "by_annotator": [(name, row.n_items, row.agree) for name, row in by_annotator],
         "pairs": [(pair.replace("|", " · "), row.n_items, row.kappa) for pair, row in pairs],
     }
+
+
+#: A multi-label run's figures as the dashboard names them, in the order it lists them (the
+#: first is the headline, also in ``eval_accuracy``).
+SET_FIGURES = (("micro_f1", "micro-F1"), ("macro_f1", "macro-F1"), ("subset_accuracy", "subset accuracy"),
+               ("hamming_loss", "Hamming loss"))
+
+
+def figure_rows(run: RunSummary | None) -> list[tuple[str, str]]:
+    """A multi-label run's figures on the evaluation sample as ``(name, "value (95 % CI)")``
+    rows; ``[]`` for a single-label run (its accuracy has its own row).
+
+    Examples
+    --------
+    >>> run = RunSummary(40, 0.7, 12, "margin", "2026-12-07T10:00:00+00:00", "2026-12-07T10:00:01+00:00",
+    ...                  [0.6, 0.8], {"micro_f1": {"value": 0.7, "ci": [0.6, 0.8]},
+    ...                               "hamming_loss": {"value": 0.125, "ci": None}})
+    >>> [(name, text.replace(NBSP, " ")) for name, text in figure_rows(run)]
+    [('micro-F1', '70.0 % (95 % CI 60–80 %)'), ('Hamming loss', '12.5 %')]
+    """
+    metrics = getattr(run, "metrics", None) or {}
+    rows = []
+    for key, name in SET_FIGURES:
+        figure = metrics.get(key)
+        if not figure or figure.get("value") is None:
+            continue
+        text = f"{figure['value'] * 100:.1f}{NBSP}%"
+        interval = figure.get("ci")
+        if interval:
+            text += f" (95{NBSP}% CI {interval[0] * 100:.0f}–{interval[1] * 100:.0f}{NBSP}%)"
+        rows.append((name, text))
+    return rows
 
 
 def dashboard_context(request: Request, annotator: str) -> dict:
@@ -243,18 +278,26 @@ def dashboard_context(request: Request, annotator: str) -> dict:
     by_label = status.by_label
     total_labels = sum(by_label.values()) or 1
     context = _project_context(request, annotator)
+    multilabel = get_task(status.task).multilabel
+    # The headline figure: accuracy for one label per item, micro-F1 for label sets.
+    figure = "micro-F1" if multilabel else "accuracy"
+    latest_run = runs[-1] if runs else None
     context.update(
         status=status,
+        figure=figure,
+        figure_rows=figure_rows(latest_run),
+        multilabel=multilabel,
         n_left=n_left,
         done_share=(n_items - n_left) / n_items if n_items else 0.0,
         by_label=[(label, n, n / total_labels) for label, n in by_label.items()],
         by_annotator=sorted(status.by_annotator.items(), key=lambda kv: -kv[1]),
-        latest_run=runs[-1] if runs else None,
+        latest_run=latest_run,
         # The chart's latest point: the latest run that had evaluation labels to score.
         latest_accuracy=accuracy_text(next((r for r in reversed(runs) if r.eval_accuracy is not None), None)),
         agreement=agreement_context(status.agreement),
         n_runs=len(runs),
-        chart=responsive_learning_curve(runs),
+        chart=responsive_learning_curve(runs, title=f"Evaluation {figure} by number of training labels",
+                                        axis=f"eval {figure}"),
     )
     return context
 
