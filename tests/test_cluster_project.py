@@ -551,3 +551,22 @@ def test_a_serving_project_retrains_again_after_the_scheduler_restarts(tmp_path,
         assert address in reconnected[0].getMessage() and "\n" not in reconnected[0].getMessage()
         again = project._job.client
     assert again.status == "closed"  # the client made on reconnecting is closed with the project
+
+
+@pytest.mark.parametrize("strategy", ["margin", "entropy:max"])
+def test_a_multilabel_project_ranks_on_the_cluster_as_locally(tmp_path, address, reviews, small_partitions, strategy):
+    # Sets of labels: the sentiment, and "long" for the longer half of the texts.
+    cut = reviews["text"].str.len().median()
+    truth = {key: [sentiment] + (["long"] if len(text) > cut else [])
+             for key, sentiment, text in zip(reviews["id"], reviews["sentiment"], reviews["text"])}
+    first = tmp_path / "local.hilt"
+    with Project.create(first, reviews.drop(columns=["sentiment"]), [*LABELS, "long"], id_column="id",
+                        text_column="text", features="tfidf", strategy=strategy, task="multilabel",
+                        retrain_every=100_000, queue_size=QUEUE, seed=0) as project:
+        label(project, truth, N_LABELLED)
+    second = tmp_path / "dask.hilt"
+    shutil.copy(first, second)
+    local = retrained(first)
+    dask = retrained(second, scheduler=address)
+    assert all(guess.startswith("[") for _, _, guess in local["ranking"])  # the stored sets
+    assert_same_run(local, dask)

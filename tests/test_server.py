@@ -86,7 +86,8 @@ def test_link_moves_the_token_into_an_httponly_cookie(served):
     page = client.get("/")  # the client now carries the cookie
     assert page.status_code == 200
     assert "alice" in page.text and 'data-label="good"' in page.text and "<kbd>2</kbd>" in page.text
-    assert client.get("/api/me").json() == {"annotator": "alice", "role": "annotator", "labels": LABELS, "kind": "text"}
+    assert client.get("/api/me").json() == {"annotator": "alice", "role": "annotator", "labels": LABELS, "kind": "text",
+                                         "task": "single"}
 
 
 def test_next_answer_and_a_retried_answer_id_is_stored_once(served):

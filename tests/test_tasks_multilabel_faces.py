@@ -141,3 +141,25 @@ def test_a_reviewer_settles_an_item_with_a_set_over_http(served):
     assert decided.status_code == 200 and decided.json()["label"] == ["green", "car"]
     bad = client.post("/api/review", headers=headers["rev"], json={"item_id": item, "label": "green"})
     assert bad.status_code == 400 and "Expected a list of labels" in bad.json()["error"]
+
+
+def test_agreement_and_label_issues_commands_on_a_multilabel_project(tmp_path):
+    data = write_items(tmp_path / "items.csv", n=10)
+    hilt("init", tmp_path / "p.hilt", "--data", data, "--labels", LABELS, "--task", "multilabel", "--id-column", "id",
+         "--features", "tfidf", "--eval-share", "0", "--overlap", "1", "--strategy", "random")
+    truth = {"r": ["red", "car"], "g": ["green"], "b": []}
+    with Project.open(tmp_path / "p.hilt") as project:
+        for person in ("ada", "bob"):
+            while (item := project.next_item(person)) is not None:
+                wrong = person == "bob" and item.id.endswith("3")
+                project.answer(item.id, ["red"] if wrong else truth[item.id[0]], person)
+    shown = hilt("agreement", tmp_path / "p.hilt").stdout
+    assert "MASI" in shown and "alpha of green" in shown
+    report = json.loads(hilt("agreement", tmp_path / "p.hilt", "--json").stdout)
+    assert set(report["per_label"]) == {"red", "green", "car"}
+    issues = hilt("label-issues", tmp_path / "p.hilt", "--json")
+    assert issues.returncode == 0, issues.stderr
+    rows = json.loads(issues.stdout)
+    assert rows and all(isinstance(row["label"], list) and row["issue_label"] in LABELS.split(",") for row in rows)
+    table = hilt("label-issues", tmp_path / "p.hilt").stdout
+    assert "*" in table

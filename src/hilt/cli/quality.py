@@ -82,7 +82,10 @@ def agreement_tables(report: Agreement, title: str = "project") -> list[Any]:
     overview.add_column(style="bold")
     overview.add_column()
     overview.add_row("items labelled by 2+ people", f"{report.n_items:,}")
-    overview.add_row("Krippendorff's alpha", alpha_words(report.alpha))
+    overview.add_row("Krippendorff's alpha" + (" (MASI distance between sets)" if report.per_label is not None else ""),
+                     alpha_words(report.alpha))
+    for label, alpha in (report.per_label or {}).items():  # multi-label: each label's yes/no
+        overview.add_row(f"  alpha of {label}", alpha_words(alpha))
     renderables: list[Any] = [Text(title, style="bold"), overview]
 
     annotators = Table(title="annotators (least agreeing first)")
@@ -131,6 +134,9 @@ def label_issues_command(
     items whose annotators disagree come too. score: 0 to 1, higher is more likely wrong;
     suggested: the label the model prefers. Items a reviewer decided are left out.
 
+    A multi-label project's issues are (item, label) pairs: "label" is the item's set with the
+    doubted label marked (* after it), "suggested" the set with that label flipped.
+
     Example: hilt label-issues reviews.hilt --limit 20
     """
     location = project_location(project)
@@ -153,8 +159,9 @@ def label_issues_command(
                           "every label it was not trained on, and no annotators disagree.")
         return
     headers = ("item", "text", "label", "suggested", "score", "annotator", "disagree")
-    cells = [(str(row.item_id), texts.get(row.item_id, ""), str(row.label), str(row.suggested),
-              f"{row.score:.2f}", str(row.annotator), "yes" if row.disagreement else "") for row in rows]
+    cells = [(str(row.item_id), texts.get(row.item_id, ""), _answer_cell(row.label, row.issue_label),
+              _answer_cell(row.suggested, row.issue_label), f"{row.score:.2f}", str(row.annotator),
+              "yes" if row.disagreement else "") for row in rows]
     # The text gets the width the other columns leave (each cell has a border and two spaces).
     others = sum(max(len(headers[i]), *(len(cell[i]) for cell in cells)) for i in range(len(headers)) if i != 1)
     room = max(12, min(TEXT_WIDTH, stdout.width - others - 3 * len(headers) - 1))
@@ -205,3 +212,16 @@ def _item_texts(project: Any, item_ids: list[str]) -> dict[str, str]:
             value = ", ".join(f"{column}={row[column]}" for column in shown[:4])
         texts[key] = " ".join(value.split())
     return texts
+
+
+def _answer_cell(answer: object, doubted: str | None) -> str:
+    """A label, or a multi-label set with the doubted label starred: ``red*, car`` (``{}`` for none).
+
+    Examples
+    --------
+    >>> _answer_cell("pos", None), _answer_cell(["red", "car"], "red"), _answer_cell([], "car")
+    ('pos', 'red*, car', '{}')
+    """
+    if not isinstance(answer, list):
+        return str(answer)
+    return ", ".join(f"{label}*" if label == doubted else label for label in answer) or "{}"

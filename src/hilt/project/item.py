@@ -21,8 +21,9 @@ class Item:
         then kept as ``other_text``), ``{column: value}`` for table rows.
     is_eval : bool
         Part of the random evaluation sample (never trained on; it measures accuracy).
-    guess : str or None
-        The current model's most probable label: on the ranked items and on the evaluation
+    guess : str, list of str, or None
+        The current model's most probable label (a multi-label project's: its predicted set, the
+        labels with probability at least 0.5, in label order): on the ranked items and on the evaluation
         items served next alike, so that whether an item has a guess never says whether it is
         an evaluation item. ``None`` before the first model, with the ``random`` strategy (no
         ranking), and for items served from outside the ranking. The faces show it only after
@@ -41,5 +42,5 @@ class Item:
     id: str
     data: dict
     is_eval: bool
-    guess: str | None = None
+    guess: str | list[str] | None = None
     uncertainty: float | None = None

@@ -79,7 +79,9 @@ class _Result(Mapping):
         [('items', <class 'int'>), ('kappa', float | None)]
         """
         hints = typing.get_type_hints(cls)
-        return [(key, hints[name]) for key, name in _class_layout(cls)]
+        only = {field.name for field in dataclasses.fields(cls) if field.metadata.get("task_only")}
+        # A key only some tasks send (a multi-label run's ``metrics``) is not one every reply has.
+        return [(key, hints[name]) for key, name in _class_layout(cls) if name not in only]
 
     def to_dict(self) -> dict[str, Any]:
         """The result as plain dicts and lists: today's JSON, same keys in the same order."""
@@ -105,6 +107,11 @@ class _Result(Mapping):
 def _class_layout(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple((field.metadata.get("key", field.name), field.name) for field in dataclasses.fields(cls)
                  if not field.metadata.get("hidden"))
+
+
+def _task_field() -> Any:
+    """A field only some tasks fill (``None``, and no key, for the others: see their ``_layout``)."""
+    return dataclasses.field(default=None, metadata={"task_only": True})
 
 
 def _items_field() -> Any:
@@ -155,7 +162,7 @@ class RunSummary(_Result):
     started_at: str
     finished_at: str
     eval_ci: list[float] | None
-    metrics: dict[str, Any] | None = None
+    metrics: dict[str, Any] | None = _task_field()
 
     def _layout(self) -> tuple[tuple[str, str], ...]:
         layout = _class_layout(type(self))
@@ -225,7 +232,7 @@ class Agreement(_Result):
     alpha: float | None
     by_annotator: dict[str, AnnotatorAgreement]
     pairs: dict[str, PairAgreement]
-    per_label: dict[str, float | None] | None = None
+    per_label: dict[str, float | None] | None = _task_field()
 
     def _layout(self) -> tuple[tuple[str, str], ...]:
         layout = _class_layout(type(self))
@@ -381,7 +388,7 @@ class LabelIssue(_Result):
     score: float
     annotator: str
     disagreement: bool
-    issue_label: str | None = None
+    issue_label: str | None = _task_field()
 
     def _layout(self) -> tuple[tuple[str, str], ...]:
         layout = _class_layout(type(self))
