@@ -45,7 +45,7 @@ test: $(STAMP) browser postgres
 # The documentation's screenshots of the real pages (docs/img): the browser tests that take them,
 # told to save them there instead of in their own folders.
 screenshots: $(STAMP) browser
-	HILT_SCREENSHOTS_DIR=$(CURDIR)/docs/img $(PY) -m pytest -q tests/test_web_browser.py::test_label_by_keyboard_skip_undo_reload_and_dashboard tests/test_web_review.py::test_a_reviewer_settles_disagreements_by_keyboard tests/test_web_multilabel.py::test_two_people_label_sets_by_keyboard_and_a_reviewer_settles_them
+	HILT_SCREENSHOTS_DIR=$(CURDIR)/docs/img $(PY) -m pytest -q tests/test_web_browser.py::test_label_by_keyboard_skip_undo_reload_and_dashboard tests/test_web_review.py::test_a_reviewer_settles_disagreements_by_keyboard tests/test_web_multilabel.py::test_the_guess_shows_after_the_answer_never_as_ticks
 
 # The peers the sampling benchmark runs side by side with hilt (modAL, scikit-activeml, small-text).
 $(BENCH_STAMP): $(STAMP)

@@ -1,8 +1,8 @@
 """A multi-label project in a real Chromium: two people label by keyboard on the labelling page
 (toggles, Enter, none of these, skip, undo, reload), a reviewer settles their disagreements on the
-review page, and the pages fit a phone. Takes the documentation's screenshot
-labelling-multilabel.png (1280x800): into the test's folder, or into docs/img with
-``make screenshots``.
+review page, the pages fit a phone, and the dashboard shows the set figures. The guess test takes
+the documentation's screenshot labelling-multilabel.png (1280x800): into the test's folder, or
+into docs/img with ``make screenshots``.
 """
 
 from __future__ import annotations
@@ -142,11 +142,7 @@ def test_two_people_label_sets_by_keyboard_and_a_reviewer_settles_them(tmp_path,
         next_shown(page, first)
         given = {first: TRUTH[first]}
 
-        # The documentation's screenshot: a set half ticked, the last answer's feedback below.
         shot = current_id(page)
-        tick(page, TRUTH[shot][:2])
-        page.screenshot(path=str(screenshots_folder(tmp_path) / "labelling-multilabel.png"))
-        tick(page, TRUTH[shot][:2])  # untick again
         given[answer_set(page, TRUTH[shot])] = TRUTH[shot]
 
         # Skip, then undo: the item is back with nothing ticked (a skip has no labels).
@@ -372,3 +368,35 @@ def test_the_dashboard_shows_the_set_figures_and_agreement(tmp_path, browser_con
         rows = page.eval_on_selector_all("#agreement-per-label tr", "rows => rows.map(r => r.cells[0].textContent)")
         assert rows == LABELS
         page.screenshot(path=str(tmp_path / "dashboard-multilabel.png"), full_page=True)
+
+
+def test_the_guess_shows_after_the_answer_never_as_ticks(tmp_path, browser_context):
+    frame = pd.DataFrame({"id": [f"s{k}" for k in range(50)],
+                          "text": [f"{STORIES[k % 10][1]} ({k})" for k in range(50)]})
+    truth = {f"s{k}": STORIES[k % 10][2] for k in range(50)}
+    path = tmp_path / "news-guess.hilt"
+    with Project.create(path, frame, LABELS, text_column="text", id_column="id", task="multilabel",
+                        eval_share=0.0, features="tfidf", retrain_every=1000, seed=0) as project:
+        token = project.add_annotator("ana")
+        for _ in range(30):
+            item = project.next_item("ana")
+            project.answer(item.id, truth[item.id], "ana")
+        project.retrain(wait=True)
+    with server_in_this_process(path) as base:
+        page = browser_context.new_page()
+        page.goto(f"{base}/?token={token}")
+        for _ in range(3):
+            item_id = current_id(page)
+            guess = page.evaluate("() => window.hilt.state.shown.guess")
+            assert isinstance(guess, list)  # the model's set came with the item ...
+            expect(page.locator(".choice[aria-pressed='true']")).to_have_count(0)  # ... and is not ticked
+            answer_set(page, truth[item_id])
+            shown = ", ".join(guess) or "none of these"
+            said = ", ".join(truth[item_id]) or "none of these"
+            verdict = "agreed" if guess == truth[item_id] else f"guessed “{shown}”"
+            expect(page.locator("#feedback")).to_contain_text(f"You said “{said}”; the model {verdict}")
+            expect(page.locator("#feedback")).to_contain_text("matched your whole set")
+        # The documentation's screenshot: labels ticked, the last answer and the model's guess below.
+        page.set_viewport_size({"width": 1280, "height": 800})
+        tick(page, truth[current_id(page)][:2] or ["tech"])
+        page.screenshot(path=str(screenshots_folder(tmp_path) / "labelling-multilabel.png"))
