@@ -217,7 +217,10 @@ def test_a_terminal_session_labels_sets_by_single_keys(project):
         second = ITEM_ID.search(read_until(master, r"─ item (\S+) ─", seen)).group(1)
         assert second != first
         press("-", r"saved: none of these for item " + re.escape(second))
-        press("2", r"\[2\] \[x\] politics")
+        # Keys typed in a burst arrive in one read: each still counts.
+        press("23", r"\[2\] \[x\] politics   \[3\] \[x\] tech")
+        screen = press("3", r"\[3\] \[ \] tech")
+        assert "[2] [x] politics" in screen
         press("\r", r"saved: politics for item")
         press("q", r"This session: 3 labelled")
         assert process.wait(timeout=60) == 0
@@ -229,6 +232,14 @@ def test_a_terminal_session_labels_sets_by_single_keys(project):
     stored = current_labels(project)
     assert stored[first] == ["sports", "tech"] and stored[second] == []
     assert sorted(map(tuple, stored.values())) == [(), ("politics",), ("sports", "tech")]
+
+
+def test_a_burst_of_keys_from_a_terminal_is_one_press_each():
+    from hilt.cli._label_keys import split_presses
+
+    assert split_presses("13\r") == ["1", "3", "\r"]
+    assert split_presses("\x1b[A") == ["\x1b[A"]  # an arrow key stays one key
+    assert split_presses("1\r\n") == ["1", "\r\n"]
 
 
 def test_a_single_project_reads_its_keys_as_before(tmp_path):

@@ -18,7 +18,7 @@ from hilt.project import keys as project_keys
 from hilt.project.keys import LABEL_KEYS
 
 __all__ = ["ENTER_KEYS", "MAX_KEYED_LABELS", "NONE_KEY", "QUIT_KEYS", "keys_hint", "label_keys", "line_keys",
-           "parse_key", "parse_set_key", "terminal_keys", "TerminalKeys", "toggle"]
+           "parse_key", "parse_set_key", "split_presses", "terminal_keys", "TerminalKeys", "toggle"]
 
 #: Keys that end the session: q, Ctrl-C and Ctrl-D (the last two arrive as characters in
 #: single-key mode).
@@ -194,26 +194,50 @@ def line_keys(stream: IO[str]) -> Iterator[str]:
         yield line.rstrip("\r\n")
 
 
-def terminal_keys(stream: IO[str] | None = None) -> "TerminalKeys":
+def terminal_keys(stream: IO[str] | None = None, *, one_per_key: bool = False) -> "TerminalKeys":
     """Single key presses from a terminal, without waiting for Enter.
 
     The terminal is put in cbreak mode at once (keys arrive as pressed, output still wraps
     lines and Ctrl-C is read as a key here), so that keys typed while the first screen is drawn
     wait for it instead of being echoed and thrown away; it is restored when the iterator is
-    closed.
+    closed. With ``one_per_key`` (a multi-label project, where several label keys are pressed in
+    a row) keys that arrive in one read, typed while the screen was busy, come one by one.
     """
-    return TerminalKeys((stream or sys.stdin).fileno())
+    return TerminalKeys((stream or sys.stdin).fileno(), one_per_key=one_per_key)
+
+
+def split_presses(chunk: str) -> list[str]:
+    r"""The key presses in what one read of a terminal gave: each character, but an escape
+    sequence (an arrow key) whole and a carriage return + newline as one Enter.
+
+    Examples
+    --------
+    >>> from hilt.cli._label_keys import split_presses
+    >>> split_presses("13\r"), split_presses("\x1b[A"), split_presses("2\r\n-")
+    (['1', '3', '\r'], ['\x1b[A'], ['2', '\r\n', '-'])
+    """
+    if chunk.startswith("\x1b"):
+        return [chunk]
+    presses: list[str] = []
+    for char in chunk:
+        if char == "\n" and presses and presses[-1] == "\r":
+            presses[-1] = "\r\n"
+        else:
+            presses.append(char)
+    return presses
 
 
 class TerminalKeys:
     """An iterator of key presses from the terminal ``fd`` in cbreak mode (:func:`terminal_keys`);
     :meth:`close` restores the terminal's mode."""
 
-    def __init__(self, fd: int) -> None:
+    def __init__(self, fd: int, *, one_per_key: bool = False) -> None:
         import termios
         import tty
 
         self._fd = fd
+        self._one_per_key = one_per_key
+        self._waiting: list[str] = []  # presses of the last read not handed out yet
         self._saved: list | None = termios.tcgetattr(fd)
         tty.setcbreak(fd, termios.TCSANOW)  # TCSANOW: keys typed ahead are kept, not flushed
         mode = termios.tcgetattr(fd)
@@ -226,13 +250,19 @@ class TerminalKeys:
     def __next__(self) -> str:
         import os
 
+        if self._waiting:
+            return self._waiting.pop(0)
         if self._saved is None:
             raise StopIteration
         # One read takes a whole key press, so an arrow key's escape sequence is one key.
         pressed = os.read(self._fd, 32)
         if not pressed:
             raise StopIteration
-        return pressed.decode("utf-8", errors="replace")
+        chunk = pressed.decode("utf-8", errors="replace")
+        if not self._one_per_key:
+            return chunk
+        self._waiting = split_presses(chunk)
+        return self._waiting.pop(0)
 
     def close(self) -> None:
         import termios

@@ -14,6 +14,7 @@ from rich.console import Console
 from hilt.cli._label_loop import MAX_KEYED_LABELS, line_keys, run_label_loop, terminal_keys
 from hilt.cli._project import PROJECT_HELP, SCHEDULER_HELP, display_location, open_project, project_location
 from hilt.cli.app import app, user_errors
+from hilt.tasks import get_task
 
 
 def default_annotator() -> str:
@@ -49,7 +50,9 @@ def label(
     out = Console(highlight=False)
     with open_project(location, scheduler=scheduler) as opened:
         single_keys = sys.stdin.isatty() and len(opened.labels) <= MAX_KEYED_LABELS
-        keys = terminal_keys() if single_keys else line_keys(sys.stdin)
+        # Toggles (a multi-label project) are pressed several in a row: each key of a burst counts.
+        toggles = get_task(opened.task).widget == "toggles"
+        keys = terminal_keys(one_per_key=toggles) if single_keys else line_keys(sys.stdin)
         with contextlib.closing(keys):
             warm_features(opened)
             out.print(f"Labelling {display_location(location)} as [bold]{name}[/] ({opened.kind} items"
