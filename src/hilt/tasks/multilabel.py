@@ -71,9 +71,15 @@ def final_sets(answers: Iterable[AnswerRow], labels: Sequence[str]) -> dict[Hash
             order, stored = review[item]
             decided[item] = Decision(_encode(_decode(stored), labels), order, True, counts)
             continue
+        if len(counts) == 1:  # everyone gave the same set (most items: one answer): it is the answer
+            decided[item] = Decision(votes[0][1], votes[0][0], False, counts)
+            continue
         sets = [set(_decode(stored)) for _, stored in votes]
+        named = set().union(*sets)  # a label nobody gave has no votes: it stays out
         chosen = []
         for label in labels:
+            if label not in named:
+                continue
             yes = sum(label in s for s in sets)
             no = len(sets) - yes
             if yes > no or (yes == no and label in sets[0]):
