@@ -15,7 +15,7 @@ import sys
 from typing import IO, Any, Iterator, Sequence
 
 from hilt.project import keys as project_keys
-from hilt.project.keys import LABEL_KEYS
+from hilt.project.keys import LABEL_KEYS, NONE_KEY
 
 __all__ = ["ENTER_KEYS", "MAX_KEYED_LABELS", "NONE_KEY", "QUIT_KEYS", "keys_hint", "label_keys", "line_keys",
            "parse_key", "parse_set_key", "split_presses", "terminal_keys", "TerminalKeys", "toggle"]
@@ -28,10 +28,6 @@ QUIT_KEYS = ("q", "quit", "\x03", "\x04")
 _KEY_ORDER = list(LABEL_KEYS)
 #: At most this many labels get single keys; more are typed as a number + Enter.
 MAX_KEYED_LABELS = len(_KEY_ORDER)
-#: Multi-label: the key that answers "none of these" (the empty set: an answer, not a skip).
-#: Never a label's key (digits and letters) nor a command's, so it is the same in every project;
-#: the web pages use the same key (``hilt.server.pages.NONE_KEY``).
-NONE_KEY = "-"
 #: Multi-label: what Enter arrives as: a newline or carriage return in single-key mode, an empty
 #: line from a pipe.
 ENTER_KEYS = ("\n", "\r", "\r\n", "")

@@ -12,10 +12,14 @@ from __future__ import annotations
 import string
 from typing import Sequence
 
-__all__ = ["COMMAND_KEYS", "LABEL_KEYS", "keys_hint", "label_keys"]
+__all__ = ["COMMAND_KEYS", "LABEL_KEYS", "NONE_KEY", "keys_hint", "label_keys"]
 
 #: Letters taken by commands: never a label's key.
 COMMAND_KEYS = ("s", "u", "q", "v")
+
+#: The key that answers "none of these" on a multi-label item (an empty set, not a skip), in the
+#: terminal and on the pages alike: never a label's key nor a command's.
+NONE_KEY = "-"
 
 #: Label keys in the order labels get them.
 LABEL_KEYS: tuple[str, ...] = (*"123456789", "0", *(c for c in string.ascii_lowercase if c not in COMMAND_KEYS))

@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from hilt.project.keys import LABEL_KEYS, label_keys
+from hilt.project.keys import LABEL_KEYS, NONE_KEY, label_keys
 from hilt.project.results import Agreement, RunSummary
 from hilt.store.location import ProjectLocation
 from hilt.tasks import get_task
@@ -108,11 +108,6 @@ def _page_annotator(request: Request) -> str | RedirectResponse:
     return annotator_for(request, request_token(request), page=True)
 
 
-#: The key that answers "none of these" on a multi-label page (the empty set: an answer, not a
-#: skip). Never a label's key (those are digits and letters, :data:`LABEL_KEYS`) nor a command's,
-#: so it is the same key in every project; ``hilt label`` uses the same one
-#: (:data:`hilt.cli._label_keys.NONE_KEY`).
-NONE_KEY = "-"
 
 #: What the button that saves the ticked labels says, per page.
 SUBMIT_TEXT = {"label.html": "save the ticked labels", "review.html": "decide the ticked labels"}
