@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# The multi-label data sets ``hilt simulate NAME --task multilabel`` knows without a file.
+from hilt.datasets import MULTILABEL_DATASETS
 from hilt.errors import InputError, NotFoundError
 from hilt.store.location import ProjectLocation
 
@@ -17,9 +19,6 @@ __all__ = ["MULTILABEL_DATASETS", "NAMED_DATASETS", "LabelledData", "load_data",
 #: Data sets ``hilt simulate NAME`` knows without a file.
 NAMED_DATASETS = ("digits", "breast_cancer", "wine", "iris", "movie_reviews")
 
-#: Multi-label data sets ``hilt simulate NAME --task multilabel`` knows without a file
-#: (:func:`hilt.datasets.load_multilabel`).
-from hilt.datasets import MULTILABEL_DATASETS  # noqa: E402
 
 
 @dataclass
