@@ -617,6 +617,24 @@ def test_eval_share_of_served_items(where):
         assert 0.15 <= share <= 0.25, share
 
 
+def test_a_later_import_draws_its_evaluation_sample_from_the_project_seed(tmp_path):
+    first = pd.DataFrame({"id": [f"a{i}" for i in range(100)], "text": [f"item {i}" for i in range(100)]})
+    more = pd.DataFrame({"id": [f"b{i}" for i in range(300)], "text": [f"more {i}" for i in range(300)]})
+
+    def sample_after_import(name: str, seed: int | None) -> set[str]:
+        with Project.create(tmp_path / name, first, LABELS, id_column="id", eval_share=0.3, seed=seed) as project:
+            project.import_items(more)
+            return {key for key, evaluation in is_eval_of(project).items() if evaluation and key[0] == "b"}
+
+    same = sample_after_import("one.hilt", 4)
+    assert same == sample_after_import("two.hilt", 4)  # the same seed draws the same sample
+    assert same != sample_after_import("three.hilt", 5)
+    # an import does not replay the creation's draws: its items' pattern is not the first 300 of them
+    replay = np.random.default_rng(4).random(400)[100:] < 0.3
+    assert same != {f"b{i}" for i in np.flatnonzero(replay)}
+    assert abs(len(same) - 90) <= 4 * np.sqrt(300 * 0.3 * 0.7)
+
+
 def test_eval_items_are_never_trained_on_and_measure_accuracy(where):
     frame = reviews(60, neutral=0)  # nothing but sentiment words: the model gets every item right
     right = truth(frame)

@@ -29,7 +29,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-__all__ = ["ImageView", "MIN_SIDE", "find_image", "square_side"]
+__all__ = ["ImageView", "MIN_SIDE", "find_image", "pixel_names", "square_side"]
 
 #: The smallest side of an image found by name alone (4×4 = 16 pixels).
 MIN_SIDE = 4
@@ -150,3 +150,18 @@ def _grid_image(members: list[tuple[tuple[int, ...], str]]) -> ImageView | None:
     if numbers != expected:  # a gap, a repeat (px01 and px1) or a grid that is not square
         return None
     return ImageView(side, tuple(name for _, name in ordered))
+
+
+def pixel_names(names: Sequence[str]) -> set[str]:
+    """The names among ``names`` that are the pixels of the image they make (:func:`find_image`),
+    or none: the one answer to "is this column data because it is a pixel" that the import (a
+    pixel whose values lie in the labels is still a feature) and the project (nor is it hidden
+    as the answer) both ask.
+
+    Examples
+    --------
+    >>> sorted(pixel_names([f"px{k}" for k in range(16)] + ["digit"]))[:3], "digit" in pixel_names(["digit"])
+    (['px0', 'px1', 'px10'], False)
+    """
+    view = find_image([str(name) for name in names])
+    return set(view.pixels) if view is not None else set()

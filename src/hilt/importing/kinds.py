@@ -11,7 +11,7 @@ import pandas as pd
 
 from hilt.errors import InputError
 from hilt.importing.chunk import RawChunk
-from hilt.image_columns import find_image
+from hilt.image_columns import pixel_names
 from hilt.importing.values import _as_text, _plain
 
 __all__: list[str] = []
@@ -76,8 +76,7 @@ def _kind(
     # A number column of label names (a digit 0-9 beside pixels, with labels 0..9) is the answer
     # written as numbers: as a feature it would hand the model the answer. A pixel of the image
     # the column names make is data even when its values stay in 0-9 (a digit's blank border).
-    image = find_image([str(c) for c in data.columns]) if numeric_answers and labels is not None else None
-    pixels = set(image.pixels) if image is not None else set()
+    pixels = pixel_names(list(data.columns)) if numeric_answers and labels is not None else set()
     answers = [c for c in numeric if numeric_answers and labels is not None and str(c) not in pixels
                and _holds_labels(data[c], labels)]
     features = [c for c in numeric if c not in answers]

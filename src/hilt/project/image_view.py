@@ -22,7 +22,7 @@ from fnmatch import fnmatchcase
 from typing import Any, Mapping, Sequence
 
 from hilt.errors import InputError
-from hilt.image_columns import MIN_SIDE, ImageView, find_image, square_side
+from hilt.image_columns import MIN_SIDE, ImageView, find_image, pixel_names, square_side
 
 __all__ = ["ImageView", "MIN_SIDE", "check_image_setting", "find_image", "grey_levels", "image_view", "not_pixels"]
 
@@ -146,6 +146,5 @@ def not_pixels(label_like: Sequence[str], stored: Mapping[str, str]) -> list[str
     >>> not_pixels(["px0", "px15", "digit"], columns)
     ['digit']
     """
-    view = find_image(list(stored.values()))
-    pixels = set(view.pixels) if view is not None else set()
+    pixels = pixel_names(list(stored.values()))
     return [c for c in label_like if stored.get(c, c) not in pixels]

@@ -83,6 +83,7 @@ class ItemImport:
         chunks = batches(items, numbered=settings.id_column is None, progress=progress)
         try:
             result = self._store.import_batches(chunks, eval_share=settings.eval_share, label_existing=True,
+                                                seed=import_seed(settings.seed, self._store.n_items()),
                                                 **settings.overlap_arguments())
         finally:
             items.close()
@@ -92,6 +93,19 @@ class ItemImport:
         self._config.add_columns(items.names, items.label_like)
         self._training.count_import(result)
         return result
+
+
+def import_seed(seed: int | None, n_items: int) -> list[int] | None:
+    """The seed of a later import's random draws (evaluation sample, overlap): the project's
+    seed and how many items it held before, so a seeded project draws the same sample from the
+    same imports in the same order, and each import draws afresh rather than repeating the first.
+
+    Examples
+    --------
+    >>> import_seed(7, 100), import_seed(None, 100)
+    ([7, 100], None)
+    """
+    return None if seed is None else [int(seed), int(n_items)]
 
 
 def batches(items: ItemStream, *, numbered: bool, progress: Callable[[int], Any] | None) -> Iterator[ItemBatch]:

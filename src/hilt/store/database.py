@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from hilt.errors import InputError
 
 __all__ = [
-    "check_connection", "database_folder_name", "describe_url", "drop_project", "has_project",
+    "check_connection", "database_folder_name", "describe_url", "drop_project_tables", "has_project_tables",
     "hilt_named_tables", "parse_url", "url_without_password",
 ]
 
@@ -101,7 +101,7 @@ def check_connection(engine: Engine, url: str) -> None:
         ) from None
 
 
-def has_project(engine: Engine) -> bool:
+def has_project_tables(engine: Engine) -> bool:
     """Whether the database already holds a hilt project (its ``meta`` table)."""
     return inspect(engine).has_table("meta")
 
@@ -112,7 +112,7 @@ def hilt_named_tables(engine: Engine) -> list[str]:
     return [table for table in TABLES if table in existing]
 
 
-def drop_project(engine: Engine) -> None:
+def drop_project_tables(engine: Engine) -> None:
     """Drop a project's tables (for ``create(..., exist_ok=True)``), all in one transaction."""
     with engine.begin() as conn:
         for table in TABLES:

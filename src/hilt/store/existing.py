@@ -34,7 +34,7 @@ def has_project(location: ProjectLocation) -> bool:
         return location.path.exists()
     engine = make_engine(location)
     try:
-        return database.has_project(engine)
+        return database.has_project_tables(engine)
     finally:
         engine.dispose()
 
@@ -45,7 +45,7 @@ def drop_project(location: ProjectLocation) -> None:
     if location.is_database:
         engine = make_engine(location)
         try:
-            database.drop_project(engine)
+            database.drop_project_tables(engine)
         finally:
             engine.dispose()
     else:

@@ -76,7 +76,7 @@ class ImportDraws:
     True
     """
 
-    def __init__(self, seed: int | None, *, eval_share: float, overlap: float = 0.0,
+    def __init__(self, seed: int | Sequence[int] | None, *, eval_share: float, overlap: float = 0.0,
                  annotators_per_item: int = 1) -> None:
         self.eval_share = eval_share
         self.overlap = overlap
@@ -109,7 +109,7 @@ class ItemImportMixin:
         batches: Iterable[ItemBatch],
         *,
         eval_share: float,
-        seed: int | None = None,
+        seed: int | Sequence[int] | None = None,
         label_existing: bool = False,
         overlap: float = 0.0,
         annotators_per_item: int = 1,

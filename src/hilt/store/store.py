@@ -86,7 +86,7 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
         location = ProjectLocation.of(path)
         if location.is_database:
             store = cls._database(location)
-            if database.has_project(store._engine):
+            if database.has_project_tables(store._engine):
                 if not replace:
                     store.close()
                     raise ConflictError(
@@ -94,7 +94,7 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
                         "hilt project. Open it, name another database, or replace it (hilt init --force; "
                         "Python: exist_ok=True): its labels are then lost."
                     )
-                database.drop_project(store._engine)
+                database.drop_project_tables(store._engine)
             elif clashing := database.hilt_named_tables(store._engine):
                 store.close()  # another application's tables: never touched, never dropped
                 raise ConflictError(
@@ -126,7 +126,7 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
         location = ProjectLocation.of(path)
         if location.is_database:
             store = cls._database(location)
-            if not database.has_project(store._engine):
+            if not database.has_project_tables(store._engine):
                 store.close()
                 raise NotFoundError(
                     f"Expected a hilt project in the database {location.display}, but it holds "
