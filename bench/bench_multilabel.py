@@ -7,12 +7,13 @@ Two parts, written to ``bench/results/multilabel.md`` and ``multilabel.json``
    --task multilabel`` runs): micro-F1 learning curves on the real sets ``yeast`` and
    ``solar_flare`` (read from the installed ``river`` package, see
    :data:`hilt.datasets.MULTILABEL_DATASETS`), init 20, batch 20, budget 400, ``--seeds``
-   seeds (default 3), the default logistic regression one-vs-rest on the sets' standard-scaled
+   seeds (default 10), the default logistic regression one-vs-rest on the sets' standard-scaled
    columns. Strategies: random (the baseline), the per-label methods averaged over labels
    (``margin``, ``entropy``) and at their most uncertain label (``margin:max``; every ``:max``
    form ranks alike, so one runs), ``cardinality``, ``margin+diverse``, ``margin:max+diverse``,
    ``committee`` and two mixes. For each: labels to reach random's mean micro-F1 at 400 labels
-   (the first label count where the strategy's mean curve reaches it), as a share of 400; the
+   as a share of 400: the label count from which the strategy's mean curve stays at or above it
+   (a flat, noisy curve touches it early and falls back; the first touch is listed too); the
    target is <= 70 % for the best strategy on at least one real set.
 2. **Speed** at 100,000 items x 20 labels (dense float32, 100 columns) beside a 20-class
    ``single`` pool on the same features: one batch of 10 from ``hilt.strategies.select`` with a
@@ -102,11 +103,16 @@ def curves(name: str, seeds: int, jobs: int, budget: int, log) -> dict:
     rows = {}
     for strategy, s in summary.items():
         reach = next((n for n, f in zip(s.n_labels, s.mean) if f >= reference - 1e-12), None)
+        # A flat, noisy curve touches the reference early and falls back (random itself can):
+        # the headline is the label count from which the mean curve stays at or above it.
+        above = [f >= reference - 1e-12 for f in s.mean]
+        stay = next((n for i, n in enumerate(s.n_labels) if all(above[i:])), None)
         rows[result.display_name(strategy)] = {
             "at": {str(n): [round(m, 4), round(sd, 4)] for n, m, sd in zip(s.n_labels, s.mean, s.std)
                    if n in (100, 200, 400) or n == budget},
             "labels_to_random_at_budget": reach,
-            "share": None if reach is None else reach / budget,
+            "labels_to_stay_at_random_at_budget": stay,
+            "share": None if stay is None else stay / budget,
             "aulc": [round(s.aulc_mean, 4), round(s.aulc_std, 4)],
         }
     best = min((r for r in rows if r != "random"), key=lambda r: (rows[r]["share"] or 9.0, -rows[r]["aulc"][0]))
@@ -226,15 +232,16 @@ def markdown(results: dict) -> str:
         ]
         columns = sorted({int(n) for r in c["rows"].values() for n in r["at"]})
         lines.append("| strategy | " + " | ".join(f"micro-F1 @ {n}" for n in columns)
-                     + f" | labels to random's @ {budget} | share | area under curve |")
-        lines.append("| --- | " + " | ".join("---:" for _ in columns) + " | ---: | ---: | ---: |")
+                     + f" | first reaches random's @ {budget} | stays there from | share | area under curve |")
+        lines.append("| --- | " + " | ".join("---:" for _ in columns) + " | ---: | ---: | ---: | ---: |")
         for strategy, r in c["rows"].items():
             cells = [f"{r['at'][str(n)][0]:.3f} ± {r['at'][str(n)][1]:.3f}" if str(n) in r["at"] else "–"
                      for n in columns]
             reach = "–" if r["labels_to_random_at_budget"] is None else str(r["labels_to_random_at_budget"])
+            stay = "–" if r["labels_to_stay_at_random_at_budget"] is None else str(r["labels_to_stay_at_random_at_budget"])
             share = "> 100 %" if r["share"] is None else f"{r['share']:.0%}"
             shown = f"**{strategy}**" if strategy == c["best"] else strategy
-            lines.append(f"| {shown} | " + " | ".join(cells) + f" | {reach} | {share} | {r['aulc'][0]:.3f} |")
+            lines.append(f"| {shown} | " + " | ".join(cells) + f" | {reach} | {stay} | {share} | {r['aulc'][0]:.3f} |")
         best = c["rows"][c["best"]]
         verdict = "met" if best["share"] is not None and best["share"] <= SHARE_TARGET else "missed"
         share_text = "> 100 %" if best["share"] is None else f"{best['share']:.0%}"
@@ -277,7 +284,7 @@ def markdown(results: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="synthetic set, 2 seeds, 20,000 items: a smoke run")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per strategy (default 3)")
+    parser.add_argument("--seeds", type=int, default=10, help="seeds per strategy (default 10)")
     parser.add_argument("--jobs", type=int, default=2, help="simulation worker processes (default 2)")
     parser.add_argument("--repeats", type=int, default=5, help="timed calls per figure (default 5)")
     parser.add_argument("--sets", default=",".join(REAL_SETS), help="data sets for the curves")
