@@ -205,8 +205,10 @@ def _pruned_serial(probs, tol, p_max, spread_max, skipped):
 def _binary_score(v, method):
     """One label's normalized uncertainty by ``method`` (0 least, 1 margin, 2 ratio, 3
     entropy) for the two-class row ``[v, 1 - v]``: the numbers of the one-label kernels."""
+    # p2 = min(v, 1 - v), not 1 - p1: the same two numbers as the one-label kernels' row
+    # [v, 1 - v] (a tiny v keeps its digits).
     p1 = max(v, 1.0 - v)
-    p2 = 1.0 - p1
+    p2 = min(v, 1.0 - v)
     if method == 0:
         return min((1.0 - p1) * 2.0, 1.0)
     if method == 1:
@@ -224,21 +226,28 @@ def _multilabel_row(probs, i, method, use_max):
     """Mean (or max) over the labels of row ``i``; NaN if a value is not in [0, 1].
 
     Every per-label score falls as ``p1 = max(p, 1 - p)`` rises, so the maximum is the score
-    of the smallest ``p1``: one score per row instead of one per label (exact, same bits).
+    of the label with the smallest ``p1``: one score per row instead of one per label (labels
+    tied on ``p1`` are all scored, so the label order never matters).
     """
     total = 0.0
-    closest = 1.0
+    closest = 2.0
+    best = 0.0
     ok = True
     for j in range(probs.shape[1]):
         v = np.float64(probs[i, j])
         ok &= (v >= 0.0) and (v <= 1.0)  # False for NaN too
         if use_max:
-            closest = min(closest, max(v, 1.0 - v))
+            q = max(v, 1.0 - v)
+            if q < closest:
+                closest = q
+                best = _binary_score(v, method)
+            elif q == closest:
+                best = max(best, _binary_score(v, method))
         else:
             total += _binary_score(v, method)
     if not ok:
         return np.nan
-    return _binary_score(closest, method) if use_max else total / probs.shape[1]
+    return best if use_max else total / probs.shape[1]
 
 
 @njit(parallel=True, cache=True)
