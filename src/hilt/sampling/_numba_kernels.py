@@ -226,28 +226,31 @@ def _multilabel_row(probs, i, method, use_max):
     """Mean (or max) over the labels of row ``i``; NaN if a value is not in [0, 1].
 
     Every per-label score falls as ``p1 = max(p, 1 - p)`` rises, so the maximum is the score
-    of the label with the smallest ``p1``: one score per row instead of one per label (labels
-    tied on ``p1`` are all scored, so the label order never matters).
+    of the label with the smallest ``p1``: a branch-free pass finds that ``p1``, a second one
+    scores only the labels that have it (all of them when several tie, so the label order
+    never matters): one score per row instead of one per label.
     """
+    n_labels = probs.shape[1]
     total = 0.0
     closest = 2.0
-    best = 0.0
     ok = True
-    for j in range(probs.shape[1]):
+    for j in range(n_labels):
         v = np.float64(probs[i, j])
         ok &= (v >= 0.0) and (v <= 1.0)  # False for NaN too
         if use_max:
-            q = max(v, 1.0 - v)
-            if q < closest:
-                closest = q
-                best = _binary_score(v, method)
-            elif q == closest:
-                best = max(best, _binary_score(v, method))
+            closest = min(closest, max(v, 1.0 - v))
         else:
             total += _binary_score(v, method)
     if not ok:
         return np.nan
-    return best if use_max else total / probs.shape[1]
+    if not use_max:
+        return total / n_labels
+    best = 0.0
+    for j in range(n_labels):
+        v = np.float64(probs[i, j])
+        if max(v, 1.0 - v) == closest:
+            best = max(best, _binary_score(v, method))
+    return best
 
 
 @njit(parallel=True, cache=True)

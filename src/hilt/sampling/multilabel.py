@@ -177,8 +177,14 @@ def _score(probs: object, method: str, combine: str, engine: str = "auto") -> np
         # (of the labels tied closest, the highest), as the fused kernel computes it.
         p = array.astype(np.float64, copy=False)
         q = np.maximum(p, 1.0 - p)
-        closest = q == q.min(axis=1, keepdims=True)
-        return np.where(closest, _per_label(p, method), -np.inf).max(axis=1)
+        rows = np.arange(p.shape[0])
+        first = q.argmin(axis=1)
+        out = _per_label(p[rows, first][:, None], method)[:, 0]
+        closest = q == q[rows, first][:, None]
+        tied = closest.sum(axis=1) > 1  # rare: score every label tied closest, keep the highest
+        if tied.any():
+            out[tied] = np.where(closest[tied], _per_label(p[tied], method), -np.inf).max(axis=1)
+        return out
     out = _fast_kernels().multilabel(array, _METHOD_CODES[method], combine == "max")
     if np.isnan(out).any():  # the kernel marks a bad row with NaN; find and describe the first
         error = explain_invalid_labels(array)
