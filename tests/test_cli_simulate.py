@@ -226,3 +226,44 @@ def test_id_column_option_keeps_a_string_id_out_of_the_text(tmp_path):
     assert "the median over seeds (in brackets: the range over seeds)" in result.stdout
     accuracy = float(result.stdout.split("full-data accuracy ")[1].split()[0])
     assert accuracy > 0.9
+
+
+# -- --task multilabel ------------------------------------------------------------------------
+def test_simulate_help_lists_the_multilabel_strategies_and_the_task():
+    from hilt.cli.simulate import DEFAULT_MULTILABEL_STRATEGIES
+    from hilt.simulate import DEFAULT_MULTILABEL_STRATEGIES as LIBRARY_DEFAULTS
+    from hilt.strategies import MULTILABEL_DESCRIPTIONS
+
+    assert DEFAULT_MULTILABEL_STRATEGIES.split(",") == list(LIBRARY_DEFAULTS)  # one default, written twice
+    result = hilt("simulate", "--help")
+    assert result.returncode == 0 and "--task" in result.stdout and "--label-separator" in result.stdout
+    lines = result.stdout.splitlines()
+    for name, text in MULTILABEL_DESCRIPTIONS.items():
+        assert any(line.strip().startswith(name + " ") and text in line for line in lines), name
+
+
+def test_simulate_a_multilabel_file_prints_micro_f1_and_writes_json(tmp_path):
+    from hilt.datasets import load_multilabel
+
+    frame, _, _ = load_multilabel("synthetic_multilabel")
+    frame.head(400).to_csv(tmp_path / "tags.csv", index=False)
+    result = hilt("simulate", "tags.csv", "--task", "multilabel", "--label-column", "labels",
+                  "--strategies", "random,margin:max,margin:max:3/random:1", "--init", "20", "--batch", "20",
+                  "--budget", "80", "--seeds", "2", "--no-plot", "--json", "curves.json", "-q", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "micro-F1 @ 40" in result.stdout and "full-data micro-F1" in result.stdout
+    assert "│ margin:max:3/random:1 " in result.stdout and "Recommended: " in result.stdout
+    raw = json.loads((tmp_path / "curves.json").read_text())
+    assert raw["settings"]["task"] == "multilabel" and raw["settings"]["metric"] == "micro-F1"
+    assert len(raw["curves"]) == 6
+
+
+@pytest.mark.parametrize("args, message", [
+    (["iris", "--strategies", "margin:max"], "task 'single'"),
+    (["synthetic_multilabel", "--task", "multilabel", "--strategies", "margin:max/random:1"], "write margin:max:1"),
+    (["iris", "--task", "multi"], "task to be one of single, multilabel"),
+])
+def test_simulate_multilabel_mistakes_are_one_paragraph_errors(args, message, tmp_path):
+    result = hilt("simulate", *args, "--no-plot", "-q", cwd=tmp_path)
+    assert result.returncode == 2
+    assert message in " ".join(result.stderr.split())

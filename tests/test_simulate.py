@@ -525,3 +525,100 @@ def test_recommendation_says_what_decided_a_tie_in_labels_needed():
         "95 % of the full-data accuracy (1.000) with 10 labels; the best other strategy, margin, "
         "needs 10 too, and random's area under the curve is larger (0.968 vs 0.963)."
     )
+
+
+# -- several labels per item ------------------------------------------------------------------
+from hilt.simulate.data import parse_label_sets  # noqa: E402
+
+ML_SMALL = dict(init=20, batch=20, budget=100, seeds=2, task="multilabel")
+
+
+@pytest.fixture(scope="module")
+def multilabel_result():
+    return simulate.run("synthetic_multilabel", strategies="random,least,margin,entropy,margin:max,ratio:max,"
+                        "cardinality,margin+diverse,margin:max:3/random:1", **ML_SMALL)
+
+
+def test_a_multilabel_simulation_has_micro_f1_curves_with_random_as_the_baseline(multilabel_result):
+    result = multilabel_result
+    assert result.settings["task"] == "multilabel" and result.settings["metric"] == "micro-F1"
+    table = result.table()
+    assert [c for c in table.columns if c.startswith("micro-F1 @ ")] == ["micro-F1 @ 40", "micro-F1 @ 60",
+                                                                         "micro-F1 @ 100"]
+    assert [result.display_name(s) for s in result.settings["strategies"]] == list(table.index)
+    assert result.settings["strategies"] == ["random", "margin", "entropy", "uncertainty:max", "cardinality",
+                                             "margin+diverse", "margin:max:3/random:1"]
+    assert "least = margin" in result.display_name("margin")
+    assert "margin:max = ratio:max" in result.display_name("uncertainty:max")
+    assert any("rank items identically" in note for note in result.notes)
+    for curve in result.curves:
+        assert curve.n_labels == [20, 40, 60, 80, 100] and len(set(curve.picked)) == 100
+        assert all(0.0 <= f <= 1.0 for f in curve.accuracy)
+    assert 0.5 < result.full_accuracy <= 1.0
+    assert "full-data micro-F1" in result.recommendation
+    runs = {c.strategy: c for c in result.curves if c.seed == 0}
+    assert runs["random"].picked[:20] == runs["margin"].picked[:20]  # the same start for every strategy
+
+
+def test_a_multilabel_simulation_is_the_same_for_any_number_of_jobs():
+    args = dict(strategies="random,margin:max", init=20, batch=20, budget=60, seeds=2, task="multilabel")
+    one = simulate.run("synthetic_multilabel", jobs=1, **args)
+    two = simulate.run("synthetic_multilabel", jobs=2, **args)
+    assert [c.accuracy for c in one.curves] == [c.accuracy for c in two.curves]
+    assert [c.picked for c in one.curves] == [c.picked for c in two.curves]
+
+
+def test_multilabel_files_jsonl_lists_and_csv_joined(tmp_path):
+    from hilt.datasets import load_multilabel
+
+    frame, label_column, _ = load_multilabel("synthetic_multilabel")
+    frame = frame.head(300)
+    as_lists = frame.assign(labels=[value.split(";") if value else [] for value in frame["labels"]])
+    as_lists.to_json(tmp_path / "tags.jsonl", orient="records", lines=True, double_precision=15)
+    frame.assign(labels=frame["labels"].str.replace(";", "|")).to_csv(tmp_path / "tags.csv", index=False)
+    args = dict(strategies="random,margin", init=20, batch=20, budget=60, seeds=1, task="multilabel")
+    from_jsonl = simulate.run(tmp_path / "tags.jsonl", label_column="labels", **args)
+    from_csv = simulate.run(tmp_path / "tags.csv", label_column="labels", label_separator="|", **args)
+    assert from_jsonl.settings["labels"] == from_csv.settings["labels"] == [f"L{j}" for j in range(6)]
+    np.testing.assert_allclose([c.accuracy for c in from_jsonl.curves], [c.accuracy for c in from_csv.curves])
+    assert from_jsonl.settings["n_pool"] + from_jsonl.settings["n_test"] == 300
+
+
+def test_texts_with_several_tags_in_a_frame():
+    rng = np.random.default_rng(0)
+    words = {"fun": "joke laugh", "sad": "tears loss", "scary": "ghost dark"}
+    rows = []
+    for _ in range(240):
+        tags = [t for t in words if rng.random() < 0.4]
+        rows.append({"text": " ".join([words[t] for t in tags] + ["film", "story"]), "tags": tags})
+    result = simulate.run(pd.DataFrame(rows), label_column="tags", text_column="text", features="tfidf",
+                          strategies="random,margin:max", init=20, batch=20, budget=60, seeds=1, task="multilabel")
+    assert result.settings["kind"] == "text" and result.settings["labels"] == ["fun", "sad", "scary"]
+    assert result.full_accuracy > 0.9
+
+
+def test_parse_label_sets():
+    assert parse_label_sets(["a;b", " a ; ", "", "[]", '["x", "y"]', ("t",), None, np.nan], ";") == \
+        [("a", "b"), ("a",), (), (), ("x", "y"), ("t",), None, None]
+    assert parse_label_sets(["a|b"], "|") == [("a", "b")]
+    with pytest.raises(InputError, match="at most once per item .* row 0"):
+        parse_label_sets(["a;a"])
+    with pytest.raises(InputError, match="JSON array .* row 1"):
+        parse_label_sets(["a", "[nope"])
+    with pytest.raises(InputError, match="list of labels .* row 0"):
+        parse_label_sets([3])
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: simulate.run("synthetic_multilabel", task="multi"), InputError, "task to be one of single, multilabel"),
+    (lambda: simulate.run("iris", strategies="margin:max"), InputError, "task 'single'"),
+    (lambda: simulate.run("iris", task="multilabel"), NotFoundError, "synthetic_multilabel"),
+    (lambda: simulate.run(pd.DataFrame({"x": [1.0, 2.0], "t": [["a"], ["a"]]}), label_column="t", task="multilabel"),
+     InputError, "at least two different labels"),
+    (lambda: simulate.run("synthetic_multilabel", label_column="labels", task="multilabel"), InputError,
+     "apply to a file"),
+    (lambda: simulate.run(project="p.hilt", task="multilabel"), InputError, "single-label projects"),
+])
+def test_bad_multilabel_simulations(call, error, message):
+    with pytest.raises(error, match=message):
+        call()

@@ -1,4 +1,6 @@
-"""Real data sets that work offline: one bundled text corpus and scikit-learn's bundled sets."""
+"""Real data sets that work offline: one bundled text corpus and scikit-learn's bundled sets;
+for several labels per item, a synthetic set and two real ones read from the installed
+``river`` package (``pip install river``; in hilt's ``bench`` extra)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,17 @@ import pandas as pd
 
 from hilt.errors import InputError
 
-__all__ = ["SKLEARN_DATASETS", "load_movie_reviews", "load_sklearn"]
+__all__ = ["MULTILABEL_DATASETS", "SKLEARN_DATASETS", "load_movie_reviews", "load_multilabel", "load_sklearn"]
 
 #: scikit-learn data sets shipped inside scikit-learn itself (no download).
 SKLEARN_DATASETS = ("digits", "breast_cancer", "wine", "iris")
+
+#: Multi-label data sets: a synthetic one (scikit-learn's generator, for tests) and two real ones
+#: read from the files inside the installed ``river`` package (BSD-3-Clause): ``yeast`` (MULAN's
+#: Yeast gene functions: 2,417 genes, 103 numeric features, 14 functional classes) and
+#: ``solar_flare`` (UCI Solar Flare: 1,066 active regions, 10 categorical features one-hot
+#: encoded; labels: a C-, M- or X-class flare in the next 24 hours).
+MULTILABEL_DATASETS = ("synthetic_multilabel", "yeast", "solar_flare")
 
 
 def load_movie_reviews() -> pd.DataFrame:
@@ -52,3 +61,61 @@ def load_sklearn(name: str) -> pd.DataFrame:
     frame = pd.DataFrame(bunch.data, columns=columns)
     frame["label"] = [str(bunch.target_names[t]) if hasattr(bunch, "target_names") else str(t) for t in bunch.target]
     return frame
+
+
+def load_multilabel(name: str) -> tuple[pd.DataFrame, str, str | None]:
+    """A multi-label data set as ``(frame, label_column, text_column)``: the frame holds numeric
+    feature columns and ``labels``, each item's labels joined by ``;`` (empty: none of them).
+
+    ``synthetic_multilabel``: 1,000 rows of :func:`sklearn.datasets.make_multilabel_classification`
+    (20 features, 6 labels, about 2 per item; fixed seed). ``yeast`` and ``solar_flare`` are
+    read from the installed ``river`` package (see :data:`MULTILABEL_DATASETS`).
+
+    Examples
+    --------
+    >>> from hilt.datasets import load_multilabel
+    >>> frame, label_column, text_column = load_multilabel("synthetic_multilabel")
+    >>> frame.shape, label_column, text_column, frame[label_column][1]
+    ((1000, 21), 'labels', None, 'L1;L2;L3;L5')
+    """
+    if name == "synthetic_multilabel":
+        from sklearn.datasets import make_multilabel_classification
+
+        X, Y = make_multilabel_classification(n_samples=1000, n_features=20, n_classes=6, n_labels=2,
+                                              random_state=0)
+        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        names = [f"L{j}" for j in range(Y.shape[1])]
+        frame["labels"] = [";".join(n for n, on in zip(names, row) if on) for row in Y]
+        return frame, "labels", None
+    if name == "yeast":
+        raw = pd.read_csv(_river_file("yeast.csv.gz"))
+        classes = [c for c in raw.columns if c.startswith("Class")]
+        frame = raw.drop(columns=classes).astype("float64").copy()  # one block, not 103 columns
+        on = raw[classes].astype(int).to_numpy() == 1
+        frame["labels"] = [";".join(c for c, yes in zip(classes, row) if yes) for row in on]
+        return frame, "labels", None
+    if name == "solar_flare":
+        raw = pd.read_csv(_river_file("solar-flare.csv.zip"))
+        targets = {"c-class-flares": "C", "m-class-flares": "M", "x-class-flares": "X"}
+        features = raw.drop(columns=list(targets))
+        frame = pd.get_dummies(features.astype(str), dtype="float64").copy()
+        flares = raw[list(targets)].to_numpy() > 0
+        frame["labels"] = [";".join(tag for tag, yes in zip(targets.values(), row) if yes) for row in flares]
+        return frame, "labels", None
+    raise InputError(f"Expected a multi-label data set name ({', '.join(MULTILABEL_DATASETS)}), got {name!r}.")
+
+
+def _river_file(member: str):
+    """The path of a data file inside the installed ``river`` package, never importing river."""
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    try:
+        path = distribution("river").locate_file(f"river/datasets/{member}")
+    except PackageNotFoundError:
+        raise InputError(
+            f"Expected the river package, whose wheel holds this data set ({member}); it is not installed. "
+            "Install it with: pip install river (or pip install 'hilt[bench]')."
+        ) from None
+    if not path.exists():  # type: ignore[union-attr]
+        raise InputError(f"Expected {member} inside the installed river package; it is not there ({path}).")
+    return path

@@ -13,12 +13,17 @@ from rich.table import Table
 from hilt.cli._project import project_location
 from hilt.cli.app import app, user_errors
 from hilt.errors import InputError
-from hilt.strategies.registry import DESCRIPTIONS
+from hilt.strategies.registry import DESCRIPTIONS, MULTILABEL_DESCRIPTIONS
 
 #: The default comparison (kept equal to hilt.simulate.runner.DEFAULT_STRATEGIES by a test;
 #: written here so that --help does not import the simulation code).
 DEFAULT_STRATEGIES = (
     "random,least,margin,ratio,entropy,margin+diverse,margin+dense,committee,cluster,representative,outlier,"
+    "margin+diverse:8/random:1/outlier:1"
+)
+#: The default with --task multilabel (equal to hilt.simulate.DEFAULT_MULTILABEL_STRATEGIES, by a test).
+DEFAULT_MULTILABEL_STRATEGIES = (
+    "random,margin,ratio,entropy,margin:max,cardinality,margin+diverse,margin:max+diverse,committee,"
     "margin+diverse:8/random:1/outlier:1"
 )
 
@@ -27,8 +32,12 @@ def _strategies_epilog() -> str:
     """One line per strategy, for ``hilt simulate --help`` (markdown: a line break per item)."""
     width = max(len(name) for name in DESCRIPTIONS)
     lines = [f"`{name.ljust(width)}` {text}" for name, text in DESCRIPTIONS.items()]
+    wide = max(len(name) for name in MULTILABEL_DESCRIPTIONS)
+    multilabel = [f"`{name.ljust(wide)}` {text}" for name, text in MULTILABEL_DESCRIPTIONS.items()]
     return ("**Strategies** (mix them as NAME:WEIGHT/NAME:WEIGHT, e.g. margin+diverse:8/random:1/outlier:1):"
-            "\n\n" + "  \n".join(lines))
+            "\n\n" + "  \n".join(lines)
+            + "\n\n**With --task multilabel** also (the methods above are then averaged over labels; in a mix "
+            "the weight follows the last ':', e.g. margin:max:3/random:1):\n\n" + "  \n".join(multilabel))
 
 #: The table and the recommendation go to stdout; progress and errors go to stderr. Piped to a
 #: file, the table keeps its rows on one line each rather than wrapping at 80 columns.
@@ -42,7 +51,8 @@ def simulate(
         None,
         metavar="DATA",
         help="A CSV / JSONL / Parquet file (with --label-column), or a bundled data set: "
-        "digits, breast_cancer, wine, iris, movie_reviews.",
+        "digits, breast_cancer, wine, iris, movie_reviews; with --task multilabel: synthetic_multilabel, "
+        "yeast, solar_flare (the last two read from the installed river package).",
         show_default=False,
     ),
     label_column: Optional[str] = typer.Option(None, help="The file's column of true labels."),
@@ -56,8 +66,17 @@ def simulate(
         None, metavar="PROJECT", help="Replay the answers given in this project file (its labelled items form "
         "the pool).",
     ),
-    strategies: str = typer.Option(
-        DEFAULT_STRATEGIES, help="Comma-separated strategies or mixes to compare (listed below)."
+    strategies: Optional[str] = typer.Option(
+        None, help="Comma-separated strategies or mixes to compare (listed below). Default: "
+        f"{DEFAULT_STRATEGIES}; with --task multilabel: {DEFAULT_MULTILABEL_STRATEGIES}.", show_default=False,
+    ),
+    task: str = typer.Option(
+        "single", help="single (one label per item) or multilabel (a set of labels per item: the label column "
+        "holds JSON lists, or labels joined by --label-separator; curves of micro-F1).",
+    ),
+    label_separator: str = typer.Option(
+        ";", help="With --task multilabel: what joins an item's labels in a text cell (an empty CSV cell is "
+        "the empty set).",
     ),
     init: int = typer.Option(20, help="Random labels every strategy starts from."),
     batch: int = typer.Option(10, help="Labels per query round."),
@@ -88,12 +107,15 @@ def simulate(
     """Which sampling strategy suits your data? Learning curves with the true labels as the oracle.
 
     Every strategy and seed starts from the same random labels, then asks for BATCH at a time.
-    After each round, accuracy is measured on a held-out, stratified test split.
+    After each round, accuracy is measured on a held-out, stratified test split
+    (with --task multilabel: micro-F1 on a random test split).
     The table: accuracy at some label counts (mean ± sd over seeds),
     labels needed to reach 95 % and 99 % of the full-data accuracy
     (the model trained on the whole pool; the median over seeds, with their range), and the area under the learning curve.
 
     Example: hilt simulate digits --budget 400 --seeds 5 --jobs 2
+
+    Example: hilt simulate tags.jsonl --task multilabel --label-column tags --text-column text
     """
     from hilt import simulate as library
 
@@ -117,12 +139,15 @@ def simulate(
         at=checkpoints,
         jobs=jobs,
         progress=not quiet,
+        task=task,
+        label_separator=label_separator,
     )
     settings = result.settings
+    metric = settings.get("metric", "accuracy")
     title = (
         f"{result.dataset}: {settings['n_pool']} items in the pool, {settings['n_test']} held out · "
         f"{_model_line(settings)} · init {settings['init']}, batch {settings['batch']}, budget "
-        f"{settings['budget']} · {len(settings['seeds'])} seed(s) · full-data accuracy {result.full_accuracy:.3f}"
+        f"{settings['budget']} · {len(settings['seeds'])} seed(s) · full-data {metric} {result.full_accuracy:.3f}"
     )
     frame = result.table()
     table = Table(title=title, title_justify="left")
@@ -134,9 +159,10 @@ def simulate(
     for name, row in frame.iterrows():
         table.add_row(str(name), *(str(v) for v in row))
     out.print(table)
+    short = "acc" if metric == "accuracy" else metric
     out.print(
-        "acc: test accuracy, mean ± sd over seeds. labels to x %: the first label count where a seed's "
-        "curve reaches x % of the full-data accuracy, the median over seeds (in brackets: the range over seeds).",
+        f"{short}: test {metric}, mean ± sd over seeds. labels to x %: the first label count where a seed's "
+        f"curve reaches x % of the full-data {metric}, the median over seeds (in brackets: the range over seeds).",
         soft_wrap=True,
     )
     for note in result.notes:

@@ -205,8 +205,10 @@ def _pruned_serial(probs, tol, p_max, spread_max, skipped):
 def _binary_score(v, method):
     """One label's normalized uncertainty by ``method`` (0 least, 1 margin, 2 ratio, 3
     entropy) for the two-class row ``[v, 1 - v]``: the numbers of the one-label kernels."""
+    # p2 = min(v, 1 - v), not 1 - p1: the same two numbers as the one-label kernels' row
+    # [v, 1 - v] (a tiny v keeps its digits).
     p1 = max(v, 1.0 - v)
-    p2 = 1.0 - p1
+    p2 = min(v, 1.0 - v)
     if method == 0:
         return min((1.0 - p1) * 2.0, 1.0)
     if method == 1:
@@ -224,12 +226,15 @@ def _multilabel_row(probs, i, method, use_max):
     """Mean (or max) over the labels of row ``i``; NaN if a value is not in [0, 1].
 
     Every per-label score falls as ``p1 = max(p, 1 - p)`` rises, so the maximum is the score
-    of the smallest ``p1``: one score per row instead of one per label (exact, same bits).
+    of the label with the smallest ``p1``: a branch-free pass finds that ``p1``, a second one
+    scores only the labels that have it (all of them when several tie, so the label order
+    never matters): one score per row instead of one per label.
     """
+    n_labels = probs.shape[1]
     total = 0.0
-    closest = 1.0
+    closest = 2.0
     ok = True
-    for j in range(probs.shape[1]):
+    for j in range(n_labels):
         v = np.float64(probs[i, j])
         ok &= (v >= 0.0) and (v <= 1.0)  # False for NaN too
         if use_max:
@@ -238,7 +243,14 @@ def _multilabel_row(probs, i, method, use_max):
             total += _binary_score(v, method)
     if not ok:
         return np.nan
-    return _binary_score(closest, method) if use_max else total / probs.shape[1]
+    if not use_max:
+        return total / n_labels
+    best = 0.0
+    for j in range(n_labels):
+        v = np.float64(probs[i, j])
+        if max(v, 1.0 - v) == closest:
+            best = max(best, _binary_score(v, method))
+    return best
 
 
 @njit(parallel=True, cache=True)

@@ -7,7 +7,7 @@ whole) or the maximum (its single most doubtful label). With two classes ``least
 ``margin`` coincide: both are ``1 - |2p - 1|``.
 
 Per label, in the normalized forms of :mod:`hilt.sampling.uncertainty` (1 = most uncertain),
-with ``p1 = max(p, 1 - p)`` and ``p2 = 1 - p1``:
+with ``p1 = max(p, 1 - p)`` and ``p2 = min(p, 1 - p)``:
 
 * ``least``: ``2 (1 - p1)``;  ``margin``: ``1 - (p1 - p2)``;  ``ratio``: ``p2 / p1``;
 * ``entropy``: ``-(p1 log2 p1 + p2 log2 p2)``.
@@ -120,8 +120,9 @@ def _check_combine(combine: str) -> str:
 def _per_label(array: np.ndarray, method: str) -> np.ndarray:
     """``(n, L)`` float64 per-label scores of a checked array (the numpy path)."""
     p = array.astype(np.float64, copy=False)
+    # p2 = min(p, 1 - p), not 1 - p1: the numbers of the one-label row [p, 1 - p].
     p1 = np.maximum(p, 1.0 - p)
-    p2 = 1.0 - p1
+    p2 = np.minimum(p, 1.0 - p)
     if method == "least":
         return np.minimum((1.0 - p1) * 2.0, 1.0)
     if method == "margin":
@@ -172,10 +173,18 @@ def _score(probs: object, method: str, combine: str, engine: str = "auto") -> np
             raise error
         if combine == "mean":
             return _per_label(array, method).mean(axis=1)
-        # Each label's score falls as max(p, 1 - p) rises: the max is the closest label's score.
+        # Each label's score falls as max(p, 1 - p) rises: the max is the closest label's score
+        # (of the labels tied closest, the highest), as the fused kernel computes it.
         p = array.astype(np.float64, copy=False)
-        closest = np.maximum(p, 1.0 - p).min(axis=1, keepdims=True)
-        return _per_label(closest, method)[:, 0]
+        q = np.maximum(p, 1.0 - p)
+        rows = np.arange(p.shape[0])
+        first = q.argmin(axis=1)
+        out = _per_label(p[rows, first][:, None], method)[:, 0]
+        closest = q == q[rows, first][:, None]
+        tied = closest.sum(axis=1) > 1  # rare: score every label tied closest, keep the highest
+        if tied.any():
+            out[tied] = np.where(closest[tied], _per_label(p[tied], method), -np.inf).max(axis=1)
+        return out
     out = _fast_kernels().multilabel(array, _METHOD_CODES[method], combine == "max")
     if np.isnan(out).any():  # the kernel marks a bad row with NaN; find and describe the first
         error = explain_invalid_labels(array)

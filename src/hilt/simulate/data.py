@@ -9,13 +9,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# The multi-label data sets ``hilt simulate NAME --task multilabel`` knows without a file.
+from hilt.datasets import MULTILABEL_DATASETS
 from hilt.errors import InputError, NotFoundError
 from hilt.store.location import ProjectLocation
 
-__all__ = ["NAMED_DATASETS", "LabelledData", "load_data"]
+__all__ = ["MULTILABEL_DATASETS", "NAMED_DATASETS", "LabelledData", "load_data", "parse_label_sets"]
 
 #: Data sets ``hilt simulate NAME`` knows without a file.
 NAMED_DATASETS = ("digits", "breast_cancer", "wine", "iris", "movie_reviews")
+
 
 
 @dataclass
@@ -23,7 +26,8 @@ class LabelledData:
     """Items with their true labels: the oracle's answer key.
 
     ``items`` is a 1-D object array of texts (``kind="text"``) or a 2-D float array of table
-    rows (``kind="table"``); ``y`` holds one label (a string) per item.
+    rows (``kind="table"``); ``y`` holds one label (a string) per item, or for
+    ``task="multilabel"`` one tuple of labels per item (in ``labels`` order; ``()`` = none).
     """
 
     name: str
@@ -34,6 +38,8 @@ class LabelledData:
     notes: list[str] = field(default_factory=list)
     #: The featurizer the items come with (a replayed project's own), used unless one is asked for.
     featurizer: Any = None
+    #: ``single`` (one label per item) or ``multilabel`` (a set of labels per item).
+    task: str = "single"
 
     def __len__(self) -> int:
         return int(self.y.shape[0])
@@ -46,6 +52,8 @@ def load_data(
     text_column: str | None = None,
     id_column: str | None = None,
     project: str | Path | ProjectLocation | None = None,
+    task: str = "single",
+    label_separator: str = ";",
 ) -> LabelledData:
     """Resolve the ``data`` argument of :func:`hilt.simulate.run`.
 
@@ -54,6 +62,13 @@ def load_data(
     ``project`` (a hilt project file whose labelled items are replayed). ``id_column`` names a
     file's column of item ids, which is then never taken as the text or as a feature.
 
+    With ``task="multilabel"`` the label column holds each item's set of labels: a list (a
+    JSON array in JSONL, a list in a frame or Parquet file) or a text of labels joined by
+    ``label_separator`` (``"a;c"``; a text starting with ``[`` is read as a JSON array). An
+    empty list, or an empty cell of a CSV file, is the empty set ("none of these"); a missing
+    value in JSONL or a frame (``null``, ``None``) is an unlabelled row and left out.
+    Bundled: :data:`MULTILABEL_DATASETS`.
+
     Examples
     --------
     >>> from hilt.simulate.data import load_data
@@ -61,6 +76,11 @@ def load_data(
     >>> len(iris), iris.kind, iris.labels
     (150, 'table', ['setosa', 'versicolor', 'virginica'])
     """
+    if task not in ("single", "multilabel"):
+        raise InputError(f"Expected task to be one of single, multilabel; got {task!r}.")
+    if task == "multilabel":
+        return _load_multilabel(data, label_column=label_column, text_column=text_column, id_column=id_column,
+                                project=project, separator=label_separator)
     if project is not None:
         if data is not None:
             raise InputError(
@@ -183,3 +203,115 @@ def _read(name: str, source: Any, *, label_column: str, text_column: str | None 
             f"Expected at least two different labels in column {label_column!r}, got {labels!r}."
         )
     return LabelledData(name=name, items=items, y=y, kind=imported.kind, labels=labels, notes=notes)
+
+
+# -- several labels per item ----------------------------------------------------------------
+def parse_label_sets(values: Any, separator: str = ";", where: str = "the label column") -> list[tuple[str, ...] | None]:
+    """Each value of a multi-label column as a tuple of labels (text), or None (unlabelled).
+
+    A list, tuple, set or array is taken as it is; a text is split at ``separator`` (a text
+    starting with ``[`` is read as a JSON array); an empty text is the empty set; ``None`` and
+    NaN are unlabelled. A label given twice in one value is an error naming the row.
+
+    Examples
+    --------
+    >>> from hilt.simulate.data import parse_label_sets
+    >>> parse_label_sets([["b", "a"], "a; c", "", '["c"]', None, float("nan")])
+    [('b', 'a'), ('a', 'c'), (), ('c',), None, None]
+    """
+    import json
+    import math
+
+    out: list[tuple[str, ...] | None] = []
+    for row, value in enumerate(values):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            out.append(None)
+            continue
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                try:
+                    value = json.loads(text)
+                except ValueError:
+                    raise InputError(f"Expected a JSON array of labels in {where}, row {row}; got {value!r}.") from None
+            else:
+                value = [part.strip() for part in text.split(separator)] if text else []
+                value = [part for part in value if part]
+        if isinstance(value, np.ndarray):
+            value = value.tolist()
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            raise InputError(
+                f"Expected a list of labels (or labels joined by {separator!r}) in {where}, row {row}; got {value!r}."
+            )
+        labels = tuple(str(label) for label in value)
+        if len(set(labels)) != len(labels):
+            raise InputError(f"Expected each label at most once per item in {where}, row {row}; got {list(labels)!r}.")
+        out.append(labels)
+    return out
+
+
+def _load_multilabel(data: Any, *, label_column: str | None, text_column: str | None, id_column: str | None,
+                     project: Any, separator: str) -> LabelledData:
+    if project is not None:
+        raise InputError("Expected a multi-label data file or data set for --task multilabel; replaying a "
+                         "project's answers (--project) is for single-label projects so far.")
+    if data is None:
+        raise InputError(
+            "Expected a data set: a file (CSV, JSONL or Parquet) whose --label-column holds each item's labels "
+            f"(JSON lists, or labels joined by {separator!r}), or one of {', '.join(MULTILABEL_DATASETS)}."
+        )
+    if not isinstance(data, pd.DataFrame) and str(data) in MULTILABEL_DATASETS and not Path(str(data)).exists():
+        if label_column is not None or text_column is not None or id_column is not None:
+            raise InputError(
+                f"--label-column, --text-column and --id-column apply to a file; {data!r} is a bundled data set."
+            )
+        from hilt.datasets import load_multilabel
+
+        frame, label_column, text_column = load_multilabel(str(data))
+        name = str(data)
+        source: Any = frame
+    elif isinstance(data, pd.DataFrame):
+        name, source = "data", data
+    else:
+        path = Path(str(data))
+        if not path.exists():
+            raise NotFoundError(
+                f"Expected a data file or one of {', '.join(MULTILABEL_DATASETS)}; got {str(data)!r}, "
+                "which is neither (no such file)."
+            )
+        name, source = path.stem, path
+    if label_column is None:
+        raise InputError("Expected --label-column naming the column that holds each item's labels.")
+    from hilt.importing import read_items
+
+    imported = read_items(source, text_column=text_column, id_column=id_column, exclude_columns=[label_column])
+    frame = imported.frame
+    raw = frame[label_column].tolist()
+    csv_file = isinstance(source, Path) and any(suffix in (".csv", ".tsv") for suffix in source.suffixes)
+    if csv_file:  # a CSV cell cannot hold null apart from "": an empty cell is the empty set
+        raw = ["" if value is None or (isinstance(value, float) and np.isnan(value)) else value for value in raw]
+    sets = parse_label_sets(raw, separator, where=f"column {label_column!r}")
+    keep = np.array([value is not None for value in sets], dtype=bool)
+    notes: list[str] = []
+    if not keep.all():
+        n = int((~keep).sum())
+        notes.append(f"Left out {n} row{'s' if n != 1 else ''} without labels (null).")
+    frame = frame.loc[keep]
+    found = sorted({label for value in sets if value is not None for label in value}, key=_natural)
+    if len(found) < 2:
+        raise InputError(f"Expected at least two different labels in column {label_column!r}, got {found!r}.")
+    order = {label: i for i, label in enumerate(found)}
+    y = np.empty(int(keep.sum()), dtype=object)  # one tuple per item (np.array would make a 2-D array)
+    y[:] = [tuple(sorted(value, key=order.__getitem__)) for value in sets if value is not None]
+    if imported.kind == "text":
+        items = np.asarray(frame[imported.text_column].astype(str).to_numpy(), dtype=object)
+    else:
+        items = frame[imported.feature_columns].to_numpy(dtype=np.float64)
+    return LabelledData(name=name, items=items, y=y, kind=imported.kind, labels=found, notes=notes, task="multilabel")
+
+
+def _natural(label: str) -> tuple:
+    """Sort key that puts Class2 before Class10."""
+    import re
+
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label))

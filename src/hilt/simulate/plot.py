@@ -109,7 +109,8 @@ def learning_curve_figure(result: "LearningCurves") -> "Figure":
         if len(summary) <= _MAX_BANDS or is_random or chosen:
             ax.fill_between(n, mean - std, mean + std, color=colour, alpha=0.15, linewidth=0)
     full = result.full_accuracy
-    ax.axhline(full, color="black", linewidth=1, linestyle=":", label=f"full-data accuracy ({full:.3f})")
+    metric = result.settings.get("metric", "accuracy")
+    ax.axhline(full, color="black", linewidth=1, linestyle=":", label=f"full-data {metric} ({full:.3f})")
     ax.axhline(0.99 * full, color="black", linewidth=0.6, linestyle=(0, (1, 4)), label="99 % of full-data")
     settings = result.settings
     n_seeds = len(result.seeds)
@@ -117,12 +118,12 @@ def learning_curve_figure(result: "LearningCurves") -> "Figure":
     names = [result.display_name(name) for name in chosen_names]
     verdict = f"\nrecommended: {' or '.join(names)}" if names else "\nno strategy recommended"
     ax.set_title(
-        f"{result.dataset}: test accuracy by labels used "
+        f"{result.dataset}: test {metric} by labels used "
         f"({settings.get('model', 'logistic')}, {n_seeds} seed{'s' if n_seeds != 1 else ''}, {band}){verdict}",
         fontsize=10,
     )
     ax.set_xlabel("labels used")
-    ax.set_ylabel("test accuracy")
+    ax.set_ylabel(f"test {metric}")
     drawn = [s for s in summary.values() if s.n_labels]
     if drawn:
         # Zoom on the curves: the interesting part is near the top, not the first rounds' spread.

@@ -153,11 +153,16 @@ def caution(result: LearningCurves) -> str | None:
     if gap >= half:
         return None
     return (
-        f"Caution: the test split holds only {n_test} items, so one accuracy on it is uncertain by "
+        f"Caution: the test split holds only {n_test} items, so one {_metric(result)} on it is uncertain by "
         f"±{half:.3f} (the 95 % Wilson interval at {p:.3f}), more than {what} ({gap:.3f} in area under "
         "the curve): label more items, or simulate on a larger labelled file (hilt simulate FILE "
         "--label-column COLUMN), before relying on this recommendation."
     )
+
+
+def _metric(result: LearningCurves) -> str:
+    """The curves' figure: ``accuracy`` (single) or ``micro-F1`` (multilabel)."""
+    return str(result.settings.get("metric", "accuracy"))
 
 
 def majority_share(result: LearningCurves) -> float | None:
@@ -182,7 +187,8 @@ def cannot_learn(result: LearningCurves) -> str | None:
     return (
         f"No recommendation: the model cannot learn this data as configured. Trained on the whole pool, "
         f"it scores {result.full_accuracy:.3f} on the test split, hardly better than always answering the "
-        f"most common label ({majority:.3f}), so no strategy can do better than that either. Check that "
+        f"most common {'label set' if _metric(result) != 'accuracy' else 'label'} ({majority:.3f}), so no strategy "
+        "can do better than that either. Check that "
         f"{what}; that the features suit the data (--features); and that --label-column names the true labels."
     )
 
@@ -201,7 +207,7 @@ def _reach(result: LearningCurves, s: StrategySummary, level: float | None = Non
     budget = result.settings.get("budget", "the budget")
     if short:
         return f"needs {n if n is not None else f'> {budget}'}"
-    what = f"{round(level * 100)} % of the full-data accuracy ({result.full_accuracy:.3f})"
+    what = f"{round(level * 100)} % of the full-data {_metric(result)} ({result.full_accuracy:.3f})"
     if n is None:
         return f"does not reach {what} within {budget} labels"
     return f"reaches {what} with {n} labels"

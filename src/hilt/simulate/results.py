@@ -59,14 +59,17 @@ class SimulationResult(LearningCurves):
         budget = int(self.settings.get("budget", 0))
         summary = self.summary()
         rows = {}
+        # "acc" for accuracy (single), the metric's own name otherwise (micro-F1 for multilabel).
+        metric = self.settings.get("metric", "accuracy")
+        short = "acc" if metric == "accuracy" else metric
         for strategy, s in summary.items():
             row: dict[str, str] = {}
             for n in at:
                 if n in s.n_labels:
                     i = s.n_labels.index(n)
-                    row[f"acc @ {n}"] = _spread(s.mean[i], s.std[i])
+                    row[f"{short} @ {n}"] = _spread(s.mean[i], s.std[i])
                 else:
-                    row[f"acc @ {n}"] = "–"
+                    row[f"{short} @ {n}"] = "–"
             for t in TARGETS:
                 row[f"labels to {round(t * 100)} %"] = _labels(s.to_reach[t], s.to_reach_by_seed[t], budget)
             row["area under curve"] = _spread(s.aulc_mean, s.aulc_std)

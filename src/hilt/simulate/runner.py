@@ -12,14 +12,14 @@ import numpy as np
 
 from hilt.errors import InputError
 from hilt.learner import ActiveLearner
-from hilt.models import AlignedModel, make_featurizer
+from hilt.models import AlignedModel, MultiLabelModel, label_indicator, make_featurizer
 from hilt.sampling import METHODS
 from hilt.strategies import STRATEGIES, check_strategy
 from hilt.simulate.data import LabelledData, load_data
 from hilt.simulate.estimators import MODELS, make_classifier
 from hilt.simulate.results import Curve, SimulationResult
 
-__all__ = ["run", "initial_positions", "TWO_LABEL_NAME"]
+__all__ = ["run", "initial_positions", "TWO_LABEL_NAME", "DEFAULT_MULTILABEL_STRATEGIES"]
 
 #: The name the four uncertainty methods run under when there are only two labels.
 TWO_LABEL_NAME = "uncertainty"
@@ -29,6 +29,21 @@ TWO_LABEL_NAME = "uncertainty"
 DEFAULT_STRATEGIES = (
     "random", "least", "margin", "ratio", "entropy", "margin+diverse", "margin+dense", "committee",
     "cluster", "representative", "outlier", "margin+diverse:8/random:1/outlier:1",
+)
+
+#: What ``hilt simulate --task multilabel`` compares when no strategies are named: the per-label
+#: methods averaged over labels and at their most uncertain label (``:max``), label cardinality
+#: inconsistency, committee, ``+diverse`` and the book's mix.
+DEFAULT_MULTILABEL_STRATEGIES = (
+    "random", "margin", "ratio", "entropy", "margin:max", "cardinality", "margin+diverse", "margin:max+diverse",
+    "committee", "margin+diverse:8/random:1/outlier:1",
+)
+
+#: Multi-label names that always rank alike: with two classes per label least and margin are both
+#: 1 - |2p - 1|, and every ``:max`` form is a falling function of the closest label's max(p, 1 - p).
+_MULTILABEL_TWINS = (
+    (("least", "margin"), "margin"),
+    (("least:max", "margin:max", "ratio:max", "entropy:max"), "uncertainty:max"),
 )
 
 
@@ -48,6 +63,7 @@ class _Problem:
     init: int
     batch: int
     budget: int
+    task: str = "single"
 
 
 def run(
@@ -69,6 +85,8 @@ def run(
     at: Sequence[int] | None = None,
     jobs: int = 1,
     progress: bool | Callable[[int, int], None] = False,
+    task: str = "single",
+    label_separator: str = ";",
 ) -> SimulationResult:
     """Simulate labelling with each strategy, the true labels answering in place of a person.
 
@@ -119,6 +137,14 @@ def run(
         Worker processes; the results are the same for any number.
     progress : bool or callable
         ``True`` shows a progress bar on stderr; a callable is called with ``(done, total)``.
+    task : {"single", "multilabel"}, default "single"
+        ``multilabel``: each item has a set of labels (the label column holds lists, or labels
+        joined by ``label_separator``; bundled: :data:`hilt.datasets.MULTILABEL_DATASETS`); the
+        model is a :class:`hilt.models.MultiLabelModel`, the curves are of test micro-F1 (random
+        is the baseline as always), the test split is random (not stratified), and the default
+        strategies are :data:`DEFAULT_MULTILABEL_STRATEGIES`.
+    label_separator : str, default ";"
+        Joins the labels of one item in a text cell (``task="multilabel"``).
 
     Returns
     -------
@@ -133,7 +159,9 @@ def run(
     >>> result.curves[0].n_labels
     [6, 12, 18, 24, 30]
     """
-    plan = _plan_strategies(strategies)
+    if task not in ("single", "multilabel"):
+        raise InputError(f"Expected task to be one of single, multilabel; got {task!r}.")
+    plan = _plan_strategies(strategies, task)
     seed_list = _check_seeds(seeds)
     init, batch, budget = (_check_count(name, value) for name, value in
                            (("init", init), ("batch", batch), ("budget", budget)))
@@ -145,7 +173,7 @@ def run(
         raise InputError(f"Expected budget >= init, got budget {budget} and init {init}.")
 
     source = load_data(data, label_column=label_column, text_column=text_column, id_column=id_column,
-                       project=project)
+                       project=project, task=task, label_separator=label_separator)
     notes = list(source.notes)
     pool_idx, test_idx = _split(source, test_size, split_seed)
     n_pool = pool_idx.size
@@ -156,7 +184,9 @@ def run(
         budget = n_pool
 
     display_names: dict[str, str] = {}
-    if len(source.labels) == 2:
+    if task == "multilabel":
+        plan = _merge_multilabel_twins(plan, display_names, notes)
+    elif len(source.labels) == 2:
         plan = _merge_two_label_twins(plan, display_names, notes)
 
     # A replayed project runs on its own features unless others are asked for.
@@ -177,6 +207,7 @@ def run(
         init=init,
         batch=batch,
         budget=budget,
+        task=task,
     )
     full = _full_accuracy(problem)
     tasks = [(name, query, seed) for name, query in plan for seed in seed_list]
@@ -203,7 +234,9 @@ def run(
         "at": checkpoints,
         # What always answering the test split's most common label scores: the floor that the
         # full-data accuracy must clear for the data to be learnable as configured.
-        "majority_share": float(np.unique(problem.y_test, return_counts=True)[1].max() / problem.y_test.size),
+        "majority_share": _majority_share(problem),
+        "task": task,
+        "metric": "micro-F1" if task == "multilabel" else "accuracy",
     }
     return SimulationResult(
         dataset=source.name,
@@ -240,6 +273,35 @@ def _merge_two_label_twins(plan: list[tuple[str, str]], display_names: dict[str,
     return out
 
 
+def _merge_multilabel_twins(plan: list[tuple[str, str]], display_names: dict[str, str],
+                            notes: list[str]) -> list[tuple[str, str]]:
+    """Run each group of always-alike multi-label names (:data:`_MULTILABEL_TWINS`, and the same
+    with ``+diverse`` or ``+dense``) once, under the group's name."""
+    names = [name for name, _ in plan]
+    rename: dict[str, str] = {}
+    for members, shown in _MULTILABEL_TWINS:
+        for suffix in ("", "+diverse", "+dense"):
+            twins = [m + suffix for m in members if m + suffix in names]
+            if len(twins) < 2:
+                continue
+            label = shown + suffix
+            display_names[label] = f"{label} ({' = '.join(twins)})"
+            notes.append(
+                f"For multi-label items, {', '.join(twins)} rank items identically (per label, "
+                + ("least and margin are both 1 - |2p - 1|" if members[0] == "least" else
+                   "each :max score falls as the closest label's max(p, 1 - p) rises")
+                + f"), so they were run once, as '{label}'."
+            )
+            rename.update({twin: label for twin in twins})
+    out, done = [], set()
+    for name, query in plan:
+        label = rename.get(name, name)
+        if label not in done:
+            out.append((label, query))
+            done.add(label)
+    return out
+
+
 # -- one run --------------------------------------------------------------------------------
 def initial_positions(y: np.ndarray, init: int, batch: int, budget: int, seed: int) -> np.ndarray:
     """The first pool positions every strategy labels for ``seed``: ``init`` random items, then
@@ -273,17 +335,19 @@ def _run_one(problem: _Problem, strategy: str, query: str, seed: int) -> Curve:
             strategy=query,
             model=_classifier(problem, seed),
             random_state=seed,
+            task=problem.task,
         )
         first = initial_positions(problem.y_pool, problem.init, problem.batch, problem.budget, seed)
         picked = [first]
         learner.teach(first, problem.y_pool[first])
-        n_labels, accuracy = [learner.n_labelled], [learner.accuracy(problem.X_test, problem.y_test)]
+        # The task's figure: accuracy (single), micro-F1 (multilabel).
+        n_labels, accuracy = [learner.n_labelled], [learner.score(problem.X_test, problem.y_test)]
         while learner.n_labelled < problem.budget:
             chosen = learner.query(min(problem.batch, problem.budget - learner.n_labelled))
             learner.teach(chosen, problem.y_pool[chosen])
             picked.append(chosen)
             n_labels.append(learner.n_labelled)
-            accuracy.append(learner.accuracy(problem.X_test, problem.y_test))
+            accuracy.append(learner.score(problem.X_test, problem.y_test))
     return Curve(
         strategy=strategy,
         seed=seed,
@@ -305,7 +369,8 @@ def _full_accuracy(problem: _Problem) -> float:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
-        model = AlignedModel(_classifier(problem, 0), problem.labels)
+        multilabel = problem.task == "multilabel"
+        model = (MultiLabelModel if multilabel else AlignedModel)(_classifier(problem, 0), problem.labels)
         try:
             model.fit(problem.X_pool, list(problem.y_pool))
         except (ValueError, TypeError) as error:  # e.g. naive Bayes on embeddings (negative values)
@@ -315,7 +380,29 @@ def _full_accuracy(problem: _Problem) -> float:
                 f"Expected the model to fit the {problem.features} features; it raised {type(error).__name__}: "
                 f"{error} Choose other --features (tfidf has no negative values) or another --model."
             ) from None
+        if multilabel:
+            return _micro_f1(label_indicator(list(problem.y_test), problem.labels),
+                             (model.predict_proba(problem.X_test) >= 0.5).astype(np.uint8))
         return float(np.mean(model.predict(problem.X_test) == problem.y_test))
+
+
+def _micro_f1(truth: np.ndarray, predicted: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    return float(f1_score(truth, predicted, average="micro", zero_division=1.0))
+
+
+def _majority_share(problem: _Problem) -> float:
+    """What always answering the most common answer scores on the test split: the most common
+    label's share (single); for multilabel the micro-F1 of giving every item the pool's most
+    common label set."""
+    if problem.task != "multilabel":
+        return float(np.unique(problem.y_test, return_counts=True)[1].max() / problem.y_test.size)
+    sets, counts = np.unique(np.array([";".join(s) for s in problem.y_pool], dtype=object), return_counts=True)
+    common = [label for label in str(sets[counts.argmax()]).split(";") if label]
+    truth = label_indicator(list(problem.y_test), problem.labels)
+    guess = np.repeat(label_indicator([common], problem.labels), truth.shape[0], axis=0)
+    return _micro_f1(truth, guess)
 
 
 # -- many runs ------------------------------------------------------------------------------
@@ -385,16 +472,16 @@ def _progress(progress: Any, total: int) -> tuple[Callable[[int], None], Callabl
 
 
 # -- checks ---------------------------------------------------------------------------------
-def _plan_strategies(strategies: str | Sequence[str] | None) -> list[tuple[str, str]]:
+def _plan_strategies(strategies: str | Sequence[str] | None, task: str = "single") -> list[tuple[str, str]]:
     if strategies is None:
-        names = list(DEFAULT_STRATEGIES)
+        names = list(DEFAULT_MULTILABEL_STRATEGIES if task == "multilabel" else DEFAULT_STRATEGIES)
     elif isinstance(strategies, str):
         names = [s.strip() for s in strategies.split(",") if s.strip()]
     else:
         names = [str(s).strip() for s in strategies]
     if not names:
         raise InputError(f"Expected at least one strategy from {', '.join(STRATEGIES)}; got none.")
-    names = [check_strategy(name) for name in names]
+    names = [check_strategy(name, task=task) for name in names]
     return [(name, name) for name in dict.fromkeys(names)]
 
 
@@ -431,6 +518,13 @@ def _check_seeds(seeds: int | Sequence[int]) -> list[int]:
 
 def _split(source: LabelledData, test_size: float, split_seed: int) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.model_selection import train_test_split
+
+    if source.task == "multilabel":  # label sets are too many to stratify on: a random split
+        n = len(source)
+        if n < 4:
+            raise InputError(f"Expected at least 4 labelled items to split into pool and test set, got {n}.")
+        pool, test = train_test_split(np.arange(n), test_size=test_size, random_state=split_seed)
+        return np.sort(pool), np.sort(test)
 
     labels, counts = np.unique(source.y.astype(str), return_counts=True)
     if counts.min() < 2:

@@ -86,11 +86,11 @@ DESCRIPTIONS: dict[str, str] = {
 #: One line per multi-label-only strategy (a multi-label project also takes every name of
 #: :data:`DESCRIPTIONS`, its uncertainty methods averaged over labels).
 MULTILABEL_DESCRIPTIONS: dict[str, str] = {
-    **{f"{m}:max": f"{m} of the most uncertain label (multi-label)" for m in METHODS},
-    "cardinality": "predicted set size far from the labelled sets' mean (multi-label)",
-    **{f"{m}:max+diverse": f"{m}:max, then the most uncertain of each cluster (multi-label)" for m in METHODS},
-    "cardinality+diverse": "cardinality, then the first of each cluster (multi-label)",
-    **{f"{m}:max+dense": f"{m}:max x how typical of the pool (multi-label)" for m in METHODS},
+    **{f"{m}:max": f"{m} of the most uncertain label" for m in METHODS},
+    "cardinality": "predicted set size far from the usual size",
+    **{f"{m}:max+diverse": f"{m}:max, then one per cluster of them" for m in METHODS},
+    "cardinality+diverse": "cardinality, then one per cluster of them",
+    **{f"{m}:max+dense": f"{m}:max x how typical of the pool" for m in METHODS},
 }
 
 #: Every strategy name that every task takes; mixes combine them as ``NAME:WEIGHT/NAME:WEIGHT``.
