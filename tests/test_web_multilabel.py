@@ -257,7 +257,9 @@ def test_two_people_label_sets_by_keyboard_and_a_reviewer_settles_them(tmp_path,
         for item_id, labels in decided.items():
             assert (final[item_id]["label"], final[item_id]["annotator"]) == (labels, "rita")
         every = export(base, tokens["rita"], include_retracted=True)
-        assert [(r["annotator"], r["label"], r["role"]) for r in every if r["item_id"] == "n7"] == [
+        # n7 may have been the item ana skipped or mended above (served in a random order): her
+        # retracted answers are in this export too, so compare the answers that stand.
+        assert [(r["annotator"], r["label"], r["role"]) for r in every if r["item_id"] == "n7" and not r["retracted"]] == [
             ("ana", ["sports"], "annotate"), ("bob", [], "annotate"), ("rita", [], "review")]
         assert errors == []
 

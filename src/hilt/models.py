@@ -127,6 +127,22 @@ def detect_kind(items: Any) -> str:
     return "table"
 
 
+def _checked(estimator: Any, labels: Sequence[Any]) -> list[Any]:
+    """``labels`` as a list, once the estimator can give probabilities or scores and the labels
+    are at least two and distinct (what both model wrappers need)."""
+    if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
+        raise InputError(
+            "Expected a scikit-learn classifier with predict_proba or decision_function, got "
+            f"{type(estimator).__name__} that has neither."
+        )
+    labels = list(labels)
+    if len(labels) < 2:
+        raise InputError(f"Expected at least 2 labels, got {labels!r}.")
+    if len(set(labels)) != len(labels):
+        raise InputError(f"Expected distinct labels, got {labels!r}.")
+    return labels
+
+
 class AlignedModel:
     """A classifier whose probabilities are aligned to a fixed label list.
 
@@ -153,16 +169,7 @@ class AlignedModel:
     multilabel = False
 
     def __init__(self, estimator: Any, labels: Sequence[Any]):
-        if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
-            raise InputError(
-                "Expected a scikit-learn classifier with predict_proba or decision_function, got "
-                f"{type(estimator).__name__} that has neither."
-            )
-        labels = list(labels)
-        if len(labels) < 2:
-            raise InputError(f"Expected at least 2 labels, got {labels!r}.")
-        if len(set(labels)) != len(labels):
-            raise InputError(f"Expected distinct labels, got {labels!r}.")
+        labels = _checked(estimator, labels)
         self.estimator = estimator
         self.labels = labels
         self._column_of = {label: i for i, label in enumerate(labels)}
@@ -300,16 +307,7 @@ class MultiLabelModel:
     multilabel = True
 
     def __init__(self, estimator: Any, labels: Sequence[Any]):
-        if not (hasattr(estimator, "predict_proba") or hasattr(estimator, "decision_function")):
-            raise InputError(
-                "Expected a scikit-learn classifier with predict_proba or decision_function, got "
-                f"{type(estimator).__name__} that has neither."
-            )
-        labels = list(labels)
-        if len(labels) < 2:
-            raise InputError(f"Expected at least 2 labels, got {labels!r}.")
-        if len(set(labels)) != len(labels):
-            raise InputError(f"Expected distinct labels, got {labels!r}.")
+        labels = _checked(estimator, labels)
         self.estimator = estimator
         self.labels = labels
         self.is_fitted = False

@@ -127,15 +127,7 @@ def ticks_line(labels: Sequence[str], ticked: Sequence[str], view: bool = False)
                 else " save the ticked labels   ")
     line.append(NONE_KEY, style="bold")
     line.append(" none of these   ")
-    line.append("s", style="bold")
-    line.append(" skip   ")
-    line.append("u", style="bold")
-    line.append(" undo   ")
-    if view:
-        line.append("v", style="bold")
-        line.append(" view it all   ")
-    line.append("q", style="bold")
-    line.append(" quit")
+    _command_keys(line, view)
     if len(labels) > MAX_KEYED_LABELS:
         line.append("   (type a number + Enter to tick it; an empty line saves)", style="dim")
     return line
@@ -254,15 +246,7 @@ def _keys_line(labels: Sequence[str], view: bool = False) -> Text:
         # A label past the single keys shows its number, typed + Enter.
         line.append(f"[{keys[number - 1] or number}]", style="bold cyan")
         line.append(f" {label}   ")
-    line.append("s", style="bold")
-    line.append(" skip   ")
-    line.append("u", style="bold")
-    line.append(" undo   ")
-    if view:
-        line.append("v", style="bold")
-        line.append(" view it all   ")
-    line.append("q", style="bold")
-    line.append(" quit")
+    _command_keys(line, view)
     if len(labels) > MAX_KEYED_LABELS:
         line.append("   (type the number, then Enter)", style="dim")
     return line
@@ -281,3 +265,16 @@ def view_whole(item: Any, kind: str, out: Console) -> None:
         # Written as is: rich would wrap and style megabytes of text for nothing.
         out.file.write(text + "\n")
         out.file.flush()
+
+
+def _command_keys(line: Text, view: bool) -> None:
+    """The commands' keys, the same on every item: skip, undo, view (a shortened text), quit."""
+    line.append("s", style="bold")
+    line.append(" skip   ")
+    line.append("u", style="bold")
+    line.append(" undo   ")
+    if view:
+        line.append("v", style="bold")
+        line.append(" view it all   ")
+    line.append("q", style="bold")
+    line.append(" quit")

@@ -533,12 +533,7 @@
     const item = current();
     if (state.fatal) return;
     if (!item) {
-      if (state.exhausted && !state.ops.length && !state.loading) {
-        say("Nothing is left to label: that key press was not used.");
-      } else {
-        state.presses.push(label);  // labels the next item the moment it shows
-        renderSaveState();
-      }
+      keepForNextItem(label);  // labels the next item the moment it shows
       return;
     }
     state.history.push(item);
@@ -584,17 +579,23 @@
     pump();
   }
 
+  // A key pressed while no item is shown: kept for the next item (applied the moment it shows),
+  // or, when nothing is left to label, said to be unused.
+  function keepForNextItem(press) {
+    if (state.exhausted && !state.ops.length && !state.loading) {
+      say("Nothing is left to label: that key press was not used.");
+    } else {
+      state.presses.push(press);
+      renderSaveState();
+    }
+  }
+
   // Multi-label: tick or untick a label on the item shown (or, while none is, on the next one).
   function toggle(label) {
     if (state.fatal) return;
     const item = current();
     if (!item) {
-      if (state.exhausted && !state.ops.length && !state.loading) {
-        say("Nothing is left to label: that key press was not used.");
-      } else {
-        state.presses.push({ kind: "toggle", label: label });
-        renderSaveState();
-      }
+      keepForNextItem({ kind: "toggle", label: label });
       return;
     }
     if (state.tickedFor !== item.id) {
@@ -612,12 +613,7 @@
     if (state.fatal) return;
     const item = current();
     if (!item) {
-      if (state.exhausted && !state.ops.length && !state.loading) {
-        say("Nothing is left to label: that key press was not used.");
-      } else {
-        state.presses.push({ kind: "submit" });
-        renderSaveState();
-      }
+      keepForNextItem({ kind: "submit" });
       return;
     }
     const chosen = state.tickedFor === item.id ? inLabelOrder(state.ticked, labels) : [];
