@@ -219,26 +219,17 @@ def parse_label_sets(values: Any, separator: str = ";", where: str = "the label 
     >>> parse_label_sets([["b", "a"], "a; c", "", '["c"]', None, float("nan")])
     [('b', 'a'), ('a', 'c'), (), ('c',), None, None]
     """
-    import json
-    import math
+    from hilt.tasks.multilabel import label_list
 
     out: list[tuple[str, ...] | None] = []
-    for row, value in enumerate(values):
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+    for row, given in enumerate(values):
+        try:
+            value = label_list(given, separator)
+        except ValueError:
+            raise InputError(f"Expected a JSON array of labels in {where}, row {row}; got {given!r}.") from None
+        if value is None:
             out.append(None)
             continue
-        if isinstance(value, str):
-            text = value.strip()
-            if text.startswith("["):
-                try:
-                    value = json.loads(text)
-                except ValueError:
-                    raise InputError(f"Expected a JSON array of labels in {where}, row {row}; got {value!r}.") from None
-            else:
-                value = [part.strip() for part in text.split(separator)] if text else []
-                value = [part for part in value if part]
-        if isinstance(value, np.ndarray):
-            value = value.tolist()
         if not isinstance(value, (list, tuple, set, frozenset)):
             raise InputError(
                 f"Expected a list of labels (or labels joined by {separator!r}) in {where}, row {row}; got {value!r}."

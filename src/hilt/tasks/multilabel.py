@@ -26,7 +26,7 @@ from hilt.tasks.base import AnswerRow, Decision, Evaluation
 from hilt.tasks.multilabel_metrics import multilabel_metrics
 from hilt.tasks.single import latest_votes
 
-__all__ = ["DEFAULT_SEPARATOR", "MultiLabel", "final_sets"]
+__all__ = ["DEFAULT_SEPARATOR", "MultiLabel", "final_sets", "label_list"]
 
 #: What joins the labels of a CSV/TSV cell (``--label-separator``).
 DEFAULT_SEPARATOR = ";"
@@ -88,6 +88,31 @@ def final_sets(answers: Iterable[AnswerRow], labels: Sequence[str]) -> dict[Hash
         order = next((o for (o, stored), s in zip(votes, sets) if s == set(chosen)), votes[0][0])
         decided[item] = Decision(encoded, order, False, counts)
     return decided
+
+
+def label_list(value: Any, separator: str) -> Any:
+    """A multi-label cell read as a list of labels: a text is a JSON array when it starts with
+    ``[``, else labels joined by ``separator`` (an empty text is ``[]``); an array (a Parquet
+    list column) becomes a list; ``None`` and NaN stay ``None`` (unlabelled). Anything else
+    comes back as it is, for the caller to refuse in its own words; a malformed JSON array
+    raises ``ValueError``. The import (:meth:`MultiLabel.import_value`) and ``hilt simulate``
+    (:func:`hilt.simulate.data.parse_label_sets`) read cells through it.
+
+    Examples
+    --------
+    >>> label_list("a; c", ";"), label_list('["c"]', ";"), label_list("", ";"), label_list(float("nan"), ";")
+    (['a', 'c'], ['c'], [], None)
+    """
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        return json.loads(text)
+    return [part.strip() for part in text.split(separator) if part.strip()]
 
 
 class MultiLabel:
@@ -182,21 +207,14 @@ class MultiLabel:
         return Evaluation(self.metric, head["value"], len(truth), head["ci"], figures)
 
     def import_value(self, value: Any, labels: Sequence[str], *, separator: str | None, where: str) -> str | None:
-        if isinstance(value, np.ndarray):  # a Parquet list column
-            value = value.tolist()
-        if value is None or (isinstance(value, float) and value != value):
+        if isinstance(value, str) and not value.strip():  # an empty cell: no label yet
             return None
-        if isinstance(value, str):
-            text = value.strip()
-            if not text:
-                return None
-            if text.startswith("["):
-                try:
-                    value = json.loads(text)
-                except ValueError:
-                    raise InputError(f"{where}: expected a JSON array of labels like [\"a\",\"b\"]; got {text!r}.") from None
-            else:
-                value = [part.strip() for part in text.split(separator or DEFAULT_SEPARATOR) if part.strip()]
+        try:
+            value = label_list(value, separator or DEFAULT_SEPARATOR)
+        except ValueError:
+            raise InputError(f"{where}: expected a JSON array of labels like [\"a\",\"b\"]; got {value.strip()!r}.") from None
+        if value is None:
+            return None
         if not isinstance(value, list):
             raise InputError(f"{where}: expected a list of labels, or labels joined by "
                              f"{separator or DEFAULT_SEPARATOR!r}; got {value!r}.")
