@@ -47,6 +47,20 @@ def make(where, n=40, **options) -> Project:
 
 # -- answers ---------------------------------------------------------------------------------------
 
+def test_a_column_of_label_sets_left_unimported_is_never_shown_nor_a_feature(tmp_path):
+    # The answers as joined sets ("red;car") or JSON lists, but not named as the label column:
+    # like a column of label names in a single-label project, it is hidden from people.
+    data = frame(16)
+    data["tags"] = [";".join(TAGS[i % 8]) for i in range(16)]
+    data["json_tags"] = [json.dumps(TAGS[i % 8]) for i in range(16)]
+    data["note"] = [f"note {i}" for i in range(16)]
+    with Project.create(tmp_path / "p.hilt", data, LABELS, task="multilabel", features="tfidf", seed=1) as project:
+        shown = set(project.next_item("ana").data)
+        assert "tags" not in shown and "json_tags" not in shown and {"text", "note"} <= shown
+        assert project.text_column == "text"
+
+
+
 def test_a_multilabel_project_keeps_its_task_and_takes_sets(tmp_path):
     with make(tmp_path / "p.hilt") as project:
         assert project.task == "multilabel" and project.status()["task"] == "multilabel"

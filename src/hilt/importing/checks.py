@@ -246,10 +246,40 @@ def check_chunk(
         # Hidden from people even when asked for as a feature: showing is asked for separately.
         label_like = [] if labels is None else [
             c for c in data.columns if c != text and (label_column is None or _is_string_column(data[c]))
-            and _holds_labels(data[c], labels)]
+            and _holds_answers(data[c], labels, parse_label)]
         decided = Decided(kind, text, list(features), label_like)
     checked = CheckedChunk(frame=_jsonable_frame(data, features), ids=ids, labels=row_labels, rows=len(frame))
     return checked, decided
+
+
+def _holds_answers(column: pd.Series, labels: Sequence[str],
+                   parse_label: Callable[[Any, str], str | None] | None) -> bool:
+    """Every present value of a column is an answer the project's task would take: a label name
+    (:func:`~hilt.importing.kinds._holds_labels`), or, where the task reads its own cells
+    (``parse_label``: a multi-label set such as ``"sport;finance"`` or a JSON list), a value
+    that parses. Such a column may hold the answers, so it is hidden like a column of labels.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from hilt.tasks import get_task
+    >>> task = get_task("multilabel")
+    >>> parse = lambda value, where: task.import_value(value, ["a", "b"], separator=";", where=where)
+    >>> _holds_answers(pd.Series(["a;b", None, "b", ""]), ["a", "b"], parse)
+    True
+    >>> _holds_answers(pd.Series(["a;b", "a good film"]), ["a", "b"], parse)
+    False
+    """
+    if parse_label is None:
+        return _holds_labels(column, labels)
+    present = False
+    for value in column.dropna():
+        try:
+            answer = parse_label(value, "")
+        except InputError:
+            return False
+        present = present or answer is not None
+    return present
 
 
 def _check_columns(frame: pd.DataFrame, raw: RawChunk, *, text_column: str | None, id_column: str | None,
