@@ -15,7 +15,7 @@ LABELS = ["pos", "neg", "meh"]
 
 
 def test_the_registry_names_each_task_once_with_a_description():
-    assert TASKS == ("single", "multilabel")
+    assert TASKS == ("single", "multilabel", "spans")
     assert set(DESCRIPTIONS) == set(TASKS)
     assert DEFAULT_TASK == "single" and get_task(None) is get_task("single")
     for name in TASKS:
@@ -27,7 +27,7 @@ def test_the_registry_names_each_task_once_with_a_description():
 
 @pytest.mark.parametrize("bad", ["multi", "", None, 3, "Single"])
 def test_an_unknown_task_is_refused_with_the_names_listed(bad):
-    with pytest.raises(InputError, match=r"Expected task to be one of single, multilabel; got"):
+    with pytest.raises(InputError, match=r"Expected task to be one of single, multilabel, spans; got"):
         check_task(bad)
 
 
