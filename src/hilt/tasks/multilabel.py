@@ -136,8 +136,9 @@ class MultiLabel:
     widget = "toggles"
     multilabel = True
     metric = "micro_f1"
+    needs_text = False
 
-    def check_answer(self, answer: Any, labels: Sequence[str]) -> tuple[str, ...] | None:
+    def check_answer(self, answer: Any, labels: Sequence[str], text: str | None = None) -> tuple[str, ...] | None:
         if answer is None:
             return None
         if isinstance(answer, (str, bytes)) or not isinstance(answer, (list, tuple, set, frozenset)):
@@ -185,7 +186,7 @@ class MultiLabel:
         base, _, combine = method.partition(":")
         return multilabel_score(p, base, combine or "mean")
 
-    def guesses(self, model: Any, probs: Any, labels: Sequence[str]) -> list[str | None]:
+    def guesses(self, model: Any, probs: Any, labels: Sequence[str], rows: Any = None) -> list[str | None]:
         chosen = np.asarray(probs) >= 0.5
         return [_encode([labels[j] for j in np.flatnonzero(row)], labels) for row in chosen]
 

@@ -100,8 +100,9 @@ class SingleLabel:
     widget = "choice"
     multilabel = False
     metric = "accuracy"
+    needs_text = False
 
-    def check_answer(self, answer: Any, labels: Sequence[str]) -> str | None:
+    def check_answer(self, answer: Any, labels: Sequence[str], text: str | None = None) -> str | None:
         if answer is not None and answer not in labels:
             raise InputError(f"Expected a label from {', '.join(labels)} (or None to skip); got {answer!r}.")
         return answer
@@ -128,7 +129,7 @@ class SingleLabel:
 
         return score(probs, method)
 
-    def guesses(self, model: Any, probs: Any, labels: Sequence[str]) -> list[str | None]:
+    def guesses(self, model: Any, probs: Any, labels: Sequence[str], rows: Any = None) -> list[str | None]:
         return [labels[b] for b in np.asarray(probs).argmax(axis=1)] if len(probs) else []
 
     def evaluate(self, truth: Sequence[Any], predicted: Sequence[Any], labels: Sequence[str], *,
