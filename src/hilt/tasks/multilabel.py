@@ -24,7 +24,7 @@ import numpy as np
 from hilt.errors import InputError
 from hilt.tasks.base import AnswerRow, Decision, Evaluation
 from hilt.tasks.multilabel_metrics import multilabel_metrics
-from hilt.tasks.single import latest_votes
+from hilt.tasks.single import latest_votes, ordered_votes
 
 __all__ = ["DEFAULT_SEPARATOR", "MultiLabel", "final_sets", "label_list"]
 
@@ -63,10 +63,7 @@ def final_sets(answers: Iterable[AnswerRow], labels: Sequence[str]) -> dict[Hash
     latest_vote, review = latest_votes(answers)
     decided: dict[Hashable, Decision] = {}
     for item in latest_vote.keys() | review.keys():
-        votes = sorted(latest_vote.get(item, {}).values())  # earliest first
-        counts: dict[str, int] = {}
-        for _, stored in votes:
-            counts[stored] = counts.get(stored, 0) + 1
+        votes, counts = ordered_votes(latest_vote.get(item, {}))
         if item in review:
             order, stored = review[item]
             decided[item] = Decision(_encode(_decode(stored), labels), order, True, counts)

@@ -81,6 +81,22 @@ def latest_votes(answers: Iterable[AnswerRow]) -> tuple[dict[Hashable, dict[str,
     return latest_vote, review
 
 
+def ordered_votes(latest: dict[str, tuple[int, str]]) -> tuple[list[tuple[int, str]], dict[str, int]]:
+    """One item's latest ``(order, answer)`` per annotator, earliest first, and how many
+    annotators gave each answer (``Decision.votes``): where the set and span rules start.
+
+    Examples
+    --------
+    >>> ordered_votes({"bob": (5, "b"), "ada": (2, "a"), "cy": (7, "a")})
+    ([(2, 'a'), (5, 'b'), (7, 'a')], {'a': 2, 'b': 1})
+    """
+    votes = sorted(latest.values())
+    counts: dict[str, int] = {}
+    for _, stored in votes:
+        counts[stored] = counts.get(stored, 0) + 1
+    return votes, counts
+
+
 class SingleLabel:
     """One label per item: the :class:`~hilt.tasks.base.Task` of today's projects.
 

@@ -43,7 +43,7 @@ import numpy as np
 
 from hilt.errors import InputError
 from hilt.tasks.base import AnswerRow, Decision, Evaluation
-from hilt.tasks.single import latest_votes
+from hilt.tasks.single import latest_votes, ordered_votes
 from hilt.tasks.spans_metrics import span_metrics
 
 __all__ = ["SPAN_METHODS", "Spans", "check_spans", "decode_spans", "encode_spans", "final_spans", "span_list"]
@@ -184,10 +184,7 @@ def final_spans(answers: Iterable[AnswerRow]) -> dict[Hashable, Decision]:
     latest_vote, review = latest_votes(answers)
     decided: dict[Hashable, Decision] = {}
     for item in latest_vote.keys() | review.keys():
-        votes = sorted(latest_vote.get(item, {}).values())  # earliest first
-        counts: dict[str, int] = {}
-        for _, stored in votes:
-            counts[stored] = counts.get(stored, 0) + 1
+        votes, counts = ordered_votes(latest_vote.get(item, {}))
         if item in review:
             order, stored = review[item]
             decided[item] = Decision(encode_spans(decode_spans(stored)), order, True, counts)

@@ -13,10 +13,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["BOOTSTRAP_ROUNDS", "METRICS", "entity_counts", "span_metrics"]
+from hilt.tasks.bootstrap import BOOTSTRAP_ROUNDS, bootstrap_weights, with_intervals
 
-#: Resamples of the evaluation items behind each interval.
-BOOTSTRAP_ROUNDS = 1000
+__all__ = ["BOOTSTRAP_ROUNDS", "METRICS", "entity_counts", "span_metrics"]
 
 #: The figures, in the order they are reported; the first is the headline.
 METRICS = ("entity_f1", "entity_precision", "entity_recall")
@@ -92,9 +91,7 @@ def span_metrics(truth: Sequence[Iterable[Mapping[str, Any]]], predicted: Sequen
         return {}
     total = counts.sum(axis=0)
     value = _figures(total[0], total[1], total[2])
-    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=rounds).astype(np.float64)
+    weights = bootstrap_weights(n, rounds, seed)
     boot_counts = weights @ counts
     boot = _figures(boot_counts[:, 0], boot_counts[:, 1], boot_counts[:, 2])
-    return {name: {"value": float(value[name]),
-                   "ci": [float(np.quantile(boot[name], 0.025)), float(np.quantile(boot[name], 0.975))]}
-            for name in METRICS}
+    return with_intervals(value, boot, METRICS)
