@@ -10,7 +10,7 @@ settles it. The model is :class:`hilt.models.AlignedModel` (rows of probabilitie
 
 from __future__ import annotations
 
-from typing import Any, Hashable, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
@@ -95,6 +95,35 @@ def ordered_votes(latest: dict[str, tuple[int, str]]) -> tuple[list[tuple[int, s
     for _, stored in votes:
         counts[stored] = counts.get(stored, 0) + 1
     return votes, counts
+
+
+def decide_each(answers: Iterable[AnswerRow], canonical: Callable[[str], str],
+                contested: Callable[[list[tuple[int, str]]], tuple[str, int]]) -> dict[Hashable, Decision]:
+    """The frame of the set and span rules: per item, the latest review wins (its stored answer
+    put in canonical form by ``canonical``); an answer every annotator gave is the answer; else
+    ``contested(votes)`` (each annotator's latest ``(order, answer)``, earliest first) gives the
+    encoded final answer and the order of the answer that decided it.
+
+    Examples
+    --------
+    >>> rows = [(1, 1, "ada", "x", "annotate"), (1, 2, "bob", "y", "annotate"),
+    ...         (2, 3, "ada", "x", "annotate"), (3, 4, "ada", "x", "annotate"), (3, 5, "rev", "Y", "review")]
+    >>> decided = decide_each(rows, str.lower, lambda votes: ("+".join(v for _, v in votes), votes[-1][0]))
+    >>> [(item, d.label, d.order, d.reviewed) for item, d in sorted(decided.items())]
+    [(1, 'x+y', 2, False), (2, 'x', 3, False), (3, 'y', 5, True)]
+    """
+    latest_vote, review = latest_votes(answers)
+    decided: dict[Hashable, Decision] = {}
+    for item in latest_vote.keys() | review.keys():
+        votes, counts = ordered_votes(latest_vote.get(item, {}))
+        if item in review:
+            order, stored = review[item]
+            decided[item] = Decision(canonical(stored), order, True, counts)
+        elif len(counts) == 1:  # everyone gave the same answer (most items: one answer): it is the answer
+            decided[item] = Decision(votes[0][1], votes[0][0], False, counts)
+        else:
+            decided[item] = Decision(*contested(votes), False, counts)
+    return decided
 
 
 class SingleLabel:

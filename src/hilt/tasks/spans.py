@@ -43,7 +43,7 @@ import numpy as np
 
 from hilt.errors import InputError
 from hilt.tasks.base import AnswerRow, Decision, Evaluation
-from hilt.tasks.single import latest_votes, ordered_votes
+from hilt.tasks.single import decide_each
 from hilt.tasks.spans_metrics import span_metrics
 
 __all__ = ["SPAN_METHODS", "Spans", "check_spans", "decode_spans", "encode_spans", "final_spans", "span_list"]
@@ -181,17 +181,7 @@ def final_spans(answers: Iterable[AnswerRow]) -> dict[Hashable, Decision]:
     >>> final_spans(rows)[1].order, final_spans(rows)[3].reviewed
     (2, True)
     """
-    latest_vote, review = latest_votes(answers)
-    decided: dict[Hashable, Decision] = {}
-    for item in latest_vote.keys() | review.keys():
-        votes, counts = ordered_votes(latest_vote.get(item, {}))
-        if item in review:
-            order, stored = review[item]
-            decided[item] = Decision(encode_spans(decode_spans(stored)), order, True, counts)
-            continue
-        if len(counts) == 1:  # everyone marked the same (most items: one answer): it is the answer
-            decided[item] = Decision(votes[0][1], votes[0][0], False, counts)
-            continue
+    def contested(votes: list[tuple[int, str]]) -> tuple[str, int]:
         marked = [{(s["start"], s["end"], s["label"]) for s in decode_spans(stored)} for _, stored in votes]
         tally: dict[tuple[int, int, str], list[int]] = {}  # span -> [votes, order of its first vote]
         for (order, _), spans in zip(votes, marked):
@@ -202,10 +192,10 @@ def final_spans(answers: Iterable[AnswerRow]) -> dict[Hashable, Decision]:
         chosen = [(yes, first, *span) for span, (yes, first) in tally.items()
                   if 2 * yes > n or (2 * yes == n and span in marked[0])]
         final = _resolve_overlaps(chosen)
-        encoded = encode_spans({"start": s, "end": e, "label": label} for s, e, label in final)
         order = next((o for (o, _), spans in zip(votes, marked) if spans == set(final)), votes[0][0])
-        decided[item] = Decision(encoded, order, False, counts)
-    return decided
+        return encode_spans({"start": s, "end": e, "label": label} for s, e, label in final), order
+
+    return decide_each(answers, lambda stored: encode_spans(decode_spans(stored)), contested)
 
 
 class Spans:
