@@ -65,7 +65,8 @@ def test_without_the_items_text_a_span_text_is_not_checked():
                                                r"PER, LOC; got 'ORG'"),
     ('[{"start": 0, "end": 3}]', r"^people\.csv, line 3: span 1 .*label missing"),
     ('[{"start": 0, "end": 3.5, "label": "PER"}]', r"span 1 .*expected end to be a whole number"),
-    ('[{"start": 0, "end": 99, "label": "PER"}]', r"span 1 .*expected end <= 29 \(the length of the item.s text\); got 99"),
+    ('[{"start": 0, "end": 99, "label": "PER"}]',
+     r"span 1 .*expected end <= 29 \(the length of the item.s text\); got 99"),
     ('[{"start": 0, "end": 5, "label": "PER"}, {"start": 4, "end": 7, "label": "PER"}]',
      r"^people\.csv, line 3: span 2 \{.*\}: expected spans that do not overlap; it overlaps span 1"),
 ])

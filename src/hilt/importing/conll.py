@@ -154,8 +154,9 @@ def _file_lines(path: Path, name: str, encoding: str) -> Iterator[str]:
                     # utf-8-sig drops a byte-order mark at the start of a line, which only the first can have.
                     yield raw.decode(codec)
                 except UnicodeDecodeError as error:
+                    bad = raw[error.start:error.start + 1].hex()
                     raise InputError(
-                        f"{name}, line {number}: expected {encoding} text, but byte 0x{raw[error.start:error.start + 1].hex()} "
+                        f"{name}, line {number}: expected {encoding} text, but byte 0x{bad} "
                         f"at column {error.start + 1} is not valid {encoding}. If the file uses another encoding, say "
                         "which (e.g. encoding='latin-1').") from None
 

@@ -2,7 +2,8 @@
 it differently (the ``spans`` task's label issues).
 
 :func:`span_issues` compares an item's final spans with the spans a model predicted for it (an
-out-of-fold model, which never saw that item's answer) and names each difference (``span`` the final span, ``predicted`` the model's):
+out-of-fold model, which never saw that item's answer) and names each difference (``span``
+the final span, ``predicted`` the model's):
 
 * ``missed``: a final span that no predicted span overlaps (``predicted`` is ``None``);
 * ``extra``: a predicted span that overlaps no final span (``span`` is ``None``);
@@ -13,7 +14,8 @@ out-of-fold model, which never saw that item's answer) and names each difference
 A final span overlapped by two predictions has one issue for each; spans equal in start, end
 and label are no issue. So there are no issues exactly when the two lists hold the same spans.
 
-:func:`span_issue_rows` does it for many items and ranks the items, the most issues first.
+:func:`span_issue_rows` does it for many items and ranks them, those the model agrees with
+least first.
 
 Examples
 --------
@@ -107,7 +109,7 @@ def span_issues(final: SpanList, predicted: SpanList) -> list[dict]:
 
 
 def span_issue_rows(finals: Mapping[Hashable, SpanList], predicted: Mapping[Hashable, SpanList]) -> list[dict]:
-    """The items whose final spans a model's differ from, the most issues first: one row
+    """The items whose final spans a model's differ from, those it agrees with least first: one row
     ``{"item", "issues", "score"}`` per item with at least one issue.
 
     ``score`` is ``1 - F1`` between the final and the predicted spans (exact matches), in
