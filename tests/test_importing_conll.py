@@ -53,7 +53,8 @@ def test_the_wnut_entities_are_the_ones_seqeval_finds_in_its_tags():
 
 
 def test_conll_2003_columns_and_docstart_lines_are_read_with_the_tag_in_the_last_column():
-    lines = ["-DOCSTART- -X- -X- O\n", "\n", "EU NNP B-NP B-ORG\n", "rejects VBZ B-VP O\n", "German JJ B-NP B-MISC\n",
+    lines = ["-DOCSTART-\n", "-DOCSTART- -X- -X- O\n", "\n", "EU NNP B-NP B-ORG\n", "rejects VBZ B-VP O\n",
+             "German JJ B-NP B-MISC\n",
              "call NN I-NP O\n", "\n", "-DOCSTART- -X- -X- O\n", "\n", "Peter NNP B-NP B-PER\n",
              "Blackburn NNP I-NP I-PER\n"]
     texts, spans = read_conll(lines)
@@ -179,8 +180,8 @@ def test_the_wnut_file_written_out_and_read_back_keeps_every_entity(tmp_path):
                [(s["label"], back_text[s["start"]:s["end"]].replace(" ", "")) for s in back]
 
 
-WORDS = st.sampled_from(["Ada", "Grace", "Hopper", "met", "in", "New", "York", "Café", "Zoë", "!", ",", "3", "👩‍💻",
-                         "日本語", "x_y"])
+WORDS = st.sampled_from(["Ada", "Grace", "Hopper", "met", "in", "New", "York", "Café", "Zoë", "!", ",", "3",
+                         "👩‍💻", "日本語", "x_y"])
 
 
 @settings(max_examples=200, deadline=None)

@@ -121,11 +121,11 @@ def read_conll(data: Any, *, source: str | None = None, labels: Sequence[str] | 
         if not body:
             _end_sentence(tokens, tags, texts, spans)
             continue
-        where = f"{prefix}line {number}"
-        token, tag = _token_and_tag(body, where)
-        if token == DOCSTART:
+        if body.split(None, 1)[0] == DOCSTART:  # with or without columns after it
             _end_sentence(tokens, tags, texts, spans)
             continue
+        where = f"{prefix}line {number}"
+        token, tag = _token_and_tag(body, where)
         tags.append(_checked_tag(tag, known, where, body))
         tokens.append(token)
     _end_sentence(tokens, tags, texts, spans)

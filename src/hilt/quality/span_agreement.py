@@ -141,7 +141,10 @@ def span_agreement(answers_by_item: Mapping[Hashable, Mapping[str, SpanList]], t
     pairs: dict[tuple[str, str], list[int]] = {}
     people: dict[str, list[int]] = {}
     for number, (item, by_annotator) in enumerate(shared.items()):
-        text = texts.get(item) if hasattr(texts, "get") else texts[item]
+        try:
+            text = texts[item]
+        except (KeyError, IndexError):
+            text = None
         if not isinstance(text, str):
             raise InputError(f"Expected the text of item {item!r} (it has answers from {len(by_annotator)} "
                              f"annotators); got {text!r}.")
