@@ -1,4 +1,4 @@
-"""Spans cells of CSV, JSON lines and Parquet files (hilt.importing.span_cells): JSON text or
+"""Spans cells of CSV, JSON lines and Parquet files (hilt.tasks.spans_cells): JSON text or
 lists, Prodigy's extra keys, and messages that name the line and the span."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hilt.errors import InputError
-from hilt.importing.span_cells import read_spans_cell
+from hilt.tasks.spans_cells import read_spans_cell
 
 LABELS = ["PER", "LOC"]
 TEXT = "Ada met Grace Hopper in Paris"

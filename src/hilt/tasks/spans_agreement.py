@@ -17,7 +17,7 @@ dependency).
 
 Examples
 --------
->>> from hilt.quality.span_agreement import span_agreement
+>>> from hilt.tasks.spans_agreement import span_agreement
 >>> per, loc = {"start": 0, "end": 3, "label": "PER"}, {"start": 8, "end": 13, "label": "LOC"}
 >>> report = span_agreement({1: {"ann": [per, loc], "bob": [per]}}, {1: "Ada met Paris"})
 >>> report["items"], report["f1"], round(report["alpha"], 3)
