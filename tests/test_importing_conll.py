@@ -133,6 +133,8 @@ def test_a_file_without_sentences_a_missing_file_and_bad_bytes_are_refused(tmp_p
         read_conll(empty)
     with pytest.raises(InputError, match=r"no such file"):
         read_conll(tmp_path / "missing.conll")
+    with pytest.raises(InputError, match=r"got a text of several lines\. Pass its lines: read_conll\(text\.splitlines"):
+        read_conll("Ada\tB-PER\nrocks\tO\n")
     bad = tmp_path / "bad.conll"
     bad.write_bytes("Ada\tB-PER\n".encode() + b"Caf\xe9\tB-LOC\n")
     with pytest.raises(InputError, match=r"^bad\.conll, line 2: expected utf-8 text, but byte 0xe9 at column 4"):
@@ -157,3 +159,13 @@ def test_iob2_tags_are_read_as_tags_to_spans_reads_them(rows):
         at += len(token) + 1
     assert texts == [" ".join(token for token, _ in rows)]
     assert spans == [tags_to_spans(offsets, [tag for _, tag in rows])]
+
+
+def test_an_open_text_file_is_read_as_its_lines_with_the_name_given(tmp_path):
+    path = tmp_path / "open.iob"
+    path.write_text("Ada\tB-PER\nsings\tO\n\nbad\n", encoding="utf-8")
+    with open(path, encoding="utf-8") as file, pytest.raises(InputError, match=r"^open\.iob, line 4: expected"):
+        read_conll(file, source=path.name)
+    with open(path, encoding="utf-8") as file:
+        lines = file.readlines()[:3]
+    assert read_conll(lines) == (["Ada sings"], [[{"start": 0, "end": 3, "label": "PER"}]])

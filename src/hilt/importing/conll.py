@@ -25,6 +25,7 @@ Examples
 from __future__ import annotations
 
 import codecs
+import os
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
@@ -54,8 +55,9 @@ def read_conll(data: Any, *, source: str | None = None, labels: Sequence[str] | 
 
     Parameters
     ----------
-    data : str, pathlib.Path or iterable of str
-        A file path, or the file's lines (with or without their line ends), e.g. an open text file.
+    data : str, path-like or iterable of str
+        A file path, or the file's lines (with or without their line ends), e.g. an open text
+        file (a string is a path).
     source : str, optional
         The name messages give the input (default: the file's name; none for lines).
     labels : sequence of str, optional
@@ -99,7 +101,10 @@ def read_conll(data: Any, *, source: str | None = None, labels: Sequence[str] | 
     ...
     hilt.errors.InputError: people.conll, line 2: expected 'token<TAB>tag' (or the token and its tag separated by spaces); got 'Lovelace'.
     """
-    if isinstance(data, (str, Path)):
+    if isinstance(data, str) and "\n" in data:
+        raise InputError("Expected a CoNLL file's path or its lines; got a text of several lines. Pass its "
+                         "lines: read_conll(text.splitlines()).")
+    if isinstance(data, (str, os.PathLike)):
         path = Path(data)
         name = path.name if source is None else source
         lines: Iterable[str] = _file_lines(path, name, encoding)
