@@ -59,7 +59,7 @@ def test_without_the_items_text_a_span_text_is_not_checked():
 
 @pytest.mark.parametrize("value, message", [
     ('[{"start": 0, "end": 3, "label": "PER"},', r"^people\.csv, line 3: expected a JSON list of spans like "
-                                               r"\[\{\"start\": 0, \"end\": 3, \"label\": 'PER'\}\]"),
+                                               r"\[\{\"start\": 0, \"end\": 3, \"label\": \"PER\"\}\]"),
     ('{"start": 0, "end": 3, "label": "PER"}', r"^people\.csv, line 3: Expected a list of spans"),
     ('[{"start": 0, "end": 3, "label": "ORG"}]', r"^people\.csv, line 3: span 1 \{.*\}: expected label to be one of "
                                                r"PER, LOC; got 'ORG'"),

@@ -77,7 +77,7 @@ def read_spans_cell(value: Any, labels: Sequence[str], *, text: str | None = Non
     except ValueError:
         example = list(labels)[0] if len(labels) else "PER"
         raise InputError(f"{prefix}expected a JSON list of spans like "
-                         f"[{{\"start\": 0, \"end\": 3, \"label\": {example!r}}}] (or an empty cell); "
+                         f"[{{\"start\": 0, \"end\": 3, \"label\": {json.dumps(example, ensure_ascii=False)}}}] (or an empty cell); "
                          f"got {_shorten(str(value).strip())!r}.") from None
     if spans is None:
         return None
