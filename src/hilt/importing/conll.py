@@ -9,9 +9,8 @@ a blank line between sentences; ``-DOCSTART-`` lines (CoNLL-2003's document brea
   the ``spans`` task). IOB2 tags (``O``, ``B-PER``, ``I-PER``) are read as they are; IOB1 (an
   ``I-`` that starts an entity) and BIOES / BILOU (``E-``/``L-`` ends one, ``S-``/``U-`` is a
   one-token entity) are converted.
-* :func:`write_conll` writes texts and their spans out as IOB2, over the tokens of
-  :func:`hilt.tasks.spans_text.tokenize` (what the page and the model see), one ``token<TAB>tag``
-  per line.
+* the writer is :func:`hilt.project.export_spans.write_conll` (IOB2 over hilt's own tokens,
+  which this layer, below :mod:`hilt.tasks`, does not know).
 
 Examples
 --------
@@ -26,14 +25,13 @@ Examples
 from __future__ import annotations
 
 import codecs
-import io
+import os
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from hilt.errors import InputError
-from hilt.tasks.spans_text import spans_to_tags, tags_to_spans, tokenize
 
-__all__ = ["CONLL_SUFFIXES", "read_conll", "write_conll"]
+__all__ = ["CONLL_SUFFIXES", "DOCSTART", "read_conll"]
 
 #: File suffixes read as CoNLL / IOB (any other name needs the format said: ``--format conll``).
 CONLL_SUFFIXES = (".conll", ".iob")
@@ -44,6 +42,8 @@ DOCSTART = "-DOCSTART-"
 # Tag prefixes: B/I of IOB1 and IOB2; E/L (end) and S/U (single) of BIOES and BILOU.
 _BEGIN, _INSIDE, _END, _SINGLE = {"B"}, {"I"}, {"E", "L"}, {"S", "U"}
 _PREFIXES = _BEGIN | _INSIDE | _END | _SINGLE
+_CONTINUES = _INSIDE | _END  # may continue the entity before it
+_CLOSES = _END | _SINGLE  # the entity ends with this token
 
 _EXPECTED_TAG = ("a tag O, B-TYPE or I-TYPE (IOB), or E-TYPE, L-TYPE, S-TYPE, U-TYPE (BIOES, BILOU), "
                  "TYPE the entity's label")
@@ -55,8 +55,9 @@ def read_conll(data: Any, *, source: str | None = None, labels: Sequence[str] | 
 
     Parameters
     ----------
-    data : str, pathlib.Path or iterable of str
-        A file path, or the file's lines (with or without their line ends), e.g. an open text file.
+    data : str, path-like or iterable of str
+        A file path, or the file's lines (with or without their line ends), e.g. an open text
+        file (a string is a path).
     source : str, optional
         The name messages give the input (default: the file's name; none for lines).
     labels : sequence of str, optional
@@ -100,7 +101,10 @@ def read_conll(data: Any, *, source: str | None = None, labels: Sequence[str] | 
     ...
     hilt.errors.InputError: people.conll, line 2: expected 'token<TAB>tag' (or the token and its tag separated by spaces); got 'Lovelace'.
     """
-    if isinstance(data, (str, Path)):
+    if isinstance(data, str) and "\n" in data:
+        raise InputError("Expected a CoNLL file's path or its lines; got a text of several lines. Pass its "
+                         "lines: read_conll(text.splitlines()).")
+    if isinstance(data, (str, os.PathLike)):
         path = Path(data)
         name = path.name if source is None else source
         lines: Iterable[str] = _file_lines(path, name, encoding)
@@ -121,11 +125,11 @@ def read_conll(data: Any, *, source: str | None = None, labels: Sequence[str] | 
         if not body:
             _end_sentence(tokens, tags, texts, spans)
             continue
-        where = f"{prefix}line {number}"
-        token, tag = _token_and_tag(body, where)
-        if token == DOCSTART:
+        if body.split(None, 1)[0] == DOCSTART:  # with or without columns after it
             _end_sentence(tokens, tags, texts, spans)
             continue
+        where = f"{prefix}line {number}"
+        token, tag = _token_and_tag(body, where)
         tags.append(_checked_tag(tag, known, where, body))
         tokens.append(token)
     _end_sentence(tokens, tags, texts, spans)
@@ -191,92 +195,24 @@ def _end_sentence(tokens: list[str], tags: list[str], texts: list[str], spans: l
     """The sentence read so far as a text and its spans (nothing for no tokens), then a fresh one."""
     if not tokens:
         return
-    offsets = []
+    found: list[dict] = []
+    current: dict | None = None  # the entity the next token may continue
     at = 0
-    for token in tokens:
-        offsets.append((at, at + len(token)))
-        at += len(token) + 1
-    texts.append(" ".join(tokens))
-    spans.append(tags_to_spans(offsets, _iob2(tags)))
-    tokens.clear()
-    tags.clear()
-
-
-def _iob2(tags: Sequence[str]) -> list[str]:
-    """IOB1, BIOES and BILOU tags (checked) as IOB2: each entity starts with ``B-``.
-
-    Examples
-    --------
-    >>> _iob2(["I-PER", "I-PER", "O", "S-LOC", "S-LOC", "B-ORG", "E-ORG", "I-ORG", "L-ORG"])
-    ['B-PER', 'I-PER', 'O', 'B-LOC', 'B-LOC', 'B-ORG', 'I-ORG', 'B-ORG', 'I-ORG']
-    """
-    out = []
-    current = None  # the label of the entity the next token may continue
-    for tag in tags:
+    for token, tag in zip(tokens, tags):
+        start, end = at, at + len(token)
+        at = end + 1
         if tag == "O":
-            out.append(tag)
             current = None
             continue
         prefix, _, label = tag.partition("-")
-        continues = prefix in _INSIDE | _END and current == label
-        out.append(f"{'I' if continues else 'B'}-{label}")
-        current = None if prefix in _END | _SINGLE else label
-    return out
-
-
-def write_conll(texts: Sequence[str], spans: Sequence[Sequence[Mapping[str, Any]]], file: Any) -> int:
-    """Write ``texts`` and their ``spans`` as IOB2: each token of
-    :func:`~hilt.tasks.spans_text.tokenize` on a line with its tag (``token<TAB>tag``), a blank
-    line after each text; returns the number of sentences written.
-
-    Spans that do not fall on token boundaries are snapped to the tokens they overlap (as
-    :func:`~hilt.tasks.spans_text.snap_spans` does: ``rac`` in ``Grace`` tags the whole token), so
-    reading the file back gives spans over whole tokens; a span that overlaps a token another
-    span already took leaves no tag. A text without tokens (empty, or only spaces) cannot be
-    written as a CoNLL sentence and is left out, so count the sentences, not the texts, when
-    reading back. The texts read back are the tokens joined by one space: a text whose tokens
-    were already separated by single spaces comes back as it was.
-
-    Parameters
-    ----------
-    texts : sequence of str
-    spans : sequence of lists of span dicts
-        One list per text (``[]``: nothing marked), offsets into that text.
-    file : str, pathlib.Path or text stream
-        Where to write (a path is written as UTF-8, replaced if it exists).
-
-    Examples
-    --------
-    >>> import io
-    >>> out = io.StringIO()
-    >>> write_conll(["Ada met Grace Hopper.", "  "], [[{"start": 9, "end": 20, "label": "PER"}], []], out)
-    1
-    >>> out.getvalue().splitlines()
-    ['Ada\\tO', 'met\\tO', 'Grace\\tB-PER', 'Hopper\\tI-PER', '.\\tO', '']
-    """
-    if len(texts) != len(spans):
-        raise InputError(f"Expected one list of spans per text ({len(texts)} texts); got {len(spans)} lists.")
-    if isinstance(file, (str, Path)):
-        with open(file, "w", encoding="utf-8", newline="") as out:
-            return _write(texts, spans, out)
-    return _write(texts, spans, file)
-
-
-def _write(texts: Sequence[str], spans: Sequence[Sequence[Mapping[str, Any]]], out: IO[str]) -> int:
-    written = 0
-    for number, (text, marked) in enumerate(zip(texts, spans), start=1):
-        if not isinstance(text, str):
-            raise InputError(f"Expected text {number} to be a string; got {type(text).__name__}.")
-        if marked is None or isinstance(marked, (str, Mapping)):
-            raise InputError(f"Expected text {number}'s spans as a list of span dicts ([] for nothing marked); "
-                             f"got {marked!r}.")
-        tokens = tokenize(text)
-        if not tokens:
-            continue
-        buffer = io.StringIO()
-        for (start, end), tag in zip(tokens, spans_to_tags(tokens, marked)):
-            buffer.write(f"{text[start:end]}\t{tag}\n")
-        buffer.write("\n")
-        out.write(buffer.getvalue())
-        written += 1
-    return written
+        if prefix in _CONTINUES and current is not None and current["label"] == label:
+            current["end"] = end
+        else:  # B-, S-, U-, or an I-/E-/L- that continues nothing (IOB1: it starts an entity)
+            current = {"start": start, "end": end, "label": label}
+            found.append(current)
+        if prefix in _CLOSES:
+            current = None
+    texts.append(" ".join(tokens))
+    spans.append(found)
+    tokens.clear()
+    tags.clear()

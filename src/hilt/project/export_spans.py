@@ -1,12 +1,14 @@
 """Writing a spans project's answers out: the JSON lines record, the CSV cell and the CoNLL file.
 
 * JSON lines: :func:`spans_record`, ``{"id", "text", "spans": [...]}`` with the spans as a list
-  (the shape :func:`hilt.importing.span_cells.read_spans_cell` and most NER tools read);
+  (the shape :func:`hilt.tasks.spans_cells.read_spans_cell` and most NER tools read);
 * CSV: :func:`spans_cell`, the spans as compact JSON text (what the store keeps), which a CSV
   import reads back;
-* CoNLL: :func:`write_conll_export`, IOB2 over hilt's tokens, one ``token<TAB>tag`` per line
-  (:func:`hilt.importing.conll.write_conll`), written whole or not at all;
-  :func:`conll_texts_and_spans` picks the texts and answers out of export rows.
+* CoNLL: :func:`write_conll`, IOB2 over the tokens of :func:`hilt.tasks.spans_text.tokenize`
+  (what the page and the model see), one ``token<TAB>tag`` per line, which
+  :func:`hilt.importing.conll.read_conll` reads back; :func:`write_conll_export` writes such a
+  file whole or not at all, and :func:`conll_texts_and_spans` picks the texts and answers out of
+  export rows.
 
 Examples
 --------
@@ -20,16 +22,18 @@ Examples
 
 from __future__ import annotations
 
+import io
 import os
 import threading
 from pathlib import Path
 from typing import IO, Any, Hashable, Iterable, Mapping, Sequence
 
 from hilt.errors import InputError
-from hilt.importing.conll import CONLL_SUFFIXES, write_conll
+from hilt.importing.conll import CONLL_SUFFIXES
 from hilt.tasks.spans import decode_spans, encode_spans
+from hilt.tasks.spans_text import spans_to_tags, tokenize
 
-__all__ = ["conll_texts_and_spans", "spans_cell", "spans_record", "write_conll_export"]
+__all__ = ["conll_texts_and_spans", "spans_cell", "spans_record", "write_conll", "write_conll_export"]
 
 
 def spans_record(item_id: Hashable, text: str, spans: Iterable[Mapping[str, Any]] | None) -> dict[str, Any]:
@@ -71,7 +75,7 @@ def conll_texts_and_spans(rows: Iterable[Mapping[str, Any]], *, text_column: str
 
 def write_conll_export(path: str | Path | IO[str], texts: Sequence[str], spans: Sequence[Sequence[Mapping[str, Any]]],
                        *, overwrite: bool = True) -> int:
-    """Write texts and their spans as a CoNLL IOB2 file (:func:`hilt.importing.conll.write_conll`:
+    """Write texts and their spans as a CoNLL IOB2 file (:func:`write_conll`:
     hilt's tokens, spans snapped to them, texts without tokens left out); return the number of
     sentences written.
 
@@ -111,3 +115,64 @@ def write_conll_export(path: str | Path | IO[str], texts: Sequence[str], spans: 
     finally:
         tmp.unlink(missing_ok=True)  # a text or answer refused halfway leaves no file behind
     return count
+
+
+def write_conll(texts: Sequence[str], spans: Sequence[Sequence[Mapping[str, Any]]], file: Any) -> int:
+    """Write ``texts`` and their ``spans`` as IOB2: each token of
+    :func:`~hilt.tasks.spans_text.tokenize` on a line with its tag (``token<TAB>tag``), a blank
+    line after each text; returns the number of sentences written.
+
+    Spans that do not fall on token boundaries are snapped to the tokens they overlap (as
+    :func:`~hilt.tasks.spans_text.snap_spans` does: ``rac`` in ``Grace`` tags the whole token), so
+    reading the file back gives spans over whole tokens; a span that overlaps a token another
+    span already took leaves no tag. A text without tokens (empty, or only spaces) cannot be
+    written as a CoNLL sentence and is left out, so count the sentences, not the texts, when
+    reading back. The texts read back are the tokens joined by one space: a text whose tokens
+    were already separated by single spaces comes back as it was.
+
+    Parameters
+    ----------
+    texts : sequence of str
+    spans : sequence of lists of span dicts
+        One list per text (``[]``: nothing marked), offsets into that text.
+    file : str, pathlib.Path or text stream
+        Where to write (a path is written as UTF-8, replaced if it exists; see
+        :func:`write_conll_export` for a file written whole or not at all).
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> write_conll(["Ada met Grace Hopper.", "  "], [[{"start": 9, "end": 20, "label": "PER"}], []], out)
+    1
+    >>> out.getvalue().splitlines()
+    ['Ada\\tO', 'met\\tO', 'Grace\\tB-PER', 'Hopper\\tI-PER', '.\\tO', '']
+    """
+    if len(texts) != len(spans):
+        raise InputError(f"Expected one list of spans per text ({len(texts)} texts); got {len(spans)} lists.")
+    if isinstance(file, (str, Path)):
+        with open(file, "w", encoding="utf-8", newline="") as out:
+            return _write_conll(texts, spans, out)
+    return _write_conll(texts, spans, file)
+
+
+def _write_conll(texts: Sequence[str], spans: Sequence[Sequence[Mapping[str, Any]]], out: IO[str]) -> int:
+    written = 0
+    for number, (text, marked) in enumerate(zip(texts, spans), start=1):
+        if not isinstance(text, str):
+            raise InputError(f"Expected text {number} to be a string; got {type(text).__name__}.")
+        if marked is None or isinstance(marked, (str, Mapping)):
+            raise InputError(f"Expected text {number}'s spans as a list of span dicts ([] for nothing marked); "
+                             f"got {marked!r}.")
+        tokens = tokenize(text)
+        if not tokens:
+            continue
+        # A token never holds whitespace (tokenize), so every line reads back as token and tag;
+        # spans_to_tags tags each token a span overlaps, which is snapping the span to tokens.
+        sentence = io.StringIO()
+        for (start, end), tag in zip(tokens, spans_to_tags(tokens, marked)):
+            sentence.write(f"{text[start:end]}\t{tag}\n")
+        sentence.write("\n")
+        out.write(sentence.getvalue())
+        written += 1
+    return written

@@ -15,7 +15,8 @@ A final span overlapped by two predictions has one issue for each; spans equal i
 and label are no issue. So there are no issues exactly when the two lists hold the same spans.
 
 :func:`span_issue_rows` does it for many items and ranks them, those the model agrees with
-least first.
+least first; :func:`out_of_fold_spans` gives the predictions to compare with, each item's from
+a model fitted without it.
 
 Examples
 --------
@@ -28,11 +29,13 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Hashable, Mapping, Sequence
+from typing import Any, Callable, Hashable, Mapping, Sequence
+
+import numpy as np
 
 from hilt.errors import InputError
 
-__all__ = ["ISSUE_TYPES", "span_issue_rows", "span_issues"]
+__all__ = ["ISSUE_TYPES", "out_of_fold_spans", "span_issue_rows", "span_issues"]
 
 #: The kinds of difference :func:`span_issues` names.
 ISSUE_TYPES = ("missed", "extra", "wrong_label", "wrong_boundary")
@@ -138,3 +141,68 @@ def span_issue_rows(finals: Mapping[Hashable, SpanList], predicted: Mapping[Hash
         rows.append((-(1.0 - f1), -len(issues), order, {"item": item, "issues": issues, "score": 1.0 - f1}))
     rows.sort(key=lambda row: row[:3])
     return [row[3] for row in rows]
+
+
+def out_of_fold_spans(make_model: Callable[[], Any], texts: Sequence[str], answers: Sequence[SpanList], *,
+                      folds: int = 5, random_state: int | None = 0) -> list[list[dict]]:
+    """Each text's spans as predicted by a model that did not see its answer: the items are
+    split into ``folds`` parts, and a fresh model fitted on the others predicts each part.
+
+    Parameters
+    ----------
+    make_model : callable
+        Returns an unfitted sequence model with ``fit(texts, answers)`` and ``predict(texts)``
+        (a list of span lists), the texts a 1-D object array (:class:`hilt.models.SpanModel`'s
+        protocol). If it has ``can_fit(answers)`` and that says no (no span to learn from in
+        the other parts), the part is predicted to have no spans.
+    texts : sequence of str
+    answers : sequence of span lists
+        The final answer of each text (``[]``: nothing to mark).
+    folds : int, default 5
+        At most one part per item.
+    random_state : int or None, default 0
+        Seed of the split.
+
+    Returns
+    -------
+    list of list of dict
+        One predicted span list per text, in order.
+
+    Examples
+    --------
+    A model that marks the words it saw marked (a gazetteer), and a slip in the third item:
+
+    >>> class Words:
+    ...     def fit(self, texts, answers):
+    ...         self.seen = {t[s["start"]:s["end"]]: s["label"] for t, a in zip(texts, answers) for s in a}
+    ...     def predict(self, texts):
+    ...         return [[{"start": t.index(w), "end": t.index(w) + len(w), "label": label}
+    ...                  for w, label in self.seen.items() if w in t] for t in texts]
+    >>> texts = ["Paris is big", "Paris again", "Paris, ha", "to Paris"]
+    >>> final = [[{"start": 0, "end": 5, "label": "LOC"}], [{"start": 0, "end": 5, "label": "LOC"}],
+    ...          [{"start": 0, "end": 5, "label": "PER"}], [{"start": 3, "end": 8, "label": "LOC"}]]
+    >>> predicted = out_of_fold_spans(Words, texts, final, folds=4)
+    >>> span_issues(final[2], predicted[2])[0]["type"]
+    'wrong_label'
+    """
+    n = len(texts)
+    if len(answers) != n:
+        raise InputError(f"Expected one answer per text ({n} texts); got {len(answers)} answers.")
+    if isinstance(folds, bool) or not isinstance(folds, (int, np.integer)) or folds < 2:
+        raise InputError(f"Expected folds to be a whole number >= 2; got {folds!r}.")
+    if n < 2:
+        raise InputError(f"Expected at least two texts to predict each from the others; got {n}.")
+    from sklearn.model_selection import KFold
+
+    rows = np.empty(n, dtype=object)  # a 1-D array of texts (np.asarray could make it 2-D or str)
+    rows[:] = list(texts)
+    predicted: list[list[dict]] = [[] for _ in range(n)]
+    for train, test in KFold(min(int(folds), n), shuffle=True, random_state=random_state).split(rows):
+        learned = [answers[i] for i in train]
+        model = make_model()
+        if hasattr(model, "can_fit") and not model.can_fit(learned):
+            continue  # nothing marked in the other parts: the model would mark nothing
+        model.fit(rows[train], learned)
+        for i, spans in zip(test.tolist(), model.predict(rows[test])):
+            predicted[i] = [dict(s) for s in spans]
+    return predicted

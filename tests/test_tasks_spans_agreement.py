@@ -1,4 +1,4 @@
-"""Agreement on spans (hilt.quality.span_agreement), checked by hand and against reference code:
+"""Agreement on spans (hilt.tasks.spans_agreement), checked by hand and against reference code:
 the ``krippendorff`` package (alpha over token tags) and seqeval (entity F1)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import given, settings, strategies as st
 from seqeval.metrics import f1_score
 
 from hilt.errors import InputError
-from hilt.quality.span_agreement import entity_f1, span_agreement, token_tags
+from hilt.tasks.spans_agreement import entity_f1, span_agreement, token_tags
 from hilt.tasks.spans_text import tokenize
 
 

@@ -1,4 +1,4 @@
-"""Spans cells of CSV, JSON lines and Parquet files (hilt.importing.span_cells): JSON text or
+"""Spans cells of CSV, JSON lines and Parquet files (hilt.tasks.spans_cells): JSON text or
 lists, Prodigy's extra keys, and messages that name the line and the span."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from hilt.errors import InputError
-from hilt.importing.span_cells import read_spans_cell
+from hilt.tasks.spans_cells import read_spans_cell
 
 LABELS = ["PER", "LOC"]
 TEXT = "Ada met Grace Hopper in Paris"
@@ -59,7 +59,7 @@ def test_without_the_items_text_a_span_text_is_not_checked():
 
 @pytest.mark.parametrize("value, message", [
     ('[{"start": 0, "end": 3, "label": "PER"},', r"^people\.csv, line 3: expected a JSON list of spans like "
-                                               r"\[\{\"start\": 0, \"end\": 3, \"label\": 'PER'\}\]"),
+                                               r"\[\{\"start\": 0, \"end\": 3, \"label\": \"PER\"\}\]"),
     ('{"start": 0, "end": 3, "label": "PER"}', r"^people\.csv, line 3: Expected a list of spans"),
     ('[{"start": 0, "end": 3, "label": "ORG"}]', r"^people\.csv, line 3: span 1 \{.*\}: expected label to be one of "
                                                r"PER, LOC; got 'ORG'"),

@@ -17,7 +17,7 @@ dependency).
 
 Examples
 --------
->>> from hilt.quality.span_agreement import span_agreement
+>>> from hilt.tasks.spans_agreement import span_agreement
 >>> per, loc = {"start": 0, "end": 3, "label": "PER"}, {"start": 8, "end": 13, "label": "LOC"}
 >>> report = span_agreement({1: {"ann": [per, loc], "bob": [per]}}, {1: "Ada met Paris"})
 >>> report["items"], report["f1"], round(report["alpha"], 3)
@@ -141,7 +141,10 @@ def span_agreement(answers_by_item: Mapping[Hashable, Mapping[str, SpanList]], t
     pairs: dict[tuple[str, str], list[int]] = {}
     people: dict[str, list[int]] = {}
     for number, (item, by_annotator) in enumerate(shared.items()):
-        text = texts.get(item) if hasattr(texts, "get") else texts[item]
+        try:
+            text = texts[item]
+        except (KeyError, IndexError):
+            text = None
         if not isinstance(text, str):
             raise InputError(f"Expected the text of item {item!r} (it has answers from {len(by_annotator)} "
                              f"annotators); got {text!r}.")

@@ -6,9 +6,12 @@ JSON lines and Parquet. Spans as Prodigy writes them carry more keys (``token_st
 characters the offsets point at, which catches offsets counted in another unit (UTF-16 code
 units or bytes, as JavaScript and some tools count) before they mark the wrong characters.
 
+It is the import's reader of a spans cell (the project's label parser calls it with the row's
+text); it sits with the task, since :mod:`hilt.importing` lies below :mod:`hilt.tasks`.
+
 Examples
 --------
->>> from hilt.importing.span_cells import read_spans_cell
+>>> from hilt.tasks.spans_cells import read_spans_cell
 >>> read_spans_cell('[{"start": 8, "end": 13, "label": "PER", "token_start": 2, "text": "Grace"}]',
 ...                 ["PER", "LOC"], text="Ada met Grace", where="people.csv, line 2")
 [{'start': 8, 'end': 13, 'label': 'PER'}]
@@ -72,8 +75,9 @@ def read_spans_cell(value: Any, labels: Sequence[str], *, text: str | None = Non
     try:
         spans = span_list(value)
     except ValueError:
+        example = list(labels)[0] if len(labels) else "PER"
         raise InputError(f"{prefix}expected a JSON list of spans like "
-                         f"[{{\"start\": 0, \"end\": 3, \"label\": {labels[0]!r}}}] (or an empty cell); "
+                         f"[{{\"start\": 0, \"end\": 3, \"label\": {json.dumps(example, ensure_ascii=False)}}}] (or an empty cell); "
                          f"got {_shorten(str(value).strip())!r}.") from None
     if spans is None:
         return None
