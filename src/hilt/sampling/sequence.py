@@ -204,26 +204,37 @@ def _two_best(E: np.ndarray, T: np.ndarray, lengths: np.ndarray) -> tuple[np.nda
     B, L, K = E.shape
     if L == 0:
         return np.zeros((B, 2, 0), dtype=np.int64), np.array([[0.0, -np.inf]] * B).reshape(B, 2)
-    delta = np.full((B, K, 2), -np.inf)
-    delta[:, :, 0] = E[:, 0]
+    # delta[b, 2 * tag + rank]: the score of the rank-th best prefix ending in tag (a flat 2K axis,
+    # last, so that the two best of each tag's 2K candidates are two argmax calls along it)
+    delta = np.full((B, 2 * K), -np.inf)
+    delta[:, 0::2] = E[:, 0]
     back = np.empty((L, B, K, 2), dtype=np.int64)  # the candidate (prev_tag * 2 + prev_rank) chosen
-    carry = (np.arange(K)[:, None] * 2 + np.arange(2)[None, :])[None]  # past the end: stay put
-    rows = np.arange(B)[:, None, None]
+    carry = np.arange(2 * K).reshape(1, K, 2)  # past a sequence's end: stay put
+    into = np.repeat(T, 2, axis=0).T  # (K, 2K): into[j, 2 * i + r] = T[i, j]
     for t in range(1, L):
-        candidates = (delta[:, :, :, None] + T[None, :, None, :]).reshape(B, 2 * K, K)
-        order = np.argsort(-candidates, axis=1, kind="stable")[:, :2, :]  # (B, 2, K): best two per tag
-        scores = np.take_along_axis(candidates, order, axis=1) + E[:, t, None, :]
+        candidates = delta[:, None, :] + into[None]  # (B, K, 2K)
+        first = candidates.argmax(axis=2)
+        top = np.take_along_axis(candidates, first[:, :, None], axis=2)[:, :, 0]
+        np.put_along_axis(candidates, first[:, :, None], -np.inf, axis=2)
+        second = candidates.argmax(axis=2)
+        runner = np.take_along_axis(candidates, second[:, :, None], axis=2)[:, :, 0]
+        scores = np.stack([top, runner], axis=2) + E[:, t, :, None]  # (B, K, 2)
         running = (t < lengths)[:, None, None]
-        delta = np.where(running, np.transpose(scores, (0, 2, 1)), delta)
-        back[t] = np.where(running, np.transpose(order, (0, 2, 1)), carry)
-    flat = delta.reshape(B, 2 * K)
-    final = np.argsort(-flat, axis=1, kind="stable")[:, :2]
-    best = np.take_along_axis(flat, final, axis=1)
+        delta = np.where(running, scores, delta.reshape(B, K, 2)).reshape(B, 2 * K)
+        back[t] = np.where(running, np.stack([first, second], axis=2), carry)
+    flat = delta.copy()
+    final = np.empty((B, 2), dtype=np.int64)
+    final[:, 0] = flat.argmax(axis=1)
+    np.put_along_axis(flat, final[:, :1], -np.inf, axis=1)
+    final[:, 1] = flat.argmax(axis=1)
+    best = np.column_stack([np.take_along_axis(delta, final[:, :1], axis=1)[:, 0],
+                            np.take_along_axis(flat, final[:, 1:], axis=1)[:, 0]])  # -inf: no second
     paths = np.empty((B, 2, L), dtype=np.int64)
+    rows = np.arange(B)[:, None]
     tag, rank = final // 2, final % 2
     for t in range(L - 1, 0, -1):
         paths[:, :, t] = tag
-        came = back[t][rows[:, :, 0], tag, rank]
+        came = back[t][rows, tag, rank]
         tag, rank = came // 2, came % 2
     paths[:, :, 0] = tag
     paths[:, 1][~np.isfinite(best[:, 1])] = -1
