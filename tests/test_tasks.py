@@ -15,19 +15,20 @@ LABELS = ["pos", "neg", "meh"]
 
 
 def test_the_registry_names_each_task_once_with_a_description():
-    assert TASKS == ("single", "multilabel")
+    assert TASKS == ("single", "multilabel", "spans")
     assert set(DESCRIPTIONS) == set(TASKS)
     assert DEFAULT_TASK == "single" and get_task(None) is get_task("single")
     for name in TASKS:
         task = get_task(name)
         assert isinstance(task, Task) and task.name == name
-    assert (get_task("single").widget, get_task("multilabel").widget) == ("choice", "toggles")
-    assert (get_task("single").multilabel, get_task("multilabel").multilabel) == (False, True)
+    assert [get_task(n).widget for n in TASKS] == ["choice", "toggles", "spans"]
+    assert [get_task(n).multilabel for n in TASKS] == [False, True, False]
+    assert [get_task(n).needs_text for n in TASKS] == [False, False, True]
 
 
 @pytest.mark.parametrize("bad", ["multi", "", None, 3, "Single"])
 def test_an_unknown_task_is_refused_with_the_names_listed(bad):
-    with pytest.raises(InputError, match=r"Expected task to be one of single, multilabel; got"):
+    with pytest.raises(InputError, match=r"Expected task to be one of single, multilabel, spans; got"):
         check_task(bad)
 
 

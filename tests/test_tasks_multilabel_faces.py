@@ -67,7 +67,7 @@ def test_status_shows_the_multilabel_figures_with_intervals(tmp_path):
 def test_init_refuses_an_unknown_task_and_import_reads_a_separator(tmp_path):
     data = write_items(tmp_path / "items.csv", n=2)
     bad = hilt("init", tmp_path / "p.hilt", "--data", data, "--labels", LABELS, "--task", "multi")
-    assert bad.returncode == 2 and "Expected task to be one of single, multilabel; got 'multi'" in user_error(bad)
+    assert bad.returncode == 2 and "Expected task to be one of single, multilabel, spans; got 'multi'" in user_error(bad)
     assert not (tmp_path / "p.hilt").exists()
     hilt("init", tmp_path / "p.hilt", "--data", data, "--labels", LABELS, "--task", "multilabel", "--id-column", "id",
          "--features", "tfidf")

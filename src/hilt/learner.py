@@ -14,8 +14,8 @@ from hilt.strategies import STRATEGIES, check_strategy
 
 __all__ = ["STRATEGIES", "TASKS", "ActiveLearner", "check_strategy"]
 
-#: The tasks a learner runs: one label per item, or a set of labels per item.
-TASKS = ("single", "multilabel")
+#: The tasks a learner runs: one label per item, a set of labels per item, or spans of each text.
+TASKS = ("single", "multilabel", "spans")
 
 
 def as_indexable(items: Any) -> Any:
@@ -61,10 +61,14 @@ class ActiveLearner:
         :data:`hilt.features.DEFAULT_FEATURES` for the pool's kind.
     random_state : int, optional
         Seeds the cold-start and ``random`` choices.
-    task : {"single", "multilabel"}, default "single"
+    task : {"single", "multilabel", "spans"}, default "single"
         ``single``: one label per item. ``multilabel``: each answer is a collection of labels
         (``[]`` = none of these), the model a :class:`hilt.models.MultiLabelModel` (one
-        probability per label) and :meth:`score` the micro-averaged F1.
+        probability per label) and :meth:`score` the micro-averaged F1. ``spans``: the pool
+        holds texts and each answer is a list of ``{"start", "end", "label"}`` spans of its
+        text (``[]`` = nothing to mark); the model is a :class:`hilt.tasks.span_model.SpanModel` (a CRF
+        over tokens; ``model`` is not taken), ``features`` (default ``tfidf``) only place texts
+        for the diversity strategies, and :meth:`score` is the entity-level F1.
 
     Examples
     --------
@@ -90,6 +94,14 @@ class ActiveLearner:
     >>> learner.teach([0, 1, 2, 3], [sets[i] for i in range(4)])
     >>> learner.query(2).size, learner.metric
     (2, 'micro-F1')
+
+    Spans of each text:
+
+    >>> texts = [f"{a} met {b} in town" for a, b in [("Ada", "Bob"), ("Cy", "Di"), ("Ed", "Flo")] * 4]
+    >>> learner = ActiveLearner(texts, labels=["PER"], task="spans", strategy="margin", random_state=0)
+    >>> learner.teach([0, 1], [[{"start": 0, "end": 3, "label": "PER"}], [{"start": 0, "end": 2, "label": "PER"}]])
+    >>> learner.query(2).size, learner.metric
+    (2, 'entity-F1')
     """
 
     def __init__(
@@ -112,6 +124,9 @@ class ActiveLearner:
         n_items = raw.shape[0]
         if n_items == 0:
             raise InputError("Expected a pool with at least one item, got an empty pool.")
+        if task == "spans":
+            self._init_spans(raw, labels, model, features, random_state)
+            return
         if model is None or features is not None:
             self.kind = detect_kind(raw)
             self._featurizer = make_featurizer(self.kind, features)
@@ -134,6 +149,26 @@ class ActiveLearner:
         self._labelled = np.zeros(n_items, dtype=bool)
         self._rng = np.random.default_rng(random_state)
 
+    def _init_spans(self, raw: Any, labels: Sequence[Any], model: Any, features: Any, random_state: int | None) -> None:
+        """A spans learner: the sequence model reads the texts; ``features`` place them."""
+        from hilt.tasks.span_model import SpanModel
+
+        if model is not None:
+            raise InputError("Expected no model for task 'spans': the learner trains its own sequence model "
+                             "(hilt.tasks.span_model.SpanModel) on the texts.")
+        if raw.ndim != 1 or detect_kind(raw) != "text":
+            raise InputError(f"Expected a pool of texts for task 'spans'; got an array of shape {raw.shape}.")
+        self.kind = "text"
+        self._X = self._raw = np.asarray(raw, dtype=object)
+        self._featurizer = None
+        self._diversity_X = make_featurizer("text", "tfidf" if features is None else features).fit_matrix(raw)
+        self.model = SpanModel([str(label) for label in labels])
+        self.labels = self.model.labels
+        self.n_items = len(raw)
+        self._label_of = {}
+        self._labelled = np.zeros(self.n_items, dtype=bool)
+        self._rng = np.random.default_rng(random_state)
+
     # -- state -------------------------------------------------------------------------
     @property
     def is_cold(self) -> bool:
@@ -143,8 +178,9 @@ class ActiveLearner:
 
     @property
     def metric(self) -> str:
-        """What :meth:`score` measures: ``accuracy`` (single) or ``micro-F1`` (multilabel)."""
-        return "micro-F1" if self.task == "multilabel" else "accuracy"
+        """What :meth:`score` measures: ``accuracy`` (single), ``micro-F1`` (multilabel) or
+        ``entity-F1`` (spans)."""
+        return {"multilabel": "micro-F1", "spans": "entity-F1"}.get(self.task, "accuracy")
 
     @property
     def labelled_indices(self) -> np.ndarray:
@@ -193,7 +229,9 @@ class ActiveLearner:
         Teaching an item again replaces its label.
         """
         idx = np.atleast_1d(np.asarray(indices))
-        if self.task == "multilabel":
+        if self.task == "spans":
+            values = self._span_lists(idx, labels)
+        elif self.task == "multilabel":
             values = self._label_sets(labels)
         else:
             values = list(np.atleast_1d(np.asarray(labels, dtype=object)))
@@ -216,7 +254,7 @@ class ActiveLearner:
                         f"Expected a collection of distinct labels from {self.labels!r}, got {list(value)!r} "
                         f"({problem}) for pool position {position}."
                     )
-            elif value not in known:
+            elif self.task != "spans" and value not in known:
                 raise InputError(
                     f"Expected a label from {self.labels!r}, got {value!r} for pool position {position}."
                 )
@@ -225,6 +263,26 @@ class ActiveLearner:
         self._labelled[idx] = True
         if refit:
             self.refit()
+
+    def _span_lists(self, idx: np.ndarray, answers: Any) -> list[list[dict]]:
+        """Each answer checked against its text (:meth:`hilt.tasks.spans.Spans.check_answer`)."""
+        from hilt.tasks import get_task
+
+        task = get_task("spans")
+        answers = list(answers)
+        if idx.ndim != 1 or idx.dtype.kind not in "iu" or len(answers) != idx.size:
+            return answers  # teach() reports the shape
+        checked = []
+        for position, answer in zip(idx.tolist(), answers):
+            if not 0 <= position < self.n_items:
+                return answers
+            if answer is None:
+                raise InputError(f"Expected a list of spans ([] for nothing to mark) for pool position {position}; got None.")
+            try:
+                checked.append(task.check_answer(answer, self.labels, text=str(self._X[position])))
+            except InputError as error:
+                raise InputError(f"pool position {position}: {error}") from None
+        return checked
 
     def _label_sets(self, labels: Any) -> list[tuple[Any, ...]]:
         """Each answer as a tuple of labels in label order (a string is not a collection)."""
@@ -267,6 +325,8 @@ class ActiveLearner:
         if self.is_cold:
             raise InputError("The learner is cold: teach it at least two different labels first.")
         predicted = self.model.predict(self.transform(items))
+        if self.task == "spans":  # the share of texts whose spans are all exactly right
+            return float(np.mean([p == list(t) for p, t in zip(predicted, true_labels)]))
         if self.task == "multilabel":
             truth = self._label_sets(true_labels)
             return float(np.mean([set(p) == set(t) for p, t in zip(predicted, truth)]))
@@ -288,9 +348,24 @@ class ActiveLearner:
         predicted = (self.model.predict_proba(self.transform(items)) >= 0.5).astype(np.uint8)
         return float(f1_score(truth, predicted, average="micro", zero_division=1.0))
 
+    def entity_f1(self, items: Any, true_labels: Sequence[Any]) -> float:
+        """Entity-level F1 of the predicted spans of the texts ``items`` against ``true_labels``
+        (lists of spans): exact ``(start, end, label)`` matches, pooled over the texts (seqeval's
+        strict convention; :func:`hilt.tasks.spans_metrics.span_metrics`). For ``task="spans"``
+        only; 0.0 while the learner is cold (it marks nothing)."""
+        if self.task != "spans":
+            raise InputError(f"Expected a spans learner for entity F1; this one has task {self.task!r}.")
+        from hilt.tasks.spans_metrics import entity_f1
+
+        texts = as_indexable(list(items))
+        predicted = self.model.predict(texts) if not self.is_cold else [[] for _ in range(len(texts))]
+        return entity_f1(list(true_labels), predicted)
+
     def score(self, items: Any, true_labels: Sequence[Any]) -> float:
         """The task's headline figure on ``items`` (named by :attr:`metric`): accuracy for
-        ``single``, micro-F1 for ``multilabel``."""
+        ``single``, micro-F1 for ``multilabel``, entity-level F1 (exact spans) for ``spans``."""
+        if self.task == "spans":
+            return self.entity_f1(items, true_labels)
         if self.task == "multilabel":
             return self.micro_f1(items, true_labels)
         return self.accuracy(items, true_labels)

@@ -11,8 +11,8 @@ Any scikit-learn classifier with ``predict_proba`` can replace the default; one 
 :class:`AlignedModel` always returns one column per label of the project's full label list,
 in that order, with probability 0 for a label the model has not seen in training yet.
 :class:`MultiLabelModel` is its multi-label counterpart: one independent probability per label
-(an item may carry any set of labels, the empty set included). :class:`SpanModel` (from
-:mod:`hilt.span_model`, loaded on first use) marks spans in texts with a CRF.
+(an item may carry any set of labels, the empty set included). A spans project's
+sequence model is :class:`hilt.tasks.span_model.SpanModel` (a CRF over tokens), beside its task.
 """
 
 from __future__ import annotations
@@ -492,12 +492,3 @@ def fresh_copy(estimator: Any) -> Any:
     """An unfitted copy of ``estimator`` (so a user's object is never fitted in place)."""
     return clone(estimator)
 
-
-def __getattr__(name: str) -> Any:
-    # SpanModel lives in hilt.span_model and needs python-crfsuite: imported on first use, so that
-    # `import hilt.models` (every project, the CLI) does not load the CRF library.
-    if name == "SpanModel":
-        from hilt.span_model import SpanModel
-
-        return SpanModel
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

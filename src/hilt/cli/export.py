@@ -19,10 +19,10 @@ def export(
     project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     output: Optional[str] = typer.Option(
         None, "--output", "-o", metavar="FILE",
-        help="Where to write: a .jsonl, .csv or .parquet file, or - for standard output (JSON lines; "
-        "--format csv for CSV).",
+        help="Where to write: a .jsonl, .csv or .parquet file (a spans project also .conll: IOB2 tags), or - "
+        "for standard output (JSON lines; --format csv for CSV).",
     ),
-    format: Optional[str] = typer.Option(None, "--format", help="jsonl, csv or parquet (default: from the file name)."),
+    format: Optional[str] = typer.Option(None, "--format", help="jsonl, csv, parquet or conll (spans projects; default: from the file name)."),
     include_retracted: bool = typer.Option(
         False, "--all", help="Write every answer instead: each annotator's answers (several per item with "
         "--overlap), reviewers' decisions and retracted (undone) answers, with the columns role (annotate or "
@@ -55,7 +55,13 @@ def export(
     labels joined by --label-separator in CSV ([] for "none of these"); --predictions gives one
     probability column per label.
 
+    A spans project writes each item's spans as a list of {start, end, label} (code-point offsets
+    into the text) in JSON lines and Parquet, as JSON text in CSV, and as IOB2 tags over hilt's
+    tokens in a .conll file (one token and its tag per line, a blank line between items).
+
     Example: hilt export reviews.hilt -o labels.csv
+
+    Example: hilt export people.hilt -o entities.conll
 
     Example: hilt export news.hilt -o labels.csv --one-hot
     """

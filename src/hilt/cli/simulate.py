@@ -27,6 +27,9 @@ DEFAULT_MULTILABEL_STRATEGIES = (
     "margin+diverse:8/random:1/outlier:1"
 )
 
+#: The default with --task spans (equal to hilt.simulate.DEFAULT_SPANS_STRATEGIES, by a test).
+DEFAULT_SPANS_STRATEGIES = "random,least,margin,entropy,entropy:max,margin+diverse,cluster"
+
 
 def _strategies_epilog() -> str:
     """One line per strategy, for ``hilt simulate --help`` (markdown: a line break per item)."""
@@ -37,7 +40,10 @@ def _strategies_epilog() -> str:
     return ("**Strategies** (mix them as NAME:WEIGHT/NAME:WEIGHT, e.g. margin+diverse:8/random:1/outlier:1):"
             "\n\n" + "  \n".join(lines)
             + "\n\n**With --task multilabel** also (the methods above are then averaged over labels; in a mix "
-            "the weight follows the last ':', e.g. margin:max:3/random:1):\n\n" + "  \n".join(multilabel))
+            "the weight follows the last ':', e.g. margin:max:3/random:1):\n\n" + "  \n".join(multilabel)
+            + "\n\n**With --task spans** the methods read a sequence model: least, margin and ratio over the "
+            "text's best two labellings, entropy the mean over its tokens, METHOD:max the most uncertain token "
+            "(committee, cardinality and outlier are refused).")
 
 #: The table and the recommendation go to stdout; progress and errors go to stderr. Piped to a
 #: file, the table keeps its rows on one line each rather than wrapping at 80 columns.
@@ -68,11 +74,14 @@ def simulate(
     ),
     strategies: Optional[str] = typer.Option(
         None, help="Comma-separated strategies or mixes to compare (listed below). Default: "
-        f"{DEFAULT_STRATEGIES}; with --task multilabel: {DEFAULT_MULTILABEL_STRATEGIES}.", show_default=False,
+        f"{DEFAULT_STRATEGIES}; with --task multilabel: {DEFAULT_MULTILABEL_STRATEGIES}; with --task spans: "
+        f"{DEFAULT_SPANS_STRATEGIES}.", show_default=False,
     ),
     task: str = typer.Option(
-        "single", help="single (one label per item) or multilabel (a set of labels per item: the label column "
-        "holds JSON lists, or labels joined by --label-separator; curves of micro-F1).",
+        "single", help="single (one label per item), multilabel (a set of labels per item: the label column "
+        "holds JSON lists, or labels joined by --label-separator; curves of micro-F1) or spans (marked stretches "
+        "of each text: wnut16, a CoNLL file, or a file whose --label-column, default spans, holds JSON lists of "
+        "{start, end, label}; a CRF over tokens, curves of entity F1).",
     ),
     label_separator: str = typer.Option(
         ";", help="With --task multilabel: what joins an item's labels in a text cell (an empty CSV cell is "
@@ -116,6 +125,8 @@ def simulate(
     Example: hilt simulate digits --budget 400 --seeds 5 --jobs 2
 
     Example: hilt simulate tags.jsonl --task multilabel --label-column tags --text-column text
+
+    Example: hilt simulate wnut16 --task spans --budget 500 --batch 50 --seeds 3
     """
     from hilt import simulate as library
 

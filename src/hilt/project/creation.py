@@ -146,7 +146,7 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
             )
     if model is not None and chosen.task == "spans":
         raise InputError("Expected no model= for task 'spans': a spans project trains its own sequence model "
-                         "(hilt.models.SpanModel) on the texts; model= replaces the classifier of the other tasks.")
+                         "(hilt.tasks.span_model.SpanModel) on the texts; model= replaces the classifier of the other tasks.")
     if model is not None:
         check_model(model, labels)
     if features is None and chosen.task == "spans":

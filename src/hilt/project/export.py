@@ -78,6 +78,8 @@ class Export:
         0
         item_id,label,annotator,answered_at,answer_id,text,stars
         """
+        if _is_conll(path, format):
+            return self._export_conll(path, include_retracted=include_retracted, overwrite=overwrite)
         rows = self.export_rows(include_retracted=include_retracted)
         columns = export_columns(self._config.data_columns or self._first_item_columns(),
                                  include_retracted=include_retracted)
@@ -94,6 +96,20 @@ class Export:
             columns += [c for c in row if c not in columns]
         return write_rows(path, rows, columns, format=format, overwrite=overwrite,
                           list_columns=("label",) if task.multilabel else ())
+
+    def _export_conll(self, path: Any, *, include_retracted: bool, overwrite: bool) -> int:
+        """A spans project's current answers as CoNLL IOB2 (:mod:`hilt.project.export_spans`)."""
+        from hilt.project.export_spans import conll_texts_and_spans, write_conll_export
+
+        task = self._store.task
+        if task.widget != "spans":
+            raise InputError(f"Expected a spans project for a CoNLL export (tokens tagged B-/I-/O); this project's "
+                             f"task is {task.name!r}. Export .jsonl, .csv or .parquet.")
+        if include_retracted:
+            raise InputError("Expected a CoNLL export of the current answers only (one sentence per item); "
+                             "export every answer with --all to .jsonl, .csv or .parquet.")
+        texts, spans = conll_texts_and_spans(self.export_rows())
+        return write_conll_export(path, texts, spans, overwrite=overwrite)
 
     def _multilabel_rows(self, rows: list[dict], columns: list[str], format: str, separator: str, one_hot: bool,
                          labels: list[str]) -> tuple[list[dict], list[str]]:
@@ -151,6 +167,15 @@ class Export:
         frame = pd.DataFrame([{**data, "label": task.decode(label, labels)} for _, data, label in rows])
         frame.index = pd.Index([key for key, _, _ in rows], name="item_id")
         return frame
+
+
+def _is_conll(path: Any, format: str | None) -> bool:
+    """An export to CoNLL IOB2: ``format="conll"``, or a path ending in ``.conll`` / ``.iob``."""
+    from hilt.importing.conll import CONLL_SUFFIXES
+
+    if format is not None:
+        return format == "conll"
+    return isinstance(path, (str, Path)) and Path(path).suffix.lower() in CONLL_SUFFIXES
 
 
 def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, Any]:

@@ -114,7 +114,15 @@ def label_parser(task: str, labels: list[str], separator: str | None,
         if separator is not None:
             raise InputError(f"Expected no label_separator for a {chosen.name!r} project (a cell holds a JSON list "
                              f"of spans); got {separator!r}.")
-        return lambda value, where, text: chosen.import_value(value, labels, separator=None, where=where, text=text)
+        from hilt.tasks.spans import encode_spans
+        from hilt.tasks.spans_cells import read_spans_cell
+
+        def parse_spans(value: Any, where: str, text: str | None) -> str | None:
+            # Prodigy's span keys (token_start, text, ...) are read too; a span's text is checked.
+            spans = read_spans_cell(value, labels, text=text, where=where or None)
+            return None if spans is None else encode_spans(spans)
+
+        return parse_spans
     if not chosen.multilabel:
         if separator is not None:
             raise InputError(

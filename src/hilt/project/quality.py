@@ -108,6 +108,8 @@ class Quality:
         decisions = self._store.decisions()
         if self._store.task.multilabel:
             return self._compute_pair_issues(answers, decisions)
+        if self._store.task.widget == "spans":
+            return self._compute_span_issues(answers, decisions)
         if len({d.label for d in decisions.values()}) < 2:
             return []
         by_order = {a["order"]: a for a in answers}
@@ -177,6 +179,45 @@ class Quality:
             rows.append(self._pair_row(rowid, decisions, by_order, finals[i], labels[j], float(doubt[j])))
         rows.sort(key=lambda row: -row["score"])
         return rows
+
+    def _compute_span_issues(self, answers: list[dict], decisions: dict[int, Decision]) -> list[dict]:
+        """Spans issues: items whose final spans the out-of-fold sequence model's differ from
+        (:func:`hilt.quality.span_issues.span_issue_rows`: missed, extra, wrong label, wrong
+        boundary; ranked by 1 - entity F1 between the two), with ``suggested`` the model's
+        spans; items whose annotators disagree come too."""
+        from hilt.quality.span_issues import out_of_fold_spans, span_issue_rows
+
+        task, labels = self._store.task, list(self._config.settings.labels)
+        _, rowids, _ = self._training.features.get(self._store)
+        texts = self._training.features.texts(self._store)
+        position = {int(r): i for i, r in enumerate(rowids)}
+        items = [r for r in sorted(decisions) if r in position]
+        finals = {r: task.decode(decisions[r].label, labels) for r in items}
+        if not any(finals.values()):  # nothing marked anywhere: no model to disagree with
+            return []
+        predicted = out_of_fold_spans(lambda: task.make_model(None, labels),
+                                      texts[[position[r] for r in items]], [finals[r] for r in items],
+                                      folds=ISSUE_FOLDS)
+        guessed = dict(zip(items, predicted))
+        by_order = {a["order"]: a for a in answers}
+        rows, seen = [], set()
+        for row in span_issue_rows(finals, guessed):
+            seen.add(row["item"])
+            rows.append(self._span_row(row["item"], decisions, by_order, finals, guessed, row["score"], row["issues"]))
+        for r in items:  # disagreements the model does not flag
+            if r not in seen and decisions[r].disagreement:
+                rows.append(self._span_row(r, decisions, by_order, finals, guessed, 0.0, []))
+        rows.sort(key=lambda row: -row["score"])
+        return rows
+
+    @staticmethod
+    def _span_row(rowid: int, decisions: dict[int, Decision], by_order: dict, finals: dict, guessed: dict,
+                  score: float, issues: list[dict]) -> dict:
+        decision = decisions[rowid]
+        first = by_order[decision.order]
+        return {"item_id": first["item_id"], "label": finals[rowid], "suggested": guessed.get(rowid),
+                "score": float(score), "annotator": first["annotator"], "disagreement": decision.disagreement,
+                "issues": issues}
 
     def _pair_row(self, rowid: int, decisions: dict[int, Decision], by_order: dict, final: list[str],
                   label: str, score: float) -> dict:

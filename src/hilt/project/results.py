@@ -103,6 +103,18 @@ class _Result(Mapping):
         return any(known == key for known, _ in self._layout())
 
 
+def _present_layout(result: "_Result") -> tuple[tuple[str, str], ...]:
+    """The class's layout without the task-only fields this result leaves ``None``."""
+    only = _task_only(type(result))
+    return tuple((key, name) for key, name in _class_layout(type(result))
+                 if name not in only or getattr(result, name) is not None)
+
+
+@functools.cache
+def _task_only(cls: type) -> frozenset[str]:
+    return frozenset(field.name for field in dataclasses.fields(cls) if field.metadata.get("task_only"))
+
+
 @functools.cache  # a class's fields never change: read them once
 def _class_layout(cls: type) -> tuple[tuple[str, str], ...]:
     return tuple((field.metadata.get("key", field.name), field.name) for field in dataclasses.fields(cls)
@@ -217,7 +229,14 @@ class Agreement(_Result):
     per_label : dict of str to (float or None), or None
         Multi-label projects: each label's nominal alpha (its yes/no); ``alpha`` is then
         Krippendorff's alpha with the MASI distance between sets, and ``by_annotator`` /
-        ``pairs`` compare whole sets. ``None`` (and not a key) for ``single``.
+        ``pairs`` compare whole sets. ``None`` (and not a key) for the other tasks.
+    entity_f1 : float or None
+        Spans projects: the mean over pairs of annotators of their entity-level F1 (exact
+        start, end and label); ``alpha`` is then Krippendorff's alpha over the tokens' IOB2 tags,
+        and ``by_annotator`` / ``pairs`` compare whole answers. ``None`` (and not a key) for the
+        other tasks.
+    entity_f1_pairs : dict of str to float, or None
+        Spans projects: each pair's entity F1, keyed ``"alice|bob"``.
 
     Examples
     --------
@@ -233,20 +252,24 @@ class Agreement(_Result):
     by_annotator: dict[str, AnnotatorAgreement]
     pairs: dict[str, PairAgreement]
     per_label: dict[str, float | None] | None = _task_field()
+    entity_f1: float | None = _task_field()
+    entity_f1_pairs: dict[str, float] | None = _task_field()
 
     def _layout(self) -> tuple[tuple[str, str], ...]:
-        layout = _class_layout(type(self))
-        return layout if self.per_label is not None else layout[:-1]
+        return _present_layout(self)
 
     @classmethod
     def from_report(cls, report: Mapping[str, Any]) -> "Agreement":
-        """From the report :func:`hilt.quality.agreement` returns (plus ``per_label``, if any)."""
+        """From the report :func:`hilt.quality.agreement` returns (plus ``per_label``, or
+        ``entity_f1`` and ``entity_f1_pairs``, if any)."""
         return cls(
             n_items=report["items"], alpha=report["alpha"],
             by_annotator={name: AnnotatorAgreement(n_items=row["items"], agree=row["agree"])
                           for name, row in report["by_annotator"].items()},
             pairs={key: PairAgreement(n_items=row["items"], kappa=row["kappa"]) for key, row in report["pairs"].items()},
             per_label=report.get("per_label"),
+            entity_f1=report.get("entity_f1"),
+            entity_f1_pairs=report.get("entity_f1_pairs"),
         )
 
 
@@ -379,7 +402,13 @@ class LabelIssue(_Result):
     issue_label : str or None
         Multi-label projects: the label whose yes/no is likely wrong (``label`` and
         ``suggested`` are then sets, ``suggested`` with that label flipped). ``None`` (and not a
-        key) for ``single``.
+        key) for the other tasks.
+    issues : list of dict or None
+        Spans projects: how the out-of-fold model's spans (``suggested``) differ from the final
+        ones (``label``), each ``{"type", "span", "predicted"}`` with ``type`` one of
+        ``missed``, ``extra``, ``wrong_label``, ``wrong_boundary``
+        (:func:`hilt.quality.span_issues.span_issues`). ``None`` (and not a key) for the
+        other tasks.
     """
 
     item_id: str
@@ -389,10 +418,10 @@ class LabelIssue(_Result):
     annotator: str
     disagreement: bool
     issue_label: str | None = _task_field()
+    issues: list[dict] | None = _task_field()
 
     def _layout(self) -> tuple[tuple[str, str], ...]:
-        layout = _class_layout(type(self))
-        return layout if self.issue_label is not None else layout[:-1]
+        return _present_layout(self)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

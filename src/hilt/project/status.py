@@ -82,7 +82,26 @@ def store_agreement(store: Store) -> dict[str, Any]:
         values = list(latest.values())
         report["alpha"] = krippendorff_alpha(units, values)
         report["per_label"] = per_label_alpha(units, values, labels) if report["items"] else {}
+    elif task.widget == "spans":  # entity F1 between people, and alpha over the tokens' tags
+        report.update(_span_agreement(store, task, rows))
     return report
+
+
+def _span_agreement(store: Store, task: Any, rows: list[tuple[str, str, str]]) -> dict[str, Any]:
+    """A spans project's agreement (:func:`hilt.tasks.spans_agreement.span_agreement`):
+    ``alpha`` over the tokens' IOB2 tags in place of the whole-answer alpha, the mean pairwise
+    ``entity_f1`` and each pair's (``entity_f1_pairs``)."""
+    from hilt.tasks.spans_agreement import span_agreement
+
+    labels = store.meta()["labels"]
+    by_item: dict[str, dict[str, Any]] = {}
+    for item, who, label in rows:
+        by_item.setdefault(item, {})[who] = task.decode(label, labels)
+    shared = {item: answers for item, answers in by_item.items() if len(answers) >= 2}
+    texts = {item: str(store.item(item).data.get("text") or "") for item in shared}
+    figures = span_agreement(shared, texts)
+    return {"alpha": figures["alpha"], "entity_f1": figures["f1"],
+            "entity_f1_pairs": {pair: row["f1"] for pair, row in figures["pairs"].items()}}
 
 
 def read_status(path: str | Path) -> Status:

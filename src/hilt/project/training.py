@@ -260,13 +260,15 @@ class Training:
         """
         labels = list(self.settings.labels)
         model, X, rowids, is_eval = self.fit_on_labels()
+        task = self._store.task
+        if task.needs_text:
+            return self._span_predictions(model, X, rowids, is_eval)
         # The task's model gives one probability column per label: rows summing to 1 (single),
         # or each label's own probability (multilabel).
         probs = np.vstack([model.predict_proba(X[np.arange(lo, min(lo + _PREDICT_CHUNK, len(rowids)))])
                            for lo in range(0, len(rowids), _PREDICT_CHUNK)])
         keys = self._store.item_keys()
         current = self._store.current_labels()
-        task = self._store.task
         if task.multilabel:  # the predicted set (p >= 0.5), no single "probability" of it
             frame = pd.DataFrame({
                 "item_id": [keys[int(r)] for r in rowids],
@@ -287,6 +289,26 @@ class Training:
             frame[f"prob_{label}"] = probs[:, j]
         return frame
 
+    def _span_predictions(self, model: Any, texts: np.ndarray, rowids: np.ndarray, is_eval: np.ndarray) -> pd.DataFrame:
+        """:meth:`predictions` of a spans project: ``label`` and ``predicted`` are span lists, and
+        ``confidence`` is the probability of the predicted labelling as a whole."""
+        labels = list(self.settings.labels)
+        task, keys, current = self._store.task, self._store.item_keys(), self._store.current_labels()
+        predicted: list[Any] = []
+        confidence: list[float] = []
+        least = task.uncertainty  # column "least" = 1 - P(best labelling)
+        for lo in range(0, len(rowids), _PREDICT_CHUNK):
+            rows = texts[lo: lo + _PREDICT_CHUNK]
+            predicted.extend(model.predict(rows))
+            confidence.extend((1.0 - least(model.predict_proba(rows), "least")).tolist())
+        return pd.DataFrame({
+            "item_id": [keys[int(r)] for r in rowids],
+            "label": [task.decode(current.get(int(r)), labels) for r in rowids],
+            "predicted": predicted,
+            "confidence": confidence,
+            "is_eval": is_eval.astype(bool),
+        })
+
     def save_model(self, path: str | Path, *, overwrite: bool = True) -> dict:
         """Fit the model on all training labels and pickle it to ``path`` with its featurizer.
 
@@ -305,6 +327,13 @@ class Training:
             raise InputError(f"Expected a new file for the model, but {path} exists. Choose another name, "
                              "or replace it with --force (Python: overwrite=True).")
         kind, feature_columns = self.settings.kind, list(self.settings.feature_columns)
+        if self._store.task.needs_text:  # a sequence model reads the texts itself: no featurizer
+            model, _, _, _ = self.fit_on_labels()
+            bundle = {"featurizer": None, "model": model, "labels": list(self.settings.labels), "kind": kind,
+                      "task": self._store.task.name, "feature_columns": [], "n_train": model.n_train,
+                      "hilt_version": __version__}
+            _write_pickle(path, bundle)
+            return {"path": str(path), "n_train": model.n_train}
         fields = ["text"] if kind == "text" else feature_columns
         rows = [row for _, batch in self._store.iter_item_fields(fields) for row in batch]
         raw: Any = (["" if r[0] is None else str(r[0]) for r in rows] if kind == "text"
@@ -313,14 +342,9 @@ class Training:
         X = featurizer.fit_matrix(raw)
         model, _, _, _ = self.fit_on_labels(X)
         bundle = {"featurizer": featurizer, "model": model, "labels": list(self.settings.labels), "kind": kind,
-                  "feature_columns": feature_columns, "n_train": model.n_train, "hilt_version": __version__}
-        tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            with open(tmp, "wb") as out:
-                pickle.dump(bundle, out)
-            tmp.replace(path)
-        finally:
-            tmp.unlink(missing_ok=True)
+                  "task": self._store.task.name, "feature_columns": feature_columns, "n_train": model.n_train,
+                  "hilt_version": __version__}
+        _write_pickle(path, bundle)
         return {"path": str(path), "n_train": model.n_train}
 
     def feature_rows(self, rowids: Sequence[int]) -> tuple[Any, np.ndarray]:
@@ -338,21 +362,37 @@ class Training:
         """A fresh copy of the project's classifier fitted on the current training labels, with
         the features (``X`` if given, in item row-id order, else the cached ones)."""
         cached, rowids, is_eval = self.features.get(self._store)
-        X = cached if X is None else X
+        task = self._store.task
+        if X is None:  # a sequence model (spans) reads the texts, not the features
+            X = self.features.texts(self._store) if task.needs_text else cached
         position = {int(r): i for i, r in enumerate(rowids)}
         labels = list(self.settings.labels)
         label_of = {r: label for r, label in decoded_answers(self._store, labels, is_eval=False).items()
                     if r in position}
-        if len(set(label_of.values())) < 2:
+        model = task.make_model(self.new_estimator(), labels)
+        if task.needs_text and not model.can_fit(list(label_of.values())):
+            raise InputError(f"Expected at least one marked span among the training answers to fit a model; the "
+                             f"project has {len(label_of)} training answer(s), none with a span. Label more items first.")
+        if not task.needs_text and len(set(label_of.values())) < 2:
             raise InputError(
                 "Expected labels of at least two different kinds to fit a model; the project has "
                 f"{len(label_of)} training label(s) ({', '.join(sorted(map(str, set(label_of.values())))) or 'none'}). "
                 "Label more items first."
             )
-        model = self._store.task.make_model(self.new_estimator(), labels)
         model.fit(X[np.array([position[r] for r in label_of], dtype=np.int64)], list(label_of.values()))
         model.n_train = len(label_of)
         return model, X, rowids, is_eval
+
+
+def _write_pickle(path: Path, value: Any) -> None:
+    """Pickle ``value`` to ``path`` through a temporary file: a reader sees the old file or the new."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with open(tmp, "wb") as out:
+            pickle.dump(value, out)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def featurizer_from_meta(meta: dict) -> Featurizer:

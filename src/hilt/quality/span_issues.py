@@ -152,7 +152,7 @@ def out_of_fold_spans(make_model: Callable[[], Any], texts: Sequence[str], answe
     ----------
     make_model : callable
         Returns an unfitted sequence model with ``fit(texts, answers)`` and ``predict(texts)``
-        (a list of span lists), the texts a 1-D object array (:class:`hilt.models.SpanModel`'s
+        (a list of span lists), the texts a 1-D object array (:class:`hilt.tasks.span_model.SpanModel`'s
         protocol). If it has ``can_fit(answers)`` and that says no (no span to learn from in
         the other parts), the part is predicted to have no spans.
     texts : sequence of str

@@ -56,7 +56,7 @@ __all__ = [
 ]
 
 #: The figures of :func:`sequence_uncertainty`, in order (the columns of a spans model's
-#: ``predict_proba``, :data:`hilt.tasks.spans.SPAN_METHODS`).
+#: ``predict_proba``, :data:`hilt.tasks.spans.SPAN_METHODS`, the same names).
 SEQUENCE_METHODS = ("least", "margin", "ratio", "entropy", "least:max", "margin:max", "ratio:max", "entropy:max")
 
 

@@ -17,6 +17,7 @@ from hilt.simulate.estimators import MODELS, make_classifier
 from hilt.simulate.results import Curve, SimulationResult, StrategySummary, area_under_curve, labels_to_reach
 from hilt.simulate.runner import (
     DEFAULT_MULTILABEL_STRATEGIES,
+    DEFAULT_SPANS_STRATEGIES,
     DEFAULT_STRATEGIES,
     TWO_LABEL_NAME,
     initial_positions,
@@ -25,6 +26,7 @@ from hilt.simulate.runner import (
 
 __all__ = [
     "DEFAULT_MULTILABEL_STRATEGIES",
+    "DEFAULT_SPANS_STRATEGIES",
     "DEFAULT_STRATEGIES",
     "MODELS",
     "MULTILABEL_DATASETS",

@@ -10,11 +10,11 @@ import numpy as np
 import pandas as pd
 
 # The multi-label data sets ``hilt simulate NAME --task multilabel`` knows without a file.
-from hilt.datasets import MULTILABEL_DATASETS
+from hilt.datasets import MULTILABEL_DATASETS, SPAN_DATASETS
 from hilt.errors import InputError, NotFoundError
 from hilt.store.location import ProjectLocation
 
-__all__ = ["MULTILABEL_DATASETS", "NAMED_DATASETS", "LabelledData", "load_data", "parse_label_sets"]
+__all__ = ["MULTILABEL_DATASETS", "NAMED_DATASETS", "SPAN_DATASETS", "LabelledData", "load_data", "parse_label_sets"]
 
 #: Data sets ``hilt simulate NAME`` knows without a file.
 NAMED_DATASETS = ("digits", "breast_cancer", "wine", "iris", "movie_reviews")
@@ -38,7 +38,8 @@ class LabelledData:
     notes: list[str] = field(default_factory=list)
     #: The featurizer the items come with (a replayed project's own), used unless one is asked for.
     featurizer: Any = None
-    #: ``single`` (one label per item) or ``multilabel`` (a set of labels per item).
+    #: ``single`` (one label per item), ``multilabel`` (a set of labels per item) or ``spans``
+    #: (a list of ``{"start", "end", "label"}`` per text).
     task: str = "single"
 
     def __len__(self) -> int:
@@ -76,8 +77,10 @@ def load_data(
     >>> len(iris), iris.kind, iris.labels
     (150, 'table', ['setosa', 'versicolor', 'virginica'])
     """
-    if task not in ("single", "multilabel"):
-        raise InputError(f"Expected task to be one of single, multilabel; got {task!r}.")
+    if task not in ("single", "multilabel", "spans"):
+        raise InputError(f"Expected task to be one of single, multilabel, spans; got {task!r}.")
+    if task == "spans":
+        return _load_spans(data, label_column=label_column, text_column=text_column, project=project)
     if task == "multilabel":
         return _load_multilabel(data, label_column=label_column, text_column=text_column, id_column=id_column,
                                 project=project, separator=label_separator)
@@ -306,3 +309,72 @@ def _natural(label: str) -> tuple:
     import re
 
     return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", label))
+
+
+def _load_spans(data: Any, *, label_column: str | None, text_column: str | None, project: Any) -> LabelledData:
+    """Texts with their true spans (``task="spans"``): a bundled set of :data:`SPAN_DATASETS`, a
+    CoNLL / IOB2 file (``.conll``, ``.iob``), or a CSV / JSONL / Parquet file or a frame with a
+    text column and a column of span lists (``label_column``, default ``spans``: a JSON list per
+    cell, checked against its row's text). Rows without a spans value are left out."""
+    from hilt.importing.conll import CONLL_SUFFIXES, read_conll
+    from hilt.tasks.spans_cells import read_spans_cell
+
+    if project is not None:
+        raise InputError("Expected a data set for --task spans (a CoNLL file, a file with texts and spans, or "
+                         f"{', '.join(SPAN_DATASETS)}); replaying a spans project (--project) is not supported yet.")
+    if data is None:
+        raise InputError(f"Expected a data set for --task spans: {', '.join(SPAN_DATASETS)}, a CoNLL file "
+                         "(.conll, .iob) or a CSV / JSONL / Parquet file with a text column and a spans column.")
+    if isinstance(data, (str, Path)) and str(data) in SPAN_DATASETS and not Path(str(data)).exists():
+        from hilt.datasets import load_spans
+
+        loaded = load_spans(str(data))
+        return _span_data(str(data), loaded.texts, loaded.spans, list(loaded.labels))
+    if isinstance(data, (str, Path)) and Path(str(data)).suffix.lower() in CONLL_SUFFIXES:
+        texts, spans = read_conll(Path(str(data)))
+        labels = sorted({s["label"] for answer in spans for s in answer})
+        return _span_data(Path(str(data)).name, texts, spans, labels)
+    from hilt.importing import read_items
+    from hilt.tasks.spans import span_list
+
+    name = "data"
+    if not isinstance(data, pd.DataFrame):
+        path = Path(str(data))
+        if not path.exists():
+            raise NotFoundError(f"Expected a CoNLL file, a data file or one of {', '.join(SPAN_DATASETS)}; got "
+                                f"{str(data)!r}, which is neither (no such file).")
+        name = path.name
+    column, text = label_column or "spans", text_column or "text"
+    frame = read_items(data, text_column=text).frame  # the importer's checks and messages, as hilt init
+    if column not in frame.columns:
+        raise InputError(f"Expected a column {column!r} of spans (--label-column) in {name}; the columns are: "
+                         f"{', '.join(map(str, frame.columns))}.")
+    texts_all = [str(t) for t in frame[text].tolist()]
+    cells = frame[column].tolist()
+    labels = sorted({str(s.get("label")) for v in cells for s in (_spans_or_none(span_list, v) or [])
+                     if isinstance(s, dict)})
+    found = [(t, read_spans_cell(v, labels, text=t, where=f"{name}, row {i + 1}, column {column!r}"))
+             for i, (t, v) in enumerate(zip(texts_all, cells))]
+    kept = [(t, spans) for t, spans in found if spans is not None]
+    notes = [f"{len(found) - len(kept)} rows without spans were left out."] if len(kept) < len(found) else []
+    data_set = _span_data(name, [t for t, _ in kept], [spans for _, spans in kept], labels)
+    data_set.notes.extend(notes)
+    return data_set
+
+
+def _spans_or_none(span_list: Any, value: Any) -> Any:
+    """The cell's list as given (unchecked), or ``None`` for a cell that is not one (reported by the check)."""
+    try:
+        spans = span_list(value)
+    except ValueError:
+        return None
+    return spans if isinstance(spans, list) else None
+
+
+def _span_data(name: str, texts: list[str], spans: list[list[dict]], labels: list[str]) -> LabelledData:
+    if not labels:
+        raise InputError(f"Expected some spans to learn from in {name}; none of its {len(texts)} texts has one.")
+    y = np.empty(len(spans), dtype=object)
+    y[:] = [list(answer) for answer in spans]
+    return LabelledData(name=name, items=np.asarray(texts, dtype=object), y=y, kind="text", labels=labels,
+                        task="spans")

@@ -19,7 +19,7 @@ from hilt.simulate.data import LabelledData, load_data
 from hilt.simulate.estimators import MODELS, make_classifier
 from hilt.simulate.results import Curve, SimulationResult
 
-__all__ = ["run", "initial_positions", "TWO_LABEL_NAME", "DEFAULT_MULTILABEL_STRATEGIES"]
+__all__ = ["run", "initial_positions", "TWO_LABEL_NAME", "DEFAULT_MULTILABEL_STRATEGIES", "DEFAULT_SPANS_STRATEGIES"]
 
 #: The name the four uncertainty methods run under when there are only two labels.
 TWO_LABEL_NAME = "uncertainty"
@@ -39,12 +39,23 @@ DEFAULT_MULTILABEL_STRATEGIES = (
     "committee", "margin+diverse:8/random:1/outlier:1",
 )
 
+#: What ``hilt simulate --task spans`` compares when no strategies are named: the sequence
+#: methods over labellings (least, margin) and tokens (mean and max entropy), +diverse, and the
+#: features-only cluster, against random.
+DEFAULT_SPANS_STRATEGIES = (
+    "random", "least", "margin", "entropy", "entropy:max", "margin+diverse", "cluster",
+)
+
 #: Multi-label names that always rank alike: with two classes per label least and margin are both
 #: 1 - |2p - 1|, and every ``:max`` form is a falling function of the closest label's max(p, 1 - p).
 _MULTILABEL_TWINS = (
     (("least", "margin"), "margin"),
     (("least:max", "margin:max", "ratio:max", "entropy:max"), "uncertainty:max"),
 )
+
+
+#: The figure each task's curves plot (``accuracy`` for ``single``).
+_METRIC = {"multilabel": "micro-F1", "spans": "entity-F1"}
 
 
 @dataclass
@@ -159,8 +170,8 @@ def run(
     >>> result.curves[0].n_labels
     [6, 12, 18, 24, 30]
     """
-    if task not in ("single", "multilabel"):
-        raise InputError(f"Expected task to be one of single, multilabel; got {task!r}.")
+    if task not in ("single", "multilabel", "spans"):
+        raise InputError(f"Expected task to be one of single, multilabel, spans; got {task!r}.")
     plan = _plan_strategies(strategies, task)
     seed_list = _check_seeds(seeds)
     init, batch, budget = (_check_count(name, value) for name, value in
@@ -186,29 +197,44 @@ def run(
     display_names: dict[str, str] = {}
     if task == "multilabel":
         plan = _merge_multilabel_twins(plan, display_names, notes)
-    elif len(source.labels) == 2:
+    elif task == "single" and len(source.labels) == 2:
         plan = _merge_two_label_twins(plan, display_names, notes)
 
-    # A replayed project runs on its own features unless others are asked for.
-    # Without features named, a model that refuses negative input (naive Bayes) gets TF-IDF.
-    classifier = make_classifier(model, source.kind) if isinstance(model, str) else model
-    featurizer = make_featurizer(source.kind, features if features is not None else source.featurizer,
-                                 model=classifier)
-    problem = _Problem(
-        X_pool=featurizer.fit_matrix(_take(source.items, pool_idx)),
-        y_pool=source.y[pool_idx],
-        X_test=featurizer.transform_matrix(_take(source.items, test_idx)),
-        y_test=source.y[test_idx],
-        labels=source.labels,
-        kind=source.kind,
-        model=model,
-        classifier_C=featurizer.classifier_C,
-        features=featurizer.name,
-        init=init,
-        batch=batch,
-        budget=budget,
-        task=task,
-    )
+    if task == "spans":
+        # The sequence model reads the texts; each run's learner places them by TF-IDF (or
+        # ``features``) for the diversity strategies.
+        if model != "logistic":
+            raise InputError("Expected no --model for --task spans: its sequence model (a CRF over tokens, "
+                             "hilt.tasks.span_model.SpanModel) is the one a spans project trains.")
+        problem = _Problem(
+            X_pool=_take(source.items, pool_idx), y_pool=source.y[pool_idx],
+            X_test=_take(source.items, test_idx), y_test=source.y[test_idx],
+            labels=source.labels, kind=source.kind, model=None, classifier_C=1.0,
+            features=features if isinstance(features, str) else "tfidf", init=init, batch=batch,
+            budget=budget, task=task,
+        )
+        model_name = "crf"
+    else:
+        # A replayed project runs on its own features unless others are asked for.
+        # Without features named, a model that refuses negative input (naive Bayes) gets TF-IDF.
+        classifier = make_classifier(model, source.kind) if isinstance(model, str) else model
+        featurizer = make_featurizer(source.kind, features if features is not None else source.featurizer,
+                                     model=classifier)
+        problem = _Problem(
+            X_pool=featurizer.fit_matrix(_take(source.items, pool_idx)),
+            y_pool=source.y[pool_idx],
+            X_test=featurizer.transform_matrix(_take(source.items, test_idx)),
+            y_test=source.y[test_idx],
+            labels=source.labels,
+            kind=source.kind,
+            model=model,
+            classifier_C=featurizer.classifier_C,
+            features=featurizer.name,
+            init=init,
+            batch=batch,
+            budget=budget,
+            task=task,
+        )
     full = _full_accuracy(problem)
     tasks = [(name, query, seed) for name, query in plan for seed in seed_list]
     curves = _run_all(problem, tasks, jobs, progress)
@@ -222,8 +248,8 @@ def run(
         "n_pool": int(n_pool),
         "n_test": int(test_idx.size),
         "model": model_name,
-        "features": featurizer.name,
-        "classifier_C": featurizer.classifier_C if model_name == "logistic" else None,
+        "features": problem.features,
+        "classifier_C": problem.classifier_C if model_name == "logistic" else None,
         "strategies": [name for name, _ in plan],
         "init": init,
         "batch": batch,
@@ -236,7 +262,7 @@ def run(
         # full-data accuracy must clear for the data to be learnable as configured.
         "majority_share": _majority_share(problem),
         "task": task,
-        "metric": "micro-F1" if task == "multilabel" else "accuracy",
+        "metric": _METRIC.get(task, "accuracy"),
     }
     return SimulationResult(
         dataset=source.name,
@@ -303,9 +329,11 @@ def _merge_multilabel_twins(plan: list[tuple[str, str]], display_names: dict[str
 
 
 # -- one run --------------------------------------------------------------------------------
-def initial_positions(y: np.ndarray, init: int, batch: int, budget: int, seed: int) -> np.ndarray:
+def initial_positions(y: np.ndarray, init: int, batch: int, budget: int, seed: int,
+                      ready: Callable[[list], bool] | None = None) -> np.ndarray:
     """The first pool positions every strategy labels for ``seed``: ``init`` random items, then
-    more random rounds of ``batch`` while they hold fewer than two labels (cold start).
+    more random rounds of ``batch`` while a model cannot learn from them yet (cold start:
+    ``ready(answers)`` is false; default: fewer than two different labels).
 
     Examples
     --------
@@ -316,9 +344,10 @@ def initial_positions(y: np.ndarray, init: int, batch: int, budget: int, seed: i
     >>> len(set(y[first])) == 2 and (len(first) - 1) % 3 == 0
     True
     """
+    ready = ready or (lambda answers: len(set(answers)) >= 2)
     order = np.random.default_rng(seed).permutation(y.shape[0])
     n = min(init, budget)
-    while len(set(y[order[:n]].tolist())) < 2 and n < min(budget, y.shape[0]):
+    while not ready(y[order[:n]].tolist()) and n < min(budget, y.shape[0]):
         n = min(n + batch, budget)
     return order[:n].astype(np.int64)
 
@@ -329,15 +358,18 @@ def _run_one(problem: _Problem, strategy: str, query: str, seed: int) -> Curve:
     # One BLAS thread per run: parallelism comes from running several runs at once, and the
     # same arithmetic in every process keeps results identical for any --jobs.
     with threadpool_limits(limits=1):
+        spans = problem.task == "spans"
         learner = ActiveLearner(
             problem.X_pool,
             labels=problem.labels,
             strategy=query,
-            model=_classifier(problem, seed),
+            model=None if spans else _classifier(problem, seed),
+            features=problem.features if spans else None,
             random_state=seed,
             task=problem.task,
         )
-        first = initial_positions(problem.y_pool, problem.init, problem.batch, problem.budget, seed)
+        first = initial_positions(problem.y_pool, problem.init, problem.batch, problem.budget, seed,
+                                  ready=learner.model.can_fit if spans else None)
         picked = [first]
         learner.teach(first, problem.y_pool[first])
         # The task's figure: accuracy (single), micro-F1 (multilabel).
@@ -369,6 +401,12 @@ def _full_accuracy(problem: _Problem) -> float:
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1):
+        if problem.task == "spans":
+            from hilt.tasks.span_model import SpanModel
+            from hilt.tasks.spans_metrics import entity_f1
+
+            span_model = SpanModel(problem.labels).fit(problem.X_pool, list(problem.y_pool))
+            return entity_f1(list(problem.y_test), span_model.predict(problem.X_test))
         multilabel = problem.task == "multilabel"
         model = (MultiLabelModel if multilabel else AlignedModel)(_classifier(problem, 0), problem.labels)
         try:
@@ -396,6 +434,10 @@ def _majority_share(problem: _Problem) -> float:
     """What always answering the most common answer scores on the test split: the most common
     label's share (single); for multilabel the micro-F1 of giving every item the pool's most
     common label set."""
+    if problem.task == "spans":  # marking nothing: right only where nothing is to be marked
+        from hilt.tasks.spans_metrics import entity_f1
+
+        return entity_f1(list(problem.y_test), [[] for _ in range(len(problem.y_test))])
     if problem.task != "multilabel":
         return float(np.unique(problem.y_test, return_counts=True)[1].max() / problem.y_test.size)
     sets, counts = np.unique(np.array([";".join(s) for s in problem.y_pool], dtype=object), return_counts=True)
@@ -474,7 +516,8 @@ def _progress(progress: Any, total: int) -> tuple[Callable[[int], None], Callabl
 # -- checks ---------------------------------------------------------------------------------
 def _plan_strategies(strategies: str | Sequence[str] | None, task: str = "single") -> list[tuple[str, str]]:
     if strategies is None:
-        names = list(DEFAULT_MULTILABEL_STRATEGIES if task == "multilabel" else DEFAULT_STRATEGIES)
+        names = list({"multilabel": DEFAULT_MULTILABEL_STRATEGIES,
+                      "spans": DEFAULT_SPANS_STRATEGIES}.get(task, DEFAULT_STRATEGIES))
     elif isinstance(strategies, str):
         names = [s.strip() for s in strategies.split(",") if s.strip()]
     else:
@@ -519,7 +562,7 @@ def _check_seeds(seeds: int | Sequence[int]) -> list[int]:
 def _split(source: LabelledData, test_size: float, split_seed: int) -> tuple[np.ndarray, np.ndarray]:
     from sklearn.model_selection import train_test_split
 
-    if source.task == "multilabel":  # label sets are too many to stratify on: a random split
+    if source.task in ("multilabel", "spans"):  # label sets and span lists are too many to stratify on: a random split
         n = len(source)
         if n < 4:
             raise InputError(f"Expected at least 4 labelled items to split into pool and test set, got {n}.")

@@ -98,6 +98,11 @@ class QueryContext:
         """Whether the model gives one independent probability per label (a multi-label task)."""
         return bool(getattr(self.model, "multilabel", False))
 
+    @property
+    def _sequence(self) -> bool:
+        """The model labels tokens (a spans project's): its columns are uncertainty figures."""
+        return bool(getattr(self.model, "spans", False))
+
     def scores(self, method: str) -> np.ndarray:
         """Uncertainty of each candidate by ``method`` (``least``, ``margin``, ``ratio``,
         ``entropy``; 1 = most uncertain), computed once per method.
@@ -108,7 +113,8 @@ class QueryContext:
         """
         key = f"score:{method}"
         if key not in self.memo:
-            scorer = uncertainty_scorer(method, self.multilabel, spans=bool(getattr(self.model, "spans", False)))
+            scorer = uncertainty_scorer(method, self.multilabel,
+                                        methods=getattr(self.model, "METHODS", None) if self._sequence else None)
             if self._probs is not None:
                 self.memo[key] = scorer(self._probs)
             else:  # chunk by chunk: the pool's probabilities are never all in memory at once
@@ -145,13 +151,14 @@ def _n_outputs(model: Any) -> int:
     return len(methods) if methods is not None else len(model.labels)
 
 
-def uncertainty_scorer(method: str, multilabel: bool, *, spans: bool = False) -> Callable[[Any], np.ndarray]:
+def uncertainty_scorer(method: str, multilabel: bool, *, methods: Sequence[str] | None = None,
+                       ) -> Callable[[Any], np.ndarray]:
     """``probs -> scores`` for ``method`` (``margin``, or ``margin:max`` for multi-label models).
 
-    A sequence model (``spans=True``: a spans project's :class:`hilt.models.SpanModel`) computes
-    every method's figure itself, over a text's labellings and tokens: its ``predict_proba`` has
-    one column per name of :data:`hilt.tasks.spans.SPAN_METHODS`, and the scorer takes the
-    column of ``method``.
+    A sequence model (a spans project's :class:`hilt.tasks.span_model.SpanModel`) computes every
+    method's figure itself, over a text's labellings and tokens: its ``predict_proba`` has one
+    column per name of its ``METHODS`` (given as ``methods``), and the scorer takes the column
+    of ``method``.
 
     Examples
     --------
@@ -160,18 +167,16 @@ def uncertainty_scorer(method: str, multilabel: bool, *, spans: bool = False) ->
     [0.2]
     >>> uncertainty_scorer("margin:max", True)([[0.9, 0.5]]).round(3).tolist()
     [1.0]
-    >>> uncertainty_scorer("entropy", False, spans=True)([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]]).tolist()
-    [0.4]
+    >>> uncertainty_scorer("ratio", False, methods=("least", "margin", "ratio"))([[0.1, 0.2, 0.3]]).tolist()
+    [0.3]
     """
     from hilt.errors import InputError
     from hilt.sampling import multilabel_score, score
 
-    if spans:
-        from hilt.tasks.spans import SPAN_METHODS
-
-        if method not in SPAN_METHODS:
-            raise InputError(f"Expected a method of a sequence model ({', '.join(SPAN_METHODS)}); got {method!r}.")
-        column = SPAN_METHODS.index(method)
+    if methods is not None:
+        if method not in methods:
+            raise InputError(f"Expected a method of a sequence model ({', '.join(methods)}); got {method!r}.")
+        column = list(methods).index(method)
         return lambda probs: np.asarray(probs, dtype=np.float64)[:, column]
     base, _, combine = method.partition(":")
     if multilabel:

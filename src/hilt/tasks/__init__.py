@@ -6,13 +6,15 @@ final answer, which model it trains by default, how that model is evaluated, how
 imported and exported, and which widget the page and the terminal show.
 
 * ``single``: one label per item (every project made before tasks existed is one);
-* ``multilabel``: a set of labels per item; ``[]`` is "none of these".
+* ``multilabel``: a set of labels per item; ``[]`` is "none of these";
+* ``spans``: labelled stretches of an item's text (named entities), as code-point offsets;
+  ``[]`` is "nothing to mark".
 
 Examples
 --------
 >>> from hilt.tasks import TASKS, get_task
 >>> TASKS
-('single', 'multilabel')
+('single', 'multilabel', 'spans')
 >>> task = get_task("multilabel")
 >>> rows = [(7, 1, "ada", task.encode(("a", "b"), "abc"), "annotate"),
 ...         (7, 2, "bob", task.encode(("b",), "abc"), "annotate")]

@@ -8,18 +8,21 @@ from hilt.errors import InputError
 from hilt.tasks.base import Task
 from hilt.tasks.multilabel import MultiLabel
 from hilt.tasks.single import SingleLabel
+from hilt.tasks.spans import Spans
 
 __all__ = ["DEFAULT_TASK", "DESCRIPTIONS", "TASKS", "check_task", "get_task"]
 
 _FACTORIES: dict[str, Callable[[], Task]] = {
     "single": SingleLabel,
     "multilabel": MultiLabel,
+    "spans": Spans,
 }
 
 #: One line per task, for ``--help`` and the docs.
 DESCRIPTIONS: dict[str, str] = {
     "single": "one label per item (the default)",
     "multilabel": "a set of labels per item ([] = none of these)",
+    "spans": "labelled stretches of text (named entities); [] = nothing to mark",
 }
 
 #: Every task name.
@@ -42,7 +45,7 @@ def check_task(name: Any) -> str:
     >>> check_task("multi")
     Traceback (most recent call last):
     ...
-    hilt.errors.InputError: Expected task to be one of single, multilabel; got 'multi'.
+    hilt.errors.InputError: Expected task to be one of single, multilabel, spans; got 'multi'.
     """
     text = name.strip() if isinstance(name, str) else name
     if text not in _FACTORIES:

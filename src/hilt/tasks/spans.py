@@ -10,18 +10,13 @@
 * Final answer: a span is in it when a strict majority of the annotators' latest answers hold
   that exact span; a tie goes to what the earliest voter marked; a review wins; spans that would
   overlap are resolved in favour of the one with more votes, then the one voted for first.
-* Model: :class:`hilt.models.SpanModel` (a CRF over the tokens of
+* Model: :class:`hilt.tasks.span_model.SpanModel` (a CRF over the tokens of
   :func:`hilt.tasks.spans_text.tokenize`); its ``predict_proba`` gives one column per uncertainty
   method of :data:`SPAN_METHODS`, and its guess is its best labelling.
 * Evaluation: entity F1 (the headline), precision and recall, exact match, each with a 95 %
   bootstrap interval (:mod:`hilt.tasks.spans_metrics`).
 * Import: a JSON list (a JSONL or Parquet list, or its text in a CSV cell), checked against the
   item's text; export: a list in JSONL/Parquet, JSON text in CSV.
-
-Not in the task registry yet (``hilt.tasks.TASKS``): a project cannot be made with
-``task="spans"`` until the sequence model (``hilt.models.SpanModel``), the project's features
-of texts, the served item's tokens and the page's and terminal's span widgets exist. This
-module is the answer's shape, final-answer rule and metric they will build on.
 
 Examples
 --------
@@ -42,110 +37,17 @@ from typing import Any, Hashable, Iterable, Mapping, Sequence
 import numpy as np
 
 from hilt.errors import InputError
+from hilt.sampling.sequence import SEQUENCE_METHODS
 from hilt.tasks.base import AnswerRow, Decision, Evaluation
 from hilt.tasks.single import decide_each
+from hilt.tasks.spans_answer import check_spans, decode_spans, encode_spans, span_list
 from hilt.tasks.spans_metrics import span_metrics
 
 __all__ = ["SPAN_METHODS", "Spans", "check_spans", "decode_spans", "encode_spans", "final_spans", "span_list"]
 
-#: The columns of :meth:`hilt.models.SpanModel.predict_proba`, in order: the uncertainty of
+#: The columns of :meth:`hilt.tasks.span_model.SpanModel.predict_proba`, in order: the uncertainty of
 #: the best labelling as a whole, then the maximum over tokens of the token-level figure.
-SPAN_METHODS = ("least", "margin", "ratio", "entropy", "least:max", "margin:max", "ratio:max", "entropy:max")
-
-_KEYS = ("start", "end", "label")
-
-
-def encode_spans(spans: Iterable[Mapping[str, Any]]) -> str:
-    """Compact JSON of ``spans`` sorted by ``(start, end)``, keys start, end, label (what the store keeps).
-
-    Examples
-    --------
-    >>> encode_spans([{"label": "PER", "end": 3, "start": 0}])
-    '[{"start":0,"end":3,"label":"PER"}]'
-    """
-    ordered = sorted(({"start": int(s["start"]), "end": int(s["end"]), "label": str(s["label"])} for s in spans),
-                     key=lambda s: (s["start"], s["end"], s["label"]))
-    return json.dumps(ordered, separators=(",", ":"), ensure_ascii=False)
-
-
-def decode_spans(stored: str) -> list[dict]:
-    """A stored answer back as a list of span dicts."""
-    return [dict(span) for span in json.loads(stored)]
-
-
-def _describe(span: Any) -> str:
-    return json.dumps(span, ensure_ascii=False) if isinstance(span, dict) else repr(span)
-
-
-def check_spans(answer: Any, labels: Sequence[str], text: str | None = None) -> list[dict]:
-    """``answer`` as a canonical list of spans (sorted, three keys each), or an
-    :class:`~hilt.errors.InputError` naming the span at fault (``span 2 {...}``, counted from 1
-    in the order given).
-
-    Keys other than start, end and label (a ``text`` some tools add) are dropped. With ``text``,
-    each span must also end within it.
-
-    Examples
-    --------
-    >>> check_spans([{"start": 4, "end": 9, "label": "LOC"}], ["PER", "LOC"], text="in Paris")
-    Traceback (most recent call last):
-    ...
-    hilt.errors.InputError: span 1 {"start": 4, "end": 9, "label": "LOC"}: expected end <= 8 (the length of the item's text); got 9.
-    """
-    if isinstance(answer, (str, bytes, dict)) or not isinstance(answer, (list, tuple)):
-        raise InputError(f"Expected a list of spans like [{{\"start\": 0, \"end\": 3, \"label\": {labels[0]!r}}}] "
-                         f"([] for nothing to mark; None to skip); got {answer!r}.")
-    spans: list[tuple[int, int, str, int]] = []
-    for number, span in enumerate(answer, start=1):
-        where = f"span {number} {_describe(span)}"
-        if not isinstance(span, Mapping):
-            raise InputError(f"{where}: expected an object with start, end and label.")
-        missing = [key for key in _KEYS if key not in span]
-        if missing:
-            raise InputError(f"{where}: expected the keys start, end and label; {', '.join(missing)} missing.")
-        start, end, label = span["start"], span["end"], span["label"]
-        for name, value in (("start", start), ("end", end)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise InputError(f"{where}: expected {name} to be a whole number (a character offset); got {value!r}.")
-        start, end = int(start), int(end)
-        if not 0 <= start < end:
-            raise InputError(f"{where}: expected 0 <= start < end; got start {start}, end {end}.")
-        if text is not None and end > len(text):
-            raise InputError(f"{where}: expected end <= {len(text)} (the length of the item's text); got {end}.")
-        if not isinstance(label, str) or label not in labels:
-            raise InputError(f"{where}: expected label to be one of {', '.join(labels)}; got {label!r}.")
-        spans.append((start, end, label, number))
-    spans.sort()
-    for (s1, e1, _, n1), (s2, e2, _, n2) in zip(spans, spans[1:]):
-        if s2 < e1:
-            first, second = sorted((n1, n2))
-            raise InputError(f"span {second} {_describe(answer[second - 1])}: expected spans that do not overlap; "
-                             f"it overlaps span {first} {_describe(answer[first - 1])}.")
-    return [{"start": s, "end": e, "label": label} for s, e, label, _ in spans]
-
-
-def span_list(value: Any) -> Any:
-    """A spans cell read as a Python list: a JSON text is parsed, an array (a Parquet list
-    column) becomes a list of dicts, ``None``, NaN and an empty text stay ``None`` (unlabelled).
-    Anything else comes back as it is, for the caller to refuse; malformed JSON raises
-    ``ValueError``.
-
-    Examples
-    --------
-    >>> span_list('[{"start": 0, "end": 3, "label": "PER"}]'), span_list(""), span_list(float("nan"))
-    ([{'start': 0, 'end': 3, 'label': 'PER'}], None, None)
-    """
-    if isinstance(value, np.ndarray):
-        value = value.tolist()
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    if isinstance(value, str):
-        if not value.strip():
-            return None
-        return json.loads(value)
-    if isinstance(value, list):
-        return [dict(v) if isinstance(v, Mapping) else v for v in value]
-    return value
+SPAN_METHODS = SEQUENCE_METHODS
 
 
 def _resolve_overlaps(candidates: list[tuple[int, int, int, int, str]]) -> list[tuple[int, int, str]]:
@@ -237,9 +139,9 @@ class Spans:
         return list(dict.fromkeys(span["label"] for span in decode_spans(stored)))
 
     def make_model(self, estimator: Any, labels: Sequence[str]) -> Any:
-        """:class:`hilt.models.SpanModel` over ``labels`` (a spans project trains its own
+        """:class:`hilt.tasks.span_model.SpanModel` over ``labels`` (a spans project trains its own
         sequence model: ``estimator`` is not used)."""
-        from hilt.models import SpanModel
+        from hilt.tasks.span_model import SpanModel
 
         return SpanModel(list(labels))
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from hilt.tasks.bootstrap import BOOTSTRAP_ROUNDS, bootstrap_weights, with_intervals
 
-__all__ = ["BOOTSTRAP_ROUNDS", "METRICS", "entity_counts", "span_metrics"]
+__all__ = ["BOOTSTRAP_ROUNDS", "METRICS", "entity_counts", "entity_f1", "span_metrics"]
 
 #: The figures, in the order they are reported; the first is the headline.
 METRICS = ("entity_f1", "entity_precision", "entity_recall")
@@ -43,6 +43,19 @@ def entity_counts(truth: Sequence[Iterable[Mapping[str, Any]]], predicted: Seque
         t, p = _keys(true), _keys(guess)
         out[i] = (len(t & p), len(p - t), len(t - p))
     return out
+
+
+def entity_f1(truth: Sequence[Iterable[Mapping[str, Any]]], predicted: Sequence[Iterable[Mapping[str, Any]]]) -> float:
+    """Entity F1 alone, pooled over the items, without an interval (what a learning curve plots).
+
+    Examples
+    --------
+    >>> per = {"start": 0, "end": 3, "label": "PER"}
+    >>> entity_f1([[per], []], [[per], [{"start": 4, "end": 6, "label": "PER"}]])
+    0.6666666666666666
+    """
+    tp, fp, fn = entity_counts(truth, predicted).sum(axis=0)
+    return float(_figures(np.array([tp]), np.array([fp]), np.array([fn]))["entity_f1"][0])
 
 
 def _figures(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> dict[str, np.ndarray]:

@@ -21,7 +21,7 @@ bytes on first use after unpickling.
 
 Examples
 --------
->>> from hilt.span_model import SpanModel
+>>> from hilt.tasks.span_model import SpanModel
 >>> texts = ["Ada met Grace in Paris", "Grace flew to Rome", "Ada stayed home", "nice weather"]
 >>> answers = [[{"start": 0, "end": 3, "label": "PER"}, {"start": 8, "end": 13, "label": "PER"},
 ...             {"start": 17, "end": 22, "label": "LOC"}],
@@ -43,8 +43,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 
 from hilt.errors import InputError
-from hilt.sampling.sequence import best_and_uncertainty
-from hilt.tasks.spans import SPAN_METHODS, check_spans
+from hilt.sampling.sequence import SEQUENCE_METHODS, best_and_uncertainty
+from hilt.tasks.spans_answer import check_spans
 from hilt.tasks.spans_text import snap_spans, spans_to_tags, tags_to_spans, tokenize
 
 __all__ = ["SpanModel", "token_features"]
@@ -68,7 +68,7 @@ def token_features(text: str, tokens: Sequence[tuple[int, int]]) -> list[list[st
 
     Examples
     --------
-    >>> from hilt.span_model import token_features
+    >>> from hilt.tasks.span_model import token_features
     >>> from hilt.tasks.spans_text import tokenize
     >>> text = "@Ada in Paris"
     >>> token_features(text, tokenize(text))[1][:8]
@@ -158,12 +158,12 @@ class SpanModel:
     multilabel : bool
         False.
     METHODS : tuple of str
-        The columns of :meth:`predict_proba` (:data:`hilt.tasks.spans.SPAN_METHODS`).
+        The columns of :meth:`predict_proba` (:data:`hilt.sampling.sequence.SEQUENCE_METHODS`).
     """
 
     spans = True
     multilabel = False
-    METHODS = SPAN_METHODS
+    METHODS = SEQUENCE_METHODS
 
     def __init__(self, labels: Sequence[str], *, c1: float = 0.05, c2: float = 0.05, max_iterations: int = 100,
                  vectors: bool = False):
@@ -197,7 +197,7 @@ class SpanModel:
 
         Examples
         --------
-        >>> from hilt.span_model import SpanModel
+        >>> from hilt.tasks.span_model import SpanModel
         >>> SpanModel.can_fit([[], []]), SpanModel.can_fit([[], [{"start": 0, "end": 3, "label": "PER"}]])
         (False, True)
         """
@@ -287,7 +287,7 @@ class SpanModel:
         emissions = np.asarray(counts @ W)
         starts = np.zeros(len(texts) + 1, dtype=np.int64)
         np.cumsum(lengths, out=starts[1:])
-        figures = np.zeros((len(texts), len(SPAN_METHODS)))
+        figures = np.zeros((len(texts), len(SEQUENCE_METHODS)))
         best: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(texts)
         order = np.argsort(lengths, kind="stable")
         order = order[lengths[order] > 0]  # no tokens: nothing to mark, certain (figures 0)
