@@ -128,7 +128,8 @@ def task_context(project: Any, template: str) -> dict:
     ('multilabel', True, '-', 'save the ticked labels')
     """
     task = get_task(project.task)
-    return {"task": task.name, "multilabel": task.widget == "toggles", "none_key": NONE_KEY,
+    return {"task": task.name, "multilabel": task.widget == "toggles", "spans": task.widget == "spans",
+            "none_key": NONE_KEY,
             "submit_text": SUBMIT_TEXT.get(template, "save")}
 
 
