@@ -71,24 +71,30 @@ class Task(Protocol):
     Attributes
     ----------
     name : str
-        The registry name (``single``, ``multilabel``), kept in the project's meta as ``task``.
+        The registry name (``single``, ``multilabel``, ``spans``), kept in the project's meta as ``task``.
     widget : str
-        What the labelling page and the terminal show: ``choice`` (one key per label) or
-        ``toggles`` (keys switch labels on and off, Enter submits).
+        What the labelling page and the terminal show: ``choice`` (one key per label),
+        ``toggles`` (keys switch labels on and off, Enter submits) or ``spans`` (stretches of
+        the text marked with a label).
     multilabel : bool
         An answer is a set of labels.
     metric : str
-        The headline figure of :meth:`evaluate` (``accuracy``, ``micro_f1``).
+        The headline figure of :meth:`evaluate` (``accuracy``, ``micro_f1``, ``entity_f1``).
+    needs_text : bool
+        An answer is checked against the item's text (``spans``: offsets into it), so the
+        project passes ``text=`` to :meth:`check_answer`.
     """
 
     name: str
     widget: str
     multilabel: bool
     metric: str
+    needs_text: bool
 
-    def check_answer(self, answer: Any, labels: Sequence[str]) -> Any:
+    def check_answer(self, answer: Any, labels: Sequence[str], text: str | None = None) -> Any:
         """The answer in its canonical form (``None``: a skip), or an
-        :class:`~hilt.errors.InputError` that says what was expected and what came."""
+        :class:`~hilt.errors.InputError` that says what was expected and what came
+        (``text``: the item's text, given when :attr:`needs_text`)."""
 
     def encode(self, answer: Any, labels: Sequence[str]) -> str | None:
         """A canonical answer as the store keeps it (``None`` for a skip)."""
@@ -108,8 +114,9 @@ class Task(Protocol):
     def uncertainty(self, probs: Any, method: str) -> Any:
         """The uncertainty shown beside a served item, per row of the model's ``probs`` (in [0, 1])."""
 
-    def guesses(self, model: Any, probs: Any, labels: Sequence[str]) -> list[str | None]:
-        """The model's guess per row of ``probs``, encoded as the queue keeps it."""
+    def guesses(self, model: Any, probs: Any, labels: Sequence[str], rows: Any = None) -> list[str | None]:
+        """The model's guess per row of ``probs``, encoded as the queue keeps it (``rows``: the
+        model input rows ``probs`` came from; ``spans`` predicts from them, the others ignore them)."""
 
     def evaluate(self, truth: Sequence[Any], predicted: Sequence[Any], labels: Sequence[str], *,
                  seed: int = 0) -> Evaluation:

@@ -24,7 +24,7 @@ import numpy as np
 from hilt.errors import InputError
 from hilt.tasks.base import AnswerRow, Decision, Evaluation
 from hilt.tasks.multilabel_metrics import multilabel_metrics
-from hilt.tasks.single import latest_votes
+from hilt.tasks.single import decide_each
 
 __all__ = ["DEFAULT_SEPARATOR", "MultiLabel", "final_sets", "label_list"]
 
@@ -60,20 +60,7 @@ def final_sets(answers: Iterable[AnswerRow], labels: Sequence[str]) -> dict[Hash
     >>> final_sets(rows, ["a", "b", "c"])[2].order, final_sets(rows, ["a", "b", "c"])[3].reviewed
     (4, True)
     """
-    latest_vote, review = latest_votes(answers)
-    decided: dict[Hashable, Decision] = {}
-    for item in latest_vote.keys() | review.keys():
-        votes = sorted(latest_vote.get(item, {}).values())  # earliest first
-        counts: dict[str, int] = {}
-        for _, stored in votes:
-            counts[stored] = counts.get(stored, 0) + 1
-        if item in review:
-            order, stored = review[item]
-            decided[item] = Decision(_encode(_decode(stored), labels), order, True, counts)
-            continue
-        if len(counts) == 1:  # everyone gave the same set (most items: one answer): it is the answer
-            decided[item] = Decision(votes[0][1], votes[0][0], False, counts)
-            continue
+    def contested(votes: list[tuple[int, str]]) -> tuple[str, int]:
         sets = [set(_decode(stored)) for _, stored in votes]
         named = set().union(*sets)  # a label nobody gave has no votes: it stays out
         chosen = []
@@ -84,10 +71,10 @@ def final_sets(answers: Iterable[AnswerRow], labels: Sequence[str]) -> dict[Hash
             no = len(sets) - yes
             if yes > no or (yes == no and label in sets[0]):
                 chosen.append(label)
-        encoded = _encode(chosen, labels)
         order = next((o for (o, stored), s in zip(votes, sets) if s == set(chosen)), votes[0][0])
-        decided[item] = Decision(encoded, order, False, counts)
-    return decided
+        return _encode(chosen, labels), order
+
+    return decide_each(answers, lambda stored: _encode(_decode(stored), labels), contested)
 
 
 def label_list(value: Any, separator: str) -> Any:
@@ -136,8 +123,9 @@ class MultiLabel:
     widget = "toggles"
     multilabel = True
     metric = "micro_f1"
+    needs_text = False
 
-    def check_answer(self, answer: Any, labels: Sequence[str]) -> tuple[str, ...] | None:
+    def check_answer(self, answer: Any, labels: Sequence[str], text: str | None = None) -> tuple[str, ...] | None:
         if answer is None:
             return None
         if isinstance(answer, (str, bytes)) or not isinstance(answer, (list, tuple, set, frozenset)):
@@ -185,7 +173,7 @@ class MultiLabel:
         base, _, combine = method.partition(":")
         return multilabel_score(p, base, combine or "mean")
 
-    def guesses(self, model: Any, probs: Any, labels: Sequence[str]) -> list[str | None]:
+    def guesses(self, model: Any, probs: Any, labels: Sequence[str], rows: Any = None) -> list[str | None]:
         chosen = np.asarray(probs) >= 0.5
         return [_encode([labels[j] for j in np.flatnonzero(row)], labels) for row in chosen]
 

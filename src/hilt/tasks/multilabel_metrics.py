@@ -12,10 +12,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["BOOTSTRAP_ROUNDS", "METRICS", "multilabel_metrics"]
+from hilt.tasks.bootstrap import BOOTSTRAP_ROUNDS, bootstrap_weights, with_intervals
 
-#: Resamples of the evaluation items behind each interval.
-BOOTSTRAP_ROUNDS = 1000
+__all__ = ["BOOTSTRAP_ROUNDS", "METRICS", "multilabel_metrics"]
 
 #: The figures, in the order they are reported; the first is the headline.
 METRICS = ("micro_f1", "macro_f1", "subset_accuracy", "hamming_loss")
@@ -78,9 +77,7 @@ def multilabel_metrics(truth: Any, predicted: Any, *, seed: int = 0,
     exact = (truth == predicted).all(axis=1).astype(np.float64)
     wrong = (truth != predicted).sum(axis=1).astype(np.float64)
     value = _figures(tp.sum(0), fp.sum(0), fn.sum(0), exact.sum(), wrong.sum(), np.float64(n), n_labels)
-    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1.0 / n), size=rounds).astype(np.float64)
+    weights = bootstrap_weights(n, rounds, seed)
     boot = _figures(weights @ tp, weights @ fp, weights @ fn, weights @ exact, weights @ wrong,
                     np.full(rounds, float(n)), n_labels)
-    return {name: {"value": float(value[name]),
-                   "ci": [float(np.quantile(boot[name], 0.025)), float(np.quantile(boot[name], 0.975))]}
-            for name in METRICS}
+    return with_intervals(value, boot, METRICS)

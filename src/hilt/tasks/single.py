@@ -10,7 +10,7 @@ settles it. The model is :class:`hilt.models.AlignedModel` (rows of probabilitie
 
 from __future__ import annotations
 
-from typing import Any, Hashable, Iterable, Sequence
+from typing import Any, Callable, Hashable, Iterable, Sequence
 
 import numpy as np
 
@@ -81,6 +81,51 @@ def latest_votes(answers: Iterable[AnswerRow]) -> tuple[dict[Hashable, dict[str,
     return latest_vote, review
 
 
+def ordered_votes(latest: dict[str, tuple[int, str]]) -> tuple[list[tuple[int, str]], dict[str, int]]:
+    """One item's latest ``(order, answer)`` per annotator, earliest first, and how many
+    annotators gave each answer (``Decision.votes``): where the set and span rules start.
+
+    Examples
+    --------
+    >>> ordered_votes({"bob": (5, "b"), "ada": (2, "a"), "cy": (7, "a")})
+    ([(2, 'a'), (5, 'b'), (7, 'a')], {'a': 2, 'b': 1})
+    """
+    votes = sorted(latest.values())
+    counts: dict[str, int] = {}
+    for _, stored in votes:
+        counts[stored] = counts.get(stored, 0) + 1
+    return votes, counts
+
+
+def decide_each(answers: Iterable[AnswerRow], canonical: Callable[[str], str],
+                contested: Callable[[list[tuple[int, str]]], tuple[str, int]]) -> dict[Hashable, Decision]:
+    """The frame of the set and span rules: per item, the latest review wins (its stored answer
+    put in canonical form by ``canonical``); an answer every annotator gave is the answer; else
+    ``contested(votes)`` (each annotator's latest ``(order, answer)``, earliest first) gives the
+    encoded final answer and the order of the answer that decided it.
+
+    Examples
+    --------
+    >>> rows = [(1, 1, "ada", "x", "annotate"), (1, 2, "bob", "y", "annotate"),
+    ...         (2, 3, "ada", "x", "annotate"), (3, 4, "ada", "x", "annotate"), (3, 5, "rev", "Y", "review")]
+    >>> decided = decide_each(rows, str.lower, lambda votes: ("+".join(v for _, v in votes), votes[-1][0]))
+    >>> [(item, d.label, d.order, d.reviewed) for item, d in sorted(decided.items())]
+    [(1, 'x+y', 2, False), (2, 'x', 3, False), (3, 'y', 5, True)]
+    """
+    latest_vote, review = latest_votes(answers)
+    decided: dict[Hashable, Decision] = {}
+    for item in latest_vote.keys() | review.keys():
+        votes, counts = ordered_votes(latest_vote.get(item, {}))
+        if item in review:
+            order, stored = review[item]
+            decided[item] = Decision(canonical(stored), order, True, counts)
+        elif len(counts) == 1:  # everyone gave the same answer (most items: one answer): it is the answer
+            decided[item] = Decision(votes[0][1], votes[0][0], False, counts)
+        else:
+            decided[item] = Decision(*contested(votes), False, counts)
+    return decided
+
+
 class SingleLabel:
     """One label per item: the :class:`~hilt.tasks.base.Task` of today's projects.
 
@@ -100,8 +145,9 @@ class SingleLabel:
     widget = "choice"
     multilabel = False
     metric = "accuracy"
+    needs_text = False
 
-    def check_answer(self, answer: Any, labels: Sequence[str]) -> str | None:
+    def check_answer(self, answer: Any, labels: Sequence[str], text: str | None = None) -> str | None:
         if answer is not None and answer not in labels:
             raise InputError(f"Expected a label from {', '.join(labels)} (or None to skip); got {answer!r}.")
         return answer
@@ -128,7 +174,7 @@ class SingleLabel:
 
         return score(probs, method)
 
-    def guesses(self, model: Any, probs: Any, labels: Sequence[str]) -> list[str | None]:
+    def guesses(self, model: Any, probs: Any, labels: Sequence[str], rows: Any = None) -> list[str | None]:
         return [labels[b] for b in np.asarray(probs).argmax(axis=1)] if len(probs) else []
 
     def evaluate(self, truth: Sequence[Any], predicted: Sequence[Any], labels: Sequence[str], *,

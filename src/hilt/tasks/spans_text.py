@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from typing import Iterable, Mapping, Sequence
 
 __all__ = ["Span", "Token", "tokenize", "token_texts", "spans_to_tags", "tags_to_spans", "snap_spans"]
@@ -101,8 +102,6 @@ def spans_to_tags(tokens: Sequence[Token], spans: Iterable[Span]) -> list[str]:
     """
     tags = ["O"] * len(tokens)
     starts = [start for start, _ in tokens]
-    from bisect import bisect_left, bisect_right
-
     for span in sorted(spans, key=lambda s: (int(s["start"]), int(s["end"]))):
         lo, hi, label = int(span["start"]), int(span["end"]), str(span["label"])
         first = max(bisect_right(starts, lo) - 1, 0)
