@@ -1,0 +1,307 @@
+"""``hilt label`` on a spans project: the text with numbered tokens, the marked spans in brackets
+(``[Grace Hopper]PER``) and a small line syntax to mark them.
+
+Pure functions: nothing here reads keys, prints or talks to the project
+(:mod:`hilt.cli._label_loop` does). The tokens are the server's and the page's
+(:func:`hilt.tasks.spans_text.tokenize`), numbered from 1 for people to type; the spans are
+code-point offsets into the text, as everywhere (the contract of the spans task).
+
+The syntax, one command per line (:data:`SPANS_HELP`, shown on ``?`` and in ``hilt label --help``):
+
+- ``3-4 1`` marks tokens 3 to 4 with the label whose key is 1 (the keys of
+  :mod:`hilt.project.keys`, as on the page; the label's name works too);
+- ``5 2`` marks token 5 alone;
+- ``-3`` removes the span that covers token 3;
+- ``.`` or an empty line saves the marked spans (possibly none);
+- ``0`` or ``-`` (:data:`hilt.project.keys.NONE_KEY`) saves "nothing to mark" (``[]``), when
+  nothing is marked;
+- ``s`` skips, ``u`` undoes, ``v`` shows a shortened text whole, ``q`` quits, ``?`` helps.
+
+A new mark replaces the spans it overlaps (as on the page), so a wrong label is mended by
+marking the same tokens again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+from rich.cells import cell_len
+
+from hilt.errors import InputError
+from hilt.project.keys import NONE_KEY, label_keys
+from hilt.tasks.spans_text import tokenize
+
+__all__ = ["SPANS_HELP", "SpanCommand", "numbered_tokens", "parse_span_command", "render_spans", "spans_line"]
+
+#: What ``?`` shows, and ``hilt label --help`` on a spans project.
+SPANS_HELP = (
+    "Mark spans by token number (the numbers under the words): "
+    "'3-4 1' marks tokens 3 to 4 with the label of key 1 (or its name: '3-4 PER'), "
+    "'5 2' marks token 5 alone, '-3' removes the span on token 3, "
+    "'.' or an empty line saves the marked spans, "
+    f"'0' or '{NONE_KEY}' saves 'nothing to mark' (with nothing marked), "
+    "'s' skips, 'u' undoes, 'v' shows a long text whole, 'q' quits, '?' shows this. "
+    "Marking tokens again replaces the spans there."
+)
+
+
+@dataclass(frozen=True)
+class SpanCommand:
+    """What one typed line asks for.
+
+    Attributes
+    ----------
+    action : str
+        ``"mark"`` or ``"remove"`` (``spans`` is the new list; keep editing), ``"submit"`` (save
+        ``spans``), ``"none"`` (save ``[]``: nothing to mark), ``"help"``, ``"skip"``,
+        ``"undo"``, ``"view"`` or ``"quit"``.
+    spans : list of dict
+        The spans after the command, sorted by (start, end): the current ones unless the
+        command changed them.
+    """
+
+    action: str
+    spans: list[dict]
+
+
+def _sorted(spans: Sequence[Mapping[str, Any]]) -> list[dict]:
+    return sorted(({"start": int(s["start"]), "end": int(s["end"]), "label": str(s["label"])} for s in spans),
+                  key=lambda s: (s["start"], s["end"]))
+
+
+def render_spans(text: str, spans: Sequence[Mapping[str, Any]], labels: Sequence[str] | None = None) -> str:
+    """``text`` with each span in brackets followed by its label: ``[Grace Hopper]PER``.
+
+    Parameters
+    ----------
+    text : str
+        The item's text.
+    spans : sequence of dict
+        ``{"start", "end", "label"}`` code-point offsets into ``text``, not overlapping.
+    labels : sequence of str, optional
+        The project's labels: given, a span with another label is refused.
+
+    Returns
+    -------
+    str
+        The text, every character of it in place, with the brackets and labels added.
+
+    Raises
+    ------
+    InputError
+        A span out of the text's range, overlapping the one before, or with an unknown label.
+
+    Examples
+    --------
+    >>> from hilt.cli._spans_terminal import render_spans
+    >>> text = "Grace Hopper met Ada in London."
+    >>> render_spans(text, [{"start": 24, "end": 30, "label": "LOC"}, {"start": 0, "end": 12, "label": "PER"}])
+    '[Grace Hopper]PER met Ada in [London]LOC.'
+    >>> render_spans(text, [])
+    'Grace Hopper met Ada in London.'
+    """
+    known = None if labels is None else set(map(str, labels))
+    out: list[str] = []
+    at = 0
+    for number, span in enumerate(_sorted(spans), start=1):
+        start, end, label = span["start"], span["end"], span["label"]
+        if not 0 <= start < end <= len(text):
+            raise InputError(f"span {number} {span}: expected 0 <= start < end <= {len(text)} (the text's length).")
+        if start < at:
+            raise InputError(f"span {number} {span}: it overlaps the span before it (which ends at {at}).")
+        if known is not None and label not in known:
+            raise InputError(f"span {number} {span}: label {label!r} is not one of {sorted(known)}.")
+        out.append(text[at:start])
+        out.append(f"[{text[start:end]}]{label}")
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def spans_line(text: str, spans: Sequence[Mapping[str, Any]]) -> str:
+    """The marked spans alone, in words: ``[Grace Hopper]PER [London]LOC``; ``nothing marked``
+    for none.
+
+    Examples
+    --------
+    >>> from hilt.cli._spans_terminal import spans_line
+    >>> spans_line("Ada in Paris", [{"start": 7, "end": 12, "label": "LOC"}])
+    '[Paris]LOC'
+    >>> spans_line("Ada in Paris", [])
+    'nothing marked'
+    """
+    spans = _sorted(spans)
+    if not spans:
+        return "nothing marked"
+    return " ".join(f"[{text[s['start']:s['end']]}]{s['label']}" for s in spans)
+
+
+def numbered_tokens(text: str, width: int = 80, tokens: Sequence[Sequence[int]] | None = None) -> str:
+    """The text's tokens in columns, each with its number (from 1) on the line under it.
+
+    Tokens are separated by one space (a word and the comma after it are two tokens, two
+    columns); a line break in the text starts a new line; a line longer than ``width`` (in
+    terminal cells: an emoji takes two) wraps between tokens.
+
+    Parameters
+    ----------
+    text : str
+        The item's text.
+    width : int, default 80
+        The terminal's width.
+    tokens : sequence of (start, end), optional
+        The text's tokens (the served item's); :func:`hilt.tasks.spans_text.tokenize` when not given.
+
+    Examples
+    --------
+    >>> from hilt.cli._spans_terminal import numbered_tokens
+    >>> print(numbered_tokens("Grace Hopper met Ada,\\nin London."))
+    Grace Hopper met Ada ,
+    1     2      3   4   5
+    in London .
+    6  7      8
+    >>> print(numbered_tokens("one two three four", width=10))
+    one two
+    1   2
+    three four
+    3     4
+    """
+    tokens = tokenize(text) if tokens is None else [(int(a), int(b)) for a, b in tokens]
+    lines: list[str] = []
+    words: list[str] = []
+    numbers: list[str] = []
+    used = 0
+
+    def flush() -> None:
+        nonlocal words, numbers, used
+        if words:
+            lines.append(" ".join(words).rstrip())
+            lines.append(" ".join(numbers).rstrip())
+        words, numbers, used = [], [], 0
+
+    at = 0
+    for number, (start, end) in enumerate(tokens, start=1):
+        if "\n" in text[at:start] or "\r" in text[at:start]:
+            flush()
+        word = text[start:end].replace("\t", " ")
+        label = str(number)
+        column = max(cell_len(word), len(label))
+        if words and used + 1 + column > width:
+            flush()
+        words.append(word + " " * (column - cell_len(word)))
+        numbers.append(label + " " * (column - len(label)))
+        used += column + (1 if used else 0)
+        at = end
+    flush()
+    return "\n".join(lines)
+
+
+def _token_number(part: str, n_tokens: int, line: str) -> int:
+    if not part.isdigit():
+        raise InputError(f"{line!r}: expected a token number (1-{n_tokens}), got {part!r}. Type ? for help.")
+    number = int(part)
+    if not 1 <= number <= n_tokens:
+        raise InputError(f"{line!r}: there is no token {number}: this text has tokens 1-{n_tokens}.")
+    return number
+
+
+def _label_of(part: str, labels: Sequence[str], line: str) -> str:
+    keys = label_keys(labels)
+    if part.lower() in keys and part.lower():
+        return str(labels[keys.index(part.lower())])
+    if part in map(str, labels):
+        return part
+    shown = ", ".join(f"{key}={label}" for key, label in zip(keys, labels) if key)
+    raise InputError(f"{line!r}: expected a label's key or name after the tokens ({shown}), got {part!r}.")
+
+
+def parse_span_command(line: str, tokens: Sequence[Sequence[int]], labels: Sequence[str],
+                       current_spans: Sequence[Mapping[str, Any]]) -> SpanCommand:
+    """What one typed line does to the spans marked so far (the syntax: :data:`SPANS_HELP`).
+
+    Parameters
+    ----------
+    line : str
+        What was typed (its line end may still be on it).
+    tokens : sequence of (start, end)
+        The item's tokens (:func:`hilt.tasks.spans_text.tokenize`); typed numbers count from 1.
+    labels : sequence of str
+        The project's labels; a label is named by its key (:func:`hilt.project.keys.label_keys`)
+        or its name.
+    current_spans : sequence of dict
+        The spans marked so far (code-point offsets).
+
+    Returns
+    -------
+    SpanCommand
+        The action and the spans after it.
+
+    Raises
+    ------
+    InputError
+        The line is none of the commands, names a token or a label that does not exist, removes
+        where no span is, or says "nothing to mark" while spans are marked; the message says
+        what was expected.
+
+    Examples
+    --------
+    >>> from hilt.cli._spans_terminal import parse_span_command
+    >>> from hilt.tasks.spans_text import tokenize
+    >>> text = "Grace Hopper met Ada in London"
+    >>> tokens, labels = tokenize(text), ["PER", "LOC"]
+    >>> marked = parse_span_command("1-2 1", tokens, labels, []).spans
+    >>> marked
+    [{'start': 0, 'end': 12, 'label': 'PER'}]
+    >>> command = parse_span_command("6 LOC", tokens, labels, marked)
+    >>> command.action, [text[s["start"]:s["end"]] for s in command.spans]
+    ('mark', ['Grace Hopper', 'London'])
+    >>> parse_span_command("-2", tokens, labels, command.spans).spans
+    [{'start': 24, 'end': 30, 'label': 'LOC'}]
+    >>> parse_span_command("", tokens, labels, marked).action, parse_span_command("0", tokens, labels, []).action
+    ('submit', 'none')
+    >>> parse_span_command("9 1", tokens, labels, [])
+    Traceback (most recent call last):
+    ...
+    hilt.errors.InputError: '9 1': there is no token 9: this text has tokens 1-6.
+    """
+    current = _sorted(current_spans)
+    typed = line.strip()
+    tokens = [(int(a), int(b)) for a, b in tokens]
+    if typed in ("", "."):
+        return SpanCommand("submit", current)
+    if typed == "?" or typed.lower() == "help":
+        return SpanCommand("help", current)
+    if typed in ("0", NONE_KEY) or typed.lower() == "none":
+        if current:
+            raise InputError(f"{typed!r}: nothing to mark, but {len(current)} span{'s are' if len(current) > 1 else ' is'}"
+                             " marked: '-N' removes the span on token N, '.' saves them.")
+        return SpanCommand("none", [])
+    commands = {"s": "skip", "skip": "skip", "u": "undo", "undo": "undo", "v": "view", "view": "view",
+                "q": "quit", "quit": "quit", "\x03": "quit", "\x04": "quit"}
+    if typed.lower() in commands and " " not in typed:
+        return SpanCommand(commands[typed.lower()], current)
+    if not tokens:
+        raise InputError(f"{typed!r}: this text has no tokens to mark: '0' saves 'nothing to mark', 's' skips.")
+    n = len(tokens)
+    if typed.startswith("-"):
+        number = _token_number(typed[1:].strip(), n, typed)
+        start, end = tokens[number - 1]
+        kept = [s for s in current if not (s["start"] < end and start < s["end"])]
+        if len(kept) == len(current):
+            raise InputError(f"{typed!r}: no span covers token {number}; the spans marked: "
+                             f"{', '.join(str(s) for s in current) or 'none'}.")
+        return SpanCommand("remove", kept)
+    parts = typed.split()
+    if len(parts) != 2:
+        raise InputError(f"{typed!r}: expected tokens and a label ('3-4 1', '5 2'), '-3', '.', '0' or '?'.")
+    where, name = parts
+    first, dash, last = where.partition("-")
+    a = _token_number(first, n, typed)
+    b = _token_number(last, n, typed) if dash else a
+    if b < a:
+        raise InputError(f"{typed!r}: expected the lower token number first ({b}-{a}).")
+    label = _label_of(name, labels, typed)
+    start, end = tokens[a - 1][0], tokens[b - 1][1]
+    kept = [s for s in current if s["end"] <= start or s["start"] >= end]
+    return SpanCommand("mark", _sorted([*kept, {"start": start, "end": end, "label": label}]))
