@@ -52,6 +52,8 @@
   const multilabel = root.dataset.task === "multilabel";
   const spans = root.dataset.task === "spans";
   const S = window.hiltSpans;
+  const editor = spans ? new S.Editor(els.text, els.choices.map((b) => b.dataset.label)) : null;
+  if (editor) editor.onDraw = () => renderSpanButtons();
   const NONE_KEY = root.dataset.noneKey || "-";
   const labels = els.choices.map((b) => b.dataset.label);
   // Each label's key is on its button (a single-digit label is its own key, the others take
@@ -98,10 +100,9 @@
     tickedFor: null,
     given: new Map(),
     changingSet: new Set(),
-    // Spans: the marks on the item `sp.itemId`, the cursor (a token number), the selection's
-    // other end (null: no selection) and whether suggestions are hidden (kept from item to item).
-    sp: { itemId: null, marks: [], cursor: 0, anchor: null },
-    hideSuggestions: false,
+    // Spans: the item whose marks the editor holds (whether suggestions are hidden is the
+    // editor's, kept from item to item).
+    sp: { itemId: null },
   };
 
   // Shared with the review page: net.js (requests) and page.js (an item's fields, key presses).
@@ -199,97 +200,52 @@
     return text === null || text === undefined ? "" : String(text);
   }
 
-  // The marks of the item on screen: set up the first time it shows (the suggestions, when it
-  // has them), kept while it stays.
+  // The marks of the item on screen (hiltSpans.Editor on the text): set up the first time it
+  // shows (with the suggestions, when it has them), kept while it stays.
   function spanState() {
     const item = current();
     const sp = state.sp;
     if (item && sp.itemId !== item.id) {
       sp.itemId = item.id;
-      sp.cursor = 0;
-      sp.anchor = null;
-      sp.marks = item.suggest && Array.isArray(item.guess) ? S.marksOf(itemTokens(item), item.guess, true) : [];
+      editor.load(itemText(item), itemTokens(item),
+                  item.suggest && Array.isArray(item.guess) ? S.marksOf(itemTokens(item), item.guess, true) : []);
     }
-    return sp;
-  }
-
-  // The marks that count: the person's, and the suggestions while they are shown.
-  function visibleMarks() {
-    const sp = spanState();
-    return state.hideSuggestions ? sp.marks.filter((m) => !m.suggested) : sp.marks;
-  }
-
-  function selection() {
-    const sp = state.sp;
-    if (sp.anchor === null) return null;
-    return [Math.min(sp.anchor, sp.cursor), Math.max(sp.anchor, sp.cursor)];
+    return editor;
   }
 
   function renderSpans() {
-    const item = current();
-    if (!item) return;
-    const sp = spanState();
-    const text = itemText(item);
-    S.render(els.text, text, itemTokens(item), visibleMarks(),
-             { cursor: itemTokens(item).length ? sp.cursor : null, sel: selection(), labels: labels });
-    els.text.classList.add("spans-text");
-    const suggested = sp.marks.filter((m) => m.suggested).length;
+    if (!current()) return;
+    spanState().draw();
+  }
+
+  // What the buttons say: how many spans Enter saves, how many suggestions s brings back.
+  function renderSpanButtons() {
+    const suggested = editor.suggestions();
     if (els.suggestToggle) {
       els.suggestToggle.hidden = !suggested;
-      els.suggestToggle.lastChild.textContent = state.hideSuggestions
+      els.suggestToggle.lastChild.textContent = editor.hideSuggested
         ? "show " + suggested + " suggestion" + (suggested === 1 ? "" : "s") : "hide the suggestions";
     }
-    const n = visibleMarks().length;
+    const n = editor.visible().length;
     if (els.submitSet) els.submitSet.lastChild.textContent = n ? "save " + n + " span" + (n === 1 ? "" : "s") : "save: nothing marked";
   }
 
-  function inMark(t) {
-    return visibleMarks().find((m) => m.a <= t && t <= m.b) || null;
-  }
-
   function markWith(label) {
-    const item = current();
-    const tokens = itemTokens(item);
-    if (!tokens.length) {
-      say("This text has no words to mark: " + NONE_KEY + " says there is nothing to mark.");
-      return;
-    }
-    const sp = spanState();
-    let range = selection();
-    if (!range) {
-      const under = inMark(sp.cursor);
-      range = under ? [under.a, under.b] : [sp.cursor, sp.cursor];
-    }
-    const [a, b] = range;
-    // The new mark replaces every shown mark it overlaps (a hidden suggestion it overlaps goes too:
-    // showing it again must not give overlapping spans).
-    sp.marks = sp.marks.filter((m) => m.b < a || m.a > b);
-    sp.marks.push({ a: a, b: b, label: label, start: tokens[a][0], end: tokens[b][1], suggested: false });
-    sp.marks.sort((x, y) => x.a - y.a);
-    sp.anchor = null;
-    sp.cursor = b;
-    renderSpans();
+    if (!spanState().mark(label)) say("This text has no words to mark: " + NONE_KEY + " says there is nothing to mark.");
   }
 
   function removeMark() {
-    const sp = spanState();
-    const range = selection() || [sp.cursor, sp.cursor];
-    const shown = new Set(visibleMarks());
-    const before = sp.marks.length;
-    sp.marks = sp.marks.filter((m) => !(shown.has(m) && m.b >= range[0] && m.a <= range[1]));
-    sp.anchor = null;
-    if (before === sp.marks.length) say("No span under the cursor: move onto one with ← → to remove it.");
-    renderSpans();
+    if (!spanState().remove()) say("No span under the cursor: move onto one with ← → to remove it.");
   }
 
   function submitSpans() {
     if (!current()) return;
-    answer(S.answerOf(visibleMarks()));
+    answer(spanState().answer());
   }
 
   function nothingToMark() {
     if (!current()) return;
-    const own = spanState().marks.filter((m) => !m.suggested);
+    const own = spanState().own();
     if (own.length) {
       say("You marked " + own.length + " span" + (own.length === 1 ? "" : "s") +
           ": ⌫ removes the one under the cursor, Enter saves them.");
@@ -299,12 +255,12 @@
   }
 
   function toggleSuggestions() {
-    state.hideSuggestions = !state.hideSuggestions;
-    say(state.hideSuggestions ? "Suggestions hidden (s shows them)." : "Suggestions shown (s hides them).");
+    editor.hideSuggested = !editor.hideSuggested;
+    say(editor.hideSuggested ? "Suggestions hidden (s shows them)." : "Suggestions shown (s hides them).");
     renderSpans();
   }
 
-  // One key on a spans item; null when the key is not the widget's.
+  // One key on a spans item.
   function spanKey(key, shift) {
     if (state.fatal) return;
     const item = current();
@@ -312,51 +268,18 @@
       keepForNextItem({ kind: "spankey", key: key, shift: shift });
       return;
     }
-    const sp = spanState();
-    const last = Math.max(0, itemTokens(item).length - 1);
-    if (key === "ArrowLeft" || key === "ArrowRight" || key === "Home" || key === "End") {
-      if (shift && sp.anchor === null) sp.anchor = sp.cursor;
-      if (!shift) sp.anchor = null;
-      if (key === "ArrowLeft") sp.cursor = Math.max(0, sp.cursor - 1);
-      else if (key === "ArrowRight") sp.cursor = Math.min(last, sp.cursor + 1);
-      else sp.cursor = key === "Home" ? 0 : last;
-      renderSpans();
-    } else if (key === "Escape") {
-      sp.anchor = null;
-      renderSpans();
-    } else if (keyToLabel.has(key)) {
-      markWith(keyToLabel.get(key));
-    } else if (key === "Backspace") {
-      removeMark();
-    } else if (key === "Enter") {
-      submitSpans();
-    } else if (key === NONE_KEY) {
-      nothingToMark();
-    } else if (key === "s") {
-      toggleSuggestions();
-    } else if (key === SKIP_KEY) {
-      answer(null);
-    }
+    if (spanState().move(key, shift)) return;
+    if (keyToLabel.has(key)) markWith(keyToLabel.get(key));
+    else if (key === "Backspace") removeMark();
+    else if (key === "Enter") submitSpans();
+    else if (key === NONE_KEY) nothingToMark();
+    else if (key === "s") toggleSuggestions();
+    else if (key === SKIP_KEY) answer(null);
   }
 
   const SPAN_KEYS = new Set(["ArrowLeft", "ArrowRight", "Home", "End", "Escape", "Backspace", "Enter", "s"]);
   // Skip on a spans page: s shows and hides the suggestions there, and / is never a label's key.
   const SKIP_KEY = "/";
-
-  // The mouse: a drag over the text selects whole tokens (the label key then marks them); a
-  // click puts the cursor on a token.
-  function mouseSelect() {
-    const item = current();
-    if (!spans || !item) return;
-    const range = S.selectedTokens(els.text);
-    const sp = spanState();
-    if (range) {
-      sp.anchor = range[0];
-      sp.cursor = range[1];
-      window.getSelection().removeAllRanges();
-      renderSpans();
-    }
-  }
 
   // A request is retried (the connection is lost) or has its answer: the save state says so.
   function showRetrying(on) {
@@ -835,9 +758,8 @@
       state.exhausted = false;
       if (spans) {  // the marks come back as they were answered, to mend them
         const given = state.given.get(expected.id);
-        state.sp = { itemId: expected.id, cursor: 0, anchor: null,
-                     marks: Array.isArray(given) ? S.marksOf(itemTokens(expected), given, false) : [] };
-        if (!Array.isArray(given)) state.sp.itemId = null;
+        state.sp.itemId = Array.isArray(given) ? expected.id : null;  // a skip comes back afresh
+        if (Array.isArray(given)) editor.load(itemText(expected), itemTokens(expected), S.marksOf(itemTokens(expected), given, false));
       }
       if (multilabel) {  // the ticks come back as they were answered, to mend one of them
         state.tickedFor = expected.id;
@@ -903,15 +825,7 @@
     els.submitSet.addEventListener("click", () => submitSpans());
     els.noneSet.addEventListener("click", () => nothingToMark());
     if (els.suggestToggle) els.suggestToggle.addEventListener("click", () => current() && toggleSuggestions());
-    els.text.addEventListener("mouseup", () => mouseSelect());
-    els.text.addEventListener("click", (event) => {
-      const tok = event.target.closest && event.target.closest(".tok");
-      const sel = window.getSelection();
-      if (!tok || !current() || (sel && !sel.isCollapsed)) return;
-      state.sp.cursor = Number(tok.dataset.t);
-      state.sp.anchor = null;
-      renderSpans();
-    });
+    editor.listen(() => !!current() && state.sp.itemId === current().id);
   }
   if (multilabel) {
     els.submitSet.addEventListener("click", () => submitSet());

@@ -167,8 +167,149 @@
     return [Math.min(a, b), Math.max(a, b)];
   }
 
+  // A spans answer as a list: the server sends lists; a JSON array in a string (as the store
+  // keeps it) is read the same way. null stays null (a skip, or no guess).
+  function asSpans(value) {
+    if (value === null || value === undefined) return null;
+    if (Array.isArray(value)) return value;
+    if (typeof value === "string" && value.startsWith("[")) {
+      try {
+        const parsed = JSON.parse(value);
+        if (Array.isArray(parsed)) return parsed;
+      } catch (ignored) { /* not a list after all */ }
+    }
+    return null;
+  }
+
+  // The marking widget on one element, shared by the labelling and the review page: the text as
+  // tokens with a cursor, the marks, the selection. The page decides what the keys mean beyond
+  // these and when to draw; `hideSuggested` leaves suggestions out of what is shown and counted.
+  class Editor {
+    constructor(el, labels) {
+      this.el = el;
+      this.labels = labels;
+      this.hideSuggested = false;
+      this.onDraw = null;  // called after each draw (the page's buttons say what is marked)
+      this.load("", [], []);
+    }
+
+    // A new text with its tokens and its starting marks; the cursor on the first token.
+    load(text, tokens, marks) {
+      this.text = text;
+      this.tokens = Array.isArray(tokens) ? tokens : [];
+      this.marks = marks.slice();
+      this.cursor = 0;
+      this.anchor = null;
+    }
+
+    visible() {
+      return this.hideSuggested ? this.marks.filter((m) => !m.suggested) : this.marks;
+    }
+
+    own() {
+      return this.marks.filter((m) => !m.suggested);
+    }
+
+    suggestions() {
+      return this.marks.filter((m) => m.suggested).length;
+    }
+
+    selection() {
+      if (this.anchor === null) return null;
+      return [Math.min(this.anchor, this.cursor), Math.max(this.anchor, this.cursor)];
+    }
+
+    draw() {
+      render(this.el, this.text, this.tokens, this.visible(),
+             { cursor: this.tokens.length ? this.cursor : null, sel: this.selection(), labels: this.labels });
+      this.el.classList.add("spans-text");
+      if (this.onDraw) this.onDraw();
+    }
+
+    // ← → Home End (with shift: extend the selection), Escape (drop it); false for other keys.
+    move(key, shift) {
+      const last = Math.max(0, this.tokens.length - 1);
+      if (key === "Escape") {
+        this.anchor = null;
+      } else if (key === "ArrowLeft" || key === "ArrowRight" || key === "Home" || key === "End") {
+        if (shift && this.anchor === null) this.anchor = this.cursor;
+        if (!shift) this.anchor = null;
+        if (key === "ArrowLeft") this.cursor = Math.max(0, this.cursor - 1);
+        else if (key === "ArrowRight") this.cursor = Math.min(last, this.cursor + 1);
+        else this.cursor = key === "Home" ? 0 : last;
+      } else {
+        return false;
+      }
+      this.draw();
+      return true;
+    }
+
+    markedAt(t) {
+      return this.visible().find((m) => m.a <= t && t <= m.b) || null;
+    }
+
+    // Mark the selection (else the mark under the cursor: relabelled, else the token under it)
+    // with `label`; false when the text has no tokens.
+    mark(label) {
+      if (!this.tokens.length) return false;
+      let range = this.selection();
+      if (!range) {
+        const under = this.markedAt(this.cursor);
+        range = under ? [under.a, under.b] : [this.cursor, this.cursor];
+      }
+      const [a, b] = range;
+      // The new mark replaces every mark it overlaps (a hidden suggestion too: showing it again
+      // must not give overlapping spans).
+      this.marks = this.marks.filter((m) => m.b < a || m.a > b);
+      this.marks.push({ a: a, b: b, label: label, start: this.tokens[a][0], end: this.tokens[b][1], suggested: false });
+      this.marks.sort((x, y) => x.a - y.a);
+      this.anchor = null;
+      this.cursor = b;
+      this.draw();
+      return true;
+    }
+
+    // Remove the shown marks under the selection or the cursor; false when there is none.
+    remove() {
+      const range = this.selection() || [this.cursor, this.cursor];
+      const shown = new Set(this.visible());
+      const before = this.marks.length;
+      this.marks = this.marks.filter((m) => !(shown.has(m) && m.b >= range[0] && m.a <= range[1]));
+      this.anchor = null;
+      this.draw();
+      return before !== this.marks.length;
+    }
+
+    answer() {
+      return answerOf(this.visible());
+    }
+
+    // The mouse: a drag over the text selects whole tokens (a label key then marks them); a
+    // click puts the cursor on a token. `active()` says whether an item is on screen.
+    listen(active) {
+      this.el.addEventListener("mouseup", () => {
+        if (!active()) return;
+        const range = selectedTokens(this.el);
+        if (!range) return;
+        this.anchor = range[0];
+        this.cursor = range[1];
+        window.getSelection().removeAllRanges();
+        this.draw();
+      });
+      this.el.addEventListener("click", (event) => {
+        const tok = event.target.closest && event.target.closest(".tok");
+        const sel = window.getSelection();
+        if (!tok || !active() || (sel && !sel.isCollapsed)) return;
+        this.cursor = Number(tok.dataset.t);
+        this.anchor = null;
+        this.draw();
+      });
+    }
+  }
+
   window.hiltSpans = {
     unitsOf: unitsOf, tokenRange: tokenRange, marksOf: marksOf, answerOf: answerOf, sameSpans: sameSpans,
     spansText: spansText, colourClass: colourClass, render: render, selectedTokens: selectedTokens,
+    asSpans: asSpans, Editor: Editor,
   };
 })();
