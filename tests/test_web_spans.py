@@ -307,3 +307,98 @@ def test_the_spans_page_fits_a_phone_with_marks_and_tags_readable(browser_contex
     colours = page.eval_on_selector_all(".choice .swatch", "ss => ss.map(s => getComputedStyle(s).backgroundColor)")
     assert len(set(colours)) == len(LABELS)
     assert errors == []
+
+
+# ---- the review page ----------------------------------------------------------------------------
+
+class ReviewStandIn(StandIn):
+    """Answers the review page's requests: the rows of GET /api/review, each decision recorded."""
+
+    def __init__(self, rows):
+        super().__init__([])
+        self.rows = rows
+        self.decisions = []  # the bodies of POST /api/review
+
+    def page_html(self):
+        return templates.env.get_template("review.html").render(
+            labels=LABELS, keys=label_keys(LABELS), task="spans", spans=True, multilabel=False,
+            none_key=NONE_KEY, submit_text="decide the marked spans", project_name="people", annotator="rita",
+            reviewer=True, image=None)
+
+    def handle(self, route):
+        request = route.request
+        path = urlsplit(request.url).path
+        if path == "/api/review" and request.method == "GET":
+            decided = {d["item_id"] for d in self.decisions}
+            return self.json(route, {"items": [r for r in self.rows if r["item_id"] not in decided],
+                                     "labels": LABELS, "keys": KEYS})
+        if path == "/api/review" and request.method == "POST":
+            body = json.loads(request.post_data)
+            self.decisions.append(body)
+            return self.json(route, {"saved": True, "answer_id": body["answer_id"], "duplicate": False,
+                                     "label": body["label"]})
+        return super().handle(route)
+
+
+def review_row(item_id, text, final, answers):
+    return {"item_id": item_id, "data": {"text": text}, "tokens": [list(t) for t in tokenize(text)],
+            "label": final, "reason": "disagreement", "suggested": None, "score": None,
+            "answers": [{"annotator": who, "label": label, "role": "answer", "answered_at": "2026-12-07T10:00:00+00:00"}
+                        for who, label in answers]}
+
+
+def test_the_review_page_shows_each_persons_spans_side_by_side_and_keys_decide_the_final_spans(browser_context):
+    ana = [{"start": 0, "end": 12, "label": "PER"}, {"start": 38, "end": 44, "label": "LOC"}]
+    bob = [{"start": 0, "end": 5, "label": "PER"}, {"start": 38, "end": 44, "label": "ORG"}]
+    rows = [review_row("r1", TEXT, [{"start": 38, "end": 44, "label": "LOC"}], [("ana", ana), ("bob", bob), ("cy", [])]),
+            review_row("r2", "Rain in Oslo.", [], [("ana", [{"start": 8, "end": 12, "label": "LOC"}]), ("bob", None)]),
+            review_row("r3", "Nobody here.", [], [("ana", []), ("bob", [{"start": 0, "end": 6, "label": "PER"}])])]
+    stand_in = ReviewStandIn(rows)
+    browser_context.route(ORIGIN + "/**", stand_in.handle)
+    page = browser_context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(ORIGIN + "/")
+    wait_for_item(page, "r1")
+    assert page.get_attribute("#reviewer", "data-task") == "spans"
+
+    # A row per person: the text as they marked it (nothing to mark in words).
+    side_by_side = page.eval_on_selector_all(
+        "#answer-spans tbody tr",
+        "rs => rs.map(r => [r.dataset.annotator, Array.from(r.querySelectorAll('mark')).map(m =>"
+        " Array.from(m.querySelectorAll('.tok')).map(t => t.textContent).join(' ') + '|' + m.dataset.label),"
+        " r.querySelector('td').textContent])")
+    assert [row[:2] for row in side_by_side] == [["ana", ["Grace Hopper|PER", "London|LOC"]],
+                                                 ["bob", ["Grace|PER", "London|ORG"]], ["cy", []]]
+    assert side_by_side[2][2] == "nothing to mark"
+    expect(page.locator("#final-label")).to_have_text("[London]LOC")
+
+    # The text starts marked as the final answer; the keys mend it; Enter decides.
+    assert marks(page) == [["London", "LOC", False]]
+    press(page, "Shift+ArrowRight", KEYS["PER"])
+    assert marks(page) == [["Grace Hopper", "PER", False], ["London", "LOC", False]]
+    press(page, "Enter")
+    wait_for_item(page, "r2")
+    assert stand_in.decisions[0]["item_id"] == "r1"
+    assert stand_in.decisions[0]["label"] == [{"start": 0, "end": 12, "label": "PER"}, {"start": 38, "end": 44, "label": "LOC"}]
+
+    # A skip reads as one; n passes over the item; u brings it back; the none key decides [].
+    assert page.text_content("#answer-spans tbody tr[data-annotator='bob'] td") == "skipped"
+    press(page, "n")
+    wait_for_item(page, "r3")
+    press(page, "u")
+    wait_for_item(page, "r2")
+    press(page, NONE_KEY)
+    wait_for_item(page, "r3")
+    assert stand_in.decisions[1] == {**stand_in.decisions[1], "item_id": "r2", "label": []}
+
+    # A mouse drag marks on the review page too.
+    box = page.locator("#item-text .tok").nth(0).bounding_box()
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] - 2, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+    press(page, KEYS["ORG"], "Enter")
+    page.wait_for_function("() => window.hilt.pending() === 0 && document.querySelector('#done') && !document.querySelector('#done').hidden")
+    assert stand_in.decisions[2]["label"] == [{"start": 0, "end": 6, "label": "ORG"}]
+    assert errors == []
