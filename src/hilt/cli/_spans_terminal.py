@@ -27,12 +27,20 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
 from rich.cells import cell_len
+from rich.console import Group
+from rich.panel import Panel
+from rich.text import Text
 
 from hilt.errors import InputError
 from hilt.project.keys import NONE_KEY, label_keys
 from hilt.tasks.spans_text import tokenize
 
-__all__ = ["SPANS_HELP", "SpanCommand", "numbered_tokens", "parse_span_command", "render_spans", "spans_line"]
+__all__ = ["SHOWN_TOKENS", "SPANS_HELP", "SpanCommand", "item_tokens", "numbered_tokens", "parse_span_command", "render_spans",
+           "spans_keys_line", "spans_line", "spans_notice", "spans_screen"]
+
+#: Tokens shown numbered at once: a long text's first ones (the rest are said to be there). Far
+#: more than a sentence needs, and a screenful or two at most.
+SHOWN_TOKENS = 600
 
 #: What ``?`` shows, and ``hilt label --help`` on a spans project.
 SPANS_HELP = (
@@ -305,3 +313,101 @@ def parse_span_command(line: str, tokens: Sequence[Sequence[int]], labels: Seque
     start, end = tokens[a - 1][0], tokens[b - 1][1]
     kept = [s for s in current if s["end"] <= start or s["start"] >= end]
     return SpanCommand("mark", _sorted([*kept, {"start": start, "end": end, "label": label}]))
+
+
+def item_tokens(item: Any) -> tuple[str, list[tuple[int, int]]]:
+    """The text of a served item and its tokens: the item's own (``item.tokens``, as the server
+    sends them), else :func:`hilt.tasks.spans_text.tokenize` of its text (the same tokens).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from hilt.cli._spans_terminal import item_tokens
+    >>> item_tokens(SimpleNamespace(data={"text": "Ada, hi"}, tokens=None))
+    ('Ada, hi', [(0, 3), (3, 4), (5, 7)])
+    """
+    data = dict(getattr(item, "data", {}) or {})
+    text = data.get("text")
+    text = "" if text is None else str(text)
+    tokens = getattr(item, "tokens", None)
+    return text, tokenize(text) if tokens is None else [(int(a), int(b)) for a, b in tokens]
+
+
+def spans_keys_line(labels: Sequence[str]) -> str:
+    """The keys of a spans screen: each label's key, then the syntax in short.
+
+    Examples
+    --------
+    >>> from hilt.cli._spans_terminal import spans_keys_line
+    >>> print(spans_keys_line(["PER", "LOC"]))
+    labels: 1 PER   2 LOC
+    '3-4 1' marks tokens 3-4 · '5 2' token 5 · '-3' removes · '.' or Enter saves · '0' nothing to mark · s skip · u undo · q quit · ? help
+    """
+    keys = label_keys(labels)
+    named = "   ".join(f"{key or number} {label}" for number, (key, label) in enumerate(zip(keys, labels), start=1))
+    return (f"labels: {named}\n'3-4 1' marks tokens 3-4 · '5 2' token 5 · '-3' removes · '.' or Enter saves · "
+            "'0' nothing to mark · s skip · u undo · q quit · ? help")
+
+
+def spans_notice(item: Any, spans: Sequence[Mapping[str, Any]]) -> str:
+    """What the screen says once ``spans`` were saved for ``item``, and what the model guessed.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from hilt.cli._spans_terminal import spans_notice
+    >>> item = SimpleNamespace(id="7", data={"text": "Ada in Paris"}, tokens=None, guess=[{"start": 7, "end": 12, "label": "LOC"}])
+    >>> spans_notice(item, [{"start": 0, "end": 3, "label": "PER"}, {"start": 7, "end": 12, "label": "LOC"}])
+    'saved: [Ada]PER [Paris]LOC for item 7 · the model guessed [Paris]LOC'
+    >>> spans_notice(SimpleNamespace(**{**vars(item), "guess": []}), [])
+    'saved: nothing to mark for item 7 · the model agreed'
+    """
+    text, _ = item_tokens(item)
+    said = spans_line(text, spans) if spans else "nothing to mark"
+    notice = f"saved: {said} for item {item.id}"
+    guess = getattr(item, "guess", None)
+    if not isinstance(guess, list):
+        return notice
+    key = lambda s: (int(s["start"]), int(s["end"]), str(s["label"]))  # noqa: E731
+    if sorted(map(key, guess)) == sorted(map(key, spans)):
+        return notice + " · the model agreed"
+    return notice + f" · the model guessed {spans_line(text, guess) if guess else 'nothing to mark'}"
+
+
+def spans_screen(item: Any, labels: Sequence[str], marked: Sequence[Mapping[str, Any]], progress: str = "", *,
+                 has_model: bool = False, width: int = 80) -> Group:
+    """The screen for one spans item: progress, the numbered tokens in a panel, what is marked
+    so far (in brackets), whether there is a model yet, the keys.
+
+    The model's guess is not on it (it is shown after the answer, as for the other tasks).
+
+    Examples
+    --------
+    >>> from rich.console import Console
+    >>> from types import SimpleNamespace
+    >>> from hilt.cli._spans_terminal import spans_screen
+    >>> item = SimpleNamespace(id="7", data={"text": "Ada in Paris"}, tokens=None)
+    >>> screen = Console(width=60, record=True, file=open("/dev/null", "w"))
+    >>> screen.print(spans_screen(item, ["PER", "LOC"], [{"start": 7, "end": 12, "label": "LOC"}]))
+    >>> shown = screen.export_text()
+    >>> print("\\n".join(line.rstrip() for line in shown.splitlines()[1:3]))
+    │ Ada in Paris                                             │
+    │ 1   2  3                                                 │
+    >>> "marked: [Paris]LOC" in shown
+    True
+    """
+    text, tokens = item_tokens(item)
+    shown = tokens[:SHOWN_TOKENS]
+    body = Text(numbered_tokens(text, width=max(20, width - 4), tokens=shown) or "(no tokens: '0' saves nothing to mark)")
+    if len(tokens) > len(shown):
+        body.append(f"\n… {len(tokens) - len(shown):,} more tokens (numbers up to {len(tokens)} mark them too; "
+                    "v shows the text whole)", style="dim")
+    parts: list[Any] = []
+    if progress:
+        parts.append(Text(progress, style="dim"))
+    parts.append(Panel(body, title=f"item {item.id}", title_align="left"))
+    parts.append(Text.assemble("marked: ", (spans_line(text, marked), "bold green" if marked else "dim")))
+    parts.append(Text("model's guess: shown after you answer" if has_model
+                      else "model's guess: none yet (no model trained)", style="dim"))
+    parts.append(Text(spans_keys_line(labels)))
+    return Group(*parts)
