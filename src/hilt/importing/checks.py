@@ -187,7 +187,7 @@ def check_chunk(
     exclude_columns: Sequence[str] = (),
     unique: Any = None,
     decided: Decided | None = None,
-    parse_label: Callable[[Any, str], str | None] | None = None,
+    parse_label: Callable[[Any, str, str | None], str | None] | None = None,
 ) -> tuple[CheckedChunk, Decided]:
     """Check one chunk; the first (``decided=None``) also decides the kind, text and features.
 
@@ -195,8 +195,9 @@ def check_chunk(
     same input and refuses them (or drops them, as it was asked). A later chunk is read as the
     first decided: its text column must hold text, its feature columns numbers, and a column the
     first chunk had that a later one lacks (a JSON line without the key) counts as empty cells.
-    ``parse_label(cell, where)``, when given, reads each label cell instead of the one-label check
-    (a project's task gives it: a multi-label cell holds a list); it returns the stored answer.
+    ``parse_label(cell, where, text)``, when given, reads each label cell instead of the one-label
+    check (a project's task gives it: a multi-label cell holds a list, a spans cell offsets into
+    ``text``, the row's text or ``None`` for table rows); it returns the stored answer.
     """
     frame = raw.frame.reset_index(drop=True)
     if len(frame) == 0:
@@ -215,8 +216,6 @@ def check_chunk(
     keep = unique.keep(ids, raw) if unique is not None else list(range(len(ids)))
     ids = ids if len(keep) == len(ids) else [ids[p] for p in keep]
 
-    row_labels = (None if not label_column else _labels(frame, label_column, labels, raw, keep) if parse_label is None
-                  else [parse_label(frame[label_column].iloc[p], f"{raw.where(p)}, column {label_column!r}") for p in keep])
     data = frame.drop(columns=[c for c in (id_column, label_column) if c])
     if len(keep) != len(frame):
         data = data.iloc[keep].reset_index(drop=True)
@@ -242,6 +241,11 @@ def check_chunk(
         _check_texts(data[text], text, raw, keep)
     else:
         _check_features(data, features, raw, keep)
+    # Read once the texts are known: a spans cell's offsets are checked against its row's text.
+    texts = data[text].tolist() if kind == "text" else [None] * len(keep)
+    row_labels = (None if not label_column else _labels(frame, label_column, labels, raw, keep) if parse_label is None
+                  else [parse_label(frame[label_column].iloc[p], f"{raw.where(p)}, column {label_column!r}", t)
+                        for p, t in zip(keep, texts)])
     if decided is None:
         # Hidden from people even when asked for as a feature: showing is asked for separately.
         label_like = [] if labels is None else [
@@ -253,7 +257,7 @@ def check_chunk(
 
 
 def _holds_answers(column: pd.Series, labels: Sequence[str],
-                   parse_label: Callable[[Any, str], str | None] | None) -> bool:
+                   parse_label: Callable[[Any, str, str | None], str | None] | None) -> bool:
     """Every present value of a column is an answer the project's task would take: a label name
     (:func:`~hilt.importing.kinds._holds_labels`), or, where the task reads its own cells
     (``parse_label``: a multi-label set such as ``"sport;finance"`` or a JSON list), a value
@@ -264,7 +268,7 @@ def _holds_answers(column: pd.Series, labels: Sequence[str],
     >>> import pandas as pd
     >>> from hilt.tasks import get_task
     >>> task = get_task("multilabel")
-    >>> parse = lambda value, where: task.import_value(value, ["a", "b"], separator=";", where=where)
+    >>> parse = lambda value, where, text: task.import_value(value, ["a", "b"], separator=";", where=where)
     >>> _holds_answers(pd.Series(["a;b", None, "b", ""]), ["a", "b"], parse)
     True
     >>> _holds_answers(pd.Series(["a;b", "a good film"]), ["a", "b"], parse)
@@ -275,7 +279,7 @@ def _holds_answers(column: pd.Series, labels: Sequence[str],
     present = False
     for value in column.dropna():
         try:
-            answer = parse_label(value, "")
+            answer = parse_label(value, "", None)
         except InputError:
             return False
         present = present or answer is not None

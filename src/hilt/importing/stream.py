@@ -157,7 +157,7 @@ exclude_columns, drop_duplicate_ids
         drop_duplicate_ids: bool = False,
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
-        parse_label: Callable[[Any, str], str | None] | None = None,
+        parse_label: Callable[[Any, str, str | None], str | None] | None = None,
     ) -> None:
         if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise InputError(f"Expected chunk_rows to be a whole number >= 1; got {chunk_rows!r}.")

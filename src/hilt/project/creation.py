@@ -144,11 +144,19 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
                 f"Expected the project file and the data file to differ; both are {file}. Name the "
                 f"project e.g. {file.with_suffix('.hilt')}."
             )
+    if model is not None and chosen.task == "spans":
+        raise InputError("Expected no model= for task 'spans': a spans project trains its own sequence model "
+                         "(hilt.models.SpanModel) on the texts; model= replaces the classifier of the other tasks.")
     if model is not None:
         check_model(model, labels)
+    if features is None and chosen.task == "spans":
+        # The sequence model reads the texts; the features only place items for the diversity
+        # strategies, where TF-IDF does and is quick to build.
+        features = "tfidf"
     if isinstance(features, str):  # a misspelt name fails before the data is read
         get_featurizer(features, "text" if features.strip().lower() != "scale" else "table")
     client = connect(scheduler)  # an unreachable cluster fails before the data is read
+    refuse_cluster_for(chosen.task, client)
     try:
         # Reads and checks the first chunk only: the rest is read as it is stored.
         items = ItemStream(data, text_column=text_column, id_column=id_column, label_column=label_column,
@@ -159,6 +167,11 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         disconnect(client)
         raise
     try:
+        if chosen.task == "spans" and items.kind != "text":
+            raise InputError(
+                f"Expected texts for task 'spans' (it marks stretches of an item's text); the data holds table "
+                f"rows (columns {', '.join(list(dict(items.names).values())[:8])}). Name the text column with "
+                "text_column= (hilt init --text-column).")
         stored = dict(items.names)
         label_like = not_pixels(items.label_like, stored)  # pixels are data, not the answer
         display = Display.choose(stored, always=["text"] if items.kind == "text" else [],
@@ -217,6 +230,17 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
     return project
 
 
+def refuse_cluster_for(task: str, client: Any) -> None:
+    """Refuse a Dask scheduler for a spans project (its sequence model trains and ranks in this
+    process or the retrain process: the cluster path scores feature rows with a classifier),
+    closing the client first."""
+    if client is None or task != "spans":
+        return
+    disconnect(client)
+    raise InputError("Expected no Dask scheduler for task 'spans': a spans project's sequence model trains and "
+                     "ranks on this machine. Leave out --scheduler (and unset HILT_DASK_SCHEDULER).")
+
+
 def open_project(cls: type[P], path: ProjectLocation | str | Path, *, model: Any, scheduler: Any) -> P:
     """Open the project at ``path`` (a file, a ``postgresql://`` URL or a
     :class:`~hilt.store.location.ProjectLocation`): what :meth:`hilt.Project.open` does.
@@ -235,6 +259,7 @@ def open_project(cls: type[P], path: ProjectLocation | str | Path, *, model: Any
         if model is not None:
             check_model(model, store.meta()["labels"])
         client = connect(scheduler)
+        refuse_cluster_for(store.task.name, client)
         project = cls(store, model=model, scheduler=client)
     except BaseException:
         store.close()

@@ -146,6 +146,7 @@ class FeatureCache:
         self._lock = threading.Lock()
         self._key: str | None = None
         self._state: _State | None = None
+        self._texts: tuple[str | None, np.ndarray] | None = None
         #: What the last :meth:`get` did: "memory", "disk", "extended" (the items added since
         #: were featurized and appended) or "built" (fitted on the whole pool: the first time,
         #: or again on a grown pool, see :data:`REFIT_SHARE`).
@@ -279,6 +280,47 @@ class FeatureCache:
                        self.featurizer.join)
         self._save(state, fitted=False)
         return state
+
+    def texts(self, store: Store) -> np.ndarray:
+        """The items' texts (a 1-D object array), one per row of the last :meth:`get`, in the
+        same order: what a model that reads texts itself is fitted on (a spans project's
+        sequence model), beside the features its strategies compare items on. Kept in memory
+        until the rows change.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from hilt.store import Store
+        >>> from hilt.project.features import FeatureCache, cache_folder
+        >>> path = pathlib.Path(tempfile.mkdtemp()) / "p.hilt"
+        >>> store = Store.create(path, {"labels": ["a", "b"], "kind": "text"})
+        >>> store.add_items(["x", "y"], [{"text": "good film"}, {"text": "bad film"}], eval_share=0.0)["added"]
+        2
+        >>> cache = FeatureCache(cache_folder(path), "text", [], "tfidf")
+        >>> _ = cache.get(store)
+        >>> cache.texts(store).tolist()
+        ['good film', 'bad film']
+        >>> store.close()
+        """
+        with self._lock:
+            if self._state is None:
+                raise RuntimeError("FeatureCache.texts() needs the rows: call get() first")
+            key, rowids = self._key, self._state.rowids
+            if self._texts is not None and self._texts[0] == key:
+                return self._texts[1]
+        texts = np.empty(len(rowids), dtype=object)
+        found = np.zeros(len(rowids), dtype=bool)
+        for ids, rows in store.iter_item_fields(["text"]):
+            pos = np.searchsorted(rowids, np.asarray(ids, dtype=np.int64))
+            for p, i, row in zip(pos, ids, rows):
+                if p < len(rowids) and rowids[p] == i:
+                    texts[p] = "" if row[0] is None else str(row[0])
+                    found[p] = True
+        if not found.all():
+            raise InterruptedError("items changed while their texts were read")  # try again later
+        with self._lock:
+            self._texts = (key, texts)
+        return texts
 
     def dense_view(self) -> np.ndarray | None:
         """The diversity strategies' dense view of the cached features

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["Item"]
 
@@ -31,6 +31,17 @@ class Item:
         model).
     uncertainty : float or None
         The strategy's score in [0, 1], 1 = most uncertain (``None`` when ``guess`` is).
+    tokens : list of (int, int) or None
+        A spans project's item: the text's tokens as code-point ``(start, end)`` offsets
+        (:func:`hilt.tasks.spans_text.tokenize`), what the page's cursor moves over and the
+        model labels; ``None`` for the other tasks.
+    suggest : bool
+        A spans project's item: the face pre-fills ``guess`` (the model's spans) for the person
+        to accept or correct. False on every evaluation item (the spans that measure the model
+        are marked without its help) and, so that an item served without suggestions is not
+        known to be an evaluation item, on a random share of the other items as large as the
+        evaluation share (:func:`hilt.project.labelling.suggests`). Always False for the other
+        tasks, whose faces show the guess only after the answer.
 
     Examples
     --------
@@ -42,5 +53,7 @@ class Item:
     id: str
     data: dict
     is_eval: bool
-    guess: str | list[str] | None = None
+    guess: str | list[str] | list[dict] | None = None
     uncertainty: float | None = None
+    tokens: list[tuple[int, int]] | None = field(default=None, repr=False)
+    suggest: bool = field(default=False, repr=False)

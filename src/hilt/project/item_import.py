@@ -99,21 +99,29 @@ class ItemImport:
         return result
 
 
-def label_parser(task: str, labels: list[str], separator: str | None) -> Callable[[Any, str], str | None] | None:
-    """How a label-column cell becomes a stored answer for ``task``: ``None`` for ``single``,
-    whose cells the import checks as it always has (one label name each)."""
+def label_parser(task: str, labels: list[str], separator: str | None,
+                 ) -> Callable[[Any, str, str | None], str | None] | None:
+    """How a label-column cell becomes a stored answer for ``task``, given where it is and its
+    row's text: ``None`` for ``single``, whose cells the import checks as it always has (one
+    label name each). A spans cell (a JSON list of ``{start, end, label}``) is checked against
+    the row's text."""
     from hilt.tasks import get_task
 
     chosen = get_task(task)
     if separator is not None and (not isinstance(separator, str) or not separator):
         raise InputError(f"Expected label_separator to be a non-empty string; got {separator!r}.")
+    if chosen.needs_text:
+        if separator is not None:
+            raise InputError(f"Expected no label_separator for a {chosen.name!r} project (a cell holds a JSON list "
+                             f"of spans); got {separator!r}.")
+        return lambda value, where, text: chosen.import_value(value, labels, separator=None, where=where, text=text)
     if not chosen.multilabel:
         if separator is not None:
             raise InputError(
                 f"Expected no label_separator for a {chosen.name!r} project (one label per item); got {separator!r}. "
                 "Create the project with task='multilabel' (hilt init --task multilabel) for sets of labels.")
         return None
-    return lambda value, where: chosen.import_value(value, labels, separator=separator, where=where)
+    return lambda value, where, text: chosen.import_value(value, labels, separator=separator, where=where)
 
 
 def import_seed(seed: int | None, n_items: int) -> list[int] | None:

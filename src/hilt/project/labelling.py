@@ -7,6 +7,7 @@ and tells the training service about every new training label so that retrains s
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -18,11 +19,12 @@ from hilt.project.item import Item
 from hilt.project.results import AnswerReply
 from hilt.store import ItemRow, Store
 from hilt.tasks import Task
+from hilt.tasks.spans_text import tokenize
 
 if TYPE_CHECKING:
     from hilt.project.training import Training
 
-__all__ = ["Labelling", "served_item"]
+__all__ = ["Labelling", "served_item", "suggests"]
 
 
 class Labelling:
@@ -47,7 +49,8 @@ class Labelling:
         return None if row is None else self._served(row)
 
     def _served(self, row: ItemRow) -> Item:
-        return served_item(row, self._config.display, self._store.task, self._config.settings.labels)
+        settings = self._config.settings
+        return served_item(row, self._config.display, self._store.task, settings.labels, settings.eval_share)
 
     def peek_items(self, annotator: str, n: int) -> list[Item]:
         """The next ``n`` items ``annotator`` would be served (ranked ones first), without leasing."""
@@ -99,7 +102,7 @@ class Labelling:
         ...     reply["saved"], reply["next"] is not None, project.answer(item.id, "pos", "ada", "a1")["duplicate"]
         (True, True, True)
         """
-        label, answer_id = self.checked(label, annotator, answer_id)
+        label, answer_id = self.checked(label, annotator, answer_id, item_id)
         settings = self._config.settings
         if lease_next:
             result, row = self._store.answer_and_claim(str(item_id), label, annotator, answer_id,
@@ -113,13 +116,18 @@ class Labelling:
         return AnswerReply(saved=True, answer_id=result["answer_id"], duplicate=result["duplicate"],
                            next=following, leased_next=lease_next)
 
-    def checked(self, label: Any, annotator: str, answer_id: str | None) -> tuple[str | None, str]:
+    def checked(self, label: Any, annotator: str, answer_id: str | None,
+                item_id: Any = None) -> tuple[str | None, str]:
         """``(stored answer, answer id)``: the answer checked and encoded by the project's task
-        (:meth:`hilt.tasks.base.Task.check_answer`), and :meth:`check_answer`'s id."""
+        (:meth:`hilt.tasks.base.Task.check_answer`; against the text of item ``item_id`` for a
+        task whose answers point into it, spans), and :meth:`check_answer`'s id."""
         answer_id = self.check_answer(label, annotator, answer_id)
         labels = self._config.settings.labels
         task = self._store.task
-        return task.encode(task.check_answer(label, labels), labels), answer_id
+        text = None
+        if task.needs_text and label is not None:
+            text = self._store.item(str(item_id)).data.get("text")  # an unknown id: NotFoundError
+        return task.encode(task.check_answer(label, labels, text=text), labels), answer_id
 
     def decode(self, stored: str | None) -> Any:
         """A stored answer as faces get it (a list in label order for ``multilabel``)."""
@@ -204,20 +212,50 @@ class Labelling:
         ['y']
         >>> project.close()
         """
-        label, answer_id = self.checked(label, annotator, answer_id)
+        label, answer_id = self.checked(label, annotator, answer_id, item_id)
         result = self._store.change_answer(str(item_id), label, annotator, answer_id)
         self._training.count_training(result)
         self._training.maybe_retrain()
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}
 
 
-def served_item(row: ItemRow, display: Display, task: Task | None = None, labels: Sequence[str] = ()) -> Item:
+def served_item(row: ItemRow, display: Display, task: Task | None = None, labels: Sequence[str] = (),
+                eval_share: float = 0.0) -> Item:
     """The :class:`Item` a face shows for a store row: only the columns annotators see, and the
-    guess decoded by the project's ``task`` (a list of labels for ``multilabel``)."""
+    guess decoded by the project's ``task`` (a list of labels for ``multilabel``, of spans for
+    ``spans``, whose items also carry their tokens and whether to pre-fill the guess)."""
     data = display.filter(row.data)  # columns that may hold the answer stay out of every face
+    spans = task is not None and task.widget == "spans"
+    tokens = tokenize(str(data.get("text") or "")) if spans else None
     # Evaluation items carry the run's guess like ranked ones (RetrainJob._with_eval_guesses):
     # whether an item has a guess never says whether it is an evaluation item.
     if row.guess is None:
-        return Item(row.key, data, row.is_eval)
+        return Item(row.key, data, row.is_eval, tokens=tokens)
     guess = row.guess if task is None else task.decode(row.guess, labels)
-    return Item(row.key, data, row.is_eval, guess, row.score)
+    suggest = spans and suggests(row.key, row.is_eval, eval_share)
+    return Item(row.key, data, row.is_eval, guess, row.score, tokens=tokens, suggest=suggest)
+
+
+def suggests(key: str, is_eval: bool, eval_share: float) -> bool:
+    """Whether a spans item's face pre-fills the model's spans (:attr:`Item.suggest`).
+
+    Never on an evaluation item: the answers that measure the model are given without its
+    help. And never on a share ``eval_share`` of the other items, drawn by a hash of the item's
+    key (the same on every server, every time it is served), so that the items served without
+    suggestions are about half evaluation items and half not: a page without suggestions does
+    not give an evaluation item away. Those items also show what people mark unprompted, beside
+    what they mark with a suggestion in front of them.
+
+    Examples
+    --------
+    >>> from hilt.project.labelling import suggests
+    >>> suggests("7", True, 0.1), suggests("7", False, 0.0)
+    (False, True)
+    >>> share = sum(not suggests(str(k), False, 0.2) for k in range(10_000)) / 10_000
+    >>> 0.18 < share < 0.22
+    True
+    """
+    if is_eval:
+        return False
+    digest = hashlib.blake2b(f"hilt-suggest:{key}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2.0**64 >= float(eval_share)

@@ -242,7 +242,7 @@ class Quality:
         if label is None:
             raise InputError(
                 f"Expected a review decision to be one of {', '.join(self._config.settings.labels)}; got None.")
-        label, answer_id = self._labelling.checked(label, reviewer, answer_id)
+        label, answer_id = self._labelling.checked(label, reviewer, answer_id, item_id)
         result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW)
         self._training.count_training(result)
         self._training.maybe_retrain()  # a decision that completes a batch starts the run

@@ -272,19 +272,22 @@ class RetrainJob:
     def _run_here(self, cancelled: Callable[[], bool]) -> RunReport | None:
         t0 = time.perf_counter()
         # A retrain is where a featurizer that kept its fit through imports is fitted again.
-        X, rowids, is_eval = self.features.get(self.store, cancelled, refit=True)
+        features, rowids, is_eval = self.features.get(self.store, cancelled, refit=True)
         source = self.features.last_source
         if self.uses_features:  # the diversity strategies' view, cached with the features
             self.features.dense_view()
+        # A task whose model reads the texts themselves (spans: a sequence model over tokens)
+        # is fitted on them; the strategies still compare items on the cached features.
+        X = self.features.texts(self.store) if self.task.needs_text else features
         t1 = time.perf_counter()
         labels = _Labels.read(self.store, rowids, self.labels)  # one snapshot for fitting, measuring and ranking
-        if len(set(labels.y)) < 2:
-            return self._cold_queue(X, rowids, is_eval, labels, cancelled, t0, t1, source)
+        if not self.model.can_fit(labels.y):
+            return self._cold_queue(X, rowids, is_eval, labels, cancelled, t0, t1, source, features)
         run_id = self.store.start_run(self.strategy)
         self.model.fit(X[labels.train], labels.y)
         accuracy, n_eval, metrics = self._evaluate(X, labels)
         t2 = time.perf_counter()
-        items, scores, guesses = self._rank(X, rowids, is_eval, labels, cancelled, run_id)
+        items, scores, guesses = self._rank(X, rowids, is_eval, labels, cancelled, run_id, features)
         items, scores, guesses = self._with_eval_guesses(items, scores, guesses, lambda wanted: _rows_of(X, rowids, wanted))
         t3 = time.perf_counter()
         self.store.write_queue(run_id, items, scores, guesses)
@@ -305,25 +308,31 @@ class RetrainJob:
         return result.value, result.n, result.metrics or None
 
     def _context(self, X: Any, is_eval: np.ndarray, labels: "_Labels", cancelled: Callable[[], bool],
-                 model: Any, run_id: int) -> strategies.QueryContext:
+                 model: Any, run_id: int, features: Any = None) -> strategies.QueryContext:
         """The strategy layer's view of the project: candidates are the unlabelled items
-        outside the evaluation sample; validation (for ``outlier``) the labelled evaluation items."""
+        outside the evaluation sample; validation (for ``outlier``) the labelled evaluation items;
+        ``features`` what the diversity strategies compare (when ``X`` holds the texts)."""
         excluded = is_eval.copy()
         excluded[labels.train] = True  # (the labelled evaluation items are evaluation items)
         # A run's random choices depend on the project's seed and the run, never on the clock.
         rng = np.random.default_rng([self.seed, run_id])
         return strategies.QueryContext(X, np.flatnonzero(~excluded), labels.train, labels.y, model, rng,
-                                       batch=self.batch, validation=labels.evaluation, cancelled=cancelled)
+                                       batch=self.batch, validation=labels.evaluation, cancelled=cancelled,
+                                       features=None if features is X else features)
 
     def _rank(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, labels: "_Labels",
-              cancelled: Callable[[], bool], run_id: int) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
+              cancelled: Callable[[], bool], run_id: int, features: Any = None,
+              ) -> tuple[np.ndarray, np.ndarray, list[str | None]]:
         if self.strategy == "random":  # served in the random order; the run only measures
             return np.empty(0, np.int64), np.empty(0), []
-        top = self._select(self._context(X, is_eval, labels, cancelled, self.model, run_id))
+        top = self._select(self._context(X, is_eval, labels, cancelled, self.model, run_id, features))
+        if not top.size:
+            return rowids[top], np.empty(0), []
         # What annotators are shown beside an item: the model's guess and how unsure it is.
-        probs = self.model.predict_proba(X[top]) if top.size else np.empty((0, len(self.labels)))
-        shown = self.task.uncertainty(probs, strategies.display_method(self.strategy)) if top.size else np.empty(0)
-        return rowids[top], shown, self.task.guesses(self.model, probs, self.labels)
+        rows = X[top]
+        probs = self.model.predict_proba(rows)
+        shown = self.task.uncertainty(probs, strategies.display_method(self.strategy))
+        return rowids[top], shown, self.task.guesses(self.model, probs, self.labels, rows=rows)
 
     def _with_eval_guesses(self, items: np.ndarray, scores: np.ndarray, guesses: list[str | None],
                            rows_of: Callable[[np.ndarray], tuple[np.ndarray, Any]],
@@ -345,7 +354,7 @@ class RetrainJob:
         probs = self.model.predict_proba(rows)
         shown = self.task.uncertainty(probs, strategies.display_method(self.strategy))
         return (np.concatenate([np.asarray(items, dtype=np.int64), wanted]), np.concatenate([scores, shown]),
-                [*guesses, *self.task.guesses(self.model, probs, self.labels)])
+                [*guesses, *self.task.guesses(self.model, probs, self.labels, rows=rows)])
 
     def _select(self, context: strategies.QueryContext) -> np.ndarray:
         """The queue: first the batch served until the next run, chosen exactly as
@@ -359,13 +368,14 @@ class RetrainJob:
         return np.concatenate([first, strategies.select(self._strategy, rest, self.queue_size - first.size)])
 
     def _cold_queue(self, X: Any, rowids: np.ndarray, is_eval: np.ndarray, labels: "_Labels",
-                    cancelled: Callable[[], bool], t0: float, t1: float, source: str | None) -> RunReport | None:
+                    cancelled: Callable[[], bool], t0: float, t1: float, source: str | None,
+                    features: Any = None) -> RunReport | None:
         """Before any model: a diversity strategy's first queue, from the features alone
         (cluster representatives), written once; the others serve the random order."""
         if not self.uses_features or self.store.runs():
             return None
         run_id = self.store.start_run(self.strategy)
-        top = self._select(self._context(X, is_eval, labels, cancelled, None, run_id))
+        top = self._select(self._context(X, is_eval, labels, cancelled, None, run_id, features))
         t2 = time.perf_counter()
         self.store.write_queue(run_id, rowids[top], np.zeros(top.size), [None] * top.size)
         n_train = len(labels.y)
@@ -401,13 +411,16 @@ class _Labels:
 
 
 def decoded_answers(store: Store, labels: Sequence[str], *, is_eval: bool) -> dict[int, Any]:
-    """Row id -> final answer as the task's model learns it: the label (``single``), or the
-    tuple of labels (``multilabel``: hashable, so that distinct answers can be counted)."""
+    """Row id -> final answer as the task's model learns it: the label (``single``), the
+    tuple of labels (``multilabel``: hashable, so that distinct answers can be counted), or the
+    list of spans (``spans``)."""
     task = store.task
     current = store.current_labels(is_eval=is_eval)
-    if not task.multilabel:
+    if task.name == "single":
         return current
-    return {r: tuple(task.decode(stored, labels)) for r, stored in current.items()}
+    if task.multilabel:
+        return {r: tuple(task.decode(stored, labels)) for r, stored in current.items()}
+    return {r: task.decode(stored, labels) for r, stored in current.items()}
 
 
 def _positions(rowids: np.ndarray, label_of: dict[int, str]) -> tuple[np.ndarray, list[str]]:

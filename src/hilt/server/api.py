@@ -72,20 +72,25 @@ def item_json(item: Any) -> dict | None:
     if item is None:
         return None
     fields = dataclasses.asdict(item)
-    return {
+    out = {
         "id": str(fields["id"]),
         "data": fields["data"],
         "guess": fields.get("guess"),
         "uncertainty": fields.get("uncertainty"),
     }
+    if fields.get("tokens") is not None:  # a spans item: its tokens, and whether to pre-fill the guess
+        out["tokens"] = [list(t) for t in fields["tokens"]]
+        out["suggest"] = bool(fields.get("suggest"))
+    return out
 
 
 class AnswerIn(BaseModel):
     """Body of ``POST /api/answers``."""
 
     item_id: str | int
-    #: One label (``single``), a list of labels (``multilabel``; ``[]``: none of these), or null: a skip.
-    label: str | list[str] | None = None
+    #: One label (``single``), a list of labels (``multilabel``; ``[]``: none of these), a list of
+    #: ``{"start", "end", "label"}`` spans (``spans``; ``[]``: nothing to mark), or null: a skip.
+    label: str | list[str] | list[dict[str, Any]] | None = None
     answer_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 
@@ -234,8 +239,9 @@ class ReviewIn(BaseModel):
     """Body of ``POST /api/review``: a reviewer's decision on one item."""
 
     item_id: str | int
-    #: One label (``single``), a list of labels (``multilabel``; ``[]``: none of these), or null: a skip.
-    label: str | list[str] | None = None
+    #: One label (``single``), a list of labels (``multilabel``; ``[]``: none of these), a list of
+    #: ``{"start", "end", "label"}`` spans (``spans``; ``[]``: nothing to mark), or null: a skip.
+    label: str | list[str] | list[dict[str, Any]] | None = None
     answer_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 
@@ -315,8 +321,9 @@ class ChangeIn(BaseModel):
     """Body of ``POST /api/history``: a new answer for an item answered earlier."""
 
     item_id: str | int
-    #: One label (``single``), a list of labels (``multilabel``; ``[]``: none of these), or null: a skip.
-    label: str | list[str] | None = None
+    #: One label (``single``), a list of labels (``multilabel``; ``[]``: none of these), a list of
+    #: ``{"start", "end", "label"}`` spans (``spans``; ``[]``: nothing to mark), or null: a skip.
+    label: str | list[str] | list[dict[str, Any]] | None = None
     answer_id: str | None = Field(default=None, min_length=1, max_length=128)
 
 

@@ -26,11 +26,11 @@ class MetaMixin:
             if rename is not None:
                 old, new = rename
                 task = self.task  # type: ignore[attr-defined]
-                if not task.multilabel:
+                if task.name == "single":
                     renamed = conn.execute(text("UPDATE answers SET label = :new WHERE label = :old"),
                                            {"old": old, "new": new}).rowcount
                     conn.execute(text("UPDATE queue SET guess = :new WHERE guess = :old"), {"old": old, "new": new})
-                else:  # a label inside stored sets: each answer (and guess) holding it, re-encoded
+                else:  # a label inside stored sets or spans: each answer (and guess) holding it, re-encoded
                     renamed = self._rename_in_sets(conn, task, old, new, values["labels"])
             for key, value in values.items():
                 conn.execute(
@@ -46,10 +46,11 @@ class MetaMixin:
             rows = conn.execute(text(f"SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL")).all()
             for row in rows:
                 stored = row[-1]
-                if old not in task.decode(stored, labels):
+                renamed_value = task.rename(stored, old, new, labels)
+                if renamed_value == stored:  # the label is not in it
                     continue
                 where = " AND ".join(f"{k.strip()} = :k{i}" for i, k in enumerate(key.split(",")))
                 conn.execute(text(f"UPDATE {table} SET {column} = :v WHERE {where}"),
-                             {"v": task.rename(stored, old, new, labels), **{f"k{i}": v for i, v in enumerate(row[:-1])}})
+                             {"v": renamed_value, **{f"k{i}": v for i, v in enumerate(row[:-1])}})
                 renamed += table == "answers"
         return renamed

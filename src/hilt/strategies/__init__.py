@@ -16,7 +16,11 @@ Families (Munro, *Human-in-the-Loop Machine Learning*):
 * ``random``, the baseline;
 * multi-label models only: ``METHOD:max`` (the most uncertain label; plain ``METHOD`` is the
   mean over labels) and ``cardinality`` (label cardinality inconsistency), each also with
-  ``+diverse`` and ``+dense``; in a mix the weight follows the last ``:`` (``margin:max:3/random:1``).
+  ``+diverse`` and ``+dense``; in a mix the weight follows the last ``:`` (``margin:max:3/random:1``);
+* sequence models (a spans project's, ``model.spans``): the same names read over a text's
+  labellings (``least``, ``margin``, ``ratio``: of the best and second-best labelling) or its
+  tokens (``entropy``: the mean; ``METHOD:max``: the most uncertain token); committee,
+  cardinality and outlier are refused.
 
 Examples
 --------
@@ -44,6 +48,7 @@ from hilt.strategies.registry import (
     DESCRIPTIONS,
     MULTILABEL_DESCRIPTIONS,
     MULTILABEL_STRATEGIES,
+    SPANS_DESCRIPTIONS,
     STRATEGIES,
     check_strategy,
     display_method,
@@ -55,6 +60,7 @@ __all__ = [
     "DESCRIPTIONS",
     "MULTILABEL_DESCRIPTIONS",
     "MULTILABEL_STRATEGIES",
+    "SPANS_DESCRIPTIONS",
     "STRATEGIES",
     "QueryContext",
     "Strategy",

@@ -90,7 +90,7 @@ class QueryContext:
                 raise InterruptedError("query cancelled")
             parts.append(np.asarray(predict(self.X[positions[lo : lo + PREDICT_CHUNK]])))
         if not parts:
-            return np.empty((0, len(self.model.labels)))
+            return np.empty((0, _n_outputs(self.model)))
         return np.concatenate(parts)
 
     @property
@@ -108,7 +108,7 @@ class QueryContext:
         """
         key = f"score:{method}"
         if key not in self.memo:
-            scorer = uncertainty_scorer(method, self.multilabel)
+            scorer = uncertainty_scorer(method, self.multilabel, spans=bool(getattr(self.model, "spans", False)))
             if self._probs is not None:
                 self.memo[key] = scorer(self._probs)
             else:  # chunk by chunk: the pool's probabilities are never all in memory at once
@@ -139,8 +139,19 @@ class QueryContext:
         return sub
 
 
-def uncertainty_scorer(method: str, multilabel: bool) -> Callable[[Any], np.ndarray]:
+def _n_outputs(model: Any) -> int:
+    """Columns of the model's ``predict_proba``: one per label, or a sequence model's one per method."""
+    methods = getattr(model, "METHODS", None) if getattr(model, "spans", False) else None
+    return len(methods) if methods is not None else len(model.labels)
+
+
+def uncertainty_scorer(method: str, multilabel: bool, *, spans: bool = False) -> Callable[[Any], np.ndarray]:
     """``probs -> scores`` for ``method`` (``margin``, or ``margin:max`` for multi-label models).
+
+    A sequence model (``spans=True``: a spans project's :class:`hilt.models.SpanModel`) computes
+    every method's figure itself, over a text's labellings and tokens: its ``predict_proba`` has
+    one column per name of :data:`hilt.tasks.spans.SPAN_METHODS`, and the scorer takes the
+    column of ``method``.
 
     Examples
     --------
@@ -149,10 +160,19 @@ def uncertainty_scorer(method: str, multilabel: bool) -> Callable[[Any], np.ndar
     [0.2]
     >>> uncertainty_scorer("margin:max", True)([[0.9, 0.5]]).round(3).tolist()
     [1.0]
+    >>> uncertainty_scorer("entropy", False, spans=True)([[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]]).tolist()
+    [0.4]
     """
     from hilt.errors import InputError
     from hilt.sampling import multilabel_score, score
 
+    if spans:
+        from hilt.tasks.spans import SPAN_METHODS
+
+        if method not in SPAN_METHODS:
+            raise InputError(f"Expected a method of a sequence model ({', '.join(SPAN_METHODS)}); got {method!r}.")
+        column = SPAN_METHODS.index(method)
+        return lambda probs: np.asarray(probs, dtype=np.float64)[:, column]
     base, _, combine = method.partition(":")
     if multilabel:
         return lambda probs: multilabel_score(probs, base, combine or "mean")

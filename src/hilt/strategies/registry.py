@@ -16,6 +16,7 @@ from hilt.errors import InputError
 __all__ = [
     "DESCRIPTIONS",
     "MULTILABEL_DESCRIPTIONS",
+    "SPANS_DESCRIPTIONS",
     "MULTILABEL_STRATEGIES",
     "STRATEGIES",
     "check_strategy",
@@ -105,16 +106,53 @@ MULTILABEL_STRATEGIES: tuple[str, ...] = tuple(_MULTILABEL_FACTORIES)
 _ALL_FACTORIES = {**_FACTORIES, **_MULTILABEL_FACTORIES}
 
 
+#: What a spans project (task ``spans``) cannot take, and why: each reads what only a
+#: classifier of whole items gives (its class probabilities per copy, a label set, activations).
+_NOT_FOR_SPANS = {
+    "committee": "ranks by the votes of bootstrap copies of a classifier of whole items",
+    "cardinality": "ranks predicted label sets of a multi-label project",
+    "outlier": "reads a classifier's activations, which a sequence model does not have",
+}
+
+#: One line per spans-only reading of a name (a spans project takes the ``METHOD:max`` names
+#: too, over tokens instead of labels).
+SPANS_DESCRIPTIONS: dict[str, str] = {
+    "least": "least confidence: 1 - probability of the best labelling of the text",
+    "margin": "margin between the two best labellings of the text (the default)",
+    "ratio": "second-best labelling's probability over the best's",
+    "entropy": "token entropy, the mean over the text's tokens",
+    **{f"{m}:max": f"{m} of the most uncertain token" for m in METHODS},
+}
+
+
+def _spans_refusal(name: str) -> str | None:
+    """Why a spans project refuses the strategy ``name`` (one part, no weight), or ``None``."""
+    for prefix, why in _NOT_FOR_SPANS.items():
+        if name == prefix or name.startswith(f"{prefix}+"):
+            return why
+    return None
+
+
 def strategy_names(task: str = "single") -> tuple[str, ...]:
     """The strategy names a project of ``task`` takes (mixes of them aside).
+
+    A spans project (task ``spans``) reads the uncertainty methods over a text's labellings
+    (``least``, ``margin``, ``ratio``) or its tokens (``entropy``, ``METHOD:max``) and takes
+    no strategy that needs a classifier of whole items (committee, cardinality, outlier).
 
     Examples
     --------
     >>> from hilt.strategies import strategy_names
     >>> "margin:max" in strategy_names("multilabel"), "margin:max" in strategy_names("single")
     (True, False)
+    >>> "margin:max+diverse" in strategy_names("spans"), "committee" in strategy_names("spans")
+    (True, False)
     """
-    return STRATEGIES + MULTILABEL_STRATEGIES if task == "multilabel" else STRATEGIES
+    if task == "multilabel":
+        return STRATEGIES + MULTILABEL_STRATEGIES
+    if task == "spans":
+        return tuple(n for n in STRATEGIES + MULTILABEL_STRATEGIES if _spans_refusal(n) is None)
+    return STRATEGIES
 
 _MIX_EXAMPLE = "margin+diverse:8/random:1/outlier:1"
 
@@ -206,12 +244,23 @@ def check_strategy(spec: Any, task: str = "single") -> str:
     'margin+diverse:8/random:1'
     >>> check_strategy("margin:max:3/random:1", task="multilabel")
     'margin:max:3/random:1'
+    >>> check_strategy("entropy:max+diverse", task="spans")
+    'entropy:max+diverse'
     >>> check_strategy("margin:max")
     Traceback (most recent call last):
     ...
     hilt.errors.InputError: Expected a strategy for task 'single' (one label per item); got 'margin:max', which combines per-label scores of a multi-label project (task 'multilabel'). For task 'single' use random, least, margin, ratio, entropy, outlier, cluster, representative, committee, least+diverse, margin+diverse, ratio+diverse, entropy+diverse, committee+diverse, least+dense, margin+dense, ratio+dense, entropy+dense or a mix of them.
     """
     strategy = get_strategy(spec)
+    if task == "spans":
+        names = [p.name for p, _ in getattr(strategy, "parts", [(strategy, 1)])]
+        for name in names:
+            if (why := _spans_refusal(name)) is not None:
+                raise InputError(
+                    f"Expected a strategy for task 'spans' (labelled stretches of text); got {name!r}, which "
+                    f"{why}. For task 'spans' use {', '.join(strategy_names('spans'))} or a mix of them."
+                )
+        return strategy.name
     if task != "multilabel" and getattr(strategy, "multilabel_only", False):
         parts = [p for p, _ in getattr(strategy, "parts", [(strategy, 1)])]
         offending = next(p.name for p in parts if getattr(p, "multilabel_only", False))
