@@ -79,8 +79,20 @@ class StandIn:
             return self.json(route, {"saved": True, "answer_id": self.answers[-1]["answer_id"], "duplicate": False,
                                      "next": left[0] if left else None,
                                      "ahead": left[1] if len(left) > 1 else None})
+        if path == "/api/undo" and request.method == "POST":
+            if not self.answers:
+                return route.fulfill(status=204, body="")
+            undone = self.answers.pop()
+            left = self.pending()
+            back = next(i for i in self.items if i["id"] == undone["item_id"])
+            following = [i for i in left if i["id"] != back["id"]]
+            return self.json(route, {"item": back, "ahead": following[0] if following else None})
         if path == "/api/history":
-            return self.json(route, {"answers": []})
+            latest = {a["item_id"]: a for a in self.answers}
+            return self.json(route, {"answers": [
+                {"item_id": a["item_id"], "label": a["label"], "answered_at": "2026-12-07T10:00:00+00:00",
+                 "answer_id": a["answer_id"], "snippet": next(i for i in self.items if i["id"] == a["item_id"])["data"]["text"][:40]}
+                for a in reversed(list(latest.values()))]})
         if path == "/api/status":
             return self.json(route, {"runs": []})
         return route.fulfill(status=404, body="not here")
@@ -401,4 +413,32 @@ def test_the_review_page_shows_each_persons_spans_side_by_side_and_keys_decide_t
     press(page, KEYS["ORG"], "Enter")
     page.wait_for_function("() => window.hilt.pending() === 0 && document.querySelector('#done') && !document.querySelector('#done').hidden")
     assert stand_in.decisions[2]["label"] == [{"start": 0, "end": 6, "label": "ORG"}]
+    assert errors == []
+
+
+def test_undo_brings_the_item_back_with_its_marks_and_the_history_shows_them_in_brackets(browser_context):
+    page, stand_in, errors = open_page(browser_context, [item("h1", TEXT), item("h2", "Rain in Oslo today.")])
+    assert shown_id(page) == "h1"
+    press(page, "Shift+ArrowRight", KEYS["PER"], "Enter")
+    wait_for_item(page, "h2")
+    wait_answers(page, stand_in, 1)
+    expect(page.locator("#history-list .history-label").first).to_have_text("[Grace Hopper]PER")
+
+    # u (Backspace removes marks on this page): h1 is back, marked as it was answered.
+    press(page, "u")
+    wait_for_item(page, "h1")
+    page.wait_for_function("() => window.hilt.pending() === 0")
+    assert stand_in.answers == []
+    assert marks(page) == [["Grace Hopper", "PER", False]]
+    press(page, "End", "ArrowLeft", "ArrowLeft", "ArrowLeft", "ArrowLeft", "ArrowLeft", KEYS["LOC"], "Enter")
+    wait_for_item(page, "h2")
+    wait_answers(page, stand_in, 1)
+    assert stand_in.answers[0]["label"] == [{"start": 0, "end": 12, "label": "PER"}, {"start": 38, "end": 44, "label": "LOC"}]
+
+    # Opening the answer in the history shows its marks, with "nothing to mark" and "skip" to change it to.
+    expect(page.locator("#history-list .history-label").first).to_have_text("[Grace Hopper]PER [London]LOC")
+    page.locator("#history-list .history-open").first.click()
+    chooser = page.locator("#history-list .history-choices")
+    expect(chooser.locator("mark.span-mark")).to_have_count(2)
+    expect(chooser.locator(".history-none")).to_have_text("nothing to mark")
     assert errors == []
