@@ -54,3 +54,4 @@ def test_an_undone_item_starts_with_the_spans_it_was_given():
     given = [{"start": 24, "end": 30, "label": "LOC"}]
     action, spans = _next_spans_action(iter(["1 1", "."]), LABELS, out, item(), given, lambda **kw: None)
     assert spans == [{"start": 0, "end": 5, "label": "PER"}, *given]
+

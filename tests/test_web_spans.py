@@ -416,6 +416,22 @@ def test_the_review_page_shows_each_persons_spans_side_by_side_and_keys_decide_t
     assert errors == []
 
 
+def test_a_review_row_without_tokens_shows_the_spans_in_words_and_decides_nothing(browser_context):
+    row = review_row("x1", "Rain in Oslo.", [{"start": 8, "end": 12, "label": "LOC"}],
+                     [("ana", [{"start": 8, "end": 12, "label": "LOC"}]), ("bob", [])])
+    del row["tokens"]
+    stand_in = ReviewStandIn([row])
+    browser_context.route(ORIGIN + "/**", stand_in.handle)
+    page = browser_context.new_page()
+    page.goto(ORIGIN + "/")
+    wait_for_item(page, "x1")
+    expect(page.locator("#answer-spans tbody tr[data-annotator='ana'] td")).to_have_text("[Oslo]LOC")
+    assert page.text_content("#item-text") == "Rain in Oslo."
+    press(page, "Enter")
+    expect(page.locator("#feedback")).to_contain_text("The server sent no tokens for item x1")
+    assert stand_in.decisions == []
+
+
 def test_undo_brings_the_item_back_with_its_marks_and_the_history_shows_them_in_brackets(browser_context):
     page, stand_in, errors = open_page(browser_context, [item("h1", TEXT), item("h2", "Rain in Oslo today.")])
     assert shown_id(page) == "h1"

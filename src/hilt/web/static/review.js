@@ -589,6 +589,11 @@
       say("Nothing to review: that key press was not used.");
       return;
     }
+    if (!Array.isArray(item.tokens)) {
+      // Without the server's tokens the marks cannot be shown, and Enter would decide [].
+      say("The server sent no tokens for item " + item.item_id + ": its spans cannot be marked on this page.");
+      return;
+    }
     loadEditor(item);
     if (editor.move(key, shift)) return;
     if (chosen || keyToLabel.has(key)) {
