@@ -49,6 +49,21 @@ def test_nothing_to_mark_skip_undo_and_quit_end_the_item():
         assert _next_spans_action(iter(lines), LABELS, out, item(), [], lambda **kw: None) == expected
 
 
+def test_an_item_with_suggestions_starts_with_them_marked_and_says_so():
+    from hilt.cli._spans_terminal import spans_screen, suggested_spans
+
+    guess = [{"start": 24, "end": 30, "label": "LOC"}]
+    shown = item(guess=guess, suggest=True)
+    assert suggested_spans(shown) == guess and suggested_spans(item(guess=guess, suggest=False)) == []
+    out, written = pipe()
+    out.print(spans_screen(shown, LABELS, guess, suggested=True))
+    assert "marked: [London]LOC  (suggested by the model: '.' accepts, 'x' clears" in written.getvalue()
+    action, spans = _next_spans_action(iter(["."]), LABELS, out, shown, guess, lambda **kw: None)
+    assert (action, spans) == ("label", guess)
+    action, spans = _next_spans_action(iter(["x", "0"]), LABELS, out, shown, guess, lambda **kw: None)
+    assert (action, spans) == ("label", [])
+
+
 def test_an_undone_item_starts_with_the_spans_it_was_given():
     out, _ = pipe()
     given = [{"start": 24, "end": 30, "label": "LOC"}]

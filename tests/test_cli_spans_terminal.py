@@ -96,7 +96,9 @@ def test_a_mark_over_other_spans_replaces_them():
 
 def test_nothing_to_mark_is_0_or_the_none_key_and_is_refused_while_spans_are_marked():
     assert parse_span_command("0", TOKENS, LABELS, []).action == "none"
-    assert parse_span_command("-", TOKENS, LABELS, []) .spans == []
+    assert parse_span_command("-", TOKENS, LABELS, []).spans == []
+    marked = [{"start": 0, "end": 5, "label": "PER"}, {"start": 6, "end": 12, "label": "LOC"}]
+    assert parse_span_command("x", TOKENS, LABELS, marked).spans == []  # x clears them all
     with pytest.raises(InputError, match="nothing to mark, but 1 span is marked: '-N' removes"):
         parse_span_command("0", TOKENS, LABELS, [{"start": 0, "end": 5, "label": "PER"}])
 

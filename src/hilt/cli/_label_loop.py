@@ -33,7 +33,7 @@ from rich.text import Text
 from hilt.cli._label_keys import (MAX_KEYED_LABELS, NONE_KEY, QUIT_KEYS, keys_hint, label_keys, line_keys,
                                   parse_key, parse_set_key, terminal_keys, toggle)
 from hilt.cli._label_screen import answer_notice, render_item, view_whole
-from hilt.cli._spans_terminal import SPANS_HELP, parse_span_command, spans_notice, spans_screen
+from hilt.cli._spans_terminal import SPANS_HELP, parse_span_command, spans_notice, spans_screen, suggested_spans
 from hilt.errors import HiltError, InputError
 from hilt.tasks import get_task
 
@@ -140,9 +140,10 @@ def run_label_loop(
         has_model = bool(status.get("runs"))
         ticked = ticks.on(item.id) if multilabel else None
 
-        def draw(ticked: Sequence[str] | None = ticked, marked: Sequence[dict] = ()) -> None:
+        def draw(ticked: Sequence[str] | None = ticked, marked: Sequence[dict] = (), suggested: bool = False) -> None:
             if spans:
-                out.print(spans_screen(item, labels, marked, progress, has_model=has_model, width=out.width))
+                out.print(spans_screen(item, labels, marked, progress, has_model=has_model, width=out.width,
+                                       suggested=suggested))
                 return
             out.print(render_item(item, labels, project.kind, progress, has_model=has_model, image=image,
                                   ticked=ticked))
@@ -153,8 +154,11 @@ def run_label_loop(
             out.print(notice)
             notice = None
         out.print()
-        start = given_spans.get(str(item.id), []) if spans and back == item.id else []
-        draw(marked=start) if spans else draw()
+        # Spans: an undone item starts as it was answered, another with the model's suggestions
+        # when the item says so (suggest), else with nothing marked.
+        undone_here = spans and back == item.id
+        start = (given_spans.get(str(item.id), []) if undone_here else suggested_spans(item)) if spans else []
+        draw(marked=start, suggested=bool(start) and not undone_here) if spans else draw()
         if multilabel:
             action, label = _next_set_action(keys, labels, out, ticks, item.id, draw)
         elif spans:

@@ -11,7 +11,8 @@ The syntax, one command per line (:data:`SPANS_HELP`, shown on ``?`` and in ``hi
 - ``3-4 1`` marks tokens 3 to 4 with the label whose key is 1 (the keys of
   :mod:`hilt.project.keys`, as on the page; the label's name works too);
 - ``5 2`` marks token 5 alone;
-- ``-3`` removes the span that covers token 3;
+- ``-3`` removes the span that covers token 3, ``x`` removes every span (the model's
+  suggestions too);
 - ``.`` or an empty line saves the marked spans (possibly none);
 - ``0`` or ``-`` (:data:`hilt.project.keys.NONE_KEY`) saves "nothing to mark" (``[]``), when
   nothing is marked;
@@ -36,7 +37,7 @@ from hilt.project.keys import NONE_KEY, label_keys
 from hilt.tasks.spans_text import tokenize
 
 __all__ = ["SHOWN_TOKENS", "SPANS_HELP", "SpanCommand", "item_tokens", "numbered_tokens", "parse_span_command", "render_spans",
-           "spans_keys_line", "spans_line", "spans_notice", "spans_screen"]
+           "spans_keys_line", "spans_line", "spans_notice", "spans_screen", "suggested_spans"]
 
 #: Tokens shown numbered at once: a long text's first ones (the rest are said to be there). Far
 #: more than a sentence needs, and a screenful or two at most.
@@ -46,7 +47,7 @@ SHOWN_TOKENS = 600
 SPANS_HELP = (
     "Mark spans by token number (the numbers under the words): "
     "'3-4 1' marks tokens 3 to 4 with the label of key 1 (or its name: '3-4 PER'), "
-    "'5 2' marks token 5 alone, '-3' removes the span on token 3, "
+    "'5 2' marks token 5 alone, '-3' removes the span on token 3, 'x' removes them all, "
     "'.' or an empty line saves the marked spans, "
     f"'0' or '{NONE_KEY}' saves 'nothing to mark' (with nothing marked), "
     "'s' skips, 'u' undoes, 'v' shows a long text whole, 'q' quits, '?' shows this. "
@@ -61,7 +62,7 @@ class SpanCommand:
     Attributes
     ----------
     action : str
-        ``"mark"`` or ``"remove"`` (``spans`` is the new list; keep editing), ``"submit"`` (save
+        ``"mark"`` or ``"remove"`` (``spans`` is the new list; keep editing; ``x`` removes them all), ``"submit"`` (save
         ``spans``), ``"none"`` (save ``[]``: nothing to mark), ``"help"``, ``"skip"``,
         ``"undo"``, ``"view"`` or ``"quit"``.
     spans : list of dict
@@ -280,10 +281,12 @@ def parse_span_command(line: str, tokens: Sequence[Sequence[int]], labels: Seque
         return SpanCommand("submit", current)
     if typed == "?" or typed.lower() == "help":
         return SpanCommand("help", current)
+    if typed.lower() in ("x", "clear"):
+        return SpanCommand("remove", [])
     if typed in ("0", NONE_KEY) or typed.lower() == "none":
         if current:
             raise InputError(f"{typed!r}: nothing to mark, but {len(current)} span{'s are' if len(current) > 1 else ' is'}"
-                             " marked: '-N' removes the span on token N, '.' saves them.")
+                             " marked: '-N' removes the span on token N, 'x' removes them all, '.' saves them.")
         return SpanCommand("none", [])
     commands = {"s": "skip", "skip": "skip", "u": "undo", "undo": "undo", "v": "view", "view": "view",
                 "q": "quit", "quit": "quit", "\x03": "quit", "\x04": "quit"}
@@ -341,11 +344,11 @@ def spans_keys_line(labels: Sequence[str]) -> str:
     >>> from hilt.cli._spans_terminal import spans_keys_line
     >>> print(spans_keys_line(["PER", "LOC"]))
     labels: 1 PER   2 LOC
-    '3-4 1' marks tokens 3-4 · '5 2' token 5 · '-3' removes · '.' or Enter saves · '0' nothing to mark · s skip · u undo · q quit · ? help
+    '3-4 1' marks tokens 3-4 · '5 2' token 5 · '-3' removes · 'x' clears · '.' or Enter saves · '0' nothing to mark · s skip · u undo · q quit · ? help
     """
     keys = label_keys(labels)
     named = "   ".join(f"{key or number} {label}" for number, (key, label) in enumerate(zip(keys, labels), start=1))
-    return (f"labels: {named}\n'3-4 1' marks tokens 3-4 · '5 2' token 5 · '-3' removes · '.' or Enter saves · "
+    return (f"labels: {named}\n'3-4 1' marks tokens 3-4 · '5 2' token 5 · '-3' removes · 'x' clears · '.' or Enter saves · "
             "'0' nothing to mark · s skip · u undo · q quit · ? help")
 
 
@@ -374,12 +377,30 @@ def spans_notice(item: Any, spans: Sequence[Mapping[str, Any]]) -> str:
     return notice + f" · the model guessed {spans_line(text, guess) if guess else 'nothing to mark'}"
 
 
+def suggested_spans(item: Any) -> list[dict]:
+    """The spans a served item starts marked with: the model's guess when the item says
+    ``suggest`` (never on an evaluation item: :func:`hilt.project.labelling.suggests`), else none.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from hilt.cli._spans_terminal import suggested_spans
+    >>> guess = [{"start": 0, "end": 3, "label": "PER"}]
+    >>> suggested_spans(SimpleNamespace(guess=guess, suggest=True)), suggested_spans(SimpleNamespace(guess=guess, suggest=False))
+    ([{'start': 0, 'end': 3, 'label': 'PER'}], [])
+    """
+    guess = getattr(item, "guess", None)
+    return _sorted(guess) if getattr(item, "suggest", False) and isinstance(guess, list) else []
+
+
 def spans_screen(item: Any, labels: Sequence[str], marked: Sequence[Mapping[str, Any]], progress: str = "", *,
-                 has_model: bool = False, width: int = 80) -> Group:
+                 has_model: bool = False, width: int = 80, suggested: bool = False) -> Group:
     """The screen for one spans item: progress, the numbered tokens in a panel, what is marked
     so far (in brackets), whether there is a model yet, the keys.
 
-    The model's guess is not on it (it is shown after the answer, as for the other tasks).
+    ``suggested``: the marks are the model's suggestions (:func:`suggested_spans`), as yet untouched;
+    the screen says so, and how to accept or clear them. Otherwise the model's guess is not on
+    it (it is shown after the answer, as for the other tasks).
 
     Examples
     --------
@@ -407,6 +428,8 @@ def spans_screen(item: Any, labels: Sequence[str], marked: Sequence[Mapping[str,
         parts.append(Text(progress, style="dim"))
     parts.append(Panel(body, title=f"item {item.id}", title_align="left"))
     parts.append(Text.assemble("marked: ", (spans_line(text, marked), "bold green" if marked else "dim")))
+    if suggested and marked:
+        parts[-1].append("  (suggested by the model: '.' accepts, 'x' clears, '-N' removes one)", style="yellow")
     parts.append(Text("model's guess: shown after you answer" if has_model
                       else "model's guess: none yet (no model trained)", style="dim"))
     parts.append(Text(spans_keys_line(labels)))
