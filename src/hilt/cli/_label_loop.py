@@ -12,6 +12,11 @@ A multi-label project (task ``multilabel``) gets toggles: a label's key ticks or
 the screen shows the ticks, Enter saves the ticked set, ``-`` saves "none of these" (``[]``).
 The ticks start empty on every item (the model's guess is shown after the answer, never as
 ticks); an undo brings back the ticks of the answer it takes back.
+
+A spans project (task ``spans``) shows the text's tokens numbered and reads typed lines
+(:mod:`hilt.cli._spans_terminal`: ``3-4 1`` marks tokens 3 to 4 with label key 1, ``-3``
+removes, ``.`` or an empty line saves the marks, ``0`` saves "nothing to mark"); an undo brings
+back the spans of the answer it takes back.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from rich.text import Text
 from hilt.cli._label_keys import (MAX_KEYED_LABELS, NONE_KEY, QUIT_KEYS, keys_hint, label_keys, line_keys,
                                   parse_key, parse_set_key, terminal_keys, toggle)
 from hilt.cli._label_screen import answer_notice, render_item, view_whole
-from hilt.errors import HiltError
+from hilt.cli._spans_terminal import SPANS_HELP, parse_span_command, spans_notice, spans_screen, suggested_spans
+from hilt.errors import HiltError, InputError
 from hilt.tasks import get_task
 
 # The keys and the screen live in their own modules; their names stay importable from here,
@@ -123,7 +129,10 @@ def run_label_loop(
     image = project.image_view  # decided once: which columns are drawn as a picture
     # The task's widget decides the keys: one key per answer, or toggles and Enter.
     multilabel = get_task(project.task).widget == "toggles"
+    spans = get_task(project.task).widget == "spans"
     ticks = Ticks()  # multi-label: what is ticked on the item shown, what each answer was
+    given_spans: dict[str, list] = {}  # spans: each answer of this session (an undo brings it back)
+    back: Any = None  # spans: the item an undo brought back
     item = project.next_item(annotator)
     while item is not None:
         status = project.status()
@@ -131,7 +140,11 @@ def run_label_loop(
         has_model = bool(status.get("runs"))
         ticked = ticks.on(item.id) if multilabel else None
 
-        def draw(ticked: Sequence[str] | None = ticked) -> None:
+        def draw(ticked: Sequence[str] | None = ticked, marked: Sequence[dict] = (), suggested: bool = False) -> None:
+            if spans:
+                out.print(spans_screen(item, labels, marked, progress, has_model=has_model, width=out.width,
+                                       suggested=suggested))
+                return
             out.print(render_item(item, labels, project.kind, progress, has_model=has_model, image=image,
                                   ticked=ticked))
 
@@ -141,9 +154,15 @@ def run_label_loop(
             out.print(notice)
             notice = None
         out.print()
-        draw()
+        # Spans: an undone item starts as it was answered, another with the model's suggestions
+        # when the item says so (suggest), else with nothing marked.
+        undone_here = spans and back == item.id
+        start = (given_spans.get(str(item.id), []) if undone_here else suggested_spans(item)) if spans else []
+        draw(marked=start, suggested=bool(start) and not undone_here) if spans else draw()
         if multilabel:
             action, label = _next_set_action(keys, labels, out, ticks, item.id, draw)
+        elif spans:
+            action, label = _next_spans_action(keys, labels, out, item, start, draw)
         else:
             action, label = _next_action(keys, labels, out)
         if action == "quit":
@@ -157,6 +176,7 @@ def run_label_loop(
                 session.undone += 1
                 item = undone
                 ticks.restore(item.id)
+                back = item.id
             continue
         try:
             project.answer(item.id, label, annotator, answer_id=uuid.uuid4().hex)
@@ -168,8 +188,10 @@ def run_label_loop(
                 notice = Text(f"skipped item {item.id}", style="dim")
             else:
                 session.labelled += 1
-                notice = answer_notice(item, label)
+                notice = Text(spans_notice(item, label)) if spans else answer_notice(item, label)
             ticks.answered(item.id, label)
+            if spans:
+                given_spans[str(item.id)] = list(label or [])
         item = project.next_item(annotator)
     else:
         session.nothing_left = True
@@ -269,6 +291,40 @@ def _next_set_action(keys: Iterator[str], labels: Sequence[str], out: Console, t
             )
             continue
         return action, None
+    return "quit", None
+
+
+def _next_spans_action(keys: Iterator[str], labels: Sequence[str], out: Console, item: Any,
+                       start: Sequence[dict], draw: Any) -> tuple[str, Any]:
+    """Spans: read typed lines until one ends the item: ``("label", spans)`` (``.`` or an empty
+    line saves the marks, ``0`` saves ``[]``), skip, undo, view or quit. Marks redraw the screen
+    on a terminal, or say what is marked in a pipe; a line that is no command says why."""
+    from hilt.cli._spans_terminal import item_tokens, spans_line
+
+    text, tokens = item_tokens(item)
+    marked = list(start)
+    for key in keys:
+        if key in QUIT_KEYS:
+            return "quit", None
+        try:
+            command = parse_span_command(key, tokens, labels, marked)
+        except InputError as error:
+            out.print(Text.assemble(("Not a mark: ", "yellow"), str(error)))
+            continue
+        if command.action in ("mark", "remove"):
+            marked = command.spans
+            if out.is_terminal:
+                out.clear()
+                draw(marked=marked)
+            else:
+                out.print(f"marked: {spans_line(text, marked)}", style="dim", markup=False)
+            continue
+        if command.action == "help":
+            out.print(SPANS_HELP, markup=False)
+            continue
+        if command.action in ("submit", "none"):
+            return "label", command.spans
+        return command.action, None
     return "quit", None
 
 

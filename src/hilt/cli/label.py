@@ -39,7 +39,7 @@ def label(
 ) -> None:
     """Label items in the terminal: the model asks about what it is least sure of.
 
-    Keys: each label's key is shown beside it (a label that is a single digit, 0-9, is its own key; the others take 1-9, 0, then a, b, c, ...), s skips, u undoes your last answer, v shows a shortened long text whole, q quits. In a multi-label project a label's key ticks or unticks it, Enter saves the ticked labels and - saves "none of these". Every answer is saved at once; run the command again later to continue where you stopped. Keys can also be piped in, one per line (an empty line is Enter; a line such as "1,3" saves that set).
+    Keys: each label's key is shown beside it (a label that is a single digit, 0-9, is its own key; the others take 1-9, 0, then a, b, c, ...), s skips, u undoes your last answer, v shows a shortened long text whole, q quits. In a multi-label project a label's key ticks or unticks it, Enter saves the ticked labels and - saves "none of these". Every answer is saved at once; run the command again later to continue where you stopped. Keys can also be piped in, one per line (an empty line is Enter; a line such as "1,3" saves that set). In a spans project the tokens are numbered and each line is a command: "3-4 1" marks tokens 3 to 4 with the label of key 1 (or its name), "5 2" marks token 5, "-3" removes the span on token 3, "x" removes them all, "." or an empty line saves the marks, "0" or "-" saves "nothing to mark", "?" shows this help; an item may start with the model's suggested spans marked ("." accepts them).
 
     Example: hilt label reviews.hilt --annotator ana
     """
@@ -49,9 +49,11 @@ def label(
     name = annotator or default_annotator()
     out = Console(highlight=False)
     with open_project(location, scheduler=scheduler) as opened:
-        single_keys = sys.stdin.isatty() and len(opened.labels) <= MAX_KEYED_LABELS
+        widget = get_task(opened.task).widget
+        # A spans project is marked with typed lines ("3-4 1" + Enter), never single keys.
+        single_keys = sys.stdin.isatty() and len(opened.labels) <= MAX_KEYED_LABELS and widget != "spans"
         # Toggles (a multi-label project) are pressed several in a row: each key of a burst counts.
-        toggles = get_task(opened.task).widget == "toggles"
+        toggles = widget == "toggles"
         keys = terminal_keys(one_per_key=toggles) if single_keys else line_keys(sys.stdin)
         with contextlib.closing(keys):
             warm_features(opened)

@@ -111,12 +111,15 @@ def _page_annotator(request: Request) -> str | RedirectResponse:
 
 #: What the button that saves the ticked labels says, per page.
 SUBMIT_TEXT = {"label.html": "save the ticked labels", "review.html": "decide the ticked labels"}
+#: ... and the one that saves the marked spans (a spans project).
+SUBMIT_SPANS_TEXT = {"label.html": "save the marked spans", "review.html": "decide the marked spans"}
 
 
 def task_context(project: Any, template: str) -> dict:
     """What the label buttons need to know of the project's task (:mod:`hilt.tasks`): its name
     (the page config's ``task``), whether its widget is toggles (``multilabel``: keys tick labels,
-    Enter saves the set) rather than one button per answer, the none-of-these key and the save
+    Enter saves the set) or the marking widget (``spans``: the text as tokens, keys mark spans,
+    Enter saves the marks) rather than one button per answer, the none key and the save
     button's text.
 
     Examples
@@ -128,8 +131,9 @@ def task_context(project: Any, template: str) -> dict:
     ('multilabel', True, '-', 'save the ticked labels')
     """
     task = get_task(project.task)
-    return {"task": task.name, "multilabel": task.widget == "toggles", "none_key": NONE_KEY,
-            "submit_text": SUBMIT_TEXT.get(template, "save")}
+    spans = task.widget == "spans"
+    return {"task": task.name, "multilabel": task.widget == "toggles", "spans": spans, "none_key": NONE_KEY,
+            "submit_text": (SUBMIT_SPANS_TEXT if spans else SUBMIT_TEXT).get(template, "save")}
 
 
 def _project_context(request: Request, annotator: str) -> dict:

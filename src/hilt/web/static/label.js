@@ -18,6 +18,13 @@
 // on the item shown, Enter sends the ticked set (in the project's label order), the none key
 // sends [] ("none of these", an answer), s skips (null). The ticks start empty on every item:
 // the model's guess never feeds the answer (it shows after the answer, as for one label).
+//
+// A spans project (data-task="spans") shows the text as the server's tokens with a cursor:
+// ← → move it, Shift+← → select, a label's key marks the selection (or relabels the mark under
+// the cursor, or marks the token under it), Backspace removes the mark under the cursor, the
+// none key answers [] ("nothing to mark"), Enter saves the marks shown, / skips. When the item
+// says `suggest`, the model's guessed spans are on it as suggestions (dashed, "PER?"): Enter
+// accepts them; s hides or shows them (hidden, they are not part of the answer).
 "use strict";
 (function () {
   const root = document.getElementById("labeller");
@@ -39,9 +46,14 @@
     showAll: document.getElementById("show-all"),
     historyList: document.getElementById("history-list"),
     submitSet: document.getElementById("submit-set"),
+    suggestToggle: document.getElementById("suggest-toggle"),
     noneSet: document.getElementById("none"),
   };
   const multilabel = root.dataset.task === "multilabel";
+  const spans = root.dataset.task === "spans";
+  const S = window.hiltSpans;
+  const editor = spans ? new S.Editor(els.text, els.choices.map((b) => b.dataset.label)) : null;
+  if (editor) editor.onDraw = () => renderSpanButtons();
   const NONE_KEY = root.dataset.noneKey || "-";
   const labels = els.choices.map((b) => b.dataset.label);
   // Each label's key is on its button (a single-digit label is its own key, the others take
@@ -88,6 +100,9 @@
     tickedFor: null,
     given: new Map(),
     changingSet: new Set(),
+    // Spans: the item whose marks the editor holds (whether suggestions are hidden is the
+    // editor's, kept from item to item).
+    sp: { itemId: null },
   };
 
   // Shared with the review page: net.js (requests) and page.js (an item's fields, key presses).
@@ -123,6 +138,7 @@
     while (state.presses.length && current() && !state.fatal) {
       const press = state.presses.shift();
       if (press && press.kind === "toggle") toggle(press.label);
+      else if (press && press.kind === "spankey") spanKey(press.key, press.shift);
       else if (press && press.kind === "submit") submitSet();
       else answer(press);
     }
@@ -169,8 +185,101 @@
     state.rendered = [item, whole];
     // Text items: the text large, any other columns in a small key/value table below it.
     // Table items: the key/value table alone (in columns when there are many fields).
-    showFields(els, item.data || {}, whole);
+    showFields(els, item.data || {}, whole || spans);  // spans: the whole text, its tokens all markable
+    if (spans) renderSpans();
   }
+
+  // ---- spans ----------------------------------------------------------------------------------
+
+  function itemTokens(item) {
+    return Array.isArray(item.tokens) ? item.tokens : [];
+  }
+
+  function itemText(item) {
+    const text = item.data && item.data.text;
+    return text === null || text === undefined ? "" : String(text);
+  }
+
+  // The marks of the item on screen (hiltSpans.Editor on the text): set up the first time it
+  // shows (with the suggestions, when it has them), kept while it stays.
+  function spanState() {
+    const item = current();
+    const sp = state.sp;
+    if (item && sp.itemId !== item.id) {
+      sp.itemId = item.id;
+      editor.load(itemText(item), itemTokens(item),
+                  item.suggest && Array.isArray(item.guess) ? S.marksOf(itemTokens(item), item.guess, true) : []);
+    }
+    return editor;
+  }
+
+  function renderSpans() {
+    if (!current()) return;
+    spanState().draw();
+  }
+
+  // What the buttons say: how many spans Enter saves, how many suggestions s brings back.
+  function renderSpanButtons() {
+    const suggested = editor.suggestions();
+    if (els.suggestToggle) {
+      els.suggestToggle.hidden = !suggested;
+      els.suggestToggle.lastChild.textContent = editor.hideSuggested
+        ? "show " + suggested + " suggestion" + (suggested === 1 ? "" : "s") : "hide the suggestions";
+    }
+    const n = editor.visible().length;
+    if (els.submitSet) els.submitSet.lastChild.textContent = n ? "save " + n + " span" + (n === 1 ? "" : "s") : "save: nothing marked";
+  }
+
+  function markWith(label) {
+    if (!spanState().mark(label)) say("This text has no words to mark: " + NONE_KEY + " says there is nothing to mark.");
+  }
+
+  function removeMark() {
+    if (!spanState().remove()) say("No span under the cursor: move onto one with ← → to remove it.");
+  }
+
+  function submitSpans() {
+    if (!current()) return;
+    answer(spanState().answer());
+  }
+
+  function nothingToMark() {
+    if (!current()) return;
+    const own = spanState().own();
+    if (own.length) {
+      say("You marked " + own.length + " span" + (own.length === 1 ? "" : "s") +
+          ": ⌫ removes the one under the cursor, Enter saves them.");
+      return;
+    }
+    answer([]);
+  }
+
+  function toggleSuggestions() {
+    editor.hideSuggested = !editor.hideSuggested;
+    say(editor.hideSuggested ? "Suggestions hidden (s shows them)." : "Suggestions shown (s hides them).");
+    renderSpans();
+  }
+
+  // One key on a spans item.
+  function spanKey(key, shift) {
+    if (state.fatal) return;
+    const item = current();
+    if (!item) {
+      keepForNextItem({ kind: "spankey", key: key, shift: shift });
+      return;
+    }
+    if (spanState().move(key, shift)) return;
+    if (keyToLabel.has(key)) markWith(keyToLabel.get(key));
+    else if (key === "Backspace") removeMark();
+    else if (key === "Enter") submitSpans();
+    else if (key === NONE_KEY) nothingToMark();
+    else if (key === "s") toggleSuggestions();
+    else if (key === SKIP_KEY) answer(null);
+  }
+
+  const SPAN_KEYS = new Set(["ArrowLeft", "ArrowRight", "Home", "End", "Escape", "Backspace", "Enter", "s"]);
+  // Skip on a spans page: s shows and hides the suggestions there, and / is never a label's key.
+  const SKIP_KEY = "/";
 
   // A request is retried (the connection is lost) or has its answer: the save state says so.
   function showRetrying(on) {
@@ -206,7 +315,8 @@
     els.save.className = "save-state " + cls;
     els.position.textContent = state.saved
       ? state.saved + " answer" + (state.saved === 1 ? "" : "s") + " saved on this page"
-      : multilabel ? "Tick every label that applies, then Enter" : "Press a label's key to label";
+      : multilabel ? "Tick every label that applies, then Enter"
+      : spans ? "Mark the spans (← → move, Shift selects, a label's key marks), then Enter" : "Press a label's key to label";
   }
 
   function render() {
@@ -217,6 +327,11 @@
     els.skip.disabled = disabled;
     els.undo.disabled = !!state.fatal;
     if (multilabel) renderTicks(disabled);
+    if (spans) {
+      els.submitSet.disabled = disabled;
+      els.noneSet.disabled = disabled;
+      if (els.suggestToggle) els.suggestToggle.disabled = disabled;
+    }
   }
 
   // The toggles show the ticks of the item on screen; an item seen for the first time starts
@@ -266,6 +381,10 @@
     }
     if (multilabel) {
       showSetFeedback(item, label);
+      return;
+    }
+    if (spans) {
+      showSpansFeedback(item, label);
       return;
     }
     const said = "You said “" + label + "”. ";
@@ -323,6 +442,34 @@
     els.feedback.append(said + "; the model ", verdict, tail);
   }
 
+  // The spans answer in words and, once the model exists, whether its guess was the same.
+  function showSpansFeedback(item, chosen) {
+    const said = "You said " + S.spansText(chosen, itemText(item));
+    if (!Array.isArray(item.guess)) {
+      const seq = say(said + ". " + (state.hasModel ? NO_GUESS : ""));
+      if (!state.hasModel) {
+        knowModel().then((has) => {
+          if (seq !== state.feedbackSeq) return;
+          els.feedback.textContent = said + ". " + (has === true ? NO_GUESS : has === false ? NO_MODEL : "");
+        });
+      }
+      return;
+    }
+    state.hasModel = true;
+    const agree = S.sameSpans(item.guess, chosen);
+    state.recent.push(agree);
+    if (state.recent.length > 20) state.recent.shift();
+    const hits = state.recent.filter(Boolean).length;
+    const verdict = document.createElement("strong");
+    verdict.className = agree ? "agree" : "disagree";
+    verdict.textContent = agree ? "agreed" : "guessed " + S.spansText(item.guess, itemText(item));
+    const tail = document.createElement("span");
+    tail.className = "muted";
+    tail.textContent = " · it matched all your spans on " + hits + " of your last " + state.recent.length + " answers";
+    say("");
+    els.feedback.append(said + "; the model ", verdict, tail);
+  }
+
   // ---- the history list: this annotator's recent answers, any of them changeable ----------
 
   async function refreshHistory() {
@@ -345,8 +492,12 @@
     renderHistory();
   }
 
-  function labelText(label) {
+  function labelText(label, itemId) {
     if (multilabel) return setText(label);
+    if (spans) {
+      const item = state.history.find((seen) => seen.id === itemId);
+      return S.spansText(label, item ? itemText(item) : undefined);
+    }
     return label === null ? "skipped" : label;
   }
 
@@ -365,7 +516,7 @@
       id.textContent = answer.item_id;
       const chosen = document.createElement("span");
       chosen.className = "history-label" + (answer.label === null ? " skipped" : "");
-      chosen.textContent = labelText(answer.label);
+      chosen.textContent = labelText(answer.label, answer.item_id);
       const text = document.createElement("span");
       text.className = "history-snippet";
       text.textContent = answer.snippet;
@@ -378,6 +529,8 @@
       li.append(open);
       if (state.changing === answer.item_id && multilabel) {
         li.append(setChooser(answer));
+      } else if (state.changing === answer.item_id && spans) {
+        li.append(spansChooser(answer));
       } else if (state.changing === answer.item_id) {
         const chooser = document.createElement("div");
         chooser.className = "history-choices";
@@ -436,13 +589,43 @@
     return chooser;
   }
 
+  // A spans history entry: its spans with their words (when the page saw the item), then
+  // "nothing to mark" ([]) or "skip" (null); marks are mended on the item itself (u brings the
+  // latest back with its marks).
+  function spansChooser(answer) {
+    const chooser = document.createElement("div");
+    chooser.className = "history-choices";
+    const item = state.history.find((seen) => seen.id === answer.item_id);
+    if (item && Array.isArray(answer.label) && answer.label.length) {
+      const shown = document.createElement("p");
+      shown.className = "history-spans spans-text";
+      S.render(shown, itemText(item), itemTokens(item), S.marksOf(itemTokens(item), answer.label, false), { labels: labels });
+      chooser.append(shown);
+    }
+    const given = answer.label;
+    const actions = [
+      ["history-none", "nothing to mark", [], Array.isArray(given) && given.length === 0],
+      ["history-skip", "skip", null, given === null],
+    ];
+    for (const [cls, text, value, same] of actions) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "history-choice " + cls;
+      b.textContent = text;
+      b.disabled = same;
+      b.addEventListener("click", () => changeAnswer(answer.item_id, value));
+      chooser.append(b);
+    }
+    return chooser;
+  }
+
   // A new answer for an item answered earlier; the server keeps the old one (retracted).
   async function changeAnswer(itemId, label) {
     state.changing = null;
     const body = { item_id: itemId, label: label, answer_id: uuid() };
     try {
       await reliably("POST", "/api/history", body);
-      say("Changed item " + itemId + " to “" + labelText(label) + "”.");
+      say("Changed item " + itemId + " to “" + labelText(label, itemId) + "”.");
     } catch (error) {
       if (error.status === 401) state.fatal = "Your session is not valid any more: open your annotator link again.";
       else say(error.message);
@@ -538,6 +721,11 @@
     }
     state.history.push(item);
     if (state.history.length > 100) state.history.shift();
+    if (spans) {
+      state.given.set(item.id, label);
+      if (state.given.size > 100) state.given.delete(state.given.keys().next().value);
+      state.sp.itemId = null;  // answered: should the item come back, it starts afresh (or as undo sets it)
+    }
     if (multilabel) {
       state.given.set(item.id, label);
       if (state.given.size > 100) state.given.delete(state.given.keys().next().value);
@@ -568,6 +756,11 @@
       state.shown = expected;
       state.confirmed = false;
       state.exhausted = false;
+      if (spans) {  // the marks come back as they were answered, to mend them
+        const given = state.given.get(expected.id);
+        state.sp.itemId = Array.isArray(given) ? expected.id : null;  // a skip comes back afresh
+        if (Array.isArray(given)) editor.load(itemText(expected), itemTokens(expected), S.marksOf(itemTokens(expected), given, false));
+      }
       if (multilabel) {  // the ticks come back as they were answered, to mend one of them
         state.tickedFor = expected.id;
         state.ticked = new Set(asSet(state.given.get(expected.id)) || []);
@@ -625,8 +818,15 @@
   }
 
   els.choices.forEach((button) => {
-    button.addEventListener("click", () => (multilabel ? toggle(button.dataset.label) : answer(button.dataset.label)));
+    button.addEventListener("click", () => (multilabel ? toggle(button.dataset.label)
+      : spans ? (current() && markWith(button.dataset.label)) : answer(button.dataset.label)));
   });
+  if (spans) {
+    els.submitSet.addEventListener("click", () => submitSpans());
+    els.noneSet.addEventListener("click", () => nothingToMark());
+    if (els.suggestToggle) els.suggestToggle.addEventListener("click", () => current() && toggleSuggestions());
+    editor.listen(() => !!current() && state.sp.itemId === current().id);
+  }
   if (multilabel) {
     els.submitSet.addEventListener("click", () => submitSet());
     els.noneSet.addEventListener("click", () => answer([]));
@@ -643,6 +843,18 @@
   }
 
   document.addEventListener("keydown", (event) => {
+    if (spans && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      // The cursor keys repeat while held down (pressedKey ignores repeats: one label per press).
+      const target = event.target;
+      const typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable);
+      const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+      const moves = key === "ArrowLeft" || key === "ArrowRight";
+      if (!typing && (moves || !event.repeat) && (SPAN_KEYS.has(key) || keyToLabel.has(key) || key === NONE_KEY || key === SKIP_KEY)) {
+        event.preventDefault();
+        spanKey(key, event.shiftKey);
+        return;
+      }
+    }
     const key = pressedKey(event);
     if (key === null) return;
     if (keyToLabel.has(key)) {

@@ -11,6 +11,12 @@
 // a row per label, a column per person) and the same toggles as the labelling page, ticked as
 // the final answer is now: a label's key ticks or unticks, Enter decides the ticked set, the
 // none key decides [] ("none of these").
+//
+// A spans project (data-task="spans") shows each person's spans side by side (a row per person:
+// the text with their marks) and the text as the labelling page's marking widget (hiltSpans.
+// Editor), marked as the final answer is now: ← → move, Shift selects, a label's key marks or
+// relabels, ⌫ removes, Enter decides the marks shown, the none key decides [] ("nothing to
+// mark"); n or s passes over the item and u goes back (the arrows move the cursor here).
 "use strict";
 (function () {
   const root = document.getElementById("reviewer");
@@ -41,13 +47,18 @@
     submitSet: document.getElementById("submit-set"),
     noneSet: document.getElementById("none"),
     sets: document.getElementById("answer-sets"),
+    spanAnswers: document.getElementById("answer-spans"),
   };
   const me = root.dataset.reviewer;
   const multilabel = root.dataset.task === "multilabel";
+  const spans = root.dataset.task === "spans";
+  const S = window.hiltSpans;
   const NONE_KEY = root.dataset.noneKey || "-";
   const labels = els.choices.map((b) => b.dataset.label);
   const keyToLabel = new Map();
   for (const b of els.choices) if (b.dataset.key) keyToLabel.set(b.dataset.key, b.dataset.label);
+  // Spans: the marking widget on the item's text (loaded with the final answer of `editFor`).
+  const editor = spans ? new S.Editor(els.text, labels) : null;
   const BATCH = 20;
   // How long the new final label stays on screen before the next item (long enough to read).
   const SHOW_DECISION_MS = 700;
@@ -71,6 +82,7 @@
     justSaved: false,
     ticked: new Set(),  // multi-label: the labels ticked on the item `tickedFor`
     tickedFor: null,
+    editFor: null,      // spans: the item whose marks the editor holds
   };
 
   // Shared with the labelling page: net.js (requests) and page.js (an item's fields, key presses).
@@ -78,7 +90,17 @@
   const { showFields, pressedKey } = window.hiltPage;
   const { asSet, inLabelOrder, sameSet, setText } = window.hiltPage.sets;
   // How a final label or an answer reads: the label, or for a label set its labels in words.
-  const answerText = (label) => (multilabel ? setText(label) : label === null ? "skipped" : label);
+  const answerText = (label, item) => (multilabel ? setText(label)
+    : spans ? S.spansText(S.asSpans(label), itemText(item)) : label === null ? "skipped" : label);
+
+  function itemText(item) {
+    const text = item && item.data && item.data.text;
+    return text === null || text === undefined ? undefined : String(text);
+  }
+
+  function itemTokens(item) {
+    return item && Array.isArray(item.tokens) ? item.tokens : [];
+  }
   const reliably = (method, url, body) => window.hiltNet.reliably(method, url, body, showRetrying);
 
   function current() {
@@ -126,7 +148,7 @@
       model.textContent = " · the model suggests ";
       const label = document.createElement("strong");
       label.className = "suggested";
-      label.textContent = "“" + (multilabel ? setText(item.suggested) : item.suggested) + "”";
+      label.textContent = "“" + (multilabel || spans ? answerText(item.suggested, item) : item.suggested) + "”";
       parts.push(model, label);
       if (item.score !== null && item.score !== undefined) {
         const score = document.createElement("span");
@@ -141,7 +163,56 @@
   }
 
   function renderData(item) {
-    showFields(els, item.data || {}, state.showAll === item.item_id);
+    showFields(els, item.data || {}, state.showAll === item.item_id || spans);
+    if (spans) {
+      loadEditor(item);
+      editor.draw();
+    }
+  }
+
+  // Spans: the editor starts as the final answer is now (a reviewer mends it, or confirms it).
+  function loadEditor(item) {
+    if (state.editFor === item.item_id) return;
+    state.editFor = item.item_id;
+    editor.load(itemText(item) || "", itemTokens(item), S.marksOf(itemTokens(item), S.asSpans(item.label) || [], false));
+  }
+
+  // Spans: each person's spans side by side, a row per person (the reviewer's decision last):
+  // the text with their marks, or "nothing to mark" / "skipped".
+  function renderSpanAnswers(item) {
+    const text = itemText(item) || "";
+    const tokens = itemTokens(item);
+    const rows = (item.answers || []).map((answer) => {
+      const row = document.createElement("tr");
+      if (answer.role === "review") row.className = "review-answer";
+      const who = document.createElement("th");
+      who.scope = "row";
+      who.className = "span-who";
+      who.textContent = answer.annotator;
+      who.title = when(answer.answered_at);
+      if (answer.role === "review") {
+        const role = document.createElement("span");
+        role.className = "role";
+        role.textContent = "reviewer";
+        who.append(" ", role);
+      }
+      const cell = document.createElement("td");
+      const given = S.asSpans(answer.label);
+      row.dataset.annotator = answer.annotator;
+      if (given && given.length && tokens.length) {
+        const shown = document.createElement("p");
+        shown.className = "span-answer";
+        S.render(shown, text, tokens, S.marksOf(tokens, given, false), { labels: labels });
+        shown.classList.add("spans-text");
+        cell.append(shown);
+      } else {
+        cell.className = "answer-label" + (given === null ? " skipped" : "");
+        cell.textContent = answerText(answer.label, item);
+      }
+      row.append(who, cell);
+      return row;
+    });
+    els.spanAnswers.tBodies[0].replaceChildren(...rows);
   }
 
   // Multi-label: each person's set side by side, a column per person (the reviewer's decision
@@ -208,6 +279,10 @@
   function renderAnswers(item) {
     if (multilabel) {
       renderSets(item);
+      return;
+    }
+    if (spans) {
+      renderSpanAnswers(item);
       return;
     }
     const rows = (item.answers || []).map((answer) => {
@@ -294,7 +369,7 @@
       renderData(item);
       renderAnswers(item);
       els.verdicts.hidden = false;
-      els.finalLabel.textContent = multilabel ? setText(item.label) : item.label === null ? "none" : item.label;
+      els.finalLabel.textContent = multilabel || spans ? answerText(item.label, item) : item.label === null ? "none" : item.label;
       els.finalLabel.classList.toggle("just-saved", state.showing);
       els.verdicts.classList.toggle("just-saved", state.showing);
     } else {
@@ -310,9 +385,13 @@
     const final = multilabel && item ? asSet(item.label) || [] : null;
     for (const b of els.choices) {
       b.disabled = !item || !!state.fatal;
-      b.classList.toggle("is-final", !!item && (multilabel ? final.includes(b.dataset.label) : b.dataset.label === item.label));
+      b.classList.toggle("is-final", !!item && !spans && (multilabel ? final.includes(b.dataset.label) : b.dataset.label === item.label));
     }
     if (multilabel) renderTicks(item);
+    if (spans) {
+      els.submitSet.disabled = !item || !!state.fatal;
+      els.noneSet.disabled = !item || !!state.fatal;
+    }
     els.next.disabled = !item || !!state.fatal;
     els.back.disabled = !state.visited.length || !!state.fatal;
     renderSaveState();
@@ -383,6 +462,7 @@
     if (action.kind === "decide") decide(action.label);
     else if (action.kind === "toggle") toggle(action.label);
     else if (action.kind === "ticked") decideTicked();
+    else if (action.kind === "spankey") spanKey(action.key, action.shift, action.label);
     else if (action.kind === "next") next();
     else back();
   }
@@ -452,9 +532,11 @@
       state.saving = null;
       state.justSaved = true;
       state.showing = true;
-      const same = multilabel ? sameSet(asSet(before), asSet(data.label)) : before === data.label;
-      els.finalNote.textContent = same ? "(unchanged, now settled by you)" : "(was “" + answerText(before) + "”)";
-      say("Saved: item " + item.item_id + " is now “" + answerText(data.label) + "”.");
+      const same = multilabel ? sameSet(asSet(before), asSet(data.label))
+        : spans ? S.sameSpans(S.asSpans(before), S.asSpans(data.label)) : before === data.label;
+      els.finalNote.textContent = same ? "(unchanged, now settled by you)" : "(was “" + answerText(before, item) + "”)";
+      say("Saved: item " + item.item_id + " is now “" + answerText(data.label, item) + "”.");
+      if (spans) state.editFor = null;  // back to it later: the marks start as the new final answer
       render();
       await sleep(SHOW_DECISION_MS);
       state.showing = false;
@@ -500,10 +582,41 @@
     render();
   }
 
+  // Spans: one key on the item shown (a label key marks, Enter decides the marks, ...).
+  function spanKey(key, shift, chosen) {
+    const item = current();
+    if (!item) {
+      say("Nothing to review: that key press was not used.");
+      return;
+    }
+    if (!Array.isArray(item.tokens)) {
+      // Without the server's tokens the marks cannot be shown, and Enter would decide [].
+      say("The server sent no tokens for item " + item.item_id + ": its spans cannot be marked on this page.");
+      return;
+    }
+    loadEditor(item);
+    if (editor.move(key, shift)) return;
+    if (chosen || keyToLabel.has(key)) {
+      if (!editor.mark(chosen || keyToLabel.get(key))) say("This text has no words to mark: " + NONE_KEY + " decides there is nothing to mark.");
+    } else if (key === "Backspace") {
+      if (!editor.remove()) say("No span under the cursor: move onto one with ← → to remove it.");
+    } else if (key === "Enter") {
+      decide(editor.answer());
+    } else if (key === NONE_KEY) {
+      decide([]);
+    }
+  }
+
   els.choices.forEach((button) => {
     button.addEventListener("click", () => act(multilabel ? { kind: "toggle", label: button.dataset.label }
+      : spans ? { kind: "spankey", key: "", label: button.dataset.label }
       : { kind: "decide", label: button.dataset.label }));
   });
+  if (spans) {
+    els.submitSet.addEventListener("click", () => act({ kind: "spankey", key: "Enter" }));
+    els.noneSet.addEventListener("click", () => act({ kind: "spankey", key: NONE_KEY }));
+    editor.listen(() => !busy() && !!current() && state.editFor === current().item_id);
+  }
   if (multilabel) {
     els.submitSet.addEventListener("click", () => act({ kind: "ticked" }));
     els.noneSet.addEventListener("click", () => act({ kind: "decide", label: [] }));
@@ -523,7 +636,21 @@
     renderData(item);
   }
 
+  // Spans: the keys the marking widget takes (the cursor keys repeat while held down).
+  const SPAN_KEYS = new Set(["ArrowLeft", "ArrowRight", "Home", "End", "Escape", "Backspace", "Enter"]);
+
   document.addEventListener("keydown", (event) => {
+    if (spans && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      const target = event.target;
+      const typing = target && (target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.isContentEditable);
+      const key = event.key.length === 1 ? event.key.toLowerCase() : event.key;
+      const moves = key === "ArrowLeft" || key === "ArrowRight";
+      if (!typing && (moves || !event.repeat) && (SPAN_KEYS.has(key) || keyToLabel.has(key) || key === NONE_KEY)) {
+        event.preventDefault();
+        act({ kind: "spankey", key: key, shift: event.shiftKey });
+        return;
+      }
+    }
     const key = pressedKey(event);
     if (key === null) return;
     // Label keys first: with 24 labels or more, "n" is a label's key (see hilt.project.keys).
