@@ -71,7 +71,7 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
             elif key in ("eval_share", "lease_seconds"):
                 changes[key] = float(value)
             elif key == "labels":
-                changes[key] = parse_labels(value)
+                changes[key] = parse_labels(value, 1)  # the project knows its task's minimum
             elif key == "rename":
                 old, colon, new = value.partition(":")
                 if not colon:

@@ -21,8 +21,9 @@ from hilt.store.location import ProjectLocation
 __all__ = ["import_notes", "open_light", "parse_columns", "parse_labels"]
 
 
-def parse_labels(text: str) -> list[str]:
-    """``"pos, neg,meh"`` -> ``["pos", "neg", "meh"]``; at least two distinct, non-empty labels.
+def parse_labels(text: str, minimum: int = 2) -> list[str]:
+    """``"pos, neg,meh"`` -> ``["pos", "neg", "meh"]``; at least ``minimum`` (two; one for a
+    spans project) distinct, non-empty labels.
 
     Examples
     --------
@@ -42,8 +43,9 @@ def parse_labels(text: str) -> list[str]:
             f"{text!r} is empty. Remove the extra comma."
         )
     labels = [label for label in labels if label]
-    if len(labels) < 2:
-        raise InputError(f"Expected at least two labels separated by commas (--labels pos,neg); got {text!r}.")
+    if len(labels) < minimum or not labels:
+        raise InputError(f"Expected at least {'two labels' if minimum > 1 else 'one label'} separated by commas "
+                         f"(--labels pos,neg); got {text!r}.")
     if len(set(labels)) != len(labels):
         raise InputError(f"Expected distinct labels; got {text!r}.")
     return labels
@@ -174,7 +176,7 @@ def init(
     )
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
-    parsed = parse_labels(labels)  # a typo in --labels is reported before the data is read
+    parsed = parse_labels(labels, 1 if task.strip() == "spans" else 2)  # a typo is reported before the data is read
     if location.is_database:
         # Whether the database holds a project is known once connected: the library refuses one
         # unless it may replace it, and says --force.

@@ -29,6 +29,7 @@ import pandas as pd
 from hilt.errors import InputError
 from hilt.importing.checks import _column_names
 from hilt.importing.chunk import RawChunk
+from hilt.importing.conll import CONLL_SUFFIXES, read_conll
 
 __all__ = ["COMPRESSIBLE_SUFFIXES", "DEFAULT_CHUNK_BYTES", "DEFAULT_CHUNK_ROWS", "SUPPORTED_SUFFIXES", "raw_chunks"]
 
@@ -78,6 +79,9 @@ def raw_chunks(data: Any, *, encoding: str = "utf-8", text_columns: list[str] = 
         )
     path = Path(data)
     suffix, compressed = _suffix(path)
+    if suffix in CONLL_SUFFIXES:  # sentences of tagged tokens: one text and its spans per sentence
+        yield _conll_chunk(path, encoding)
+        return
     if suffix in (".parquet", ".pq"):
         yield from _parquet_chunks(path, chunk_rows)
         return
@@ -90,6 +94,15 @@ def raw_chunks(data: Any, *, encoding: str = "utf-8", text_columns: list[str] = 
             yield from _json_chunks(lines, path.name, chunk_rows=chunk_rows, chunk_bytes=chunk_bytes)
 
 
+def _conll_chunk(path: Path, encoding: str) -> RawChunk:
+    """A CoNLL / IOB file (:func:`hilt.importing.conll.read_conll`) as one chunk: a ``text``
+    column (each sentence's tokens joined by one space) and a ``spans`` column (its entities as
+    JSON text, code-point offsets into that text), row ``i`` the file's sentence ``i``."""
+    texts, spans = read_conll(path, encoding=encoding)
+    cells = [json.dumps(answer, separators=(",", ":"), ensure_ascii=False) for answer in spans]
+    return RawChunk(pd.DataFrame({"text": texts, "spans": cells}), path.name, None, 0)
+
+
 def _suffix(path: Path) -> tuple[str, bool]:
     if not path.exists():
         raise InputError(f"Expected a data file at {path}, but there is no such file.")
@@ -99,7 +112,7 @@ def _suffix(path: Path) -> tuple[str, bool]:
     compressed = suffix == ".gz"
     if compressed:
         suffix = Path(path.stem).suffix.lower()
-    if suffix not in (COMPRESSIBLE_SUFFIXES if compressed else SUPPORTED_SUFFIXES):
+    if suffix not in (COMPRESSIBLE_SUFFIXES if compressed else SUPPORTED_SUFFIXES + CONLL_SUFFIXES):
         raise InputError(
             f"Expected a file ending in {', '.join(SUPPORTED_SUFFIXES)} (the text formats also "
             f"gzip-compressed, e.g. .csv.gz); got {path.name!r}. Convert it to CSV or JSON lines, "

@@ -163,6 +163,8 @@ exclude_columns, drop_duplicate_ids
             raise InputError(f"Expected chunk_rows to be a whole number >= 1; got {chunk_rows!r}.")
         if feature_columns is not None and text_column is not None:
             raise InputError("Expected either text_column (text items) or feature_columns (table rows), not both.")
+        if label_column is None and _is_conll(data):  # a CoNLL file is its spans
+            label_column = "spans"
         self._options = dict(text_column=text_column, id_column=id_column, label_column=label_column,
                              labels=labels, feature_columns=_names(feature_columns, "feature_columns"),
                              exclude_columns=_names(exclude_columns, "exclude_columns") or [],
@@ -394,3 +396,10 @@ def read_items(
         duplicates=stream.duplicates, source=stream.source, label_like=list(stream.label_like),
         repeated_ids=stream.repeated_ids, identical_texts=stream.identical_texts,
     )
+
+
+def _is_conll(data: Any) -> bool:
+    """``data`` is a CoNLL / IOB file (read as texts with a ``spans`` column)."""
+    from hilt.importing.conll import CONLL_SUFFIXES
+
+    return isinstance(data, (str, Path)) and Path(data).suffix.lower() in CONLL_SUFFIXES

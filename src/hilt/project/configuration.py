@@ -91,7 +91,7 @@ class ProjectSettings:
         from hilt.tasks import check_task
 
         task = check_task(task)
-        labels = check_labels(labels)
+        labels = check_labels(labels, task)
         strategy = check_strategy(strategy, task=task)
         check_number("retrain_every", retrain_every, 1, None, whole=True)
         check_number("eval_share", eval_share, 0.0, 0.9)
@@ -254,9 +254,10 @@ class Configuration:
             current = [new if label == old else label for label in current]
             rename = (old, new)
         if labels is not None:
-            wanted = check_labels(labels)
+            wanted = check_labels(labels, self.settings.task)
             if rename is not None:  # the list may name the renamed label by its old name or its new one
-                wanted = check_labels([rename[1] if label == rename[0] else label for label in wanted])
+                wanted = check_labels([rename[1] if label == rename[0] else label for label in wanted],
+                                      self.settings.task)
             missing = [label for label in current if label not in wanted]
             if missing:
                 raise InputError(
@@ -318,16 +319,17 @@ def check_model(model: Any, labels: Sequence[str]) -> None:
         ) from None
 
 
-def check_labels(labels: Any) -> list[str]:
-    """The labels, stripped, or an :class:`InputError`: at least two distinct non-empty strings."""
+def check_labels(labels: Any, task: str = "single") -> list[str]:
+    """The labels, stripped, or an :class:`InputError`: at least two distinct non-empty strings
+    (one is enough for ``spans``: marking the people a text names is a whole task)."""
     # Every task names its labels this way: a multi-label answer is a set of these.
     if isinstance(labels, str) or not isinstance(labels, Sequence):
         raise InputError(f"Expected the labels as a list of strings like ['pos', 'neg']; got {labels!r}.")
     labels = [label.strip() if isinstance(label, str) else label for label in labels]
     if not all(isinstance(label, str) and label for label in labels):
         raise InputError(f"Expected every label to be a non-empty string; got {labels!r}.")
-    if len(labels) < 2:
-        raise InputError(f"Expected at least two labels; got {labels!r}.")
+    if len(labels) < (1 if task == "spans" else 2):
+        raise InputError(f"Expected at least {'one label' if task == 'spans' else 'two labels'}; got {labels!r}.")
     if len(set(labels)) != len(labels):
         raise InputError(f"Expected distinct labels; got {labels!r}.")
     return labels
