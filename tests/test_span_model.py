@@ -222,3 +222,17 @@ def test_any_texts_get_valid_spans_and_figures(model, texts):
         assert check_spans(row, model.labels, text) == row
         if not tokenize(text):
             assert row == [] and figures.tolist() == [0.0] * 8
+
+
+def test_long_texts_and_many_texts_are_scored_in_bounded_batches_alike(wnut, model, monkeypatch):
+    import hilt.span_model as span_model
+
+    texts = wnut.texts[-120:] + [" ".join(wnut.texts[-40:])] + [""]  # one long text among short ones
+    spans, probs = model.predict_with_uncertainty(texts)
+    monkeypatch.setattr(span_model, "GROUP", 7)
+    monkeypatch.setattr(span_model, "BATCH", 5)
+    monkeypatch.setattr(span_model, "BATCH_TOKENS", 300)  # the long text alone goes past it
+    small_spans, small_probs = model.predict_with_uncertainty(texts)
+    assert small_spans == spans
+    np.testing.assert_allclose(small_probs, probs, rtol=0, atol=1e-12)
+    assert model.predict([]) == [] and model.predict_proba([]).shape == (0, 8)

@@ -51,8 +51,13 @@ from hilt.tasks.spans_text import snap_spans, spans_to_tags, tags_to_spans, toke
 
 __all__ = ["SpanModel", "token_features"]
 
-#: Texts scored per batch of the CRF recursions (sorted by length, so padding stays small).
+#: Texts scored per batch of the CRF recursions (sorted by length, so padding stays small), and
+#: the most token slots (texts x longest text) a batch may hold: memory stays near 100 MB
+#: whatever the texts' lengths (a long document is scored alone).
 BATCH = 512
+BATCH_TOKENS = 100_000
+#: Texts featurized at a time: the emission scores of a pool are never all in memory at once.
+GROUP = 8_192
 
 
 def _shape(word: str) -> str:
@@ -269,7 +274,18 @@ class SpanModel:
         return self._weights
 
     def _decode(self, texts: list[str]) -> tuple[list[list[tuple[int, int]]], list[np.ndarray], np.ndarray]:
-        """Each text's tokens, its best tag indices, and the ``(n, 8)`` figures."""
+        """Each text's tokens, its best tag indices, and the ``(n, 8)`` figures, :data:`GROUP` texts at a time."""
+        tokens: list[list[tuple[int, int]]] = []
+        best: list[np.ndarray] = []
+        figures = [np.zeros((0, len(SPAN_METHODS)))]
+        for lo in range(0, len(texts), GROUP):
+            group_tokens, group_best, group_figures = self._decode_group(texts[lo:lo + GROUP])
+            tokens += group_tokens
+            best += group_best
+            figures.append(group_figures)
+        return tokens, best, np.concatenate(figures)
+
+    def _decode_group(self, texts: list[str]) -> tuple[list[list[tuple[int, int]]], list[np.ndarray], np.ndarray]:
         import scipy.sparse as sp
 
         rows, W, T, _ = self._read_weights()
@@ -290,9 +306,13 @@ class SpanModel:
         best: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(texts)
         order = np.argsort(lengths, kind="stable")
         order = order[lengths[order] > 0]  # no tokens: nothing to mark, certain (figures 0)
-        for lo in range(0, order.size, BATCH):
-            chunk = order[lo:lo + BATCH]
-            L = int(lengths[chunk].max())
+        lo = 0
+        while lo < order.size:
+            hi = lo + 1  # sorted by length: the last text of a batch is its longest
+            while hi < order.size and hi - lo < BATCH and (hi - lo + 1) * lengths[order[hi]] <= BATCH_TOKENS:
+                hi += 1
+            chunk, lo = order[lo:hi], hi
+            L = int(lengths[chunk[-1]])
             E = np.zeros((chunk.size, L, W.shape[1]))
             for b, i in enumerate(chunk):
                 E[b, :lengths[i]] = emissions[starts[i]:starts[i + 1]]
