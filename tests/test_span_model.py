@@ -1,5 +1,6 @@
 """The spans task's CRF: what it learns from span answers, what it predicts, and its uncertainty."""
 
+import json
 import pickle
 import subprocess
 import sys
@@ -7,6 +8,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from hilt.datasets import load_spans
 from hilt.errors import InputError
@@ -200,3 +202,40 @@ def test_token_features_mark_the_ends_and_the_neighbours():
     assert {"w=ada", "glued", "title", "-1:w=@", "-2:w=rt", "+1:w=:", "+2:w=paris", "shape=Xx"} <= set(at_name)
     assert {"digit", "shape=d"} <= set(features[5])
     assert "punct" in features[-1]
+
+
+def test_a_pickled_model_predicts_in_another_process(wnut, model, tmp_path):
+    texts = wnut.texts[-30:]
+    (tmp_path / "model.pkl").write_bytes(pickle.dumps(model))
+    code = ("import json, pickle, sys; model = pickle.load(open(sys.argv[1], 'rb')); "
+            "print(json.dumps([model.predict(json.loads(sys.argv[2])), model.predict_proba(json.loads(sys.argv[2])).tolist()]))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "model.pkl"), json.dumps(texts)],
+                         check=True, capture_output=True, text=True).stdout
+    spans, probs = json.loads(out)
+    assert spans == model.predict(texts)
+    np.testing.assert_allclose(probs, model.predict_proba(texts), rtol=0, atol=1e-12)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list("Ada Paris met 👩‍💻 é,.#@\t\n")), max_size=40), min_size=1, max_size=6))
+def test_any_texts_get_valid_spans_and_figures(model, texts):
+    spans, probs = model.predict_with_uncertainty(texts)
+    assert probs.shape == (len(texts), 8) and ((probs >= 0) & (probs <= 1)).all()
+    for text, row, figures in zip(texts, spans, probs):
+        assert check_spans(row, model.labels, text) == row
+        if not tokenize(text):
+            assert row == [] and figures.tolist() == [0.0] * 8
+
+
+def test_long_texts_and_many_texts_are_scored_in_bounded_batches_alike(wnut, model, monkeypatch):
+    import hilt.span_model as span_model
+
+    texts = wnut.texts[-120:] + [" ".join(wnut.texts[-40:])] + [""]  # one long text among short ones
+    spans, probs = model.predict_with_uncertainty(texts)
+    monkeypatch.setattr(span_model, "GROUP", 7)
+    monkeypatch.setattr(span_model, "BATCH", 5)
+    monkeypatch.setattr(span_model, "BATCH_TOKENS", 300)  # the long text alone goes past it
+    small_spans, small_probs = model.predict_with_uncertainty(texts)
+    assert small_spans == spans
+    np.testing.assert_allclose(small_probs, probs, rtol=0, atol=1e-12)
+    assert model.predict([]) == [] and model.predict_proba([]).shape == (0, 8)

@@ -8,7 +8,9 @@ best labelling is turned back into spans (:func:`tags_to_spans`), with offsets i
 Training is CRFsuite's (python-crfsuite: L-BFGS with L1 and L2 penalties) over hand-made token
 features (the word lowercased, its prefixes and suffixes, its shape, whether it is capitalised, a
 number or punctuation, whether it touches the token before, the words around it, the start and
-the end of the text). Inference is this module's own, in numpy: the model's state-feature and
+the end of the text). Word vectors as extra features (hashed WordLlama vectors) were measured and
+left out: +0.002 and +0.007 entity F1 at 200 and 1,000 training tweets, well inside the
+interval, for loading the embedding model in every process (``docs/benchmarks/span_model.md``). Inference is this module's own, in numpy: the model's state-feature and
 transition weights are read once, each token's emission scores are a sparse product, and
 :mod:`hilt.sampling.sequence` gives the best labelling, its probability, the runner-up and the
 token marginals of every text of a batch at once (CRFsuite's tagger does one text at a time and
@@ -49,8 +51,13 @@ from hilt.tasks.spans_text import snap_spans, spans_to_tags, tags_to_spans, toke
 
 __all__ = ["SpanModel", "token_features"]
 
-#: Texts scored per batch of the CRF recursions (sorted by length, so padding stays small).
+#: Texts scored per batch of the CRF recursions (sorted by length, so padding stays small), and
+#: the most token slots (texts x longest text) a batch may hold: memory stays near 100 MB
+#: whatever the texts' lengths (a long document is scored alone).
 BATCH = 512
+BATCH_TOKENS = 100_000
+#: Texts featurized at a time: the emission scores of a pool are never all in memory at once.
+GROUP = 8_192
 
 
 def _shape(word: str) -> str:
@@ -145,9 +152,6 @@ class SpanModel:
         CRFsuite's L1 and L2 penalties (L1 keeps the model small: most feature weights are 0).
     max_iterations : int
         L-BFGS iterations per fit.
-    vectors : bool, default False
-        Reserved for word-vector features; the measurement in ``docs/benchmarks/span_model.md``
-        found no gain worth their cost, so ``True`` is refused.
 
     Attributes
     ----------
@@ -165,8 +169,7 @@ class SpanModel:
     multilabel = False
     METHODS = SEQUENCE_METHODS
 
-    def __init__(self, labels: Sequence[str], *, c1: float = 0.05, c2: float = 0.05, max_iterations: int = 100,
-                 vectors: bool = False):
+    def __init__(self, labels: Sequence[str], *, c1: float = 0.05, c2: float = 0.05, max_iterations: int = 100):
         if isinstance(labels, str) or not isinstance(labels, Iterable):
             raise InputError(f"Expected the span labels as a list of strings; got {labels!r}.")
         labels = list(labels)
@@ -174,11 +177,8 @@ class SpanModel:
             raise InputError(f"Expected at least one span label, each a non-empty string; got {labels!r}.")
         if len(set(labels)) != len(labels):
             raise InputError(f"Expected distinct span labels; got {labels!r}.")
-        if vectors:
-            raise InputError("Expected vectors=False: word-vector features measured no better than the token "
-                             "features alone (docs/benchmarks/span_model.md), so the span model has none.")
         self.labels = labels
-        self.c1, self.c2, self.max_iterations, self.vectors = float(c1), float(c2), int(max_iterations), False
+        self.c1, self.c2, self.max_iterations = float(c1), float(c2), int(max_iterations)
         self.is_fitted = False
         self._model: bytes | None = None
         self._tagger: Any = None
@@ -223,7 +223,7 @@ class SpanModel:
                 continue
             tags = spans_to_tags(tokens, snap_spans(tokens, spans))
             marked += sum(tag != "O" for tag in tags)
-            trainer.append(token_features(text, tokens), tags)
+            trainer.append(self._features(text, tokens), tags)
         if not marked:
             raise InputError("Expected at least one answer that marks a span (over a token) to fit a span model; "
                              "every answer is nothing to mark.")
@@ -238,6 +238,10 @@ class SpanModel:
         self._weights = None
         self.is_fitted = True
         return self
+
+    def _features(self, text: str, tokens: Sequence[tuple[int, int]]) -> list[list[str]]:
+        """The features of each token of ``text`` (one place, so that fit and predict agree)."""
+        return token_features(text, tokens)
 
     def tagger(self) -> Any:
         """CRFsuite's own tagger over the trained model (opened on first use)."""
@@ -270,7 +274,18 @@ class SpanModel:
         return self._weights
 
     def _decode(self, texts: list[str]) -> tuple[list[list[tuple[int, int]]], list[np.ndarray], np.ndarray]:
-        """Each text's tokens, its best tag indices, and the ``(n, 8)`` figures."""
+        """Each text's tokens, its best tag indices, and the ``(n, 8)`` figures, :data:`GROUP` texts at a time."""
+        tokens: list[list[tuple[int, int]]] = []
+        best: list[np.ndarray] = []
+        figures = [np.zeros((0, len(SPAN_METHODS)))]
+        for lo in range(0, len(texts), GROUP):
+            group_tokens, group_best, group_figures = self._decode_group(texts[lo:lo + GROUP])
+            tokens += group_tokens
+            best += group_best
+            figures.append(group_figures)
+        return tokens, best, np.concatenate(figures)
+
+    def _decode_group(self, texts: list[str]) -> tuple[list[list[tuple[int, int]]], list[np.ndarray], np.ndarray]:
         import scipy.sparse as sp
 
         rows, W, T, _ = self._read_weights()
@@ -279,7 +294,7 @@ class SpanModel:
         ids: list[int] = []
         indptr = [0]
         for text, toks in zip(texts, tokens):
-            for feats in token_features(text, toks):
+            for feats in self._features(text, toks):
                 ids.extend(rows[f] for f in feats if f in rows)  # unseen features weigh nothing
                 indptr.append(len(ids))
         counts = sp.csr_matrix((np.ones(len(ids)), np.asarray(ids, dtype=np.int64), np.asarray(indptr)),
@@ -291,9 +306,13 @@ class SpanModel:
         best: list[np.ndarray] = [np.zeros(0, dtype=np.int64)] * len(texts)
         order = np.argsort(lengths, kind="stable")
         order = order[lengths[order] > 0]  # no tokens: nothing to mark, certain (figures 0)
-        for lo in range(0, order.size, BATCH):
-            chunk = order[lo:lo + BATCH]
-            L = int(lengths[chunk].max())
+        lo = 0
+        while lo < order.size:
+            hi = lo + 1  # sorted by length: the last text of a batch is its longest
+            while hi < order.size and hi - lo < BATCH and (hi - lo + 1) * lengths[order[hi]] <= BATCH_TOKENS:
+                hi += 1
+            chunk, lo = order[lo:hi], hi
+            L = int(lengths[chunk[-1]])
             E = np.zeros((chunk.size, L, W.shape[1]))
             for b, i in enumerate(chunk):
                 E[b, :lengths[i]] = emissions[starts[i]:starts[i + 1]]
