@@ -70,3 +70,54 @@ def test_an_undone_item_starts_with_the_spans_it_was_given():
     action, spans = _next_spans_action(iter(["1 1", "."]), LABELS, out, item(), given, lambda **kw: None)
     assert spans == [{"start": 0, "end": 5, "label": "PER"}, *given]
 
+
+def test_hilt_label_marks_a_spans_project_by_typed_lines_and_undo_brings_the_spans_back(tmp_path):
+    import pandas as pd
+
+    from hilt.cli._label_loop import run_label_loop
+    from hilt.project import Project
+
+    texts = {"a": "Grace Hopper met Ada in London.", "b": "Rain in Oslo today.", "c": "Nothing to see here."}
+    frame = pd.DataFrame({"id": list(texts), "text": list(texts.values())})
+    path = tmp_path / "people.hilt"
+    with Project.create(path, frame, LABELS, text_column="text", id_column="id", task="spans",
+                        eval_share=0.0) as project:
+        shown = [None]  # the item on screen: what the next typed lines are for
+        for name in ("next_item", "undo"):
+            original = getattr(project, name)
+
+            def watched(*args, _original=original, **kwargs):
+                item = _original(*args, **kwargs)
+                shown[0] = None if item is None else item.id
+                return item
+
+            setattr(project, name, watched)
+
+        def typed():
+            undone = False
+            while shown[0] is not None:
+                if shown[0] == "a" and not undone:
+                    yield from ["1-2 1", "6 2", "."]  # saved, then taken back: a is back with both
+                    undone = True
+                    yield "u"
+                elif shown[0] == "a":
+                    yield from ["4 1", ""]
+                elif shown[0] == "b":
+                    yield from ["9 1", "3 2", "."]  # no token 9: said, and nothing marked
+                else:
+                    yield "0"
+
+        out, written = pipe()
+        session = run_label_loop(project, "ana", typed(), out, wait_for_model=0)
+        answers = {a["item_id"]: a["label"] for a in project.recent_answers("ana", 10)}
+    assert (session.labelled, session.skipped, session.undone, session.nothing_left) == (4, 0, 1, True)
+    assert {key: [(texts[key][s["start"]:s["end"]], s["label"]) for s in spans] for key, spans in answers.items()} == {
+        "a": [("Grace Hopper", "PER"), ("Ada", "PER"), ("London", "LOC")], "b": [("Oslo", "LOC")], "c": []}
+    said = written.getvalue()
+    assert "Grace Hopper met Ada in London ." in said and "1     2      3   4   5  6      7" in said
+    assert "saved: [Grace Hopper]PER [London]LOC for item a" in said
+    assert "undone: item a is back" in said
+    # Marked (said in the pipe), then on the screen of the undone item again.
+    assert said.count("marked: [Grace Hopper]PER [London]LOC\n") == 2
+    assert "Not a mark: '9 1': there is no token 9: this text has tokens 1-5." in said
+    assert "saved: nothing to mark for item c" in said
