@@ -9,7 +9,7 @@ both), never on the test set.
 
 Models, each trained and evaluated in the same run:
 
-* ``crf``: :class:`hilt.span_model.SpanModel` with its defaults (CRFsuite, L-BFGS, hand-made
+* ``crf``: :class:`hilt.tasks.span_model.SpanModel` with its defaults (CRFsuite, L-BFGS, hand-made
   token features over hilt's tokens);
 * ``crf+vectors``: the same with WordLlama word vectors as extra features: each token's vector
   (the bundled WordLlama model, :mod:`hilt.features.embeddings`) hashed by signs of 16 fixed
@@ -71,7 +71,7 @@ def machine() -> dict:
 def vector_model_class():
     """:class:`SpanModel` with hashed WordLlama word vectors as extra token features."""
     from hilt.features.embeddings import WordLlamaEmbedder
-    from hilt.span_model import SpanModel, token_features
+    from hilt.tasks.span_model import SpanModel, token_features
 
     embedder = WordLlamaEmbedder(256)
     planes = np.random.default_rng(0).standard_normal((256, 16))
@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     from threadpoolctl import threadpool_limits
 
     from hilt.datasets import load_spans
-    from hilt.span_model import SpanModel
+    from hilt.tasks.span_model import SpanModel
     from hilt.tasks.spans_metrics import span_metrics
 
     _limiter = threadpool_limits(limits=1)  # noqa: F841

@@ -228,7 +228,7 @@ def test_any_texts_get_valid_spans_and_figures(model, texts):
 
 
 def test_long_texts_and_many_texts_are_scored_in_bounded_batches_alike(wnut, model, monkeypatch):
-    import hilt.span_model as span_model
+    import hilt.tasks.span_model as span_model
 
     texts = wnut.texts[-120:] + [" ".join(wnut.texts[-40:])] + [""]  # one long text among short ones
     spans, probs = model.predict_with_uncertainty(texts)

@@ -277,7 +277,7 @@ class SpanModel:
         """Each text's tokens, its best tag indices, and the ``(n, 8)`` figures, :data:`GROUP` texts at a time."""
         tokens: list[list[tuple[int, int]]] = []
         best: list[np.ndarray] = []
-        figures = [np.zeros((0, len(SPAN_METHODS)))]
+        figures = [np.zeros((0, len(SEQUENCE_METHODS)))]
         for lo in range(0, len(texts), GROUP):
             group_tokens, group_best, group_figures = self._decode_group(texts[lo:lo + GROUP])
             tokens += group_tokens
