@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test screenshots bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-incremental-features bench-quality bench-dask bench-import bench-multilabel bench-span-model simulate-report docs browser postgres clean
+.PHONY: demo test screenshots bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-incremental-features bench-quality bench-dask bench-import bench-multilabel bench-span-model bench-spans simulate-report docs browser postgres clean
 
 # Python compiles each module it imports on first use and keeps the bytecode (__pycache__), unless
 # PYTHONDONTWRITEBYTECODE is set, as it is on some machines (these among them): then every process
@@ -60,7 +60,7 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # Speed, side by side in one run per script (see the README's tables). Add --quick for a smoke run.
-bench: bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask bench-multilabel bench-span-model
+bench: bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask bench-multilabel bench-span-model bench-spans
 
 bench-sampling: $(BENCH_STAMP)
 	$(PY) bench/bench_sampling.py --markdown
@@ -109,6 +109,14 @@ bench-multilabel: $(BENCH_STAMP)
 # tweets: entity F1, train and predict time at 200 and 1,000 training tweets; the CRF penalties on a dev set.
 bench-span-model: $(BENCH_STAMP)
 	$(PY) bench/bench_span_model.py --grid
+
+# Spans: the sequence strategies against random on WNUT 2016 tweets (entity F1 curves, 3 seeds);
+# the table and the curves of docs/benchmarks/spans.md.
+bench-spans: $(STAMP)
+	mkdir -p bench/results
+	$(VENV)/bin/hilt simulate wnut16 --task spans --strategies random,least,margin,entropy,entropy:max,margin+diverse \
+		--init 50 --batch 50 --budget 500 --seeds 3 --jobs 2 --quiet --json bench/results/spans.json \
+		--plot docs/img/simulate_wnut16_spans.png
 
 # Learning curves for the README: which sampling method suits digits, breast_cancer, movie reviews.
 simulate-report: $(STAMP)

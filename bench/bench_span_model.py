@@ -180,9 +180,11 @@ def markdown(results: dict) -> str:
                   f"(first call, weights read: {sp['first_s']:.2f} s).", ""]
     if results.get("grid"):
         lines += [f"CRF penalties on the development set (tweets {DEV.start:,}-{DEV.stop - 1:,}), "
-                  f"trained on the first 1,000:", "", "| c1 | c2 | entity F1 | train |", "| ---: | ---: | ---: | ---: |"]
+                  f"trained on the first 1,000:", "", "| c1 | c2 | entity F1 | train | model file | state weights |",
+                  "| ---: | ---: | ---: | ---: | ---: | ---: |"]
         for g in results["grid"]:
-            lines.append(f"| {g['c1']} | {g['c2']} | {g['f1']:.3f} | {g['fit_s']:.1f} s |")
+            lines.append(f"| {g['c1']} | {g['c2']} | {g['f1']:.3f} | {g['fit_s']:.1f} s | "
+                         f"{g['model_bytes'] / 1e6:.2f} MB | {g['n_weights']:,} |")
         lines.append("")
     return "\n".join(lines)
 
@@ -243,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             m.fit(data.texts[:1000], data.spans[:1000])
             fit_s = time.perf_counter() - t
             f1 = span_metrics(dev[1], m.predict(dev[0]), rounds=1)["entity_f1"]["value"]
-            results["grid"].append({"c1": c1, "c2": c2, "f1": f1, "fit_s": fit_s})
+            results["grid"].append({"c1": c1, "c2": c2, "f1": f1, "fit_s": fit_s, "model_bytes": len(m._model),
+                                    "n_weights": int(np.count_nonzero(m._read_weights()[1]))})
             log(f"grid c1={c1} c2={c2}: dev F1 {f1:.3f}, fit {fit_s:.1f} s")
 
     results["load"].append(round(os.getloadavg()[0], 2))
