@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-import threading
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from hilt.errors import InputError
+from hilt.project.export_file import checked_target, write_whole
 from hilt.tasks.multilabel import DEFAULT_SEPARATOR
 
 if TYPE_CHECKING:
@@ -315,25 +314,16 @@ def write_rows(path: str | Path | IO[str], rows: Sequence[dict[str, Any]], colum
     suffix = f".{format}" if format else path.suffix.lower()
     if suffix not in EXPORT_SUFFIXES:
         raise InputError(f"Expected an export file ending in .jsonl, .csv or .parquet; got {path.name!r}.")
-    if path.is_file() and not overwrite:
-        raise InputError(
-            f"Expected a new file for the export, but {path} exists. Choose another name, or replace "
-            "it with --force (Python: overwrite=True)."
-        )
-    if not path.parent.is_dir():
-        raise InputError(f"Expected an existing folder for the export at {path.parent}, but there is none.")
-    if path.is_dir():
-        raise InputError(f"Expected a file name for the export, like {path / ('labels' + suffix)}; {path} is a folder.")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
+    checked_target(path, overwrite=overwrite, suffix=suffix)
+
+    def write(tmp: Path) -> None:
         if suffix == ".parquet":
             _parquet_frame(rows, columns, list_columns).to_parquet(tmp, index=False)
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as out:
                 _write_text(out, rows, columns, suffix[1:])
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+
+    write_whole(path, write)
     return len(rows)
 
 

@@ -23,13 +23,12 @@ Examples
 from __future__ import annotations
 
 import io
-import os
-import threading
 from pathlib import Path
 from typing import IO, Any, Hashable, Iterable, Mapping, Sequence
 
 from hilt.errors import InputError
 from hilt.importing.conll import CONLL_SUFFIXES
+from hilt.project.export_file import checked_target, write_whole
 from hilt.tasks.spans import decode_spans, encode_spans
 from hilt.tasks.spans_text import spans_to_tags, tokenize
 
@@ -98,23 +97,13 @@ def write_conll_export(path: str | Path | IO[str], texts: Sequence[str], spans: 
     path = Path(path)
     if path.suffix.lower() not in CONLL_SUFFIXES:
         raise InputError(f"Expected a CoNLL export file ending in {' or '.join(CONLL_SUFFIXES)}; got {path.name!r}.")
-    if path.is_file() and not overwrite:
-        raise InputError(
-            f"Expected a new file for the export, but {path} exists. Choose another name, or replace "
-            "it with --force (Python: overwrite=True)."
-        )
-    if not path.parent.is_dir():
-        raise InputError(f"Expected an existing folder for the export at {path.parent}, but there is none.")
-    if path.is_dir():
-        raise InputError(f"Expected a file name for the export, like {path / 'labels.conll'}; {path} is a folder.")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
+    checked_target(path, overwrite=overwrite, suffix=".conll")
+
+    def write(tmp: Path) -> int:
         with open(tmp, "w", encoding="utf-8", newline="") as out:
-            count = write_conll(texts, spans, out)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)  # a text or answer refused halfway leaves no file behind
-    return count
+            return write_conll(texts, spans, out)
+
+    return write_whole(path, write)  # a text or answer refused halfway leaves no file behind
 
 
 def write_conll(texts: Sequence[str], spans: Sequence[Sequence[Mapping[str, Any]]], file: Any) -> int:
