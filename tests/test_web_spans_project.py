@@ -7,6 +7,7 @@ what a keystroke costs the page, not how fast a person is).
 
 from __future__ import annotations
 
+import json
 import time
 
 import pandas as pd
@@ -173,4 +174,52 @@ def test_people_mark_a_spans_project_by_keys_and_suggestions_save_keystrokes(tmp
                 keys = sum(r[1] for r in rows) / len(rows)
                 print(f"\nspans page, {kind} suggestions: {len(rows)} items, {seconds * 1000:.0f} ms and "
                       f"{keys:.1f} keystrokes per item")
+        assert errors == []
+
+
+def test_a_reviewer_sees_two_peoples_spans_side_by_side_and_decides_the_final_spans(tmp_path, browser_context):
+    import httpx
+
+    texts = {"r1": "Grace Hopper met Ada in London.", "r2": "Rain in Oslo today."}
+    frame = pd.DataFrame({"id": list(texts), "text": list(texts.values())})
+    path = tmp_path / "review.hilt"
+    with Project.create(path, frame, LABELS, text_column="text", id_column="id", task="spans", eval_share=0.0,
+                        overlap=1.0, annotators_per_item=2) as project:
+        tokens = {name: project.add_annotator(name) for name in ("ana", "bob")}
+        tokens["rita"] = project.add_annotator("rita", reviewer=True)
+        given = {"ana": {"r1": [{"start": 0, "end": 12, "label": "PER"}, {"start": 24, "end": 30, "label": "LOC"}],
+                         "r2": [{"start": 8, "end": 12, "label": "LOC"}]},
+                 "bob": {"r1": [{"start": 0, "end": 5, "label": "PER"}, {"start": 24, "end": 30, "label": "PER"}],
+                         "r2": [{"start": 8, "end": 12, "label": "LOC"}]}}
+        for name, answers in given.items():
+            for _ in answers:
+                item = project.next_item(name)
+                project.answer(item.id, answers[item.id], name)
+    with server_in_this_process(path) as base:
+        page = browser_context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(f"{base}/review?token={tokens['rita']}")
+        assert page.get_attribute("#reviewer", "data-task") == "spans"
+        page.wait_for_selector("#item[data-item-id='r1']")  # r2: both marked the same, nothing to review
+        rows = page.eval_on_selector_all(
+            "#answer-spans tbody tr",
+            "rs => rs.map(r => [r.dataset.annotator, Array.from(r.querySelectorAll('mark')).map(m =>"
+            " m.dataset.start + '-' + m.dataset.end + ' ' + m.dataset.label)])")
+        assert sorted(rows) == [["ana", ["0-12 PER", "24-30 LOC"]], ["bob", ["0-5 PER", "24-30 PER"]]]
+        # Two people, a tie: the final answer is the earliest voter's (ana's), marked on the text.
+        assert shown_marks(page) == [[0, 12, "PER", False], [24, 30, "LOC", False]]
+        # rita: Ada is a person too; Enter decides.
+        page.keyboard.press("Home")
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.keyboard.press(KEYS["PER"])
+        page.keyboard.press("Enter")
+        next_shown(page, "r1")  # r2, should the model doubt it, or nothing left
+        page.wait_for_function("() => window.hilt.pending() === 0")
+        reply = httpx.get(base + "/api/export", headers={"Authorization": f"Bearer {tokens['rita']}"}, timeout=30)
+        final = {row["item_id"]: row for row in map(json.loads, reply.text.splitlines())}
+        assert final["r1"]["annotator"] == "rita"
+        assert final["r1"]["label"] == [{"start": 0, "end": 12, "label": "PER"}, {"start": 17, "end": 20, "label": "PER"},
+                                        {"start": 24, "end": 30, "label": "LOC"}]
         assert errors == []

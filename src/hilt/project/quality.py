@@ -18,6 +18,7 @@ from hilt.project.configuration import Configuration
 from hilt.project.results import Agreement, LabelIssue
 from hilt.store import Store
 from hilt.tasks import REVIEW, Decision
+from hilt.tasks.spans_text import tokenize
 
 if TYPE_CHECKING:
     from hilt.project.labelling import Labelling
@@ -237,7 +238,8 @@ class Quality:
         final label), ``answers`` (every current answer: ``annotator``, ``label``, ``role``,
         ``answered_at``), ``reason`` (``"disagreement"`` or ``"likely error"``),
         ``suggested`` and ``score`` (from :meth:`label_issues`, ``None`` for a disagreement the
-        model does not flag). Raises :class:`hilt.errors.ForbiddenError` for a non-reviewer.
+        model does not flag); a spans project's rows also carry ``tokens`` (the text's, as a served
+        item's). Raises :class:`hilt.errors.ForbiddenError` for a non-reviewer.
         """
         self._team.check_reviewer(reviewer)
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
@@ -254,16 +256,20 @@ class Quality:
         order = disagreed + [row["item_id"] for row in issues if row["item_id"] not in decided
                              or not decided[row["item_id"]].disagreement]
         rows = []
+        spans = self._store.task.widget == "spans"
         for key in order[:limit]:
             issue = issue_of.get(key)
+            data = self._config.display.filter(self._store.item(key).data)
             rows.append({
-                "item_id": key, "data": self._config.display.filter(self._store.item(key).data),
+                "item_id": key, "data": data,
                 "label": self._labelling.decode(decided[key].label),
                 "answers": [{**{k: a[k] for k in ("annotator", "label", "role", "answered_at")},
                              "label": self._labelling.decode(a["label"])} for a in by_item[key]],
                 "reason": "disagreement" if decided[key].disagreement else "likely error",
                 "suggested": issue["suggested"] if issue else None, "score": issue["score"] if issue else None,
             })
+            if spans:  # the review page marks the same tokens as the labelling page
+                rows[-1]["tokens"] = [list(t) for t in tokenize(str(data.get("text") or ""))]
         return rows
 
     def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None) -> dict:
