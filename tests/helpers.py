@@ -184,6 +184,15 @@ def api(base, token, path):
     return httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
+def open_page(context, url):
+    """A new page of the browser ``context`` at ``url``, and the list its uncaught errors go to."""
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    return page, errors
+
+
 def current_id(page):
     """The id of the item the page shows, once it shows one."""
     page.wait_for_selector("#item[data-item-id]")

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import server_in_this_process
-from helpers import api
+from helpers import api, open_page
 from hilt.project import Project
 from hilt.project.keys import label_keys
 from hilt.tasks.spans_text import tokenize
@@ -109,10 +109,7 @@ def test_people_mark_a_spans_project_by_keys_and_suggestions_save_keystrokes(tmp
                         eval_share=0.0, retrain_every=3) as project:
         token = project.add_annotator("ana")
     with server_in_this_process(path) as base:
-        page = browser_context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{base}/?token={token}")
+        page, errors = open_page(browser_context, f"{base}/?token={token}")
         assert page.get_attribute("#labeller", "data-task") == "spans"
 
         # Three items by keystrokes only, no model yet: no suggestions.
@@ -196,10 +193,7 @@ def test_a_reviewer_sees_two_peoples_spans_side_by_side_and_decides_the_final_sp
                 item = project.next_item(name)
                 project.answer(item.id, answers[item.id], name)
     with server_in_this_process(path) as base:
-        page = browser_context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{base}/review?token={tokens['rita']}")
+        page, errors = open_page(browser_context, f"{base}/review?token={tokens['rita']}")
         assert page.get_attribute("#reviewer", "data-task") == "spans"
         page.wait_for_selector("#item[data-item-id='r1']")  # r2: both marked the same, nothing to review
         rows = page.eval_on_selector_all(
