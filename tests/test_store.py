@@ -115,8 +115,46 @@ def downgrade_to_v2(path: Path) -> None:
         conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
 
 
+def downgrade_to_v6(path: Path) -> None:
+    """Turn a current file into what hilt wrote at schema version 6 (no answers.seconds, batch,
+    kept_suggestion, no suggestions table)."""
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE suggestions")
+        for column in ("seconds", "batch", "kept_suggestion"):
+            conn.execute(f"ALTER TABLE answers DROP COLUMN {column}")
+        conn.execute("UPDATE meta SET value = '6' WHERE key = 'schema_version'")
+
+
+def test_a_version_6_file_gains_time_batches_and_suggestions_and_keeps_its_answers(tmp_path):
+    store = make_store(tmp_path / "p.hilt")
+    row = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    store.record_answer(row.key, "a", "ann", "x1")
+    store.close()
+    downgrade_to_v6(tmp_path / "p.hilt")
+    store = Store.open(tmp_path / "p.hilt")
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 7
+    assert {c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(answers)")} >= {
+        "seconds", "batch", "kept_suggestion"}
+    assert [(a["item_id"], a["label"]) for a in store.answer_rows()] == [(row.key, "a")]
+    other = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    store.record_answer(other.key, "b", "ann", "x2", seconds=2.5, batch="g1", kept_suggestion=1)
+    assert raw(tmp_path / "p.hilt", "SELECT answer_id, seconds, batch, kept_suggestion FROM answers "
+               "ORDER BY id") == [("x1", None, None, None), ("x2", 2.5, "g1", 1)]
+    assert raw(tmp_path / "p.hilt", "SELECT COUNT(*) FROM suggestions") == [(0,)]
+    store.close()
+
+
+def test_an_answer_column_the_schema_does_not_have_is_a_programming_error(tmp_path):
+    store = make_store(tmp_path / "p.hilt")
+    row = store.claim("ann", lease_seconds=60, eval_share=0.0)
+    with pytest.raises(TypeError, match="Expected answer columns"):
+        store.record_answer(row.key, "a", "ann", "x1", secs=1)
+    store.close()
+
+
 def downgrade_to_v5(path: Path) -> None:
     """Turn a current file into what hilt wrote at schema version 5 (no model_runs.metrics)."""
+    downgrade_to_v6(path)
     with sqlite3.connect(path) as conn:
         conn.execute("ALTER TABLE model_runs DROP COLUMN metrics")
         conn.execute("UPDATE meta SET value = '5' WHERE key = 'schema_version'")
@@ -140,7 +178,7 @@ def test_a_version_4_file_gains_the_queue_item_index_and_serves_evaluation_guess
     downgrade_to_v4(tmp_path / "p.hilt")
     assert "queue_item" not in [r[0] for r in raw(tmp_path / "p.hilt", "SELECT name FROM sqlite_master")]
     store = Store.open(tmp_path / "p.hilt")
-    assert store.meta()["schema_version"] == SCHEMA_VERSION == 6
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 7
     assert "queue_item" in [r[0] for r in raw(tmp_path / "p.hilt", "SELECT name FROM sqlite_master")]
     again = store.claim("ann", lease_seconds=600, eval_share=0.0)  # the live lease, with its guess
     assert (again.rowid, again.guess, again.score) == (held.rowid, "b", 0.9)
@@ -164,7 +202,7 @@ def test_a_file_of_an_older_schema_version_is_upgraded_on_open_and_keeps_its_dat
     assert "guess" not in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
 
     store = Store.open(tmp_path / "p.hilt")
-    assert store.meta()["schema_version"] == SCHEMA_VERSION == 6
+    assert store.meta()["schema_version"] == SCHEMA_VERSION == 7
     assert "guess" in [c[1] for c in raw(tmp_path / "p.hilt", "PRAGMA table_info(queue)")]
     assert store.n_items() == 10
     assert [(a["item_id"], a["label"]) for a in store.answer_rows()] == [(row.key, "a")]

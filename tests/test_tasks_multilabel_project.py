@@ -288,7 +288,7 @@ def test_a_project_made_before_tasks_opens_as_single_and_keeps_a_live_lease(tmp_
         (held,) = conn.execute("SELECT i.key FROM leases l JOIN items i ON i.id = l.item WHERE l.annotator = 'cy'").fetchone()
     with Project.open(path) as project:
         assert project.task == "single" and project.status()["task"] == "single"
-        assert project._store.meta()["schema_version"] == SCHEMA_VERSION == 6
+        assert project._store.meta()["schema_version"] == SCHEMA_VERSION == 7
         assert project.status().runs[0].metrics is None and project.status().n_answered == 3
         assert project.next_item("cy").id == held  # the lease survived the upgrade
         assert project.next_item("dan").id != held

@@ -232,9 +232,10 @@ class Project:
         return self._labelling.peek_items(annotator, n)
 
     def answer(self, item_id: str, label: Any, annotator: str, answer_id: str | None = None, *,
-               lease_next: bool = False) -> AnswerReply:
+               lease_next: bool = False, seconds: float | None = None) -> AnswerReply:
         """Record an answer, committed before it returns (:meth:`~hilt.project.labelling.Labelling.answer`)."""
-        return self._labelling.answer(item_id, label, annotator, answer_id, lease_next=lease_next)
+        return self._labelling.answer(item_id, label, annotator, answer_id, lease_next=lease_next,
+                                      seconds=seconds)
 
     def undo(self, annotator: str, undo_id: str | None = None) -> Item | None:
         """Retract ``annotator``'s latest answer and lease the item back (:meth:`~hilt.project.labelling.Labelling.undo`)."""

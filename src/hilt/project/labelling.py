@@ -24,7 +24,11 @@ from hilt.tasks.spans_text import tokenize
 if TYPE_CHECKING:
     from hilt.project.training import Training
 
-__all__ = ["Labelling", "served_item", "suggests"]
+__all__ = ["MAX_SECONDS", "Labelling", "check_seconds", "served_item", "suggests"]
+
+#: The longest time an answer is credited with (one hour): a page left open overnight is time
+#: away, not time spent on the item, and must not swamp a median.
+MAX_SECONDS = 3600.0
 
 
 class Labelling:
@@ -59,7 +63,7 @@ class Labelling:
         return [self._served(row) for row in self._store.peek(annotator, int(n))]
 
     def answer(self, item_id: str, label: Any, annotator: str, answer_id: str | None = None, *,
-               lease_next: bool = False) -> AnswerReply:
+               lease_next: bool = False, seconds: float | None = None) -> AnswerReply:
         """Record ``annotator``'s ``label`` for ``item_id`` (``label=None`` skips the item).
 
         ``label`` is what the project's task takes (:mod:`hilt.tasks`): one of the labels for
@@ -88,6 +92,10 @@ class Labelling:
         returned under ``"next"`` (an :class:`Item`, or ``None`` when nothing is left), exactly as
         :meth:`next_item` would have served it. A retried answer gets the item it was first given.
 
+        ``seconds`` is how long the person spent on the item (the face's focus time; ``None``
+        when it does not measure it), kept with the answer: a number from 0 to
+        :data:`MAX_SECONDS` (longer is taken as time away and kept as that cap).
+
         Returns an :class:`~hilt.project.results.AnswerReply`: ``{"saved": True, "answer_id": ...,
         "duplicate": bool}`` (plus ``"next"``).
 
@@ -103,13 +111,14 @@ class Labelling:
         (True, True, True)
         """
         label, answer_id = self.checked(label, annotator, answer_id, item_id)
+        extra = {"seconds": check_seconds(seconds)}
         settings = self._config.settings
         if lease_next:
             result, row = self._store.answer_and_claim(str(item_id), label, annotator, answer_id,
                                                        lease_seconds=settings.lease_seconds,
-                                                       eval_share=settings.eval_share)
+                                                       eval_share=settings.eval_share, **extra)
         else:
-            result, row = self._store.record_answer(str(item_id), label, annotator, answer_id), None
+            result, row = self._store.record_answer(str(item_id), label, annotator, answer_id, **extra), None
         self._training.count_training(result)
         self._training.maybe_retrain()  # also when only next_item's check would have started a due run
         following = None if row is None else self._served(row)
@@ -259,3 +268,21 @@ def suggests(key: str, is_eval: bool, eval_share: float) -> bool:
         return False
     digest = hashlib.blake2b(f"hilt-suggest:{key}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big") / 2.0**64 >= float(eval_share)
+
+
+def check_seconds(seconds: Any) -> float | None:
+    """``seconds`` spent on an item as stored: ``None`` stays ``None``; a number from 0 is kept,
+    capped at :data:`MAX_SECONDS`; anything else is an :class:`InputError`.
+
+    Examples
+    --------
+    >>> from hilt.project.labelling import check_seconds
+    >>> check_seconds(None), check_seconds(2), check_seconds(1e9)
+    (None, 2.0, 3600.0)
+    """
+    if seconds is None:
+        return None
+    check_number("seconds", seconds, 0, None)
+    if seconds == float("inf"):
+        raise InputError(f"Expected seconds to be a finite number >= 0; got {seconds!r}.")
+    return min(float(seconds), MAX_SECONDS)

@@ -16,7 +16,10 @@ from hilt.store.common import RECOUNT, utc_now
 from hilt.store.engine import read, write
 from hilt.tasks import ANNOTATE, Decision, Task, get_task
 
-__all__ = ["AnswersMixin"]
+__all__ = ["ANSWER_EXTRAS", "AnswersMixin"]
+
+#: An answer's optional columns (schema version 7), each NULL unless the face or service says.
+ANSWER_EXTRAS = ("seconds", "batch", "kept_suggestion")
 
 
 # New training labels since the latest model run started, over every process serving the project
@@ -48,7 +51,7 @@ class AnswersMixin:
         return task.final_answers(rows, self.meta()["labels"] if task.multilabel else ())  # type: ignore[attr-defined]
 
     def record_answer(self, key: str, label: str | None, annotator: str, answer_id: str, *,
-                      role: str = ANNOTATE) -> dict[str, Any]:
+                      role: str = ANNOTATE, **extra: Any) -> dict[str, Any]:
         """Store one answer (``label=None``: a skip) and release the annotator's lease on the item.
 
         ``role="review"`` records a reviewer's decision, which settles the item's final label
@@ -59,10 +62,13 @@ class AnswersMixin:
         """
         # ``label`` comes encoded by the project's task (hilt.tasks): one string, or NULL for a skip.
         with write(self._engine) as conn:
-            return self._record_answer(conn, key, label, annotator, answer_id, role)
+            return self._record_answer(conn, key, label, annotator, answer_id, role, **extra)
 
     def _record_answer(self, conn: Connection, key: str, label: str | None, annotator: str,
-                       answer_id: str, role: str = ANNOTATE) -> dict[str, Any]:
+                       answer_id: str, role: str = ANNOTATE, **extra: Any) -> dict[str, Any]:
+        unknown = set(extra) - set(ANSWER_EXTRAS)
+        if unknown:  # a programming mistake, not a user's: the columns are fixed by the schema
+            raise TypeError(f"Expected answer columns among {ANSWER_EXTRAS}, got {sorted(unknown)}")
         earlier = conn.execute(
             text("SELECT i.key, a.label, a.annotator, a.role FROM answers a JOIN items i ON i.id = a.item "
                  "WHERE a.answer_id = :id"), {"id": answer_id}
@@ -80,9 +86,11 @@ class AnswersMixin:
         if item is None:
             raise NotFoundError(f"Expected an item with id {key!r}, but the project has none.")
         conn.execute(
-            text("INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted, role) "
-                 "VALUES (:id, :item, :a, :label, :now, 0, :role)"),
-            {"id": answer_id, "item": item[0], "a": annotator, "label": label, "now": utc_now(), "role": role},
+            text("INSERT INTO answers (answer_id, item, annotator, label, created_at, retracted, role, "
+                 "seconds, batch, kept_suggestion) "
+                 "VALUES (:id, :item, :a, :label, :now, 0, :role, :seconds, :batch, :kept_suggestion)"),
+            {"id": answer_id, "item": item[0], "a": annotator, "label": label, "now": utc_now(), "role": role,
+             **{name: None for name in ANSWER_EXTRAS}, **extra},
         )
         conn.execute(text("DELETE FROM leases WHERE item = :item AND annotator = :a"),
                      {"item": item[0], "a": annotator})
@@ -206,7 +214,8 @@ class AnswersMixin:
         return [{"item_id": key, "label": label, "answered_at": at, "answer_id": answer_id,
                  "data": json.loads(data)} for key, label, at, answer_id, data in rows]
 
-    def change_answer(self, key: str, label: str | None, annotator: str, answer_id: str) -> dict[str, Any]:
+    def change_answer(self, key: str, label: str | None, annotator: str, answer_id: str,
+                      **extra: Any) -> dict[str, Any]:
         """Store a new answer for ``key`` and retract ``annotator``'s earlier ones on it, at once.
 
         The earlier answers stay in the file (marked retracted, like an undo), so the history of
@@ -214,7 +223,7 @@ class AnswersMixin:
         repeated ``answer_id`` stores and retracts nothing (see :meth:`record_answer`).
         """
         with write(self._engine) as conn:
-            result = self._record_answer(conn, key, label, annotator, answer_id)
+            result = self._record_answer(conn, key, label, annotator, answer_id, **extra)
             if not result["duplicate"]:
                 conn.execute(
                     text("UPDATE answers SET retracted = 1, retracted_at = :now WHERE annotator = :a "

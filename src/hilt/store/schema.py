@@ -27,7 +27,7 @@ from sqlalchemy import (
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "metadata"]
 
 #: The version this hilt writes. Bump it together with a new entry in :data:`MIGRATIONS`.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 _STARTED = "needed > 1 AND answered > 0 AND answered < needed"
@@ -78,6 +78,13 @@ answers = Table(
     Column("retracted_at", String, nullable=True),
     # "annotate", or "review": a reviewer's decision, which settles the item's label (version 3).
     Column("role", String, nullable=False, server_default=text("'annotate'")),
+    # Version 7: how long the person spent on the item (focus seconds, from the page or the
+    # terminal; NULL when the face did not say), the group of a bulk labelling (one id per
+    # selection labelled at once, undone together; NULL for one-by-one answers), and whether
+    # the answer kept the model suggestion shown with the item (1 / 0; NULL: none shown).
+    Column("seconds", Float, nullable=True),
+    Column("batch", String, nullable=True),
+    Column("kept_suggestion", Integer, nullable=True),
     Index("answers_item", "item", "retracted"),
     Index("answers_annotator", "annotator", "retracted"),
 )
@@ -105,6 +112,20 @@ model_runs = Table(
     # Version 6: the task's figures beyond the headline in eval_accuracy (a JSON object of
     # name -> {"value", "ci"}: micro-F1 and the rest for a multi-label project); NULL for single.
     Column("metrics", Text, nullable=True),
+)
+
+#: Version 7: another model's predictions for items (pre-annotations), imported from a column or
+#: a tool's format: one per item and ``source`` (the model's name or version), ``label`` encoded
+#: by the project's task like an answer, ``score`` the model's confidence (NULL when not given).
+#: Never a label: nothing here is trained on or counted.
+suggestions = Table(
+    "suggestions",
+    metadata,
+    Column("item", Integer, ForeignKey("items.id"), primary_key=True),
+    Column("source", String, primary_key=True),
+    Column("label", Text, nullable=False),
+    Column("score", Float, nullable=True),
+    Column("created_at", String, nullable=False),
 )
 
 #: The ranked queue of each run (only the run ``meta.queue_run`` points at is served).
@@ -185,6 +206,14 @@ def _v5_to_v6(conn: Connection) -> None:
     conn.execute(text("ALTER TABLE model_runs ADD COLUMN metrics TEXT"))
 
 
+def _v6_to_v7(conn: Connection) -> None:
+    # Version 7: time per answer, bulk-labelling groups, kept suggestions, and the suggestions.
+    conn.execute(text("ALTER TABLE answers ADD COLUMN seconds FLOAT"))
+    conn.execute(text("ALTER TABLE answers ADD COLUMN batch VARCHAR"))
+    conn.execute(text("ALTER TABLE answers ADD COLUMN kept_suggestion INTEGER"))
+    suggestions.create(conn, checkfirst=True)
+
+
 #: ``MIGRATIONS[v]`` turns a version ``v`` file into a version ``v + 1`` file.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5,
-                                                       5: _v5_to_v6}
+                                                       5: _v5_to_v6, 6: _v6_to_v7}

@@ -101,14 +101,15 @@ class ServingMixin:
             return self._claim(conn, annotator, lease_seconds, eval_share)
 
     def answer_and_claim(self, key: str, label: str | None, annotator: str, answer_id: str, *,
-                         lease_seconds: float, eval_share: float) -> tuple[dict[str, Any], ItemRow | None]:
+                         lease_seconds: float, eval_share: float,
+                         **extra: Any) -> tuple[dict[str, Any], ItemRow | None]:
         """:meth:`record_answer`, then :meth:`claim` the annotator's next item, in one transaction.
 
         The usual step of a labelling face (answer, show the next item) then costs one
         commit (one fsync) and one hand-over of the write lock instead of two.
         """
         with write(self._engine) as conn:
-            result = self._record_answer(conn, key, label, annotator, answer_id)
+            result = self._record_answer(conn, key, label, annotator, answer_id, **extra)
             return result, self._claim(conn, annotator, lease_seconds, eval_share)
 
     def _claim(self, conn: Connection, annotator: str, lease_seconds: float, eval_share: float) -> ItemRow | None:
