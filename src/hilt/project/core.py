@@ -25,6 +25,7 @@ from hilt.project.item import Item
 from hilt.project.item_import import TRANSFORMER_CHECK_ITEMS, ItemImport
 from hilt.project.labelling import Labelling
 from hilt.project.quality import Quality
+from hilt.project.suggestions import Suggestions
 from hilt.project.results import Agreement, AnnotatorRow, AnswerReply, LabelIssue, Status
 from hilt.project.team import Team
 from hilt.project.training import Training
@@ -140,6 +141,7 @@ class Project:
         self._quality = Quality(store, self._config, self._training, self._labelling, self._team)
         self._export = Export(store, self._config, self._training)
         self._import = ItemImport(store, self._config, self._training)
+        self._suggestions = Suggestions(store, self._config)
         self._closed = False
 
     @classmethod
@@ -300,6 +302,15 @@ class Project:
     def labelled_items(self) -> pd.DataFrame:
         """Items with a current label: their data columns plus ``label``, indexed by item id."""
         return self._export.labelled_items()
+
+    # -- suggestions (hilt.project.suggestions) --------------------------------------------
+    def import_suggestions(self, rows: Any, *, source: str = "model") -> int:
+        """Store another model's predictions as suggestions, never labels (:meth:`~hilt.project.suggestions.Suggestions.import_suggestions`)."""
+        return self._suggestions.import_suggestions(rows, source=source)
+
+    def suggestion_rows(self) -> list[dict]:
+        """Every suggestion, decoded (:meth:`~hilt.project.suggestions.Suggestions.rows`)."""
+        return self._suggestions.rows()
 
     # -- settings (hilt.project.configuration) ---------------------------------------------
     def settings(self) -> dict:

@@ -37,11 +37,13 @@ from hilt.tasks import get_task
 from hilt.store.serving import ServingMixin
 from hilt.store.meta import MetaMixin
 from hilt.store.shared_state import SharedStateMixin
+from hilt.store.suggestions import SuggestionsMixin
 
 __all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemBatch", "ItemRow", "Store", "utc_now"]
 
 
-class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, AnnotatorsMixin, MetaMixin, SharedStateMixin):
+class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, AnnotatorsMixin, MetaMixin, SharedStateMixin,
+            SuggestionsMixin):
     """A project: a file or a database. Create one with :meth:`create`, open one with :meth:`open`.
 
     Every method runs its own short transaction on a connection of the calling thread, so a
