@@ -184,9 +184,12 @@ def api(base, token, path):
     return httpx.get(base + path, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
-def open_page(context, url):
-    """A new page of the browser ``context`` at ``url``, and the list its uncaught errors go to."""
+def open_page(context, url, *, width: int | None = None, height: int = 800):
+    """A new page of the browser ``context`` at ``url`` (in a ``width`` × ``height`` window when
+    ``width`` is given), and the list its uncaught errors go to."""
     page = context.new_page()
+    if width is not None:
+        page.set_viewport_size({"width": width, "height": height})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import running_server, screenshots_folder, server_in_this_process
-from helpers import api, current_id, press_and_next, reviews_project, wait_saved
+from helpers import api, current_id, open_page, press_and_next, reviews_project, wait_saved
 from hilt.datasets import load_movie_reviews
 from hilt.project import Project
 
@@ -26,10 +26,7 @@ pytestmark = pytest.mark.browser
 def test_label_by_keyboard_skip_undo_reload_and_dashboard(tmp_path, browser_context):
     path, token, truth = reviews_project(tmp_path)
     with running_server(path) as base:
-        page = browser_context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.goto(f"{base}/?token={token}")
+        page, errors = open_page(browser_context, f"{base}/?token={token}")
         assert page.url == base + "/"  # the token left the address bar for a cookie
 
         # 30 labels by keyboard: 1 = fresh, 2 = rotten, as the data set says.

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import screenshots_folder, server_in_this_process
-from helpers import api, current_id, press_and_next, wait_saved
+from helpers import api, current_id, open_page, press_and_next, wait_saved
 from hilt.project import Project
 
 pytestmark = pytest.mark.browser
@@ -46,11 +46,7 @@ def shown_pixels(page):
 def test_a_digits_row_is_a_canvas_with_the_other_fields_beside_it(tmp_path, browser_context):
     path, token, frame = digits_project(tmp_path)
     with server_in_this_process(path) as base:
-        page = browser_context.new_page()
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.set_viewport_size({"width": 1280, "height": 800})
-        page.goto(f"{base}/?token={token}")
+        page, errors = open_page(browser_context, f"{base}/?token={token}", width=1280)
         item_id = current_id(page)
         expect(page.locator("#item-image")).to_be_visible()
         size = page.evaluate(

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import running_server, screenshots_folder, server_in_this_process
-from helpers import api, current_id, wait_saved
+from helpers import api, current_id, open_page, wait_saved
 from hilt.project import Project
 
 pytestmark = pytest.mark.browser
@@ -113,13 +113,8 @@ def fits(page, width):
 def test_two_people_label_sets_by_keyboard_and_a_reviewer_settles_them(tmp_path, browser_context):
     path, tokens = news_project(tmp_path)
     with running_server(path) as base:
-        page = browser_context.new_page()
-        page.set_viewport_size({"width": 1280, "height": 800})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-
         # ---- ana ----
-        page.goto(f"{base}/?token={tokens['ana']}")
+        page, errors = open_page(browser_context, f"{base}/?token={tokens['ana']}", width=1280)
         assert page.get_attribute("#labeller", "data-task") == "multilabel"
         keys = page.eval_on_selector_all(".choice", "bs => bs.map(b => [b.dataset.label, b.querySelector('kbd').textContent])")
         assert keys == [[label, KEYS[label]] for label in LABELS]

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import running_server, screenshots_folder, server_in_this_process
+from helpers import open_page
 from hilt.datasets import load_movie_reviews
 from hilt.project import Project
 
@@ -76,13 +77,8 @@ def answers_shown(page):
 def test_a_reviewer_settles_disagreements_by_keyboard(tmp_path, browser_context):
     path, tokens, truth, disagreements = team_project(tmp_path)
     with running_server(path) as base:
-        page = browser_context.new_page()
-        page.set_viewport_size({"width": 1280, "height": 800})
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-
         # The labelling page links to the review page for a reviewer.
-        page.goto(f"{base}/?token={tokens['rita']}")
+        page, errors = open_page(browser_context, f"{base}/?token={tokens['rita']}", width=1280)
         page.click("#review-link")
         page.wait_for_url(base + "/review")
 

@@ -21,6 +21,8 @@ from hilt.project.keys import NONE_KEY, label_keys
 from hilt.server.pages import WEB_DIR, templates
 from hilt.tasks.spans_text import tokenize
 
+from helpers import open_page as page_at
+
 pytestmark = pytest.mark.browser
 
 LABELS = ["PER", "LOC", "ORG", "MISC"]
@@ -105,11 +107,7 @@ class StandIn:
 def open_page(browser_context, items, width=1100):
     stand_in = StandIn(items)
     browser_context.route(ORIGIN + "/**", stand_in.handle)
-    page = browser_context.new_page()
-    page.set_viewport_size({"width": width, "height": 800})
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(ORIGIN + "/")
+    page, errors = page_at(browser_context, ORIGIN + "/", width=width)
     return page, stand_in, errors
 
 
@@ -367,10 +365,7 @@ def test_the_review_page_shows_each_persons_spans_side_by_side_and_keys_decide_t
             review_row("r3", "Nobody here.", [], [("ana", []), ("bob", [{"start": 0, "end": 6, "label": "PER"}])])]
     stand_in = ReviewStandIn(rows)
     browser_context.route(ORIGIN + "/**", stand_in.handle)
-    page = browser_context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto(ORIGIN + "/")
+    page, errors = page_at(browser_context, ORIGIN + "/")
     wait_for_item(page, "r1")
     assert page.get_attribute("#reviewer", "data-task") == "spans"
 
