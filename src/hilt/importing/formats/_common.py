@@ -40,7 +40,10 @@ def json_document(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InputError(f"{path.name}, line {error.lineno}, column {error.colno}: expected JSON; {error.msg}.") from None
+        hint = (" The file holds more than one JSON value: JSON lines (one object a line) are Prodigy's format "
+                "(--format prodigy)." if error.msg == "Extra data" else "")
+        raise InputError(f"{path.name}, line {error.lineno}, column {error.colno}: expected JSON; {error.msg}.{hint}"
+                         ) from None
 
 
 def json_lines(path: Path) -> Iterator[tuple[int, Any]]:
