@@ -126,7 +126,7 @@ def read_hf(data: Any) -> Interchange:
         names = _names(inner.get("label")) if isinstance(inner, dict) else None
     elif answer is not None:
         names = _names(features[answer])
-    data_columns = [c for c in columns if c not in ANSWER_COLUMNS and not (answer == "ner_tags" and c == "tokens")]
+    data_columns = [c for c in columns if c not in ANSWER_COLUMNS and not ("ner_tags" in columns and c == "tokens")]
     items, annotations = [], []
     seen: dict[str, int] = {}
     for number, row in enumerate(dataset, start=1):
