@@ -54,8 +54,10 @@ def json_lines(path: Path) -> Iterator[tuple[int, Any]]:
         try:
             yield number, json.loads(line)
         except json.JSONDecodeError as error:
+            hint = (" The file starts with '[': a JSON array, as Label Studio exports (--format label-studio)."
+                    if number == 1 and line.lstrip().startswith("[") else "")
             raise InputError(f"{path.name}, line {number}, column {error.colno}: expected one JSON object per line; "
-                             f"{error.msg}.") from None
+                             f"{error.msg}.{hint}") from None
 
 
 def item_key(value: Any, where: str) -> str:
