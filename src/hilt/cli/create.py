@@ -218,7 +218,8 @@ def init(
     # With a scheduler, the features are built (and kept) on its workers: the first hilt serve,
     # hilt label or hilt retrain given the same scheduler finds them there.
     if format is not None:
-        options = {k: v for k, v in options.items() if k not in ("label_column", "id_column") and v is not None}
+        # --label-column names JSON_MIN's answer key; anything else the library checks (--id-column is refused).
+        options = {k: v for k, v in options.items() if k != "label_column" and v is not None}
         options["task"] = task
         created = Project.create_from_format(location, data, format, parsed, label_key=label_column,
                                              scheduler=scheduler, **options)
@@ -369,6 +370,9 @@ def import_(
         from hilt.importing.formats import check_format
 
         check_format(format)
+        if label_separator is not None or drop_duplicate_ids or encoding.lower() not in ("utf-8", "utf8"):
+            raise InputError(f"Expected no --label-separator, --drop-duplicate-ids or --encoding with --format {format}: "
+                             "the format says how answers are written, ids are unique and the text is UTF-8.")
         with open_light(location) as opened:
             report = opened.import_format(data, format, label_key=label_column)
         console.print(f"Imported {data} ({format}) into {display_location(location)}: {report.added:,} items added"
