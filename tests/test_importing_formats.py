@@ -142,3 +142,11 @@ def test_hugging_face_layouts(tmp_path):
     datasets.Dataset.from_dict({"review": ["x"], "label": [5]}).to_parquet(str(tmp_path / "notext.parquet"))
     with pytest.raises(InputError, match="expected a text column; the columns are review, label"):
         read_format(tmp_path / "notext.parquet", "hf")
+
+
+def test_hugging_face_without_datasets_says_how_to_install(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "datasets", None)  # what an install without the hf extra gives
+    with pytest.raises(InputError, match=r"pip install 'hilt\[hf\]'"):
+        read_format(tmp_path / "dataset", "hf")

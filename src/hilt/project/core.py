@@ -20,6 +20,7 @@ from hilt.importing import DEFAULT_CHUNK_ROWS
 from hilt.project.configuration import DEFAULT_QUEUE_SIZE, Configuration, ProjectSettings
 from hilt.project.creation import create_project, open_project
 from hilt.project.export import Export
+from hilt.project.format_import import FormatImporter
 from hilt.project.image_view import ImageView
 from hilt.project.item import Item
 from hilt.project.item_import import TRANSFORMER_CHECK_ITEMS, ItemImport
@@ -142,6 +143,7 @@ class Project:
         self._export = Export(store, self._config, self._training)
         self._import = ItemImport(store, self._config, self._training)
         self._suggestions = Suggestions(store, self._config)
+        self._formats = FormatImporter(store, self._config, self._training, self._import, self._suggestions)
         self._closed = False
 
     @classmethod
@@ -256,9 +258,7 @@ class Project:
     def import_format(self, data: Any, format: str, *, label_key: str | None = None) -> FormatImport:
         """Add a Label Studio, Prodigy or Hugging Face file's items, annotations (answers by their
         annotators) and predictions (suggestions) (:meth:`~hilt.project.format_import.FormatImporter.import_format`)."""
-        from hilt.project.format_import import FormatImporter
-
-        return FormatImporter(self).import_format(data, format, label_key=label_key)
+        return self._formats.import_format(data, format, label_key=label_key)
 
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator`` (:meth:`~hilt.project.labelling.Labelling.next_item`)."""

@@ -29,9 +29,14 @@ from hilt.tasks import get_task
 if TYPE_CHECKING:
     import pandas as pd
 
+    from hilt.project.configuration import Configuration
+    from hilt.project.item_import import ItemImport
+    from hilt.project.suggestions import Suggestions
+    from hilt.project.training import Training
+    from hilt.store import Store
     from hilt.tasks import Task
 
-__all__ = ["Converted", "FormatImporter", "create_from_format", "infer_task"]
+__all__ = ["Converted", "FormatImporter", "answer_id", "create_from_format", "infer_task"]
 
 #: Columns of Prodigy's that identify an example and mean nothing to the person labelling.
 _HIDDEN = ("_input_hash", "_task_hash")
@@ -198,11 +203,8 @@ def create_from_format(cls: Any, path: Any, data: Any, format: str, labels: Sequ
     project = cls.create(path, frame, chosen_labels, id_column=id_column, task=chosen_task, **options)
     try:
         texts = frame.set_index(id_column)[project.text_column].to_dict() if project.kind == "text" else {}
-        converted = Converted(found, project._store.task, chosen_labels, texts.get)
-        written = project._store.import_answers(converted.answers)
-        project._training.count_import({"labelled": written["training"], "relabelled": 0, "added": 0})
-        n_suggestions = sum(project.import_suggestions(rows, source=source)
-                            for source, rows in converted.suggestions.items())
+        converted = Converted(found, project._formats.task, chosen_labels, texts.get)
+        written, n_suggestions = project._formats.store(converted)
     except BaseException:
         location = project.location
         project.close()
@@ -215,46 +217,62 @@ def create_from_format(cls: Any, path: Any, data: Any, format: str, labels: Sequ
 
 
 class FormatImporter:
-    """Adds another tool's file to an open project (:meth:`hilt.Project.import_format`)."""
+    """Adds another tool's file to the project in ``store`` (:meth:`hilt.Project.import_format`),
+    and stores a file's converted answers and suggestions (also for :func:`create_from_format`)."""
 
-    def __init__(self, project: Any):
-        self._project = project
+    def __init__(self, store: "Store", config: "Configuration", training: "Training", items: "ItemImport",
+                 suggestions: "Suggestions"):
+        self._store = store
+        self._config = config
+        self._training = training
+        self._items = items
+        self._suggestions = suggestions
+
+    @property
+    def task(self) -> "Task":
+        return self._store.task
+
+    def store(self, converted: Converted) -> tuple[dict, int]:
+        """Write the answers (one transaction) and then the suggestions of each source; returns
+        what :meth:`hilt.store.Store.import_answers` said and the number of suggestions stored."""
+        written = self._store.import_answers(converted.answers)
+        self._training.count_import({"labelled": written["training"], "relabelled": 0, "added": 0})
+        n_suggestions = sum(self._suggestions.import_suggestions(rows, source=source)
+                            for source, rows in converted.suggestions.items())
+        return written, n_suggestions
 
     def import_format(self, data: Any, format: str, *, label_key: str | None = None) -> FormatImport:
         """Add the file's items (ids already in the project are left as they are), its annotations as
-        answers by their annotators and its predictions as suggestions.
+        answers by their annotators and its predictions as suggestions; returns a
+        :class:`~hilt.project.results.FormatImport`.
 
         Everything is checked first (labels, spans against the texts, an item's text that differs
         from the project's), so a refused file changes nothing.
         """
-        project = self._project
         check_format(format)
         found = read_format(data, format, label_key=label_key)
-        id_column = project.id_column
+        settings = self._config.settings
+        id_column, text_column = settings.id_column, settings.text_column
         if id_column is None:
             raise InputError(f"Expected a project whose items have ids (made with an id column, or from a {format} "
                              f"file) to import a {format} file into: its annotations name items by id. Make a new "
                              "project from the file instead (hilt init --format).")
-        text_column = project.text_column
         frame = _frame(found, id_column, text_column)
-        store, task, labels = project._store, project._store.task, list(project.labels)
+        task, labels = self._store.task, list(settings.labels)
         texts = frame.set_index(id_column)[text_column].to_dict() if text_column in frame.columns else {}
         if task.needs_text:
             for item in found.items:  # an item already there keeps its text: the spans must fit it
                 try:
-                    stored = store.item(item.id).data.get("text")
+                    stored = self._store.item(item.id).data.get("text")
                 except NotFoundError:
                     continue
                 if stored != texts.get(item.id):
-                    raise InputError(f"Expected item {item.id!r} of {format} file to have the text the project holds "
-                                     f"for it; they differ ({_short(stored)!r} in the project). Its spans would not "
-                                     "fit.")
+                    raise InputError(f"Expected item {item.id!r} of the {format} file to have the text the project "
+                                     f"holds for it; they differ ({_short(stored)!r} in the project). Its spans would "
+                                     "not fit.")
         converted = Converted(found, task, labels, texts.get)
-        result = project.import_items(frame)
-        written = store.import_answers(converted.answers)
-        project._training.count_import({"labelled": written["training"], "relabelled": 0, "added": 0})
-        n_suggestions = sum(project.import_suggestions(rows, source=source)
-                            for source, rows in converted.suggestions.items())
+        result = self._items.import_items(frame)
+        written, n_suggestions = self.store(converted)
         return _report(found, converted, written, task=task.name, labels=labels, labels_from_file=False,
                        task_from_file=False, added=result["added"], existing=result["existing"],
                        suggestions=n_suggestions)
