@@ -18,7 +18,12 @@ from hilt.cli.app import app, console, user_errors
 from hilt.errors import ConflictError, InputError
 from hilt.store.location import ProjectLocation
 
-__all__ = ["import_notes", "open_light", "parse_columns", "parse_labels"]
+#: The --format option's help (hilt init, hilt import).
+FORMAT_HELP = ("Another tool's file: label-studio (a Label Studio JSON export), label-studio-min (JSON_MIN), "
+               "prodigy (Prodigy JSON lines, db-out) or hf (a Hugging Face dataset: a save_to_disk folder or a "
+               ".parquet file). Its annotations become answers by their annotators, its predictions suggestions.")
+
+__all__ = ["FORMAT_HELP", "format_notes", "import_notes", "open_light", "parse_columns", "parse_labels"]
 
 
 def parse_labels(text: str, minimum: int = 2) -> list[str]:
@@ -82,16 +87,24 @@ def init(
         help="The project file to create (e.g. reviews.hilt), or the URL of an empty PostgreSQL database "
         "(postgresql://USER:PASSWORD@HOST:PORT/DATABASE) to keep the project in.",
     ),
-    data: Path = typer.Option(..., "--data", "-d", help="Items to label: .csv, .tsv, .jsonl or .parquet."),
-    labels: str = typer.Option(..., "--labels", "-l", help="The labels, comma-separated: pos,neg."),
+    data: Path = typer.Option(..., "--data", "-d", help="Items to label: .csv, .tsv, .jsonl or .parquet (or "
+                              "another tool's file: see --format)."),
+    labels: Optional[str] = typer.Option(
+        None, "--labels", "-l", show_default=False,
+        help="The labels, comma-separated: pos,neg (with --format: default, the labels the file names).",
+    ),
+    format: Optional[str] = typer.Option(
+        None, "--format", show_default=False, help=FORMAT_HELP,
+    ),
     text_column: Optional[str] = typer.Option(None, help="Column holding the text (default: the only string column, or 'text')."),
     id_column: Optional[str] = typer.Option(None, help="Column of unique item ids (default: the row number)."),
-    label_column: Optional[str] = typer.Option(None, help="Column of labels already known (empty cells: unlabelled)."),
-    task: str = typer.Option(
-        "single", "--task",
+    label_column: Optional[str] = typer.Option(None, help="Column of labels already known (empty cells: unlabelled; "
+                                               "--format label-studio-min: the key holding the answers)."),
+    task: Optional[str] = typer.Option(
+        None, "--task", show_default=False,
         help="What an answer is: single (one label per item), multilabel (a set of labels; [] = none of these) "
         "or spans (labelled stretches of the text, e.g. named entities; a --label-column cell holds a JSON list "
-        "of {start, end, label} code-point offsets).",
+        "of {start, end, label} code-point offsets). Default: single; with --format, what the file's answers fit.",
     ),
     label_separator: Optional[str] = typer.Option(
         None, "--label-separator", metavar="SEP", show_default=False,
@@ -154,10 +167,19 @@ def init(
     Example: hilt init postgresql://ana@db.example:5432/reviews --data reviews.csv --labels pos,neg
 
     Example: hilt init news.hilt --data news.csv --labels sport,politics,tech --task multilabel --label-column tags
+
+    Example: hilt init ner.hilt --data export.json --format label-studio
     """
     location = project_location(project)
+    if format is not None:
+        from hilt.importing.formats import check_format
+
+        check_format(format)  # a misspelt format is refused before anything is read
+    elif labels is None:
+        raise InputError("Expected the labels: --labels pos,neg (or --format FORMAT for a Label Studio, Prodigy or "
+                         "Hugging Face file, whose labels are read from it).")
     options: dict[str, Any] = dict(
-        task=task,
+        task=task or "single",
         label_separator=label_separator,
         text_column=text_column,
         id_column=id_column,
@@ -176,7 +198,8 @@ def init(
     )
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
-    parsed = parse_labels(labels, 1 if task.strip() == "spans" else 2)  # a typo is reported before the data is read
+    # A typo is reported before the data is read.
+    parsed = None if labels is None else parse_labels(labels, 1 if format or (task or "").strip() == "spans" else 2)
     if location.is_database:
         # Whether the database holds a project is known once connected: the library refuses one
         # unless it may replace it, and says --force.
@@ -194,8 +217,15 @@ def init(
 
     # With a scheduler, the features are built (and kept) on its workers: the first hilt serve,
     # hilt label or hilt retrain given the same scheduler finds them there.
-    with ImportProgress(console, data.name) as progress:
-        created = Project.create(location, data, parsed, scheduler=scheduler, progress=progress, **options)
+    if format is not None:
+        # --label-column names JSON_MIN's answer key; anything else the library checks (--id-column is refused).
+        options = {k: v for k, v in options.items() if k != "label_column" and v is not None}
+        options["task"] = task
+        created = Project.create_from_format(location, data, format, parsed, label_key=label_column,
+                                             scheduler=scheduler, **options)
+    else:
+        with ImportProgress(console, data.name) as progress:
+            created = Project.create(location, data, parsed, scheduler=scheduler, progress=progress, **options)
     with created:
         status = created.status()
         report = created.created_import
@@ -215,6 +245,9 @@ def init(
     )
     for line in import_notes(report):
         console.print(line)
+    if "format" in report:
+        for line in format_notes(report["format"]):
+            console.print(line)
     if on_cluster:
         console.print(f"Features built on the Dask cluster at {on_cluster}; give --scheduler {on_cluster} "
                       "(or set HILT_DASK_SCHEDULER) to hilt serve, hilt label and hilt retrain to use them.")
@@ -251,6 +284,37 @@ def init(
     console.print(f"Next: hilt label {quoted(location)}")
 
 
+def format_notes(report: Any) -> list[str]:
+    """Lines on what an import of another tool's file did (a
+    :class:`~hilt.project.results.FormatImport`): what was read from the file, the answers by
+    their annotators, the skips and the suggestions.
+
+    Examples
+    --------
+    >>> from hilt.project.results import FormatImport
+    >>> for line in format_notes(FormatImport("prodigy", "single", ["a", "b"], True, True, 3, 0, 3, 0, 1, 1, 0, [])):
+    ...     print(line)
+    Labels read from the file: a, b (give --labels to choose them).
+    Task read from the file: single (give --task to choose it).
+    3 answers stored by their annotators (1 a skip; 1 a Prodigy reject stored as the other label).
+    """
+    lines = []
+    if report.labels_from_file:
+        lines.append(f"Labels read from the file: {', '.join(report.labels)} (give --labels to choose them).")
+    if report.task_from_file:
+        lines.append(f"Task read from the file: {report.task} (give --task to choose it).")
+    notes = [f"{report.skips:,} a skip" if report.skips else "",
+             f"{report.rejected:,} a Prodigy reject stored as the other label" if report.rejected else ""]
+    notes = [note for note in notes if note]
+    lines.append(f"{report.answers:,} answer{'s' if report.answers != 1 else ''} stored by their annotators"
+                 + (f" ({'; '.join(notes)})" if notes else "")
+                 + (f"; {report.repeated:,} already stored by an earlier import" if report.repeated else "") + ".")
+    if report.suggestions:
+        lines.append(f"{report.suggestions:,} predictions stored as suggestions (never labels), from "
+                     f"{', '.join(report.sources)}.")
+    return lines
+
+
 def import_notes(report: dict[str, Any]) -> list[str]:
     """Lines on what an import skipped or found: repeated ids (the first few, with their lines)
     and rows whose text repeats an earlier row's.
@@ -280,7 +344,9 @@ def import_notes(report: dict[str, Any]) -> list[str]:
 def import_(
     project: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     data: Path = typer.Argument(..., metavar="FILE", help="More items: .csv, .tsv, .jsonl or .parquet, with the project's columns."),
-    label_column: Optional[str] = typer.Option(None, help="Column of labels already known."),
+    label_column: Optional[str] = typer.Option(None, help="Column of labels already known (--format "
+                                               "label-studio-min: the key holding the answers)."),
+    format: Optional[str] = typer.Option(None, "--format", show_default=False, help=FORMAT_HELP),
     label_separator: Optional[str] = typer.Option(
         None, "--label-separator", metavar="SEP", show_default=False,
         help="Multilabel projects: what joins the labels of a --label-column cell (default ';').",
@@ -296,8 +362,24 @@ def import_(
     a label the file gives them is stored when they have none yet).
 
     Example: hilt import reviews.hilt more_reviews.csv --label-column sentiment
+
+    Example: hilt import reviews.hilt prodigy_db.jsonl --format prodigy
     """
     location = project_location(project)
+    if format is not None:
+        from hilt.importing.formats import check_format
+
+        check_format(format)
+        if label_separator is not None or drop_duplicate_ids or encoding.lower() not in ("utf-8", "utf8"):
+            raise InputError(f"Expected no --label-separator, --drop-duplicate-ids or --encoding with --format {format}: "
+                             "the format says how answers are written, ids are unique and the text is UTF-8.")
+        with open_light(location) as opened:
+            report = opened.import_format(data, format, label_key=label_column)
+        console.print(f"Imported {data} ({format}) into {display_location(location)}: {report.added:,} items added"
+                      + (f", {report.existing:,} already in the project" if report.existing else "") + ".")
+        for line in format_notes(report):
+            console.print(line)
+        return
     options: dict[str, Any] = {"label_column": label_column}
     if label_separator is not None:
         options["label_separator"] = label_separator

@@ -22,7 +22,11 @@ def export(
         help="Where to write: a .jsonl, .csv or .parquet file (a spans project also .conll: IOB2 tags), or - "
         "for standard output (JSON lines; --format csv for CSV).",
     ),
-    format: Optional[str] = typer.Option(None, "--format", help="jsonl, csv, parquet or conll (spans projects; default: from the file name)."),
+    format: Optional[str] = typer.Option(
+        None, "--format", help="jsonl, csv, parquet or conll (spans projects; default: from the file name), or "
+        "another tool's: label-studio or label-studio-min (a .json file), prodigy (.jsonl), hf (a folder for "
+        "save_to_disk, or a .parquet file).",
+    ),
     include_retracted: bool = typer.Option(
         False, "--all", help="Write every answer instead: each annotator's answers (several per item with "
         "--overlap), reviewers' decisions and retracted (undone) answers, with the columns role (annotate or "
@@ -64,6 +68,8 @@ def export(
     Example: hilt export people.hilt -o entities.conll
 
     Example: hilt export news.hilt -o labels.csv --one-hot
+
+    Example: hilt export reviews.hilt -o for_label_studio.json --format label-studio
     """
     import sys
 

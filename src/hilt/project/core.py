@@ -20,13 +20,14 @@ from hilt.importing import DEFAULT_CHUNK_ROWS
 from hilt.project.configuration import DEFAULT_QUEUE_SIZE, Configuration, ProjectSettings
 from hilt.project.creation import create_project, open_project
 from hilt.project.export import Export
+from hilt.project.format_import import FormatImporter
 from hilt.project.image_view import ImageView
 from hilt.project.item import Item
 from hilt.project.item_import import TRANSFORMER_CHECK_ITEMS, ItemImport
 from hilt.project.labelling import Labelling
 from hilt.project.quality import Quality
 from hilt.project.suggestions import Suggestions
-from hilt.project.results import Agreement, AnnotatorRow, AnswerReply, LabelIssue, Status
+from hilt.project.results import Agreement, AnnotatorRow, AnswerReply, FormatImport, LabelIssue, Status
 from hilt.project.team import Team
 from hilt.project.training import Training
 from hilt.store import Store
@@ -142,6 +143,7 @@ class Project:
         self._export = Export(store, self._config, self._training)
         self._import = ItemImport(store, self._config, self._training)
         self._suggestions = Suggestions(store, self._config)
+        self._formats = FormatImporter(store, self._config, self._training, self._import, self._suggestions)
         self._closed = False
 
     @classmethod
@@ -165,6 +167,34 @@ class Project:
         options = dict(locals())  # every parameter, passed on by name
         del options["cls"], options["path"], options["data"], options["labels"]
         return create_project(cls, path, data, labels, **options)
+
+    @classmethod
+    def create_from_format(cls, path: str | Path | ProjectLocation, data: Any, format: str,
+                           labels: Sequence[str] | None = None, *, task: str | None = None,
+                           label_key: str | None = None, **options: Any) -> "Project":
+        """Create a project from a Label Studio, Prodigy or Hugging Face file (``format``:
+        ``label-studio``, ``label-studio-min``, ``prodigy``, ``hf``): its items, its annotations as
+        answers by their annotators, its predictions as suggestions. ``labels`` and ``task`` default
+        to what the file holds; ``options`` are :meth:`create`'s
+        (:func:`hilt.project.format_import.create_from_format`); ``created_import["format"]`` is a
+        :class:`~hilt.project.results.FormatImport`.
+
+        Examples
+        --------
+        >>> import json, tempfile, pathlib
+        >>> from hilt import Project
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> lines = [{"text": "Goal!", "options": [{"id": "sport"}, {"id": "news"}], "accept": ["sport"],
+        ...           "answer": "accept", "_annotator_id": "ada"}]
+        >>> _ = (folder / "db.jsonl").write_text("".join(json.dumps(line) + "\\n" for line in lines))
+        >>> with Project.create_from_format(folder / "p.hilt", folder / "db.jsonl", "prodigy",
+        ...                                 features="tfidf") as project:
+        ...     project.labels, project.status()["by_annotator"]
+        (['sport', 'news'], {'ada': 1})
+        """
+        from hilt.project.format_import import create_from_format
+
+        return create_from_format(cls, path, data, format, labels, task=task, label_key=label_key, **options)
 
     @classmethod
     def open(cls, path: str | Path | ProjectLocation, *, model: Any = None, scheduler: Any = None) -> "Project":
@@ -224,6 +254,11 @@ class Project:
         return self._import.import_items(data, label_column=label_column, encoding=encoding,
                                          drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress,
                                          label_separator=label_separator)
+
+    def import_format(self, data: Any, format: str, *, label_key: str | None = None) -> FormatImport:
+        """Add a Label Studio, Prodigy or Hugging Face file's items, annotations (answers by their
+        annotators) and predictions (suggestions) (:meth:`~hilt.project.format_import.FormatImporter.import_format`)."""
+        return self._formats.import_format(data, format, label_key=label_key)
 
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator`` (:meth:`~hilt.project.labelling.Labelling.next_item`)."""
@@ -289,7 +324,9 @@ class Project:
 
     def export(self, path: Any, *, include_retracted: bool = False, format: str | None = None,
                overwrite: bool = True, label_separator: str = ";", one_hot: bool = False) -> int:
-        """Write the labels to a file or stream (:meth:`~hilt.project.export.Export.export`)."""
+        """Write the labels to a file or stream (:meth:`~hilt.project.export.Export.export`); ``format``
+        may also be ``label-studio``, ``label-studio-min``, ``prodigy`` or ``hf``
+        (:mod:`hilt.project.export_formats`)."""
         return self._export.export(path, include_retracted=include_retracted, format=format, overwrite=overwrite,
                                    label_separator=label_separator, one_hot=one_hot)
 

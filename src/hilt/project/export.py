@@ -77,6 +77,10 @@ class Export:
         0
         item_id,label,annotator,answered_at,answer_id,text,stars
         """
+        from hilt.importing.formats import FORMATS
+
+        if format in FORMATS:  # another tool's format (Label Studio, Prodigy, Hugging Face)
+            return self._export_format(path, format, include_retracted=include_retracted, overwrite=overwrite)
         if _is_conll(path, format):
             return self._export_conll(path, include_retracted=include_retracted, overwrite=overwrite)
         rows = self.export_rows(include_retracted=include_retracted)
@@ -95,6 +99,17 @@ class Export:
             columns += [c for c in row if c not in columns]
         return write_rows(path, rows, columns, format=format, overwrite=overwrite,
                           list_columns=("label",) if task.multilabel else ())
+
+    def _export_format(self, path: Any, format: str, *, include_retracted: bool, overwrite: bool) -> int:
+        """The final answers (and suggestions) in another tool's format (:mod:`hilt.project.export_formats`)."""
+        from hilt.project.export_formats import write_format
+        from hilt.project.suggestions import Suggestions
+
+        if include_retracted:
+            raise InputError(f"Expected a {format} export of the final answers only (one annotation per item); "
+                             "export every answer with --all to .jsonl, .csv or .parquet.")
+        suggestions = Suggestions(self._store, self._config).rows() if format == "label-studio" else []
+        return write_format(self._store, self._config, suggestions, path, format, overwrite=overwrite)
 
     def _export_conll(self, path: Any, *, include_retracted: bool, overwrite: bool) -> int:
         """A spans project's current answers as CoNLL IOB2 (:mod:`hilt.project.export_spans`)."""

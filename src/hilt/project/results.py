@@ -47,6 +47,7 @@ __all__ = [
     "LabelIssue",
     "PairAgreement",
     "RunSummary",
+    "FormatImport",
     "Status",
 ]
 
@@ -460,3 +461,49 @@ class AnswerReply(_Result):
     def _layout(self) -> tuple[tuple[str, str], ...]:
         layout = _class_layout(type(self))
         return layout if self.leased_next else layout[:3]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class FormatImport(_Result):
+    """What an import of another tool's file did (:meth:`hilt.Project.import_format`, and
+    ``project.created_import["format"]`` after :meth:`hilt.Project.create_from_format`).
+
+    Attributes
+    ----------
+    format : str
+        ``label-studio``, ``label-studio-min``, ``prodigy`` or ``hf``.
+    task : str
+        The project's task; ``task_from_file``: it was inferred from the file (spans marked: ``spans``;
+        an annotation with several labels: ``multilabel``; else ``single``).
+    labels : list of str
+        The project's labels; ``labels_from_file``: they were read from the file.
+    added, existing : int
+        Items added; items of the file the project held already (left as they are).
+    answers : int
+        Answers stored, each by the person who gave it (skips included); ``repeated``: answers an
+        earlier import of the same file stored already (nothing new); ``skips``: of ``answers``,
+        skips (Label Studio's cancelled annotations, Prodigy's ignore and rejects hilt cannot
+        turn into a label); ``rejected``: Prodigy rejects of one of two labels, stored as the other.
+    suggestions : int
+        Predictions stored as suggestions; ``sources``: their model versions.
+
+    Examples
+    --------
+    >>> from hilt.project.results import FormatImport
+    >>> FormatImport("prodigy", "single", ["a", "b"], True, False, 2, 0, 2, 0, 0, 1, 0, []).to_dict()["answers"]
+    2
+    """
+
+    format: str
+    task: str
+    labels: list[str]
+    labels_from_file: bool
+    task_from_file: bool
+    added: int
+    existing: int
+    answers: int
+    repeated: int
+    skips: int
+    rejected: int
+    suggestions: int
+    sources: list[str]

@@ -25,6 +25,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from hilt.errors import ConflictError, InputError, NotFoundError
 from hilt.store import database, schema
 from hilt.store.annotators import AnnotatorsMixin
+from hilt.store.answer_import import AnswerImportMixin
 from hilt.store.answers import AnswersMixin
 from hilt.store.common import ANNOTATOR, IMPORT_ANNOTATOR, REVIEWER, ItemRow, set_meta, utc_now
 from hilt.store.engine import make_engine, read, write
@@ -43,7 +44,7 @@ __all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemBatch", "ItemRow", 
 
 
 class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, AnnotatorsMixin, MetaMixin, SharedStateMixin,
-            SuggestionsMixin):
+            SuggestionsMixin, AnswerImportMixin):
     """A project: a file or a database. Create one with :meth:`create`, open one with :meth:`open`.
 
     Every method runs its own short transaction on a connection of the calling thread, so a
