@@ -324,6 +324,17 @@ class Project:
         self._training.rebuild(self._config.reload())
         return {**self.settings(), "renamed": renamed}
 
+    @property
+    def webhook(self) -> WebhookStatus | None:
+        """The project's webhook and how its deliveries went in this process (``None``: none set)."""
+        return self._webhooks.status()
+
+    @property
+    def webhook_url(self) -> str | None:
+        """The webhook's URL as set, secrets in it included (:attr:`webhook` shows it without)."""
+        target = self._webhooks.target()
+        return None if target is None else target[0]
+
     def set_webhook(self, url: str | None, *, secret: str | None = None) -> WebhookStatus | None:
         """POST a signed JSON to ``url`` when a model run finishes and when an item's final label
         changes (:mod:`hilt.project.webhooks`); ``url=None`` (or ``"off"``) stops.

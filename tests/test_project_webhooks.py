@@ -1,0 +1,227 @@
+"""Webhooks (hilt.project.webhooks) against a real local receiver: an http.server on 127.0.0.1 on
+a free port, in a thread of the test. Signed bodies, the two events and when they are not sent,
+retries, the bounded queue, a closed port that never slows answers, and bad settings."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pandas as pd
+import pytest
+
+from helpers import hilt, texts, user_error
+from hilt.errors import InputError
+from hilt.project import Project
+from hilt.project.webhooks import Sender, check_url
+from conftest import free_port
+
+SECRET = "s3cret-for-tests"
+
+
+class Receiver:
+    """A webhook receiver: keeps every request; the first ``fail`` replies are 500s, and each
+    request waits for ``gate`` (set: no wait)."""
+
+    def __init__(self, fail: int = 0):
+        self.requests: list[dict] = []
+        self.fail = fail
+        self.gate = threading.Event()
+        self.gate.set()
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.gate.wait(10)
+                with receiver.lock:
+                    receiver.requests.append({"headers": dict(self.headers), "body": body})
+                    failing = receiver.fail > 0
+                    receiver.fail -= failing
+                self.send_response(500 if failing else 204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "Receiver":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def events(self, name: str | None = None) -> list[dict]:
+        """The bodies received (only those of event ``name``), first tries only."""
+        seen, out = set(), []
+        for request in self.requests:
+            delivery = request["headers"]["X-Hilt-Delivery"]
+            if delivery not in seen and (name is None or request["headers"]["X-Hilt-Event"] == name):
+                seen.add(delivery)
+                out.append(json.loads(request["body"]))
+        return out
+
+
+@pytest.fixture(autouse=True)
+def _quick_retries(monkeypatch):
+    monkeypatch.setenv("HILT_WEBHOOK_BACKOFF", "0.01")
+    monkeypatch.setenv("HILT_WEBHOOK_TIMEOUT", "2")
+    monkeypatch.delenv("HILT_WEBHOOK_SECRET", raising=False)
+
+
+def make(path, *, n=12, **options) -> Project:
+    options = {"features": "tfidf", "eval_share": 0, "retrain_every": 1000, **options}
+    return Project.create(path, texts(n), ["neg", "pos"], id_column="id", text_column="text", **options)
+
+
+def test_answers_send_signed_label_changes_and_a_run_sends_run_finished(tmp_path):
+    with Receiver() as receiver, make(tmp_path / "reviews.hilt", retrain_every=4) as project:
+        hook = project.set_webhook(receiver.url, secret=SECRET)
+        assert (hook.url, hook.secret) == (receiver.url, True)
+        answered = []
+        for k in range(4):  # the 4th label starts a background retrain
+            item = project.next_item("ada")
+            project.answer(item.id, ["neg", "pos"][k % 2], "ada")
+            answered.append(item.id)
+        deadline = time.monotonic() + 20
+        while not receiver.events("run.finished") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        project.undo("ada")
+        assert project._webhooks.flush(5)
+        status = project.status().webhook
+    for request in receiver.requests:  # each body is signed with the secret, as a receiver checks it
+        expected = "sha256=" + hmac.new(SECRET.encode(), request["body"], hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(request["headers"]["X-Hilt-Signature"], expected)
+        assert request["headers"]["Content-Type"] == "application/json"
+    changes = receiver.events("label.changed")
+    assert [(c["item_id"], c["old_label"], c["new_label"]) for c in changes] == [
+        (answered[0], None, "neg"), (answered[1], None, "pos"), (answered[2], None, "neg"),
+        (answered[3], None, "pos"), (answered[3], "pos", None)]
+    assert all(c["annotator"] == "ada" and c["project"] == "reviews" and c["at"] for c in changes)
+    (run,) = receiver.events("run.finished")
+    assert run["n_train"] == 4 and run["run_id"] >= 1 and "eval_accuracy" in run and run["project"] == "reviews"
+    assert (status.delivered, status.failed, status.dropped, status.queued, status.last_error) == (6, 0, 0, 0, None)
+
+
+def test_no_event_for_an_agreeing_vote_a_skip_or_a_tie_and_one_for_a_review(tmp_path):
+    with Receiver() as receiver, make(tmp_path / "p.hilt", overlap=1.0, annotators_per_item=2) as project:
+        project.add_annotator("rita", reviewer=True)
+        project.set_webhook(receiver.url)
+        item = project.next_item("ana")
+        project.answer(item.id, "pos", "ana")            # None -> pos
+        project.answer(item.id, "pos", "bob")            # an agreeing second vote: no change
+        other = project.next_item("ana")
+        project.answer(other.id, None, "ana")            # a skip: no label before or after
+        project.answer(other.id, "neg", "bob")           # None -> neg
+        project.answer(other.id, "pos", "cy")            # 1 neg, 1 pos: the earliest voter's stays
+        project.answer(item.id, "pos", "ana", answer_id=None)  # a repeated vote: no change
+        project.review(other.id, "pos", "rita")          # neg -> pos
+        project.change_answer(item.id, "neg", "ana")     # ana neg, bob pos: the tie goes to bob's pos
+        assert project._webhooks.flush(5)
+    changes = [(c["item_id"], c["old_label"], c["new_label"], c["annotator"])
+               for c in receiver.events("label.changed")]
+    assert changes == [(item.id, None, "pos", "ana"), (other.id, None, "neg", "bob"),
+                       (other.id, "neg", "pos", "rita")]
+    assert all("X-Hilt-Signature" not in r["headers"] for r in receiver.requests)  # no secret: unsigned
+
+
+def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try(tmp_path):
+    with Receiver(fail=2) as receiver, make(tmp_path / "p.hilt") as project:
+        project.set_webhook(receiver.url, secret=SECRET)
+        item = project.next_item("ada")
+        project.answer(item.id, "pos", "ada")
+        assert project._webhooks.flush(5)
+        status = project.status().webhook
+    assert [r["headers"]["X-Hilt-Event"] for r in receiver.requests] == ["label.changed"] * 3
+    assert len({r["headers"]["X-Hilt-Delivery"] for r in receiver.requests}) == 1  # one delivery, three tries
+    assert (status.delivered, status.failed) == (1, 0) and status.last_error == "HTTP 500 Internal Server Error"
+
+
+def test_a_full_queue_drops_the_oldest_events_and_counts_them(caplog):
+    with Receiver() as receiver:
+        receiver.gate.clear()  # the receiver holds the first event: the rest wait in the queue
+        sender = Sender(queue_size=2, tries=1)
+        for k in range(5):
+            sender.send(receiver.url, SECRET, "label.changed", {"n": k})
+            if k == 0:
+                deadline = time.monotonic() + 5
+                while not sender._sending and time.monotonic() < deadline:
+                    time.sleep(0.01)
+        assert sender.counts()["dropped"] == 2 and sender.counts()["queued"] == 3
+        receiver.gate.set()
+        assert sender.flush(5)
+        sender.close()
+    assert [json.loads(r["body"])["n"] for r in receiver.requests] == [0, 3, 4]
+    assert sender.counts()["delivered"] == 3
+    assert "webhook queue full" in caplog.text
+
+
+def test_a_closed_port_never_slows_answers_and_each_event_is_given_up_once(tmp_path, caplog, monkeypatch):
+    monkeypatch.setenv("HILT_WEBHOOK_TRIES", "3")
+    closed = f"http://127.0.0.1:{free_port()}/hook"
+    with make(tmp_path / "p.hilt", n=30) as project:
+        project.set_webhook(closed, secret=SECRET)
+        project._webhooks._send(project._webhooks.target(), "label.changed", {})  # the thread is up
+        seconds = []
+        for _ in range(20):
+            item = project.next_item("ada")
+            start = time.perf_counter()
+            project.answer(item.id, "pos", "ada")
+            seconds.append(time.perf_counter() - start)
+        assert project._webhooks.flush(10)
+        status = project.status().webhook
+    assert max(seconds) < 0.5, seconds  # SQLite commits take milliseconds; a blocked POST would take 2 s
+    assert (status.delivered, status.failed, status.queued) == (0, 21, 0)
+    assert "ConnectionRefusedError" in status.last_error
+    assert caplog.text.count("given up after 3 tries") == 21
+
+
+def test_bad_urls_are_refused_and_config_shows_set_not_the_secret(tmp_path, monkeypatch):
+    for bad in ("ftp://example.org/hook", "example.org/hook", "http://", "http://host:99999/x", 42):
+        with pytest.raises(InputError, match="http:// or https:// URL"):
+            check_url(bad)
+    path = tmp_path / "p.hilt"
+    make(path).close()
+    message = user_error(hilt("config", path, "webhook=file:///etc/passwd"))
+    assert "Expected the webhook to be an http:// or https:// URL" in message and "file:///etc/passwd" in message
+    done = hilt("config", path, "webhook=https://example.org/hilt?token=abc", f"webhook_secret={SECRET}")
+    assert done.returncode == 0, done.stderr
+    assert SECRET not in done.stdout + done.stderr and "token=abc" not in done.stdout
+    assert "https://example.org/hilt?***" in done.stdout and "set" in done.stdout
+    shown = hilt("config", path)
+    assert SECRET not in shown.stdout and "webhook_secret" in shown.stdout
+    status = json.loads(hilt("status", path, "--json").stdout)["webhook"]
+    assert status == {"url": "https://example.org/hilt?***", "secret": True, "delivered": 0, "failed": 0,
+                      "dropped": 0, "queued": 0, "last_error": None}
+    hilt("config", path, "webhook_secret=")
+    with Project.open(path) as project:
+        assert project.status().webhook.secret is False
+        monkeypatch.setenv("HILT_WEBHOOK_SECRET", "from-the-environment")
+        project._webhooks.refresh_seconds = 0
+        assert project.status().webhook.secret is True
+        project.set_webhook("off")
+        assert project.status().webhook is None
+    assert hilt("config", path, "webhook=off").returncode == 0
+
+
+def test_label_changes_on_each_backend(where):
+    with Receiver() as receiver, make(where, n=6) as project:
+        project.set_webhook(receiver.url, secret=SECRET)
+        item = project.next_item("ada")
+        project.answer(item.id, "neg", "ada")
+        project.change_answer(item.id, "pos", "ada")
+        assert project._webhooks.flush(5)
+    assert [(c["old_label"], c["new_label"]) for c in receiver.events("label.changed")] == [
+        (None, "neg"), ("neg", "pos")]
