@@ -7,71 +7,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pandas as pd
 import pytest
 
-from helpers import hilt, texts, user_error
+from helpers import Receiver, hilt, texts, user_error
 from hilt.errors import InputError
 from hilt.project import Project
 from hilt.project.webhooks import Sender, check_url
 from conftest import free_port
 
 SECRET = "s3cret-for-tests"
-
-
-class Receiver:
-    """A webhook receiver: keeps every request; the first ``fail`` replies are 500s, and each
-    request waits for ``gate`` (set: no wait)."""
-
-    def __init__(self, fail: int = 0):
-        self.requests: list[dict] = []
-        self.fail = fail
-        self.gate = threading.Event()
-        self.gate.set()
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.gate.wait(10)
-                with receiver.lock:
-                    receiver.requests.append({"headers": dict(self.headers), "body": body})
-                    failing = receiver.fail > 0
-                    receiver.fail -= failing
-                self.send_response(500 if failing else 204)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> "Receiver":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.gate.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def events(self, name: str | None = None) -> list[dict]:
-        """The bodies received (only those of event ``name``), first tries only."""
-        seen, out = set(), []
-        for request in self.requests:
-            delivery = request["headers"]["X-Hilt-Delivery"]
-            if delivery not in seen and (name is None or request["headers"]["X-Hilt-Event"] == name):
-                seen.add(delivery)
-                out.append(json.loads(request["body"]))
-        return out
 
 
 @pytest.fixture(autouse=True)
@@ -202,6 +148,7 @@ def test_bad_urls_are_refused_and_config_shows_set_not_the_secret(tmp_path, monk
     assert "https://example.org/hilt?***" in done.stdout and "set" in done.stdout
     shown = hilt("config", path)
     assert SECRET not in shown.stdout and "webhook_secret" in shown.stdout
+    assert "https://example.org/hilt?*** (signed)" in hilt("status", path).stdout
     status = json.loads(hilt("status", path, "--json").stdout)["webhook"]
     assert status == {"url": "https://example.org/hilt?***", "secret": True, "delivered": 0, "failed": 0,
                       "dropped": 0, "queued": 0, "last_error": None}
