@@ -187,3 +187,38 @@ def test_label_changes_on_each_backend_and_a_running_process_reads_the_setting_a
         assert project._webhooks.flush(5)
     assert [(c["old_label"], c["new_label"]) for c in receiver.events("label.changed")] == [
         (None, "neg"), ("neg", "pos")]
+
+
+def test_the_servers_answers_undo_and_review_send_events_and_its_status_counts_them(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from hilt.server import create_app
+
+    path = tmp_path / "p.hilt"
+    with make(path, task="multilabel") as project:
+        tokens = {"ada": project.add_annotator("ada"), "rita": project.add_annotator("rita", reviewer=True)}
+    with Receiver() as receiver:
+        with TestClient(create_app(path)) as client:
+            def call(method: str, url: str, who: str = "ada", **kwargs) -> dict:
+                response = client.request(method, url, headers={"Authorization": f"Bearer {tokens[who]}"}, **kwargs)
+                assert response.status_code == 200, response.text
+                return response.json()
+
+            with Project.open(path) as other:  # hilt config while the server runs
+                other.set_webhook(receiver.url, secret=SECRET)
+            client.app.state.project._webhooks.refresh_seconds = 0  # (a server reads it every 5 s)
+            first = call("GET", "/api/next")["item"]["id"]
+            call("POST", "/api/answers", json={"item_id": first, "label": ["pos"]})
+            second = call("GET", "/api/next")["item"]["id"]
+            call("POST", "/api/answers", json={"item_id": second, "label": []})
+            call("POST", "/api/undo")
+            call("POST", "/api/review", who="rita", json={"item_id": first, "label": ["neg", "pos"]})
+            deadline = time.monotonic() + 10
+            while len(receiver.requests) < 4 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            hook = call("GET", "/api/status")["webhook"]
+    assert [(c["item_id"], c["old_label"], c["new_label"], c["annotator"])
+            for c in receiver.events("label.changed")] == [
+        (first, None, ["pos"], "ada"), (second, None, [], "ada"), (second, [], None, "ada"),
+        (first, ["pos"], ["neg", "pos"], "rita")]
+    assert hook["delivered"] == 4 and hook["url"] == receiver.url and hook["secret"] is True

@@ -315,7 +315,7 @@ class Webhooks:
         self._target: tuple[str, str | None] | None = None
         self._read_at = float("-inf")
         self._lock = threading.Lock()
-        self._stripes = [threading.Lock() for _ in range(_STRIPES)]
+        self._stripes = [threading.RLock() for _ in range(_STRIPES)]  # re-entrant: a watch inside a watch
         self._sender: Sender | None = None
         #: Seconds between two reads of the setting (tests set 0: read on every answer).
         self.refresh_seconds = REFRESH_SECONDS
@@ -364,7 +364,10 @@ class Webhooks:
         each whose final answer differs after the block from before it (nothing when the block
         raises). ``keys`` may be a function, called only when the project has a webhook.
 
-        Without a webhook this costs one look at the cached setting: no reads, no locks.
+        Without a webhook this costs one look at the cached setting: no reads, no locks. A
+        change to many items at once (a bulk labelling) watches them all in one block: one read
+        before and one after. Watches do not nest (an inner one would send its items' events a
+        second time).
         """
         target = self.target()
         if target is None:
