@@ -222,3 +222,14 @@ def test_the_servers_answers_undo_and_review_send_events_and_its_status_counts_t
         (first, None, ["pos"], "ada"), (second, None, [], "ada"), (second, [], None, "ada"),
         (first, ["pos"], ["neg", "pos"], "rita")]
     assert hook["delivered"] == 4 and hook["url"] == receiver.url and hook["secret"] is True
+
+
+def test_a_mistyped_variable_never_fails_an_answer(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("HILT_WEBHOOK_TRIES", "many")
+    with Receiver() as receiver, make(tmp_path / "p.hilt") as project:
+        project.set_webhook(receiver.url)
+        item = project.next_item("ada")
+        assert project.answer(item.id, "pos", "ada")["saved"]
+        assert project._webhooks.flush(5)
+    assert len(receiver.events("label.changed")) == 1
+    assert "Expected HILT_WEBHOOK_TRIES to be a whole number >= 1; got 'many'. The webhook uses the defaults." in caplog.text

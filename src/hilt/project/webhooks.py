@@ -65,6 +65,10 @@ MAX_BACKOFF = 60.0
 #: running server within this, without a restart and without a read on every answer.
 REFRESH_SECONDS = 5.0
 
+#: What a sender uses when a ``$HILT_WEBHOOK_*`` variable does not parse (the variables' defaults).
+WEBHOOK_DEFAULTS = {"queue_size": settings.WEBHOOK_QUEUE.default, "tries": settings.WEBHOOK_TRIES.default,
+                    "backoff": settings.WEBHOOK_BACKOFF.default, "timeout": settings.WEBHOOK_TIMEOUT.default}
+
 #: Item locks (by a hash of the key): the before/after reads of one item's final answer in this
 #: process never interleave with another thread's answer on the same item.
 _STRIPES = 64
@@ -380,11 +384,22 @@ class Webhooks:
                 held.enter_context(self._stripes[stripe])
             before = self._store.decisions_of(wanted)
             yield
-            after = self._store.decisions_of(wanted)
+            try:
+                after = self._store.decisions_of(wanted)
+            except Exception:  # the change is committed: its reply must not fail for the webhook
+                log.exception("hilt: could not read the final labels after a change; no webhook event")
+                return
+        try:
+            self._changes(target, wanted, before, after, annotator)
+        except Exception:
+            log.exception("hilt: could not queue a webhook event")
+
+    def _changes(self, target: tuple[str, str | None], keys: list[str], before: dict[str, Any],
+                 after: dict[str, Any], annotator: str) -> None:
         at = utc_now()
         labels = list(self._labels())
         task = self._store.task
-        for key in wanted:
+        for key in keys:
             old, new = before.get(key), after.get(key)
             old_label, new_label = (None if d is None else d.label for d in (old, new))
             if old_label != new_label:
@@ -406,7 +421,11 @@ class Webhooks:
     def _send(self, target: tuple[str, str | None], name: str, data: dict[str, Any]) -> None:
         with self._lock:
             if self._sender is None:
-                self._sender = Sender()
+                try:
+                    self._sender = Sender()
+                except InputError as error:  # a mistyped $HILT_WEBHOOK_*: said once, the defaults used
+                    log.warning("hilt: %s The webhook uses the defaults.", error)
+                    self._sender = Sender(**WEBHOOK_DEFAULTS)
         self._sender.send(target[0], target[1], name, {"event": name, "project": self._name, **data})
 
     def flush(self, timeout: float = 5.0) -> bool:
