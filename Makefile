@@ -72,6 +72,10 @@ bench-server: $(BENCH_STAMP) postgres
 	$(PY) bench/bench_server.py
 	$(PY) bench/bench_server.py --team
 
+# Does a webhook slow an answer? (docs/benchmarks/server.md, "Webhooks")
+bench-webhooks: $(BENCH_STAMP)
+	$(PY) bench/bench_webhooks.py
+
 bench-strategies: $(BENCH_STAMP)
 	$(PY) bench/bench_strategies.py
 

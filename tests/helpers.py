@@ -18,7 +18,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -218,3 +220,54 @@ def press_and_next(page, key):
         arg=before,
     )
     return before
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1 (an http.server on a free port, in a thread): keeps every request; the first ``fail`` replies are 500s, and each
+    request waits for ``gate`` (set: no wait)."""
+
+    def __init__(self, fail: int = 0):
+        self.requests: list[dict] = []
+        self.fail = fail
+        self.gate = threading.Event()
+        self.gate.set()
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.gate.wait(10)
+                with receiver.lock:
+                    receiver.requests.append({"headers": dict(self.headers), "body": body})
+                    failing = receiver.fail > 0
+                    receiver.fail -= failing
+                self.send_response(500 if failing else 204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "Receiver":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.gate.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    def events(self, name: str | None = None) -> list[dict]:
+        """The bodies received (only those of event ``name``), first tries only."""
+        seen, out = set(), []
+        for request in self.requests:
+            delivery = request["headers"]["X-Hilt-Delivery"]
+            if delivery not in seen and (name is None or request["headers"]["X-Hilt-Event"] == name):
+                seen.add(delivery)
+                out.append(json.loads(request["body"]))
+        return out

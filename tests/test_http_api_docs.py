@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers import Receiver
 from hilt.project import Project
 from hilt.server import create_app
 from hilt.server.api import router
@@ -42,6 +43,11 @@ def documented() -> dict[str, tuple[set[str], set[str]]]:
 @pytest.fixture(scope="module")
 def replies(tmp_path_factory) -> dict[str, list[dict]]:
     """Every reply the table names, as the server sent it: reply -> the objects seen."""
+    with Receiver() as receiver:  # a webhook, for the status's `webhook`
+        return _replies(tmp_path_factory, receiver.url)
+
+
+def _replies(tmp_path_factory, webhook: str) -> dict[str, list[dict]]:
     path = tmp_path_factory.mktemp("api") / "p.hilt"
     texts = [f"{'good' if k % 2 else 'bad'} review number {k}" for k in range(40)]
     frame = pd.DataFrame({"id": [f"i{k}" for k in range(40)], "text": texts})
@@ -57,6 +63,7 @@ def replies(tmp_path_factory) -> dict[str, list[dict]]:
                 flip = annotator == "bob" and number % 3 == 0
                 project.answer(item.id, LABELS[(number % 2) ^ flip], annotator)
         project.retrain(wait=True)
+        project.set_webhook(webhook, secret="s3cret")
     seen: dict[str, list[dict]] = {}
 
     def keep(name: str, body: dict) -> dict:
@@ -100,6 +107,7 @@ def replies(tmp_path_factory) -> dict[str, list[dict]]:
     for row in agreement["pairs"].values():
         keep("a pair of `agreement.pairs`", row)
     keep("the status's `overlap` (`null` without overlap)", status["overlap"])
+    keep("the status's `webhook` (`null` without a webhook)", status["webhook"])
     for item in review["items"]:
         keep("an item of `GET /api/review`", item)
         for given in item["answers"]:

@@ -42,8 +42,9 @@ from hilt.errors import InputError
 
 __all__ = [
     "CACHE_DIR", "DASK_PARTITION_ITEMS", "DASK_RUN_TIMEOUT", "DASK_SCHEDULER", "DASK_TIMEOUT", "NO_NUMBA",
-    "OTHER_VARIABLES", "RETRAIN_PROCESS", "VARIABLES", "Choice", "Flag", "Folder", "OtherVariable", "Seconds",
-    "Text", "Variable", "WholeNumber",
+    "OTHER_VARIABLES", "RETRAIN_PROCESS", "VARIABLES", "WEBHOOK_BACKOFF", "WEBHOOK_QUEUE", "WEBHOOK_SECRET",
+    "WEBHOOK_TIMEOUT", "WEBHOOK_TRIES", "Choice", "Flag", "Folder", "OtherVariable", "Seconds", "Text", "Variable",
+    "WholeNumber",
 ]
 
 T = TypeVar("T", covariant=True)
@@ -315,9 +316,38 @@ NO_NUMBA: Variable[bool] = Variable(
     "any non-empty value: score with numpy only, never import numba",
 )
 
+#: The webhook secret of a project that keeps none itself (``hilt config PROJECT webhook_secret=``).
+WEBHOOK_SECRET: Variable[str | None] = Variable(
+    "HILT_WEBHOOK_SECRET", Text("a secret"), None, "unset", "a project with a webhook",
+    "the secret webhook bodies are signed with when the project keeps none itself (`webhook_secret=`): "
+    "keeps the secret out of the project file or database ([Webhooks](../how-to/webhooks.md))",
+)
+#: How many tries a webhook delivery gets before it is given up.
+WEBHOOK_TRIES: Variable[int] = Variable(
+    "HILT_WEBHOOK_TRIES", WholeNumber(minimum=1), 5, "5", "a project with a webhook",
+    "tries per webhook event (a connection error, a timeout or a 5xx reply is tried again; a 4xx is not)",
+)
+#: Seconds before a webhook delivery's second try; each further try waits twice as long.
+WEBHOOK_BACKOFF: Variable[float] = Variable(
+    "HILT_WEBHOOK_BACKOFF", Seconds(positive=True), 1.0, "1", "a project with a webhook",
+    "seconds before the second try of a webhook event, doubled before each further try (at most 60)",
+)
+#: Seconds a webhook receiver has to reply.
+WEBHOOK_TIMEOUT: Variable[float] = Variable(
+    "HILT_WEBHOOK_TIMEOUT", Seconds(positive=True), 5.0, "5", "a project with a webhook",
+    "seconds a webhook receiver has to connect and reply before the try counts as failed",
+)
+#: Webhook events waiting in memory at most; the oldest is dropped beyond.
+WEBHOOK_QUEUE: Variable[int] = Variable(
+    "HILT_WEBHOOK_QUEUE", WholeNumber(minimum=1), 1000, "1000", "a project with a webhook",
+    "webhook events waiting to be sent, at most, per process: beyond, the oldest is dropped (counted "
+    "in the status's `webhook.dropped`, with a warning in the log)",
+)
+
 #: Every ``HILT_*`` variable, in the order the docs list them.
 VARIABLES: tuple[Variable[Any], ...] = (
     DASK_SCHEDULER, DASK_TIMEOUT, DASK_RUN_TIMEOUT, DASK_PARTITION_ITEMS, CACHE_DIR, RETRAIN_PROCESS, NO_NUMBA,
+    WEBHOOK_SECRET, WEBHOOK_TRIES, WEBHOOK_BACKOFF, WEBHOOK_TIMEOUT, WEBHOOK_QUEUE,
 )
 
 

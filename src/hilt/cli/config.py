@@ -12,7 +12,7 @@ from hilt.cli.app import app, console, stdout, user_errors
 from hilt.cli.create import open_light, parse_labels
 from hilt.errors import InputError
 
-__all__ = ["CONFIG_KEYS", "image_words", "init_settings", "parse_settings"]
+__all__ = ["CONFIG_KEYS", "image_words", "init_settings", "parse_settings", "set_webhook", "webhook_words"]
 
 
 #: ``hilt config`` keys: what each value is read as.
@@ -25,6 +25,8 @@ CONFIG_KEYS = {
     "rename": "OLD:NEW, renaming a label and its answers",
     "image_columns": "auto, off, or the columns that are an image's pixels in row-major order (names or "
                      "patterns such as px*, comma-separated)",
+    "webhook": "an http:// or https:// URL to POST events to, or off",
+    "webhook_secret": "the secret webhook bodies are signed with (empty: none)",
 }
 
 
@@ -46,6 +48,37 @@ def image_words(project: Any) -> str:
     if view is None:
         return said if setting == "off" else f"{said}: no image (the rows are listed)"
     return f"{said}: {view.side}x{view.side} pixels, {view.pixels[0]} … {view.pixels[-1]}"
+
+
+def webhook_words(hook: Any) -> dict[str, str]:
+    """What ``hilt config`` shows of a :class:`~hilt.project.results.WebhookStatus`: the URL
+    without its secrets, and whether bodies are signed (never the secret itself).
+
+    Examples
+    --------
+    >>> from hilt.project.results import WebhookStatus
+    >>> webhook_words(WebhookStatus("https://example.org/h?***", True, 0, 0, 0, 0, None))
+    {'webhook': 'https://example.org/h?***', 'webhook_secret': 'set'}
+    >>> webhook_words(None)
+    {'webhook': 'off', 'webhook_secret': 'not set'}
+    """
+    if hook is None:
+        return {"webhook": "off", "webhook_secret": "not set"}
+    return {"webhook": hook.url, "webhook_secret": "set" if hook.secret else "not set (bodies are unsigned)"}
+
+
+def set_webhook(project: Any, hook: dict[str, str]) -> None:
+    """``webhook=`` and ``webhook_secret=`` of ``hilt config``, through :meth:`hilt.Project.set_webhook`
+    (a secret alone applies to the webhook the project has)."""
+    current = project.webhook
+    if "webhook" in hook:
+        url: str | None = hook["webhook"]
+    elif current is not None:
+        url = project.webhook_url
+    else:
+        raise InputError("Expected webhook=URL with webhook_secret= (the project has no webhook to sign); "
+                         "got webhook_secret alone.")
+    project.set_webhook(url, secret=hook.get("webhook_secret"))
 
 
 def parse_settings(pairs: list[str]) -> dict[str, Any]:
@@ -107,7 +140,9 @@ def config(
         help="Settings to change: strategy, retrain_every, eval_share, lease_seconds, labels (add labels: "
         "labels=pos,neg,meh), rename (rename=neg:negative renames a label and its answers), image_columns "
         "(auto: rows of pixels such as px0..px783 or pixel_0_0..pixel_7_7 are drawn as an image; off; "
-        "or the pixel columns, e.g. image_columns='px*').",
+        "or the pixel columns, e.g. image_columns='px*'), webhook (webhook=https://example.org/hilt: POST a signed "
+        "JSON when a run finishes and when an item's final label changes; webhook=off stops), webhook_secret (the "
+        "secret bodies are signed with; shown only as set or not set).",
     ),
 ) -> None:
     """Show a project's settings, or change them (each change is recorded in the project).
@@ -115,17 +150,24 @@ def config(
     Example: hilt config reviews.hilt retrain_every=20 labels=pos,neg,meh
 
     Example: hilt config digits.hilt image_columns=off
+
+    Example: hilt config reviews.hilt webhook=https://example.org/hilt webhook_secret=$SECRET
     """
     location = project_location(project)
     changes = parse_settings(settings or [])
     image = changes.pop("image_columns", None)
+    hook = {key: changes.pop(key) for key in ("webhook", "webhook_secret") if key in changes}
     with open_light(location) as opened:
         before = opened.settings()
         image_before = image_words(opened)
+        hook_before = webhook_words(opened.webhook)
         if image is not None:  # drawn from the file on every page: no retrain, no restart
             opened.set_image_columns(image)
+        if hook:  # read again by every process within seconds: no retrain, no restart
+            set_webhook(opened, hook)
         after = opened.configure(**changes) if changes else {**before, "renamed": 0}
         image_after = image_words(opened)
+        hook_after = webhook_words(opened.webhook)
         fixed = init_settings(opened)
     table = Table(show_header=False)
     table.add_column(style="bold")
@@ -134,10 +176,13 @@ def config(
         value = ", ".join(after[key]) if key == "labels" else str(after[key])
         table.add_row(key, value + ("  (changed)" if after[key] != before[key] else ""))
     table.add_row("image_columns", image_after + ("  (changed)" if image_after != image_before else ""))
+    for key, value in hook_after.items():
+        table.add_row(key, value + ("  (changed)" if value != hook_before[key] else ""))
     for key, value in fixed.items():
         table.add_row(key, f"{value}  (set at hilt init)")
     stdout.print(table)
-    if changes or image is not None:
+    if changes or image is not None or hook:
         console.print(f"Saved in {display_location(location)}"
                       + (f"; {after['renamed']:,} answers renamed" if "rename" in changes else "")
-                      + ". A running hilt serve uses the new settings after a restart.")
+                      + (". A running hilt serve uses the new settings after a restart." if changes else
+                         ". A running hilt serve uses it within seconds, without a restart."))

@@ -140,6 +140,11 @@ def status_tables(info: Status, title: str = "project") -> list[Any]:
         overview.add_row("model", "retraining now")
     if info.scheduler:
         overview.add_row("scheduler", str(info.scheduler))
+    hook = info.webhook
+    if hook is not None:  # the counts are this process's: a server's are in its /api/status
+        sent = hook.delivered + hook.failed + hook.dropped
+        overview.add_row("webhook", f"{hook.url} ({'signed' if hook.secret else 'unsigned'})" + (
+            f", {hook.delivered:,} delivered, {hook.failed:,} failed, {hook.dropped:,} dropped" if sent else ""))
     tables: list[Any] = [Text(title, style="bold"), overview]
     if info.retrain_error:  # a line of its own: the table's right-aligned column would break it up
         tables.append(Text(f"The last retrain failed: {info.retrain_error}", style="yellow"))

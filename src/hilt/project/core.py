@@ -27,9 +27,10 @@ from hilt.project.item_import import TRANSFORMER_CHECK_ITEMS, ItemImport
 from hilt.project.labelling import Labelling
 from hilt.project.quality import Quality
 from hilt.project.suggestions import Suggestions
-from hilt.project.results import Agreement, AnnotatorRow, AnswerReply, FormatImport, LabelIssue, Status
+from hilt.project.results import Agreement, AnnotatorRow, AnswerReply, FormatImport, LabelIssue, Status, WebhookStatus
 from hilt.project.team import Team
 from hilt.project.training import Training
+from hilt.project.webhooks import Webhooks
 from hilt.store import Store
 from hilt.store.location import ProjectLocation
 
@@ -136,9 +137,11 @@ class Project:
         self.folder: Path = self.location.cache_folder
         meta = store.meta()
         self._config = Configuration(store, ProjectSettings.from_meta(meta), meta)
-        self._training = Training(store, self._config.settings, meta, model=model, scheduler=scheduler)
+        self._webhooks = Webhooks(store, lambda: self._config.settings.labels)
+        self._training = Training(store, self._config.settings, meta, model=model, scheduler=scheduler,
+                                  on_run=self._webhooks.run_finished)
         self._team = Team(store)
-        self._labelling = Labelling(store, self._config, self._training)
+        self._labelling = Labelling(store, self._config, self._training, self._webhooks)
         self._quality = Quality(store, self._config, self._training, self._labelling, self._team)
         self._export = Export(store, self._config, self._training)
         self._import = ItemImport(store, self._config, self._training)
@@ -209,6 +212,7 @@ class Project:
             return
         self._closed = True
         self._training.stop()
+        self._webhooks.close()  # the last events (a run just finished) go before the file closes
         self._store.close()
         self._training.close()
 
@@ -316,7 +320,7 @@ class Project:
         return status_dict(self._store, labels=list(s.labels), strategy=s.strategy, kind=s.kind,
                            text_column=s.text_column, retraining=self._training.busy, retrain_every=s.retrain_every,
                            eval_share=s.eval_share, features=self.featurizer.name, overlap=s.overlap,
-                           scheduler=self.scheduler)
+                           scheduler=self.scheduler, webhook=self._webhooks.status())
 
     def export_rows(self, include_retracted: bool = False) -> list[dict]:
         """One flat dict per current label (:meth:`~hilt.project.export.Export.export_rows`)."""
@@ -367,6 +371,40 @@ class Project:
         renamed = self._store.update_meta(values, rename=rename)
         self._training.rebuild(self._config.reload())
         return {**self.settings(), "renamed": renamed}
+
+    @property
+    def webhook(self) -> WebhookStatus | None:
+        """The project's webhook and how its deliveries went in this process (``None``: none set)."""
+        return self._webhooks.status()
+
+    @property
+    def webhook_url(self) -> str | None:
+        """The webhook's URL as set, secrets in it included (:attr:`webhook` shows it without)."""
+        target = self._webhooks.target()
+        return None if target is None else target[0]
+
+    def set_webhook(self, url: str | None, *, secret: str | None = None) -> WebhookStatus | None:
+        """POST a signed JSON to ``url`` when a model run finishes and when an item's final label
+        changes (:mod:`hilt.project.webhooks`); ``url=None`` (or ``"off"``) stops.
+
+        ``url`` must be ``http://`` or ``https://`` with a host (else an
+        :class:`~hilt.errors.InputError`). ``secret`` signs each body (``X-Hilt-Signature``);
+        ``None`` keeps the secret the project has, ``""`` removes it. A project without a secret
+        signs with ``$HILT_WEBHOOK_SECRET`` when it is set, and sends unsigned bodies otherwise.
+        Kept in the project; no restart: every process over the project reads it again within
+        :data:`~hilt.project.webhooks.REFRESH_SECONDS`. Returns :attr:`Status.webhook`.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> with Project.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", pd.DataFrame({"text": ["a", "b"]}),
+        ...                     ["x", "y"], features="tfidf") as project:
+        ...     hook = project.set_webhook("http://127.0.0.1:9/hilt", secret="s3cret")
+        ...     hook.url, hook.secret, project.set_webhook(None)
+        ('http://127.0.0.1:9/hilt', True, None)
+        """
+        return self._webhooks.set(url, secret)
 
     # -- the team (hilt.project.team) ------------------------------------------------------
     def add_annotator(self, name: str, *, reviewer: bool | None = None) -> str:

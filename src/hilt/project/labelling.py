@@ -7,9 +7,10 @@ and tells the training service about every new training label so that retrains s
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import uuid
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, ContextManager, Sequence
 
 from hilt.errors import InputError
 from hilt.project.annotators import check_annotator
@@ -23,6 +24,7 @@ from hilt.tasks.spans_text import tokenize
 
 if TYPE_CHECKING:
     from hilt.project.training import Training
+    from hilt.project.webhooks import Webhooks
 
 __all__ = ["MAX_SECONDS", "Labelling", "check_seconds", "served_item", "suggests"]
 
@@ -34,10 +36,16 @@ MAX_SECONDS = 3600.0
 class Labelling:
     """The queue, leases, answers, undo and answer history of the project in ``store``."""
 
-    def __init__(self, store: Store, config: Configuration, training: "Training"):
+    def __init__(self, store: Store, config: Configuration, training: "Training", webhooks: "Webhooks | None" = None):
         self._store = store
         self._config = config
         self._training = training
+        self._webhooks = webhooks
+
+    def watch(self, keys: Sequence[str] | Callable[[], Sequence[str]], annotator: str) -> ContextManager[None]:
+        """Around a change to items ``keys`` by ``annotator``: the project's webhook hears of each
+        whose final label the change changed (:meth:`hilt.project.webhooks.Webhooks.watch`)."""
+        return contextlib.nullcontext() if self._webhooks is None else self._webhooks.watch(keys, annotator)
 
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator``; ``None`` when nothing is left for them.
@@ -113,12 +121,13 @@ class Labelling:
         label, answer_id = self.checked(label, annotator, answer_id, item_id)
         extra = {"seconds": check_seconds(seconds)}
         settings = self._config.settings
-        if lease_next:
-            result, row = self._store.answer_and_claim(str(item_id), label, annotator, answer_id,
-                                                       lease_seconds=settings.lease_seconds,
-                                                       eval_share=settings.eval_share, **extra)
-        else:
-            result, row = self._store.record_answer(str(item_id), label, annotator, answer_id, **extra), None
+        with self.watch([str(item_id)], annotator):
+            if lease_next:
+                result, row = self._store.answer_and_claim(str(item_id), label, annotator, answer_id,
+                                                           lease_seconds=settings.lease_seconds,
+                                                           eval_share=settings.eval_share, **extra)
+            else:
+                result, row = self._store.record_answer(str(item_id), label, annotator, answer_id, **extra), None
         self._training.count_training(result)
         self._training.maybe_retrain()  # also when only next_item's check would have started a due run
         following = None if row is None else self._served(row)
@@ -169,7 +178,8 @@ class Labelling:
         check_annotator(annotator)
         if undo_id is not None and (not isinstance(undo_id, str) or not 1 <= len(undo_id) <= 128):
             raise InputError(f"Expected undo_id to be a string of 1-128 characters; got {undo_id!r}.")
-        row = self._store.undo(annotator, lease_seconds=self._config.settings.lease_seconds, undo_id=undo_id)
+        with self.watch(lambda: [self._store.latest_answer_key(annotator)], annotator):
+            row = self._store.undo(annotator, lease_seconds=self._config.settings.lease_seconds, undo_id=undo_id)
         return None if row is None else self._served(row)
 
     def recent_answers(self, annotator: str, limit: int = 20) -> list[dict]:
@@ -222,7 +232,8 @@ class Labelling:
         >>> project.close()
         """
         label, answer_id = self.checked(label, annotator, answer_id, item_id)
-        result = self._store.change_answer(str(item_id), label, annotator, answer_id)
+        with self.watch([str(item_id)], annotator):
+            result = self._store.change_answer(str(item_id), label, annotator, answer_id)
         self._training.count_training(result)
         self._training.maybe_retrain()
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}

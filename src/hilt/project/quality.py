@@ -290,7 +290,8 @@ class Quality:
             raise InputError(
                 f"Expected a review decision to be one of {', '.join(self._config.settings.labels)}; got None.")
         label, answer_id = self._labelling.checked(label, reviewer, answer_id, item_id)
-        result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW)
+        with self._labelling.watch([str(item_id)], reviewer):
+            result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW)
         self._training.count_training(result)
         self._training.maybe_retrain()  # a decision that completes a batch starts the run
         final = self._decisions_by_key(a for a in self._store.current_answers() if a["item_id"] == str(item_id))

@@ -49,6 +49,7 @@ __all__ = [
     "RunSummary",
     "FormatImport",
     "Status",
+    "WebhookStatus",
 ]
 
 
@@ -316,6 +317,8 @@ class Status(_Result):
         The Dask scheduler retrains run on (``None``: this process).
     task : str
         What an answer is: ``single`` or ``multilabel`` (:mod:`hilt.tasks`).
+    webhook : WebhookStatus or None
+        Where events are POSTed and how their delivery went, or ``None`` without a webhook.
 
     Examples
     --------
@@ -350,6 +353,46 @@ class Status(_Result):
     overlap: dict[str, Any] | None
     scheduler: str | None
     task: str = "single"
+    webhook: "WebhookStatus | None" = None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class WebhookStatus(_Result):
+    """A project's webhook (:meth:`hilt.Project.set_webhook`): ``Status.webhook``.
+
+    The counts are this process's (each process sends the events of its own answers and runs).
+
+    Attributes
+    ----------
+    url : str
+        Where events are POSTed, without its secrets (a password or a query string is ``***``).
+    secret : bool
+        Bodies are signed (``X-Hilt-Signature``): the project or ``$HILT_WEBHOOK_SECRET`` has a secret.
+    delivered : int
+        Events the receiver accepted (a 2xx reply).
+    failed : int
+        Events given up after their tries (or refused with a 4xx).
+    dropped : int
+        Events dropped unsent because the queue was full (the oldest go first).
+    queued : int
+        Events waiting to be sent.
+    last_error : str or None
+        Why the latest try failed, or ``None``.
+
+    Examples
+    --------
+    >>> from hilt.project.results import WebhookStatus
+    >>> WebhookStatus("https://example.org/hook", True, 3, 0, 0, 0, None).delivered
+    3
+    """
+
+    url: str
+    secret: bool
+    delivered: int
+    failed: int
+    dropped: int
+    queued: int
+    last_error: str | None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

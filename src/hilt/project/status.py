@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hilt.project.results import Agreement, RunSummary, Status
+from hilt.project.results import Agreement, RunSummary, Status, WebhookStatus
 from hilt.quality.agreement import agreement
 from hilt.quality.intervals import wilson_interval
 from hilt.store import IMPORT_ANNOTATOR, Store
@@ -33,7 +33,8 @@ def features_name(meta: dict) -> str:
 
 def status_dict(store: Store, *, labels: list[str], strategy: str, kind: str, text_column: str | None,
                 retrain_every: int, eval_share: float, features: str, retraining: bool = False,
-                overlap: dict | None = None, scheduler: str | None = None) -> Status:
+                overlap: dict | None = None, scheduler: str | None = None,
+                webhook: WebhookStatus | None = None) -> Status:
     """The status of the project in ``store`` with the given settings (see :meth:`Project.status`).
     ``retrain_error`` comes from the store: the last retrain's failure, whichever process ran it."""
     runs = [RunSummary(**{k: r[k] for k in RUN_KEYS}, metrics=r["metrics"],
@@ -44,7 +45,7 @@ def status_dict(store: Store, *, labels: list[str], strategy: str, kind: str, te
         **store.counts(), runs=runs, agreement=Agreement.from_report(store_agreement(store)), labels=list(labels),
         strategy=strategy, kind=kind, text_column=text_column, retraining=retraining,
         retrain_error=store.run_error(), retrain_every=retrain_every, eval_share=eval_share, features=features,
-        overlap=overlap, scheduler=scheduler, task=store.task.name,
+        overlap=overlap, scheduler=scheduler, task=store.task.name, webhook=webhook,
     )
 
 
@@ -124,6 +125,7 @@ def read_status(path: str | Path) -> Status:
     (2, 'tfidf')
     """
     from hilt.project.configuration import ProjectSettings  # the defaults an older file lacks, as Project's
+    from hilt.project.webhooks import Webhooks
 
     store = Store.open(path)
     try:
@@ -133,6 +135,8 @@ def read_status(path: str | Path) -> Status:
             store, labels=list(settings.labels), strategy=settings.strategy, kind=settings.kind,
             text_column=settings.text_column, retrain_every=settings.retrain_every,
             eval_share=settings.eval_share, features=features_name(meta), overlap=settings.overlap,
+            # the setting only: deliveries are counted by the process that sends them
+            webhook=Webhooks(store, lambda: settings.labels).status(),
         )
     finally:
         store.close()

@@ -15,7 +15,7 @@ import pickle
 import threading
 import uuid
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,8 +54,10 @@ class Training:
     """
 
     def __init__(self, store: Store, settings: ProjectSettings, meta: dict, *, model: Any = None,
-                 scheduler: Any = None):
+                 scheduler: Any = None, on_run: Callable[[Any], Any] | None = None):
         self._store = store
+        #: Called with the report of each run this process runs (the project's webhook).
+        self._on_run = on_run
         if model is None and meta.get("model"):
             model = pickle.loads(base64.b64decode(meta["model"]))
         #: The user's classifier (``None``: the default logistic regression).
@@ -83,6 +85,7 @@ class Training:
                                   settings.queue_size, batch=settings.retrain_every, seed=settings.job_seed)
         else:
             self.job = self._cluster_job(scheduler, make)
+        self.job.on_run = self._on_run
         self.worker = RetrainWorker(self.job)
         self._counter_lock = threading.Lock()
         runs = self._store.runs()

@@ -123,6 +123,9 @@ class RetrainJob:
         self.model = self.task.make_model(make_estimator(), labels)  # kept: warm starts across runs
         self.lock = threading.Lock()
         self.last_report: RunReport | None = None
+        #: Called with each run's report in the process that asked for the run (the project's
+        #: webhook sends ``run.finished``); never in the retrain child's own job.
+        self.on_run: Callable[[RunReport], Any] | None = None
         #: How many runs found another process (or project object) retraining and were skipped.
         self.skipped = 0
         self._child: subprocess.Popen | None = None
@@ -152,7 +155,12 @@ class RetrainJob:
                 raise
             if report is not None:
                 self.last_report = report
-            return report
+        if report is not None and self.on_run is not None:
+            try:
+                self.on_run(report)
+            except Exception:  # telling others about a run must never fail the run
+                log.exception("hilt: could not hand the run over to its listener")
+        return report
 
     def _record_error(self, error: BaseException) -> None:
         """Keep why the run failed in the store (``status()["retrain_error"]`` of every process

@@ -114,6 +114,38 @@ class AnswersMixin:
         """Row id -> :class:`~hilt.tasks.Decision` (final answer, votes, reviewed)."""
         return self._final(self._labelled_answers(is_eval=is_eval))
 
+    def decisions_of(self, keys: list[str]) -> dict[str, Decision]:
+        """Item key -> :class:`~hilt.tasks.Decision` of just the items ``keys`` (those with a
+        final answer): what a change to a few items is compared by, without reading every answer.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib
+        >>> from hilt.store import Store
+        >>> store = Store.create(pathlib.Path(tempfile.mkdtemp()) / "p.hilt", {"labels": ["x", "y"]})
+        >>> store.decisions_of(["nothing"])
+        {}
+        >>> store.close()
+        """
+        if not keys:
+            return {}
+        names = {f"k{n}": str(key) for n, key in enumerate(keys)}
+        with read(self._engine) as conn:
+            rows = conn.execute(
+                text("SELECT i.key, a.id, a.annotator, a.label, a.role FROM answers a JOIN items i ON i.id = a.item "
+                     f"WHERE i.key IN ({', '.join(':' + name for name in names)}) "
+                     "AND a.retracted = 0 AND a.label IS NOT NULL"), names).all()
+        return self._final(tuple(row) for row in rows) if rows else {}
+
+    def latest_answer_key(self, annotator: str) -> str | None:
+        """The item of ``annotator``'s latest current answer (a skip too): the one
+        :meth:`undo` retracts next, or ``None``."""
+        with read(self._engine) as conn:
+            return conn.execute(
+                text("SELECT i.key FROM answers a JOIN items i ON i.id = a.item WHERE a.annotator = :a "
+                     "AND a.retracted = 0 AND a.role = :role ORDER BY a.id DESC LIMIT 1"),
+                {"a": annotator, "role": ANNOTATE}).scalar()
+
     def _labelled_answers(self, *, is_eval: bool | None = None) -> list[tuple[int, int, str, str, str]]:
         """``(item, answer id, annotator, label, role)`` of every current non-skip answer."""
         where = "" if is_eval is None else f" AND i.is_eval = {int(is_eval)}"

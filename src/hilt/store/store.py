@@ -27,7 +27,7 @@ from hilt.store import database, schema
 from hilt.store.annotators import AnnotatorsMixin
 from hilt.store.answer_import import AnswerImportMixin
 from hilt.store.answers import AnswersMixin
-from hilt.store.common import ANNOTATOR, IMPORT_ANNOTATOR, REVIEWER, ItemRow, set_meta, utc_now
+from hilt.store.common import ANNOTATOR, IMPORT_ANNOTATOR, REVIEWER, ItemRow, get_meta, set_meta, utc_now
 from hilt.store.engine import make_engine, read, write
 from hilt.store.existing import has_project
 from hilt.store.location import ProjectLocation
@@ -196,6 +196,11 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
         """Every meta setting, decoded from JSON."""
         with read(self._engine) as conn:
             return {k: json.loads(v) for k, v in conn.execute(text("SELECT key, value FROM meta"))}
+
+    def meta_value(self, key: str) -> Any:
+        """One meta setting, decoded from JSON (``None`` when the project has none)."""
+        with read(self._engine) as conn:
+            return get_meta(conn, key)
 
     def set_meta(self, key: str, value: Any) -> None:
         with write(self._engine) as conn:
