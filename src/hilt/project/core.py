@@ -392,6 +392,7 @@ class Project:
         """What ``reviewer`` should look at, in order (:meth:`~hilt.project.quality.Quality.review_items`)."""
         return self._quality.review_items(reviewer, limit, include_issues=include_issues)
 
-    def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None) -> dict:
+    def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None, *,
+               seconds: float | None = None) -> dict:
         """Record a reviewer's decision: the item's final label (:meth:`~hilt.project.quality.Quality.review`)."""
-        return self._quality.review(item_id, label, reviewer, answer_id)
+        return self._quality.review(item_id, label, reviewer, answer_id, seconds=seconds)

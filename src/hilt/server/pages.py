@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hilt.project.keys import LABEL_KEYS, NONE_KEY, label_keys
 from hilt.project.results import Agreement, RunSummary
+from hilt.project.timing import seconds_text
 from hilt.store.location import ProjectLocation
 from hilt.tasks import get_task
 from hilt.server.auth import TOKEN_COOKIE, annotator_for, request_token
@@ -71,6 +72,7 @@ def when(value: str | None) -> str:
 
 
 templates.env.filters["when"] = when
+templates.env.filters["seconds"] = seconds_text
 
 # The keys that choose labels: hilt.project.keys, the same scheme as ``hilt label``.
 
