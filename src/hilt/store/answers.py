@@ -184,7 +184,7 @@ class AnswersMixin:
         if not include_retracted:
             decided = self._final(
                 (item, order, annotator, label, role)
-                for _, label, annotator, _, _, _, _, role, item, order in rows)
+                for _, label, annotator, _, _, _, _, role, item, order, *_ in rows)
             final = {d.order: d.label for d in decided.values()}
             # The deciding answer's row, with the final answer (a multi-label majority may be a
             # set nobody gave as a whole; single's is always the deciding answer's own label).
