@@ -127,7 +127,7 @@ def test_a_project_returns_typed_results(tmp_path):
         rows = project.annotator_list()
         assert all(isinstance(row, AnnotatorRow) for row in rows)
         assert list(rows[0].to_dict()) == ["name", "registered", "added_at", "answers", "retracted", "last_seen",
-                                           "role", "removed_at"]
+                                           "role", "removed_at", "median_seconds"]
         assert {row.name: row.role for row in rows} == {"ada": "annotator", "import": "import"}
 
 
