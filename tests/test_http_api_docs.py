@@ -100,6 +100,7 @@ def replies(tmp_path_factory) -> dict[str, list[dict]]:
     for row in agreement["pairs"].values():
         keep("a pair of `agreement.pairs`", row)
     keep("the status's `overlap` (`null` without overlap)", status["overlap"])
+    keep("the status's `seconds` (time per item)", status["seconds"])
     for item in review["items"]:
         keep("an item of `GET /api/review`", item)
         for given in item["answers"]:
