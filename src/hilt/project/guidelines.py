@@ -29,7 +29,6 @@ from hilt.errors import InputError
 from hilt.store import utc_now
 
 if TYPE_CHECKING:
-    from hilt.project.configuration import Configuration
     from hilt.store import Store
 
 __all__ = ["ALLOWED_SCHEMES", "Guidelines", "Guides", "MAX_DESCRIPTION_CHARS", "MAX_GUIDELINES_CHARS",
@@ -226,7 +225,7 @@ class Guides:
     """The guidelines and label descriptions of the project in ``store`` (read from its meta at
     each call, so a change made by ``hilt config`` reaches a running ``hilt serve``'s next page)."""
 
-    def __init__(self, store: "Store", config: "Configuration"):
+    def __init__(self, store: "Store", config: Any):  # config: hilt.project.configuration.Configuration
         self._store = store
         self._config = config
 
