@@ -108,6 +108,7 @@ def _replies(tmp_path_factory, webhook: str) -> dict[str, list[dict]]:
         keep("a pair of `agreement.pairs`", row)
     keep("the status's `overlap` (`null` without overlap)", status["overlap"])
     keep("the status's `webhook` (`null` without a webhook)", status["webhook"])
+    keep("the status's `seconds` (time per item)", status["seconds"])
     for item in review["items"]:
         keep("an item of `GET /api/review`", item)
         for given in item["answers"]:

@@ -28,7 +28,7 @@ from hilt.server.pages import accuracy_text, agreement_context
 #: The keys of ``status()`` in the order ``GET /api/status`` and ``hilt status --json`` send them.
 STATUS_KEYS = ["n_items", "n_answered", "n_skipped", "n_left", "n_eval", "n_eval_items", "by_label", "by_annotator",
                "runs", "agreement", "labels", "strategy", "kind", "text_column", "retraining", "retrain_error",
-               "retrain_every", "eval_share", "features", "overlap", "scheduler", "task", "webhook"]
+               "retrain_every", "eval_share", "features", "overlap", "scheduler", "task", "seconds", "webhook"]
 
 
 def a_run(accuracy: float | None = 0.75, n_train: int = 12) -> RunSummary:
@@ -127,7 +127,7 @@ def test_a_project_returns_typed_results(tmp_path):
         rows = project.annotator_list()
         assert all(isinstance(row, AnnotatorRow) for row in rows)
         assert list(rows[0].to_dict()) == ["name", "registered", "added_at", "answers", "retracted", "last_seen",
-                                           "role", "removed_at"]
+                                           "role", "removed_at", "median_seconds"]
         assert {row.name: row.role for row in rows} == {"ada": "annotator", "import": "import"}
 
 

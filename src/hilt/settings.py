@@ -41,10 +41,10 @@ from typing import Any, Generic, Mapping, Protocol, TypeVar
 from hilt.errors import InputError
 
 __all__ = [
-    "CACHE_DIR", "DASK_PARTITION_ITEMS", "DASK_RUN_TIMEOUT", "DASK_SCHEDULER", "DASK_TIMEOUT", "NO_NUMBA",
-    "OTHER_VARIABLES", "RETRAIN_PROCESS", "VARIABLES", "WEBHOOK_BACKOFF", "WEBHOOK_QUEUE", "WEBHOOK_SECRET",
-    "WEBHOOK_TIMEOUT", "WEBHOOK_TRIES", "Choice", "Flag", "Folder", "OtherVariable", "Seconds", "Text", "Variable",
-    "WholeNumber",
+    "CACHE_DIR", "DASK_PARTITION_ITEMS", "DASK_RUN_TIMEOUT", "DASK_SCHEDULER", "DASK_TIMEOUT", "IDLE_SECONDS",
+    "NO_NUMBA", "OTHER_VARIABLES", "RETRAIN_PROCESS", "VARIABLES", "WEBHOOK_BACKOFF", "WEBHOOK_QUEUE",
+    "WEBHOOK_SECRET", "WEBHOOK_TIMEOUT", "WEBHOOK_TRIES", "Choice", "Flag", "Folder", "OtherVariable", "Seconds",
+    "Text", "Variable", "WholeNumber",
 ]
 
 T = TypeVar("T", covariant=True)
@@ -343,11 +343,18 @@ WEBHOOK_QUEUE: Variable[int] = Variable(
     "webhook events waiting to be sent, at most, per process: beyond, the oldest is dropped (counted "
     "in the status's `webhook.dropped`, with a warning in the log)",
 )
+#: Seconds without a key or the mouse after which the pages' focus clock stops (time per item).
+IDLE_SECONDS: Variable[float] = Variable(
+    "HILT_IDLE_SECONDS", Seconds(positive=True), 60.0, "60", "`serve` (the labelling and review pages)",
+    "seconds without a key press or mouse move after which the page stops counting the time spent on the "
+    "item shown ([time per item](../how-to/guidelines.md#time-per-item))",
+)
 
 #: Every ``HILT_*`` variable, in the order the docs list them.
 VARIABLES: tuple[Variable[Any], ...] = (
     DASK_SCHEDULER, DASK_TIMEOUT, DASK_RUN_TIMEOUT, DASK_PARTITION_ITEMS, CACHE_DIR, RETRAIN_PROCESS, NO_NUMBA,
     WEBHOOK_SECRET, WEBHOOK_TRIES, WEBHOOK_BACKOFF, WEBHOOK_TIMEOUT, WEBHOOK_QUEUE,
+    IDLE_SECONDS,
 )
 
 

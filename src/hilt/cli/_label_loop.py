@@ -25,13 +25,14 @@ import contextlib
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from rich.console import Console
 from rich.text import Text
 
 from hilt.cli._label_keys import (MAX_KEYED_LABELS, NONE_KEY, QUIT_KEYS, keys_hint, label_keys, line_keys,
                                   parse_key, parse_set_key, terminal_keys, toggle)
+from hilt.cli._label_help import HelpKeys, ItemClock, help_screen
 from hilt.cli._label_screen import answer_notice, render_item, view_whole
 from hilt.cli._spans_terminal import SPANS_HELP, parse_span_command, spans_notice, spans_screen, suggested_spans
 from hilt.errors import HiltError, InputError
@@ -82,6 +83,7 @@ def run_label_loop(
     out: Console,
     *,
     wait_for_model: float = 30.0,
+    now: Callable[[], float] = time.monotonic,
 ) -> Session:
     """Serve items to ``annotator`` and store the answers that ``keys`` give.
 
@@ -93,13 +95,16 @@ def run_label_loop(
         Who is labelling (answers, leases and undo are per annotator).
     keys : iterator of str
         Key presses or typed lines: a label's key (:func:`label_keys`), number or name, ``s``
-        skip, ``u`` undo, ``v`` view a shortened text whole, ``q`` quit. The loop also ends
-        when the keys run out.
+        skip, ``u`` undo, ``v`` view a shortened text whole, ``?`` help (the guidelines and
+        the labels' descriptions), ``q`` quit. The loop also ends when the keys run out.
     out : rich.console.Console
         Where the screen goes.
     wait_for_model : float, default 30
         On quit, wait up to this many seconds for a retrain still running, so that the
         summary (and ``hilt status`` afterwards) shows the model that the answers trained.
+    now : callable, default time.monotonic
+        The clock of the seconds kept with each answer: from showing the item to the answer,
+        less the time the help (``?``: the guidelines and each label's description) was up.
 
     Returns
     -------
@@ -133,6 +138,15 @@ def run_label_loop(
     ticks = Ticks()  # multi-label: what is ticked on the item shown, what each answer was
     given_spans: dict[str, list] = {}  # spans: each answer of this session (an undo brings it back)
     back: Any = None  # spans: the item an undo brought back
+    clock = ItemClock(now)
+
+    def show_help() -> None:  # read at each ?, so a hilt config made meanwhile shows
+        from hilt.cli._spans_terminal import SPANS_HELP
+
+        out.print(help_screen(labels, project.label_descriptions, project.guidelines,
+                              widget=get_task(project.task).widget, spans_help=SPANS_HELP))
+
+    keys = HelpKeys(keys, show_help, clock)
     item = project.next_item(annotator)
     while item is not None:
         status = project.status()
@@ -159,6 +173,7 @@ def run_label_loop(
         undone_here = spans and back == item.id
         start = (given_spans.get(str(item.id), []) if undone_here else suggested_spans(item)) if spans else []
         draw(marked=start, suggested=bool(start) and not undone_here) if spans else draw()
+        clock.start(item.id)  # the same item drawn again (after v) keeps its time
         if multilabel:
             action, label = _next_set_action(keys, labels, out, ticks, item.id, draw)
         elif spans:
@@ -179,7 +194,7 @@ def run_label_loop(
                 back = item.id
             continue
         try:
-            project.answer(item.id, label, annotator, answer_id=uuid.uuid4().hex)
+            project.answer(item.id, label, annotator, answer_id=uuid.uuid4().hex, seconds=clock.seconds())
         except HiltError as error:  # e.g. the lease ran out and someone else answered it
             notice = Text.assemble(("Not saved: ", "red"), str(error))
         else:

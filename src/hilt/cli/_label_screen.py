@@ -110,7 +110,7 @@ def ticks_line(labels: Sequence[str], ticked: Sequence[str], view: bool = False)
     >>> from hilt.cli._label_screen import ticks_line
     >>> print(ticks_line(["sports", "politics", "tech"], ["tech"]).plain)
     [1] [ ] sports   [2] [ ] politics   [3] [x] tech
-    Enter save: tech   - none of these   s skip   u undo   q quit
+    Enter save: tech   - none of these   s skip   u undo   q quit   ? help
     """
     keys = label_keys(labels)
     chosen = set(ticked)
@@ -268,7 +268,8 @@ def view_whole(item: Any, kind: str, out: Console) -> None:
 
 
 def _command_keys(line: Text, view: bool) -> None:
-    """The commands' keys, the same on every item: skip, undo, view (a shortened text), quit."""
+    """The commands' keys, the same on every item: skip, undo, view (a shortened text), quit, help
+    (the guidelines and the labels' descriptions)."""
     line.append("s", style="bold")
     line.append(" skip   ")
     line.append("u", style="bold")
@@ -277,4 +278,6 @@ def _command_keys(line: Text, view: bool) -> None:
         line.append("v", style="bold")
         line.append(" view it all   ")
     line.append("q", style="bold")
-    line.append(" quit")
+    line.append(" quit   ")
+    line.append("?", style="bold")
+    line.append(" help")

@@ -12,7 +12,8 @@ from hilt.cli.app import app, console, stdout, user_errors
 from hilt.cli.create import open_light, parse_labels
 from hilt.errors import InputError
 
-__all__ = ["CONFIG_KEYS", "image_words", "init_settings", "parse_settings", "set_webhook", "webhook_words"]
+__all__ = ["CONFIG_KEYS", "GUIDE_KEYS", "guide_words", "image_words", "init_settings", "parse_settings",
+           "read_guides", "set_guides", "set_webhook", "webhook_words"]
 
 
 #: ``hilt config`` keys: what each value is read as.
@@ -27,7 +28,13 @@ CONFIG_KEYS = {
                      "patterns such as px*, comma-separated)",
     "webhook": "an http:// or https:// URL to POST events to, or off",
     "webhook_secret": "the secret webhook bodies are signed with (empty: none)",
+    "guidelines": "a Markdown file annotators read on the pages and in hilt label (empty: remove them)",
+    "label_descriptions": "a JSON file of {\"label\": \"one line\"} (replaces all; empty: remove them all)",
+    "describe": "LABEL:TEXT, one label's description (LABEL: with no text removes it; may be repeated)",
 }
+
+#: Settings ``hilt config`` applies without Project.configure: shown on the next page, no retrain.
+GUIDE_KEYS = ("guidelines", "label_descriptions", "describe")
 
 
 def image_words(project: Any) -> str:
@@ -89,6 +96,8 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
     >>> from hilt.cli.config import parse_settings
     >>> parse_settings(["retrain_every=5", "eval_share=0.2", "rename=neg:negative"])
     {'retrain_every': 5, 'eval_share': 0.2, 'rename': ('neg', 'negative')}
+    >>> parse_settings(["describe=neg:Any complaint: sarcasm too", "describe=pos:", "guidelines=guide.md"])
+    {'describe': [('neg', 'Any complaint: sarcasm too'), ('pos', '')], 'guidelines': 'guide.md'}
     """
     valid = "; ".join(f"{key} ({what})" for key, what in CONFIG_KEYS.items())
     changes: dict[str, Any] = {}
@@ -110,6 +119,11 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
                 if not colon:
                     raise ValueError(value)
                 changes[key] = (old.strip(), new.strip())
+            elif key == "describe":  # the label is what comes before the first colon
+                label, colon, words = value.partition(":")
+                if not colon or not label.strip():
+                    raise ValueError(value)
+                changes.setdefault(key, []).append((label.strip(), words.strip()))
             else:
                 changes[key] = value
         except InputError:
@@ -131,6 +145,47 @@ def init_settings(project: Any) -> dict[str, str]:
     }
 
 
+def guide_words(project: Any) -> dict[str, str]:
+    """What ``hilt config`` says of the guidelines and the label descriptions."""
+    guidelines = project.guidelines
+    if guidelines is None:
+        said = "none"
+    else:
+        said = (f"{len(guidelines.markdown):,} characters of Markdown"
+                + (f" from {guidelines.source}" if guidelines.source else "")
+                + f", set {guidelines.updated_at[:19].replace('T', ' ')} UTC")
+    described = project.label_descriptions
+    return {"guidelines": said,
+            "label_descriptions": "; ".join(f"{label}: {text}" for label, text in described.items()) or "none"}
+
+
+def read_guides(guides: dict[str, Any]) -> dict[str, Any]:
+    """``hilt config``'s guidelines and label_descriptions files read (a missing file, one that is
+    not UTF-8 or not JSON fails here, before the project changes at all): the guidelines as a
+    path, the descriptions as the mapping the file holds."""
+    from pathlib import Path
+
+    from hilt.project.guidelines import read_descriptions_file, read_text_file
+
+    ready = dict(guides)
+    if guides.get("guidelines"):
+        ready["guidelines"] = Path(guides["guidelines"])  # a file's name, never the text itself
+        read_text_file(ready["guidelines"], "guidelines (Markdown)")
+    if guides.get("label_descriptions"):
+        ready["label_descriptions"] = read_descriptions_file(Path(guides["label_descriptions"]))
+    return ready
+
+
+def set_guides(project: Any, guides: dict[str, Any]) -> None:
+    """Apply :func:`read_guides`'s guidelines, label descriptions and describe settings to ``project``."""
+    if "guidelines" in guides:
+        project.set_guidelines(guides["guidelines"] or None)
+    if "label_descriptions" in guides:
+        project.set_label_descriptions(guides["label_descriptions"] or None)
+    for label, words in guides.get("describe", []):
+        project.describe_label(label, words)
+
+
 @app.command("config")
 @user_errors
 def config(
@@ -142,7 +197,11 @@ def config(
         "(auto: rows of pixels such as px0..px783 or pixel_0_0..pixel_7_7 are drawn as an image; off; "
         "or the pixel columns, e.g. image_columns='px*'), webhook (webhook=https://example.org/hilt: POST a signed "
         "JSON when a run finishes and when an item's final label changes; webhook=off stops), webhook_secret (the "
-        "secret bodies are signed with; shown only as set or not set).",
+        "secret bodies are signed with; shown only as set or not set), guidelines (guidelines=guide.md: a Markdown file "
+        "shown on the labelling and review pages and in hilt label on ?; guidelines= removes them), "
+        "label_descriptions (label_descriptions=labels.json: {\"pos\": \"Praise, even faint\"}, shown under each "
+        "label's button; label_descriptions= removes them) and describe (describe='neg:Any complaint' sets one "
+        "label's; describe=neg: removes it). The webhook, guidelines and descriptions need no restart.",
     ),
 ) -> None:
     """Show a project's settings, or change them (each change is recorded in the project).
@@ -152,22 +211,28 @@ def config(
     Example: hilt config digits.hilt image_columns=off
 
     Example: hilt config reviews.hilt webhook=https://example.org/hilt webhook_secret=$SECRET
+
+    Example: hilt config reviews.hilt guidelines=guide.md describe='neg:Any complaint, sarcasm too'
     """
     location = project_location(project)
     changes = parse_settings(settings or [])
     image = changes.pop("image_columns", None)
     hook = {key: changes.pop(key) for key in ("webhook", "webhook_secret") if key in changes}
+    guides = read_guides({key: changes.pop(key) for key in GUIDE_KEYS if key in changes})
     with open_light(location) as opened:
         before = opened.settings()
         image_before = image_words(opened)
         hook_before = webhook_words(opened.webhook)
+        guides_before = guide_words(opened)
         if image is not None:  # drawn from the file on every page: no retrain, no restart
             opened.set_image_columns(image)
         if hook:  # read again by every process within seconds: no retrain, no restart
             set_webhook(opened, hook)
         after = opened.configure(**changes) if changes else {**before, "renamed": 0}
+        set_guides(opened, guides)  # after a rename: a description may name the new label
         image_after = image_words(opened)
         hook_after = webhook_words(opened.webhook)
+        guides_after = guide_words(opened)
         fixed = init_settings(opened)
     table = Table(show_header=False)
     table.add_column(style="bold")
@@ -178,6 +243,8 @@ def config(
     table.add_row("image_columns", image_after + ("  (changed)" if image_after != image_before else ""))
     for key, value in hook_after.items():
         table.add_row(key, value + ("  (changed)" if value != hook_before[key] else ""))
+    for key, value in guides_after.items():
+        table.add_row(key, value + ("  (changed)" if value != guides_before[key] else ""))
     for key, value in fixed.items():
         table.add_row(key, f"{value}  (set at hilt init)")
     stdout.print(table)
@@ -186,3 +253,6 @@ def config(
                       + (f"; {after['renamed']:,} answers renamed" if "rename" in changes else "")
                       + (". A running hilt serve uses the new settings after a restart." if changes else
                          ". A running hilt serve uses it within seconds, without a restart."))
+    elif guides:
+        console.print(f"Saved in {display_location(location)}. The pages show it from their next load "
+                      "(no restart, no retrain); hilt label on its next ?.")

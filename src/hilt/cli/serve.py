@@ -177,13 +177,14 @@ def annotator_list(
     project_path: str = typer.Argument(..., metavar="PROJECT", help=PROJECT_HELP, show_default=False),
     as_json: bool = typer.Option(False, "--json", help="Print the list as JSON (for scripts)."),
 ) -> None:
-    """List the annotators: role, answers and when each was last seen.
+    """List the annotators: role, answers, median seconds per item and when each was last seen.
 
     Example: hilt annotator list reviews.hilt
     """
     from rich.console import Console
     from rich.table import Table
 
+    from hilt.cli.status import seconds_cell
     from hilt.project.export import json_text
 
     location = project_location(project_path)
@@ -197,11 +198,12 @@ def annotator_list(
                       f"hilt annotator add {quoted(location)} NAME")
         return
     table = Table()
-    for column, justify in (("name", "left"), ("role", "left"), ("answers", "right"), ("last seen", "left")):
+    for column, justify in (("name", "left"), ("role", "left"), ("answers", "right"), ("median time", "right"),
+                            ("last seen", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
     for entry in listed:
         seen = entry.last_seen
-        table.add_row(entry.name, entry.role, f"{entry.answers:,}",
+        table.add_row(entry.name, entry.role, f"{entry.answers:,}", seconds_cell(entry.median_seconds),
                       seen[:19].replace("T", " ") + " UTC" if seen else "-")
     Console(highlight=False).print(table)
 

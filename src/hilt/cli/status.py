@@ -27,8 +27,9 @@ from hilt.cli._project import (
 )
 from hilt.cli.app import app, console, stdout, user_errors
 from hilt.project.results import Agreement, AnnotatorAgreement, RunSummary, Status
+from hilt.project.timing import seconds_text as seconds_cell  # the dashboard writes times the same way
 
-__all__ = ["agreement_block", "alpha_words", "eval_line", "status_tables", "weakest_annotator"]
+__all__ = ["agreement_block", "alpha_words", "eval_line", "seconds_cell", "status_tables", "weakest_annotator"]
 
 
 @app.command()
@@ -136,6 +137,9 @@ def status_tables(info: Status, title: str = "project") -> list[Any]:
     overview.add_row("skipped", f"{info.n_skipped:,}")
     overview.add_row("left", f"{info.n_left:,}")
     overview.add_row("evaluation sample", f"{info.n_eval:,}")
+    spent = info.seconds
+    if spent.median is not None:
+        overview.add_row("median time per item", f"{seconds_cell(spent.median)} (over {spent.n_answers:,} timed answers)")
     if info.retraining:
         overview.add_row("model", "retraining now")
     if info.scheduler:
@@ -152,17 +156,24 @@ def status_tables(info: Status, title: str = "project") -> list[Any]:
     by_label = Table(title="labels")
     by_label.add_column("label")
     by_label.add_column("items", justify="right")
+    timed = spent.by_label if spent.median is not None else None
+    if timed is not None:
+        by_label.add_column("median time", justify="right")
     counts = info.by_label
     for label in info.labels:
-        by_label.add_row(str(label), f"{counts.get(label, 0):,}")
+        by_label.add_row(str(label), f"{counts.get(label, 0):,}",
+                         *([] if timed is None else [seconds_cell(timed.get(label))]))
     tables.append(by_label)
 
     if info.by_annotator:
         by_annotator = Table(title="annotators")
         by_annotator.add_column("annotator")
         by_annotator.add_column("answers", justify="right")
+        if timed is not None:
+            by_annotator.add_column("median time", justify="right")
         for name, n in sorted(info.by_annotator.items(), key=lambda pair: -pair[1]):
-            by_annotator.add_row(str(name), f"{n:,}")
+            by_annotator.add_row(str(name), f"{n:,}",
+                                 *([] if timed is None else [seconds_cell(spent.by_annotator.get(name))]))
         tables.append(by_annotator)
 
     runs = info.runs

@@ -64,6 +64,9 @@ def annotator_entries(store: "Store") -> list[AnnotatorRow]:
     :class:`~hilt.project.results.AnnotatorRow` per person, sorted by name, with ``role`` one of
     ``"annotator"``, ``"reviewer"``, ``"import"``, ``"removed"`` (their token was revoked; their
     answers still count) or ``"no token"`` (answered without one, in the terminal or from Python)."""
+    from hilt.project.timing import time_spent
+
+    timed = time_spent(store).by_annotator
     listed = []
     for entry in store.annotator_stats():
         removed_at = entry["removed_at"]
@@ -72,6 +75,7 @@ def annotator_entries(store: "Store") -> list[AnnotatorRow]:
         listed.append(AnnotatorRow(
             name=entry["name"], registered=entry["registered"], added_at=entry["added_at"], answers=entry["answers"],
             retracted=entry["retracted"], last_seen=entry["last_seen"], role=role, removed_at=removed_at,
+            median_seconds=timed.get(entry["name"]),
         ))
     return listed
 

@@ -289,6 +289,12 @@ class Configuration:
         settings.update({k: changes[k] for k in ("retrain_every", "eval_share", "lease_seconds") if k in changes})
         values: dict[str, Any] = {"settings": settings, "labels": current,
                                   "strategy": changes.get("strategy", self.settings.strategy)}
+        if rename is not None:  # a label's description follows it to its new name
+            from hilt.project.guidelines import renamed_descriptions
+
+            described = renamed_descriptions(meta, *rename)
+            if described is not None:
+                values["label_descriptions"] = described
         if changes:
             values["config_history"] = list(meta.get("config_history") or []) + [{"at": utc_now(), "changes": changes}]
         return values, rename

@@ -11,8 +11,9 @@ draws how they fit together.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -21,6 +22,7 @@ from hilt.project.configuration import DEFAULT_QUEUE_SIZE, Configuration, Projec
 from hilt.project.creation import create_project, open_project
 from hilt.project.export import Export
 from hilt.project.format_import import FormatImporter
+from hilt.project.guidelines import Guidelines, Guides
 from hilt.project.image_view import ImageView
 from hilt.project.item import Item
 from hilt.project.item_import import TRANSFORMER_CHECK_ITEMS, ItemImport
@@ -147,6 +149,7 @@ class Project:
         self._import = ItemImport(store, self._config, self._training)
         self._suggestions = Suggestions(store, self._config)
         self._formats = FormatImporter(store, self._config, self._training, self._import, self._suggestions)
+        self._guides = Guides(store, self._config)
         self._closed = False
 
     @classmethod
@@ -249,6 +252,29 @@ class Project:
     def set_image_columns(self, setting: str | Sequence[str]) -> ImageView | None:
         """Set which shown columns are drawn as an image (:meth:`~hilt.project.configuration.Configuration.set_image_columns`)."""
         return self._config.set_image_columns(setting)
+
+    # -- guidelines and label descriptions (hilt.project.guidelines; no retrain, no restart) --
+    @property
+    def guidelines(self) -> Guidelines | None:
+        """The guidelines annotators read, or ``None`` (:meth:`~hilt.project.guidelines.Guides.guidelines`)."""
+        return self._guides.guidelines()
+
+    def set_guidelines(self, source: str | os.PathLike | None) -> Guidelines | None:
+        """Set the guidelines from Markdown text or a file path; ``None`` removes them (:meth:`~hilt.project.guidelines.Guides.set_guidelines`)."""
+        return self._guides.set_guidelines(source)
+
+    @property
+    def label_descriptions(self) -> dict[str, str]:
+        """Label -> its one-line description, for the labels that have one (:meth:`~hilt.project.guidelines.Guides.label_descriptions`)."""
+        return self._guides.label_descriptions()
+
+    def set_label_descriptions(self, descriptions: Mapping[str, str] | None) -> dict[str, str]:
+        """Replace every label description (:meth:`~hilt.project.guidelines.Guides.set_label_descriptions`)."""
+        return self._guides.set_label_descriptions(descriptions)
+
+    def describe_label(self, label: str, description: str | None) -> dict[str, str]:
+        """Set one label's description, keeping the others (:meth:`~hilt.project.guidelines.Guides.describe_label`)."""
+        return self._guides.describe_label(label, description)
 
     # -- items and labelling (hilt.project.item_import, hilt.project.labelling) ------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
@@ -452,6 +478,7 @@ class Project:
         """What ``reviewer`` should look at, in order (:meth:`~hilt.project.quality.Quality.review_items`)."""
         return self._quality.review_items(reviewer, limit, include_issues=include_issues)
 
-    def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None) -> dict:
+    def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None, *,
+               seconds: float | None = None) -> dict:
         """Record a reviewer's decision: the item's final label (:meth:`~hilt.project.quality.Quality.review`)."""
-        return self._quality.review(item_id, label, reviewer, answer_id)
+        return self._quality.review(item_id, label, reviewer, answer_id, seconds=seconds)

@@ -28,9 +28,12 @@ __all__ = ["EXPORT_FORMATS", "EXPORT_SUFFIXES", "Export", "export_columns", "exp
 EXPORT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 #: Export format names (``format=``), each the suffix without its dot.
 EXPORT_FORMATS = tuple(suffix[1:] for suffix in EXPORT_SUFFIXES)
-_FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted", "role")
-#: Columns only an export of every answer has (``include_retracted``).
-_ALL_ONLY = ("retracted", "role")
+_FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted", "role", "seconds", "batch",
+          "kept_suggestion")
+#: Columns only an export of every answer has (``include_retracted``): how it stands, and how it
+#: was given (seconds spent, the bulk labelling it was part of, whether it kept a suggestion;
+#: empty when not recorded).
+_ALL_ONLY = ("retracted", "role", "seconds", "batch", "kept_suggestion")
 
 
 class Export:
@@ -206,9 +209,10 @@ def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, 
     {'item_id': '1', 'label': 'pos', 'annotator': 'ada', 'answered_at': 't', 'answer_id': 'u', 'text': 'hi', 'data_label': 3}
     """
     # ``label`` comes decoded by the project's task (Export writes a set as its format holds it).
-    row = {k: answer[k] for k in _FIXED if include_retracted or k not in _ALL_ONLY}
+    fixed = [k for k in _FIXED if include_retracted or k not in _ALL_ONLY]
+    row = {k: answer.get(k) for k in fixed}
     for name, value in answer["data"].items():
-        row[f"data_{name}" if name in _FIXED else name] = value
+        row[f"data_{name}" if name in fixed else name] = value
     return row
 
 
@@ -223,7 +227,7 @@ def export_columns(data_columns: Sequence[str], *, include_retracted: bool) -> l
     ['item_id', 'label', 'annotator', 'answered_at', 'answer_id', 'text', 'data_label']
     """
     columns = [k for k in _FIXED if include_retracted or k not in _ALL_ONLY]
-    return columns + [f"data_{name}" if name in _FIXED else name for name in data_columns]
+    return columns + [f"data_{name}" if name in columns else name for name in data_columns]
 
 
 def json_value(value: Any) -> Any:

@@ -15,6 +15,7 @@ import numpy as np
 
 from hilt.errors import InputError
 from hilt.project.configuration import Configuration
+from hilt.project.labelling import check_seconds
 from hilt.project.results import Agreement, LabelIssue
 from hilt.store import Store
 from hilt.tasks import REVIEW, Decision
@@ -272,7 +273,8 @@ class Quality:
                 rows[-1]["tokens"] = [list(t) for t in tokenize(str(data.get("text") or ""))]
         return rows
 
-    def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None) -> dict:
+    def review(self, item_id: str, label: Any, reviewer: str, answer_id: str | None = None, *,
+               seconds: float | None = None) -> dict:
         """Record ``reviewer``'s decision on ``item_id``: it becomes the item's final label.
 
         Kept as an answer with the role ``review`` (``export(..., include_retracted=True)`` shows
@@ -281,6 +283,8 @@ class Quality:
         not a reviewer, :class:`hilt.errors.InputError` for a label outside the project's
         labels, :class:`hilt.errors.NotFoundError` for an unknown item; nothing is stored then.
         A multi-label reviewer gives a set (a list; ``[]``: none of these), which settles the item.
+        ``seconds``: how long the reviewer spent on the item, kept with the decision as
+        :meth:`hilt.Project.answer` keeps it (``None``: not measured).
 
         Returns ``{"saved": True, "answer_id", "duplicate", "label"}`` (``label``: the item's
         final label now).
@@ -291,7 +295,8 @@ class Quality:
                 f"Expected a review decision to be one of {', '.join(self._config.settings.labels)}; got None.")
         label, answer_id = self._labelling.checked(label, reviewer, answer_id, item_id)
         with self._labelling.watch([str(item_id)], reviewer):
-            result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW)
+            result = self._store.record_answer(str(item_id), label, reviewer, answer_id, role=REVIEW,
+                                               seconds=check_seconds(seconds))
         self._training.count_training(result)
         self._training.maybe_retrain()  # a decision that completes a batch starts the run
         final = self._decisions_by_key(a for a in self._store.current_answers() if a["item_id"] == str(item_id))

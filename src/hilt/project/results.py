@@ -49,6 +49,7 @@ __all__ = [
     "RunSummary",
     "FormatImport",
     "Status",
+    "TimeSpent",
     "WebhookStatus",
 ]
 
@@ -276,6 +277,37 @@ class Agreement(_Result):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class TimeSpent(_Result):
+    """How long people spend per item (``status().seconds``): the median of the seconds the
+    labelling page and ``hilt label`` measured (focus time: :mod:`hilt.project.timing`), over
+    current answers that have a label (skips and retracted answers left out) and a measured time.
+
+    Attributes
+    ----------
+    median : float or None
+        Over every such answer; ``None`` when none has a time.
+    n_answers : int
+        How many answers the medians are over.
+    by_annotator : dict of str to float
+        Each person's median (only people with timed answers).
+    by_label : dict of str to float
+        The median over answers on items whose final label is that label (each label of a final
+        set or of the final spans counts), in the labels' order.
+
+    Examples
+    --------
+    >>> from hilt.project.results import TimeSpent
+    >>> TimeSpent(4.5, 3, {"ana": 4.5}, {"pos": 3.0, "neg": 6.0}).to_dict()["by_label"]
+    {'pos': 3.0, 'neg': 6.0}
+    """
+
+    median: float | None = None
+    n_answers: int = 0
+    by_annotator: dict[str, float] = dataclasses.field(default_factory=dict)
+    by_label: dict[str, float] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Status(_Result):
     """A project's progress, model runs and settings: what :meth:`hilt.Project.status`,
     ``hilt status`` and ``GET /api/status`` report (``to_dict()`` is the JSON).
@@ -317,6 +349,8 @@ class Status(_Result):
         The Dask scheduler retrains run on (``None``: this process).
     task : str
         What an answer is: ``single`` or ``multilabel`` (:mod:`hilt.tasks`).
+    seconds : TimeSpent
+        Median seconds per item, overall, per annotator and per label.
     webhook : WebhookStatus or None
         Where events are POSTed and how their delivery went, or ``None`` without a webhook.
 
@@ -353,6 +387,7 @@ class Status(_Result):
     overlap: dict[str, Any] | None
     scheduler: str | None
     task: str = "single"
+    seconds: TimeSpent = dataclasses.field(default_factory=TimeSpent)
     webhook: "WebhookStatus | None" = None
 
 
@@ -414,6 +449,8 @@ class AnnotatorRow(_Result):
     role : str
         ``"annotator"``, ``"reviewer"``, ``"import"``, ``"removed"`` or ``"no token"``.
     removed_at : str or None
+    median_seconds : float or None
+        Their median seconds per item (:class:`TimeSpent`), ``None`` without a timed answer.
     """
 
     name: str
@@ -424,6 +461,7 @@ class AnnotatorRow(_Result):
     last_seen: str | None
     role: str
     removed_at: str | None
+    median_seconds: float | None = None
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hilt.project.results import Agreement, RunSummary, Status, WebhookStatus
+from hilt.project.timing import time_spent
 from hilt.quality.agreement import agreement
 from hilt.quality.intervals import wilson_interval
 from hilt.store import IMPORT_ANNOTATOR, Store
@@ -45,7 +46,7 @@ def status_dict(store: Store, *, labels: list[str], strategy: str, kind: str, te
         **store.counts(), runs=runs, agreement=Agreement.from_report(store_agreement(store)), labels=list(labels),
         strategy=strategy, kind=kind, text_column=text_column, retraining=retraining,
         retrain_error=store.run_error(), retrain_every=retrain_every, eval_share=eval_share, features=features,
-        overlap=overlap, scheduler=scheduler, task=store.task.name, webhook=webhook,
+        overlap=overlap, scheduler=scheduler, task=store.task.name, seconds=time_spent(store), webhook=webhook,
     )
 
 

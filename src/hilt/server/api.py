@@ -92,6 +92,8 @@ class AnswerIn(BaseModel):
     #: ``{"start", "end", "label"}`` spans (``spans``; ``[]``: nothing to mark), or null: a skip.
     label: str | list[str] | list[dict[str, Any]] | None = None
     answer_id: str | None = Field(default=None, min_length=1, max_length=128)
+    #: Seconds the person spent on the item (the page's focus time); optional.
+    seconds: float | None = None
 
 
 class UndoIn(BaseModel):
@@ -163,7 +165,7 @@ def post_answer(
     with writing(request):
         # With next: the answer and the next lease in one transaction, one commit.
         result = project.answer(str(body.item_id), body.label, annotator, answer_id=body.answer_id,
-                                lease_next=next)
+                                lease_next=next, seconds=body.seconds)
     reply: dict[str, Any] = {"saved": True, "answer_id": result.answer_id, "duplicate": bool(result.duplicate)}
     if next:
         following = result.next
@@ -243,6 +245,8 @@ class ReviewIn(BaseModel):
     #: ``{"start", "end", "label"}`` spans (``spans``; ``[]``: nothing to mark), or null: a skip.
     label: str | list[str] | list[dict[str, Any]] | None = None
     answer_id: str | None = Field(default=None, min_length=1, max_length=128)
+    #: Seconds the reviewer spent on the item (the page's focus time); optional.
+    seconds: float | None = None
 
 
 @router.get("/review")
@@ -282,7 +286,8 @@ def post_review(body: ReviewIn, request: Request, annotator: str = Depends(api_a
     now). A repeated ``answer_id`` stores nothing new. 403 for a non-reviewer, 400 for a label
     that is not one of the project's, 404 for an unknown item."""
     with writing(request) as project:
-        result = project.review(str(body.item_id), body.label, annotator, answer_id=body.answer_id)
+        result = project.review(str(body.item_id), body.label, annotator, answer_id=body.answer_id,
+                                seconds=body.seconds)
     return {"saved": True, "answer_id": result["answer_id"], "duplicate": bool(result["duplicate"]),
             "label": result["label"]}
 

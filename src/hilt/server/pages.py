@@ -19,12 +19,14 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from hilt.project.keys import LABEL_KEYS, NONE_KEY, label_keys
 from hilt.project.results import Agreement, RunSummary
+from hilt.project.timing import seconds_text
 from hilt.store.location import ProjectLocation
 from hilt.tasks import get_task
 from hilt.server.auth import TOKEN_COOKIE, annotator_for, request_token
 from hilt.server.charts import responsive_learning_curve
 
-__all__ = ["router", "templates", "WEB_DIR", "label_keys", "LABEL_KEYS", "NONE_KEY", "project_name", "task_context"]
+__all__ = ["router", "templates", "WEB_DIR", "label_keys", "LABEL_KEYS", "NONE_KEY", "project_name", "task_context",
+           "guide_context"]
 
 #: The package folder with ``templates/`` and ``static/``.
 WEB_DIR = Path(str(resources.files("hilt.web")))
@@ -71,6 +73,7 @@ def when(value: str | None) -> str:
 
 
 templates.env.filters["when"] = when
+templates.env.filters["seconds"] = seconds_text
 
 # The keys that choose labels: hilt.project.keys, the same scheme as ``hilt label``.
 
@@ -136,6 +139,20 @@ def task_context(project: Any, template: str) -> dict:
             "submit_text": (SUBMIT_SPANS_TEXT if spans else SUBMIT_TEXT).get(template, "save")}
 
 
+def guide_context(project: Any) -> dict:
+    """What the labelling and review pages show besides the item: the guidelines (their HTML,
+    rendered safely once when they were set: :mod:`hilt.project.guidelines`; ``None`` without),
+    a version that opens the panel again after a change, each label's description, and the idle
+    cap of the focus clock (``timing.js``; ``HILT_IDLE_SECONDS``). Read from the project at every
+    page load, so ``hilt config`` reaches a running server without a restart."""
+    from hilt import settings
+
+    guidelines = project.guidelines
+    return {"guidelines_html": None if guidelines is None else guidelines.html,
+            "guidelines_version": "" if guidelines is None else guidelines.updated_at,
+            "descriptions": project.label_descriptions, "idle_seconds": settings.IDLE_SECONDS.read()}
+
+
 def _project_context(request: Request, annotator: str) -> dict:
     project = request.app.state.project
     return {"annotator": annotator, "project_name": project_name(project.location), "labels": list(project.labels),
@@ -152,6 +169,7 @@ def labelling_page(request: Request):
     context["keys"] = label_keys(context["labels"])
     context["image"] = image_context(request.app.state.project)
     context.update(task_context(request.app.state.project, "label.html"))
+    context.update(guide_context(request.app.state.project))
     return templates.TemplateResponse(request, "label.html", context)
 
 
@@ -170,6 +188,7 @@ def review_page(request: Request):
     context["keys"] = label_keys(context["labels"])
     context["image"] = image_context(request.app.state.project)
     context.update(task_context(request.app.state.project, "review.html"))
+    context.update(guide_context(request.app.state.project))
     if not context["reviewer"]:
         return templates.TemplateResponse(request, "not_reviewer.html", context, status_code=403)
     return templates.TemplateResponse(request, "review.html", context)

@@ -6,7 +6,8 @@ the ranked queue and the leases. :class:`Store` speaks in item *keys* (the user'
 plain Python values; the project layer above it never sees SQL. This module opens and creates a
 store; its methods come from one module per concern: :mod:`~hilt.store.items`, :mod:`~hilt.store.item_import`,
 :mod:`~hilt.store.serving`, :mod:`~hilt.store.answers`, :mod:`~hilt.store.runs`,
-:mod:`~hilt.store.annotators`, :mod:`~hilt.store.meta` and :mod:`~hilt.store.shared_state`.
+:mod:`~hilt.store.annotators`, :mod:`~hilt.store.meta`, :mod:`~hilt.store.shared_state` and
+:mod:`~hilt.store.timing`.
 The same statements run on both databases (:mod:`hilt.store.engine` says how writes are
 serialized on each).
 """
@@ -39,12 +40,13 @@ from hilt.store.serving import ServingMixin
 from hilt.store.meta import MetaMixin
 from hilt.store.shared_state import SharedStateMixin
 from hilt.store.suggestions import SuggestionsMixin
+from hilt.store.timing import TimingMixin
 
 __all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemBatch", "ItemRow", "Store", "utc_now"]
 
 
 class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, AnnotatorsMixin, MetaMixin, SharedStateMixin,
-            SuggestionsMixin, AnswerImportMixin):
+            SuggestionsMixin, AnswerImportMixin, TimingMixin):
     """A project: a file or a database. Create one with :meth:`create`, open one with :meth:`open`.
 
     Every method runs its own short transaction on a connection of the calling thread, so a

@@ -731,7 +731,9 @@
       if (state.given.size > 100) state.given.delete(state.given.keys().next().value);
       state.tickedFor = null;  // answered: should the item come back, it starts afresh (or as undo sets it)
     }
-    state.ops.push({ kind: "answer", body: { item_id: item.id, label: label, answer_id: uuid() } });
+    // Focus seconds on the item (timing.js), read before the next item takes the screen.
+    const seconds = window.hiltTiming ? window.hiltTiming.seconds(item.id) : null;
+    state.ops.push({ kind: "answer", body: { item_id: item.id, label: label, answer_id: uuid(), seconds: seconds } });
     // Prefetch: the preview goes on screen at once; the reply confirms or corrects it.
     state.shown = state.ahead;
     state.ahead = null;

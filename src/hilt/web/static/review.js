@@ -515,7 +515,8 @@
       say("Nothing to review: that key press was not used.");
       return;
     }
-    state.saving = { item_id: item.item_id, label: label, answer_id: uuid() };
+    const seconds = window.hiltTiming ? window.hiltTiming.seconds(item.item_id) : null;  // focus time (timing.js)
+    state.saving = { item_id: item.item_id, label: label, answer_id: uuid(), seconds: seconds };
     state.justSaved = false;
     say("");
     render();
