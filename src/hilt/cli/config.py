@@ -25,6 +25,7 @@ CONFIG_KEYS = {
     "rename": "OLD:NEW, renaming a label and its answers",
     "image_columns": "auto, off, or the columns that are an image's pixels in row-major order (names or "
                      "patterns such as px*, comma-separated)",
+    "image_folder": "the folder the image column's paths are relative to (hilt init --image-column)",
 }
 
 
@@ -107,7 +108,8 @@ def config(
         help="Settings to change: strategy, retrain_every, eval_share, lease_seconds, labels (add labels: "
         "labels=pos,neg,meh), rename (rename=neg:negative renames a label and its answers), image_columns "
         "(auto: rows of pixels such as px0..px783 or pixel_0_0..pixel_7_7 are drawn as an image; off; "
-        "or the pixel columns, e.g. image_columns='px*').",
+        "or the pixel columns, e.g. image_columns='px*'), image_folder (the folder of the files the "
+        "image column names; served at /media/).",
     ),
 ) -> None:
     """Show a project's settings, or change them (each change is recorded in the project).
@@ -115,15 +117,21 @@ def config(
     Example: hilt config reviews.hilt retrain_every=20 labels=pos,neg,meh
 
     Example: hilt config digits.hilt image_columns=off
+
+    Example: hilt config photos.hilt image_folder=/data/photos
     """
     location = project_location(project)
     changes = parse_settings(settings or [])
     image = changes.pop("image_columns", None)
+    folder = changes.pop("image_folder", None)
     with open_light(location) as opened:
         before = opened.settings()
         image_before = image_words(opened)
         if image is not None:  # drawn from the file on every page: no retrain, no restart
             opened.set_image_columns(image)
+        if folder is not None:  # read at every /media/ request: no retrain, no restart
+            opened.set_image_folder(folder)
+        pictures = opened.image_source
         after = opened.configure(**changes) if changes else {**before, "renamed": 0}
         image_after = image_words(opened)
         fixed = init_settings(opened)
@@ -134,10 +142,13 @@ def config(
         value = ", ".join(after[key]) if key == "labels" else str(after[key])
         table.add_row(key, value + ("  (changed)" if after[key] != before[key] else ""))
     table.add_row("image_columns", image_after + ("  (changed)" if image_after != image_before else ""))
+    if pictures is not None:
+        table.add_row("image_folder", f"{pictures['folder'] or '(none: only URLs are shown)'} (images in column "
+                                      f"{pictures['column']})" + ("  (changed)" if folder is not None else ""))
     for key, value in fixed.items():
         table.add_row(key, f"{value}  (set at hilt init)")
     stdout.print(table)
-    if changes or image is not None:
+    if changes or image is not None or folder is not None:
         console.print(f"Saved in {display_location(location)}"
                       + (f"; {after['renamed']:,} answers renamed" if "rename" in changes else "")
                       + ". A running hilt serve uses the new settings after a restart.")

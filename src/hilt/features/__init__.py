@@ -1,7 +1,8 @@
 """Features: the items as the model sees them, one matrix row per item.
 
 A registry of featurizers (:data:`FEATURIZERS`): ``tfidf``, ``embeddings`` (static sentence
-embeddings that work offline) and ``tfidf+embeddings`` for text, ``scale`` for table rows, and
+embeddings that work offline) and ``tfidf+embeddings`` for text, ``scale`` for table rows,
+``vectors:COLUMN`` / ``vectors:FILE.npz`` (the items' own vectors) and ``tfidf+vectors:…``, and
 any scikit-learn transformer a user passes in Python (:class:`TransformerFeatures`). Each names
 itself (:meth:`Featurizer.spec`: name, parameters, library version), which a project records in
 its settings and keys its feature cache by.
@@ -21,6 +22,7 @@ from hilt.features.custom import TransformerFeatures
 from hilt.features.registry import DEFAULT_FEATURES, FEATURIZERS, describe, get_featurizer, names_for
 from hilt.features.table import ScaleFeatures
 from hilt.features.text import EmbeddingFeatures, TfidfEmbeddingFeatures, TfidfFeatures
+from hilt.features.vectors import TfidfVectorFeatures, VectorFeatures
 
 __all__ = [
     "DEFAULT_FEATURES",
@@ -30,7 +32,9 @@ __all__ = [
     "ScaleFeatures",
     "TfidfEmbeddingFeatures",
     "TfidfFeatures",
+    "TfidfVectorFeatures",
     "TransformerFeatures",
+    "VectorFeatures",
     "check_rows",
     "describe",
     "get_featurizer",
