@@ -20,7 +20,7 @@ __all__ = ["IMAGE_SUFFIXES", "check_image_folder", "image_source", "is_url", "me
 
 #: The suffixes of the files ``GET /media/`` serves, with their media types.
 IMAGE_SUFFIXES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
-                  ".webp": "image/webp", ".bmp": "image/bmp", ".svg": "image/svg+xml", ".avif": "image/avif",
+                  ".webp": "image/webp", ".bmp": "image/bmp", ".avif": "image/avif",
                   ".tif": "image/tiff", ".tiff": "image/tiff"}
 
 
