@@ -229,7 +229,9 @@ class VectorFile:
             except InputError:
                 raise
             except (OSError, ValueError) as error:
-                raise InputError(f"Expected a NumPy .npz file of vectors at {path}; it cannot be read ({error}).") \
+                hint = (" Save the ids as strings, not Python objects: numpy.savez(path, ids=numpy.array(ids, "
+                        "dtype=str), vectors=vectors)." if "allow_pickle" in str(error) else "")
+                raise InputError(f"Expected a NumPy .npz file of vectors at {path}; it cannot be read ({error}).{hint}") \
                     from None
             ids = _id_texts(raw_ids, path)
         else:
