@@ -19,7 +19,8 @@ Examples
 
 from hilt.features.base import Featurizer, check_rows
 from hilt.features.custom import TransformerFeatures
-from hilt.features.registry import DEFAULT_FEATURES, FEATURIZERS, describe, get_featurizer, names_for
+from hilt.features.registry import (DEFAULT_FEATURES, FEATURIZERS, SOURCED_FEATURIZERS, describe, get_featurizer,
+                                    names_for)
 from hilt.features.table import ScaleFeatures
 from hilt.features.text import EmbeddingFeatures, TfidfEmbeddingFeatures, TfidfFeatures
 from hilt.features.vectors import TfidfVectorFeatures, VectorFeatures
@@ -27,6 +28,7 @@ from hilt.features.vectors import TfidfVectorFeatures, VectorFeatures
 __all__ = [
     "DEFAULT_FEATURES",
     "FEATURIZERS",
+    "SOURCED_FEATURIZERS",
     "EmbeddingFeatures",
     "Featurizer",
     "ScaleFeatures",
