@@ -138,6 +138,12 @@ def test_a_jsonl_column_of_vectors_is_the_features_and_never_shown(where, tmp_pa
         assert isinstance(X, np.ndarray) and X.dtype == np.float32 and X.shape == (40, 6)
         np.testing.assert_allclose(X, np.array([by_id[keys[int(r)]] for r in rowids]), rtol=1e-6)
         exported = project.export(tmp_path / "out.jsonl")
+        bundle = project.save_model(tmp_path / "model.pkl")
+    import pickle
+
+    saved = pickle.loads((tmp_path / "model.pkl").read_bytes())
+    assert bundle["n_train"] == run.n_train and saved["featurizer"].name == "vectors:vec"
+    assert saved["model"].predict_proba(saved["featurizer"].transform_matrix([frame.at[0, "vec"]])).shape == (1, 2)
     rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert exported and rows  # the vectors stay with the item: data kept, not a feature shown
 

@@ -110,10 +110,13 @@ def test_a_changed_folder_is_served_at_the_next_request_and_config_sets_it(photo
 
 def test_the_pages_name_the_image_column_but_never_the_folder(served, photos):
     client, auth = served
-    page = client.get("/", headers=auth)
-    assert page.status_code == 200
-    assert 'data-picture=\'{"column": "photo", "served": true}\'' in page.text
-    assert str(photos[2]) not in page.text
+    with Project.open(photos[0]) as project:
+        reviewer = {"Authorization": f"Bearer {project.add_annotator('rita', reviewer=True)}"}
+    for path, who in (("/", auth), ("/review", reviewer)):
+        page = client.get(path, headers=who)
+        assert page.status_code == 200
+        assert 'data-picture=\'{"column": "photo", "served": true}\'' in page.text
+        assert str(photos[2]) not in page.text
     # A URL in the column is shown as given: the page may load images from other sites (never scripts).
     policy = page.headers["content-security-policy"]
     assert "img-src 'self' data: https: http:" in policy and "script-src 'self';" in policy
