@@ -172,10 +172,12 @@ def test_bad_vectors_at_import_name_the_item_and_store_nothing(tmp_path):
 
 def test_a_csv_cell_of_json_and_a_parquet_list_column(tmp_path):
     frame = blobs(12).drop(columns=["truth", "caption"])
+    frame["file"] = [f"p{k:03d}.png" for k in range(12)]  # unique short words: data, not the text (nor ids)
     csv = tmp_path / "items.csv"
     frame.assign(vec=[json.dumps(v) for v in frame["vec"]]).to_csv(csv, index=False)
     with Project.create(tmp_path / "c.hilt", csv, LABELS, id_column="id", features="vectors:vec") as project:
         assert project.kind == "table" and project.feature_columns == []  # no column but the vectors
+        assert project.shown_columns == ["file"]
         stored = project._store.item("i00").data["vec"]
         assert isinstance(stored, list) and stored == pytest.approx(frame.at[0, "vec"])  # kept as numbers
         X, _, _ = project._features.get(project._store)

@@ -43,6 +43,10 @@ def _kind(
     answers = [c for c in strings if labels is not None and _holds_labels(data[c], labels)]
     ids = [c for c in strings if c not in answers and c != "text" and _looks_like_ids(data[c])]
     candidates = [c for c in strings if c not in answers and c not in ids]
+    if not candidates and own_features:
+        # The items' own vectors are the features: string columns of ids or label names are
+        # data beside them (a file name, say), and the items are rows, not texts.
+        answers = ids = []
     if not candidates and answers:
         column = answers[0]
         found = ", ".join(sorted({str(v).strip() for v in data[column].dropna()})[:5])
