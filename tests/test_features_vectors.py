@@ -253,8 +253,8 @@ def test_hilt_init_and_simulate_with_vectors(tmp_path):
                               "--features", "vectors:emb"))
     assert "vectors column of features 'vectors:emb' named 'emb'" in message
     result = hilt("simulate", data, "--label-column", "truth", "--features", "vectors:vec", "--strategies",
-                  "margin,random", "--budget", "30", "--init", "6", "--batch", "6", "--seeds", "1", "--json", tmp_path / "sim.json",
-                  "--no-plot", cwd=tmp_path)
+                  "margin,random", "--budget", "30", "--init", "6", "--batch", "6", "--seeds", "1",
+                  "--json", tmp_path / "sim.json", "--no-plot", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "sim.json").read_text())
     assert report["settings"]["features"] == "vectors:vec"
