@@ -420,8 +420,8 @@ def test_cli_init_with_tfidf_features_and_the_status_row(tmp_path):
     "rows, header, features, message",
     [
         (SMALL_REVIEWS, ("id", "text", "sentiment"), "bogus",
-         "Expected features to be one of tfidf, embeddings, tfidf+embeddings, scale (or a scikit-learn "
-         "transformer in Python); got 'bogus'."),
+         "Expected features to be one of tfidf, embeddings, tfidf+embeddings, scale, vectors:COLUMN, "
+         "vectors:FILE.npz, tfidf+vectors:COLUMN (or a scikit-learn transformer in Python); got 'bogus'."),
         ([(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)], ("x", "y"), "embeddings",
          "Expected features for table items (scale); got 'embeddings', which works on text items only."),
     ],

@@ -31,6 +31,7 @@ CONFIG_KEYS = {
     "guidelines": "a Markdown file annotators read on the pages and in hilt label (empty: remove them)",
     "label_descriptions": "a JSON file of {\"label\": \"one line\"} (replaces all; empty: remove them all)",
     "describe": "LABEL:TEXT, one label's description (LABEL: with no text removes it; may be repeated)",
+    "image_folder": "the folder the image column's paths are relative to (hilt init --image-column)",
 }
 
 #: Settings ``hilt config`` applies without Project.configure: shown on the next page, no retrain.
@@ -201,7 +202,8 @@ def config(
         "shown on the labelling and review pages and in hilt label on ?; guidelines= removes them), "
         "label_descriptions (label_descriptions=labels.json: {\"pos\": \"Praise, even faint\"}, shown under each "
         "label's button; label_descriptions= removes them) and describe (describe='neg:Any complaint' sets one "
-        "label's; describe=neg: removes it). The webhook, guidelines and descriptions need no restart.",
+        "label's; describe=neg: removes it), image_folder (the folder of the files the image column names; "
+        "served at /media/). The webhook, guidelines, descriptions and image folder need no restart.",
     ),
 ) -> None:
     """Show a project's settings, or change them (each change is recorded in the project).
@@ -213,12 +215,15 @@ def config(
     Example: hilt config reviews.hilt webhook=https://example.org/hilt webhook_secret=$SECRET
 
     Example: hilt config reviews.hilt guidelines=guide.md describe='neg:Any complaint, sarcasm too'
+
+    Example: hilt config photos.hilt image_folder=/data/photos
     """
     location = project_location(project)
     changes = parse_settings(settings or [])
     image = changes.pop("image_columns", None)
     hook = {key: changes.pop(key) for key in ("webhook", "webhook_secret") if key in changes}
     guides = read_guides({key: changes.pop(key) for key in GUIDE_KEYS if key in changes})
+    folder = changes.pop("image_folder", None)
     with open_light(location) as opened:
         before = opened.settings()
         image_before = image_words(opened)
@@ -228,6 +233,9 @@ def config(
             opened.set_image_columns(image)
         if hook:  # read again by every process within seconds: no retrain, no restart
             set_webhook(opened, hook)
+        if folder is not None:  # read at every /media/ request: no retrain, no restart
+            opened.set_image_folder(folder)
+        pictures = opened.image_source
         after = opened.configure(**changes) if changes else {**before, "renamed": 0}
         set_guides(opened, guides)  # after a rename: a description may name the new label
         image_after = image_words(opened)
@@ -245,10 +253,13 @@ def config(
         table.add_row(key, value + ("  (changed)" if value != hook_before[key] else ""))
     for key, value in guides_after.items():
         table.add_row(key, value + ("  (changed)" if value != guides_before[key] else ""))
+    if pictures is not None:
+        table.add_row("image_folder", f"{pictures['folder'] or '(none: only URLs are shown)'} (images in column "
+                                      f"{pictures['column']})" + ("  (changed)" if folder is not None else ""))
     for key, value in fixed.items():
         table.add_row(key, f"{value}  (set at hilt init)")
     stdout.print(table)
-    if changes or image is not None or hook:
+    if changes or image is not None or hook or folder is not None:
         console.print(f"Saved in {display_location(location)}"
                       + (f"; {after['renamed']:,} answers renamed" if "rename" in changes else "")
                       + (". A running hilt serve uses the new settings after a restart." if changes else

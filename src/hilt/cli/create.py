@@ -118,7 +118,18 @@ def init(
     ),
     features: Optional[str] = typer.Option(
         None, help="How items become model features: tfidf, embeddings or tfidf+embeddings for text "
-        "(default tfidf+embeddings), scale for tables (the default).",
+        "(default tfidf+embeddings), scale for tables (the default); your own vectors: vectors:COLUMN (a column "
+        "of lists of numbers), vectors:FILE.npz (arrays ids and vectors, aligned by item id), or "
+        "tfidf+vectors:COLUMN beside TF-IDF of the text.",
+    ),
+    image_column: Optional[str] = typer.Option(
+        None, "--image-column", metavar="COLUMN", show_default=False,
+        help="Column of image files (paths relative to --image-folder) or http(s) URLs, shown as the image on "
+        "the labelling and review pages (never the text nor a feature).",
+    ),
+    image_folder: Optional[Path] = typer.Option(
+        None, "--image-folder", metavar="DIR", show_default=False,
+        help="The folder the --image-column paths are relative to; hilt serve serves images only from it.",
     ),
     retrain_every: int = typer.Option(10, min=1, help="Retrain after this many new labels."),
     eval_share: float = typer.Option(0.1, min=0.0, max=0.9, help="Share of items served at random to measure accuracy."),
@@ -169,6 +180,8 @@ def init(
     Example: hilt init news.hilt --data news.csv --labels sport,politics,tech --task multilabel --label-column tags
 
     Example: hilt init ner.hilt --data export.json --format label-studio
+
+    Example: hilt init photos.hilt --data photos.jsonl --labels cat,dog --features vectors:emb --image-column file --image-folder photos/
     """
     location = project_location(project)
     if format is not None:
@@ -196,6 +209,8 @@ def init(
         overlap=overlap,
         annotators_per_item=annotators_per_item,
     )
+    if image_column is not None or image_folder is not None:
+        options.update(image_column=image_column, image_folder=image_folder)
     if encoding.lower() not in ("utf-8", "utf8"):
         options["encoding"] = encoding
     # A typo is reported before the data is read.
@@ -234,6 +249,7 @@ def init(
         model_columns = created.feature_columns if created.kind == "table" else None
         text_from = created.text_column
         shared = created.overlap
+        featurizer = created.featurizer
         warm_features(created)  # so that the first session starts at once
         on_cluster = created.scheduler
     console.print(
@@ -251,7 +267,9 @@ def init(
     if on_cluster:
         console.print(f"Features built on the Dask cluster at {on_cluster}; give --scheduler {on_cluster} "
                       "(or set HILT_DASK_SCHEDULER) to hilt serve, hilt label and hilt retrain to use them.")
+    own = getattr(featurizer, "check_import", None) is not None  # the items' own vectors
     console.print(
+        f"The model uses: your vectors ({status.features})." if own else
         f"The model uses: {shorten_columns(model_columns)} (change with --feature-columns / --exclude-columns)."
         if model_columns else f"The model uses: the text (column {text_from!r})."
     )

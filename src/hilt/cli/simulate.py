@@ -96,7 +96,8 @@ def simulate(
     ),
     features: Optional[str] = typer.Option(
         None, help="How items become features: tfidf, embeddings or tfidf+embeddings for text "
-        "(default tfidf+embeddings), scale for tables (the default).",
+        "(default tfidf+embeddings), scale for tables (the default); the items' own vectors: vectors:COLUMN "
+        "(a column of lists of numbers), vectors:FILE.npz (aligned by --id-column), tfidf+vectors:COLUMN.",
     ),
     test_size: float = typer.Option(0.25, help="Share held out (stratified) to measure accuracy."),
     split_seed: int = typer.Option(0, help="Seed of the test split."),

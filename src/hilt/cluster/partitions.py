@@ -47,25 +47,29 @@ def plan(top: int, size: int) -> list[tuple[int, int]]:
 
 
 # -- reading, on a worker -------------------------------------------------------------------
-def read_items(source: Any, low: int, high: int, kind: str, fields: list[str]) -> tuple[np.ndarray, np.ndarray, Any]:
-    """``(rowids, is_eval, raw)`` of the items in ``low..high``: texts as strings (a missing
-    text is ""), table rows as float64, as the project's feature cache reads them.
+def read_items(source: Any, low: int, high: int, kind: str, fields: list[str],
+               featurizer: Any = None) -> tuple[np.ndarray, np.ndarray, Any]:
+    """``(rowids, is_eval, raw)`` of the items in ``low..high`` as ``featurizer`` reads them
+    (:meth:`hilt.features.Featurizer.item_fields`, ``items_from_rows``): texts as strings (a
+    missing text is ""), table rows (``fields``: the feature columns) as float64, or the items'
+    own vectors, as the project's feature cache reads them.
 
     The store is opened for the task and closed after it (a few milliseconds against a
     partition's seconds): a worker never keeps a connection to a project file that may since
     have been replaced, or to a database that restarted."""
     from hilt.store import Store
 
+    from hilt.features import Featurizer
+
+    reader = featurizer if featurizer is not None else Featurizer()
     store = Store.open(source)
     try:
-        rowids, is_eval, rows = store.item_fields_between(["text"] if kind == "text" else fields, low, high)
+        rowids, is_eval, rows = store.item_fields_between(reader.item_fields(kind, fields), low, high)
+        keys = store.item_keys() if reader.needs_ids else None
     finally:
         store.close()
-    if kind == "text":
-        raw: Any = ["" if r[0] is None else str(r[0]) for r in rows]
-    else:
-        raw = np.asarray(rows, dtype=np.float64).reshape(len(rows), len(fields))
-    return rowids, is_eval, raw
+    ids = None if keys is None else [keys[int(r)] for r in rowids]
+    return rowids, is_eval, reader.items_from_rows(rows, kind, fields, ids)
 
 
 @dataclass
@@ -89,7 +93,7 @@ class Part:
 
 def partition_stats(source: Any, low: int, high: int, kind: str, fields: list[str], featurizer: Any) -> Any:
     """The featurizer's fitting statistics of one partition (:meth:`Featurizer.partition_stats`)."""
-    _, _, raw = read_items(source, low, high, kind, fields)
+    _, _, raw = read_items(source, low, high, kind, fields, featurizer)
     return featurizer.partition_stats(raw)
 
 
@@ -107,7 +111,7 @@ def build_part(source: Any, low: int, high: int, kind: str, fields: list[str], f
     # workers per host they fight over the cores (two workers embedding at once: 5.0 s each
     # against 2.4-3.0 s without them, measured by bench/bench_dask.py's author).
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    rowids, is_eval, raw = read_items(source, low, high, kind, fields)
+    rowids, is_eval, raw = read_items(source, low, high, kind, fields, featurizer)
     if not len(rowids):
         return Part(rowids, is_eval, None)
     return Part(rowids, is_eval, featurizer.transform_matrix(raw))

@@ -47,6 +47,32 @@ class Featurizer(BaseEstimator, TransformerMixin):
     #: rebuilds all rows (a user's transformer: nothing says its transform suits new items).
     incremental: str | None = None
 
+    #: Whether :meth:`items_from_rows` needs each item's id (vectors read from a file by id).
+    needs_ids: bool = False
+
+    def item_fields(self, kind: str, feature_columns: Sequence[str]) -> list[str]:
+        """The fields of an item's data the featurizer reads: the text (``"text"``) of text
+        items, the ``feature_columns`` of table rows; a featurizer of the items' own vectors
+        reads their column instead. Every reader of a project's items (the feature cache, a Dask
+        partition, a model export) asks this, so the rule is written once."""
+        return ["text"] if kind == "text" else list(feature_columns)
+
+    def items_from_rows(self, rows: Sequence[tuple], kind: str, feature_columns: Sequence[str],
+                        ids: Sequence[str] | None = None) -> Any:
+        """The items as :meth:`fit_blocks` takes them, from ``rows`` of :meth:`item_fields`
+        values (``ids``: the items' ids, given when :attr:`needs_ids`): a list of strings for
+        text (a missing text is ``""``), a float64 array for table rows.
+
+        Examples
+        --------
+        >>> from hilt.features import ScaleFeatures
+        >>> ScaleFeatures().items_from_rows([(1, 2.5)], "table", ["a", "b"]).tolist()
+        [[1.0, 2.5]]
+        """
+        if kind == "text":
+            return ["" if r[0] is None else str(r[0]) for r in rows]
+        return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(feature_columns))
+
     def params(self) -> dict:
         """The parameters that change the matrix (JSON-able)."""
         return {}

@@ -9,8 +9,9 @@ from hilt.features.base import Featurizer
 from hilt.features.custom import TransformerFeatures
 from hilt.features.table import ScaleFeatures
 from hilt.features.text import EmbeddingFeatures, TfidfEmbeddingFeatures, TfidfFeatures
+from hilt.features.vectors import TfidfVectorFeatures, VectorFeatures
 
-__all__ = ["FEATURIZERS", "DEFAULT_FEATURES", "check_kind", "get_featurizer", "names_for", "describe"]
+__all__ = ["FEATURIZERS", "SOURCED_FEATURIZERS", "DEFAULT_FEATURES", "check_kind", "get_featurizer", "names_for", "describe"]
 
 #: Name -> (factory, one line for ``--help``).
 FEATURIZERS: dict[str, tuple[Callable[[], Featurizer], str]] = {
@@ -18,6 +19,14 @@ FEATURIZERS: dict[str, tuple[Callable[[], Featurizer], str]] = {
     "embeddings": (EmbeddingFeatures, "static sentence embeddings, WordLlama 256-d, offline (text)"),
     "tfidf+embeddings": (TfidfEmbeddingFeatures, "both side by side (text; the default)"),
     "scale": (ScaleFeatures, "numeric columns scaled to mean 0, spread 1 (tables; the default)"),
+}
+
+#: Prefix -> (factory of the part after ``PREFIX:``, one line for ``--help``): featurizers of a
+#: source the user names, a column or a file (``vectors:emb``, ``tfidf+vectors:emb.npz``).
+SOURCED_FEATURIZERS: dict[str, tuple[Callable[[str], Featurizer], str]] = {
+    "vectors": (VectorFeatures, "your own vectors: vectors:COLUMN (lists of numbers) or vectors:FILE.npz "
+                                "(arrays ids, vectors) aligned by item id (text or tables)"),
+    "tfidf+vectors": (TfidfVectorFeatures, "TF-IDF beside your own vectors: tfidf+vectors:COLUMN or FILE (text)"),
 }
 
 #: What a project uses when ``features`` is not given: the best measured label efficiency.
@@ -53,7 +62,7 @@ def check_kind(featurizer: Featurizer, kind: str) -> None:
 
 def describe() -> str:
     """One line per featurizer, for help texts."""
-    return "; ".join(f"{name}: {line}" for name, (_, line) in FEATURIZERS.items())
+    return "; ".join(f"{name}: {line}" for name, (_, line) in (*FEATURIZERS.items(), *SOURCED_FEATURIZERS.items()))
 
 
 def get_featurizer(features: Any, kind: str, *, model: Any = None) -> Featurizer:
@@ -79,11 +88,19 @@ def get_featurizer(features: Any, kind: str, *, model: Any = None) -> Featurizer
     if features is None:
         features = "tfidf" if kind == "text" and model is not None and _positive_only(model) else DEFAULT_FEATURES[kind]
     if isinstance(features, str):
+        prefix, colon, source = features.strip().partition(":")
+        if colon and prefix.strip().lower() in SOURCED_FEATURIZERS:  # the source keeps its case
+            featurizer = SOURCED_FEATURIZERS[prefix.strip().lower()][0](source)
+            check_kind(featurizer, kind)
+            return featurizer
         name = features.strip().lower()
+        if name in SOURCED_FEATURIZERS:
+            raise InputError(f"Expected {name}:COLUMN or {name}:FILE.npz (which column or file holds the vectors); "
+                             f"got {features!r}.")
         if name not in FEATURIZERS:
             raise InputError(
-                f"Expected features to be one of {', '.join(FEATURIZERS)} (or a scikit-learn transformer "
-                f"in Python); got {features!r}."
+                f"Expected features to be one of {', '.join(FEATURIZERS)}, vectors:COLUMN, vectors:FILE.npz, "
+                f"tfidf+vectors:COLUMN (or a scikit-learn transformer in Python); got {features!r}."
             )
         featurizer = FEATURIZERS[name][0]()
     elif isinstance(features, Featurizer):

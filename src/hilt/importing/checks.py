@@ -20,7 +20,7 @@ Items without an id column get their 0-based data row number as id (``"0"``, ``"
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -188,6 +188,8 @@ def check_chunk(
     unique: Any = None,
     decided: Decided | None = None,
     parse_label: Callable[[Any, str, str | None], str | None] | None = None,
+    kept_columns: Mapping[str, str] | None = None,
+    own_features: bool = False,
 ) -> tuple[CheckedChunk, Decided]:
     """Check one chunk; the first (``decided=None``) also decides the kind, text and features.
 
@@ -198,15 +200,25 @@ def check_chunk(
     ``parse_label(cell, where, text)``, when given, reads each label cell instead of the one-label
     check (a project's task gives it: a multi-label cell holds a list, a spans cell offsets into
     ``text``, the row's text or ``None`` for table rows); it returns the stored answer.
+
+    ``kept_columns`` maps columns that are data with a role of their own (the items' vectors,
+    an image's path) to how the user named them, for the message when one is missing: they are
+    never the text nor a table feature. ``own_features``: the features come from such a column
+    or from a file, so a table with no numeric column is still items.
     """
+    kept = dict(kept_columns or {})
     frame = raw.frame.reset_index(drop=True)
     if len(frame) == 0:
         raise InputError(f"Expected items in {raw.source}, but it has no rows.")
     if decided is None:
         _check_columns(frame, raw, text_column=text_column, id_column=id_column, label_column=label_column,
                        feature_columns=feature_columns, exclude_columns=exclude_columns)
+        for column, role in kept.items():
+            if column not in frame.columns:
+                raise InputError(f"Expected {role} named {column!r} in {raw.source}; the columns are: "
+                                 f"{', '.join(map(str, frame.columns))}.")
     else:
-        wanted = [c for c in (decided.text_column, id_column, label_column, *decided.feature_columns) if c]
+        wanted = [c for c in (decided.text_column, id_column, label_column, *decided.feature_columns, *kept) if c]
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
             frame = frame.assign(**{c: None for c in missing})
@@ -235,8 +247,8 @@ def check_chunk(
     else:
         # With the labels' column named, the answer is known: a number column of values 0-9 beside
         # it is data (pixels of a digit), not a second copy of the answer.
-        kind, text, features = _kind(data, text_column, raw, keep, labels, exclude_columns,
-                                     numeric_answers=label_column is None)
+        kind, text, features = _kind(data, text_column, raw, keep, labels, [*exclude_columns, *kept],
+                                     numeric_answers=label_column is None, own_features=own_features)
     if kind == "text":
         _check_texts(data[text], text, raw, keep)
     else:
@@ -249,7 +261,8 @@ def check_chunk(
     if decided is None:
         # Hidden from people even when asked for as a feature: showing is asked for separately.
         label_like = [] if labels is None else [
-            c for c in data.columns if c != text and (label_column is None or _is_string_column(data[c]))
+            c for c in data.columns if c != text and c not in kept
+            and (label_column is None or _is_string_column(data[c]))
             and _holds_answers(data[c], labels, parse_label)]
         decided = Decided(kind, text, list(features), label_like)
     checked = CheckedChunk(frame=_jsonable_frame(data, features), ids=ids, labels=row_labels, rows=len(frame))

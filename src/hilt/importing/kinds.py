@@ -19,7 +19,7 @@ __all__: list[str] = []
 
 def _kind(
     data: pd.DataFrame, text_column: str | None, raw: RawChunk, keep: list[int], labels: Sequence[str] | None = None,
-    exclude: Sequence[str] = (), *, numeric_answers: bool = True,
+    exclude: Sequence[str] = (), *, numeric_answers: bool = True, own_features: bool = False,
 ) -> tuple[str, str | None, list[str]]:
     if text_column is not None:
         return "text", text_column, []
@@ -43,6 +43,10 @@ def _kind(
     answers = [c for c in strings if labels is not None and _holds_labels(data[c], labels)]
     ids = [c for c in strings if c not in answers and c != "text" and _looks_like_ids(data[c])]
     candidates = [c for c in strings if c not in answers and c not in ids]
+    if not candidates and own_features:
+        # The items' own vectors are the features: string columns of ids or label names are
+        # data beside them (a file name, say), and the items are rows, not texts.
+        answers = ids = []
     if not candidates and answers:
         column = answers[0]
         found = ", ".join(sorted({str(v).strip() for v in data[column].dropna()})[:5])
@@ -80,6 +84,8 @@ def _kind(
     answers = [c for c in numeric if numeric_answers and labels is not None and str(c) not in pixels
                and _holds_labels(data[c], labels)]
     features = [c for c in numeric if c not in answers]
+    if not features and own_features:  # the items' own vectors (a column or a file) are the features
+        return "table", None, []
     if not features:
         held = (f" Column{'s' if len(answers) > 1 else ''} {', '.join(map(repr, answers))} "
                 f"hold{'s' if len(answers) == 1 else ''} only label names, so {'they are' if len(answers) > 1 else 'it is'} "

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -127,6 +127,11 @@ exclude_columns, drop_duplicate_ids
         As for :func:`read_items`.
     chunk_rows : int, default 100000
         Rows a chunk holds at most (a text file's chunk also ends after about 32 MB of text).
+    kept_columns, own_features
+        Columns that are data with a role of their own (the items' vectors, an image's path:
+        column -> how the user named it, for messages), never the text nor a feature; and
+        whether the features come from such a column or a file (see
+        :func:`hilt.importing.checks.check_chunk`).
 
     Examples
     --------
@@ -158,6 +163,8 @@ exclude_columns, drop_duplicate_ids
         chunk_rows: int = DEFAULT_CHUNK_ROWS,
         chunk_bytes: int = DEFAULT_CHUNK_BYTES,
         parse_label: Callable[[Any, str, str | None], str | None] | None = None,
+        kept_columns: Mapping[str, str] | None = None,
+        own_features: bool = False,
     ) -> None:
         if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise InputError(f"Expected chunk_rows to be a whole number >= 1; got {chunk_rows!r}.")
@@ -168,7 +175,8 @@ exclude_columns, drop_duplicate_ids
         self._options = dict(text_column=text_column, id_column=id_column, label_column=label_column,
                              labels=labels, feature_columns=_names(feature_columns, "feature_columns"),
                              exclude_columns=_names(exclude_columns, "exclude_columns") or [],
-                             parse_label=parse_label)
+                             parse_label=parse_label, kept_columns=dict(kept_columns or {}),
+                             own_features=bool(own_features))
         self._unique = UniqueIds(id_column, drop=bool(drop_duplicate_ids))
         self._raw = raw_chunks(data, encoding=encoding,
                                text_columns=[c for c in (text_column, id_column, label_column) if c],
@@ -209,6 +217,13 @@ exclude_columns, drop_duplicate_ids
         if self._first is None:
             raise RuntimeError("the first chunk was handed out already")
         return self._first.frame
+
+    @property
+    def first_ids(self) -> list[str]:
+        """The first chunk's item ids (beside :attr:`first_frame`)."""
+        if self._first is None:
+            raise RuntimeError("the first chunk was handed out already")
+        return list(self._first.ids)
 
     # What the whole input held (final once chunks() is exhausted).
     @property
@@ -297,6 +312,8 @@ def read_items(
     drop_duplicate_ids: bool = False,
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     progress: Callable[[int], Any] | None = None,
+    kept_columns: Mapping[str, str] | None = None,
+    own_features: bool = False,
 ) -> ImportedItems:
     """Read and check the items of a file or DataFrame, all of them in memory.
 
@@ -339,6 +356,9 @@ def read_items(
         kind of items and the columns of label names).
     progress : callable, optional
         Called with the number of data rows read so far after each chunk.
+    kept_columns, own_features
+        As for :class:`ItemStream`: columns that are neither the text nor a feature (the items'
+        own vectors, an image's path), and whether the features come from such a column.
 
     Returns
     -------
@@ -377,7 +397,7 @@ def read_items(
     stream = ItemStream(data, text_column=text_column, id_column=id_column, label_column=label_column,
                         labels=labels, encoding=encoding, feature_columns=feature_columns,
                         exclude_columns=exclude_columns, drop_duplicate_ids=drop_duplicate_ids,
-                        chunk_rows=chunk_rows)
+                        chunk_rows=chunk_rows, kept_columns=kept_columns, own_features=own_features)
     frames, ids, row_labels = [], [], []
     for chunk in stream.chunks():
         frames.append(chunk.frame)

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import numbers
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any, Sequence
 
 from hilt.errors import InputError
 from hilt.project.display import Display
 from hilt.project.image_view import ImageView, check_image_setting, image_view
+from hilt.project.media import check_image_folder, image_source, media_file
 from hilt.store import Store, utc_now
 
 # The models and strategies (scikit-learn, numba) are imported where a value is checked: the
@@ -195,6 +197,27 @@ class Configuration:
         the :meth:`image_view` it gives."""
         self._store.set_meta("image_columns", check_image_setting(setting, self.shown_columns()))
         return self.image_view()
+
+    def image_source(self) -> dict | None:
+        """``{"column", "folder"}``: the column of image paths or URLs the pages show as an image,
+        and the folder its paths are relative to (``None``: only URLs are shown); ``None`` for a
+        project without an image column. Read from the file each time (``hilt config`` reaches
+        a running server's next request)."""
+        return image_source(self._store.meta())
+
+    def set_image_folder(self, folder: Any) -> dict:
+        """Set the folder the image column's paths are relative to (it must exist); no retrain.
+        Returns :meth:`image_source`."""
+        if not self._store.meta().get("image_column"):
+            raise InputError("Expected a project with an image column (Project.create(..., image_column=), hilt init "
+                             "--image-column) to set its image folder; this project has none.")
+        self._store.set_meta("image_folder", check_image_folder(folder))
+        return self.image_source() or {}
+
+    def media_file(self, path: str) -> Path:
+        """The file of the image folder that ``GET /media/PATH`` sends (:func:`hilt.project.media.media_file`)."""
+        source = self.image_source()
+        return media_file(None if source is None else source["folder"], path)
 
     def add_columns(self, stored: dict, label_like: Sequence[str]) -> None:
         """Columns first seen in a later import (``stored``: file column -> stored key): recorded,

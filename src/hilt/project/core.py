@@ -163,7 +163,8 @@ class Project:
                drop_duplicate_ids: bool = False, overlap: float = 0.0, annotators_per_item: int = 2,
                scheduler: Any = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                progress: Callable[[int], Any] | None = None, task: str = "single",
-               label_separator: str | None = None) -> "Project":
+               label_separator: str | None = None, image_column: str | None = None,
+               image_folder: str | Path | None = None) -> "Project":
         """Create a project at ``path`` (a file, or a ``postgresql://`` URL) from ``data`` (a
         CSV/TSV/JSONL/Parquet path or a DataFrame) with the annotators' ``labels``; returns it open.
 
@@ -275,6 +276,35 @@ class Project:
     def describe_label(self, label: str, description: str | None) -> dict[str, str]:
         """Set one label's description, keeping the others (:meth:`~hilt.project.guidelines.Guides.describe_label`)."""
         return self._guides.describe_label(label, description)
+
+    @property
+    def image_source(self) -> dict | None:
+        """``{"column", "folder"}`` of the column of image paths or URLs shown as an image
+        (:meth:`~hilt.project.configuration.Configuration.image_source`), or ``None``."""
+        return self._config.image_source()
+
+    def set_image_folder(self, folder: str | Path) -> dict:
+        """Set the folder the image column's paths are relative to (no retrain; a running server
+        serves from it at the next request).
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> frame = pd.DataFrame({"text": ["a cat", "a dog"], "photo": ["cat.png", "dog.png"]})
+        >>> with Project.create(folder / "p.hilt", frame, ["cat", "dog"], image_column="photo",
+        ...                     features="tfidf") as project:
+        ...     project.set_image_folder(folder)["folder"] == str(folder.resolve())
+        True
+        """
+        return self._config.set_image_folder(folder)
+
+    def media_file(self, path: str) -> Path:
+        """The file in the image folder that ``GET /media/PATH`` sends, after the checks of
+        :func:`hilt.project.media.media_file` (403 for ``..``, absolute paths, links out of the
+        folder and suffixes that are not an image's; 404 for a missing file)."""
+        return self._config.media_file(path)
 
     # -- items and labelling (hilt.project.item_import, hilt.project.labelling) ------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",

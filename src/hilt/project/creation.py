@@ -21,7 +21,8 @@ from hilt.models import fresh_copy
 from hilt.project.configuration import ProjectSettings, check_model
 from hilt.project.display import Display
 from hilt.project.image_view import not_pixels
-from hilt.project.item_import import batches, check_features, label_parser
+from hilt.project.media import check_image_folder
+from hilt.project.item_import import VectorCheck, batches, check_features, kept_columns, label_parser
 from hilt.project.training import connect, disconnect
 from hilt.store import Store, utc_now
 from hilt.store.existing import drop_project, has_project
@@ -42,7 +43,8 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
                    feature_columns: Sequence[str] | None, exclude_columns: Sequence[str] | None,
                    drop_duplicate_ids: bool, overlap: float, annotators_per_item: int, scheduler: Any,
                    chunk_rows: int, progress: Callable[[int], Any] | None, task: str = "single",
-                   label_separator: str | None = None) -> P:
+                   label_separator: str | None = None, image_column: str | None = None,
+                   image_folder: str | Path | None = None) -> P:
     """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame):
     what :meth:`hilt.Project.create` does (``cls``: the project class to return).
 
@@ -65,8 +67,11 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         Replaces the default classifier; fitted on the cached features (see the class notes).
     features : str or scikit-learn transformer, optional
         How items become feature rows: a name from :data:`hilt.features.FEATURIZERS`
-        (``tfidf``, ``embeddings``, ``tfidf+embeddings`` for text; ``scale`` for tables) or
-        any scikit-learn transformer (kept pickled in the project file, like ``model``).
+        (``tfidf``, ``embeddings``, ``tfidf+embeddings`` for text; ``scale`` for tables), the
+        items' own vectors (``vectors:COLUMN``, ``vectors:FILE.npz`` aligned by item id,
+        ``tfidf+vectors:…`` beside TF-IDF; :mod:`hilt.features.vectors`: the column is checked
+        at import and never shown to annotators) or any scikit-learn transformer (kept pickled
+        in the project file, like ``model``).
         Default: :data:`hilt.features.DEFAULT_FEATURES` for the items' kind
         (``tfidf+embeddings`` for text). Recorded in the project with its parameters and
         library version; the feature cache is keyed by it.
@@ -123,6 +128,13 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
     label_separator : str, optional
         With ``task="multilabel"``: what joins the labels of a ``label_column`` cell (default
         ``;``); a JSON array (a JSONL list, or its text in a cell) is read as it is.
+    image_column : str, optional
+        A column of image files (a path relative to ``image_folder``) or ``http(s)`` URLs that
+        the labelling and review pages show as the image; never the text nor a feature.
+    image_folder : str or pathlib.Path, optional
+        The folder ``image_column``'s paths are relative to: the only folder ``hilt serve``
+        serves files from (``GET /media/PATH``). Change it later with
+        :meth:`hilt.Project.set_image_folder` (``hilt config P image_folder=DIR``).
 
     Returns
     -------
@@ -153,8 +165,12 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         # The sequence model reads the texts; the features only place items for the diversity
         # strategies, where TF-IDF does and is quick to build.
         features = "tfidf"
+    early = None
     if isinstance(features, str):  # a misspelt name fails before the data is read
-        get_featurizer(features, "text" if features.strip().lower() != "scale" else "table")
+        early = get_featurizer(features, "text" if features.strip().lower() != "scale" else "table")
+    folder = check_image_source(image_column, image_folder)
+    kept = kept_columns(early, image_column) if early is not None else kept_columns(None, image_column)
+    own_features = hasattr(early, "check_import")
     client = connect(scheduler)  # an unreachable cluster fails before the data is read
     refuse_cluster_for(chosen.task, client)
     try:
@@ -162,7 +178,8 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         items = ItemStream(data, text_column=text_column, id_column=id_column, label_column=label_column,
                            labels=labels, encoding=encoding, feature_columns=feature_columns,
                            exclude_columns=exclude_columns, drop_duplicate_ids=drop_duplicate_ids,
-                           chunk_rows=chunk_rows, parse_label=label_parser(chosen.task, labels, label_separator))
+                           chunk_rows=chunk_rows, parse_label=label_parser(chosen.task, labels, label_separator),
+                           kept_columns=kept, own_features=own_features)
     except BaseException:
         disconnect(client)
         raise
@@ -177,6 +194,9 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         display = Display.choose(stored, always=["text"] if items.kind == "text" else [],
                                  label_like=label_like, show=show_columns, hide=hide_columns)
         featurizer = get_featurizer(features, items.kind, model=model)
+        vector_column = getattr(featurizer, "vector_column", None)
+        if vector_column is not None:  # a list of 768 numbers is no reading for a person
+            display = display.never(stored.get(vector_column, vector_column))
         if isinstance(featurizer, TransformerFeatures) or model is not None:
             check_features(featurizer, model, items, labels)
         if not location.is_database and has_project(location):
@@ -201,6 +221,7 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
                        if isinstance(featurizer, TransformerFeatures) else None),
         "created_at": utc_now(), "created_by": f"hilt {__version__}",
         "overlap": chosen.overlap, "task": chosen.task,
+        **({"image_column": image_column, "image_folder": folder} if image_column is not None else {}),
     }
     try:
         store = Store.create(location, meta, replace=exist_ok)
@@ -209,8 +230,11 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         disconnect(client)
         raise
     try:
-        result = store.import_batches(batches(items, numbered=False, progress=progress), eval_share=eval_share,
-                                      seed=seed, **chosen.overlap_arguments())
+        check = VectorCheck.of(featurizer, None)
+        result = store.import_batches(batches(items, numbered=False, progress=progress, prepare=check),
+                                      eval_share=eval_share, seed=seed, **chosen.overlap_arguments())
+        if check is not None:
+            store.set_meta("vector_dim", check.dim)
         if list(items.names.values()) != meta["data_columns"]:  # keys first seen in a later chunk
             store.set_meta("data_columns", list(items.names.values()))
         project = cls(store, scheduler=client)
@@ -228,6 +252,20 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
                               "repeated_ids": items.repeated_ids, "identical_texts": items.identical_texts,
                               "label_like": [stored[c] for c in label_like]}
     return project
+
+
+def check_image_source(column: Any, folder: Any) -> str | None:
+    """``image_folder`` as an absolute path (``None`` without one), after checking that
+    ``image_column`` names a column and the folder is an existing folder; a folder without a
+    column is a mistake."""
+    if column is not None and (not isinstance(column, str) or not column.strip()):
+        raise InputError(f"Expected image_column to name a column of image paths or URLs; got {column!r}.")
+    if folder is None:
+        return None
+    if column is None:
+        raise InputError("Expected image_column (hilt init --image-column) with image_folder: the folder holds "
+                         "the files the column names.")
+    return check_image_folder(folder)
 
 
 def refuse_cluster_for(task: str, client: Any) -> None:

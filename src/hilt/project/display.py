@@ -54,6 +54,18 @@ class Display:
         """The ``columns`` annotators see, in their order."""
         return [c for c in columns if self.shows(c)]
 
+    def never(self, name: str) -> "Display":
+        """This display with ``name`` never shown (the items' own vectors: data, not reading).
+
+        Examples
+        --------
+        >>> Display("show", ("emb", "title")).never("emb").visible(["emb", "title"])
+        ['title']
+        """
+        if self.mode == "show":
+            return Display("show", tuple(n for n in self.names if n != name), self.always)
+        return Display("hide", tuple(dict.fromkeys((*self.names, name))), self.always)
+
     def to_meta(self) -> dict[str, Any]:
         return {"mode": self.mode, "names": list(self.names), "always": list(self.always)}
 

@@ -209,12 +209,14 @@ class FeatureCache:
 
     # -- making rows ---------------------------------------------------------------------------
     def _fields(self) -> list[str]:
-        return ["text"] if self.kind == "text" else self.feature_columns
+        return self.featurizer.item_fields(self.kind, self.feature_columns)
 
-    def _raw(self, rows: list[tuple]) -> Any:
-        if self.kind == "text":
-            return ["" if r[0] is None else str(r[0]) for r in rows]
-        return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(self.feature_columns))
+    def _raw(self, store: Store, rows: list[tuple], rowids: np.ndarray) -> Any:
+        ids = None
+        if self.featurizer.needs_ids:  # vectors from a file, aligned by item id
+            keys = store.item_keys()
+            ids = [keys[int(r)] for r in rowids]
+        return self.featurizer.items_from_rows(rows, self.kind, self.feature_columns, ids)
 
     def _read_all(self, store: Store, top: int, cancelled: Callable[[], bool]) -> tuple[np.ndarray, np.ndarray, Any]:
         rowids, is_eval = store.item_index()
@@ -230,7 +232,7 @@ class FeatureCache:
         n = len(rowids)
         if len(ids) < n or not np.array_equal(np.asarray(ids[:n], dtype=np.int64), rowids):
             raise InterruptedError("items changed while features were built")  # try again later
-        return rowids, is_eval, self._raw(values[:n])
+        return rowids, is_eval, self._raw(store, values[:n], rowids)
 
     def _build(self, store: Store, base: str, top: int, cancelled: Callable[[], bool],
                progress: Progress | None) -> _State:
@@ -271,7 +273,7 @@ class FeatureCache:
         new_ids, new_eval, rows = store.item_fields_between(self._fields(), previous.top + 1, top)
         if not np.array_equal(new_ids, rowids[n_old:]):
             raise InterruptedError("items changed while features were built")  # try again later
-        new = fitted.transform_blocks(self._raw(rows))
+        new = fitted.transform_blocks(self._raw(store, rows, new_ids))
         blocks = [sp.vstack([old, add], format="csr") if sp.issparse(old) else np.concatenate([old, add])
                   for old, add in zip(previous.blocks, new)]
         self.last_transformed = len(new_ids)

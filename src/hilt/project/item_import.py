@@ -11,9 +11,12 @@ from __future__ import annotations
 import pickle
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+import pandas as pd
+
 from hilt.errors import InputError
 from hilt.features import Featurizer
 from hilt.importing import DEFAULT_CHUNK_ROWS, ItemStream
+from hilt.importing.stream import ItemChunk
 from hilt.models import AlignedModel, fresh_copy
 from hilt.project.configuration import Configuration
 from hilt.store import ItemBatch, Store
@@ -21,7 +24,7 @@ from hilt.store import ItemBatch, Store
 if TYPE_CHECKING:
     from hilt.project.training import Training
 
-__all__ = ["ItemImport", "TRANSFORMER_CHECK_ITEMS", "batches", "check_features"]
+__all__ = ["ItemImport", "TRANSFORMER_CHECK_ITEMS", "VectorCheck", "batches", "check_features", "kept_columns"]
 
 #: Items a user's transformer is tried on when a project is created (a quick, early check).
 TRANSFORMER_CHECK_ITEMS = 200
@@ -77,14 +80,21 @@ class ItemImport:
         settings = self._config.settings
         # Read the way the project's items are: its text column, or exactly its feature columns.
         table = settings.kind == "table"
+        featurizer = self._training.featurizer
+        meta = self._store.meta()
         items = ItemStream(data, text_column=settings.text_column, id_column=settings.id_column,
                            label_column=label_column, labels=list(settings.labels), encoding=encoding,
                            feature_columns=list(settings.feature_columns) if table else None,
                            drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows,
-                           parse_label=label_parser(settings.task, list(settings.labels), label_separator))
+                           parse_label=label_parser(settings.task, list(settings.labels), label_separator),
+                           kept_columns=kept_columns(featurizer, meta.get("image_column")))
         # Row numbers are per file: without an id column the store numbers the new items on
         # from the project's, inside the import transaction (two imports at once never collide).
-        chunks = batches(items, numbered=settings.id_column is None, progress=progress)
+        numbered = settings.id_column is None
+        # (Numbered items get their ids inside the store: a file of vectors is then checked when
+        # the features are built.)
+        check = VectorCheck.of(featurizer, meta.get("vector_dim"), ids_known=not numbered)
+        chunks = batches(items, numbered=numbered, progress=progress, prepare=check)
         try:
             result = self._store.import_batches(chunks, eval_share=settings.eval_share, label_existing=True,
                                                 seed=import_seed(settings.seed, self._store.n_items()),
@@ -145,14 +155,59 @@ def import_seed(seed: int | None, n_items: int) -> list[int] | None:
     return None if seed is None else [int(seed), int(n_items)]
 
 
-def batches(items: ItemStream, *, numbered: bool, progress: Callable[[int], Any] | None) -> Iterator[ItemBatch]:
+def batches(items: ItemStream, *, numbered: bool, progress: Callable[[int], Any] | None,
+            prepare: Callable[[ItemChunk], None] | None = None) -> Iterator[ItemBatch]:
     """The stream's chunks as the store's batches (``numbered``: keys left for the store to give);
     ``progress`` is told the rows done once the store asks for the next batch, i.e. once the
-    previous one is written."""
+    previous one is written. ``prepare`` checks (and may rewrite) each chunk first."""
     for chunk in items.chunks():
+        if prepare is not None:
+            prepare(chunk)
         yield ItemBatch(None if numbered else chunk.ids, chunk.payloads(), chunk.labels)
         if progress is not None:
             progress(chunk.rows_done)
+
+
+def kept_columns(featurizer: Featurizer, image_column: str | None) -> dict[str, str]:
+    """The columns of a project's items that are data with a role of their own, never the text
+    nor a table feature: the vectors column of ``vectors:COLUMN`` features and the image column,
+    each with how the user named it (for the message when a file lacks it)."""
+    kept: dict[str, str] = {}
+    column = getattr(featurizer, "vector_column", None)
+    if column is not None:
+        kept[column] = f"the vectors column of features {featurizer.name!r}"
+    if image_column is not None:
+        kept[image_column] = "the image column (image_column=, hilt init --image-column)"
+    return kept
+
+
+class VectorCheck:
+    """The check of the items' own vectors as they are imported (a chunk at a time): a column's
+    cells become plain lists of finite floats (JSON text in a CSV cell parsed), all of one length
+    (:attr:`dim`, kept in the project's meta ``vector_dim``); a file must hold a vector for every
+    item id. Errors name the item id and the column or file, before anything is stored."""
+
+    def __init__(self, featurizer: Any, dim: int | None, ids_known: bool):
+        self.featurizer, self.dim, self.ids_known = featurizer, dim, ids_known
+        self.column: str | None = featurizer.vector_column
+
+    @classmethod
+    def of(cls, featurizer: Featurizer, dim: int | None, *, ids_known: bool = True) -> "VectorCheck | None":
+        """The check for ``featurizer``, or ``None`` when it does not read the items' own vectors
+        (or reads them from a file by ids the store has not given yet)."""
+        if not hasattr(featurizer, "check_import"):
+            return None
+        if getattr(featurizer, "vector_column", None) is None and not ids_known:
+            return None
+        return cls(featurizer, None if dim is None else int(dim), ids_known)
+
+    def __call__(self, chunk: ItemChunk) -> None:
+        cells = chunk.frame[self.column].tolist() if self.column is not None else None
+        checked, self.dim = self.featurizer.check_import(chunk.ids, cells, self.dim)
+        if self.column is not None:
+            frame = chunk.frame.copy()
+            frame[self.column] = pd.Series(checked, index=frame.index, dtype=object)
+            chunk.frame = frame
 
 
 def check_features(featurizer: Featurizer, model: Any, items: ItemStream, labels: list[str]) -> None:
@@ -160,8 +215,14 @@ def check_features(featurizer: Featurizer, model: Any, items: ItemStream, labels
     items: one that cannot fit them, or returns the wrong number of rows, is an
     :class:`InputError` now, before anything is created, not a failed retrain later."""
     frame = items.first_frame.head(TRANSFORMER_CHECK_ITEMS)
-    if items.kind == "text":
-        sample: Any = ["" if v is None else str(v) for v in frame[items.text_column].tolist()]
+    if hasattr(featurizer, "check_import"):  # the items' own vectors (and the text beside them)
+        back = {stored: column for column, stored in items.names.items()}
+        fields = featurizer.item_fields(items.kind, items.feature_columns)
+        rows = list(zip(*[frame[back.get(f, f)].tolist() for f in fields])) if fields else [()] * len(frame)
+        sample: Any = featurizer.items_from_rows(rows, items.kind, items.feature_columns,
+                                                 items.first_ids[:len(frame)])
+    elif items.kind == "text":
+        sample = ["" if v is None else str(v) for v in frame[items.text_column].tolist()]
     else:
         sample = frame[items.feature_columns].to_numpy(dtype="float64")
     try:

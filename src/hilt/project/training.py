@@ -337,10 +337,14 @@ class Training:
                       "hilt_version": __version__}
             _write_pickle(path, bundle)
             return {"path": str(path), "n_train": model.n_train}
-        fields = ["text"] if kind == "text" else feature_columns
-        rows = [row for _, batch in self._store.iter_item_fields(fields) for row in batch]
-        raw: Any = (["" if r[0] is None else str(r[0]) for r in rows] if kind == "text"
-                    else np.asarray(rows, dtype=np.float64))
+        rowids: list[int] = []
+        rows: list[tuple] = []
+        for batch_ids, batch in self._store.iter_item_fields(self.featurizer.item_fields(kind, feature_columns)):
+            rowids += batch_ids
+            rows += batch
+        keys = self._store.item_keys() if self.featurizer.needs_ids else None
+        raw = self.featurizer.items_from_rows(rows, kind, feature_columns,
+                                              None if keys is None else [keys[r] for r in rowids])
         featurizer = pickle.loads(pickle.dumps(self.featurizer))  # a copy: the project's stays as it is
         X = featurizer.fit_matrix(raw)
         model, _, _, _ = self.fit_on_labels(X)

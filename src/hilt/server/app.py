@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from hilt.errors import HiltError, InputError
-from hilt.server import api, pages
+from hilt.server import api, media, pages
 from hilt.server.auth import NotAuthenticated
 from hilt.store.availability import DATABASE_ERRORS, unavailable
 
@@ -46,8 +46,9 @@ class SecurityHeaders:
     from the load generator's and the network's.
     """
 
-    def __init__(self, app) -> None:
+    def __init__(self, app, csp: str = CSP) -> None:
         self.app = app
+        self.csp = csp.encode()
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -62,7 +63,7 @@ class SecurityHeaders:
                 elapsed_ms = (time.perf_counter() - started) * 1000
                 headers += [
                     (b"server-timing", f"app;dur={elapsed_ms:.2f}".encode()),
-                    (b"content-security-policy", CSP.encode()),
+                    (b"content-security-policy", self.csp),
                     (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer"),
                 ]
@@ -231,8 +232,13 @@ def create_app(project_path: Any) -> FastAPI:
         log.exception("Unhandled error on %s %s", request.method, request.url.path)
         return JSONResponse({"error": "Internal server error."}, status_code=500)
 
-    app.add_middleware(SecurityHeaders)
+    # A project whose image column holds web addresses shows them as given: the page's images
+    # (never its scripts) may then come from other sites.
+    images = project.image_source
+    app.add_middleware(SecurityHeaders, csp=CSP.replace("img-src 'self' data:", "img-src 'self' data: https: http:")
+                       if images is not None else CSP)
     app.mount("/static", StaticFiles(directory=str(pages.WEB_DIR / "static")), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(media.router)
     return app

@@ -92,6 +92,15 @@ def image_context(project: Any) -> dict | None:
     view = project.image_view
     return None if view is None else view.to_json()
 
+def picture_context(project: Any) -> dict | None:
+    """The column of image paths or URLs the page shows as an ``<img>`` (``{"column", "served"}``:
+    ``served`` when an image folder is set, so paths are fetched from ``/media/``), or ``None``.
+    The folder itself never reaches the page."""
+    source = project.image_source
+    if source is None:
+        return None
+    return {"column": source["column"], "served": source["folder"] is not None}
+
 #: How long the token cookie lives (the annotator's link sets it again at any time).
 COOKIE_SECONDS = 30 * 24 * 3600
 
@@ -168,6 +177,7 @@ def labelling_page(request: Request):
     context = _project_context(request, who)
     context["keys"] = label_keys(context["labels"])
     context["image"] = image_context(request.app.state.project)
+    context["picture"] = picture_context(request.app.state.project)
     context.update(task_context(request.app.state.project, "label.html"))
     context.update(guide_context(request.app.state.project))
     return templates.TemplateResponse(request, "label.html", context)
@@ -187,6 +197,7 @@ def review_page(request: Request):
     context = _project_context(request, who)
     context["keys"] = label_keys(context["labels"])
     context["image"] = image_context(request.app.state.project)
+    context["picture"] = picture_context(request.app.state.project)
     context.update(task_context(request.app.state.project, "review.html"))
     context.update(guide_context(request.app.state.project))
     if not context["reviewer"]:

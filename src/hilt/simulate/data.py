@@ -55,6 +55,7 @@ def load_data(
     project: str | Path | ProjectLocation | None = None,
     task: str = "single",
     label_separator: str = ";",
+    vectors: str | None = None,
 ) -> LabelledData:
     """Resolve the ``data`` argument of :func:`hilt.simulate.run`.
 
@@ -62,6 +63,11 @@ def load_data(
     path (with ``label_column``), a pandas DataFrame (with ``label_column``), or ``None`` with
     ``project`` (a hilt project file whose labelled items are replayed). ``id_column`` names a
     file's column of item ids, which is then never taken as the text or as a feature.
+
+    ``vectors`` is the features asked for: when they are the items' own vectors
+    (``vectors:COLUMN``, ``vectors:FILE.npz``, ``tfidf+vectors:…``), ``items`` are
+    :class:`hilt.features.vectors.VectorItems` (each item's cell of the column, its id and text),
+    and the column is never the text nor a table feature.
 
     With ``task="multilabel"`` the label column holds each item's set of labels: a list (a
     JSON array in JSONL, a list in a frame or Parquet file) or a text of labels joined by
@@ -95,10 +101,12 @@ def load_data(
             "Expected a data set: a file (CSV, JSONL or Parquet) with --label-column, one of "
             f"{', '.join(NAMED_DATASETS)}, or --project PROJECT to replay a project's labels."
         )
+    own = _own_vectors(vectors)
     if isinstance(data, pd.DataFrame):
         if label_column is None:
             raise InputError("Expected label_column naming the frame's column of true labels.")
-        return _read("data", data, label_column=label_column, text_column=text_column, id_column=id_column)
+        return _read("data", data, label_column=label_column, text_column=text_column, id_column=id_column,
+                     vectors=own)
     text = str(data)
     path = Path(text)
     if text in NAMED_DATASETS and not path.exists():
@@ -116,7 +124,20 @@ def load_data(
         raise InputError(
             f"Expected --label-column naming the column of {path.name} that holds the true labels."
         )
-    return _read(path.stem, path, label_column=label_column, text_column=text_column, id_column=id_column)
+    return _read(path.stem, path, label_column=label_column, text_column=text_column, id_column=id_column,
+                 vectors=own)
+
+
+def _own_vectors(features: str | None):
+    """The featurizer of the items' own vectors that ``features`` names, else ``None``."""
+    if not isinstance(features, str) or ":" not in features:
+        return None
+    from hilt.features import get_featurizer
+
+    prefix = features.partition(":")[0].strip().lower()
+    if prefix not in ("vectors", "tfidf+vectors"):
+        return None
+    return get_featurizer(features, "text")
 
 
 def project_name(project) -> str:
@@ -170,14 +191,18 @@ def _from_project(path: ProjectLocation) -> LabelledData:
 
 
 def _read(name: str, source: Any, *, label_column: str, text_column: str | None = None,
-          id_column: str | None = None) -> LabelledData:
+          id_column: str | None = None, vectors: Any = None) -> LabelledData:
     """Items and labels through hilt's importer (the same checks and messages as ``hilt init``).
 
-    Rows without a label are left out, and counted in ``notes``.
+    Rows without a label are left out, and counted in ``notes``. With ``vectors`` (a featurizer
+    of the items' own vectors) the items are :class:`hilt.features.vectors.VectorItems`.
     """
     from hilt.importing import read_items
 
-    imported = read_items(source, text_column=text_column, label_column=label_column, id_column=id_column)
+    column = getattr(vectors, "vector_column", None)
+    kept = {column: f"the vectors column of features {vectors.name!r}"} if column is not None else {}
+    imported = read_items(source, text_column=text_column, label_column=label_column, id_column=id_column,
+                          kept_columns=kept, own_features=vectors is not None)
     row_labels = imported.labels or []
     keep = np.array([label is not None for label in row_labels], dtype=bool)
     notes: list[str] = []
@@ -205,6 +230,13 @@ def _read(name: str, source: Any, *, label_column: str, text_column: str | None 
         raise InputError(
             f"Expected at least two different labels in column {label_column!r}, got {labels!r}."
         )
+    if vectors is not None:
+        from hilt.features.vectors import VectorItems
+
+        ids = [key for key, keep_it in zip(imported.ids, keep) if keep_it]
+        items = VectorItems(values=frame[column].tolist() if column is not None else None, ids=ids,
+                            texts=items.tolist() if imported.kind == "text" else None)
+        notes = [n for n in notes if not n.startswith("Ignored non-numeric")]
     return LabelledData(name=name, items=items, y=y, kind=imported.kind, labels=labels, notes=notes)
 
 

@@ -184,7 +184,8 @@ def run(
         raise InputError(f"Expected budget >= init, got budget {budget} and init {init}.")
 
     source = load_data(data, label_column=label_column, text_column=text_column, id_column=id_column,
-                       project=project, task=task, label_separator=label_separator)
+                       project=project, task=task, label_separator=label_separator,
+                       vectors=features if isinstance(features, str) and task == "single" else None)
     notes = list(source.notes)
     pool_idx, test_idx = _split(source, test_size, split_seed)
     n_pool = pool_idx.size

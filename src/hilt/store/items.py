@@ -126,11 +126,11 @@ class ItemsMixin:
                 yield ids, [tuple(d.get(f) for f in fields) for d in datas]
             return
         paths = ['$."' + f + '"' for f in fields]  # quoted, so dots and spaces in names are fine
-        columns = ", ".join("json_extract(data, ?)" for _ in fields)
+        columns = "".join(", json_extract(data, ?)" for _ in fields)
         with read(self._engine) as conn:
             cursor = conn.connection.driver_connection.cursor()
             try:
-                cursor.execute(f"SELECT id, {columns} FROM items ORDER BY id", paths)
+                cursor.execute(f"SELECT id{columns} FROM items ORDER BY id", paths)
                 while rows := cursor.fetchmany(batch):
                     yield [r[0] for r in rows], [r[1:] for r in rows]
             finally:

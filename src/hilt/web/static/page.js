@@ -59,6 +59,50 @@
     canvas.setAttribute("aria-label", side + "×" + side + " image drawn from " + values.length + " columns");
   }
 
+  // The column of image files or URLs shown as an <img> (hilt.project.media): written on #item
+  // as data-picture = {"column", "served"} by the server; null without one. A URL (http, https)
+  // is shown as given; a path only when the server has an image folder to serve it from
+  // (/media/PATH, each part of the path escaped). The <img> is made on first use.
+  function pictureOf(els) {
+    if (els.pictureView === undefined) {
+      const raw = els.item && els.item.dataset.picture;
+      els.pictureView = raw ? JSON.parse(raw) : null;
+    }
+    return els.pictureView;
+  }
+
+  function pictureSource(view, value) {
+    if (typeof value !== "string" || !value.trim()) return null;
+    const text = value.trim();
+    if (/^https?:\/\//i.test(text)) return text;
+    if (!view.served) return null;
+    return "/media/" + text.replace(/\\/g, "/").split("/").map(encodeURIComponent).join("/");
+  }
+
+  // Shows the item's picture; returns the column it took (left out of the table), or null.
+  function showPicture(els, data) {
+    const view = pictureOf(els);
+    const holder = els.table.parentElement;
+    if (!view || !holder) return null;
+    if (!els.picture) {
+      els.picture = document.createElement("img");
+      els.picture.id = "item-picture";
+      els.picture.className = "item-picture";
+      els.picture.decoding = "async";
+      holder.insertBefore(els.picture, holder.firstChild);
+    }
+    const source = pictureSource(view, data[view.column]);
+    els.picture.hidden = !source;
+    if (!source) {
+      els.picture.removeAttribute("src");
+      return null;
+    }
+    if (els.picture.getAttribute("src") !== source) els.picture.src = source;
+    els.picture.alt = view.column + ": " + String(data[view.column]);
+    holder.classList.add("has-image");
+    return view.column;
+  }
+
   // An item's fields (`data`) into the page's elements: `text` large in els.text, any other
   // fields in the key/value table els.table (in columns when there are many), so a table item is
   // the table alone. When the server named an image's pixel columns, they are drawn on
@@ -84,7 +128,8 @@
       if (values) drawImage(els.image, view.side, values);
     }
     if (els.table.parentElement) els.table.parentElement.classList.toggle("has-image", !!values);
-    const keys = Object.keys(data).filter((key) => key !== "text" && !pixels.has(key));
+    const pictured = showPicture(els, data);
+    const keys = Object.keys(data).filter((key) => key !== "text" && !pixels.has(key) && key !== pictured);
     els.table.hidden = keys.length === 0;
     els.table.classList.toggle("many", keys.length > 8);
     const rows = keys.map((key) => {
