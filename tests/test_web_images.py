@@ -4,6 +4,7 @@ column's files are shown as <img> (served from the image folder), the vectors ne
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import numpy as np
@@ -53,11 +54,12 @@ def test_digits_are_labelled_by_their_pictures_and_the_model_learns_their_vector
             item_id = current_id(page)
             picture = page.locator("#item-picture")
             expect(picture).to_be_visible()
+            # The item's own picture (the page may set the id a moment before the picture's address).
+            expect(picture).to_have_attribute("src", re.compile(rf"^/media/{truth[item_id]}/digit%20{item_id[1:]}\.png$"))
             page.wait_for_function("() => { const img = document.querySelector('#item-picture');"
                                    " return img.complete && img.naturalWidth > 0; }")
             assert page.evaluate("() => [document.querySelector('#item-picture').naturalWidth,"
                                  " document.querySelector('#item-picture').naturalHeight]") == [8, 8]
-            assert picture.get_attribute("src").startswith(f"/media/{truth[item_id]}/digit%20")
             # Neither the path as text nor the 64 numbers: the picture is the item.
             assert page.locator("#item-table tr").count() == 0 and "vec" not in page.inner_text("#item")
             labelled.append(press_and_next(page, truth[item_id]))
