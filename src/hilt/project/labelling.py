@@ -7,6 +7,7 @@ and tells the training service about every new training label so that retrains s
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import uuid
 from typing import TYPE_CHECKING, Any, Sequence
@@ -54,7 +55,30 @@ class Labelling:
 
     def _served(self, row: ItemRow) -> Item:
         settings = self._config.settings
-        return served_item(row, self._config.display, self._store.task, settings.labels, settings.eval_share)
+        item = served_item(row, self._config.display, self._store.task, settings.labels, settings.eval_share)
+        if not suggests(row.key, row.is_eval, settings.eval_share):
+            return item  # never on evaluation items, nor on an equal share of others (see suggests)
+        found = self._store.suggestions_for([row.rowid]).get(row.rowid)
+        if found is None:
+            return item
+        label, score, source = found
+        return dataclasses.replace(item, suggestion=self.decode(label), suggestion_score=score,
+                                   suggestion_source=source)
+
+    def kept_suggestion(self, item_id: str, stored: str | None) -> int | None:
+        """Whether the answer ``stored`` (encoded) for ``item_id`` kept the suggestion the item was
+        served with: 1 when it is that suggestion, 0 when it differs, ``None`` when the item is
+        served without one (or the answer is a skip, which neither keeps nor corrects it).
+
+        Decided here from what the faces were handed (:meth:`_served`'s rule), never taken from
+        a client.
+        """
+        if stored is None:
+            return None
+        found = self._store.suggestion_of(str(item_id))
+        if found is None or not suggests(str(item_id), found[1], self._config.settings.eval_share):
+            return None
+        return int(found[0] == stored)
 
     def peek_items(self, annotator: str, n: int) -> list[Item]:
         """The next ``n`` items ``annotator`` would be served (ranked ones first), without leasing."""
@@ -111,7 +135,7 @@ class Labelling:
         (True, True, True)
         """
         label, answer_id = self.checked(label, annotator, answer_id, item_id)
-        extra = {"seconds": check_seconds(seconds)}
+        extra = {"seconds": check_seconds(seconds), "kept_suggestion": self.kept_suggestion(str(item_id), label)}
         settings = self._config.settings
         if lease_next:
             result, row = self._store.answer_and_claim(str(item_id), label, annotator, answer_id,
@@ -222,7 +246,8 @@ class Labelling:
         >>> project.close()
         """
         label, answer_id = self.checked(label, annotator, answer_id, item_id)
-        result = self._store.change_answer(str(item_id), label, annotator, answer_id)
+        result = self._store.change_answer(str(item_id), label, annotator, answer_id,
+                                           kept_suggestion=self.kept_suggestion(str(item_id), label))
         self._training.count_training(result)
         self._training.maybe_retrain()
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}

@@ -37,6 +37,9 @@ class Suggestions:
         again replaces its suggestion for each item given. All rows or none are stored: a bad row
         is an :class:`InputError` naming its position and item id.
 
+        Before the project's first model, the items with a score are served first, lowest score
+        (least confident) first (:meth:`seed_cold_start`); the evaluation sample is served as always.
+
         Examples
         --------
         >>> import tempfile, pathlib, pandas as pd
@@ -64,7 +67,17 @@ class Suggestions:
             except InputError as error:
                 raise InputError(f"In {where}: {error}") from None
             checked.append((item_id, task.encode(canonical, labels), _score(score, where)))
-        return self._store.write_suggestions(source, checked)
+        written = self._store.write_suggestions(source, checked)
+        self.seed_cold_start()
+        return written
+
+    def seed_cold_start(self) -> int:
+        """Before the project's first model, serve the items with a scored suggestion first,
+        least confident first (:meth:`hilt.store.Store.write_cold_queue`); returns how many are
+        queued. Not with the ``random`` strategy, whose order is the point (an unbiased sample)."""
+        if self._config.settings.strategy == "random":
+            return 0
+        return self._store.write_cold_queue()
 
     def for_items(self, keys_to_rowids: Mapping[str, int]) -> dict[str, tuple[Any, float | None, str]]:
         """Item id -> ``(answer as faces get it, score, source)`` for the given items that have one."""
