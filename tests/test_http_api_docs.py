@@ -2,7 +2,7 @@
 reply are the keys the server sends, and the reverse; every JSON call of the API is in the table.
 
 The replies come from one project with everything a reply can carry: overlap (agreement with a
-pair), a reviewer with disagreements to settle, a finished model run, a history.
+pair), a reviewer with disagreements to settle, a finished model run, a history, suggestions.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ def replies(tmp_path_factory) -> dict[str, list[dict]]:
     frame = pd.DataFrame({"id": [f"i{k}" for k in range(40)], "text": texts})
     with Project.create(path, frame, LABELS, id_column="id", features="tfidf", eval_share=0.2,
                         retrain_every=1000, overlap=1.0, annotators_per_item=2) as project:
+        project.import_suggestions([(f"i{k}", LABELS[k % 2], 0.8) for k in range(40)], source="zero-shot")
         tokens = {name: project.add_annotator(name) for name in ("alice", "bob")}
         tokens["rita"] = project.add_annotator("rita", reviewer=True)
         for annotator in ("alice", "bob"):
@@ -100,6 +101,9 @@ def replies(tmp_path_factory) -> dict[str, list[dict]]:
     for row in agreement["pairs"].values():
         keep("a pair of `agreement.pairs`", row)
     keep("the status's `overlap` (`null` without overlap)", status["overlap"])
+    suggestions = keep("the status's `suggestions`", status["suggestions"])
+    for row in suggestions["by_annotator"].values():
+        keep("an annotator of `suggestions.by_annotator`", row)
     for item in review["items"]:
         keep("an item of `GET /api/review`", item)
         for given in item["answers"]:

@@ -28,9 +28,9 @@ __all__ = ["EXPORT_FORMATS", "EXPORT_SUFFIXES", "Export", "export_columns", "exp
 EXPORT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 #: Export format names (``format=``), each the suffix without its dot.
 EXPORT_FORMATS = tuple(suffix[1:] for suffix in EXPORT_SUFFIXES)
-_FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted", "role")
+_FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted", "role", "kept_suggestion")
 #: Columns only an export of every answer has (``include_retracted``).
-_ALL_ONLY = ("retracted", "role")
+_ALL_ONLY = ("retracted", "role", "kept_suggestion")
 
 
 class Export:
