@@ -155,7 +155,8 @@ class Project:
                drop_duplicate_ids: bool = False, overlap: float = 0.0, annotators_per_item: int = 2,
                scheduler: Any = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                progress: Callable[[int], Any] | None = None, task: str = "single",
-               label_separator: str | None = None) -> "Project":
+               label_separator: str | None = None, suggestion_column: str | None = None,
+               suggestion_score_column: str | None = None, suggestion_source: str | None = None) -> "Project":
         """Create a project at ``path`` (a file, or a ``postgresql://`` URL) from ``data`` (a
         CSV/TSV/JSONL/Parquet path or a DataFrame) with the annotators' ``labels``; returns it open.
 
@@ -219,11 +220,15 @@ class Project:
     # -- items and labelling (hilt.project.item_import, hilt.project.labelling) ------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
                      drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                     progress: Callable[[int], Any] | None = None, label_separator: str | None = None) -> dict:
+                     progress: Callable[[int], Any] | None = None, label_separator: str | None = None,
+                     suggestion_column: str | None = None, suggestion_score_column: str | None = None,
+                     suggestion_source: str | None = None) -> dict:
         """Add items read the way the first file was (:meth:`~hilt.project.item_import.ItemImport.import_items`)."""
         return self._import.import_items(data, label_column=label_column, encoding=encoding,
                                          drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress,
-                                         label_separator=label_separator)
+                                         label_separator=label_separator, suggestion_column=suggestion_column,
+                                         suggestion_score_column=suggestion_score_column,
+                                         suggestion_source=suggestion_source)
 
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator`` (:meth:`~hilt.project.labelling.Labelling.next_item`)."""
@@ -307,6 +312,14 @@ class Project:
     def import_suggestions(self, rows: Any, *, source: str = "model") -> int:
         """Store another model's predictions as suggestions, never labels (:meth:`~hilt.project.suggestions.Suggestions.import_suggestions`)."""
         return self._suggestions.import_suggestions(rows, source=source)
+
+    def import_suggestions_file(self, data: Any, *, id_column: str, label_column: str,
+                                score_column: str | None = None, source: str | None = None,
+                                label_separator: str | None = None, encoding: str = "utf-8") -> int:
+        """Store a file's predictions as suggestions (:meth:`~hilt.project.suggestions.Suggestions.import_file`)."""
+        return self._suggestions.import_file(data, id_column=id_column, label_column=label_column,
+                                             score_column=score_column, source=source,
+                                             label_separator=label_separator, encoding=encoding)
 
     def suggestion_rows(self) -> list[dict]:
         """Every suggestion, decoded (:meth:`~hilt.project.suggestions.Suggestions.rows`)."""

@@ -21,7 +21,8 @@ from hilt.models import fresh_copy
 from hilt.project.configuration import ProjectSettings, check_model
 from hilt.project.display import Display
 from hilt.project.image_view import not_pixels
-from hilt.project.item_import import batches, check_features, label_parser
+from hilt.project.item_import import batches, check_features, check_suggestion_columns, label_parser
+from hilt.project.suggestions import store_suggestions
 from hilt.project.training import connect, disconnect
 from hilt.store import Store, utc_now
 from hilt.store.existing import drop_project, has_project
@@ -42,7 +43,8 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
                    feature_columns: Sequence[str] | None, exclude_columns: Sequence[str] | None,
                    drop_duplicate_ids: bool, overlap: float, annotators_per_item: int, scheduler: Any,
                    chunk_rows: int, progress: Callable[[int], Any] | None, task: str = "single",
-                   label_separator: str | None = None) -> P:
+                   label_separator: str | None = None, suggestion_column: str | None = None,
+                   suggestion_score_column: str | None = None, suggestion_source: str | None = None) -> P:
     """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame):
     what :meth:`hilt.Project.create` does (``cls``: the project class to return).
 
@@ -123,6 +125,12 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
     label_separator : str, optional
         With ``task="multilabel"``: what joins the labels of a ``label_column`` cell (default
         ``;``); a JSON array (a JSONL list, or its text in a cell) is read as it is.
+    suggestion_column, suggestion_score_column, suggestion_source : str, optional
+        Another model's predictions in the data: its answers (read like ``label_column``'s cells;
+        an empty cell is no suggestion), its confidence from 0 to 1, and the model's name
+        (default: the suggestion column's name). Stored as suggestions, never as labels, and,
+        like the label column, neither shown nor a feature (:meth:`hilt.Project.import_suggestions`).
+        ``created_import`` then has ``suggestions``, how many were stored.
 
     Returns
     -------
@@ -155,6 +163,7 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         features = "tfidf"
     if isinstance(features, str):  # a misspelt name fails before the data is read
         get_featurizer(features, "text" if features.strip().lower() != "scale" else "table")
+    source = check_suggestion_columns(suggestion_column, suggestion_score_column, suggestion_source)
     client = connect(scheduler)  # an unreachable cluster fails before the data is read
     refuse_cluster_for(chosen.task, client)
     try:
@@ -162,7 +171,8 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         items = ItemStream(data, text_column=text_column, id_column=id_column, label_column=label_column,
                            labels=labels, encoding=encoding, feature_columns=feature_columns,
                            exclude_columns=exclude_columns, drop_duplicate_ids=drop_duplicate_ids,
-                           chunk_rows=chunk_rows, parse_label=label_parser(chosen.task, labels, label_separator))
+                           chunk_rows=chunk_rows, parse_label=label_parser(chosen.task, labels, label_separator),
+                           suggestion_column=suggestion_column, suggestion_score_column=suggestion_score_column)
     except BaseException:
         disconnect(client)
         raise
@@ -209,8 +219,11 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         disconnect(client)
         raise
     try:
-        result = store.import_batches(batches(items, numbered=False, progress=progress), eval_share=eval_share,
-                                      seed=seed, **chosen.overlap_arguments())
+        suggested: list[tuple[str, str, float | None]] | None = [] if suggestion_column else None
+        result = store.import_batches(batches(items, numbered=False, progress=progress, suggestions=suggested),
+                                      eval_share=eval_share, seed=seed, **chosen.overlap_arguments())
+        if suggested is not None:
+            result["suggestions"] = store_suggestions(store, chosen.strategy, source, suggested)
         if list(items.names.values()) != meta["data_columns"]:  # keys first seen in a later chunk
             store.set_meta("data_columns", list(items.names.values()))
         project = cls(store, scheduler=client)
