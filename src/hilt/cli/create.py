@@ -229,7 +229,8 @@ def init(
     for line in import_notes(report):
         console.print(line)
     if "suggestions" in report:
-        console.print(f"{report['suggestions']:,} suggestions stored from {suggestion_column!r} "
+        n = report["suggestions"]
+        console.print(f"{n:,} suggestion{'s' if n != 1 else ''} stored from {suggestion_column!r} "
                       "(shown to annotators before they answer; never labels).")
     if on_cluster:
         console.print(f"Features built on the Dask cluster at {on_cluster}; give --scheduler {on_cluster} "
@@ -354,6 +355,7 @@ def import_(
         console.print("Items already in the project were left as they are (give --label-column to add "
                       "labels the file holds for them).")
     if "suggestions" in result:
-        console.print(f"{result['suggestions']:,} suggestions stored from {suggestion_column!r}.")
+        n = result["suggestions"]
+        console.print(f"{n:,} suggestion{'s' if n != 1 else ''} stored from {suggestion_column!r}.")
     for line in import_notes(result):
         console.print(line)
