@@ -22,7 +22,7 @@ from hilt.project.configuration import ProjectSettings, check_model
 from hilt.project.display import Display
 from hilt.project.image_view import not_pixels
 from hilt.project.item_import import batches, check_features, check_suggestion_columns, label_parser
-from hilt.project.suggestions import store_suggestions
+from hilt.project.suggestion_writes import store_suggestions
 from hilt.project.training import connect, disconnect
 from hilt.store import Store, utc_now
 from hilt.store.existing import drop_project, has_project

@@ -16,7 +16,7 @@ from hilt.features import Featurizer
 from hilt.importing import DEFAULT_CHUNK_ROWS, ItemStream
 from hilt.models import AlignedModel, fresh_copy
 from hilt.project.configuration import Configuration
-from hilt.project.suggestions import check_source, store_suggestions
+from hilt.project.suggestion_writes import check_source, store_suggestions
 from hilt.store import ItemBatch, Store
 
 if TYPE_CHECKING:

@@ -25,6 +25,10 @@
 // none key answers [] ("nothing to mark"), Enter saves the marks shown, / skips. When the item
 // says `suggest`, the model's guessed spans are on it as suggestions (dashed, "PER?"): Enter
 // accepts them; s hides or shows them (hidden, they are not part of the answer).
+//
+// An item with another model's suggestion (`suggestion`, suggest.js) shows it before the answer:
+// Enter answers with it (one label), a suggested set starts ticked, suggested spans start on the
+// text as the model's do.
 "use strict";
 (function () {
   const root = document.getElementById("labeller");
@@ -887,7 +891,8 @@
     } else if (multilabel && key === "Enter") {
       event.preventDefault();  // also keeps a focused button from being clicked by the Enter
       submitSet();
-    } else if (key === "Enter" && !multilabel && !spans) {
+    } else if (key === "Enter" && !multilabel && !spans && (!current() || SG.of(current()) !== null)) {
+      // Only with a suggestion to accept (or no item yet): otherwise Enter stays the browser's.
       event.preventDefault();
       acceptSuggestion();
     } else if (multilabel && key === NONE_KEY) {
