@@ -87,7 +87,7 @@ class Suggestions:
         >>> import tempfile, pathlib, pandas as pd
         >>> from hilt import Project
         >>> folder = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (folder / "pred.csv").write_text("id,pred,p\na,pos,0.9\nb,,\n")
+        >>> _ = (folder / "pred.csv").write_text("id,pred,p\\na,pos,0.9\\nb,,\\n")
         >>> with Project.create(folder / "p.hilt", pd.DataFrame({"id": ["a", "b"], "text": ["good", "bad"]}),
         ...                     ["pos", "neg"], id_column="id") as project:
         ...     project.import_suggestions_file(folder / "pred.csv", id_column="id", label_column="pred",
