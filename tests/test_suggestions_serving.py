@@ -109,3 +109,19 @@ def test_a_finished_run_takes_over_from_the_cold_start_queue(tmp_path):
         project.import_suggestions([("t29", "pos", 0.0)])  # after a model: no cold queue again
         with project._store._engine.connect() as conn:
             assert conn.execute(text("SELECT COUNT(*) FROM queue WHERE run_id = -1")).scalar() == 0
+
+
+def test_suggestions_imported_by_another_process_are_served_after_the_recheck(tmp_path, monkeypatch):
+    import hilt.project.labelling as labelling
+
+    monkeypatch.setattr(labelling, "SUGGESTIONS_RECHECK", 0.0)  # (1 s by default)
+    path = tmp_path / "p.hilt"
+    with Project.create(path, texts(10), ["pos", "neg"], id_column="id", features="tfidf", eval_share=0.0) as server:
+        first = server.next_item("ada")
+        assert first.suggestion is None  # none yet
+        with Project.open(path) as other:  # e.g. hilt suggestions import while hilt serve runs
+            other.import_suggestions([(f"t{i}", "pos", 0.5) for i in range(10)], source="m")
+        assert server.next_item("ada").id == first.id  # still held, now with its suggestion
+        assert server.next_item("ada").suggestion == "pos"
+        server.answer(first.id, "pos", "ada")
+        assert kept_column(server) == {first.id: 1}

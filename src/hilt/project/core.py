@@ -224,6 +224,7 @@ class Project:
                      suggestion_column: str | None = None, suggestion_score_column: str | None = None,
                      suggestion_source: str | None = None) -> dict:
         """Add items read the way the first file was (:meth:`~hilt.project.item_import.ItemImport.import_items`)."""
+        self._labelling.suggestions_changed()  # (a suggestion column among the items)
         return self._import.import_items(data, label_column=label_column, encoding=encoding,
                                          drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress,
                                          label_separator=label_separator, suggestion_column=suggestion_column,
@@ -311,15 +312,19 @@ class Project:
     # -- suggestions (hilt.project.suggestions) --------------------------------------------
     def import_suggestions(self, rows: Any, *, source: str = "model") -> int:
         """Store another model's predictions as suggestions, never labels (:meth:`~hilt.project.suggestions.Suggestions.import_suggestions`)."""
-        return self._suggestions.import_suggestions(rows, source=source)
+        written = self._suggestions.import_suggestions(rows, source=source)
+        self._labelling.suggestions_changed()
+        return written
 
     def import_suggestions_file(self, data: Any, *, id_column: str, label_column: str,
                                 score_column: str | None = None, source: str | None = None,
                                 label_separator: str | None = None, encoding: str = "utf-8") -> int:
         """Store a file's predictions as suggestions (:meth:`~hilt.project.suggestions.Suggestions.import_file`)."""
-        return self._suggestions.import_file(data, id_column=id_column, label_column=label_column,
-                                             score_column=score_column, source=source,
-                                             label_separator=label_separator, encoding=encoding)
+        written = self._suggestions.import_file(data, id_column=id_column, label_column=label_column,
+                                                score_column=score_column, source=source,
+                                                label_separator=label_separator, encoding=encoding)
+        self._labelling.suggestions_changed()
+        return written
 
     def suggestion_rows(self) -> list[dict]:
         """Every suggestion, decoded (:meth:`~hilt.project.suggestions.Suggestions.rows`)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import time
 import uuid
 from typing import TYPE_CHECKING, Any, Sequence
 
@@ -25,7 +26,11 @@ from hilt.tasks.spans_text import tokenize
 if TYPE_CHECKING:
     from hilt.project.training import Training
 
-__all__ = ["MAX_SECONDS", "Labelling", "check_seconds", "served_item", "suggests"]
+__all__ = ["MAX_SECONDS", "SUGGESTIONS_RECHECK", "Labelling", "check_seconds", "served_item", "suggests"]
+
+#: Seconds between two looks at whether a project without suggestions has been given some (by
+#: another process: an import through the project itself is seen at once).
+SUGGESTIONS_RECHECK = 1.0
 
 #: The longest time an answer is credited with (one hour): a page left open overnight is time
 #: away, not time spent on the item, and must not swamp a median.
@@ -39,6 +44,10 @@ class Labelling:
         self._store = store
         self._config = config
         self._training = training
+        # Whether the project has suggestions at all, so that a project without any pays no
+        # look-up per serve and per answer; rechecked now and then (another process may import).
+        self._suggestions_seen = False
+        self._suggestions_checked = float("-inf")
 
     def next_item(self, annotator: str) -> Item | None:
         """Lease the next item to ``annotator``; ``None`` when nothing is left for them.
@@ -53,10 +62,22 @@ class Labelling:
         row = self._store.claim(annotator, lease_seconds=settings.lease_seconds, eval_share=settings.eval_share)
         return None if row is None else self._served(row)
 
+    def _any_suggestions(self) -> bool:
+        """Whether the project has suggestions: once seen, always (they are never deleted); until
+        then asked again at most every :data:`SUGGESTIONS_RECHECK` seconds."""
+        if not self._suggestions_seen and time.monotonic() - self._suggestions_checked >= SUGGESTIONS_RECHECK:
+            self._suggestions_seen = self._store.has_suggestions()
+            self._suggestions_checked = time.monotonic()
+        return self._suggestions_seen
+
+    def suggestions_changed(self) -> None:
+        """Suggestions were imported through this project: look again before the next serve."""
+        self._suggestions_checked = float("-inf")
+
     def _served(self, row: ItemRow) -> Item:
         settings = self._config.settings
         item = served_item(row, self._config.display, self._store.task, settings.labels, settings.eval_share)
-        if not suggests(row.key, row.is_eval, settings.eval_share):
+        if not self._any_suggestions() or not suggests(row.key, row.is_eval, settings.eval_share):
             return item  # never on evaluation items, nor on an equal share of others (see suggests)
         found = self._store.suggestions_for([row.rowid]).get(row.rowid)
         if found is None:
@@ -73,7 +94,7 @@ class Labelling:
         Decided here from what the faces were handed (:meth:`_served`'s rule), never taken from
         a client.
         """
-        if stored is None:
+        if stored is None or not self._any_suggestions():
             return None
         found = self._store.suggestion_of(str(item_id))
         if found is None or not suggests(str(item_id), found[1], self._config.settings.eval_share):

@@ -129,6 +129,11 @@ class SuggestionsMixin:
         return [{"item_id": key, "source": source, "label": label, "score": score}
                 for key, source, label, score in rows]
 
+    def has_suggestions(self) -> bool:
+        """Whether any item has a suggestion (one row read at most)."""
+        with read(self._engine) as conn:
+            return conn.exec_driver_sql("SELECT 1 FROM suggestions LIMIT 1").first() is not None
+
     def n_suggestions(self) -> int:
         """How many items have at least one suggestion."""
         with read(self._engine) as conn:
