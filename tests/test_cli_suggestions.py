@@ -100,3 +100,35 @@ def test_the_terminal_shows_the_suggestion_and_dot_accepts_it(tmp_path):
         assert "suggested by zs: pos (20 % sure)" in shown and ". accepts it" in shown
         assert kept(project) == {"a": 1, "b": 0, "c": None}
         assert {r["item_id"]: r["label"] for r in project.export_rows()} == {"a": "pos", "b": "neg"}
+
+
+def test_spans_suggestions_start_marked_in_the_terminal_and_dot_keeps_them(tmp_path):
+    texts = ["Grace Hopper met Ada in London.", "Ada lives in Paris."]
+    frame = pd.DataFrame({"id": ["a", "b"], "text": texts})
+    with Project.create(tmp_path / "p.hilt", frame, ["PER", "LOC"], id_column="id", task="spans",
+                        eval_share=0.0) as project:
+        project.import_suggestions([("a", [{"start": 0, "end": 12, "label": "PER"}], 0.3),
+                                    ("b", [{"start": 13, "end": 18, "label": "LOC"}], 0.6)], source="tagger")
+        screen = io.StringIO()
+        # a (least confident) kept with "."; b's suggestion mended: Ada marked too, then saved.
+        session = run_label_loop(project, "ana", iter([".", "1 1", "."]), Console(file=screen, width=100),
+                                 wait_for_model=0)
+        assert session.labelled == 2
+        assert kept(project) == {"a": 1, "b": 0}
+        answers = {r["item_id"]: r["label"] for r in project.export_rows()}
+        assert answers["a"] == [{"start": 0, "end": 12, "label": "PER"}]
+        assert answers["b"] == [{"start": 0, "end": 3, "label": "PER"}, {"start": 13, "end": 18, "label": "LOC"}]
+
+
+def test_a_suggested_label_set_starts_ticked_in_the_terminal(tmp_path):
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "text": ["x one", "y two", "z three"]})
+    with Project.create(tmp_path / "p.hilt", frame, ["sports", "news", "tech"], id_column="id", task="multilabel",
+                        features="tfidf", eval_share=0.0) as project:
+        project.import_suggestions([("a", ["news", "tech"], 0.1), ("b", ["sports"], 0.2), ("c", ["tech"], 0.3)])
+        # a: Enter saves the ticks it started with; b: "." accepts; c: key 1 ticks sports too, then Enter.
+        session = run_label_loop(project, "ana", iter(["\n", ".", "1", "\n"]), Console(file=io.StringIO(), width=100),
+                                 wait_for_model=0)
+        assert session.labelled == 3
+        assert kept(project) == {"a": 1, "b": 1, "c": 0}
+        assert {r["item_id"]: r["label"] for r in project.export_rows()} == {
+            "a": ["news", "tech"], "b": ["sports"], "c": ["sports", "tech"]}
