@@ -132,3 +132,16 @@ def test_a_suggested_label_set_starts_ticked_in_the_terminal(tmp_path):
         assert kept(project) == {"a": 1, "b": 1, "c": 0}
         assert {r["item_id"]: r["label"] for r in project.export_rows()} == {
             "a": ["news", "tech"], "b": ["sports"], "c": ["sports", "tech"]}
+
+
+def test_suggestion_columns_that_cannot_be_matched_or_lack_their_column_exit_2(tmp_path):
+    data = write(tmp_path / "d.csv", "text,pred\ngood film,pos\nbad film,neg\n")
+    assert hilt("init", tmp_path / "p.hilt", "--data", data, "--labels", "pos,neg", "--features", "tfidf",
+                "--suggestion-column", "pred").returncode == 0  # numbered by row: the first file matches
+    with Project.open(tmp_path / "p.hilt") as project:
+        assert [r["item_id"] for r in project.suggestion_rows()] == ["0", "1"]
+    message = user_error(hilt("import", tmp_path / "p.hilt", data, "--suggestion-column", "pred"))
+    assert "id column" in message and "hilt suggestions import" in message
+    message = user_error(hilt("init", tmp_path / "q.hilt", "--data", data, "--labels", "pos,neg", "--features",
+                              "tfidf", "--suggestion-score-column", "pred"))
+    assert "suggestion_column" in message and not (tmp_path / "q.hilt").exists()
