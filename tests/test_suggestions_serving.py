@@ -125,3 +125,17 @@ def test_suggestions_imported_by_another_process_are_served_after_the_recheck(tm
         assert server.next_item("ada").suggestion == "pos"
         server.answer(first.id, "pos", "ada")
         assert kept_column(server) == {first.id: 1}
+
+
+def test_changing_to_the_random_strategy_drops_the_cold_start_order_and_back_restores_it(tmp_path):
+    options = dict(id_column="id", features="tfidf", eval_share=0.0, retrain_every=1000, seed=3)
+    with Project.create(tmp_path / "plain.hilt", texts(12), ["pos", "neg"], **options) as plain:
+        random_order = [i.id for i in plain.peek_items("ada", 12)]
+    assert random_order[:2] != ["t7", "t3"]
+    with Project.create(tmp_path / "p.hilt", texts(12), ["pos", "neg"], **options) as project:
+        project.import_suggestions([("t7", "pos", 0.01), ("t3", "pos", 0.02)])
+        assert [i.id for i in project.peek_items("ada", 2)] == ["t7", "t3"]
+        project.configure(strategy="random")
+        assert [i.id for i in project.peek_items("ada", 12)] == random_order
+        project.configure(strategy="margin")
+        assert [i.id for i in project.peek_items("ada", 2)] == ["t7", "t3"]

@@ -347,6 +347,8 @@ class Project:
         self._training.stop()
         renamed = self._store.update_meta(values, rename=rename)
         self._training.rebuild(self._config.reload())
+        if strategy is not None:  # the cold start's order follows the strategy (random: none)
+            self._suggestions.seed_cold_start()
         return {**self.settings(), "renamed": renamed}
 
     # -- the team (hilt.project.team) ------------------------------------------------------

@@ -25,10 +25,9 @@ def store_suggestions(store: Store, strategy: str, source: str, rows: list[tuple
 def seed_cold_start(store: Store, strategy: str) -> int:
     """Before the project's first model, serve the items with a scored suggestion first, least
     confident first (:meth:`hilt.store.Store.write_cold_queue`); returns how many are queued.
-    Not with the ``random`` strategy, whose order is the point (an unbiased sample)."""
-    if strategy == "random":
-        return 0
-    return store.write_cold_queue()
+    Not with the ``random`` strategy, whose order is the point (an unbiased sample): a cold-start
+    queue written before the project changed to it is dropped."""
+    return store.write_cold_queue(clear=strategy == "random")
 
 
 def check_source(source: Any) -> str:

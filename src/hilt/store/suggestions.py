@@ -83,13 +83,14 @@ class SuggestionsMixin:
                      "ORDER BY s.created_at DESC, s.source DESC LIMIT 1"), {"k": str(key)}).first()
         return None if found is None else (found[0], bool(found[1]))
 
-    def write_cold_queue(self) -> int:
+    def write_cold_queue(self, *, clear: bool = False) -> int:
         """Before the first model run: serve the items with a scored suggestion first, least
         confident (lowest score) first, as the queue of run :data:`COLD_RUN`.
 
         Evaluation items are left out (they are served in their random order as always), and so
         are items without a score (served after, in the random order). Does nothing once a run
-        has finished (its ranking is served then). Returns the number of items queued.
+        has finished (its ranking is served then). ``clear=True`` only drops the queue (the
+        ``random`` strategy's cold start is its random order). Returns the number of items queued.
         """
         with read(self._engine) as conn:
             finished = conn.exec_driver_sql("SELECT COUNT(*) FROM model_runs WHERE finished_at IS NOT NULL").scalar()
@@ -99,7 +100,7 @@ class SuggestionsMixin:
                 "SELECT s.item, s.score FROM suggestions s JOIN items i ON i.id = s.item WHERE i.is_eval = 0 "
                 "ORDER BY s.created_at, s.source").all()
         latest = {int(item): score for item, score in rows}  # the latest import wins, as shown
-        ranked = sorted(((score, item) for item, score in latest.items() if score is not None))
+        ranked = [] if clear else sorted((score, item) for item, score in latest.items() if score is not None)
         with write(self._engine, durable=False) as conn:  # rebuilt by the next import if lost
             conn.execute(text("DELETE FROM queue WHERE run_id = :r"), {"r": COLD_RUN})
         if ranked:
