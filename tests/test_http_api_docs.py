@@ -2,7 +2,7 @@
 reply are the keys the server sends, and the reverse; every JSON call of the API is in the table.
 
 The replies come from one project with everything a reply can carry: overlap (agreement with a
-pair), a reviewer with disagreements to settle, a finished model run, a history.
+pair), a reviewer with disagreements to settle, a finished model run, a history, suggestions.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ def _replies(tmp_path_factory, webhook: str) -> dict[str, list[dict]]:
     frame = pd.DataFrame({"id": [f"i{k}" for k in range(40)], "text": texts})
     with Project.create(path, frame, LABELS, id_column="id", features="tfidf", eval_share=0.2,
                         retrain_every=1000, overlap=1.0, annotators_per_item=2) as project:
+        project.import_suggestions([(f"i{k}", LABELS[k % 2], 0.8) for k in range(40)], source="zero-shot")
         tokens = {name: project.add_annotator(name) for name in ("alice", "bob")}
         tokens["rita"] = project.add_annotator("rita", reviewer=True)
         for annotator in ("alice", "bob"):
@@ -109,6 +110,9 @@ def _replies(tmp_path_factory, webhook: str) -> dict[str, list[dict]]:
     keep("the status's `overlap` (`null` without overlap)", status["overlap"])
     keep("the status's `webhook` (`null` without a webhook)", status["webhook"])
     keep("the status's `seconds` (time per item)", status["seconds"])
+    suggestions = keep("the status's `suggestions`", status["suggestions"])
+    for row in suggestions["by_annotator"].values():
+        keep("an annotator of `suggestions.by_annotator`", row)
     for item in review["items"]:
         keep("an item of `GET /api/review`", item)
         for given in item["answers"]:

@@ -28,7 +28,7 @@ from hilt.server.pages import accuracy_text, agreement_context
 #: The keys of ``status()`` in the order ``GET /api/status`` and ``hilt status --json`` send them.
 STATUS_KEYS = ["n_items", "n_answered", "n_skipped", "n_left", "n_eval", "n_eval_items", "by_label", "by_annotator",
                "runs", "agreement", "labels", "strategy", "kind", "text_column", "retraining", "retrain_error",
-               "retrain_every", "eval_share", "features", "overlap", "scheduler", "task", "seconds", "webhook"]
+               "retrain_every", "eval_share", "features", "overlap", "scheduler", "task", "seconds", "webhook", "suggestions"]
 
 
 def a_run(accuracy: float | None = 0.75, n_train: int = 12) -> RunSummary:

@@ -93,7 +93,8 @@ def test_link_moves_the_token_into_an_httponly_cookie(served):
 def test_next_answer_and_a_retried_answer_id_is_stored_once(served):
     client, tokens = served
     item = client.get("/api/next", headers=bearer(tokens["alice"])).json()["item"]
-    assert set(item) == {"id", "data", "guess", "uncertainty"}  # no is_eval: see test_next_hides_is_eval
+    assert set(item) == {"id", "data", "guess", "uncertainty", "suggestion", "suggestion_score",
+                         "suggestion_source"}  # no is_eval: see test_next_hides_is_eval
     assert item["data"]["text"].startswith("review number")
     body = {"item_id": item["id"], "label": "good", "answer_id": "a-1"}
     first = client.post("/api/answers", json=body, headers=bearer(tokens["alice"]))
@@ -398,7 +399,7 @@ def test_with_a_model_no_reply_tells_an_evaluation_item_by_its_guess(where):
     for item in items:
         key = (is_eval[item["id"]], tuple(sorted(item)), item["guess"] is None, item["uncertainty"] is None)
         table[key] = table.get(key, 0) + 1
-    fields = ("data", "guess", "id", "uncertainty")
+    fields = ("data", "guess", "id", "suggestion", "suggestion_score", "suggestion_source", "uncertainty")
     assert table == {(False, fields, False, False): 85, (True, fields, False, False): 37}
 
 

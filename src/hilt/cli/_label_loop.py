@@ -152,6 +152,8 @@ def run_label_loop(
         status = project.status()
         progress = progress_line(status, session)
         has_model = bool(status.get("runs"))
+        if multilabel and ticks.fresh(item.id) and isinstance(item.suggestion, list):
+            ticks.set(item.id, item.suggestion)  # a suggested set starts ticked, as on the page
         ticked = ticks.on(item.id) if multilabel else None
 
         def draw(ticked: Sequence[str] | None = ticked, marked: Sequence[dict] = (), suggested: bool = False) -> None:
@@ -161,6 +163,9 @@ def run_label_loop(
                 return
             out.print(render_item(item, labels, project.kind, progress, has_model=has_model, image=image,
                                   ticked=ticked))
+            line = suggestion_line(item)
+            if line is not None:
+                out.print(line)
 
         if out.is_terminal:  # a real terminal gets one item per screen
             out.clear()
@@ -175,11 +180,11 @@ def run_label_loop(
         draw(marked=start, suggested=bool(start) and not undone_here) if spans else draw()
         clock.start(item.id)  # the same item drawn again (after v) keeps its time
         if multilabel:
-            action, label = _next_set_action(keys, labels, out, ticks, item.id, draw)
+            action, label = _next_set_action(keys, labels, out, ticks, item.id, draw, item.suggestion)
         elif spans:
             action, label = _next_spans_action(keys, labels, out, item, start, draw)
         else:
-            action, label = _next_action(keys, labels, out)
+            action, label = _next_action(keys, labels, out, item.suggestion)
         if action == "quit":
             break
         if action == "view":
@@ -216,8 +221,45 @@ def run_label_loop(
     return session
 
 
-def _next_action(keys: Iterator[str], labels: Sequence[str], out: Console) -> tuple[str, str | None]:
+def suggestion_line(item: Any) -> Text | None:
+    """The line that shows an item's imported suggestion before the answer (``None`` without one).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from hilt.cli._label_loop import suggestion_line
+    >>> str(suggestion_line(SimpleNamespace(suggestion="pos", suggestion_score=0.9, suggestion_source="zs")))
+    'suggested by zs: pos (90 % sure) · . accepts it'
+    >>> suggestion_line(SimpleNamespace(suggestion=None)) is None
+    True
+    """
+    suggestion = getattr(item, "suggestion", None)
+    if suggestion is None:
+        return None
+    if isinstance(suggestion, list) and suggestion and isinstance(suggestion[0], dict):
+        what = f"{len(suggestion)} span{'s' if len(suggestion) != 1 else ''} (marked below)"
+    elif isinstance(suggestion, list):
+        what = ", ".join(suggestion) if suggestion else "none of these"
+    else:
+        what = str(suggestion)
+    score = getattr(item, "suggestion_score", None)
+    return Text.assemble((f"suggested by {getattr(item, 'suggestion_source', None) or 'a model'}: ", "italic"),
+                         (what, "bold"), f" ({score:.0%} sure)".replace("%", " %") if score is not None else "",
+                         (" · . accepts it", "dim"))
+
+
+#: The key that accepts an item's suggestion (an answer with exactly the suggested label or set).
+ACCEPT_KEY = "."
+
+
+def _next_action(keys: Iterator[str], labels: Sequence[str], out: Console,
+                 suggestion: Any = None) -> tuple[str, str | None]:
     for key in keys:
+        if key.strip() == ACCEPT_KEY:
+            if suggestion is not None:
+                return "label", suggestion
+            out.print("[yellow]This item has no suggestion:[/] press a label's key.")
+            continue
         if not key.strip() and key not in QUIT_KEYS:
             continue  # a bare Enter
         action, label = parse_key(key, labels)
@@ -258,6 +300,10 @@ class Ticks:
             self._item, self._ticked = item_id, ()
         return self._ticked
 
+    def fresh(self, item_id: Any) -> bool:
+        """Whether ``item_id`` is not the item the ticks are for (it is about to start afresh)."""
+        return item_id != self._item
+
     def set(self, item_id: Any, ticked: Sequence[str]) -> None:
         self._item, self._ticked = item_id, tuple(ticked)
 
@@ -274,11 +320,13 @@ class Ticks:
 
 
 def _next_set_action(keys: Iterator[str], labels: Sequence[str], out: Console, ticks: Ticks, item_id: Any,
-                     draw: Any) -> tuple[str, Any]:
+                     draw: Any, suggestion: Any = None) -> tuple[str, Any]:
     """Multi-label: read keys until one ends the item: ``("label", [labels])`` (Enter on the
     ticked set, the none key's ``[]``, or a typed line of labels), skip, undo, view or quit.
     Toggles redraw the screen on a terminal, or say what is ticked in a pipe."""
     for key in keys:
+        if key.strip() == ACCEPT_KEY and isinstance(suggestion, list):
+            return "label", list(suggestion)  # the suggested set as it came, whatever is ticked
         action, value = parse_set_key(key, labels)
         if action == "toggle":
             ticked = toggle(ticks.on(item_id), str(value), labels)

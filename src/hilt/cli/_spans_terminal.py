@@ -378,8 +378,9 @@ def spans_notice(item: Any, spans: Sequence[Mapping[str, Any]]) -> str:
 
 
 def suggested_spans(item: Any) -> list[dict]:
-    """The spans a served item starts marked with: the model's guess when the item says
-    ``suggest`` (never on an evaluation item: :func:`hilt.project.labelling.suggests`), else none.
+    """The spans a served item starts marked with: its imported suggestion when it has one, else
+    the model's guess when the item says ``suggest`` (neither ever on an evaluation item:
+    :func:`hilt.project.labelling.suggests`), else none.
 
     Examples
     --------
@@ -389,6 +390,9 @@ def suggested_spans(item: Any) -> list[dict]:
     >>> suggested_spans(SimpleNamespace(guess=guess, suggest=True)), suggested_spans(SimpleNamespace(guess=guess, suggest=False))
     ([{'start': 0, 'end': 3, 'label': 'PER'}], [])
     """
+    imported = getattr(item, "suggestion", None)  # another model's spans, when imported for the item
+    if isinstance(imported, list):
+        return _sorted(imported)
     guess = getattr(item, "guess", None)
     return _sorted(guess) if getattr(item, "suggest", False) and isinstance(guess, list) else []
 

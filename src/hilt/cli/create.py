@@ -100,6 +100,16 @@ def init(
     id_column: Optional[str] = typer.Option(None, help="Column of unique item ids (default: the row number)."),
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known (empty cells: unlabelled; "
                                                "--format label-studio-min: the key holding the answers)."),
+    suggestion_column: Optional[str] = typer.Option(
+        None, help="Column of another model's answers, imported as suggestions people accept or correct (never "
+        "labels, never shown as a column, never a feature).",
+    ),
+    suggestion_score_column: Optional[str] = typer.Option(
+        None, help="Column of that model's confidence, 0 to 1 (orders the cold start: least confident first).",
+    ),
+    suggestion_source: Optional[str] = typer.Option(
+        None, help="That model's name, shown as 'suggested by NAME' (default: the suggestion column's name).",
+    ),
     task: Optional[str] = typer.Option(
         None, "--task", show_default=False,
         help="What an answer is: single (one label per item), multilabel (a set of labels; [] = none of these) "
@@ -197,6 +207,9 @@ def init(
         text_column=text_column,
         id_column=id_column,
         label_column=label_column,
+        suggestion_column=suggestion_column,
+        suggestion_score_column=suggestion_score_column,
+        suggestion_source=suggestion_source,
         strategy=strategy,
         features=features,
         retrain_every=retrain_every,
@@ -264,6 +277,10 @@ def init(
     if "format" in report:
         for line in format_notes(report["format"]):
             console.print(line)
+    if "suggestions" in report:
+        n = report["suggestions"]
+        console.print(f"{n:,} suggestion{'s' if n != 1 else ''} stored from {suggestion_column!r} "
+                      "(shown to annotators before they answer; never labels).")
     if on_cluster:
         console.print(f"Features built on the Dask cluster at {on_cluster}; give --scheduler {on_cluster} "
                       "(or set HILT_DASK_SCHEDULER) to hilt serve, hilt label and hilt retrain to use them.")
@@ -365,6 +382,16 @@ def import_(
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known (--format "
                                                "label-studio-min: the key holding the answers)."),
     format: Optional[str] = typer.Option(None, "--format", show_default=False, help=FORMAT_HELP),
+    suggestion_column: Optional[str] = typer.Option(
+        None, help="Column of another model's answers, imported as suggestions people accept or correct (never "
+        "labels, never shown as a column, never a feature).",
+    ),
+    suggestion_score_column: Optional[str] = typer.Option(
+        None, help="Column of that model's confidence, 0 to 1 (orders the cold start: least confident first).",
+    ),
+    suggestion_source: Optional[str] = typer.Option(
+        None, help="That model's name, shown as 'suggested by NAME' (default: the suggestion column's name).",
+    ),
     label_separator: Optional[str] = typer.Option(
         None, "--label-separator", metavar="SEP", show_default=False,
         help="Multilabel projects: what joins the labels of a --label-column cell (default ';').",
@@ -399,6 +426,9 @@ def import_(
             console.print(line)
         return
     options: dict[str, Any] = {"label_column": label_column}
+    if suggestion_column is not None or suggestion_score_column is not None or suggestion_source is not None:
+        options.update(suggestion_column=suggestion_column, suggestion_score_column=suggestion_score_column,
+                       suggestion_source=suggestion_source)
     if label_separator is not None:
         options["label_separator"] = label_separator
     if drop_duplicate_ids:
@@ -424,5 +454,8 @@ def import_(
     elif existing:
         console.print("Items already in the project were left as they are (give --label-column to add "
                       "labels the file holds for them).")
+    if "suggestions" in result:
+        n = result["suggestions"]
+        console.print(f"{n:,} suggestion{'s' if n != 1 else ''} stored from {suggestion_column!r}.")
     for line in import_notes(result):
         console.print(line)

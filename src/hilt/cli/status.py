@@ -26,10 +26,11 @@ from hilt.cli._project import (
     quoted,
 )
 from hilt.cli.app import app, console, stdout, user_errors
-from hilt.project.results import Agreement, AnnotatorAgreement, RunSummary, Status
+from hilt.project.results import Agreement, AnnotatorAgreement, RunSummary, Status, SuggestionSummary
 from hilt.project.timing import seconds_text as seconds_cell  # the dashboard writes times the same way
 
-__all__ = ["agreement_block", "alpha_words", "eval_line", "seconds_cell", "status_tables", "weakest_annotator"]
+__all__ = ["agreement_block", "alpha_words", "eval_line", "seconds_cell", "status_tables", "suggestions_block",
+           "weakest_annotator"]
 
 
 @app.command()
@@ -176,13 +177,18 @@ def status_tables(info: Status, title: str = "project") -> list[Any]:
                                  *([] if timed is None else [seconds_cell(spent.by_annotator.get(name))]))
         tables.append(by_annotator)
 
+    tables.extend(suggestions_block(info.suggestions))
+
     runs = info.runs
     if not runs:
         from hilt.strategies import get_strategy
 
         spread = get_strategy(str(info.strategy)).cold_uses_features
+        seeded = info.suggestions.n_items and info.strategy != "random"
         tables.append(Text("model runs: none yet (cold start: "
-                           + ("cluster representatives of the pool)" if spread else "items come at random)")))
+                           + ("cluster representatives of the pool)" if spread else
+                              "items with a suggestion first, least confident first)" if seeded else
+                              "items come at random)")))
         return tables
     model_runs = Table(title="model runs")
     model_runs.add_column("#", justify="right")
@@ -208,6 +214,25 @@ def status_tables(info: Status, title: str = "project") -> list[Any]:
         tables.append(figures)
     tables.extend(agreement_block(info.agreement, title))
     return tables
+
+
+def suggestions_block(report: SuggestionSummary) -> list[Any]:
+    """The status's suggestions table: how often people kept what another model suggested
+    (nothing when the project has no suggestions)."""
+    if not report.n_items:
+        return []
+    table = Table(title="suggestions")
+    table.add_column("annotator")
+    table.add_column("shown", justify="right")
+    table.add_column("kept", justify="right")
+    for name, row in report.by_annotator.items():
+        table.add_row(str(name), f"{row.n_shown:,}", _share(row.n_kept, row.kept_share))
+    table.add_row("all", f"{report.n_shown:,}", _share(report.n_kept, report.kept_share), style="bold")
+    return [Text(f"{report.n_items:,} items have a suggestion"), table]
+
+
+def _share(n: int, share: float | None) -> str:
+    return f"{n:,}" if share is None else f"{n:,} ({share:.0%})"
 
 
 def _accuracy_cell(accuracy: float | None, ci: list[float] | None) -> str:

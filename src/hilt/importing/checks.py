@@ -174,6 +174,8 @@ class CheckedChunk:
     labels: list[str | None] | None
     #: Data rows of the input this chunk consumed (repeats included).
     rows: int
+    #: Each row's suggestion ``(stored answer or None, score or None)``, or ``None`` without a suggestion column.
+    suggestions: list[tuple[str | None, float | None]] | None = None
 
 
 def check_chunk(
@@ -190,6 +192,8 @@ def check_chunk(
     parse_label: Callable[[Any, str, str | None], str | None] | None = None,
     kept_columns: Mapping[str, str] | None = None,
     own_features: bool = False,
+    suggestion_column: str | None = None,
+    suggestion_score_column: str | None = None,
 ) -> tuple[CheckedChunk, Decided]:
     """Check one chunk; the first (``decided=None``) also decides the kind, text and features.
 
@@ -205,6 +209,9 @@ def check_chunk(
     an image's path) to how the user named them, for the message when one is missing: they are
     never the text nor a table feature. ``own_features``: the features come from such a column
     or from a file, so a table with no numeric column is still items.
+    ``suggestion_column`` (another model's answer, read like a label cell) and
+    ``suggestion_score_column`` (its confidence, 0 to 1) are left out of the data like the label
+    column: never a feature, never shown.
     """
     kept = dict(kept_columns or {})
     frame = raw.frame.reset_index(drop=True)
@@ -212,13 +219,15 @@ def check_chunk(
         raise InputError(f"Expected items in {raw.source}, but it has no rows.")
     if decided is None:
         _check_columns(frame, raw, text_column=text_column, id_column=id_column, label_column=label_column,
-                       feature_columns=feature_columns, exclude_columns=exclude_columns)
+                       feature_columns=feature_columns, exclude_columns=exclude_columns,
+                       suggestion_columns=(suggestion_column, suggestion_score_column))
         for column, role in kept.items():
             if column not in frame.columns:
                 raise InputError(f"Expected {role} named {column!r} in {raw.source}; the columns are: "
                                  f"{', '.join(map(str, frame.columns))}.")
     else:
-        wanted = [c for c in (decided.text_column, id_column, label_column, *decided.feature_columns, *kept) if c]
+        wanted = [c for c in (decided.text_column, id_column, label_column, suggestion_column,
+                              suggestion_score_column, *decided.feature_columns, *kept) if c]
         missing = [c for c in wanted if c not in frame.columns]
         if missing:
             frame = frame.assign(**{c: None for c in missing})
@@ -228,7 +237,7 @@ def check_chunk(
     keep = unique.keep(ids, raw) if unique is not None else list(range(len(ids)))
     ids = ids if len(keep) == len(ids) else [ids[p] for p in keep]
 
-    data = frame.drop(columns=[c for c in (id_column, label_column) if c])
+    data = frame.drop(columns=[c for c in (id_column, label_column, suggestion_column, suggestion_score_column) if c])
     if len(keep) != len(frame):
         data = data.iloc[keep].reset_index(drop=True)
     if data.shape[1] == 0:
@@ -258,6 +267,8 @@ def check_chunk(
     row_labels = (None if not label_column else _labels(frame, label_column, labels, raw, keep) if parse_label is None
                   else [parse_label(frame[label_column].iloc[p], f"{raw.where(p)}, column {label_column!r}", t)
                         for p, t in zip(keep, texts)])
+    suggested = None if not suggestion_column else _suggestions(
+        frame, suggestion_column, suggestion_score_column, labels, raw, keep, texts, parse_label)
     if decided is None:
         # Hidden from people even when asked for as a feature: showing is asked for separately.
         label_like = [] if labels is None else [
@@ -265,7 +276,8 @@ def check_chunk(
             and (label_column is None or _is_string_column(data[c]))
             and _holds_answers(data[c], labels, parse_label)]
         decided = Decided(kind, text, list(features), label_like)
-    checked = CheckedChunk(frame=_jsonable_frame(data, features), ids=ids, labels=row_labels, rows=len(frame))
+    checked = CheckedChunk(frame=_jsonable_frame(data, features), ids=ids, labels=row_labels, rows=len(frame),
+                           suggestions=suggested)
     return checked, decided
 
 
@@ -301,10 +313,13 @@ def _holds_answers(column: pd.Series, labels: Sequence[str],
 
 def _check_columns(frame: pd.DataFrame, raw: RawChunk, *, text_column: str | None, id_column: str | None,
                    label_column: str | None, feature_columns: list[str] | None,
-                   exclude_columns: Sequence[str]) -> None:
+                   exclude_columns: Sequence[str],
+                   suggestion_columns: tuple[str | None, str | None] = (None, None)) -> None:
     """The named columns exist (the first chunk: a CSV's header, a JSON file's first lines)."""
     columns = list(frame.columns)
-    for option, column in (("a text", text_column), ("an id", id_column), ("a label", label_column)):
+    named = (("a text", text_column), ("an id", id_column), ("a label", label_column),
+             ("a suggestion", suggestion_columns[0]), ("a suggestion score", suggestion_columns[1]))
+    for option, column in named:
         if column is not None and column not in columns:
             raise InputError(
                 f"Expected {option} column named {column!r} in {raw.source}; the columns are: "
@@ -317,8 +332,12 @@ def _check_columns(frame: pd.DataFrame, raw: RawChunk, *, text_column: str | Non
             f"{', '.join(map(repr, unknown))} {'is' if len(unknown) == 1 else 'are'} not among them. "
             f"The columns are: {', '.join(columns)}."
         )
+    given = [c for _, c in named[1:] if c]
+    if len(set(given)) != len(given):
+        raise InputError(f"Expected the id, label, suggestion and suggestion score columns to differ; got "
+                         f"{', '.join(map(repr, given))}.")
     if feature_columns is not None:
-        clash = [c for c in feature_columns if c in exclude_columns or c in (id_column, label_column)]
+        clash = [c for c in feature_columns if c in exclude_columns or c in (id_column, label_column, *suggestion_columns)]
         if clash:
             raise InputError(
                 f"Expected the feature columns to leave out the excluded, id and label columns; "
@@ -357,6 +376,37 @@ def _labels(
             )
         result.append(text)
     return result
+
+
+def _suggestions(frame: pd.DataFrame, column: str, score_column: str | None, labels: Sequence[str] | None,
+                 raw: RawChunk, keep: list[int], texts: list[Any],
+                 parse_label: Callable[[Any, str, str | None], str | None] | None,
+                 ) -> list[tuple[str | None, float | None]]:
+    """Each kept row's ``(suggested answer as stored, score)``: the answer read as a label cell of
+    the project's task (empty: no suggestion), the score a number from 0 to 1 (empty: none)."""
+    answers = (_labels(frame, column, labels, raw, keep) if parse_label is None
+               else [parse_label(frame[column].iloc[p], f"{raw.where(p)}, column {column!r}", t)
+                     for p, t in zip(keep, texts)])
+    scores: list[float | None] = [None] * len(keep)
+    if score_column is not None:
+        values = frame[score_column].tolist()
+        for n, position in enumerate(keep):
+            scores[n] = _score(values[position], raw.where(position), score_column)
+    return list(zip(answers, scores))
+
+
+def _score(value: Any, where: str, column: str) -> float | None:
+    text = _as_text(value)
+    if text is None or not text.strip():
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        number = float("nan")
+    if not 0 <= number <= 1:  # NaN fails too
+        raise InputError(f"{where}: expected a score from 0 to 1 (the model's confidence) in column {column!r}, "
+                         f"got {text!r}. Fix the value or leave it empty.")
+    return number
 
 
 def _as_numbers(data: pd.DataFrame, features: list[str], raw: RawChunk, keep: list[int]) -> pd.DataFrame:

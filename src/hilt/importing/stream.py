@@ -46,6 +46,9 @@ class ItemChunk:
         Data rows of the input read up to and including this chunk (for progress).
     names : dict
         Column of ``frame`` -> key in the stored item data (the text is always ``"text"``).
+    suggestions : list of (str or None, float or None), or None
+        Each item's suggestion from a suggestion column (the answer as stored, its score), or
+        ``None`` without one.
     """
 
     ids: list[str]
@@ -53,6 +56,7 @@ class ItemChunk:
     labels: list[str | None] | None
     rows_done: int
     names: dict[str, str]
+    suggestions: list[tuple[str | None, float | None]] | None = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -165,6 +169,8 @@ exclude_columns, drop_duplicate_ids
         parse_label: Callable[[Any, str, str | None], str | None] | None = None,
         kept_columns: Mapping[str, str] | None = None,
         own_features: bool = False,
+        suggestion_column: str | None = None,
+        suggestion_score_column: str | None = None,
     ) -> None:
         if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise InputError(f"Expected chunk_rows to be a whole number >= 1; got {chunk_rows!r}.")
@@ -176,10 +182,11 @@ exclude_columns, drop_duplicate_ids
                              labels=labels, feature_columns=_names(feature_columns, "feature_columns"),
                              exclude_columns=_names(exclude_columns, "exclude_columns") or [],
                              parse_label=parse_label, kept_columns=dict(kept_columns or {}),
-                             own_features=bool(own_features))
+                             own_features=bool(own_features), suggestion_column=suggestion_column,
+                             suggestion_score_column=suggestion_score_column)
         self._unique = UniqueIds(id_column, drop=bool(drop_duplicate_ids))
         self._raw = raw_chunks(data, encoding=encoding,
-                               text_columns=[c for c in (text_column, id_column, label_column) if c],
+                               text_columns=[c for c in (text_column, id_column, label_column, suggestion_column) if c],
                                chunk_rows=chunk_rows, chunk_bytes=chunk_bytes)
         self._texts: list[np.ndarray] = []
         self._started = False
@@ -262,7 +269,8 @@ exclude_columns, drop_duplicate_ids
                     # One 64-bit hash a text: counting repeats needs no set of ten million strings.
                     texts = checked.frame[self.text_column].to_numpy(dtype=object)
                     self._texts.append(pd.util.hash_array(texts, categorize=False))
-                yield ItemChunk(checked.ids, checked.frame, checked.labels, self.rows, dict(self.names))
+                yield ItemChunk(checked.ids, checked.frame, checked.labels, self.rows, dict(self.names),
+                                checked.suggestions)
                 raw = next(self._raw, None)
                 if raw is None:
                     break

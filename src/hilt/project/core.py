@@ -164,7 +164,8 @@ class Project:
                scheduler: Any = None, chunk_rows: int = DEFAULT_CHUNK_ROWS,
                progress: Callable[[int], Any] | None = None, task: str = "single",
                label_separator: str | None = None, image_column: str | None = None,
-               image_folder: str | Path | None = None) -> "Project":
+               image_folder: str | Path | None = None, suggestion_column: str | None = None,
+               suggestion_score_column: str | None = None, suggestion_source: str | None = None) -> "Project":
         """Create a project at ``path`` (a file, or a ``postgresql://`` URL) from ``data`` (a
         CSV/TSV/JSONL/Parquet path or a DataFrame) with the annotators' ``labels``; returns it open.
 
@@ -309,11 +310,16 @@ class Project:
     # -- items and labelling (hilt.project.item_import, hilt.project.labelling) ------------
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
                      drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                     progress: Callable[[int], Any] | None = None, label_separator: str | None = None) -> dict:
+                     progress: Callable[[int], Any] | None = None, label_separator: str | None = None,
+                     suggestion_column: str | None = None, suggestion_score_column: str | None = None,
+                     suggestion_source: str | None = None) -> dict:
         """Add items read the way the first file was (:meth:`~hilt.project.item_import.ItemImport.import_items`)."""
+        self._labelling.suggestions_changed()  # (a suggestion column among the items)
         return self._import.import_items(data, label_column=label_column, encoding=encoding,
                                          drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows, progress=progress,
-                                         label_separator=label_separator)
+                                         label_separator=label_separator, suggestion_column=suggestion_column,
+                                         suggestion_score_column=suggestion_score_column,
+                                         suggestion_source=suggestion_source)
 
     def import_format(self, data: Any, format: str, *, label_key: str | None = None) -> FormatImport:
         """Add a Label Studio, Prodigy or Hugging Face file's items, annotations (answers by their
@@ -403,7 +409,19 @@ class Project:
     # -- suggestions (hilt.project.suggestions) --------------------------------------------
     def import_suggestions(self, rows: Any, *, source: str = "model") -> int:
         """Store another model's predictions as suggestions, never labels (:meth:`~hilt.project.suggestions.Suggestions.import_suggestions`)."""
-        return self._suggestions.import_suggestions(rows, source=source)
+        written = self._suggestions.import_suggestions(rows, source=source)
+        self._labelling.suggestions_changed()
+        return written
+
+    def import_suggestions_file(self, data: Any, *, id_column: str, label_column: str,
+                                score_column: str | None = None, source: str | None = None,
+                                label_separator: str | None = None, encoding: str = "utf-8") -> int:
+        """Store a file's predictions as suggestions (:meth:`~hilt.project.suggestions.Suggestions.import_file`)."""
+        written = self._suggestions.import_file(data, id_column=id_column, label_column=label_column,
+                                                score_column=score_column, source=source,
+                                                label_separator=label_separator, encoding=encoding)
+        self._labelling.suggestions_changed()
+        return written
 
     def suggestion_rows(self) -> list[dict]:
         """Every suggestion, decoded (:meth:`~hilt.project.suggestions.Suggestions.rows`)."""
@@ -426,6 +444,8 @@ class Project:
         self._training.stop()
         renamed = self._store.update_meta(values, rename=rename)
         self._training.rebuild(self._config.reload())
+        if strategy is not None:  # the cold start's order follows the strategy (random: none)
+            self._suggestions.seed_cold_start()
         return {**self.settings(), "renamed": renamed}
 
     @property

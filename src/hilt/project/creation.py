@@ -22,7 +22,9 @@ from hilt.project.configuration import ProjectSettings, check_model
 from hilt.project.display import Display
 from hilt.project.image_view import not_pixels
 from hilt.project.media import check_image_folder
-from hilt.project.item_import import VectorCheck, batches, check_features, kept_columns, label_parser
+from hilt.project.item_import import (VectorCheck, batches, check_features, check_suggestion_columns,
+                                      kept_columns, label_parser)
+from hilt.project.suggestion_writes import store_suggestions
 from hilt.project.training import connect, disconnect
 from hilt.store import Store, utc_now
 from hilt.store.existing import drop_project, has_project
@@ -44,7 +46,8 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
                    drop_duplicate_ids: bool, overlap: float, annotators_per_item: int, scheduler: Any,
                    chunk_rows: int, progress: Callable[[int], Any] | None, task: str = "single",
                    label_separator: str | None = None, image_column: str | None = None,
-                   image_folder: str | Path | None = None) -> P:
+                   image_folder: str | Path | None = None, suggestion_column: str | None = None,
+                   suggestion_score_column: str | None = None, suggestion_source: str | None = None) -> P:
     """Create a project at ``path`` from ``data`` (a CSV/TSV/JSONL/Parquet path or a DataFrame):
     what :meth:`hilt.Project.create` does (``cls``: the project class to return).
 
@@ -135,6 +138,12 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         The folder ``image_column``'s paths are relative to: the only folder ``hilt serve``
         serves files from (``GET /media/PATH``). Change it later with
         :meth:`hilt.Project.set_image_folder` (``hilt config P image_folder=DIR``).
+    suggestion_column, suggestion_score_column, suggestion_source : str, optional
+        Another model's predictions in the data: its answers (read like ``label_column``'s cells;
+        an empty cell is no suggestion), its confidence from 0 to 1, and the model's name
+        (default: the suggestion column's name). Stored as suggestions, never as labels, and,
+        like the label column, neither shown nor a feature (:meth:`hilt.Project.import_suggestions`).
+        ``created_import`` then has ``suggestions``, how many were stored.
 
     Returns
     -------
@@ -171,6 +180,7 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
     folder = check_image_source(image_column, image_folder)
     kept = kept_columns(early, image_column) if early is not None else kept_columns(None, image_column)
     own_features = hasattr(early, "check_import")
+    source = check_suggestion_columns(suggestion_column, suggestion_score_column, suggestion_source)
     client = connect(scheduler)  # an unreachable cluster fails before the data is read
     refuse_cluster_for(chosen.task, client)
     try:
@@ -179,7 +189,8 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
                            labels=labels, encoding=encoding, feature_columns=feature_columns,
                            exclude_columns=exclude_columns, drop_duplicate_ids=drop_duplicate_ids,
                            chunk_rows=chunk_rows, parse_label=label_parser(chosen.task, labels, label_separator),
-                           kept_columns=kept, own_features=own_features)
+                           kept_columns=kept, own_features=own_features,
+                           suggestion_column=suggestion_column, suggestion_score_column=suggestion_score_column)
     except BaseException:
         disconnect(client)
         raise
@@ -231,10 +242,14 @@ def create_project(cls: type[P], path: ProjectLocation | str | Path, data: Any, 
         raise
     try:
         check = VectorCheck.of(featurizer, None)
-        result = store.import_batches(batches(items, numbered=False, progress=progress, prepare=check),
+        suggested: list[tuple[str, str, float | None]] | None = [] if suggestion_column else None
+        result = store.import_batches(batches(items, numbered=False, progress=progress, prepare=check,
+                                              suggestions=suggested),
                                       eval_share=eval_share, seed=seed, **chosen.overlap_arguments())
         if check is not None:
             store.set_meta("vector_dim", check.dim)
+        if suggested is not None:
+            result["suggestions"] = store_suggestions(store, chosen.strategy, source, suggested)
         if list(items.names.values()) != meta["data_columns"]:  # keys first seen in a later chunk
             store.set_meta("data_columns", list(items.names.values()))
         project = cls(store, scheduler=client)

@@ -42,6 +42,18 @@ class Item:
         known to be an evaluation item, on a random share of the other items as large as the
         evaluation share (:func:`hilt.project.labelling.suggests`). Always False for the other
         tasks, whose faces show the guess only after the answer.
+    suggestion : str, list, or None
+        Another model's prediction imported for the item (:meth:`hilt.Project.import_suggestions`),
+        as :meth:`hilt.Project.answer` takes it (a label; a list of labels for ``multilabel``; of
+        spans for ``spans``). Unlike ``guess`` the faces show it *before* the answer, marked as
+        suggested by ``suggestion_source``, and accept it with one key. ``None`` on every
+        evaluation item and, by the same rule as ``suggest``, on a share of the other items as
+        large as the evaluation share, so that an item without one is not known to be an
+        evaluation item.
+    suggestion_score : float or None
+        The suggesting model's confidence in [0, 1], when it gave one.
+    suggestion_source : str or None
+        The suggesting model's name (the ``source`` it was imported under).
 
     Examples
     --------
@@ -57,3 +69,6 @@ class Item:
     uncertainty: float | None = None
     tokens: list[tuple[int, int]] | None = field(default=None, repr=False)
     suggest: bool = field(default=False, repr=False)
+    suggestion: str | list[str] | list[dict] | None = field(default=None, repr=False)
+    suggestion_score: float | None = field(default=None, repr=False)
+    suggestion_source: str | None = field(default=None, repr=False)

@@ -19,6 +19,7 @@ from hilt.importing import DEFAULT_CHUNK_ROWS, ItemStream
 from hilt.importing.stream import ItemChunk
 from hilt.models import AlignedModel, fresh_copy
 from hilt.project.configuration import Configuration
+from hilt.project.suggestion_writes import check_source, store_suggestions
 from hilt.store import ItemBatch, Store
 
 if TYPE_CHECKING:
@@ -40,7 +41,9 @@ class ItemImport:
 
     def import_items(self, data: Any, *, label_column: str | None = None, encoding: str = "utf-8",
                      drop_duplicate_ids: bool = False, chunk_rows: int = DEFAULT_CHUNK_ROWS,
-                     progress: Callable[[int], Any] | None = None, label_separator: str | None = None) -> dict:
+                     progress: Callable[[int], Any] | None = None, label_separator: str | None = None,
+                     suggestion_column: str | None = None, suggestion_score_column: str | None = None,
+                     suggestion_source: str | None = None) -> dict:
         """Add items from a file or DataFrame read the way the project's first file was.
 
         All or nothing: a bad file raises and leaves the project exactly as it was, wherever in
@@ -65,6 +68,14 @@ class ItemImport:
         A multi-label project reads a ``label_column`` cell as a JSON array or as labels joined
         by ``label_separator`` (default ``;``), as :meth:`hilt.Project.create` does.
 
+        ``suggestion_column`` holds another model's answers (read like ``label_column``), stored
+        as suggestions from ``suggestion_source`` (default: the column's name), with their
+        confidence from ``suggestion_score_column`` (0 to 1); neither column is stored with the
+        items, shown or used as a feature (:meth:`hilt.Project.import_suggestions`). The result
+        then also has ``suggestions`` (how many were stored). A project without an id column
+        cannot take them on a later import (its new items are numbered by the store): import the
+        suggestions with :meth:`hilt.Project.import_suggestions` instead.
+
         Examples
         --------
         >>> import tempfile, pathlib, pandas as pd
@@ -78,6 +89,12 @@ class ItemImport:
         (1, 1, 1)
         """
         settings = self._config.settings
+        source = check_suggestion_columns(suggestion_column, suggestion_score_column, suggestion_source)
+        if suggestion_column is not None and settings.id_column is None:
+            raise InputError(
+                f"Expected a project with an id column to import suggestions with its items; this one numbers its "
+                f"items, so the rows of column {suggestion_column!r} cannot be matched to them. Import them with "
+                "Project.import_suggestions (hilt suggestions import) by item id instead.")
         # Read the way the project's items are: its text column, or exactly its feature columns.
         table = settings.kind == "table"
         featurizer = self._training.featurizer
@@ -87,14 +104,16 @@ class ItemImport:
                            feature_columns=list(settings.feature_columns) if table else None,
                            drop_duplicate_ids=drop_duplicate_ids, chunk_rows=chunk_rows,
                            parse_label=label_parser(settings.task, list(settings.labels), label_separator),
-                           kept_columns=kept_columns(featurizer, meta.get("image_column")))
+                           kept_columns=kept_columns(featurizer, meta.get("image_column")),
+                           suggestion_column=suggestion_column, suggestion_score_column=suggestion_score_column)
         # Row numbers are per file: without an id column the store numbers the new items on
         # from the project's, inside the import transaction (two imports at once never collide).
         numbered = settings.id_column is None
         # (Numbered items get their ids inside the store: a file of vectors is then checked when
         # the features are built.)
         check = VectorCheck.of(featurizer, meta.get("vector_dim"), ids_known=not numbered)
-        chunks = batches(items, numbered=numbered, progress=progress, prepare=check)
+        suggested: list[tuple[str, str, float | None]] | None = [] if suggestion_column else None
+        chunks = batches(items, numbered=numbered, progress=progress, prepare=check, suggestions=suggested)
         try:
             result = self._store.import_batches(chunks, eval_share=settings.eval_share, label_existing=True,
                                                 seed=import_seed(settings.seed, self._store.n_items()),
@@ -106,6 +125,8 @@ class ItemImport:
                   "duplicates": result["duplicates"] + items.duplicates}
         self._config.add_columns(items.names, items.label_like)
         self._training.count_import(result)
+        if suggested is not None:
+            result["suggestions"] = store_suggestions(self._store, settings.strategy, source, suggested)
         return result
 
 
@@ -142,6 +163,17 @@ def label_parser(task: str, labels: list[str], separator: str | None,
     return lambda value, where, text: chosen.import_value(value, labels, separator=separator, where=where)
 
 
+def check_suggestion_columns(column: str | None, score_column: str | None, source: str | None) -> str:
+    """The source name suggestions from a column are stored under (default: the column's name);
+    a score column or a source without a suggestion column is an :class:`InputError`."""
+    if column is None:
+        if score_column is not None or source is not None:
+            raise InputError("Expected suggestion_column (hilt --suggestion-column) with a suggestion score column "
+                             f"or source; got score column {score_column!r}, source {source!r} without one.")
+        return ""
+    return check_source(column if source is None else source)
+
+
 def import_seed(seed: int | None, n_items: int) -> list[int] | None:
     """The seed of a later import's random draws (evaluation sample, overlap): the project's
     seed and how many items it held before, so a seeded project draws the same sample from the
@@ -156,13 +188,19 @@ def import_seed(seed: int | None, n_items: int) -> list[int] | None:
 
 
 def batches(items: ItemStream, *, numbered: bool, progress: Callable[[int], Any] | None,
-            prepare: Callable[[ItemChunk], None] | None = None) -> Iterator[ItemBatch]:
+            prepare: Callable[[ItemChunk], None] | None = None,
+            suggestions: list[tuple[str, str, float | None]] | None = None) -> Iterator[ItemBatch]:
     """The stream's chunks as the store's batches (``numbered``: keys left for the store to give);
     ``progress`` is told the rows done once the store asks for the next batch, i.e. once the
-    previous one is written. ``prepare`` checks (and may rewrite) each chunk first."""
+    previous one is written. ``prepare`` checks (and may rewrite) each chunk first.
+    ``suggestions`` collects the rows' ``(id, stored answer, score)`` from a suggestion column,
+    to store once the items are in."""
     for chunk in items.chunks():
         if prepare is not None:
             prepare(chunk)
+        if suggestions is not None and chunk.suggestions is not None:
+            suggestions.extend((key, answer, score) for key, (answer, score) in zip(chunk.ids, chunk.suggestions)
+                               if answer is not None)
         yield ItemBatch(None if numbered else chunk.ids, chunk.payloads(), chunk.labels)
         if progress is not None:
             progress(chunk.rows_done)

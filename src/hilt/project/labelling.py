@@ -8,7 +8,9 @@ and tells the training service about every new training label so that retrains s
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
+import time
 import uuid
 from typing import TYPE_CHECKING, Any, Callable, ContextManager, Sequence
 
@@ -26,7 +28,11 @@ if TYPE_CHECKING:
     from hilt.project.training import Training
     from hilt.project.webhooks import Webhooks
 
-__all__ = ["MAX_SECONDS", "Labelling", "check_seconds", "served_item", "suggests"]
+__all__ = ["MAX_SECONDS", "SUGGESTIONS_RECHECK", "Labelling", "check_seconds", "served_item", "suggests"]
+
+#: Seconds between two looks at whether a project without suggestions has been given some (by
+#: another process: an import through the project itself is seen at once).
+SUGGESTIONS_RECHECK = 1.0
 
 #: The longest time an answer is credited with (one hour): a page left open overnight is time
 #: away, not time spent on the item, and must not swamp a median.
@@ -41,6 +47,10 @@ class Labelling:
         self._config = config
         self._training = training
         self._webhooks = webhooks
+        # Whether the project has suggestions at all, so that a project without any pays no
+        # look-up per serve and per answer; rechecked now and then (another process may import).
+        self._suggestions_seen = False
+        self._suggestions_checked = float("-inf")
 
     def watch(self, keys: Sequence[str] | Callable[[], Sequence[str]], annotator: str) -> ContextManager[None]:
         """Around a change to items ``keys`` by ``annotator``: the project's webhook hears of each
@@ -60,9 +70,44 @@ class Labelling:
         row = self._store.claim(annotator, lease_seconds=settings.lease_seconds, eval_share=settings.eval_share)
         return None if row is None else self._served(row)
 
+    def _any_suggestions(self) -> bool:
+        """Whether the project has suggestions: once seen, always (they are never deleted); until
+        then asked again at most every :data:`SUGGESTIONS_RECHECK` seconds."""
+        if not self._suggestions_seen and time.monotonic() - self._suggestions_checked >= SUGGESTIONS_RECHECK:
+            self._suggestions_seen = self._store.has_suggestions()
+            self._suggestions_checked = time.monotonic()
+        return self._suggestions_seen
+
+    def suggestions_changed(self) -> None:
+        """Suggestions were imported through this project: look again before the next serve."""
+        self._suggestions_checked = float("-inf")
+
     def _served(self, row: ItemRow) -> Item:
         settings = self._config.settings
-        return served_item(row, self._config.display, self._store.task, settings.labels, settings.eval_share)
+        item = served_item(row, self._config.display, self._store.task, settings.labels, settings.eval_share)
+        if not self._any_suggestions() or not suggests(row.key, row.is_eval, settings.eval_share):
+            return item  # never on evaluation items, nor on an equal share of others (see suggests)
+        found = self._store.suggestions_for([row.rowid]).get(row.rowid)
+        if found is None:
+            return item
+        label, score, source = found
+        return dataclasses.replace(item, suggestion=self.decode(label), suggestion_score=score,
+                                   suggestion_source=source)
+
+    def kept_suggestion(self, item_id: str, stored: str | None) -> int | None:
+        """Whether the answer ``stored`` (encoded) for ``item_id`` kept the suggestion the item was
+        served with: 1 when it is that suggestion, 0 when it differs, ``None`` when the item is
+        served without one (or the answer is a skip, which neither keeps nor corrects it).
+
+        Decided here from what the faces were handed (:meth:`_served`'s rule), never taken from
+        a client.
+        """
+        if stored is None or not self._any_suggestions():
+            return None
+        found = self._store.suggestion_of(str(item_id))
+        if found is None or not suggests(str(item_id), found[1], self._config.settings.eval_share):
+            return None
+        return int(found[0] == stored)
 
     def peek_items(self, annotator: str, n: int) -> list[Item]:
         """The next ``n`` items ``annotator`` would be served (ranked ones first), without leasing."""
@@ -119,7 +164,7 @@ class Labelling:
         (True, True, True)
         """
         label, answer_id = self.checked(label, annotator, answer_id, item_id)
-        extra = {"seconds": check_seconds(seconds)}
+        extra = {"seconds": check_seconds(seconds), "kept_suggestion": self.kept_suggestion(str(item_id), label)}
         settings = self._config.settings
         with self.watch([str(item_id)], annotator):
             if lease_next:
@@ -233,7 +278,8 @@ class Labelling:
         """
         label, answer_id = self.checked(label, annotator, answer_id, item_id)
         with self.watch([str(item_id)], annotator):
-            result = self._store.change_answer(str(item_id), label, annotator, answer_id)
+            result = self._store.change_answer(str(item_id), label, annotator, answer_id,
+                                               kept_suggestion=self.kept_suggestion(str(item_id), label))
         self._training.count_training(result)
         self._training.maybe_retrain()
         return {"saved": True, "answer_id": result["answer_id"], "duplicate": result["duplicate"]}

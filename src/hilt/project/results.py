@@ -51,6 +51,8 @@ __all__ = [
     "Status",
     "TimeSpent",
     "WebhookStatus",
+    "SuggestionSummary",
+    "AnnotatorSuggestions",
 ]
 
 
@@ -308,6 +310,72 @@ class TimeSpent(_Result):
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
+class AnnotatorSuggestions(_Result):
+    """How often one person kept the suggestions they were shown.
+
+    Attributes
+    ----------
+    n_shown : int
+        Their current answers (skips left out) given with a suggestion on screen.
+    n_kept : int
+        Of those, answers equal to the suggestion.
+    kept_share : float or None
+        ``n_kept / n_shown`` (``None`` when ``n_shown`` is 0).
+    """
+
+    n_shown: int
+    n_kept: int
+    kept_share: float | None
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SuggestionSummary(_Result):
+    """Imported suggestions (another model's predictions) and how often people kept them
+    (``status().suggestions``).
+
+    Attributes
+    ----------
+    n_items : int
+        Items with a suggestion.
+    n_shown : int
+        Current answers (skips left out) given with a suggestion shown: evaluation items and
+        an equal share of the others are served without one.
+    n_kept : int
+        Of those, answers equal to the suggestion.
+    kept_share : float or None
+        ``n_kept / n_shown`` (``None`` when nothing was shown yet).
+    by_annotator : dict of str to AnnotatorSuggestions
+
+    Examples
+    --------
+    >>> from hilt.project.results import SuggestionSummary
+    >>> SuggestionSummary.from_counts({"n_items": 5, "by_annotator": {"ada": (4, 3)}}).to_dict()
+    {'n_items': 5, 'n_shown': 4, 'n_kept': 3, 'kept_share': 0.75, 'by_annotator': {'ada': {'n_shown': 4, 'n_kept': 3, 'kept_share': 0.75}}}
+    """
+
+    n_items: int
+    n_shown: int
+    n_kept: int
+    kept_share: float | None
+    by_annotator: dict[str, AnnotatorSuggestions]
+
+    @classmethod
+    def from_counts(cls, counts: dict[str, Any]) -> "SuggestionSummary":
+        """From the store's :meth:`~hilt.store.Store.suggestion_counts` (name -> ``(shown, kept)``)."""
+        by = {name: AnnotatorSuggestions(n_shown=shown, n_kept=kept, kept_share=kept / shown if shown else None)
+              for name, (shown, kept) in counts["by_annotator"].items()}
+        shown = sum(row.n_shown for row in by.values())
+        kept = sum(row.n_kept for row in by.values())
+        return cls(n_items=int(counts["n_items"]), n_shown=shown, n_kept=kept,
+                   kept_share=kept / shown if shown else None, by_annotator=by)
+
+    @classmethod
+    def none(cls) -> "SuggestionSummary":
+        """No suggestions, nothing shown."""
+        return cls(n_items=0, n_shown=0, n_kept=0, kept_share=None, by_annotator={})
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
 class Status(_Result):
     """A project's progress, model runs and settings: what :meth:`hilt.Project.status`,
     ``hilt status`` and ``GET /api/status`` report (``to_dict()`` is the JSON).
@@ -353,6 +421,8 @@ class Status(_Result):
         Median seconds per item, overall, per annotator and per label.
     webhook : WebhookStatus or None
         Where events are POSTed and how their delivery went, or ``None`` without a webhook.
+    suggestions : SuggestionSummary
+        Imported suggestions and how often people kept them.
 
     Examples
     --------
@@ -389,6 +459,7 @@ class Status(_Result):
     task: str = "single"
     seconds: TimeSpent = dataclasses.field(default_factory=TimeSpent)
     webhook: "WebhookStatus | None" = None
+    suggestions: SuggestionSummary = dataclasses.field(default_factory=SuggestionSummary.none)
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from hilt.project.results import Agreement, RunSummary, Status, WebhookStatus
+from hilt.project.results import Agreement, RunSummary, Status, SuggestionSummary, WebhookStatus
 from hilt.project.timing import time_spent
 from hilt.quality.agreement import agreement
 from hilt.quality.intervals import wilson_interval
@@ -47,6 +47,7 @@ def status_dict(store: Store, *, labels: list[str], strategy: str, kind: str, te
         strategy=strategy, kind=kind, text_column=text_column, retraining=retraining,
         retrain_error=store.run_error(), retrain_every=retrain_every, eval_share=eval_share, features=features,
         overlap=overlap, scheduler=scheduler, task=store.task.name, seconds=time_spent(store), webhook=webhook,
+        suggestions=SuggestionSummary.from_counts(store.suggestion_counts()),
     )
 
 

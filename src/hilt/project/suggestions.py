@@ -14,9 +14,10 @@ from typing import Any, Iterable, Mapping
 
 from hilt.errors import InputError
 from hilt.project.configuration import Configuration
+from hilt.project.suggestion_writes import check_source, seed_cold_start, store_suggestions
 from hilt.store import Store
 
-__all__ = ["Suggestions", "check_source"]
+__all__ = ["Suggestions", "check_source", "seed_cold_start", "store_suggestions"]
 
 
 class Suggestions:
@@ -36,6 +37,9 @@ class Suggestions:
         [0, 1] or ``None``. ``source`` names the model (or its version); importing the same source
         again replaces its suggestion for each item given. All rows or none are stored: a bad row
         is an :class:`InputError` naming its position and item id.
+
+        Before the project's first model, the items with a score are served first, lowest score
+        (least confident) first (:meth:`seed_cold_start`); the evaluation sample is served as always.
 
         Examples
         --------
@@ -64,7 +68,72 @@ class Suggestions:
             except InputError as error:
                 raise InputError(f"In {where}: {error}") from None
             checked.append((item_id, task.encode(canonical, labels), _score(score, where)))
-        return self._store.write_suggestions(source, checked)
+        return store_suggestions(self._store, self._config.settings.strategy, source, checked)
+
+    def import_file(self, data: Any, *, id_column: str, label_column: str, score_column: str | None = None,
+                    source: str | None = None, label_separator: str | None = None, encoding: str = "utf-8") -> int:
+        """Store the predictions in a file (CSV, TSV, JSONL, Parquet) or DataFrame as suggestions.
+
+        Each row names an item by ``id_column`` and holds the model's answer in ``label_column``
+        (read like a label column of :meth:`hilt.Project.create`: a label; for a multi-label
+        project a JSON array or labels joined by ``label_separator``, default ``;``; for spans a
+        JSON list of spans), its confidence from 0 to 1 in ``score_column``. An empty answer cell
+        is no suggestion. ``source`` names the model (default: ``label_column``). All rows or none
+        are stored; a bad cell is an :class:`InputError` naming its line and column. Returns how
+        many were stored.
+
+        Examples
+        --------
+        >>> import tempfile, pathlib, pandas as pd
+        >>> from hilt import Project
+        >>> folder = pathlib.Path(tempfile.mkdtemp())
+        >>> _ = (folder / "pred.csv").write_text("id,pred,p\\na,pos,0.9\\nb,,\\n")
+        >>> with Project.create(folder / "p.hilt", pd.DataFrame({"id": ["a", "b"], "text": ["good", "bad"]}),
+        ...                     ["pos", "neg"], id_column="id") as project:
+        ...     project.import_suggestions_file(folder / "pred.csv", id_column="id", label_column="pred",
+        ...                                     score_column="p", source="zero-shot")
+        1
+        """
+        from hilt.importing.readers import raw_chunks
+        from hilt.project.item_import import label_parser
+
+        source = check_source(label_column if source is None else source)
+        settings = self._config.settings
+        labels = list(settings.labels)
+        parse = label_parser(settings.task, labels, label_separator)
+        task = self._store.task
+        checked: list[tuple[str, str, float | None]] = []
+        for raw in raw_chunks(data, encoding=encoding, text_columns=[id_column, label_column]):
+            frame = raw.frame.reset_index(drop=True)
+            missing = [c for c in (id_column, label_column, score_column) if c and c not in frame.columns]
+            if missing:
+                raise InputError(f"Expected the column{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
+                                 f"in {raw.source}; the columns are: {', '.join(map(str, frame.columns))}.")
+            for position, (key, cell) in enumerate(zip(frame[id_column].tolist(), frame[label_column].tolist())):
+                where = raw.where(position)
+                key = _cell_text(key)
+                if key is None:
+                    raise InputError(f"{where}: expected an item id in column {id_column!r}, but it is empty.")
+                if _cell_text(cell) is None:
+                    continue  # no suggestion for this item
+                text = self._store.item(key).data.get("text") if task.needs_text else None
+                if parse is None:
+                    answer = _cell_text(cell)
+                    if answer not in labels:
+                        raise InputError(f"{where}: expected a label from {', '.join(labels)} in column "
+                                         f"{label_column!r}, got {answer!r}. Fix the value or leave it empty.")
+                    stored = task.encode(answer, labels)
+                else:
+                    stored = parse(cell, f"{where}, column {label_column!r}", text)
+                    if stored is None:
+                        continue
+                score = None if score_column is None else frame[score_column].iloc[position]
+                checked.append((key, stored, _score(_number(score), f"{where}, column {score_column!r}")))
+        return store_suggestions(self._store, settings.strategy, source, checked)
+
+    def seed_cold_start(self) -> int:
+        """:func:`seed_cold_start` of this project."""
+        return seed_cold_start(self._store, self._config.settings.strategy)
 
     def for_items(self, keys_to_rowids: Mapping[str, int]) -> dict[str, tuple[Any, float | None, str]]:
         """Item id -> ``(answer as faces get it, score, source)`` for the given items that have one."""
@@ -82,13 +151,6 @@ class Suggestions:
         return [{**row, "label": task.decode(row["label"], labels)} for row in self._store.suggestion_rows()]
 
 
-def check_source(source: Any) -> str:
-    """A suggestion source name as stored: 1-100 characters of text."""
-    if not isinstance(source, str) or not 1 <= len(source.strip()) <= 100:
-        raise InputError(f"Expected the suggestions' source (the model's name) to be 1-100 characters; got {source!r}.")
-    return source.strip()
-
-
 def _parts(row: Any, position: int) -> tuple[str, Any, Any]:
     if isinstance(row, Mapping):
         if "item_id" not in row or "label" not in row:
@@ -102,6 +164,29 @@ def _parts(row: Any, position: int) -> tuple[str, Any, Any]:
     if isinstance(item_id, float) and item_id.is_integer():
         item_id = int(item_id)  # a pandas column of ids with a gap reads as floats
     return str(item_id), answer, score
+
+
+def _cell_text(value: Any) -> str | None:
+    """A cell as stripped text; ``None`` when it is empty or missing."""
+    from hilt.importing.values import _as_text
+
+    text = _as_text(value)
+    return text.strip() if text is not None and text.strip() else None
+
+
+def _number(value: Any) -> Any:
+    """A score cell: text that reads as a number becomes one (a CSV's cells may come as text)."""
+    if type(value).__module__ == "numpy" and hasattr(value, "item"):
+        value = value.item()  # a numpy scalar from a frame's column
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return float(text)
+        except ValueError:
+            return value
+    return value
 
 
 def _score(score: Any, where: str) -> float | None:

@@ -65,7 +65,7 @@ def item_json(item: Any) -> dict | None:
     ...     data: dict
     ...     is_eval: bool
     >>> item_json(Item("7", {"text": "hi"}, True))
-    {'id': '7', 'data': {'text': 'hi'}, 'guess': None, 'uncertainty': None}
+    {'id': '7', 'data': {'text': 'hi'}, 'guess': None, 'uncertainty': None, 'suggestion': None, 'suggestion_score': None, 'suggestion_source': None}
     >>> item_json(None) is None
     True
     """
@@ -77,6 +77,10 @@ def item_json(item: Any) -> dict | None:
         "data": fields["data"],
         "guess": fields.get("guess"),
         "uncertainty": fields.get("uncertainty"),
+        # Another model's prediction, shown before the answer (never on evaluation items).
+        "suggestion": fields.get("suggestion"),
+        "suggestion_score": fields.get("suggestion_score"),
+        "suggestion_source": fields.get("suggestion_source"),
     }
     if fields.get("tokens") is not None:  # a spans item: its tokens, and whether to pre-fill the guess
         out["tokens"] = [list(t) for t in fields["tokens"]]

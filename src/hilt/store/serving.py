@@ -15,6 +15,7 @@ from sqlalchemy import Connection, text
 from hilt.store.common import RECOUNT, ItemRow, get_meta, item_row, utc_now
 from hilt.store.consensus import ANNOTATE
 from hilt.store.engine import read, write
+from hilt.store.suggestions import COLD_RUN
 
 __all__ = ["ServingMixin"]
 
@@ -95,7 +96,8 @@ class ServingMixin:
         Runs under the write lock (``BEGIN IMMEDIATE``), so two processes can never lease one
         item to two annotators. A share ``eval_share`` of fresh serves come from the random
         evaluation sample; the rest follow the current ranked queue, or the random order while
-        there is no queue (cold start) or it has run dry.
+        there is no queue (cold start) or it has run dry. Before the first run, items with a
+        scored suggestion come first, least confident first (:meth:`write_cold_queue`).
         """
         with write(self._engine, durable=False) as conn:  # a lease may be lost, never an answer
             return self._claim(conn, annotator, lease_seconds, eval_share)
@@ -174,8 +176,10 @@ class ServingMixin:
 
     def _candidates(self, conn: Connection, source: str, run: int, args: dict, n: int) -> list[ItemRow]:
         rows: list[ItemRow] = []
-        if source == "train" and run:
-            for item, key, data, is_eval, guess, score in conn.execute(_FROM_QUEUE, {**args, "run": run, "n": n}):
+        if source == "train":
+            # Before the first model (run 0), the cold-start queue of imported suggestions, if any.
+            for item, key, data, is_eval, guess, score in conn.execute(
+                    _FROM_QUEUE, {**args, "run": run or COLD_RUN, "n": n}):
                 rows.append(ItemRow(int(item), key, json.loads(data), bool(is_eval), guess, score))
         if len(rows) < n:  # cold start, the evaluation sample, or a queue that ran dry
             seen = {r.rowid for r in rows}

@@ -10,13 +10,19 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Sequence
 
+import numpy as np
 from sqlalchemy import Connection, text
 
 from hilt.errors import NotFoundError
-from hilt.store.common import utc_now
+from hilt.store.common import get_meta, utc_now
 from hilt.store.engine import read, write
 
-__all__ = ["Suggestion", "SuggestionsMixin"]
+__all__ = ["COLD_RUN", "Suggestion", "SuggestionsMixin"]
+
+#: The reserved run id of the cold-start queue: before the first model run, the items with a
+#: scored suggestion, least confident first (:meth:`SuggestionsMixin.write_cold_queue`). Real runs
+#: count up from 1, so the first finished run's clean-up of older queues deletes it.
+COLD_RUN = -1
 
 #: ``(label, score, source)`` of one item's suggestion: ``label`` encoded by the project's task.
 Suggestion = tuple[str, "float | None", str]
@@ -69,6 +75,52 @@ class SuggestionsMixin:
                     found[int(item)] = (label, score, source)  # the latest import wins
         return found
 
+    def suggestion_of(self, key: str) -> tuple[str, bool] | None:
+        """``(encoded label, is_eval)`` of the latest suggestion for item ``key``, or ``None``."""
+        with read(self._engine) as conn:
+            found = conn.execute(
+                text("SELECT s.label, i.is_eval FROM suggestions s JOIN items i ON i.id = s.item WHERE i.key = :k "
+                     "ORDER BY s.created_at DESC, s.source DESC LIMIT 1"), {"k": str(key)}).first()
+        return None if found is None else (found[0], bool(found[1]))
+
+    def write_cold_queue(self, *, clear: bool = False) -> int:
+        """Before the first model run: serve the items with a scored suggestion first, least
+        confident (lowest score) first, as the queue of run :data:`COLD_RUN`.
+
+        Evaluation items are left out (they are served in their random order as always), and so
+        are items without a score (served after, in the random order). Does nothing once a run
+        has finished (its ranking is served then). ``clear=True`` only drops the queue (the
+        ``random`` strategy's cold start is its random order). Returns the number of items queued.
+        """
+        with read(self._engine) as conn:
+            finished = conn.exec_driver_sql("SELECT COUNT(*) FROM model_runs WHERE finished_at IS NOT NULL").scalar()
+            if finished or get_meta(conn, "queue_run"):
+                return 0
+            rows = conn.exec_driver_sql(
+                "SELECT s.item, s.score FROM suggestions s JOIN items i ON i.id = s.item WHERE i.is_eval = 0 "
+                "ORDER BY s.created_at, s.source").all()
+        latest = {int(item): score for item, score in rows}  # the latest import wins, as shown
+        ranked = [] if clear else sorted((score, item) for item, score in latest.items() if score is not None)
+        with write(self._engine, durable=False) as conn:  # rebuilt by the next import if lost
+            conn.execute(text("DELETE FROM queue WHERE run_id = :r"), {"r": COLD_RUN})
+        if ranked:
+            self.write_queue(COLD_RUN, np.asarray([item for _, item in ranked], dtype=np.int64),  # type: ignore[attr-defined]
+                             np.asarray([score for score, _ in ranked], dtype=np.float64), [None] * len(ranked))
+        return len(ranked)
+
+    def suggestion_counts(self) -> dict[str, Any]:
+        """``n_items`` with a suggestion; of the current answers given with one shown, ``n_shown``
+        and ``n_kept`` (the answer was the suggestion), also per annotator (``by_annotator``:
+        name -> ``(n_shown, n_kept)``)."""
+        with read(self._engine) as conn:
+            n_items = int(conn.exec_driver_sql("SELECT COUNT(DISTINCT item) FROM suggestions").scalar())
+            rows = conn.exec_driver_sql(
+                "SELECT annotator, COUNT(*), SUM(kept_suggestion) FROM answers WHERE retracted = 0 "
+                "AND kept_suggestion IS NOT NULL GROUP BY annotator ORDER BY annotator").all()
+        by_annotator = {name: (int(shown), int(kept or 0)) for name, shown, kept in rows}
+        return {"n_items": n_items, "n_shown": sum(s for s, _ in by_annotator.values()),
+                "n_kept": sum(k for _, k in by_annotator.values()), "by_annotator": by_annotator}
+
     def suggestion_rows(self) -> list[dict[str, Any]]:
         """Every suggestion: ``item_id`` (the key), ``source``, ``label`` (encoded), ``score``, in item order."""
         with read(self._engine) as conn:
@@ -77,6 +129,11 @@ class SuggestionsMixin:
                 "ORDER BY s.item, s.created_at, s.source").all()
         return [{"item_id": key, "source": source, "label": label, "score": score}
                 for key, source, label, score in rows]
+
+    def has_suggestions(self) -> bool:
+        """Whether any item has a suggestion (one row read at most)."""
+        with read(self._engine) as conn:
+            return conn.exec_driver_sql("SELECT 1 FROM suggestions LIMIT 1").first() is not None
 
     def n_suggestions(self) -> int:
         """How many items have at least one suggestion."""

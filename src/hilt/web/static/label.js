@@ -25,6 +25,10 @@
 // none key answers [] ("nothing to mark"), Enter saves the marks shown, / skips. When the item
 // says `suggest`, the model's guessed spans are on it as suggestions (dashed, "PER?"): Enter
 // accepts them; s hides or shows them (hidden, they are not part of the answer).
+//
+// An item with another model's suggestion (`suggestion`, suggest.js) shows it before the answer:
+// Enter answers with it (one label), a suggested set starts ticked, suggested spans start on the
+// text as the model's do.
 "use strict";
 (function () {
   const root = document.getElementById("labeller");
@@ -48,7 +52,10 @@
     submitSet: document.getElementById("submit-set"),
     suggestToggle: document.getElementById("suggest-toggle"),
     noneSet: document.getElementById("none"),
+    suggestion: document.getElementById("suggestion"),
   };
+  // Another model's suggestion, shown before the answer (suggest.js); Enter accepts it.
+  const SG = window.hiltSuggest;
   const multilabel = root.dataset.task === "multilabel";
   const spans = root.dataset.task === "spans";
   const S = window.hiltSpans;
@@ -140,6 +147,7 @@
       if (press && press.kind === "toggle") toggle(press.label);
       else if (press && press.kind === "spankey") spanKey(press.key, press.shift);
       else if (press && press.kind === "submit") submitSet();
+      else if (press && press.kind === "accept") acceptSuggestion();
       else answer(press);
     }
     if (!current() && state.exhausted && state.presses.length && !state.ops.length) {
@@ -175,8 +183,10 @@
       els.itemId.textContent = "";
       els.item.removeAttribute("data-item-id");
       els.item.removeAttribute("data-confirmed");
+      SG.show(els.suggestion, null, root.dataset.task);
       return;
     }
+    SG.show(els.suggestion, item, root.dataset.task);
     els.item.dataset.itemId = item.id;
     els.item.dataset.confirmed = state.confirmed ? "1" : "0";
     els.itemId.textContent = "item " + item.id;
@@ -207,8 +217,9 @@
     const sp = state.sp;
     if (item && sp.itemId !== item.id) {
       sp.itemId = item.id;
-      editor.load(itemText(item), itemTokens(item),
-                  item.suggest && Array.isArray(item.guess) ? S.marksOf(itemTokens(item), item.guess, true) : []);
+      // An imported suggestion when the item has one, else the model's spans when it says so.
+      const pre = Array.isArray(SG.of(item)) ? SG.of(item) : item.suggest && Array.isArray(item.guess) ? item.guess : null;
+      editor.load(itemText(item), itemTokens(item), pre ? S.marksOf(itemTokens(item), pre, true) : []);
     }
     return editor;
   }
@@ -340,7 +351,7 @@
     const item = current();
     if (item && state.tickedFor !== item.id) {
       state.tickedFor = item.id;
-      state.ticked = new Set();
+      state.ticked = new Set(SG.of(item) || []);  // a suggested set starts ticked
     }
     for (const b of els.choices) {
       const on = !!item && state.ticked.has(b.dataset.label);
@@ -785,6 +796,22 @@
     }
   }
 
+  // One label: Enter answers with the item's suggestion (nothing when it has none).
+  function acceptSuggestion() {
+    if (state.fatal) return;
+    const item = current();
+    if (!item) {
+      keepForNextItem({ kind: "accept" });
+      return;
+    }
+    const suggestion = SG.of(item);
+    if (suggestion === null) {
+      say("This item has no suggestion: press a label's key.");
+      return;
+    }
+    answer(suggestion);
+  }
+
   // Multi-label: tick or untick a label on the item shown (or, while none is, on the next one).
   function toggle(label) {
     if (state.fatal) return;
@@ -795,7 +822,7 @@
     }
     if (state.tickedFor !== item.id) {
       state.tickedFor = item.id;
-      state.ticked = new Set();
+      state.ticked = new Set(SG.of(item) || []);
     }
     if (state.ticked.has(label)) state.ticked.delete(label);
     else state.ticked.add(label);
@@ -866,6 +893,10 @@
     } else if (multilabel && key === "Enter") {
       event.preventDefault();  // also keeps a focused button from being clicked by the Enter
       submitSet();
+    } else if (key === "Enter" && !multilabel && !spans && (!current() || SG.of(current()) !== null)) {
+      // Only with a suggestion to accept (or no item yet): otherwise Enter stays the browser's.
+      event.preventDefault();
+      acceptSuggestion();
     } else if (multilabel && key === NONE_KEY) {
       event.preventDefault();
       answer([]);
