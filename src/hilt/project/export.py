@@ -28,9 +28,10 @@ __all__ = ["EXPORT_FORMATS", "EXPORT_SUFFIXES", "Export", "export_columns", "exp
 EXPORT_SUFFIXES = (".jsonl", ".csv", ".parquet")
 #: Export format names (``format=``), each the suffix without its dot.
 EXPORT_FORMATS = tuple(suffix[1:] for suffix in EXPORT_SUFFIXES)
-_FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted", "role")
-#: Columns only an export of every answer has (``include_retracted``).
-_ALL_ONLY = ("retracted", "role")
+_FIXED = ("item_id", "label", "annotator", "answered_at", "answer_id", "retracted", "role", "batch")
+#: Columns only an export of every answer has (``include_retracted``); ``batch`` names the group
+#: of a bulk labelling (empty for answers given one by one), undone together.
+_ALL_ONLY = ("retracted", "role", "batch")
 
 
 class Export:
@@ -186,7 +187,7 @@ def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, 
     --------
     >>> from hilt.project.export import export_row
     >>> export_row({"item_id": "1", "label": "pos", "annotator": "ada", "answered_at": "t",
-    ...             "answer_id": "u", "retracted": False, "role": "annotate", "data": {"text": "hi", "label": 3}},
+    ...             "answer_id": "u", "retracted": False, "role": "annotate", "batch": None, "data": {"text": "hi", "label": 3}},
     ...            include_retracted=False)
     {'item_id': '1', 'label': 'pos', 'annotator': 'ada', 'answered_at': 't', 'answer_id': 'u', 'text': 'hi', 'data_label': 3}
     """

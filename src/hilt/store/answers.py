@@ -171,25 +171,28 @@ class AnswersMixin:
         By default one row per item with a final label: the answer that decided it (the
         review, else the earliest vote for the majority label; see
         the task's final-answer rule). ``include_retracted=True``: every answer
-        ever given, skips, retracted answers and review decisions included, with its ``role``.
+        ever given, skips, retracted answers and review decisions included, with its ``role``
+        (and, like every row, its bulk-labelling group ``batch``, ``None`` for one-by-one answers).
         """
         where = "" if include_retracted else " WHERE a.retracted = 0 AND a.label IS NOT NULL"
         with read(self._engine) as conn:
             rows = conn.exec_driver_sql(
                 "SELECT i.key, a.label, a.annotator, a.created_at, a.answer_id, a.retracted, i.data, "
-                "a.role, a.item, a.id FROM answers a JOIN items i ON i.id = a.item" + where + " ORDER BY a.id").all()
+                "a.role, a.item, a.id, a.batch FROM answers a JOIN items i ON i.id = a.item" + where +
+                " ORDER BY a.id").all()
         if not include_retracted:
             decided = self._final(
                 (item, order, annotator, label, role)
-                for _, label, annotator, _, _, _, _, role, item, order in rows)
+                for _, label, annotator, _, _, _, _, role, item, order, _ in rows)
             final = {d.order: d.label for d in decided.values()}
             # The deciding answer's row, with the final answer (a multi-label majority may be a
             # set nobody gave as a whole; single's is always the deciding answer's own label).
             rows = [(*row[:1], final[row[9]], *row[2:]) for row in rows if row[9] in final]
         return [
             {"item_id": key, "label": label, "annotator": annotator, "answered_at": at,
-             "answer_id": answer_id, "retracted": bool(retracted), "role": role, "data": json.loads(data)}
-            for key, label, annotator, at, answer_id, retracted, data, role, _, _ in rows
+             "answer_id": answer_id, "retracted": bool(retracted), "role": role, "batch": batch,
+             "data": json.loads(data)}
+            for key, label, annotator, at, answer_id, retracted, data, role, _, _, batch in rows
         ]
 
     def labelled_rows(self) -> list[tuple[str, dict, str]]:
