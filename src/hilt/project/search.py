@@ -147,15 +147,21 @@ class Search:
         scores[is_eval] = -np.inf  # nor the evaluation sample
         found: list[Item] = []
         similarity: list[float] = []
-        order = np.argsort(-scores, kind="stable")
-        for start in range(0, len(order), max(4 * int(k), 64)):  # a few look-ups: most candidates pass
-            chunk = [int(i) for i in order[start:start + max(4 * int(k), 64)] if scores[i] > 0]
+        wanted = max(4 * int(k), 64)  # candidates looked up at once: most pass the kept-out check
+        seen = 0
+        while len(found) < k and seen < len(scores):
+            # The best ``wanted`` not seen yet, without sorting a million scores.
+            upto = min(seen + wanted, len(scores))
+            top = np.argpartition(-scores, upto - 1)[:upto] if upto < len(scores) else np.arange(len(scores))
+            top = top[np.argsort(-scores[top], kind="stable")][seen:]
+            chunk = [int(i) for i in top if scores[i] > 0]
             for r in self._store.item_rows(rowids[chunk].tolist()):
                 if len(found) < k and not self._hidden(r.key):
                     found.append(self._item(r))
                     similarity.append(float(scores[pos_of(rowids, r.rowid)]))
-            if len(found) >= k or len(chunk) == 0:
+            if len(chunk) < len(top):  # the rest have nothing in common with the item
                 break
+            seen, wanted = upto, wanted * 2
         return SimilarItems(item_id=str(item_id), found=found, scores=[round(s, 6) for s in similarity])
 
     def _row_norms(self, X: Any) -> np.ndarray:
