@@ -227,3 +227,24 @@ def test_multilabel_takes_a_set_and_spans_are_refused(tmp_path):
                         features="tfidf", task="spans") as project:
         with pytest.raises(InputError, match="spans.*one at a time"):
             project.label_many(["r0"], [], "ada")
+
+
+def test_store_ranks_the_first_matches_and_lists_the_rest_in_import_order(where, monkeypatch):
+    import hilt.store.search
+
+    monkeypatch.setattr(hilt.store.search, "RANKED", 5)
+    store = Store.create(where, META)
+    texts = [("film " * (1 + (i % 3))).strip() + f" n{i}" for i in range(14)]
+    store.add_items([f"k{i}" for i in range(14)], [{"text": t} for t in texts], eval_share=0.0)
+    try:
+        everything, more = store.search("film", ["text"], hidden=nothing_hidden, limit=100)
+        keys = [r.key for r in everything]
+        assert not more and sorted(keys) == sorted(f"k{i}" for i in range(14))  # every match, once
+        assert set(keys[:5]) == {f"k{i}" for i in range(5)}  # the first five, ranked...
+        assert keys[0] in ("k2",)  # ...the one with "film" three times first
+        assert keys[5:] == [f"k{i}" for i in range(5, 14)]  # then the rest in import order
+        paged = [r.key for o in range(0, 14, 4)
+                 for r in store.search("film", ["text"], hidden=nothing_hidden, offset=o, limit=4)[0]]
+        assert paged == keys
+    finally:
+        store.close()

@@ -8,7 +8,8 @@ it holds are the new ones): an import never pays for an index nobody searches, a
 always sees every item. On SQLite it is an FTS5 table without a copy of the text (``content=''``:
 the text is in ``items``), tokenized by ``unicode61`` with Porter stemming; ranked by BM25. On
 PostgreSQL it is a table of ``to_tsvector('english', ...)`` documents with a GIN index, queried
-with ``to_tsquery`` and ranked by ``ts_rank``. What it indexes is the text of the columns a
+with ``to_tsquery`` and ranked by ``ts_rank``. At most :data:`RANKED` matches are ranked: the
+first in import order, best first; matches past those follow in import order. What it indexes is the text of the columns a
 person sees (:meth:`search`'s ``columns``); when those change, the index is rebuilt.
 
 A query is never handed to either database's query language as it came: it is cut into words
@@ -35,6 +36,11 @@ __all__ = ["SearchMixin", "query_words"]
 INDEX_META = "search_index"
 #: Rows indexed per statement when the index is built or caught up (bounds memory).
 _CHUNK = 20_000
+#: Matches ranked by relevance at most: a query that matches more (a word in most items) has
+#: its first matches in row-id order ranked, then the others follow in row-id order. Ranking
+#: every match of such a word cost 0.5 s (SQLite) to 1.4 s (PostgreSQL) at 1M items
+#: (bench/bench_search.py), and among that many short texts the order says little.
+RANKED = 2_000
 #: Words of a query at most (a pasted page is not a query).
 MAX_WORDS = 32
 
@@ -110,18 +116,39 @@ class SearchMixin:
         return rows, False
 
     def _matches(self, conn: Connection, words: list[tuple[str, bool]]) -> Iterator[tuple[int, str, str]]:
+        """``(rowid, key, data)`` of the matching items that are not evaluation items, in result
+        order: the first :data:`RANKED` matches (in row-id order) best first, then any others
+        in row-id order (see the module doc)."""
+        select = text("SELECT id, key, data FROM items WHERE id IN :ids AND is_eval = 0").bindparams(
+            bindparam("ids", expanding=True))
+        for ids in self._match_ids(conn, words):
+            found = {int(r[0]): r for r in conn.execute(select, {"ids": ids})}
+            yield from (found[i] for i in ids if i in found)
+
+    def _match_ids(self, conn: Connection, words: list[tuple[str, bool]]) -> Iterator[list[int]]:
         if self.postgres:
-            found = conn.execute(text(
-                "SELECT i.id, i.key, i.data FROM items_search s JOIN items i ON i.id = s.item, "
-                "to_tsquery('english', :q) q WHERE s.doc @@ q AND i.is_eval = 0 "
-                "ORDER BY ts_rank(s.doc, q) DESC, i.id"), {"q": _ts_query(words)})
+            q = {"q": _ts_query(words)}
+            first = conn.execute(text(
+                "SELECT item, ts_rank(doc, q) FROM items_search, to_tsquery('english', :q) q WHERE doc @@ q "
+                "ORDER BY item LIMIT :n"), {**q, "n": RANKED}).all()
+            rest = ("SELECT item FROM items_search, to_tsquery('english', :q) q WHERE doc @@ q AND item > :last "
+                    "ORDER BY item")
+            best = sorted(first, key=lambda r: (-r[1], r[0]))
         else:
-            found = conn.execute(text(
-                "SELECT i.id, i.key, i.data FROM (SELECT rowid AS item, rank FROM items_search "
-                "WHERE items_search MATCH :q) s JOIN items i ON i.id = s.item WHERE i.is_eval = 0 "
-                "ORDER BY s.rank, i.id"), {"q": _fts5_query(words)})
+            q = {"q": _fts5_query(words)}
+            # FTS5 yields matches in rowid order and computes BM25 only for the rows it yields.
+            first = conn.execute(text("SELECT rowid, rank FROM items_search WHERE items_search MATCH :q "
+                                      "LIMIT :n"), {**q, "n": RANKED}).all()
+            rest = "SELECT rowid FROM items_search WHERE items_search MATCH :q AND rowid > :last ORDER BY rowid"
+            best = sorted(first, key=lambda r: (r[1], r[0]))  # BM25 rank: lower is better
+        ranked = [int(r[0]) for r in best]
+        for start in range(0, len(ranked), 256):
+            yield ranked[start:start + 256]
+        if len(first) < RANKED:
+            return
+        found = conn.execute(text(rest), {**q, "last": max(ranked)})
         while batch := found.fetchmany(256):
-            yield from batch
+            yield [int(r[0]) for r in batch]
 
     def item_rows(self, rowids: Sequence[int]) -> list[ItemRow]:
         """The items with these row ids, in the order given (row ids that name none are left out)."""
