@@ -14,6 +14,7 @@ from hilt.cli import export as _export  # noqa: F401,E402
 from hilt.cli import config as _config  # noqa: F401,E402
 from hilt.cli import quality as _quality  # noqa: F401,E402
 from hilt.cli import label as _label  # noqa: F401,E402
+from hilt.cli import search as _search  # noqa: F401,E402
 from hilt.cli import simulate as _simulate  # noqa: F401,E402
 from hilt.cli import serve as _serve  # noqa: F401,E402
 
