@@ -248,3 +248,4 @@ def test_store_ranks_the_first_matches_and_lists_the_rest_in_import_order(where,
         assert paged == keys
     finally:
         store.close()
+
