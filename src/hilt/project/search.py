@@ -158,7 +158,7 @@ class Search:
             for r in self._store.item_rows(rowids[chunk].tolist()):
                 if len(found) < k and not self._hidden(r.key):
                     found.append(self._item(r))
-                    similarity.append(float(scores[pos_of(rowids, r.rowid)]))
+                    similarity.append(float(scores[_pos_of(rowids, r.rowid)]))
             if len(chunk) < len(top):  # the rest have nothing in common with the item
                 break
             seen, wanted = upto, wanted * 2
@@ -246,8 +246,8 @@ class Search:
         return UndoBatchReply(batch=batch, n_retracted=self._store.retract_batch(annotator, batch))
 
 
-def pos_of(rowids: np.ndarray, rowid: int) -> int:
-    """The position of ``rowid`` in the sorted ``rowids``."""
+def _pos_of(rowids: np.ndarray, rowid: int) -> int:
+    # The position of ``rowid`` in the sorted ``rowids`` (the feature rows' order).
     return int(np.searchsorted(rowids, rowid))
 
 
