@@ -55,9 +55,13 @@ def test_store_search_finds_every_word_stems_and_pages(where):
         store.close()
 
 
-def test_store_index_catches_up_after_an_import_and_rebuilds_for_other_columns(where):
+def test_store_index_catches_up_after_an_import_and_rebuilds_for_other_columns(where, monkeypatch):
+    import hilt.store.search
+
+    monkeypatch.setattr(hilt.store.search, "_CHUNK", 3)  # built three items per transaction
     store = make_store(where, n=10)
     try:
+        assert len(store.search("item", ["text"], hidden=nothing_hidden, limit=100)[0]) == 10
         assert store.search("zebra", ["text"], hidden=nothing_hidden)[0] == []
         assert store.search_index_state() == {"columns": ["text"], "top": 10}
         store.add_items(["z1"], [{"text": "a zebra", "note": "striped"}], eval_share=0.0)

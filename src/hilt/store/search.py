@@ -34,7 +34,7 @@ __all__ = ["SearchMixin", "query_words"]
 
 #: The meta key that says what the index holds: ``{"columns": [...], "top": highest row id}``.
 INDEX_META = "search_index"
-#: Rows indexed per statement when the index is built or caught up (bounds memory).
+#: Items indexed per write transaction when the index is built or caught up.
 _CHUNK = 20_000
 #: Matches ranked by relevance at most: a query that matches more (a word in most items) has
 #: its first matches in row-id order ranked, then the others follow in row-id order. Ranking
@@ -180,21 +180,24 @@ class SearchMixin:
             top = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM items")).scalar())
         if state is not None and state["columns"] == columns and state["top"] >= top:
             return 0  # the usual case: a read, no write lock
-        with write(self._engine) as conn:  # checked again under the lock: another process may have done it
-            state = get_meta(conn, INDEX_META)
-            if state is None or state["columns"] != columns:
-                self._create_index(conn)
-                done = 0
-            else:
+        added = 0
+        # One write transaction per chunk, each checking the state again under the lock (another
+        # process may be building too): answers wait for one chunk at a time (a fraction of a
+        # second), not for the whole build (4 s on SQLite, 31 s on PostgreSQL at 1M items).
+        while True:
+            with write(self._engine) as conn:
+                state = get_meta(conn, INDEX_META)
+                if state is None or state["columns"] != columns:
+                    self._create_index(conn)
+                    state = {"columns": columns, "top": 0}
+                top = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM items")).scalar())
                 done = int(state["top"])
-            top = int(conn.execute(text("SELECT COALESCE(MAX(id), 0) FROM items")).scalar())
-            added = 0
-            while done < top:
                 upto = min(done + _CHUNK, top)
-                added += self._index_rows(conn, columns, done, upto)
-                done = upto
-            set_meta(conn, INDEX_META, {"columns": columns, "top": top})
-        return added
+                if upto > done:
+                    added += self._index_rows(conn, columns, done, upto)
+                set_meta(conn, INDEX_META, {"columns": columns, "top": upto})
+            if upto >= top:
+                return added
 
     def _create_index(self, conn: Connection) -> None:
         conn.exec_driver_sql("DROP TABLE IF EXISTS items_search")
