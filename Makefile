@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.hilt-installed
 BENCH_STAMP := $(VENV)/.hilt-bench-installed
 
-.PHONY: demo test screenshots bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-incremental-features bench-quality bench-dask bench-import bench-multilabel bench-span-model bench-spans simulate-report docs browser postgres clean
+.PHONY: demo test screenshots bench bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-incremental-features bench-quality bench-dask bench-import bench-multilabel bench-span-model bench-spans bench-search simulate-report docs browser postgres clean
 
 # Python compiles each module it imports on first use and keeps the bytecode (__pycache__), unless
 # PYTHONDONTWRITEBYTECODE is set, as it is on some machines (these among them): then every process
@@ -60,7 +60,7 @@ $(BENCH_STAMP): $(STAMP)
 	touch $(BENCH_STAMP)
 
 # Speed, side by side in one run per script (see the README's tables). Add --quick for a smoke run.
-bench: bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask bench-multilabel bench-span-model bench-spans
+bench: bench-sampling bench-project bench-server bench-strategies bench-features bench-features-speed bench-quality bench-dask bench-multilabel bench-span-model bench-spans bench-search
 
 bench-sampling: $(BENCH_STAMP)
 	$(PY) bench/bench_sampling.py --markdown
@@ -121,6 +121,11 @@ bench-spans: $(STAMP)
 	$(VENV)/bin/hilt simulate wnut16 --task spans --strategies random,least,margin,entropy,entropy:max,margin+diverse \
 		--init 50 --batch 50 --budget 500 --seeds 3 --jobs 2 --quiet --json bench/results/spans.json \
 		--plot docs/img/simulate_wnut16_spans.png
+
+# Search at 1,000,000 short texts made from the bundled reviews' words, SQLite and PostgreSQL: the index
+# build (the first search), query p50/p95 over 200 real-word queries, similar() p50; docs/benchmarks/search.md.
+bench-search: $(BENCH_STAMP) postgres
+	$(PY) bench/bench_search.py
 
 # Learning curves for the README: which sampling method suits digits, breast_cancer, movie reviews.
 simulate-report: $(STAMP)

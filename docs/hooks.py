@@ -4,7 +4,7 @@
   subcommand of the Typer app :data:`hilt.cli.app`, Typer's own text in its plain layout
   (no colour, no boxes): the page cannot drift from the commands.
 * ``<!-- hilt:http-routes -->`` (docs/reference/http-api.md) becomes one section per route of the
-  web server's routers (:mod:`hilt.server.api`, :mod:`hilt.server.pages`, :mod:`hilt.server.media`): method, path, query
+  web server's routers (:mod:`hilt.server.api`, :mod:`hilt.server.search`, :mod:`hilt.server.pages`, :mod:`hilt.server.media`): method, path, query
   parameters, body fields, extra status codes, and the endpoint's own docstring.
 * ``<!-- hilt:environment -->`` (docs/reference/configuration.md) becomes the tables of the
   environment variables hilt reads, from :mod:`hilt.settings` (name, type, default, who reads
@@ -199,9 +199,9 @@ def _json(value: Any) -> str:
 
 
 def _routes() -> list[Any]:
-    from hilt.server import api, media, pages
+    from hilt.server import api, media, pages, search
 
-    return [route for route in [*api.router.routes, *pages.router.routes, *media.router.routes]
+    return [route for route in [*api.router.routes, *search.router.routes, *pages.router.routes, *media.router.routes]
             if getattr(route, "include_in_schema", True) and hasattr(route, "methods")]
 
 

@@ -18,6 +18,7 @@ from helpers import Receiver
 from hilt.project import Project
 from hilt.server import create_app
 from hilt.server.api import router
+from hilt.server.search import router as search_router
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "reference" / "http-api.md"
 LABELS = ["good", "bad"]
@@ -94,12 +95,18 @@ def _replies(tmp_path_factory, webhook: str) -> dict[str, list[dict]]:
         call("POST", "/api/review", who="rita", json={"item_id": review["items"][0]["item_id"], "label": "good"})
         history = call("GET", "/api/history")
         call("POST", "/api/history", json={"item_id": history["answers"][0]["item_id"], "label": "good"})
+        found = call("GET", "/api/search?q=review&limit=5")
+        similar = call("GET", f"/api/similar?item_id={found['found'][0]['id']}&k=3")
+        call("POST", "/api/label-many", json={"item_ids": [found["found"][0]["id"]], "label": "good", "batch_id": "g1"})
+        call("POST", "/api/undo-batch", json={"batch_id": "g1"})
 
     for body in (plain, ahead, undone, undone_ahead):
-        keep("an item (`item`, `next`, `ahead`)", body["item"])
+        keep("an item (`item`, `next`, `ahead`, each of `found`)", body["item"])
     for body in (ahead, answered, undone_ahead):
-        keep("an item (`item`, `next`, `ahead`)", body["ahead"])
-    keep("an item (`item`, `next`, `ahead`)", answered["next"])
+        keep("an item (`item`, `next`, `ahead`, each of `found`)", body["ahead"])
+    keep("an item (`item`, `next`, `ahead`, each of `found`)", answered["next"])
+    for item in found["found"] + similar["found"]:
+        keep("an item (`item`, `next`, `ahead`, each of `found`)", item)
     for run in status["runs"]:
         keep("a model run (each of the status's `runs`)", run)
     agreement = keep("the status's `agreement`", status["agreement"])
@@ -136,8 +143,9 @@ def test_the_replies_table_names_what_the_server_sends(replies):
 
 
 def test_every_json_call_of_the_api_is_in_the_replies_table():
-    calls = {f"{method} {route.path}" for route in router.routes for method in getattr(route, "methods", ())
-             if getattr(route, "include_in_schema", True)}
+    calls = {f"{method} {route.path}" for route in [*router.routes, *search_router.routes]
+             for method in getattr(route, "methods", ())
+             if getattr(route, "include_in_schema", True) and route.path.startswith("/api/")}
     in_table = {name for name in documented() if re.fullmatch(r"[A-Z]+ /api/\S+", name)}
     assert in_table == calls - NOT_IN_TABLE
 

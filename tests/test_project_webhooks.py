@@ -233,3 +233,20 @@ def test_a_mistyped_variable_never_fails_an_answer(tmp_path, monkeypatch, caplog
         assert project._webhooks.flush(5)
     assert len(receiver.events("label.changed")) == 1
     assert "Expected HILT_WEBHOOK_TRIES to be a whole number >= 1; got 'many'. The webhook uses the defaults." in caplog.text
+
+
+def test_a_bulk_labelling_and_its_undo_send_one_event_per_changed_item(tmp_path):
+    with Receiver() as receiver, make(tmp_path / "reviews.hilt") as project:
+        project.set_webhook(receiver.url, secret=SECRET)
+        item = project.next_item("ada")
+        project.answer(item.id, "pos", "ada")  # already "pos": labelling it "pos" again changes nothing
+        others = [key for key in texts(12)["id"].astype(str) if key != item.id][:3]
+        reply = project.label_many([item.id, *others], "pos", "ada", batch_id="g1")
+        assert reply.n_stored == 4
+        project.undo_batch("ada", "g1")
+        assert project._webhooks.flush(5)
+    changes = [(c["item_id"], c["old_label"], c["new_label"]) for c in receiver.events("label.changed")]
+    assert changes[0] == (item.id, None, "pos")
+    assert sorted(changes[1:4]) == sorted((key, None, "pos") for key in others)
+    # The undo takes the group back: the three become unlabelled; the first keeps ada's own "pos".
+    assert sorted(changes[4:]) == sorted((key, "pos", None) for key in others)

@@ -15,6 +15,7 @@ from hilt.cli import config as _config  # noqa: F401,E402
 from hilt.cli import quality as _quality  # noqa: F401,E402
 from hilt.cli import suggestions as _suggestions  # noqa: F401,E402
 from hilt.cli import label as _label  # noqa: F401,E402
+from hilt.cli import search as _search  # noqa: F401,E402
 from hilt.cli import simulate as _simulate  # noqa: F401,E402
 from hilt.cli import serve as _serve  # noqa: F401,E402
 

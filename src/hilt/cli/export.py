@@ -30,7 +30,7 @@ def export(
     include_retracted: bool = typer.Option(
         False, "--all", help="Write every answer instead: each annotator's answers (several per item with "
         "--overlap), reviewers' decisions and retracted (undone) answers, with the columns role (annotate or "
-        "review) and retracted.",
+        "review), retracted and batch (the group of a bulk labelling, empty for answers given one by one).",
     ),
     predictions: bool = typer.Option(
         False, "--predictions", help="Write the model's predicted label and probability for every item "

@@ -29,7 +29,9 @@ from hilt.project.item_import import TRANSFORMER_CHECK_ITEMS, ItemImport
 from hilt.project.labelling import Labelling
 from hilt.project.quality import Quality
 from hilt.project.suggestions import Suggestions
-from hilt.project.results import Agreement, AnnotatorRow, AnswerReply, FormatImport, LabelIssue, Status, WebhookStatus
+from hilt.project.results import (Agreement, AnnotatorRow, AnswerReply, BulkReply, FormatImport, LabelIssue,
+                                  SearchPage, SimilarItems, Status, UndoBatchReply, WebhookStatus)
+from hilt.project.search import Search
 from hilt.project.team import Team
 from hilt.project.training import Training
 from hilt.project.webhooks import Webhooks
@@ -150,6 +152,7 @@ class Project:
         self._suggestions = Suggestions(store, self._config)
         self._formats = FormatImporter(store, self._config, self._training, self._import, self._suggestions)
         self._guides = Guides(store, self._config)
+        self._search = Search(store, self._config, self._training, self._labelling.watch)
         self._closed = False
 
     @classmethod
@@ -351,6 +354,23 @@ class Project:
     def change_answer(self, item_id: str, label: Any, annotator: str, answer_id: str | None = None) -> dict:
         """Change an earlier answer, the old one kept (:meth:`~hilt.project.labelling.Labelling.change_answer`)."""
         return self._labelling.change_answer(item_id, label, annotator, answer_id)
+
+    # -- search and bulk labelling (hilt.project.search) -----------------------------------
+    def search(self, query: str, *, limit: int = 20, offset: int = 0) -> SearchPage:
+        """Items whose shown columns hold every word of ``query`` (:meth:`~hilt.project.search.Search.search`)."""
+        return self._search.search(query, limit=limit, offset=offset)
+
+    def similar(self, item_id: str, k: int = 10) -> SimilarItems:
+        """The ``k`` items nearest to ``item_id`` by cosine on the features (:meth:`~hilt.project.search.Search.similar`)."""
+        return self._search.similar(item_id, k)
+
+    def label_many(self, item_ids: Sequence[str], label: Any, annotator: str, batch_id: str | None = None) -> BulkReply:
+        """One answer per item by ``annotator``, stored as one group (:meth:`~hilt.project.search.Search.label_many`)."""
+        return self._search.label_many(item_ids, label, annotator, batch_id)
+
+    def undo_batch(self, annotator: str, batch: str) -> UndoBatchReply:
+        """Retract ``annotator``'s group of bulk answers ``batch`` (:meth:`~hilt.project.search.Search.undo_batch`)."""
+        return self._search.undo_batch(annotator, batch)
 
     # -- the model (hilt.project.training) -------------------------------------------------
     def isolate_retrains(self, *, start: bool = False) -> None:

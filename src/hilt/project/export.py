@@ -204,7 +204,7 @@ def export_row(answer: dict[str, Any], *, include_retracted: bool) -> dict[str, 
     --------
     >>> from hilt.project.export import export_row
     >>> export_row({"item_id": "1", "label": "pos", "annotator": "ada", "answered_at": "t",
-    ...             "answer_id": "u", "retracted": False, "role": "annotate", "data": {"text": "hi", "label": 3}},
+    ...             "answer_id": "u", "retracted": False, "role": "annotate", "batch": None, "data": {"text": "hi", "label": 3}},
     ...            include_retracted=False)
     {'item_id': '1', 'label': 'pos', 'annotator': 'ada', 'answered_at': 't', 'answer_id': 'u', 'text': 'hi', 'data_label': 3}
     """

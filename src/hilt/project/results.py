@@ -44,6 +44,7 @@ __all__ = [
     "AnnotatorAgreement",
     "AnnotatorRow",
     "AnswerReply",
+    "BulkReply",
     "LabelIssue",
     "PairAgreement",
     "RunSummary",
@@ -53,6 +54,10 @@ __all__ = [
     "WebhookStatus",
     "SuggestionSummary",
     "AnnotatorSuggestions",
+    "SearchPage",
+    "SimilarItems",
+    "Status",
+    "UndoBatchReply",
 ]
 
 
@@ -659,3 +664,108 @@ class FormatImport(_Result):
     rejected: int
     suggestions: int
     sources: list[str]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SearchPage(_Result):
+    """One page of :meth:`hilt.Project.search`: the items whose shown columns hold every word.
+
+    Attributes
+    ----------
+    query : str
+    found : list of Item
+        Best match first, shown as the labelling page shows an item (only the columns people see).
+    offset : int
+        How many matches come before this page.
+    limit : int
+    more : bool
+        Whether more matches follow (the next page starts at ``offset + limit``).
+
+    Examples
+    --------
+    >>> from hilt.project.results import SearchPage
+    >>> SearchPage("film", [], 0, 20, False).to_dict()
+    {'query': 'film', 'found': [], 'offset': 0, 'limit': 20, 'more': False}
+    """
+
+    query: str
+    found: list[Any]
+    offset: int
+    limit: int
+    more: bool
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class SimilarItems(_Result):
+    """What :meth:`hilt.Project.similar` finds: the items nearest to ``item_id``.
+
+    Attributes
+    ----------
+    item_id : str
+    found : list of Item
+        Most similar first (the item itself is never among them).
+    scores : list of float
+        The cosine similarity of each, in [-1, 1].
+
+    Examples
+    --------
+    >>> from hilt.project.results import SimilarItems
+    >>> SimilarItems("7", [], []).to_dict()
+    {'item_id': '7', 'found': [], 'scores': []}
+    """
+
+    item_id: str
+    found: list[Any]
+    scores: list[float]
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class BulkReply(_Result):
+    """The reply of :meth:`hilt.Project.label_many`, after the commit.
+
+    Attributes
+    ----------
+    saved : bool
+        Always ``True``: the reply comes after the commit of every answer of the group.
+    batch : str
+        The group's id (what :meth:`hilt.Project.undo_batch` takes).
+    n_labelled : int
+        The items of the group.
+    n_stored : int
+        Answers stored by this call; ``0`` when the same group was stored before (a retry).
+    duplicate : bool
+        Nothing new was stored: the group came before with this ``batch``.
+
+    Examples
+    --------
+    >>> from hilt.project.results import BulkReply
+    >>> BulkReply(True, "b1", 3, 3, False).to_dict()
+    {'saved': True, 'batch': 'b1', 'n_labelled': 3, 'n_stored': 3, 'duplicate': False}
+    """
+
+    saved: bool
+    batch: str
+    n_labelled: int
+    n_stored: int
+    duplicate: bool
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class UndoBatchReply(_Result):
+    """The reply of :meth:`hilt.Project.undo_batch`.
+
+    Attributes
+    ----------
+    batch : str
+    n_retracted : int
+        Answers retracted now (``0`` when the group was undone before).
+
+    Examples
+    --------
+    >>> from hilt.project.results import UndoBatchReply
+    >>> UndoBatchReply("b1", 3).to_dict()
+    {'batch': 'b1', 'n_retracted': 3}
+    """
+
+    batch: str
+    n_retracted: int

@@ -22,7 +22,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from hilt.errors import HiltError, InputError
-from hilt.server import api, media, pages
+from hilt.server import api, media, pages, search
 from hilt.server.auth import NotAuthenticated
 from hilt.store.availability import DATABASE_ERRORS, unavailable
 
@@ -238,6 +238,7 @@ def create_app(project_path: Any) -> FastAPI:
     app.add_middleware(SecurityHeaders, csp=CSP.replace("img-src 'self' data:", "img-src 'self' data: https: http:")
                        if images is not None else CSP)
     app.mount("/static", StaticFiles(directory=str(pages.WEB_DIR / "static")), name="static")
+    app.include_router(search.router)  # before api's catch-all for unknown /api calls
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(media.router)

@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 #: hilt's tables, dropped in this order when a project is replaced.
-TABLES = ("undos", "leases", "queue", "model_runs", "suggestions", "answers", "annotators", "items", "meta")
+TABLES = ("items_search", "undos", "leases", "queue", "model_runs", "suggestions", "answers", "annotators", "items", "meta")
 
 
 #: URL query parameters that carry a secret (libpq reads ``?password=``).

@@ -6,8 +6,8 @@ the ranked queue and the leases. :class:`Store` speaks in item *keys* (the user'
 plain Python values; the project layer above it never sees SQL. This module opens and creates a
 store; its methods come from one module per concern: :mod:`~hilt.store.items`, :mod:`~hilt.store.item_import`,
 :mod:`~hilt.store.serving`, :mod:`~hilt.store.answers`, :mod:`~hilt.store.runs`,
-:mod:`~hilt.store.annotators`, :mod:`~hilt.store.meta`, :mod:`~hilt.store.shared_state` and
-:mod:`~hilt.store.timing`.
+:mod:`~hilt.store.annotators`, :mod:`~hilt.store.meta`, :mod:`~hilt.store.shared_state`,
+:mod:`~hilt.store.timing`, :mod:`~hilt.store.search` and :mod:`~hilt.store.bulk`.
 The same statements run on both databases (:mod:`hilt.store.engine` says how writes are
 serialized on each).
 """
@@ -20,7 +20,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from sqlalchemy.exc import DatabaseError, OperationalError
 
 from hilt.errors import ConflictError, InputError, NotFoundError
@@ -28,6 +28,7 @@ from hilt.store import database, schema
 from hilt.store.annotators import AnnotatorsMixin
 from hilt.store.answer_import import AnswerImportMixin
 from hilt.store.answers import AnswersMixin
+from hilt.store.bulk import BulkMixin
 from hilt.store.common import ANNOTATOR, IMPORT_ANNOTATOR, REVIEWER, ItemRow, get_meta, set_meta, utc_now
 from hilt.store.engine import make_engine, read, write
 from hilt.store.existing import has_project
@@ -35,6 +36,7 @@ from hilt.store.location import ProjectLocation
 from hilt.store.item_import import ItemBatch, ItemImportMixin
 from hilt.store.items import ItemsMixin
 from hilt.store.runs import RunsMixin
+from hilt.store.search import SearchMixin
 from hilt.tasks import get_task
 from hilt.store.serving import ServingMixin
 from hilt.store.meta import MetaMixin
@@ -46,7 +48,7 @@ __all__ = ["ANNOTATOR", "IMPORT_ANNOTATOR", "REVIEWER", "ItemBatch", "ItemRow", 
 
 
 class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, AnnotatorsMixin, MetaMixin, SharedStateMixin,
-            SuggestionsMixin, AnswerImportMixin, TimingMixin):
+            SuggestionsMixin, AnswerImportMixin, TimingMixin, SearchMixin, BulkMixin):
     """A project: a file or a database. Create one with :meth:`create`, open one with :meth:`open`.
 
     Every method runs its own short transaction on a connection of the calling thread, so a
@@ -213,7 +215,10 @@ class Store(ItemsMixin, ItemImportMixin, ServingMixin, AnswersMixin, RunsMixin, 
         own pages; for a database this says ``"ok"`` when every table can be read."""
         with read(self._engine) as conn:
             if self.postgres:
+                existing = set(inspect(conn).get_table_names())
                 for table in database.TABLES:
+                    if table not in existing:  # the search index is made on the first search only
+                        continue
                     conn.execute(text(f"SELECT COUNT(*) FROM {table}")).scalar()
                 return "ok"
             return str(conn.exec_driver_sql("PRAGMA integrity_check").scalar())
