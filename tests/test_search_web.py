@@ -42,7 +42,8 @@ def test_api_search_similar_label_many_and_undo(tmp_path):
         found = client.get("/api/search", params={"q": "twist", "limit": 100}, headers=headers).json()
         ids = {item["id"] for item in found["found"]}
         assert ids == {f"i{k}" for k in range(40)} - evals - {f"i{k}" for k in range(40) if kept_out(f"i{k}", False, 0.2)}
-        assert all(set(item) == {"id", "data", "guess", "uncertainty"} for item in found["found"])
+        keys = {"id", "data", "guess", "uncertainty", "suggestion", "suggestion_score", "suggestion_source"}
+        assert all(set(item) == keys for item in found["found"])
         paged = client.get("/api/search", params={"q": "twist", "limit": 5, "offset": 5}, headers=headers).json()
         assert paged["more"] and len(paged["found"]) == 5
         assert client.get("/api/search", params={"q": "x", "limit": 0}, headers=headers).status_code == 400
