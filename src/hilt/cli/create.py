@@ -79,6 +79,15 @@ def open_light(location: ProjectLocation):
     return open_project(location, cluster=False)
 
 
+#: The help of the suggestion options ``hilt init`` and ``hilt import`` share.
+SUGGESTION_HELP = {
+    "column": "Column of another model's answers, imported as suggestions people accept or correct (never labels, "
+              "never shown as a column, never a feature).",
+    "score": "Column of that model's confidence, 0 to 1 (orders the cold start: least confident first).",
+    "source": "That model's name, shown as 'suggested by NAME' (default: the suggestion column's name).",
+}
+
+
 @app.command()
 @user_errors
 def init(
@@ -100,16 +109,9 @@ def init(
     id_column: Optional[str] = typer.Option(None, help="Column of unique item ids (default: the row number)."),
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known (empty cells: unlabelled; "
                                                "--format label-studio-min: the key holding the answers)."),
-    suggestion_column: Optional[str] = typer.Option(
-        None, help="Column of another model's answers, imported as suggestions people accept or correct (never "
-        "labels, never shown as a column, never a feature).",
-    ),
-    suggestion_score_column: Optional[str] = typer.Option(
-        None, help="Column of that model's confidence, 0 to 1 (orders the cold start: least confident first).",
-    ),
-    suggestion_source: Optional[str] = typer.Option(
-        None, help="That model's name, shown as 'suggested by NAME' (default: the suggestion column's name).",
-    ),
+    suggestion_column: Optional[str] = typer.Option(None, help=SUGGESTION_HELP["column"]),
+    suggestion_score_column: Optional[str] = typer.Option(None, help=SUGGESTION_HELP["score"]),
+    suggestion_source: Optional[str] = typer.Option(None, help=SUGGESTION_HELP["source"]),
     task: Optional[str] = typer.Option(
         None, "--task", show_default=False,
         help="What an answer is: single (one label per item), multilabel (a set of labels; [] = none of these) "
@@ -382,16 +384,9 @@ def import_(
     label_column: Optional[str] = typer.Option(None, help="Column of labels already known (--format "
                                                "label-studio-min: the key holding the answers)."),
     format: Optional[str] = typer.Option(None, "--format", show_default=False, help=FORMAT_HELP),
-    suggestion_column: Optional[str] = typer.Option(
-        None, help="Column of another model's answers, imported as suggestions people accept or correct (never "
-        "labels, never shown as a column, never a feature).",
-    ),
-    suggestion_score_column: Optional[str] = typer.Option(
-        None, help="Column of that model's confidence, 0 to 1 (orders the cold start: least confident first).",
-    ),
-    suggestion_source: Optional[str] = typer.Option(
-        None, help="That model's name, shown as 'suggested by NAME' (default: the suggestion column's name).",
-    ),
+    suggestion_column: Optional[str] = typer.Option(None, help=SUGGESTION_HELP["column"]),
+    suggestion_score_column: Optional[str] = typer.Option(None, help=SUGGESTION_HELP["score"]),
+    suggestion_source: Optional[str] = typer.Option(None, help=SUGGESTION_HELP["source"]),
     label_separator: Optional[str] = typer.Option(
         None, "--label-separator", metavar="SEP", show_default=False,
         help="Multilabel projects: what joins the labels of a --label-column cell (default ';').",
