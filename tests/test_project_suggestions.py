@@ -27,7 +27,7 @@ def test_suggestions_are_stored_by_source_replaced_on_reimport_and_never_labels(
         ]
         status = project.status()
         assert status.n_answered == 0 and status.by_label == {}  # never counted as labels
-        assert project._store.n_suggestions() == 3
+        assert project._store.suggestion_counts()["n_items"] == 3
 
 
 def test_a_bad_suggestion_stores_none_of_them_and_says_where(tmp_path):

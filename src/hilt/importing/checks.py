@@ -30,7 +30,7 @@ from hilt.importing.chunk import RawChunk
 from hilt.importing.kinds import _holds_labels, _is_number, _is_numeric_column, _is_string_column, _kind
 from hilt.importing.values import _as_text, _is_missing, _plain
 
-__all__ = ["CheckedChunk", "Decided", "ImportedItems", "RawChunk", "check_chunk", "shorten_columns"]
+__all__ = ["CheckedChunk", "Decided", "ImportedItems", "RawChunk", "check_chunk", "score_cell", "shorten_columns"]
 
 #: How many skipped repeated ids :class:`ImportedItems` names (with their lines) for messages.
 REPORTED_REPEATS = 5
@@ -391,11 +391,19 @@ def _suggestions(frame: pd.DataFrame, column: str, score_column: str | None, lab
     if score_column is not None:
         values = frame[score_column].tolist()
         for n, position in enumerate(keep):
-            scores[n] = _score(values[position], raw.where(position), score_column)
+            scores[n] = score_cell(values[position], raw.where(position), score_column)
     return list(zip(answers, scores))
 
 
-def _score(value: Any, where: str, column: str) -> float | None:
+def score_cell(value: Any, where: str, column: str) -> float | None:
+    """A score cell of ``column`` (at ``where``) as a model's confidence from 0 to 1; ``None`` when empty.
+
+    Examples
+    --------
+    >>> from hilt.importing.checks import score_cell
+    >>> score_cell("0.25", "line 2", "p"), score_cell("", "line 3", "p")
+    (0.25, None)
+    """
     text = _as_text(value)
     if text is None or not text.strip():
         return None

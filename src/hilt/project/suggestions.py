@@ -4,7 +4,7 @@ A suggestion is checked like an answer of the project's task (a label of the pro
 them, spans inside the item's text) and stored apart from the answers
 (:mod:`hilt.store.suggestions`): it is never trained on, never counted as a label, and never
 decides an item's final answer. What the faces do with it (show it, accept it with one key, the
-cold start's order) is built on :meth:`Suggestions.for_items`.
+cold start's order) lives in :mod:`hilt.project.labelling` and :mod:`hilt.store.suggestions`.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ class Suggestions:
         ...                                     score_column="p", source="zero-shot")
         1
         """
+        from hilt.importing.checks import score_cell
         from hilt.importing.readers import raw_chunks
         from hilt.project.item_import import label_parser
 
@@ -128,21 +129,12 @@ class Suggestions:
                     if stored is None:
                         continue
                 score = None if score_column is None else frame[score_column].iloc[position]
-                checked.append((key, stored, _score(_number(score), f"{where}, column {score_column!r}")))
+                checked.append((key, stored, score_cell(score, where, score_column)))
         return store_suggestions(self._store, settings.strategy, source, checked)
 
     def seed_cold_start(self) -> int:
         """:func:`seed_cold_start` of this project."""
         return seed_cold_start(self._store, self._config.settings.strategy)
-
-    def for_items(self, keys_to_rowids: Mapping[str, int]) -> dict[str, tuple[Any, float | None, str]]:
-        """Item id -> ``(answer as faces get it, score, source)`` for the given items that have one."""
-        task = self._store.task
-        labels = self._config.settings.labels
-        found = self._store.suggestions_for(keys_to_rowids.values())
-        by_rowid = {rowid: key for key, rowid in keys_to_rowids.items()}
-        return {by_rowid[rowid]: (task.decode(label, labels), score, source)
-                for rowid, (label, score, source) in found.items()}
 
     def rows(self) -> list[dict[str, Any]]:
         """Every suggestion, decoded: ``item_id``, ``source``, ``label``, ``score``, in item order."""
@@ -172,21 +164,6 @@ def _cell_text(value: Any) -> str | None:
 
     text = _as_text(value)
     return text.strip() if text is not None and text.strip() else None
-
-
-def _number(value: Any) -> Any:
-    """A score cell: text that reads as a number becomes one (a CSV's cells may come as text)."""
-    if type(value).__module__ == "numpy" and hasattr(value, "item"):
-        value = value.item()  # a numpy scalar from a frame's column
-    if isinstance(value, str):
-        text = value.strip()
-        if not text:
-            return None
-        try:
-            return float(text)
-        except ValueError:
-            return value
-    return value
 
 
 def _score(score: Any, where: str) -> float | None:

@@ -135,11 +135,6 @@ class SuggestionsMixin:
         with read(self._engine) as conn:
             return conn.exec_driver_sql("SELECT 1 FROM suggestions LIMIT 1").first() is not None
 
-    def n_suggestions(self) -> int:
-        """How many items have at least one suggestion."""
-        with read(self._engine) as conn:
-            return int(conn.exec_driver_sql("SELECT COUNT(DISTINCT item) FROM suggestions").scalar())
-
 
 def _rowids(conn: Connection, keys: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
